@@ -1,0 +1,39 @@
+# firedrill — `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := bin/firedrill
+# The shared corpus of real vendor contracts, when it sits beside the checkout.
+export FIREDRILL_CORPUS ?= $(abspath ../shared/corpus)
+
+.PHONY: help build test bench lint demo clean
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+
+## build: build bin/firedrill with its version
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firedrill
+
+## test: run every test with the race detector
+test:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+## bench: run the benchmarks (ratios against a baseline in the same run)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## demo: run the flagship example, embedded
+demo: build
+	./$(BIN) demo
+
+## clean: remove build output and run folders
+clean:
+	rm -rf bin runs
