@@ -1,0 +1,236 @@
+package scenarios
+
+// Scenario is one drill: the systems around an integration, the load to push,
+// the faults to inject and the gates that decide pass or fail. It is what a
+// scenario file holds; Parse reads one strictly and Validate checks it whole.
+type Scenario struct {
+	// Name says what the drill proves, e.g. "order sync holds at 3x peak".
+	Name string `yaml:"name" json:"name" jsonschema:"required"`
+	// Owner is who answers for the integration (a team or an address).
+	Owner string `yaml:"owner,omitempty" json:"owner,omitempty"`
+	// Description is free text for the datasheet and the report.
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Seed makes generated data, fault rates and jitter reproducible.
+	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// Runtime is where the systems run: embedded (default), docker or staging.
+	Runtime string `yaml:"runtime,omitempty" json:"runtime,omitempty" jsonschema:"enum=embedded,enum=docker,enum=staging"`
+	// Systems are the vendors (mocked from a contract, or real endpoints) and
+	// the service under test, by name. Names are used in ${name.url} references.
+	Systems map[string]*System `yaml:"systems" json:"systems" jsonschema:"required"`
+	// SteadyState lists probes that must pass before faults start.
+	SteadyState []Probe `yaml:"steady_state,omitempty" json:"steady_state,omitempty"`
+	// Load is the traffic pushed through the integration during the attack.
+	Load *Load `yaml:"load,omitempty" json:"load,omitempty"`
+	// Chaos is the fault timeline, relative to the start of the attack.
+	Chaos []Fault `yaml:"chaos,omitempty" json:"chaos,omitempty"`
+	// Gates decide the verdict.
+	Gates Gates `yaml:"gates,omitempty" json:"gates,omitempty"`
+
+	file  string
+	index *posIndex
+	order []string // system names in file order
+}
+
+// File is the path the scenario was read from ("" when parsed from memory).
+func (s *Scenario) File() string { return s.file }
+
+// SystemNames returns the system names in the order the file lists them.
+func (s *Scenario) SystemNames() []string { return append([]string(nil), s.order...) }
+
+// System is one party of the integration: a vendor mocked from its contract,
+// a real endpoint, or the service under test.
+type System struct {
+	// Contract is the vendor's OpenAPI (2.0, 3.0, 3.1) or GraphQL SDL file,
+	// relative to the scenario file. A GraphQL schema split over several files
+	// lists them in Contracts instead.
+	Contract  string   `yaml:"contract,omitempty" json:"contract,omitempty"`
+	Contracts []string `yaml:"contracts,omitempty" json:"contracts,omitempty"`
+	// Mock serves the contract; it is the default for a system with a contract.
+	Mock *Mock `yaml:"mock,omitempty" json:"mock,omitempty"`
+	// URL is a real endpoint (staging): firedrill proxies it instead of mocking.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Service is the integration under test, started by the runtime.
+	Service *Service `yaml:"service,omitempty" json:"service,omitempty"`
+}
+
+// Mock configures the mock of a system's contract and the vendor behaviours
+// it imitates.
+type Mock struct {
+	Stateful bool  `yaml:"stateful,omitempty" json:"stateful,omitempty"`
+	Seed     int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5".
+	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty" jsonschema:"pattern=^[0-9.]+/(s|m|h)(\\s*,\\s*burst=[0-9]+)?$"`
+	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key.
+	Idempotency string `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
+	// APIKeys are the valid API keys; others get 401.
+	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
+	// Webhooks are the subscribers the mock notifies when its state changes.
+	Webhooks []Webhook `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
+}
+
+// Webhook is one subscriber of a mock's state changes.
+type Webhook struct {
+	// On limits the events: create, update, delete; all when empty.
+	On  []string `yaml:"on,omitempty" json:"on,omitempty"`
+	URL string   `yaml:"url" json:"url" jsonschema:"required"`
+	// Secret signs deliveries; use ${env:NAME} to keep it out of the file.
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
+}
+
+// Service is the integration under test.
+type Service struct {
+	// Command starts it in the embedded runtime, e.g. [go, run, ./service].
+	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
+	// Dir is its working directory, relative to the scenario file.
+	Dir string `yaml:"dir,omitempty" json:"dir,omitempty"`
+	// Image runs it in the docker runtime.
+	Image string `yaml:"image,omitempty" json:"image,omitempty"`
+	// Env is its environment; values may hold ${...} references.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+	// Port it listens on; 0 lets firedrill choose one and pass it as ${name.port}.
+	Port int `yaml:"port,omitempty" json:"port,omitempty" jsonschema:"minimum=0,maximum=65535"`
+	// Health is the path that answers 2xx once the service is ready.
+	Health string `yaml:"health,omitempty" json:"health,omitempty"`
+	// StartTimeout bounds the wait for health (default 60s).
+	StartTimeout Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
+}
+
+// Probe is a steady-state check: an HTTP GET that must answer Expect.
+type Probe struct {
+	Name   string `yaml:"name" json:"name" jsonschema:"required"`
+	URL    string `yaml:"url" json:"url" jsonschema:"required"`
+	Expect int    `yaml:"expect,omitempty" json:"expect,omitempty"`
+}
+
+// Load is the traffic of the attack: a flow pushed at peak × multiplier.
+type Load struct {
+	Flow []Step `yaml:"flow" json:"flow" jsonschema:"required"`
+	// Peak is the expected peak rate, e.g. 40/s.
+	Peak Rate `yaml:"peak" json:"peak" jsonschema:"required"`
+	// Multiplier scales the peak (default 3).
+	Multiplier float64 `yaml:"multiplier,omitempty" json:"multiplier,omitempty" jsonschema:"exclusiveMinimum=0"`
+	// Duration of the attack.
+	Duration Duration `yaml:"duration" json:"duration" jsonschema:"required"`
+	// Ramp is a linear ramp-up before the full rate.
+	Ramp Duration `yaml:"ramp,omitempty" json:"ramp,omitempty"`
+	// Shape of the rate: constant (default), ramp, sine or stages.
+	Shape string `yaml:"shape,omitempty" json:"shape,omitempty" jsonschema:"enum=constant,enum=ramp,enum=sine,enum=stages"`
+	// Stages, for shape stages: each holds or moves the rate to Target over Duration.
+	Stages []Stage `yaml:"stages,omitempty" json:"stages,omitempty"`
+}
+
+// Stage is one leg of a staged load shape, as in k6.
+type Stage struct {
+	Duration Duration `yaml:"duration" json:"duration" jsonschema:"required"`
+	Target   Rate     `yaml:"target" json:"target" jsonschema:"required"`
+}
+
+// Step is one request of a flow.
+type Step struct {
+	Name    string            `yaml:"name" json:"name" jsonschema:"required"`
+	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`
+	URL     string            `yaml:"url" json:"url" jsonschema:"required"`
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Body is sent as JSON; strings may hold ${...} references.
+	Body any `yaml:"body,omitempty" json:"body,omitempty"`
+	// Capture names values of the answer for later steps: {order_id: $.id}.
+	Capture map[string]string `yaml:"capture,omitempty" json:"capture,omitempty"`
+	// Expect is the status that counts as success (any 2xx when 0).
+	Expect int `yaml:"expect,omitempty" json:"expect,omitempty"`
+}
+
+// Fault is one event of the timeline: a Toxiproxy toxic on the proxy in
+// front of a system, or an HTTP/data fault applied by a system's mock.
+// Parameters of the toxic or fault sit beside the known fields
+// (latency: 800ms, status: 503, rate: 0.5).
+type Fault struct {
+	At  Duration `yaml:"at" json:"at"`
+	For Duration `yaml:"for" json:"for" jsonschema:"required"`
+	// Proxy names the system whose proxy gets a toxic.
+	Proxy string `yaml:"proxy,omitempty" json:"proxy,omitempty"`
+	// Toxic is the Toxiproxy toxic: latency, bandwidth, slow_close, timeout,
+	// reset_peer, limit_data, slicer, or down.
+	Toxic     string  `yaml:"toxic,omitempty" json:"toxic,omitempty"`
+	Direction string  `yaml:"direction,omitempty" json:"direction,omitempty" jsonschema:"enum=upstream,enum=downstream"`
+	Toxicity  float64 `yaml:"toxicity,omitempty" json:"toxicity,omitempty" jsonschema:"minimum=0,maximum=1"`
+	// System names the mock that applies an HTTP or data fault.
+	System string `yaml:"system,omitempty" json:"system,omitempty"`
+	// Fault is the mock fault: status, rate_limited, slow, truncated,
+	// malformed, bad_data or expired_credentials.
+	Fault string `yaml:"fault,omitempty" json:"fault,omitempty"`
+	// Params are the toxic's or fault's parameters.
+	Params map[string]string `yaml:",inline" json:"-"`
+}
+
+// Gates are what decide the verdict.
+type Gates struct {
+	// Load thresholds, e.g. "p99 < 1.5s", "success >= 99.9%".
+	Load        []string          `yaml:"load,omitempty" json:"load,omitempty"`
+	Contract    *ContractGate     `yaml:"contract,omitempty" json:"contract,omitempty"`
+	Resilience  []ResilienceGate  `yaml:"resilience,omitempty" json:"resilience,omitempty"`
+	Consistency *ConsistencyGates `yaml:"consistency,omitempty" json:"consistency,omitempty"`
+}
+
+// ContractGate bounds the requests the service sent that broke a contract.
+type ContractGate struct {
+	InvalidRequests int `yaml:"invalid_requests" json:"invalid_requests" jsonschema:"minimum=0"`
+}
+
+// ResilienceGate lists the properties the integration must show towards one system.
+type ResilienceGate struct {
+	System              string   `yaml:"system" json:"system" jsonschema:"required"`
+	HonorsRetryAfter    bool     `yaml:"honors_retry_after,omitempty" json:"honors_retry_after,omitempty"`
+	Backoff             string   `yaml:"backoff,omitempty" json:"backoff,omitempty" jsonschema:"enum=exponential,enum=any"`
+	MaxBackoff          Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
+	MaxRateDuringOutage Rate     `yaml:"max_rate_during_outage,omitempty" json:"max_rate_during_outage,omitempty"`
+	BreakerWithin       Duration `yaml:"breaker_within,omitempty" json:"breaker_within,omitempty"`
+	IdempotencyKeys     bool     `yaml:"idempotency_keys,omitempty" json:"idempotency_keys,omitempty"`
+	MaxCallDuration     Duration `yaml:"max_call_duration,omitempty" json:"max_call_duration,omitempty"`
+	RecoveryWithin      Duration `yaml:"recovery_within,omitempty" json:"recovery_within,omitempty"`
+}
+
+// ConsistencyGates compare the data in the systems after the attack.
+type ConsistencyGates struct {
+	// Settle bounds the wait for the systems to agree.
+	Settle Duration           `yaml:"settle,omitempty" json:"settle,omitempty"`
+	Checks []ConsistencyCheck `yaml:"checks" json:"checks" jsonschema:"required"`
+}
+
+// ConsistencyCheck compares a source collection with a target collection.
+type ConsistencyCheck struct {
+	Name   string     `yaml:"name" json:"name" jsonschema:"required"`
+	Source Collection `yaml:"source" json:"source" jsonschema:"required"`
+	Target Collection `yaml:"target" json:"target" jsonschema:"required"`
+	Join   Join       `yaml:"join" json:"join" jsonschema:"required"`
+	// Expect is exactly-once (default), at-least-once or subset.
+	Expect string                `yaml:"expect,omitempty" json:"expect,omitempty" jsonschema:"enum=exactly-once,enum=at-least-once,enum=subset"`
+	Fields map[string]FieldCheck `yaml:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// Collection names where records come from: a mock's collection, or an
+// HTTP list endpoint.
+type Collection struct {
+	System     string `yaml:"system" json:"system" jsonschema:"required"`
+	Collection string `yaml:"collection,omitempty" json:"collection,omitempty"`
+	// Path of an HTTP list endpoint, for systems that are not mocks.
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+}
+
+// Join pairs records by a key expression on each side (CEL).
+type Join struct {
+	Source string `yaml:"source" json:"source" jsonschema:"required"`
+	Target string `yaml:"target" json:"target" jsonschema:"required"`
+}
+
+// FieldCheck maps one field on each side (CEL expressions) and says how
+// to compare them.
+type FieldCheck struct {
+	Source          string   `yaml:"source" json:"source" jsonschema:"required"`
+	Target          string   `yaml:"target" json:"target" jsonschema:"required"`
+	Tolerance       float64  `yaml:"tolerance,omitempty" json:"tolerance,omitempty" jsonschema:"minimum=0"`
+	TimeTolerance   Duration `yaml:"time_tolerance,omitempty" json:"time_tolerance,omitempty"`
+	EmptyEqualsNull bool     `yaml:"empty_equals_null,omitempty" json:"empty_equals_null,omitempty"`
+	Ignore          bool     `yaml:"ignore,omitempty" json:"ignore,omitempty"`
+}

@@ -1,0 +1,377 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// MaxAttack is the longest attack a scenario may ask for: every load is
+// bounded in time.
+const MaxAttack = 30 * time.Minute
+
+// DefaultMultiplier is the factor on the expected peak when none is given.
+const DefaultMultiplier = 3
+
+var systemName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// validator collects the problems of a parsed scenario.
+type validator struct {
+	s        *Scenario
+	problems []Problem
+}
+
+func (v *validator) addf(path, hint, format string, args ...any) {
+	at := v.s.index.at(path)
+	v.problems = append(v.problems, Problem{
+		File: v.s.file, Line: at.line, Column: at.col, Path: path,
+		Message: fmt.Sprintf(format, args...), Hint: hint,
+	})
+}
+
+// Validate checks what Parse cannot: required fields, references to
+// systems that exist, files that exist, durations that fit, cycles between
+// services. It returns an *Error listing every problem, sorted by line.
+func (s *Scenario) Validate() error {
+	v := &validator{s: s}
+	if strings.TrimSpace(s.Name) == "" {
+		v.addf("name", "", "a scenario needs a name that says what it proves")
+	}
+	if s.Runtime != "" && !slices.Contains([]string{"embedded", "docker", "staging"}, s.Runtime) {
+		v.addf("runtime", "", "runtime %q is not embedded, docker or staging", s.Runtime)
+	}
+	if len(s.Systems) == 0 {
+		v.addf("systems", "", "a scenario needs at least one system")
+	}
+	for _, name := range s.sortedSystems() {
+		v.system(name, s.Systems[name])
+	}
+	v.serviceCycles()
+	for i, p := range s.SteadyState {
+		path := fmt.Sprintf("steady_state[%d]", i)
+		if p.Name == "" {
+			v.addf(path+".name", "", "a probe needs a name")
+		}
+		v.url(path+".url", p.URL, nil)
+	}
+	v.load()
+	v.chaos()
+	v.gates()
+	if len(v.problems) == 0 {
+		return nil
+	}
+	sort.SliceStable(v.problems, func(i, j int) bool {
+		a, b := v.problems[i], v.problems[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+	return &Error{Problems: v.problems}
+}
+
+// sortedSystems returns system names in file order (then any others).
+func (s *Scenario) sortedSystems() []string {
+	names := slices.Clone(s.order)
+	for name := range s.Systems {
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Dir is the folder relative paths in the scenario resolve against.
+func (s *Scenario) Dir() string {
+	if s.file == "" {
+		return "."
+	}
+	return filepath.Dir(s.file)
+}
+
+// Resolve makes a path of the scenario file absolute.
+func (s *Scenario) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(s.Dir(), p)
+}
+
+func (v *validator) system(name string, sys *System) {
+	path := "systems." + name
+	if !systemName.MatchString(name) {
+		v.addf(path, "", "system name %q must be lowercase letters, digits, - or _, starting with a letter", name)
+	}
+	if sys == nil {
+		v.addf(path, "", "system %q is empty: give it a contract, a url or a service", name)
+		return
+	}
+	kinds := 0
+	if sys.Contract != "" || len(sys.Contracts) > 0 {
+		kinds++
+	}
+	if sys.URL != "" {
+		kinds++
+	}
+	if sys.Service != nil {
+		kinds++
+	}
+	switch {
+	case kinds == 0:
+		v.addf(path, "", "system %q needs a contract (a mocked vendor), a url (a real endpoint) or a service (the integration under test)", name)
+	case kinds > 1 && !(sys.URL != "" && sys.Service == nil):
+		v.addf(path, "", "system %q mixes contract, url and service: a system is one of them (a url may come with a contract)", name)
+	}
+	if sys.Contract != "" && len(sys.Contracts) > 0 {
+		v.addf(path+".contracts", "", "give contract or contracts, not both")
+	}
+	for i, c := range append([]string{sys.Contract}, sys.Contracts...) {
+		if c == "" {
+			continue
+		}
+		field := path + ".contract"
+		if i > 0 {
+			field = fmt.Sprintf("%s.contracts[%d]", path, i-1)
+		}
+		if _, err := os.Stat(v.s.Resolve(c)); err != nil {
+			v.addf(field, "", "contract file %q not found (paths are relative to the scenario file)", c)
+		}
+	}
+	if sys.Mock != nil && sys.Contract == "" && len(sys.Contracts) == 0 {
+		v.addf(path+".mock", "", "a mock needs the contract it serves")
+	}
+	if sys.Mock != nil {
+		v.mock(path+".mock", sys.Mock)
+	}
+	if sys.URL != "" {
+		v.url(path+".url", sys.URL, nil)
+	}
+	if sys.Service != nil {
+		v.service(path+".service", sys.Service)
+	}
+}
+
+func (v *validator) mock(path string, m *Mock) {
+	if m.RateLimit != "" {
+		if _, err := ParseRateLimit(m.RateLimit); err != nil {
+			v.addf(path+".rate_limit", "", "%v", err)
+		}
+	}
+	for i, w := range m.Webhooks {
+		wp := fmt.Sprintf("%s.webhooks[%d]", path, i)
+		v.url(wp+".url", w.URL, nil)
+		v.refs(wp+".secret", w.Secret, nil)
+		for j, on := range w.On {
+			if !slices.Contains([]string{"create", "update", "delete"}, on) {
+				v.addf(fmt.Sprintf("%s.on[%d]", wp, j), "", "event %q is not create, update or delete", on)
+			}
+		}
+	}
+}
+
+func (v *validator) service(path string, svc *Service) {
+	runtime := v.s.Runtime
+	if (runtime == "" || runtime == "embedded") && len(svc.Command) == 0 {
+		v.addf(path+".command", "", "the embedded runtime starts the service with a command, e.g. [go, run, ./service]")
+	}
+	if runtime == "docker" && svc.Image == "" {
+		v.addf(path+".image", "", "the docker runtime runs the service from an image")
+	}
+	if svc.Health != "" && !strings.HasPrefix(svc.Health, "/") {
+		v.addf(path+".health", "", "health is a path on the service, starting with /: got %q", svc.Health)
+	}
+	if svc.Port < 0 || svc.Port > 65535 {
+		v.addf(path+".port", "", "port %d is not between 0 and 65535", svc.Port)
+	}
+	if svc.Dir != "" {
+		if fi, err := os.Stat(v.s.Resolve(svc.Dir)); err != nil || !fi.IsDir() {
+			v.addf(path+".dir", "", "working directory %q not found (relative to the scenario file)", svc.Dir)
+		}
+	}
+	for _, k := range sortedKeys(svc.Env) {
+		v.refs(path+".env."+k, svc.Env[k], nil)
+	}
+}
+
+// url checks a URL value: its references, and that it can be an address.
+func (v *validator) url(path, u string, vars []string) {
+	if strings.TrimSpace(u) == "" {
+		v.addf(path, "", "a url is required")
+		return
+	}
+	v.refs(path, u, vars)
+	if !strings.HasPrefix(u, "${") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		v.addf(path, "", "url %q must start with http://, https:// or a ${system.url} reference", u)
+	}
+}
+
+// refs checks every ${...} reference in a value. vars are the flow values
+// a bare ${name} may use there; nil where none may be used.
+func (v *validator) refs(path, value string, vars []string) {
+	refs, err := ParseRefs(value)
+	if err != nil {
+		v.addf(path, "", "%v", err)
+	}
+	for _, r := range refs {
+		switch r.Kind {
+		case RefSystem:
+			if _, ok := v.s.Systems[r.System]; !ok {
+				v.addf(path, hintFrom(r.System, v.s.sortedSystems()), "%s names system %q, which the scenario does not define", r.Raw, r.System)
+			}
+		case RefVar:
+			if !slices.Contains(vars, r.Name) {
+				h := hintFrom(r.Name, vars)
+				if vars == nil {
+					h = "flow values are only known inside load.flow; use ${system.url} or ${env:NAME} here"
+				}
+				v.addf(path, h, "%s is not a known value", r.Raw)
+			}
+		}
+	}
+}
+
+// hintFrom suggests the known name closest to got, or lists them all.
+func hintFrom(got string, known []string) string {
+	if len(known) == 0 {
+		return ""
+	}
+	fields := structFields{}
+	for i, k := range known {
+		fields[k] = i
+	}
+	return strings.Replace(hint(got, fields), "known fields: ", "known: ", 1)
+}
+
+// serviceCycles finds services whose environments refer to each other:
+// none of them could start first.
+func (v *validator) serviceCycles() {
+	deps := map[string][]string{}
+	for name, sys := range v.s.Systems {
+		if sys == nil || sys.Service == nil {
+			continue
+		}
+		for _, k := range sortedKeys(sys.Service.Env) {
+			refs, _ := ParseRefs(sys.Service.Env[k])
+			for _, r := range refs {
+				if other, ok := v.s.Systems[r.System]; r.Kind == RefSystem && ok && other != nil && other.Service != nil && r.System != name {
+					deps[name] = append(deps[name], r.System)
+				}
+			}
+		}
+	}
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(string) bool
+	visit = func(n string) bool {
+		state[n] = visiting
+		stack = append(stack, n)
+		for _, d := range deps[n] {
+			if state[d] == visiting {
+				i := slices.Index(stack, d)
+				cycle := append(slices.Clone(stack[i:]), d)
+				v.addf("systems."+d+".service.env", "", "services refer to each other in a cycle (%s): none can start first", strings.Join(cycle, " → "))
+				return true
+			}
+			if state[d] == unseen && visit(d) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[n] = done
+		return false
+	}
+	for _, name := range v.s.sortedSystems() {
+		if state[name] == unseen && visit(name) {
+			return
+		}
+	}
+}
+
+func (v *validator) load() {
+	l := v.s.Load
+	if l == nil {
+		return
+	}
+	if l.Peak.IsZero() && l.Shape != "stages" {
+		v.addf("load.peak", "", "load needs the expected peak rate, e.g. peak: 40/s")
+	}
+	if l.Multiplier < 0 {
+		v.addf("load.multiplier", "", "multiplier %v must be positive", l.Multiplier)
+	}
+	if l.Duration.D() <= 0 {
+		v.addf("load.duration", "", "load needs a duration, e.g. duration: 60s")
+	} else if l.Duration.D() > MaxAttack {
+		v.addf("load.duration", "", "duration %s is longer than the %s cap on an attack", l.Duration, MaxAttack)
+	}
+	if l.Ramp.D() > l.Duration.D() && l.Duration.D() > 0 {
+		v.addf("load.ramp", "", "ramp %s is longer than the attack (%s)", l.Ramp, l.Duration)
+	}
+	if l.Shape == "stages" && len(l.Stages) == 0 {
+		v.addf("load.stages", "", "shape stages needs stages: [{duration: 10s, target: 40/s}, ...]")
+	}
+	if len(l.Flow) == 0 {
+		v.addf("load.flow", "", "load needs a flow of at least one step")
+	}
+	vars := slices.Clone(IterationValues)
+	for i, st := range l.Flow {
+		path := fmt.Sprintf("load.flow[%d]", i)
+		if st.Name == "" {
+			v.addf(path+".name", "", "a step needs a name (reports group results by it)")
+		}
+		if st.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(st.Method)) {
+			v.addf(path+".method", "", "%q is not an HTTP method", st.Method)
+		}
+		v.url(path+".url", st.URL, vars)
+		for _, k := range sortedKeys(st.Headers) {
+			v.refs(path+".headers."+k, st.Headers[k], vars)
+		}
+		walkStrings(st.Body, func(s string) { v.refs(path+".body", s, vars) })
+		if st.Expect != 0 && (st.Expect < 100 || st.Expect > 599) {
+			v.addf(path+".expect", "", "status %d is not an HTTP status", st.Expect)
+		}
+		for _, name := range sortedKeys(st.Capture) {
+			vars = append(vars, name)
+		}
+	}
+}
+
+// IterationValues are the values every flow iteration makes fresh:
+// ${seq} (1, 2, ...), ${uuid}, ${random} (seeded) and ${iteration_time}.
+var IterationValues = []string{"seq", "uuid", "random", "iteration_time"}
+
+var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+func walkStrings(x any, f func(string)) {
+	switch t := x.(type) {
+	case string:
+		f(t)
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			walkStrings(t[k], f)
+		}
+	case []any:
+		for _, e := range t {
+			walkStrings(e, f)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

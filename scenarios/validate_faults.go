@@ -1,0 +1,183 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Toxics are the network faults a proxy can carry (Toxiproxy's toxics, and
+// down: the proxy disabled) with the parameters each takes.
+var toxics = map[string][]string{
+	"latency":    {"latency", "jitter"},
+	"bandwidth":  {"rate"},
+	"slow_close": {"delay"},
+	"timeout":    {"timeout"},
+	"reset_peer": {"timeout"},
+	"limit_data": {"bytes"},
+	"slicer":     {"average_size", "size_variation", "delay"},
+	"down":       {},
+}
+
+// mockFaults are the HTTP and data faults a mock applies, with their parameters.
+var mockFaults = map[string][]string{
+	"status":              {"status", "rate"},
+	"rate_limited":        {"rate", "retry_after"},
+	"slow":                {"rate", "delay", "trickle"},
+	"truncated":           {"rate"},
+	"malformed":           {"rate"},
+	"bad_data":            {"rate", "mode"},
+	"expired_credentials": {},
+}
+
+func (v *validator) chaos() {
+	var attack = v.s.Load
+	for i, f := range v.s.Chaos {
+		path := fmt.Sprintf("chaos[%d]", i)
+		switch {
+		case f.Proxy != "" && f.System != "":
+			v.addf(path, "", "a fault targets a proxy (toxic) or a system's mock (fault), not both")
+		case f.Proxy != "":
+			v.faultTarget(path+".proxy", f.Proxy, false)
+			v.faultKind(path+".toxic", "toxic", f.Toxic, toxics, f.Params, path)
+			if f.Fault != "" {
+				v.addf(path+".fault", "", "fault applies to a system's mock: use toxic with proxy")
+			}
+		case f.System != "":
+			v.faultTarget(path+".system", f.System, true)
+			v.faultKind(path+".fault", "fault", f.Fault, mockFaults, f.Params, path)
+			if f.Toxic != "" {
+				v.addf(path+".toxic", "", "toxic applies to a proxy: use fault with system")
+			}
+		default:
+			v.addf(path, "", "a fault needs a target: proxy (for a toxic) or system (for a mock fault)")
+		}
+		if f.For.D() <= 0 {
+			v.addf(path+".for", "", "a fault needs a duration, e.g. for: 20s")
+		}
+		if f.Toxicity < 0 || f.Toxicity > 1 {
+			v.addf(path+".toxicity", "", "toxicity %v is not between 0 and 1", f.Toxicity)
+		}
+		if f.Direction != "" && f.Direction != "upstream" && f.Direction != "downstream" {
+			v.addf(path+".direction", "", "direction %q is not upstream or downstream", f.Direction)
+		}
+		if attack != nil && attack.Duration.D() > 0 && f.At.D()+f.For.D() > attack.Duration.D() {
+			v.addf(path+".for", "", "the fault ends at %s, after the attack (%s): shorten it or lengthen load.duration", (f.At.D() + f.For.D()), attack.Duration)
+		}
+	}
+}
+
+func (v *validator) faultTarget(path, name string, mock bool) {
+	sys, ok := v.s.Systems[name]
+	if !ok || sys == nil {
+		v.addf(path, hintFrom(name, v.s.sortedSystems()), "system %q is not defined", name)
+		return
+	}
+	if mock && (sys.Contract == "" && len(sys.Contracts) == 0 || sys.URL != "") {
+		v.addf(path, "", "system %q is not mocked: mock faults need a system served from its contract (use a toxic on its proxy)", name)
+	}
+	if !mock && sys.Service != nil {
+		v.addf(path, "", "system %q is the service under test: faults go on the systems it calls", name)
+	}
+}
+
+func (v *validator) faultKind(path, what, kind string, catalogue map[string][]string, params map[string]string, parent string) {
+	known := sortedKeys(catalogue)
+	if kind == "" {
+		v.addf(path, "known: "+strings.Join(known, ", "), "which %s?", what)
+		return
+	}
+	allowed, ok := catalogue[kind]
+	if !ok {
+		v.addf(path, hintFrom(kind, known), "%s %q is unknown", what, kind)
+		return
+	}
+	for _, p := range sortedKeys(params) {
+		if !slices.Contains(allowed, p) {
+			h := "it takes no parameters"
+			if len(allowed) > 0 {
+				h = hintFrom(p, allowed)
+			}
+			v.addf(parent+"."+p, h, "%s %s has no parameter %q", what, kind, p)
+		}
+	}
+}
+
+func (v *validator) gates() {
+	g := v.s.Gates
+	for i, t := range g.Load {
+		if strings.TrimSpace(t) == "" {
+			v.addf(fmt.Sprintf("gates.load[%d]", i), "", "empty threshold: write e.g. \"p99 < 800ms\"")
+		}
+	}
+	if g.Contract != nil && g.Contract.InvalidRequests < 0 {
+		v.addf("gates.contract.invalid_requests", "", "invalid_requests must be 0 or more")
+	}
+	for i, r := range g.Resilience {
+		path := fmt.Sprintf("gates.resilience[%d]", i)
+		v.faultTarget(path+".system", r.System, false)
+	}
+	if g.Consistency == nil {
+		return
+	}
+	if len(g.Consistency.Checks) == 0 {
+		v.addf("gates.consistency.checks", "", "consistency needs at least one check")
+	}
+	for i, c := range g.Consistency.Checks {
+		path := fmt.Sprintf("gates.consistency.checks[%d]", i)
+		if c.Name == "" {
+			v.addf(path+".name", "", "a check needs a name")
+		}
+		v.collection(path+".source", c.Source)
+		v.collection(path+".target", c.Target)
+		if c.Join.Source == "" || c.Join.Target == "" {
+			v.addf(path+".join", "", "join needs a key expression on each side: {source: id, target: reference}")
+		}
+		if c.Expect != "" && !slices.Contains([]string{"exactly-once", "at-least-once", "subset"}, c.Expect) {
+			v.addf(path+".expect", "", "expect %q is not exactly-once, at-least-once or subset", c.Expect)
+		}
+		for _, name := range sortedKeys(c.Fields) {
+			f := c.Fields[name]
+			if !f.Ignore && (f.Source == "" || f.Target == "") {
+				v.addf(path+".fields."+name, "", "field %q needs a source and a target expression (or ignore: true)", name)
+			}
+		}
+	}
+}
+
+func (v *validator) collection(path string, c Collection) {
+	sys, ok := v.s.Systems[c.System]
+	if !ok || sys == nil {
+		v.addf(path+".system", hintFrom(c.System, v.s.sortedSystems()), "system %q is not defined", c.System)
+		return
+	}
+	if c.Collection == "" && c.Path == "" {
+		v.addf(path, "", "name the collection (a mock's state) or the path of a list endpoint")
+	}
+}
+
+// RateLimit is a mock's token bucket: Rate tokens a second, up to Burst at once.
+type RateLimit struct {
+	Rate  Rate
+	Burst int
+}
+
+// ParseRateLimit reads "20/s" or "20/s,burst=5".
+func ParseRateLimit(s string) (RateLimit, error) {
+	rate, rest, _ := strings.Cut(s, ",")
+	r, err := ParseRate(rate)
+	if err != nil {
+		return RateLimit{}, err
+	}
+	rl := RateLimit{Rate: r, Burst: max(1, int(r.PerSecond()))}
+	if rest = strings.TrimSpace(rest); rest != "" {
+		b, ok := strings.CutPrefix(rest, "burst=")
+		n, err := strconv.Atoi(b)
+		if !ok || err != nil || n < 1 {
+			return RateLimit{}, fmt.Errorf("rate limit %q: write burst=N with N ≥ 1 after the rate", s)
+		}
+		rl.Burst = n
+	}
+	return rl, nil
+}
