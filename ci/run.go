@@ -1,0 +1,319 @@
+package ci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// batchSize is how many records a worker maps at a time.
+const batchSize = 1024
+
+type batchIn struct {
+	seq  int
+	recs []map[string]any
+}
+
+// mapped is one batch in canonical form: keys and, per record, one value per field.
+type mapped struct {
+	seq  int
+	keys []string
+	vals []value // len(keys) * len(fields)
+	bad  []Example
+}
+
+// produce feeds src to out in batches and closes out; it returns how many
+// records it read.
+func produce(ctx context.Context, src Source, out chan<- batchIn) (int, error) {
+	defer close(out)
+	n, seq := 0, 0
+	send := func(recs []map[string]any) error {
+		select {
+		case out <- batchIn{seq: seq, recs: recs}:
+			seq++
+			n += len(recs)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s, ok := src.(Streamer); ok {
+		buf := make([]map[string]any, 0, batchSize)
+		err := s.Stream(ctx, func(r map[string]any) error {
+			buf = append(buf, r)
+			if len(buf) == batchSize {
+				if err := send(buf); err != nil {
+					return err
+				}
+				buf = make([]map[string]any, 0, batchSize)
+			}
+			return nil
+		})
+		if err == nil && len(buf) > 0 {
+			err = send(buf)
+		}
+		return n, err
+	}
+	recs, err := src.Records(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < len(recs); i += batchSize {
+		if err := send(recs[i:min(i+batchSize, len(recs))]); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// mapBatch maps one batch on one side.
+func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation) mapped {
+	nf := len(k.fields)
+	m := mapped{seq: in.seq, keys: make([]string, len(in.recs)), vals: make([]value, len(in.recs)*nf)}
+	side := "source"
+	if target {
+		side = "target"
+	}
+	for i, rec := range in.recs {
+		act.rec = rec
+		kv := key.eval(act)
+		ord := in.seq*batchSize + i
+		switch kv.k {
+		case kindError:
+			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + ": " + kv.s, ord: ord})
+			m.keys[i] = "\x00"
+		case kindNull:
+			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + " is null", ord: ord})
+			m.keys[i] = "\x00"
+		default:
+			m.keys[i] = kv.keyText()
+		}
+		row := m.vals[i*nf : (i+1)*nf]
+		for j := range k.fields {
+			f := &k.fields[j]
+			e := f.src
+			if target {
+				e = f.tgt
+			}
+			row[j] = f.canon(e.eval(act))
+			if row[j].k == kindError && !f.Ignore {
+				m.bad = append(m.bad, Example{Key: m.keys[i], Error: fmt.Sprintf("%s field %s (%s): %s", side, f.Name, e.text, row[j].s), ord: ord})
+			}
+		}
+	}
+	act.rec = nil
+	return m
+}
+
+// each runs fn on every batch of src, on one worker per CPU.
+func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := make(chan batchIn, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range in {
+				fn(w, b)
+			}
+		}()
+	}
+	n, err := produce(ctx, src, in)
+	if err != nil {
+		cancel()
+	}
+	wg.Wait()
+	return n, err
+}
+
+// index is the source side in canonical form.
+type index struct {
+	batches []mapped
+	byKey   map[string]int32
+	n       int
+}
+
+func (x *index) row(ord, nf int) []value {
+	b := &x.batches[ord/batchSize]
+	i := ord % batchSize
+	return b.vals[i*nf : (i+1)*nf]
+}
+
+// acc gathers one worker's findings on the target side.
+type acc struct {
+	unexpected, mismatched, errs Outcome
+}
+
+func keep(o *Outcome, limit int, e Example) {
+	o.Count++
+	if len(o.Examples) < limit {
+		o.Examples = append(o.Examples, e)
+	}
+}
+
+// Run reads both collections and compares them once.
+func (k *Checker) Run(ctx context.Context) (Result, error) {
+	start := time.Now()
+	res := Result{Check: k.check.Name, Expect: k.check.Expect}
+	if k.check.Source == nil || k.check.Target == nil {
+		return res, fmt.Errorf("ci: check %q: %w", k.check.Name, errNoSource)
+	}
+	nf := len(k.fields)
+	workers := runtime.GOMAXPROCS(0)
+
+	// Source side: map every record, then index by key in source order.
+	var mu sync.Mutex
+	x := &index{}
+	acts := make([]activation, workers)
+	n, err := each(ctx, k.check.Source, func(w int, in batchIn) {
+		m := k.mapBatch(in, k.srcKey, false, &acts[w])
+		mu.Lock()
+		for len(x.batches) <= m.seq {
+			x.batches = append(x.batches, mapped{})
+		}
+		x.batches[m.seq] = m
+		mu.Unlock()
+	})
+	if err != nil {
+		return res, fmt.Errorf("ci: check %q: read source: %w", k.check.Name, err)
+	}
+	x.n, res.Source = n, n
+	x.byKey = make(map[string]int32, n)
+	for bi := range x.batches {
+		b := &x.batches[bi]
+		for _, e := range b.bad {
+			keep(&res.Errors, k.examples, e)
+		}
+		for i, key := range b.keys {
+			ord := bi*batchSize + i
+			if key == "\x00" {
+				continue
+			}
+			if _, dup := x.byKey[key]; dup {
+				keep(&res.SourceDuplicates, k.examples, Example{Key: key, ord: ord})
+				continue
+			}
+			x.byKey[key] = int32(ord)
+		}
+	}
+
+	// Target side: map, look up, compare, in parallel; nothing of the
+	// target is kept beyond the examples.
+	counts := make([]int32, n)
+	agreed := make([]uint32, n)
+	accs := make([]acc, workers)
+	n, err = each(ctx, k.check.Target, func(w int, in batchIn) {
+		m := k.mapBatch(in, k.tgtKey, true, &acts[w])
+		a := &accs[w]
+		for _, e := range m.bad {
+			keep(&a.errs, k.examples, e)
+		}
+		for i, key := range m.keys {
+			if key == "\x00" {
+				continue
+			}
+			ord := in.seq*batchSize + i
+			trow := m.vals[i*nf : (i+1)*nf]
+			si, ok := x.byKey[key]
+			if !ok {
+				keep(&a.unexpected, k.examples, Example{Key: key, Record: k.record(trow), ord: ord})
+				continue
+			}
+			atomic.AddInt32(&counts[si], 1)
+			srow := x.row(int(si), nf)
+			var diff []string
+			for j := range k.fields {
+				f := &k.fields[j]
+				if !f.Ignore && !f.equal(srow[j], trow[j]) {
+					diff = append(diff, f.Name)
+				}
+			}
+			if len(diff) == 0 {
+				atomic.StoreUint32(&agreed[si], 1)
+				continue
+			}
+			a.mismatched.Count++
+			if len(a.mismatched.Examples) < k.examples {
+				a.mismatched.Examples = append(a.mismatched.Examples,
+					Example{Key: key, Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
+			}
+		}
+	})
+	if err != nil {
+		return res, fmt.Errorf("ci: check %q: read target: %w", k.check.Name, err)
+	}
+	res.Target = n
+	for _, a := range accs {
+		merge(&res.Unexpected, a.unexpected)
+		merge(&res.Mismatched, a.mismatched)
+		merge(&res.Errors, a.errs)
+	}
+	for _, o := range []*Outcome{&res.Unexpected, &res.Mismatched, &res.Errors} {
+		sort.SliceStable(o.Examples, func(i, j int) bool { return o.Examples[i].ord < o.Examples[j].ord })
+		if len(o.Examples) > k.examples {
+			o.Examples = o.Examples[:k.examples]
+		}
+	}
+	// Missing and duplicated, in source order.
+	for ord := range x.n {
+		key := x.batches[ord/batchSize].keys[ord%batchSize]
+		if key == "\x00" || x.byKey[key] != int32(ord) {
+			continue
+		}
+		switch c := counts[ord]; {
+		case c == 0:
+			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, nf)), ord: ord})
+		case c > 1:
+			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
+		}
+		if agreed[ord] == 1 {
+			res.Matched++
+		}
+	}
+	res.judge()
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+var errNoSource = errors.New("source and target collections are required")
+
+func merge(dst *Outcome, src Outcome) {
+	dst.Count += src.Count
+	dst.Examples = append(dst.Examples, src.Examples...)
+}
+
+// record renders a canonical row for reports and diffs.
+func (k *Checker) record(row []value) map[string]any {
+	out := make(map[string]any, len(row))
+	for j, f := range k.fields {
+		if !f.Ignore {
+			out[f.Name] = row[j].native()
+		}
+	}
+	return out
+}
+
+// diff renders a mismatch with go-cmp: source (-) against target (+), where
+// fields that agree under their options show the source value on both sides.
+// go-cmp randomises its spacing between builds to stop tests depending on
+// it; the spacing is normalised so reports stay byte-stable.
+func (k *Checker) diff(srow, trow []value, fields []string) string {
+	s, t := k.record(srow), k.record(srow)
+	for j, f := range k.fields {
+		if slices.Contains(fields, f.Name) {
+			t[f.Name] = trow[j].native()
+		}
+	}
+	return strings.ReplaceAll(cmp.Diff(s, t), "\u00a0", " ")
+}
