@@ -59,7 +59,7 @@ type Mock struct {
 	Stateful bool  `yaml:"stateful,omitempty" json:"stateful,omitempty"`
 	Seed     int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
 	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5".
-	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty" jsonschema:"pattern=^[0-9.]+/(s|m|h)(\\s*,\\s*burst=[0-9]+)?$"`
+	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
 	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key.
 	Idempotency string `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
 	// APIKeys are the valid API keys; others get 401.

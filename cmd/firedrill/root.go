@@ -95,6 +95,7 @@ pushes load and gates CI on what happened.`,
 	})
 	root.AddCommand(
 		newVersionCmd(st),
+		newValidateCmd(st),
 	)
 	return root
 }

@@ -1,0 +1,56 @@
+package scenarios
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/invopop/jsonschema"
+)
+
+// SchemaID is where editors find the scenario schema.
+const SchemaID = "https://firedrill.dev/schemas/scenario.schema.json"
+
+// Schema is the JSON Schema of the scenario format, generated from the Go
+// types (with their doc comments) and shipped as scenario.schema.json, so
+// editors complete and check scenario files: put
+// "# yaml-language-server: $schema=<path to scenario.schema.json>" on top.
+//
+//go:embed scenario.schema.json
+var Schema []byte
+
+// generateSchema reflects the scenario types into a JSON Schema. comments
+// reads the doc comments of the package source (only where the source is).
+func generateSchema(comments func(*jsonschema.Reflector) error) ([]byte, error) {
+	r := &jsonschema.Reflector{RequiredFromJSONSchemaTags: true}
+	if comments != nil {
+		if err := comments(r); err != nil {
+			return nil, fmt.Errorf("scenarios: read doc comments: %w", err)
+		}
+	}
+	s := r.Reflect(&Scenario{})
+	s.ID = SchemaID
+	s.Title = "firedrill scenario"
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: schema: %w", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// JSONSchemaExtend lets a fault carry its toxic's or mock fault's
+// parameters beside the known fields.
+func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.AdditionalProperties = &jsonschema.Schema{
+		OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
+		Description: "a parameter of the toxic or fault, e.g. latency: 800ms",
+	}
+}
+
+// JSONSchemaExtend gives the rate limit its pattern (a struct tag cannot
+// hold the comma it needs).
+func (Mock) JSONSchemaExtend(s *jsonschema.Schema) {
+	if p, ok := s.Properties.Get("rate_limit"); ok {
+		p.Pattern = `^[0-9.]+/(s|m|h)(\s*,\s*burst=[0-9]+)?$`
+	}
+}

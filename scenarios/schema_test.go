@@ -1,0 +1,119 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/invopop/jsonschema"
+	jsv "github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func withComments(r *jsonschema.Reflector) error {
+	return r.AddGoComments("github.com/firedrill/firedrill/scenarios", ".")
+}
+
+// TestSchemaIsCurrent fails when the shipped scenario.schema.json no longer
+// matches the Go types; run go test ./scenarios -run Schema -update.
+func TestSchemaIsCurrent(t *testing.T) {
+	got, err := generateSchema(withComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("scenario.schema.json", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(got, Schema) {
+		t.Fatal("scenario.schema.json is stale: run go test ./scenarios -run TestSchemaIsCurrent -update")
+	}
+}
+
+// TestSchemaDescribesGoodScenario checks the schema's shape against the
+// good scenario: every key the file uses is a property the schema knows.
+func TestSchemaDescribesGoodScenario(t *testing.T) {
+	t.Parallel()
+	var schema map[string]any
+	if err := json.Unmarshal(Schema, &schema); err != nil {
+		t.Fatalf("scenario.schema.json is not JSON: %v", err)
+	}
+	defs := schema["$defs"].(map[string]any)
+	scenario := defs["Scenario"].(map[string]any)
+	if scenario["additionalProperties"] != false {
+		t.Error("the schema must refuse unknown top-level fields, like the parser")
+	}
+	data, err := os.ReadFile(filepath.Join("testdata", "good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	props := scenario["properties"].(map[string]any)
+	for key := range doc {
+		if _, ok := props[key]; !ok {
+			t.Errorf("top-level key %q of good.yaml is not in the schema", key)
+		}
+	}
+	for _, req := range scenario["required"].([]any) {
+		if _, ok := doc[req.(string)]; !ok {
+			t.Errorf("schema requires %q, which good.yaml lacks", req)
+		}
+	}
+	fault := defs["Fault"].(map[string]any)
+	if _, ok := fault["additionalProperties"].(map[string]any); !ok {
+		t.Error("a fault must accept its parameters as additional properties")
+	}
+}
+
+// TestSchemaValidatesFiles runs a real JSON Schema validator, as an editor
+// would: the good scenario passes; a typo and a wrong type fail.
+func TestSchemaValidatesFiles(t *testing.T) {
+	t.Parallel()
+	var schemaDoc any
+	if err := json.Unmarshal(Schema, &schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	c := jsv.NewCompiler()
+	if err := c.AddResource(SchemaID, schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(SchemaID)
+	if err != nil {
+		t.Fatalf("the shipped schema does not compile: %v", err)
+	}
+	asJSON := func(file string) any {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(doc)
+		out, err := jsv.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if err := sch.Validate(asJSON(filepath.Join("testdata", "good.yaml"))); err != nil {
+		t.Errorf("good.yaml fails the schema: %v", err)
+	}
+	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml"} {
+		if err := sch.Validate(asJSON(filepath.Join("testdata", "bad", bad))); err == nil {
+			t.Errorf("%s passes the schema; an editor would not flag it", bad)
+		}
+	}
+}
