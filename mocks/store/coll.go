@@ -1,0 +1,302 @@
+package store
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// coll is the state of one collection, guarded by its own lock.
+type coll struct {
+	def     Collection
+	store   *Store
+	mu      sync.RWMutex
+	seq     int64 // insertion counter across parents: the listing order
+	lastInt int64 // the highest integer id seen: the next sequence starts above it
+	parents map[string]*bucket
+	ids     *idMaker
+	created []field // creation timestamps the item schema declares
+	updated []field // update timestamps the item schema declares
+	fillers []field // other readOnly properties to fill on create
+}
+
+// field is a property of the item schema the store writes itself.
+type field struct {
+	name   string
+	schema *openapi3.Schema
+}
+
+// bucket holds the records under one parent key.
+type bucket struct {
+	parent []string
+	byID   map[string]*entry
+	order  []*entry // by seq; may hold removed entries until compaction
+	dead   int
+}
+
+type entry struct {
+	seq     int64
+	id      string
+	rec     Record
+	removed bool
+}
+
+func newColl(def Collection, s *Store) *coll {
+	c := &coll{def: def, store: s, parents: map[string]*bucket{}}
+	c.ids = newIDMaker(def, s.seed)
+	c.created, c.updated, c.fillers = serverFields(def)
+	return c
+}
+
+func (c *coll) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.parents = map[string]*bucket{}
+	c.lastInt = 0
+}
+
+// insert stores copies of recs under parent, all or none.
+func (c *coll) insert(parent []string, recs []Record) ([]Record, error) {
+	prepared := make([]Record, len(recs))
+	for i, r := range recs {
+		prepared[i] = c.prepare(r)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.checkBatch(parent, prepared); err != nil {
+		return nil, err
+	}
+	return c.insertLocked(parent, prepared)
+}
+
+// prepare copies a record and fills readOnly properties outside the lock.
+func (c *coll) prepare(r Record) Record {
+	rec := deepCopyRecord(r)
+	if rec == nil {
+		rec = Record{}
+	}
+	if fill := c.store.fill; fill != nil {
+		for _, f := range c.fillers {
+			if _, ok := rec[f.name]; !ok {
+				if v := fill(f.schema); v != nil {
+					rec[f.name] = v
+				}
+			}
+		}
+	}
+	return rec
+}
+
+// checkBatch refuses ids that exist or repeat within the batch.
+func (c *coll) checkBatch(parent []string, recs []Record) error {
+	b := c.parents[parentKey(parent)]
+	seen := map[string]bool{}
+	for _, r := range recs {
+		id, ok := c.def.IDOf(r)
+		if !ok {
+			continue
+		}
+		if seen[id] || (b != nil && b.byID[id] != nil) {
+			return fmt.Errorf("store: create %s %q%s: %w", c.def.Name, id, underParent(parent), ErrConflict)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// insertLocked stores recs (already checked) and returns copies.
+func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
+	key := parentKey(parent)
+	b := c.parents[key]
+	if b == nil {
+		b = &bucket{parent: append([]string(nil), parent...), byID: map[string]*entry{}}
+		c.parents[key] = b
+	}
+	now := c.store.now()
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		rec := r // prepared: already a private copy
+		id, ok := c.def.IDOf(rec)
+		if !ok {
+			v, err := c.newID(b)
+			if err != nil {
+				return nil, err
+			}
+			rec[c.def.idField()] = v
+			id = idString(v)
+		} else {
+			c.noteID(rec[c.def.idField()])
+		}
+		stampAbsent(rec, c.created, now)
+		stampAbsent(rec, c.updated, now)
+		c.seq++
+		e := &entry{seq: c.seq, id: id, rec: rec}
+		b.byID[id] = e
+		b.order = append(b.order, e)
+		out[i] = deepCopyRecord(rec)
+	}
+	return out, nil
+}
+
+// newID makes an id no record under b holds.
+func (c *coll) newID(b *bucket) (any, error) {
+	for range 64 {
+		v := c.ids.next(c)
+		if b.byID[idString(v)] == nil {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("store: create %s: no free id after 64 tries (the id schema allows too few values): %w", c.def.Name, ErrConflict)
+}
+
+func (c *coll) find(parent []string, id string) (*entry, error) {
+	if b := c.parents[parentKey(parent)]; b != nil {
+		if e := b.byID[id]; e != nil {
+			return e, nil
+		}
+	}
+	return nil, c.notFound(parent, id)
+}
+
+func (c *coll) notFound(parent []string, id string) error {
+	return fmt.Errorf("store: %s %q%s: %w", c.def.Name, id, underParent(parent), ErrNotFound)
+}
+
+func underParent(parent []string) string {
+	if len(parent) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" under %q", parent)
+}
+
+// keepServerFields carries the id and creation times of old into next and
+// refreshes the update times.
+func (c *coll) keepServerFields(old, next Record) {
+	f := c.def.idField()
+	next[f] = old[f]
+	for _, t := range c.created {
+		if v, ok := old[t.name]; ok {
+			next[t.name] = v
+		}
+	}
+	now := c.store.now()
+	for _, t := range c.updated {
+		next[t.name] = stamp(t.schema, now)
+	}
+}
+
+// parentFrom reads a record's parent values from properties named like the
+// parent parameters; nil when any is missing.
+func (c *coll) parentFrom(r Record) []string {
+	if len(c.def.ParentParams) == 0 {
+		return nil
+	}
+	out := make([]string, len(c.def.ParentParams))
+	for i, p := range c.def.ParentParams {
+		found := false
+		for k, v := range r {
+			if norm(k) == norm(p) && v != nil {
+				out[i], found = idString(v), true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	return out
+}
+
+func (c *coll) page(live []*entry, req PageRequest) ([]Record, PageInfo, error) {
+	info := PageInfo{Total: len(live), Limit: req.Limit, Backward: req.Before != ""}
+	start, end := 0, len(live)
+	if req.After != "" {
+		i := indexOf(live, req.After)
+		if i < 0 {
+			return nil, info, fmt.Errorf("store: list %s: cursor %q names no record: %w", c.def.Name, req.After, ErrBadRequest)
+		}
+		start = i + 1
+	}
+	if req.Before != "" {
+		i := indexOf(live, req.Before)
+		if i < 0 {
+			return nil, info, fmt.Errorf("store: list %s: cursor %q names no record: %w", c.def.Name, req.Before, ErrBadRequest)
+		}
+		end = i
+		if req.Limit > 0 {
+			start = max(end-req.Limit, 0)
+		}
+	}
+	start = min(start+req.Offset, end)
+	stop := end
+	if req.Limit > 0 && start+req.Limit < end {
+		stop = start + req.Limit
+	}
+	page := live[start:stop]
+	out := make([]Record, len(page))
+	for i, e := range page {
+		out[i] = deepCopyRecord(e.rec)
+	}
+	info.Offset, info.Count = start, len(page)
+	info.HasPrev = start > 0
+	if info.Backward {
+		info.HasMore = start > 0
+	} else {
+		info.HasMore = stop < len(live)
+	}
+	if len(page) > 0 {
+		if info.Backward {
+			info.NextCursor = page[0].id
+		} else if info.HasMore {
+			info.NextCursor = page[len(page)-1].id
+		}
+		if info.HasPrev {
+			info.PrevCursor = page[0].id
+		}
+	}
+	return out, info, nil
+}
+
+func indexOf(live []*entry, id string) int {
+	for i, e := range live {
+		if e.id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// live returns the entries not removed, in insertion order.
+func (b *bucket) live() []*entry {
+	out := make([]*entry, 0, len(b.byID))
+	for _, e := range b.order {
+		if !e.removed {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (b *bucket) remove(id string) {
+	e := b.byID[id]
+	delete(b.byID, id)
+	e.removed = true
+	b.dead++
+	if b.dead > len(b.order)/2 {
+		kept := b.order[:0]
+		for _, e := range b.order {
+			if !e.removed {
+				kept = append(kept, e)
+			}
+		}
+		clear(b.order[len(kept):])
+		b.order, b.dead = kept, 0
+	}
+}
+
+// sortFields orders fields by name for repeatable behaviour.
+func sortFields(fs []field) {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].name < fs[j].name })
+}

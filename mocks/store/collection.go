@@ -1,0 +1,414 @@
+package store
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Collection is one resource of a contract that the store keeps records for.
+// Paths are templates exactly as in the contract's Paths (without the server's
+// base path). Operation fields hold the operation id, or "METHOD path" when
+// the operation has none; they are empty when the contract lacks that
+// operation.
+type Collection struct {
+	Name     string // "orders", "customers.addresses": literal segments joined by dots, version segments dropped
+	ListPath string // "/customers/{cid}/addresses"; empty when the contract has no list path
+	ItemPath string // "/customers/{cid}/addresses/{id}"; empty when the contract has no item path
+
+	IDParam      string   // the item path's last parameter ("id"); empty without an item path
+	IDField      string   // the record property that holds the id, see Infer
+	ParentParams []string // the parent path parameters in path order, named as in ListPath (else ItemPath)
+
+	ItemSchema *openapi3.Schema // the schema of one record; nil when the contract declares none
+	IDSchema   *openapi3.Schema // the schema of the id property (or of the id parameter); may be nil
+
+	CreateOp string // POST on the list path
+	ListOp   string // GET on the list path
+	GetOp    string // GET on the item path
+	PutOp    string // PUT on the item path: replace
+	PatchOp  string // PATCH on the item path: JSON merge patch
+	UpdateOp string // POST on the item path: a partial update, as Stripe and Twilio do
+	DeleteOp string // DELETE on the item path
+
+	List ListShape // how GET on the list path answers
+}
+
+// ParentValues returns the parent key of a request: the values of the
+// collection's parent path parameters, in path order. template is the path
+// template the request matched (c.ListPath or c.ItemPath) and params the path
+// parameters the router extracted from it. The list and item paths may name
+// their parameters differently; the position is what counts. It returns nil
+// for a top-level collection.
+func (c Collection) ParentValues(template string, params map[string]string) []string {
+	names := templateParams(template)
+	if template == c.ItemPath && c.ItemPath != "" && len(names) > 0 {
+		names = names[:len(names)-1]
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	vals := make([]string, len(names))
+	for i, n := range names {
+		vals[i] = params[n]
+	}
+	return vals
+}
+
+// IDOf returns the id of rec as a string (the form Get, Replace, Patch and
+// Delete take), and whether rec has one.
+func (c Collection) IDOf(rec Record) (string, bool) {
+	v, ok := rec[c.idField()]
+	if !ok || v == nil {
+		return "", false
+	}
+	return idString(v), true
+}
+
+func (c Collection) idField() string {
+	if c.IDField != "" {
+		return c.IDField
+	}
+	return "id"
+}
+
+// Infer finds the collections of an OpenAPI document from its paths: a list
+// path (/orders) with the item path whose last segment is a parameter
+// (/orders/{id}), nested resources keyed by their parent parameters, a list
+// path alone when its GET answers a list, and an item path alone when it can
+// be read or written. Paths ending in a parameter whose only operation is a
+// GET answering a list wrapper (HubSpot's /business-units/user/{userId}) are
+// list paths under a parent. A list path with only a POST and no item path is
+// an action, not a collection.
+//
+// IDField is chosen in this order: the property named like the item path's
+// last parameter (compared without case, "_" and "-": Twilio's {Sid} is
+// "sid"); else "id" in any case; else the first required property ending in
+// "id", "Id" or "_id"; else the parameter's name; else "id".
+//
+// The result is sorted by name; names that would repeat get a "-2", "-3"
+// suffix in path order. Infer never fails: what it cannot read it leaves out.
+func Infer(doc *openapi3.T) []Collection {
+	if doc == nil || doc.Paths == nil {
+		return nil
+	}
+	groups := map[string]*group{}
+	var order []string
+	paths := doc.Paths.Keys()
+	sort.Strings(paths)
+	for _, p := range paths {
+		pi := doc.Paths.Value(p)
+		if pi == nil || len(pi.Operations()) == 0 {
+			continue
+		}
+		key, isItem := classify(p, pi)
+		g := groups[key]
+		if g == nil {
+			g = &group{key: key}
+			groups[key] = g
+			order = append(order, key)
+		}
+		if isItem && g.item == "" {
+			g.item, g.itemPI = p, pi
+		} else if !isItem && g.list == "" {
+			g.list, g.listPI = p, pi
+		}
+	}
+	var out []Collection
+	used := map[string]int{}
+	for _, key := range order {
+		c, ok := groups[key].collection()
+		if !ok {
+			continue
+		}
+		used[c.Name]++
+		if n := used[c.Name]; n > 1 {
+			c.Name += "-" + strconv.Itoa(n)
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// group gathers the list and item paths that share a normalised list template.
+type group struct {
+	key            string
+	list, item     string
+	listPI, itemPI *openapi3.PathItem
+}
+
+// classify returns the normalised list template a path belongs to and
+// whether the path is an item path.
+func classify(p string, pi *openapi3.PathItem) (string, bool) {
+	segs := splitPath(p)
+	if len(segs) == 0 || !isParam(segs[len(segs)-1]) {
+		return normalise(segs), false
+	}
+	if onlyGetListing(pi) {
+		return normalise(segs), false
+	}
+	return normalise(segs[:len(segs)-1]), true
+}
+
+// onlyGetListing reports whether a path ending in a parameter is really a
+// list under a parent: GET is its only operation and answers a bare array or
+// a wrapper of a few properties, one a well-known list array, none an id.
+func onlyGetListing(pi *openapi3.PathItem) bool {
+	if len(pi.Operations()) != 1 || pi.Get == nil {
+		return false
+	}
+	s := responseSchema(pi.Get)
+	if s == nil {
+		return false
+	}
+	if s.Type.Includes("array") {
+		return true
+	}
+	props := properties(s)
+	if len(props) == 0 || len(props) > 6 {
+		return false
+	}
+	if hasIDProperty(s) {
+		return false
+	}
+	for name, ref := range props {
+		if listNames[norm(name)] && ref != nil && ref.Value != nil && ref.Value.Type.Includes("array") {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *group) collection() (Collection, bool) {
+	c := Collection{ListPath: g.list, ItemPath: g.item}
+	if g.item != "" {
+		c.IDParam = lastParam(g.item)
+		c.GetOp = opName(g.itemPI.Get, http.MethodGet, g.item)
+		c.PutOp = opName(g.itemPI.Put, http.MethodPut, g.item)
+		c.PatchOp = opName(g.itemPI.Patch, http.MethodPatch, g.item)
+		c.UpdateOp = opName(g.itemPI.Post, http.MethodPost, g.item)
+		c.DeleteOp = opName(g.itemPI.Delete, http.MethodDelete, g.item)
+	}
+	var listResp *openapi3.Schema
+	if g.list != "" {
+		c.CreateOp = opName(g.listPI.Post, http.MethodPost, g.list)
+		if g.listPI.Get != nil {
+			listResp = responseSchema(g.listPI.Get)
+		}
+	}
+	c.ItemSchema = g.itemSchema(listResp)
+	if g.list != "" && g.listPI.Get != nil {
+		last := lastLiteral(g.list)
+		if shape, ok := detectListShape(g.listPI.Get, g.listPI.Parameters, listResp, c.ItemSchema, last); ok && (g.item != "" || shape.strong(last)) {
+			c.List = shape
+			c.ListOp = opName(g.listPI.Get, http.MethodGet, g.list)
+			if c.ItemSchema == nil {
+				c.ItemSchema = shape.itemsSchema()
+			}
+		}
+	}
+	switch {
+	case g.item == "" && c.ListOp == "":
+		return c, false // a singleton or an action, not a collection
+	case g.item != "" && g.list == "" && c.GetOp == "" && c.PutOp == "" && c.PatchOp == "" && c.DeleteOp == "":
+		return c, false // only a POST on an item path: an action
+	case g.item != "" && g.list == "" && c.GetOp != "" && c.ItemSchema != nil && !isObject(c.ItemSchema):
+		return c, false // reads something that is not a record
+	}
+	c.Name = collectionName(g.key)
+	if g.list != "" {
+		c.ParentParams = templateParams(g.list)
+	} else {
+		ps := templateParams(g.item)
+		c.ParentParams = ps[:len(ps)-1]
+	}
+	if len(c.ParentParams) == 0 {
+		c.ParentParams = nil
+	}
+	c.IDField = chooseIDField(c.ItemSchema, c.IDParam)
+	c.IDSchema = idSchema(c, g)
+	return c, true
+}
+
+// itemSchema picks the schema of one record: the GET item answer, the POST
+// create answer, the list's array items, the POST create body, the PUT body.
+func (g *group) itemSchema(listResp *openapi3.Schema) *openapi3.Schema {
+	var cands []*openapi3.Schema
+	if g.itemPI != nil && g.itemPI.Get != nil {
+		cands = append(cands, responseSchema(g.itemPI.Get))
+	}
+	if g.listPI != nil && g.listPI.Post != nil {
+		cands = append(cands, responseSchema(g.listPI.Post))
+	}
+	if listResp != nil {
+		if listResp.Type.Includes("array") && listResp.Items != nil {
+			cands = append(cands, listResp.Items.Value)
+		}
+	}
+	if g.listPI != nil && g.listPI.Post != nil {
+		cands = append(cands, requestSchema(g.listPI.Post))
+	}
+	if g.itemPI != nil && g.itemPI.Put != nil {
+		cands = append(cands, requestSchema(g.itemPI.Put))
+	}
+	for _, s := range cands {
+		if s != nil && isObject(s) {
+			return s
+		}
+	}
+	return nil
+}
+
+func idSchema(c Collection, g *group) *openapi3.Schema {
+	if ref := properties(c.ItemSchema)[c.IDField]; ref != nil && ref.Value != nil {
+		return ref.Value
+	}
+	if g.itemPI == nil {
+		return nil
+	}
+	params := append(openapi3.Parameters{}, g.itemPI.Parameters...)
+	for _, op := range g.itemPI.Operations() {
+		params = append(params, op.Parameters...)
+	}
+	for _, p := range params {
+		if p != nil && p.Value != nil && p.Value.In == "path" && p.Value.Name == c.IDParam && p.Value.Schema != nil {
+			return p.Value.Schema.Value
+		}
+	}
+	return nil
+}
+
+func chooseIDField(item *openapi3.Schema, idParam string) string {
+	props := properties(item)
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if idParam != "" {
+		for _, n := range names {
+			if norm(n) == norm(idParam) {
+				return n
+			}
+		}
+	}
+	for _, n := range names {
+		if norm(n) == "id" {
+			return n
+		}
+	}
+	if item != nil {
+		for _, n := range item.Required {
+			if _, ok := props[n]; ok && (strings.HasSuffix(n, "id") || strings.HasSuffix(n, "Id") || strings.HasSuffix(n, "ID")) {
+				return n
+			}
+		}
+	}
+	if idParam != "" {
+		return idParam
+	}
+	return "id"
+}
+
+func opName(op *openapi3.Operation, method, path string) string {
+	if op == nil {
+		return ""
+	}
+	if op.OperationID != "" {
+		return op.OperationID
+	}
+	return method + " " + path
+}
+
+var (
+	versionSeg = regexp.MustCompile(`^(v\d+([._]\d+)*((alpha|beta|rc)\d*)?|\d{4}-\d{2}-\d{2})$`)
+	extSeg     = regexp.MustCompile(`\.(json|xml)$`)
+)
+
+// collectionName joins the literal segments of a normalised list template
+// with dots, dropping version segments (v1, 2010-04-01), a leading "api" and
+// repeats of the previous segment.
+func collectionName(key string) string {
+	var parts []string
+	for i, s := range splitPath(key) {
+		s = extSeg.ReplaceAllString(s, "")
+		switch {
+		case isParam(s), s == "", versionSeg.MatchString(s), i == 0 && s == "api":
+			continue
+		case len(parts) > 0 && parts[len(parts)-1] == s:
+			continue
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "items"
+	}
+	return strings.Join(parts, ".")
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+func isParam(seg string) bool {
+	return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
+}
+
+// normalise blanks parameter names so /a/{x}/b and /a/{y}/b/{id} group.
+func normalise(segs []string) string {
+	out := make([]string, len(segs))
+	for i, s := range segs {
+		if isParam(s) {
+			s = "{}"
+		}
+		out[i] = s
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+func templateParams(t string) []string {
+	var out []string
+	for _, s := range splitPath(t) {
+		if isParam(s) {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}"))
+		}
+	}
+	return out
+}
+
+func lastParam(t string) string {
+	ps := templateParams(t)
+	if len(ps) == 0 {
+		return ""
+	}
+	return ps[len(ps)-1]
+}
+
+func lastLiteral(t string) string {
+	segs := splitPath(t)
+	for i := len(segs) - 1; i >= 0; i-- {
+		if !isParam(segs[i]) {
+			return extSeg.ReplaceAllString(segs[i], "")
+		}
+	}
+	return ""
+}
+
+// norm folds a name for loose comparison: lower case, no "_", "-" or ".".
+func norm(s string) string {
+	return strings.NewReplacer("_", "", "-", "", ".", "", "$", "").Replace(strings.ToLower(s))
+}
+
+func (c Collection) String() string {
+	return fmt.Sprintf("%s list=%q item=%q id=%s", c.Name, c.ListPath, c.ItemPath, c.IDField)
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// idKind is how a collection makes ids.
+type idKind int
+
+const (
+	idSeq       idKind = iota // 1, 2, 3... as integers
+	idSeqString               // "1", "2", "3"...
+	idUUID                    // a version 4 UUID
+	idPattern                 // a string matching the id schema's pattern
+	idPrefixed                // the example's prefix and random characters: "cus_" + 14
+)
+
+// prefixedLen is the number of random characters after a Stripe-like prefix.
+const prefixedLen = 14
+
+// idMaker makes the ids of one collection. It is used under the
+// collection's lock; gofakeit's Faker is also safe on its own.
+type idMaker struct {
+	kind    idKind
+	pattern string
+	re      *regexp.Regexp
+	prefix  string
+	minLen  int
+	fake    *gofakeit.Faker
+}
+
+func newIDMaker(c Collection, seed uint64) *idMaker {
+	m := &idMaker{kind: idSeqString}
+	if seed != 0 {
+		h := fnv.New64a()
+		h.Write([]byte(c.Name))
+		seed ^= h.Sum64() | 1
+	}
+	m.fake = gofakeit.New(seed)
+	s := c.IDSchema
+	if s == nil {
+		return m
+	}
+	m.minLen = int(s.MinLength)
+	switch {
+	case s.Type.Includes("integer") || s.Type.Includes("number"):
+		m.kind = idSeq
+	case s.Format == "uuid":
+		m.kind = idUUID
+	case s.Pattern != "":
+		if re, err := regexp.Compile(s.Pattern); err == nil {
+			m.kind, m.pattern, m.re = idPattern, s.Pattern, re
+		}
+	case examplePrefix(s) != "":
+		m.kind, m.prefix = idPrefixed, examplePrefix(s)
+	case s.MaxLength != nil && *s.MaxLength < 36:
+		m.kind = idSeqString
+	default:
+		m.kind = idUUID
+	}
+	return m
+}
+
+// examplePrefix returns "cus_" for an example "cus_123abc": the characters up
+// to the last underscore, when they are a short lower-case word.
+var prefixRe = regexp.MustCompile(`^([a-z]{2,8}_)[A-Za-z0-9]+$`)
+
+func examplePrefix(s *openapi3.Schema) string {
+	ex, ok := s.Example.(string)
+	if !ok {
+		return ""
+	}
+	if m := prefixRe.FindStringSubmatch(ex); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func (m *idMaker) next(c *coll) any {
+	switch m.kind {
+	case idSeq:
+		c.lastInt++
+		return c.lastInt
+	case idUUID:
+		return m.fake.UUID()
+	case idPattern:
+		for range 8 {
+			if v := m.fake.Regex(m.pattern); m.re.MatchString(v) {
+				return v
+			}
+		}
+		return m.fake.UUID() // gofakeit could not honour the pattern
+	case idPrefixed:
+		return m.prefix + m.fake.Password(true, true, true, false, false, prefixedLen)
+	}
+	c.lastInt++
+	v := strconv.FormatInt(c.lastInt, 10)
+	if len(v) < m.minLen {
+		v = strings.Repeat("0", m.minLen-len(v)) + v
+	}
+	return v
+}
+
+// noteID keeps integer sequences above ids given by clients and seeds.
+func (c *coll) noteID(v any) {
+	var n int64
+	switch x := v.(type) {
+	case float64:
+		n = int64(x)
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case json.Number:
+		n, _ = x.Int64()
+	case string:
+		n, _ = strconv.ParseInt(x, 10, 64)
+	}
+	if n > c.lastInt {
+		c.lastInt = n
+	}
+}
+
+// idString renders an id value the way it appears in a URL.
+func idString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case json.Number:
+		return x.String()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Conventional names, folded by norm, of the timestamps the store sets.
+var (
+	createdNames = []string{"created", "createdat", "createtime", "datecreated", "creationdate", "createdon", "createdtime", "insertedat", "createdate"}
+	updatedNames = []string{"updated", "updatedat", "updatetime", "dateupdated", "modifiedat", "lastmodified", "datemodified", "updatedon", "lastupdated", "updatedtime", "lastmodifieddate", "modified"}
+)
+
+// serverFields finds in the item schema the timestamps the store stamps and
+// the other readOnly properties a filler completes.
+func serverFields(c Collection) (created, updated, fillers []field) {
+	for name, ref := range properties(c.ItemSchema) {
+		if ref == nil || ref.Value == nil || name == c.idField() {
+			continue
+		}
+		s, n := ref.Value, norm(name)
+		isTime := s.Type.Includes("integer") || s.Type.Includes("string") && (s.Format == "date-time" || s.Format == "date" || s.Format == "")
+		switch {
+		case isTime && in(n, createdNames...):
+			created = append(created, field{name, s})
+		case isTime && in(n, updatedNames...):
+			updated = append(updated, field{name, s})
+		case s.ReadOnly:
+			fillers = append(fillers, field{name, s})
+		}
+	}
+	sortFields(created)
+	sortFields(updated)
+	sortFields(fillers)
+	return created, updated, fillers
+}
+
+func stampAbsent(rec Record, fs []field, now time.Time) {
+	for _, f := range fs {
+		if _, ok := rec[f.name]; !ok {
+			rec[f.name] = stamp(f.schema, now)
+		}
+	}
+}
+
+// stamp renders now for a timestamp schema: Unix seconds for integers, a
+// date for format date, RFC 3339 in UTC otherwise.
+func stamp(s *openapi3.Schema, now time.Time) any {
+	switch {
+	case s.Type.Includes("integer"):
+		return now.Unix()
+	case s.Format == "date":
+		return now.UTC().Format(time.DateOnly)
+	}
+	return now.UTC().Format(time.RFC3339)
+}

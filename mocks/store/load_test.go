@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+)
+
+// loadDoc loads an OpenAPI 2.0 or 3.x document, JSON or YAML, the way the
+// mocks do: Swagger 2.0 is converted to version 3.
+func loadDoc(tb testing.TB, path string) *openapi3.T {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var probe struct {
+		Swagger string `json:"swagger" yaml:"swagger"`
+	}
+	if strings.HasSuffix(path, ".json") {
+		_ = json.Unmarshal(data, &probe)
+	} else {
+		_ = yaml.Unmarshal(data, &probe)
+	}
+	if probe.Swagger != "" {
+		if !strings.HasSuffix(path, ".json") {
+			var tree any
+			if err := yaml.Unmarshal(data, &tree); err != nil {
+				tb.Fatalf("%s: %v", path, err)
+			}
+			if data, err = json.Marshal(tree); err != nil {
+				tb.Fatalf("%s: %v", path, err)
+			}
+		}
+		var v2 openapi2.T
+		if err := json.Unmarshal(data, &v2); err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		doc, err := openapi2conv.ToV3(&v2)
+		if err != nil {
+			tb.Fatalf("%s: convert: %v", path, err)
+		}
+		return doc
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true
+	doc, err := loader.LoadFromFile(path)
+	if err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	return doc
+}
+
+// corpusDir returns the folder of real contracts or skips the test.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("FIREDRILL_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "openapi")); err != nil {
+		tb.Skipf("real contracts not found at %s (set FIREDRILL_CORPUS to the corpus folder): %v", dir, err)
+	}
+	return dir
+}
