@@ -1,0 +1,225 @@
+package store_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// summary is what the inference tests compare: the collection without its
+// schemas, which are checked separately.
+func summary(c store.Collection) store.Collection {
+	c.ItemSchema, c.IDSchema, c.List.Schema = nil, nil, nil
+	return c
+}
+
+func inferByName(tb testing.TB, doc *openapi3.T) map[string]store.Collection {
+	tb.Helper()
+	out := map[string]store.Collection{}
+	for _, c := range store.Infer(doc) {
+		if _, dup := out[c.Name]; dup {
+			tb.Fatalf("collection %q inferred twice", c.Name)
+		}
+		out[c.Name] = c
+	}
+	return out
+}
+
+func TestInferFixture(t *testing.T) {
+	t.Parallel()
+	got := inferByName(t, loadDoc(t, "testdata/shop.yaml"))
+	want := map[string]store.Collection{
+		"orders": {
+			Name: "orders", ListPath: "/orders", ItemPath: "/orders/{id}", IDParam: "id", IDField: "id",
+			CreateOp: "createOrder", ListOp: "listOrders", GetOp: "getOrder", PutOp: "replaceOrder", PatchOp: "patchOrder", DeleteOp: "deleteOrder",
+			List: store.ListShape{Wrapped: true, ItemsField: "items", Style: store.StyleOffset, LimitParam: "limit", OffsetParam: "offset",
+				FirstPage: 1, DefaultLimit: 20, MinLimit: 1, MaxLimit: 50, TotalField: "total", NextURLField: "next"},
+		},
+		"customers.addresses": {
+			Name: "customers.addresses", ListPath: "/customers/{cid}/addresses", ItemPath: "/customers/{customer_id}/addresses/{address_id}",
+			IDParam: "address_id", IDField: "id", ParentParams: []string{"cid"},
+			CreateOp: "POST /customers/{cid}/addresses", ListOp: "GET /customers/{cid}/addresses",
+			GetOp: "GET /customers/{customer_id}/addresses/{address_id}", DeleteOp: "DELETE /customers/{customer_id}/addresses/{address_id}",
+			List: store.ListShape{FirstPage: 1},
+		},
+		"catalog.products": {
+			Name: "catalog.products", ListPath: "/v1/catalog/products", IDField: "id", ListOp: "GET /v1/catalog/products",
+			List: store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StylePage, PageParam: "page", LimitParam: "per_page",
+				FirstPage: 1, DefaultLimit: 10, MinLimit: 1, MaxLimit: 100,
+				PageField: "meta.page", PageSizeField: "meta.per_page", TotalPagesField: "meta.total_pages", TotalField: "meta.total_count"},
+		},
+		"events": {
+			Name: "events", ListPath: "/events", ItemPath: "/events/{event}", IDParam: "event", IDField: "id",
+			ListOp: "GET /events", GetOp: "GET /events/{event}",
+			List: store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StyleCursor, LimitParam: "limit",
+				CursorParam: "starting_after", BeforeParam: "ending_before", RawCursor: true, FirstPage: 1,
+				DefaultLimit: 10, MinLimit: 1, HasMoreField: "has_more", URLField: "url"},
+		},
+		"widgets": {
+			Name: "widgets", ListPath: "/widgets", ItemPath: "/widgets/{widget_id}", IDParam: "widget_id", IDField: "widget_id",
+			ListOp: "GET /widgets", GetOp: "GET /widgets/{widget_id}",
+			List: store.ListShape{Wrapped: true, ItemsField: "results", Style: store.StyleCursor, LimitParam: "page_size",
+				CursorParam: "page_token", FirstPage: 1, DefaultLimit: 10, MinLimit: 1, NextCursorField: "next_page_token"},
+		},
+		"gadgets": {
+			Name: "gadgets", ItemPath: "/gadgets/{gid}", IDParam: "gid", IDField: "gadgetId",
+			GetOp: "GET /gadgets/{gid}", PutOp: "PUT /gadgets/{gid}",
+		},
+	}
+	got2 := map[string]store.Collection{}
+	for k, v := range got {
+		got2[k] = summary(v)
+	}
+	if d := cmp.Diff(want, got2, cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("inferred collections (-want +got):\n%s", d)
+	}
+	// The singleton /status and the action /orders/{id}/cancel are no collections.
+	for _, name := range []string{"status", "orders.cancel"} {
+		if _, ok := got[name]; ok {
+			t.Errorf("%q inferred as a collection", name)
+		}
+	}
+	if got["orders"].ItemSchema == nil || got["orders"].ItemSchema.Properties["total"] == nil {
+		t.Error("orders: item schema not the Order schema")
+	}
+	if s := got["customers.addresses"].IDSchema; s == nil || s.Format != "uuid" {
+		t.Errorf("addresses: id schema %v, want the uuid property", s)
+	}
+	if s := got["catalog.products"].ItemSchema; s == nil || s.Properties["name"] == nil {
+		t.Error("catalog.products: item schema not taken from the list's items")
+	}
+}
+
+func TestInferEdges(t *testing.T) {
+	t.Parallel()
+	if got := store.Infer(nil); got != nil {
+		t.Fatalf("Infer(nil) = %v", got)
+	}
+	if got := store.Infer(&openapi3.T{}); got != nil {
+		t.Fatalf("Infer(no paths) = %v", got)
+	}
+	obj := &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{"name": openapi3.NewStringSchema().NewRef()}}}
+	get := func() *openapi3.Operation {
+		op := openapi3.NewOperation()
+		op.AddResponse(200, openapi3.NewResponse().WithJSONSchemaRef(obj))
+		return op
+	}
+	paths := openapi3.NewPaths()
+	// Two templates whose literal segments agree: names stay unique.
+	paths.Set("/api/v2/things/{a}", &openapi3.PathItem{Get: get()})
+	paths.Set("/things/{b}/x/{c}", &openapi3.PathItem{Get: get()})
+	paths.Set("/2010-04-01/things.json/{d}", &openapi3.PathItem{Get: get()})
+	var names []string
+	for _, c := range store.Infer(&openapi3.T{Paths: paths}) {
+		names = append(names, c.Name+" "+c.ItemPath+" "+c.IDField)
+	}
+	want := []string{"things /2010-04-01/things.json/{d} d", "things-2 /api/v2/things/{a} a", "things.x /things/{b}/x/{c} c"}
+	if d := cmp.Diff(want, names); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+func TestParentValues(t *testing.T) {
+	t.Parallel()
+	c := store.Collection{ListPath: "/a/{x}/b/{y}/c", ItemPath: "/a/{xx}/b/{yy}/c/{id}"}
+	params := map[string]string{"x": "1", "y": "2", "xx": "3", "yy": "4", "id": "9"}
+	if d := cmp.Diff([]string{"1", "2"}, c.ParentValues(c.ListPath, params)); d != "" {
+		t.Error(d)
+	}
+	if d := cmp.Diff([]string{"3", "4"}, c.ParentValues(c.ItemPath, params)); d != "" {
+		t.Error(d)
+	}
+	if got := (store.Collection{ListPath: "/a", ItemPath: "/a/{id}"}).ParentValues("/a/{id}", params); got != nil {
+		t.Errorf("top level parent = %v", got)
+	}
+}
+
+// corpusCollections infers the collections of one real contract.
+func corpusCollections(t *testing.T, file string) map[string]store.Collection {
+	t.Helper()
+	return inferByName(t, loadDoc(t, filepath.Join(corpusDir(t), "openapi", file)))
+}
+
+func TestInferCorpus(t *testing.T) {
+	t.Parallel()
+	t.Run("paypal catalog products: wrapper and page/page_size", func(t *testing.T) {
+		t.Parallel()
+		c := corpusCollections(t, "paypal__catalogs_products_v1.json")["catalogs.products"]
+		want := store.Collection{Name: "catalogs.products", ListPath: "/v1/catalogs/products", ItemPath: "/v1/catalogs/products/{product_id}",
+			IDParam: "product_id", IDField: "id", CreateOp: "products.create", ListOp: "products.list", GetOp: "products.get", PatchOp: "products.patch",
+			List: store.ListShape{Wrapped: true, ItemsField: "products", Style: store.StylePage, PageParam: "page", LimitParam: "page_size",
+				FirstPage: 1, DefaultLimit: 10, MinLimit: 1, MaxLimit: 20, TotalField: "total_items", TotalPagesField: "total_pages"}}
+		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
+			t.Fatalf("(-want +got):\n%s", d)
+		}
+	})
+	t.Run("stripe: data, has_more and starting_after", func(t *testing.T) {
+		t.Parallel()
+		all := corpusCollections(t, "stripe__spec2.2020-04-23.json")
+		c := all["customers"]
+		want := store.Collection{Name: "customers", ListPath: "/v1/customers", ItemPath: "/v1/customers/{customer}", IDParam: "customer", IDField: "id",
+			CreateOp: "PostCustomers", ListOp: "GetCustomers", GetOp: "GetCustomersCustomer", UpdateOp: "PostCustomersCustomer", DeleteOp: "DeleteCustomersCustomer",
+			List: store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StyleCursor, LimitParam: "limit", CursorParam: "starting_after",
+				BeforeParam: "ending_before", RawCursor: true, FirstPage: 1, DefaultLimit: 10, MinLimit: 1, HasMoreField: "has_more", URLField: "url"}}
+		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
+			t.Fatalf("customers (-want +got):\n%s", d)
+		}
+		if r := all["charges.refunds"]; r.ItemPath != "/v1/charges/{charge}/refunds/{refund}" || len(r.ParentParams) != 1 || r.ParentParams[0] != "charge" {
+			t.Errorf("charges.refunds: %v parents %v", r, r.ParentParams)
+		}
+		// Singletons and records that hold arrays are not lists.
+		for _, name := range []string{"balance", "charges.dispute", "credit_notes.preview", "account"} {
+			if _, ok := all[name]; ok {
+				t.Errorf("%q inferred as a collection", name)
+			}
+		}
+		if len(all) < 80 {
+			t.Errorf("only %d collections in Stripe's contract; expected over 80", len(all))
+		}
+	})
+	t.Run("twilio: meta, zero-based Page and PageSize, nested Sid", func(t *testing.T) {
+		t.Parallel()
+		all := corpusCollections(t, "twilio__twilio_conversations_v1.json")
+		c := all["Conversations.Messages"]
+		want := store.Collection{Name: "Conversations.Messages", ListPath: "/v1/Conversations/{ConversationSid}/Messages",
+			ItemPath: "/v1/Conversations/{ConversationSid}/Messages/{Sid}", IDParam: "Sid", IDField: "sid", ParentParams: []string{"ConversationSid"},
+			CreateOp: "CreateConversationMessage", ListOp: "ListConversationMessage", GetOp: "FetchConversationMessage",
+			UpdateOp: "UpdateConversationMessage", DeleteOp: "DeleteConversationMessage",
+			List: store.ListShape{Wrapped: true, ItemsField: "messages", Style: store.StylePage, PageParam: "Page", LimitParam: "PageSize",
+				FirstPage: 0, DefaultLimit: 10, MinLimit: 1, MaxLimit: 100, NextURLField: "meta.next_page_url", PrevURLField: "meta.previous_page_url",
+				FirstURLField: "meta.first_page_url", URLField: "meta.url", PageField: "meta.page", PageSizeField: "meta.page_size"}}
+		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
+			t.Fatalf("(-want +got):\n%s", d)
+		}
+		if s := c.IDSchema; s == nil || s.Pattern == "" {
+			t.Errorf("message sid schema %v: want its pattern", s)
+		}
+	})
+	t.Run("hubspot business units: a list under a user", func(t *testing.T) {
+		t.Parallel()
+		all := corpusCollections(t, "hubspot__business-units-v3.openapi.yaml")
+		c := all["business-units.user"]
+		want := store.Collection{Name: "business-units.user", ListPath: "/business-units/v3/business-units/user/{userId}", IDField: "id",
+			ParentParams: []string{"userId"}, ListOp: "get-/business-units/v3/business-units/user/{userId}",
+			List: store.ListShape{Wrapped: true, ItemsField: "results", FirstPage: 1}}
+		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
+			t.Fatalf("(-want +got):\n%s", d)
+		}
+		if len(all) != 1 {
+			t.Errorf("%d collections, want 1", len(all))
+		}
+	})
+	t.Run("postmark: count and offset, capitalised fields", func(t *testing.T) {
+		t.Parallel()
+		c := corpusCollections(t, "postmark__account-0.9.0.swagger.yaml")["servers"]
+		if c.IDField != "ID" || c.List.Style != store.StyleOffset || c.List.LimitParam != "count" || c.List.OffsetParam != "offset" ||
+			c.List.ItemsField != "Servers" || c.List.TotalField != "TotalCount" {
+			t.Fatalf("servers: %+v", summary(c))
+		}
+	})
+}
