@@ -1,0 +1,150 @@
+package graphql
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// adminError is the admin API's refusal: application/problem+json, as the
+// OpenAPI mock's admin API answers.
+func adminError(w http.ResponseWriter, status int, detail string) {
+	b, _ := json.Marshal(map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// serveAdmin answers under AdminPrefix:
+//
+//	GET    /__firedrill/health              200 {"status":"ok","name":...}
+//	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
+//	DELETE /__firedrill/requests            empty the journal
+//	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
+//	GET    /__firedrill/collections/{name}  the records of a collection
+//	PUT    /__firedrill/collections/{name}  replace the records with a JSON array
+//	DELETE /__firedrill/collections/{name}  remove every record
+func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, AdminPrefix)
+	switch {
+	case rest == "health":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			adminError(w, http.StatusMethodNotAllowed, "health is GET")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "name": m.opts.name})
+	case rest == "requests":
+		m.serveRequests(w, r)
+	case rest == "collections" || strings.HasPrefix(rest, "collections/"):
+		m.serveCollections(w, r, strings.TrimPrefix(strings.TrimPrefix(rest, "collections"), "/"))
+	default:
+		adminError(w, http.StatusNotFound, "no admin endpoint "+r.URL.Path)
+	}
+}
+
+func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodDelete:
+		m.journal.Reset()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		w.Header().Set("Allow", "GET, DELETE")
+		adminError(w, http.StatusMethodNotAllowed, "requests is GET or DELETE")
+		return
+	}
+	q := r.URL.Query()
+	f := mocks.Filter{Operation: q.Get("operation"), Method: q.Get("method")}
+	if s := q.Get("status"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			adminError(w, http.StatusBadRequest, "status: want a number, got "+strconv.Quote(s))
+			return
+		}
+		f.Status = n
+	}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				adminError(w, http.StatusBadRequest, name+": want an RFC 3339 time, got "+strconv.Quote(s))
+				return
+			}
+			*dst = t
+		}
+	}
+	entries := m.journal.Entries(f)
+	if entries == nil {
+		entries = []mocks.Entry{}
+	}
+	writeJSON(w, http.StatusOK, entries)
+}
+
+func (m *Mock) serveCollections(w http.ResponseWriter, r *http.Request, name string) {
+	if m.state == nil {
+		adminError(w, http.StatusNotFound, "collections exist in stateful mode only")
+		return
+	}
+	st := m.state.store
+	if name == "" {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET")
+			adminError(w, http.StatusMethodNotAllowed, "collections is GET")
+			return
+		}
+		out := map[string]int{}
+		for _, c := range st.Collections() {
+			out[c] = st.Len(c)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if _, ok := st.Collection(name); !ok {
+		adminError(w, http.StatusNotFound, "no collection "+strconv.Quote(name)+": collections are the types mutations return")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		recs, _ := st.Snapshot(name)
+		if recs == nil {
+			recs = []store.Record{}
+		}
+		writeJSON(w, http.StatusOK, recs)
+	case http.MethodDelete:
+		_ = st.Reset(name)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPut:
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+		var recs []store.Record
+		if err == nil {
+			err = decodeJSON(body, &recs)
+		}
+		if err != nil {
+			adminError(w, http.StatusBadRequest, "the body must be a JSON array of objects: "+err.Error())
+			return
+		}
+		_ = st.Reset(name)
+		if err := st.Seed(name, recs); err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, store.ErrConflict) {
+				status = http.StatusConflict
+			}
+			adminError(w, status, err.Error())
+			return
+		}
+		recs, _ = st.Snapshot(name)
+		writeJSON(w, http.StatusOK, recs)
+	default:
+		w.Header().Set("Allow", "GET, PUT, DELETE")
+		adminError(w, http.StatusMethodNotAllowed, "a collection is GET, PUT or DELETE")
+	}
+}

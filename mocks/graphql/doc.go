@@ -1,0 +1,70 @@
+// Package graphql serves a mock of a vendor's GraphQL API from its schema.
+//
+// [NewHandler] turns a schema loaded by contracts.LoadGraphQL into an
+// http.Handler; [NewServer] runs it on loopback, shaped like
+// httptest.Server (URL, Close waits for requests in flight).
+//
+// # Requests
+//
+// POST on the mock's path ([DefaultPath], /graphql) with a JSON body
+// {"query", "variables", "operationName"} or an application/graphql body;
+// GET with ?query= (&variables=, &operationName=). Every document is parsed
+// and validated against the schema with gqlparser, and variables are coerced
+// to their declared types. The answers follow the GraphQL-over-HTTP
+// convention for application/json responses:
+//
+//   - a request that is not a GraphQL request (no query, a body that is not
+//     JSON, variables that are not an object): 400, errors only;
+//   - a media type other than JSON or application/graphql: 415;
+//   - a method other than GET or POST, or a mutation over GET: 405 with Allow;
+//   - a document that does not parse or validate, variables that do not
+//     coerce, an unknown operationName: 200 with "errors" (each with its
+//     locations) and no "data";
+//   - an executed operation: 200 with "data" and, when a field failed,
+//     "errors" with the field's path.
+//
+// A mock never answers 500 because of what a client sent.
+//
+// # Data
+//
+// Fields are generated from their types, their names and the seed
+// ([WithSeed]): the same seed and query give the same answer, and each value
+// is seeded by its path in the query (field names, arguments and list
+// indexes), so list items differ and aliases of one field agree. Lists have
+// 2 or 3 items. Scalars look like their field name and type suggest (an
+// email for email, RFC 3339 for DateTime, a URL for URI); enums take one of
+// their values; an interface or union takes one of its object types, chosen
+// by the seed among the possible types sorted by name, and reports it in
+// __typename. Scalar arguments are echoed into the generated object's field
+// of the same name: customer(id: "7") answers a customer with id "7".
+// Aliases, named and inline fragments, variables with defaults, @skip and
+// @include, non-null and lists behave as the spec says. Introspection
+// (__schema, __type, __typename) describes the loaded schema, so GraphiQL,
+// Apollo and gqlgen's clients can connect.
+//
+// # Stateful mode
+//
+// With [WithStateful], root mutations named create*, add*, insert*,
+// upsert*, update*, edit*, delete* or remove* (or with the verb as a suffix,
+// customerCreate, as Shopify names them) change records in a collection
+// named after the object type they return (a payload type such as
+// CreateCustomerPayload { customer: Customer } is unwrapped to the type of
+// its field holding an object with an id). Arguments become the record's
+// fields (an input object argument gives its fields); the store assigns ids.
+// Root queries then read the records: a field returning that type with an
+// id argument, or with a single argument naming a stored field
+// (customerByEmail(email:)), reads one record (null when none matches); a
+// field returning a list of it lists them (first/limit honoured); a Relay
+// connection (edges { node }, nodes, pageInfo, totalCount) pages them with
+// first/after; node(id:) searches every collection whose type implements
+// the interface. Fields a record lacks are generated, seeded by collection
+// and id, so every read of a record agrees. Records live in a mocks/store
+// Store, one collection per type.
+//
+// # Admin API
+//
+// Under [AdminPrefix]: GET health; GET and DELETE requests (the journal of
+// mocks.Entry, the same shape the OpenAPI mock records, with Operation the
+// operation's name or its first root field); GET collections; GET, PUT (a
+// JSON array replaces the records) and DELETE collections/{name}.
+package graphql

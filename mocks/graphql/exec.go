@@ -1,0 +1,444 @@
+package graphql
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// objectValue is a value of an object type the executor selects fields
+// from: a generated or stored record, the root, or an introspection object.
+type objectValue interface {
+	typeName() string
+	// resolve returns the value of the field def. ok false means "nothing
+	// known": the executor generates a value from the field's type.
+	resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (v any, ok bool, err error)
+}
+
+// gen stands for a value the executor generates from the field's type;
+// echo holds the field's scalar arguments, which generated objects repeat in
+// their fields of the same name (customer(id: "7") answers id "7").
+type gen struct{ echo map[string]any }
+
+// record is an object with some fields known (stored or echoed) and the rest
+// generated from seed.
+type record struct {
+	typ  string
+	data map[string]any
+	seed uint64 // when not 0, the seed of this object's fields (stored records)
+}
+
+func (r *record) typeName() string { return r.typ }
+
+func (r *record) resolve(_ *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
+	v, ok := r.data[def.Name]
+	return v, ok, nil
+}
+
+// execution runs one operation.
+type execution struct {
+	ctx    context.Context
+	m      *Mock
+	schema *ast.Schema
+	doc    *ast.QueryDocument
+	op     *ast.OperationDefinition
+	vars   map[string]any
+	errs   gqlerror.List
+}
+
+// fieldGroup is the fields one response key collects.
+type fieldGroup struct {
+	key    string
+	fields []*ast.Field
+}
+
+// execute runs the operation from the root object and returns the data.
+func (ex *execution) execute(root objectValue, rootType *ast.Definition, seed uint64) any {
+	out := ex.selectionSet(root, rootType, ex.op.SelectionSet, seed, nil)
+	if out == nil {
+		return nil
+	}
+	return out
+}
+
+// selectionSet resolves sel on obj, of the object type typ. It returns nil
+// when a non-null field came out null: the null propagates to the parent.
+func (ex *execution) selectionSet(obj objectValue, typ *ast.Definition, sel ast.SelectionSet, seed uint64, path ast.Path) *orderedObject {
+	if r, ok := obj.(*record); ok && r.seed != 0 {
+		seed = r.seed
+	}
+	var groups []*fieldGroup
+	ex.collect(typ, sel, &groups, map[string]*fieldGroup{}, map[string]bool{})
+	out := &orderedObject{}
+	for _, g := range groups {
+		if ex.ctx.Err() != nil {
+			ex.fail(path, g.fields[0], "request cancelled")
+			return nil
+		}
+		v, null := ex.field(obj, typ, g, seed, append(path[:len(path):len(path)], ast.PathName(g.key)))
+		if null {
+			return nil
+		}
+		out.add(g.key, v)
+	}
+	return out
+}
+
+// field resolves one response key; null reports a non-null field that came out null.
+func (ex *execution) field(obj objectValue, typ *ast.Definition, g *fieldGroup, seed uint64, path ast.Path) (any, bool) {
+	f := g.fields[0]
+	switch f.Name {
+	case "__typename":
+		return typ.Name, false
+	case "__schema":
+		if typ == ex.schema.Query {
+			return ex.selectionSet(introSchema{ex.schema}, ex.schema.Types["__Schema"], merged(g.fields), seed, path), false
+		}
+	case "__type":
+		if typ == ex.schema.Query {
+			name, _ := f.ArgumentMap(ex.vars)["name"].(string)
+			def := ex.schema.Types[name]
+			if def == nil {
+				return nil, false
+			}
+			return ex.selectionSet(&introType{s: ex.schema, def: def}, ex.schema.Types["__Type"], merged(g.fields), seed, path), false
+		}
+	}
+	def := typ.Fields.ForName(f.Name)
+	if def == nil {
+		ex.fail(path, f, fmt.Sprintf("Cannot query field %q on type %q.", f.Name, typ.Name))
+		return nil, false
+	}
+	args := f.ArgumentMap(ex.vars)
+	v, ok, err := obj.resolve(ex, def, args)
+	if err != nil {
+		ex.fail(path, f, err.Error())
+		return nil, def.Type.NonNull
+	}
+	if !ok {
+		v = gen{echo: scalarArgs(args)}
+	}
+	child := mix(seed, f.Name, argsKey(args))
+	res := ex.complete(def.Type, v, def.Name, merged(g.fields), child, path)
+	return res, res == nil && def.Type.NonNull
+}
+
+// complete shapes v as a value of type t: generated where v is gen (or
+// cannot be one), selected from where it is an object.
+func (ex *execution) complete(t *ast.Type, v any, fieldName string, sel ast.SelectionSet, seed uint64, path ast.Path) any {
+	if t.NonNull {
+		if v == nil {
+			v = gen{}
+		}
+		inner := *t
+		inner.NonNull = false
+		return ex.complete(&inner, v, fieldName, sel, seed, path)
+	}
+	if v == nil {
+		return nil
+	}
+	if t.Elem != nil {
+		return ex.completeList(t, v, fieldName, sel, seed, path)
+	}
+	def := ex.schema.Types[t.NamedType]
+	if def == nil {
+		return nil
+	}
+	g, generated := v.(gen)
+	switch def.Kind {
+	case ast.Scalar:
+		if !generated {
+			if c, ok := coerceScalar(def.Name, v); ok {
+				return c
+			}
+		}
+		return ex.scalar(fieldName, def.Name, seed)
+	case ast.Enum:
+		if s, ok := v.(string); ok && def.EnumValues.ForName(s) != nil {
+			return s
+		}
+		return pickEnum(def, seed)
+	}
+	var obj objectValue
+	concrete := def
+	switch x := v.(type) {
+	case objectValue:
+		obj = x
+		concrete = ex.schema.Types[x.typeName()]
+	case map[string]any:
+		tn, _ := x["__typename"].(string)
+		if c := ex.schema.Types[tn]; c != nil && c.Kind == ast.Object && (c == def || ex.possible(def, c)) {
+			concrete = c
+		} else {
+			concrete = pickConcrete(ex.schema, def, seed)
+		}
+		obj = &record{data: x}
+	default:
+		concrete = pickConcrete(ex.schema, def, seed)
+		obj = &record{data: echoFor(concrete, g.echo)}
+	}
+	if concrete == nil {
+		ex.errs = append(ex.errs, &gqlerror.Error{Message: fmt.Sprintf("no object type implements %s", def.Name), Path: path})
+		return nil
+	}
+	if r, ok := obj.(*record); ok {
+		r.typ = concrete.Name
+	}
+	out := ex.selectionSet(obj, concrete, sel, seed, path)
+	if out == nil {
+		return nil
+	}
+	return out
+}
+
+func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.SelectionSet, seed uint64, path ast.Path) any {
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case gen:
+		items = make([]any, listLen(seed))
+		for i := range items {
+			items[i] = x
+		}
+	default:
+		items = []any{x}
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		r := ex.complete(t.Elem, it, fieldName, sel, mixIndex(seed, i), append(path[:len(path):len(path)], ast.PathIndex(i)))
+		if r == nil && t.Elem.NonNull {
+			return nil
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// scalar generates a scalar, coerced to what the type promises.
+func (ex *execution) scalar(fieldName, typ string, seed uint64) any {
+	v := ex.m.scalar(fieldName, typ, int64(seed&math.MaxInt64))
+	if c, ok := coerceScalar(typ, v); ok {
+		return c
+	}
+	return defaultScalar(fieldName, typ, int64(seed&math.MaxInt64))
+}
+
+func (ex *execution) possible(abstract, obj *ast.Definition) bool {
+	for _, p := range ex.schema.GetPossibleTypes(abstract) {
+		if p == obj {
+			return true
+		}
+	}
+	return false
+}
+
+func (ex *execution) fail(path ast.Path, f *ast.Field, msg string) {
+	e := &gqlerror.Error{Message: msg, Path: append(ast.Path(nil), path...)}
+	if f != nil && f.Position != nil {
+		e.Locations = []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}
+	}
+	ex.errs = append(ex.errs, e)
+}
+
+// collect gathers the fields of sel that apply to typ, by response key,
+// honouring @skip, @include and fragment type conditions.
+func (ex *execution) collect(typ *ast.Definition, sel ast.SelectionSet, groups *[]*fieldGroup, index map[string]*fieldGroup, visited map[string]bool) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if !ex.included(s.Directives) {
+				continue
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			g := index[key]
+			if g == nil {
+				g = &fieldGroup{key: key}
+				index[key] = g
+				*groups = append(*groups, g)
+			}
+			g.fields = append(g.fields, s)
+		case *ast.InlineFragment:
+			if ex.included(s.Directives) && ex.applies(typ, s.TypeCondition) {
+				ex.collect(typ, s.SelectionSet, groups, index, visited)
+			}
+		case *ast.FragmentSpread:
+			if !ex.included(s.Directives) || visited[s.Name] {
+				continue
+			}
+			visited[s.Name] = true
+			if frag := ex.doc.Fragments.ForName(s.Name); frag != nil && ex.applies(typ, frag.TypeCondition) {
+				ex.collect(typ, frag.SelectionSet, groups, index, visited)
+			}
+		}
+	}
+}
+
+func (ex *execution) included(dirs ast.DirectiveList) bool {
+	if d := dirs.ForName("skip"); d != nil && d.ArgumentMap(ex.vars)["if"] == true {
+		return false
+	}
+	if d := dirs.ForName("include"); d != nil && d.ArgumentMap(ex.vars)["if"] == false {
+		return false
+	}
+	return true
+}
+
+func (ex *execution) applies(typ *ast.Definition, cond string) bool {
+	if cond == "" || cond == typ.Name {
+		return true
+	}
+	c := ex.schema.Types[cond]
+	return c != nil && c.IsAbstractType() && ex.possible(c, typ)
+}
+
+func merged(fields []*ast.Field) ast.SelectionSet {
+	if len(fields) == 1 {
+		return fields[0].SelectionSet
+	}
+	var sel ast.SelectionSet
+	for _, f := range fields {
+		sel = append(sel, f.SelectionSet...)
+	}
+	return sel
+}
+
+// scalarArgs keeps the arguments whose values are scalars: those a generated
+// object may echo.
+func scalarArgs(args map[string]any) map[string]any {
+	var out map[string]any
+	for k, v := range args {
+		switch v.(type) {
+		case string, bool, int, int32, int64, float64, json.Number:
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// echoFor keeps the echoed arguments that name a non-list leaf field of obj.
+func echoFor(obj *ast.Definition, echo map[string]any) map[string]any {
+	if obj == nil || len(echo) == 0 {
+		return nil
+	}
+	var out map[string]any
+	for k, v := range echo {
+		if f := obj.Fields.ForName(k); f != nil && f.Type.Elem == nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// argsKey renders arguments for seeding: fmt prints maps sorted by key.
+func argsKey(args map[string]any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return fmt.Sprint(args)
+}
+
+// coerceScalar returns v as a value of the scalar type, or false when it is not one.
+func coerceScalar(typ string, v any) (any, bool) {
+	switch typ {
+	case "Int":
+		f, ok := number(v)
+		if !ok || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+			return nil, false
+		}
+		return int64(f), true
+	case "Float":
+		f, ok := number(v)
+		if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, false
+		}
+		return f, true
+	case "String":
+		s, ok := v.(string)
+		return s, ok
+	case "ID":
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case int, int32, int64, json.Number:
+			return fmt.Sprint(x), true
+		}
+		return nil, false
+	case "Boolean":
+		b, ok := v.(bool)
+		return b, ok
+	}
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, false
+		}
+	case objectValue, gen:
+		return nil, false
+	}
+	return v, true
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// orderedObject is a response object that keeps its keys in selection order.
+type orderedObject struct {
+	keys []string
+	vals []any
+}
+
+func (o *orderedObject) add(k string, v any) {
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+// MarshalJSON writes the object with its keys in order.
+func (o *orderedObject) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(o.vals[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

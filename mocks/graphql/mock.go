@@ -1,0 +1,376 @@
+package graphql
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks"
+)
+
+// Defaults of the options.
+const (
+	DefaultPath = "/graphql"    // where the mock answers GraphQL requests
+	DefaultSeed = int64(1)      // the seed of generated data
+	DefaultAddr = "127.0.0.1:0" // where NewServer listens: loopback, a free port
+	DefaultName = "graphql"     // the system name in the journal
+)
+
+// AdminPrefix is where the admin API lives; GraphQL requests never go there.
+const AdminPrefix = "/__firedrill/"
+
+// Option configures a Mock or a Server.
+type Option func(*options) error
+
+type options struct {
+	addr        string
+	path        string
+	seed        int64
+	stateful    bool
+	journalSize int
+	name        string
+	logger      *slog.Logger
+	scalar      ScalarFunc
+}
+
+// WithAddr sets the address NewServer listens on (DefaultAddr). Only
+// loopback hosts are accepted: the mock serves tests, not networks.
+func WithAddr(addr string) Option {
+	return func(o *options) error {
+		if err := checkLoopback(addr); err != nil {
+			return err
+		}
+		o.addr = addr
+		return nil
+	}
+}
+
+// WithPath sets the path GraphQL requests go to (DefaultPath).
+func WithPath(path string) Option {
+	return func(o *options) error {
+		if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, AdminPrefix) {
+			return fmt.Errorf("graphql: path %q: want an absolute path outside %s", path, AdminPrefix)
+		}
+		o.path = path
+		return nil
+	}
+}
+
+// WithSeed sets the seed of generated data (DefaultSeed): the same seed and
+// query give the same answer.
+func WithSeed(seed int64) Option {
+	return func(o *options) error { o.seed = seed; return nil }
+}
+
+// WithStateful turns on stateful mode: mutations change stored records
+// that queries read back (see the package documentation).
+func WithStateful(on bool) Option {
+	return func(o *options) error { o.stateful = on; return nil }
+}
+
+// WithJournalSize sets how many exchanges the journal keeps (mocks.DefaultJournalSize).
+func WithJournalSize(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("graphql: journal size %d: want >= 0", n)
+		}
+		o.journalSize = n
+		return nil
+	}
+}
+
+// WithName sets the system name recorded in the journal (DefaultName).
+func WithName(name string) Option {
+	return func(o *options) error { o.name = name; return nil }
+}
+
+// WithLogger sets where the mock logs (slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("graphql: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithScalars sets the generator of scalar values (the mock's own by default).
+func WithScalars(f ScalarFunc) Option {
+	return func(o *options) error {
+		if f == nil {
+			return errors.New("graphql: nil scalar generator")
+		}
+		o.scalar = f
+		return nil
+	}
+}
+
+// Mock serves a GraphQL schema as an http.Handler: POST and GET on its path
+// run queries and mutations against generated (or, stateful, stored) data;
+// AdminPrefix serves health, the journal and the collections.
+type Mock struct {
+	c        *contracts.GraphQL
+	schema   *ast.Schema
+	opts     options
+	journal  *mocks.Journal
+	state    *state // nil unless stateful
+	scalar   ScalarFunc
+	log      *slog.Logger
+	maxDepth int
+}
+
+// NewHandler returns the mock of c.
+func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
+	if c == nil || c.Schema == nil || c.Schema.Query == nil {
+		return nil, errors.New("graphql: no schema with a Query type")
+	}
+	o := options{addr: DefaultAddr, path: DefaultPath, seed: DefaultSeed, name: DefaultName}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	m := &Mock{c: c, schema: c.Schema, opts: o, journal: mocks.NewJournal(o.journalSize), scalar: o.scalar, log: o.logger}
+	if m.scalar == nil {
+		m.scalar = defaultScalar
+	}
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if o.stateful {
+		m.state = newState(c.Schema, o.seed)
+	}
+	return m, nil
+}
+
+// Journal is the record of the exchanges the mock answered.
+func (m *Mock) Journal() *mocks.Journal { return m.journal }
+
+// Path is where the mock answers GraphQL requests.
+func (m *Mock) Path() string { return m.opts.path }
+
+// ServeHTTP answers GraphQL requests on the mock's path and the admin API
+// under AdminPrefix.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == m.opts.path:
+		m.serveGraphQL(w, r)
+	case strings.HasPrefix(r.URL.Path, AdminPrefix):
+		m.serveAdmin(w, r)
+	default:
+		writeJSON(w, http.StatusNotFound, response{Errors: gqlerror.List{{Message: fmt.Sprintf("no GraphQL endpoint at %s: send requests to %s", r.URL.Path, m.opts.path)}}})
+	}
+}
+
+// response is the GraphQL response shape.
+type response struct {
+	Data   any           `json:"data,omitempty"`
+	Errors gqlerror.List `json:"errors,omitempty"`
+	// hasData keeps "data": null when execution nulled the whole result.
+	hasData bool
+}
+
+// MarshalJSON keeps "data" when execution ran, even when null.
+func (r response) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Data   any           `json:"data"`
+		Errors gqlerror.List `json:"errors,omitempty"`
+	}
+	if r.hasData {
+		return json.Marshal(plain{Data: r.Data, Errors: r.Errors})
+	}
+	return json.Marshal(struct {
+		Errors gqlerror.List `json:"errors,omitempty"`
+	}{r.Errors})
+}
+
+// serveGraphQL follows the GraphQL-over-HTTP convention of application/json
+// responses: a request that cannot be read as GraphQL (no query, a body
+// that is not JSON, bad variables JSON) is 400; a query that does not parse
+// or validate, or variables that do not coerce, is 200 with "errors" and no
+// "data"; execution errors are 200 with both. A mutation over GET is 405.
+func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	entry := mocks.Entry{
+		System: m.opts.name, Time: start, Direction: "inbound", Client: r.RemoteAddr,
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: maskHeader(r.Header), Body: body,
+	}
+	var status int
+	var resp response
+	if err != nil {
+		status, resp = http.StatusRequestEntityTooLarge, response{Errors: gqlerror.List{{Message: fmt.Sprintf("body over %d bytes", MaxRequestBody)}}}
+	} else {
+		status, resp = m.run(r, body, &entry)
+	}
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "GET, POST")
+	}
+	out := writeJSON(w, status, resp)
+	entry.Status, entry.ResponseBody, entry.ResponseHeader = status, out, w.Header().Clone()
+	entry.Valid = len(entry.Violations) == 0 && status < 400
+	entry.Duration = time.Since(start)
+	m.journal.Record(entry)
+}
+
+// run reads, validates and executes one request.
+func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, response) {
+	p, err := readParams(r, body)
+	if err != nil {
+		var re *requestError
+		errors.As(err, &re)
+		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: re.msg})
+		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
+	}
+	doc, errs := m.parse(p.Query)
+	if len(errs) > 0 {
+		violations(entry, "query", errs)
+		return http.StatusOK, response{Errors: errs}
+	}
+	op, err := pickOperation(doc, p.OperationName)
+	if err != nil {
+		violations(entry, "query", gqlerror.List{gqlerror.Wrap(err)})
+		return http.StatusOK, response{Errors: gqlerror.List{{Message: err.Error()}}}
+	}
+	entry.Operation = operationName(op)
+	if r.Method == http.MethodGet && op.Operation != ast.Query {
+		msg := fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation)
+		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: msg})
+		return http.StatusMethodNotAllowed, response{Errors: gqlerror.List{{Message: msg}}}
+	}
+	vars, err := validator.VariableValues(m.schema, op, p.Variables)
+	if err != nil {
+		ge := gqlerror.WrapIfUnwrapped(err)
+		violations(entry, "variables", gqlerror.List{ge})
+		return http.StatusOK, response{Errors: gqlerror.List{ge}}
+	}
+	data, errs := m.execute(r.Context(), doc, op, vars)
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}
+}
+
+// parse parses and validates a query document against the schema.
+func (m *Mock) parse(query string) (*ast.QueryDocument, gqlerror.List) {
+	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: query})
+	if err != nil {
+		return nil, gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
+	}
+	if errs := validator.Validate(m.schema, doc); len(errs) > 0 {
+		return nil, errs
+	}
+	return doc, nil
+}
+
+// execute runs op; a panic in the executor is a bug, reported as a GraphQL
+// error (and logged) rather than a 500.
+func (m *Mock) execute(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (data any, errs gqlerror.List) {
+	ex := &execution{ctx: ctx, m: m, schema: m.schema, doc: doc, op: op, vars: vars}
+	defer func() {
+		if p := recover(); p != nil {
+			m.log.Error("graphql: executor panic", "panic", p, "operation", operationName(op))
+			data, errs = nil, gqlerror.List{{Message: fmt.Sprintf("firedrill internal error: %v", p)}}
+		}
+	}()
+	root, typ := m.root(op)
+	if typ == nil {
+		return nil, gqlerror.List{{Message: fmt.Sprintf("the schema has no %s type", op.Operation)}}
+	}
+	data = ex.execute(root, typ, mix(uint64(m.opts.seed), string(op.Operation)))
+	return data, ex.errs
+}
+
+func (m *Mock) root(op *ast.OperationDefinition) (objectValue, *ast.Definition) {
+	var typ *ast.Definition
+	switch op.Operation {
+	case ast.Mutation:
+		typ = m.schema.Mutation
+	case ast.Subscription:
+		typ = m.schema.Subscription
+	default:
+		typ = m.schema.Query
+	}
+	if typ == nil {
+		return nil, nil
+	}
+	if m.state != nil {
+		return &statefulRoot{st: m.state, typ: typ, op: op.Operation}, typ
+	}
+	return &record{typ: typ.Name}, typ
+}
+
+func pickOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
+	if name != "" {
+		if op := doc.Operations.ForName(name); op != nil {
+			return op, nil
+		}
+		return nil, fmt.Errorf("no operation named %q in the document", name)
+	}
+	if len(doc.Operations) != 1 {
+		return nil, fmt.Errorf("the document has %d operations: name the one to run with operationName", len(doc.Operations))
+	}
+	return doc.Operations[0], nil
+}
+
+// operationName is the journal's operation: the operation's name, else its first root field.
+func operationName(op *ast.OperationDefinition) string {
+	if op.Name != "" {
+		return op.Name
+	}
+	for _, s := range op.SelectionSet {
+		if f, ok := s.(*ast.Field); ok {
+			return f.Name
+		}
+	}
+	return string(op.Operation)
+}
+
+func violations(e *mocks.Entry, in string, errs gqlerror.List) {
+	for _, ge := range errs {
+		msg := ge.Message
+		if len(ge.Locations) > 0 {
+			msg = fmt.Sprintf("%d:%d: %s", ge.Locations[0].Line, ge.Locations[0].Column, msg)
+		}
+		e.Violations = append(e.Violations, mocks.Violation{In: in, Message: msg})
+	}
+}
+
+// writeJSON writes v as the answer and returns the bytes written.
+func writeJSON(w http.ResponseWriter, status int, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(response{Errors: gqlerror.List{{Message: "firedrill internal error: " + err.Error()}}})
+	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return b
+}
+
+// maskHeader copies h with the values of credentials replaced.
+func maskHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for k := range out {
+		lk := strings.ToLower(k)
+		if lk == "authorization" || lk == "cookie" || lk == "proxy-authorization" ||
+			strings.Contains(lk, "token") || strings.Contains(lk, "api-key") || strings.Contains(lk, "apikey") || strings.Contains(lk, "secret") {
+			for i := range out[k] {
+				out[k][i] = "***"
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,423 @@
+package graphql
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// Verbs of the mutations that change records, as a prefix (createCustomer)
+// or a suffix (customerCreate, as Shopify names them).
+var mutationVerbs = []struct{ word, verb string }{
+	{"create", "create"}, {"add", "create"}, {"insert", "create"},
+	{"upsert", "upsert"},
+	{"update", "update"}, {"edit", "update"},
+	{"delete", "delete"}, {"remove", "delete"},
+}
+
+// mutation is what a root mutation field does to which collection.
+type mutation struct {
+	verb         string          // create, upsert, update or delete
+	entity       *ast.Definition // the type stored: its name is the collection's
+	payloadField string          // the payload's field holding the record; "" when the mutation returns it
+}
+
+// state is the stateful mode: one collection per type a mutation returns.
+type state struct {
+	schema    *ast.Schema
+	store     *store.Store
+	seed      uint64
+	mutations map[string]mutation // by root mutation field
+	idField   map[string]string   // collection → the field holding the id
+}
+
+func newState(s *ast.Schema, seed int64) *state {
+	st := &state{schema: s, store: store.New(), seed: uint64(seed), mutations: map[string]mutation{}, idField: map[string]string{}}
+	if s.Mutation == nil {
+		return st
+	}
+	for _, f := range s.Mutation.Fields {
+		mu, ok := st.classify(f)
+		if !ok {
+			continue
+		}
+		st.mutations[f.Name] = mu
+		name := mu.entity.Name
+		if _, seen := st.idField[name]; !seen {
+			st.idField[name] = idFieldOf(mu.entity)
+			st.store.Ensure(store.Collection{Name: name, IDField: st.idField[name]})
+		}
+	}
+	return st
+}
+
+// classify finds the verb and the entity of a root mutation field.
+func (st *state) classify(f *ast.FieldDefinition) (mutation, bool) {
+	verb, noun := splitVerb(f.Name)
+	if verb == "" {
+		return mutation{}, false
+	}
+	ret := st.schema.Types[f.Type.Name()]
+	if ret != nil && ret.Kind == ast.Object && idFieldOf(ret) != "" && !isPayload(ret.Name) {
+		return mutation{verb: verb, entity: ret}, true
+	}
+	if ret != nil && ret.Kind == ast.Object {
+		var best *ast.FieldDefinition
+		for _, pf := range ret.Fields {
+			t := st.schema.Types[pf.Type.Name()]
+			if pf.Type.Elem != nil || t == nil || t.Kind != ast.Object || idFieldOf(t) == "" {
+				continue
+			}
+			if best == nil || strings.EqualFold(pf.Name, noun) || strings.EqualFold(t.Name, noun) {
+				best = pf
+			}
+		}
+		if best != nil {
+			return mutation{verb: verb, entity: st.schema.Types[best.Type.Name()], payloadField: best.Name}, true
+		}
+	}
+	for _, t := range st.schema.Types {
+		if t.Kind == ast.Object && !t.BuiltIn && strings.EqualFold(t.Name, noun) && idFieldOf(t) != "" {
+			return mutation{verb: verb, entity: t}, true
+		}
+	}
+	return mutation{}, false
+}
+
+// splitVerb splits createCustomer or customerCreate into its verb and noun.
+func splitVerb(name string) (verb, noun string) {
+	for _, v := range mutationVerbs {
+		if rest, ok := strings.CutPrefix(name, v.word); ok && rest != "" && unicode.IsUpper(rune(rest[0])) {
+			return v.verb, rest
+		}
+		suffix := strings.ToUpper(v.word[:1]) + v.word[1:]
+		if rest, ok := strings.CutSuffix(name, suffix); ok && rest != "" {
+			return v.verb, rest
+		}
+	}
+	return "", ""
+}
+
+func isPayload(name string) bool {
+	for _, s := range []string{"Payload", "Result", "Response", "Output"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// idFieldOf is the field of an object type that holds its id: "id", else
+// the first field of type ID; "" when it has none.
+func idFieldOf(def *ast.Definition) string {
+	if f := def.Fields.ForName("id"); f != nil && f.Type.Elem == nil {
+		return "id"
+	}
+	for _, f := range def.Fields {
+		if f.Type.Elem == nil && f.Type.NamedType == "ID" {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+// recordOf wraps a stored record for the executor; its generated fields are
+// seeded by collection and id, so every query reads the same record.
+func (st *state) recordOf(coll string, rec store.Record) *record {
+	id := fmt.Sprint(rec[st.idField[coll]])
+	return &record{typ: coll, data: rec, seed: mix(st.seed, coll, id)}
+}
+
+// statefulRoot is the root object in stateful mode.
+type statefulRoot struct {
+	st  *state
+	typ *ast.Definition
+	op  ast.Operation
+}
+
+func (r *statefulRoot) typeName() string { return r.typ.Name }
+
+func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+	if r.op == ast.Mutation {
+		if mu, ok := r.st.mutations[def.Name]; ok {
+			v, err := r.st.mutate(def, mu, args)
+			return v, true, err
+		}
+		return nil, false, nil
+	}
+	return r.st.query(def, args)
+}
+
+// mutate applies a create/upsert/update/delete and returns the field's value.
+func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]any) (any, error) {
+	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
+	rec := inputRecord(args, mu.entity.Name)
+	id, hasID := rec[idf]
+	if !hasID && idf != "id" {
+		id, hasID = rec["id"]
+		delete(rec, "id")
+	}
+	if hasID && id == nil {
+		delete(rec, idf)
+		hasID = false
+	}
+	ids := fmt.Sprint(id)
+	var out store.Record
+	var err error
+	switch mu.verb {
+	case "create":
+		if hasID {
+			rec[idf] = ids
+		}
+		out, err = st.store.Create(coll, nil, rec)
+	case "upsert":
+		if _, gerr := st.store.Get(coll, nil, ids); hasID && gerr == nil {
+			delete(rec, idf)
+			out, err = st.store.Patch(coll, nil, ids, map[string]any(rec))
+		} else {
+			if hasID {
+				rec[idf] = ids
+			}
+			out, err = st.store.Create(coll, nil, rec)
+		}
+	case "update":
+		if !hasID {
+			return nil, fmt.Errorf("%s: no %s argument names the %s to update", def.Name, idf, coll)
+		}
+		delete(rec, idf)
+		out, err = st.store.Patch(coll, nil, ids, map[string]any(rec))
+	case "delete":
+		if !hasID {
+			return nil, fmt.Errorf("%s: no %s argument names the %s to delete", def.Name, idf, coll)
+		}
+		if out, err = st.store.Get(coll, nil, ids); err == nil {
+			err = st.store.Delete(coll, nil, ids)
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%s: no %s with %s %q", def.Name, coll, idf, ids)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", def.Name, err)
+	}
+	return st.answer(def, mu, out), nil
+}
+
+// answer shapes a changed record as the mutation's return type.
+func (st *state) answer(def *ast.FieldDefinition, mu mutation, rec store.Record) any {
+	coll := mu.entity.Name
+	r := st.recordOf(coll, rec)
+	id := fmt.Sprint(rec[st.idField[coll]])
+	ret := st.schema.Types[def.Type.Name()]
+	switch {
+	case mu.payloadField != "":
+		payload := map[string]any{mu.payloadField: r}
+		for _, f := range ret.Fields {
+			lower := strings.ToLower(f.Name)
+			switch {
+			case f.Type.Elem != nil && strings.HasSuffix(lower, "errors"):
+				payload[f.Name] = []any{} // a successful mutation has no user errors
+			case strings.HasPrefix(lower, "deleted") && strings.HasSuffix(lower, "id") && mu.verb == "delete":
+				payload[f.Name] = id
+			}
+		}
+		return payload
+	case ret != nil && ret.Kind == ast.Object:
+		if def.Type.Elem != nil {
+			return []any{r}
+		}
+		return r
+	case def.Type.Name() == "Boolean":
+		return true
+	}
+	return id
+}
+
+// inputRecord flattens a mutation's arguments into the fields of a record:
+// an input object argument (input: {...}) gives its fields, and a field of
+// it named after the entity (input: {customer: {...}}) gives its own.
+func inputRecord(args map[string]any, entity string) store.Record {
+	rec := store.Record{}
+	for k, v := range args {
+		m, ok := v.(map[string]any)
+		if !ok {
+			rec[k] = v
+			continue
+		}
+		for kk, vv := range m {
+			if inner, ok := vv.(map[string]any); ok && strings.EqualFold(kk, entity) {
+				for k3, v3 := range inner {
+					rec[k3] = v3
+				}
+				continue
+			}
+			rec[kk] = vv
+		}
+	}
+	return rec
+}
+
+// query reads stored records for root query fields that return a
+// collection's type: by id, by a unique key, as a list or a connection.
+// Other fields are generated (ok false).
+func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+	t := st.schema.Types[def.Type.Name()]
+	if t == nil {
+		return nil, false, nil
+	}
+	if _, isColl := st.idField[t.Name]; isColl {
+		if def.Type.Elem != nil {
+			recs := st.records(t.Name)
+			return st.wrap(t.Name, firstN(recs, args)), true, nil
+		}
+		return st.lookup(t.Name, args)
+	}
+	if t.IsAbstractType() {
+		if id, ok := args["id"]; ok && def.Type.Elem == nil {
+			return st.byIDAnywhere(t, fmt.Sprint(id)), true, nil
+		}
+		return nil, false, nil
+	}
+	if coll := st.connectionOf(t); coll != "" {
+		return st.connection(coll, args), true, nil
+	}
+	return nil, false, nil
+}
+
+// lookup reads one record by its id argument or, for a single-argument
+// field (customerByEmail(email:)), by the stored field of that name.
+func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
+	idf := st.idField[coll]
+	for _, k := range []string{idf, "id"} {
+		if id, ok := args[k]; ok && id != nil {
+			rec, err := st.store.Get(coll, nil, fmt.Sprint(id))
+			if err != nil {
+				return nil, true, nil
+			}
+			return st.recordOf(coll, rec), true, nil
+		}
+	}
+	var set []string
+	for k, v := range args {
+		if v != nil {
+			set = append(set, k)
+		}
+	}
+	if len(set) != 1 {
+		return nil, false, nil
+	}
+	key, want := set[0], fmt.Sprint(args[set[0]])
+	for _, rec := range st.records(coll) {
+		if v, ok := rec[key]; ok && fmt.Sprint(v) == want {
+			return st.recordOf(coll, rec), true, nil
+		}
+	}
+	return nil, true, nil
+}
+
+// byIDAnywhere finds the record with that id among the collections whose
+// type implements the abstract type t (node(id:)).
+func (st *state) byIDAnywhere(t *ast.Definition, id string) any {
+	var names []string
+	for _, p := range st.schema.GetPossibleTypes(t) {
+		if _, ok := st.idField[p.Name]; ok {
+			names = append(names, p.Name)
+		}
+	}
+	sort.Strings(names)
+	for _, coll := range names {
+		if rec, err := st.store.Get(coll, nil, id); err == nil {
+			return st.recordOf(coll, rec)
+		}
+	}
+	return nil
+}
+
+// connectionOf returns the collection a Relay connection type lists: one
+// with edges { node: T } or nodes: [T] where T is a collection's type.
+func (st *state) connectionOf(t *ast.Definition) string {
+	if t.Kind != ast.Object {
+		return ""
+	}
+	if f := t.Fields.ForName("edges"); f != nil {
+		if edge := st.schema.Types[f.Type.Name()]; edge != nil {
+			if n := edge.Fields.ForName("node"); n != nil {
+				if _, ok := st.idField[n.Type.Name()]; ok {
+					return n.Type.Name()
+				}
+			}
+		}
+	}
+	if f := t.Fields.ForName("nodes"); f != nil && f.Type.Elem != nil {
+		if _, ok := st.idField[f.Type.Name()]; ok {
+			return f.Type.Name()
+		}
+	}
+	return ""
+}
+
+// connection answers a connection field from the stored records, with
+// first/after paging by id cursor and a truthful pageInfo.
+func (st *state) connection(coll string, args map[string]any) map[string]any {
+	recs := st.records(coll)
+	total := len(recs)
+	idf := st.idField[coll]
+	start := 0
+	if after, ok := args["after"].(string); ok {
+		for i, r := range recs {
+			if fmt.Sprint(r[idf]) == after {
+				start = i + 1
+			}
+		}
+	}
+	recs = recs[start:]
+	page := firstN(recs, args)
+	edges := make([]any, len(page))
+	nodes := make([]any, len(page))
+	var startCursor, endCursor any
+	for i, r := range page {
+		cursor := fmt.Sprint(r[idf])
+		nodes[i] = st.recordOf(coll, r)
+		edges[i] = map[string]any{"node": nodes[i], "cursor": cursor}
+		if i == 0 {
+			startCursor = cursor
+		}
+		endCursor = cursor
+	}
+	return map[string]any{
+		"edges": edges, "nodes": nodes, "totalCount": total,
+		"pageInfo": map[string]any{
+			"hasNextPage": len(page) < len(recs), "hasPreviousPage": start > 0,
+			"startCursor": startCursor, "endCursor": endCursor,
+		},
+	}
+}
+
+func (st *state) records(coll string) []store.Record {
+	recs, _ := st.store.Snapshot(coll)
+	return recs
+}
+
+func (st *state) wrap(coll string, recs []store.Record) []any {
+	out := make([]any, len(recs))
+	for i, r := range recs {
+		out[i] = st.recordOf(coll, r)
+	}
+	return out
+}
+
+// firstN applies a first/limit argument.
+func firstN(recs []store.Record, args map[string]any) []store.Record {
+	for _, k := range []string{"first", "limit"} {
+		if n, ok := number(args[k]); ok && n >= 0 && int(n) < len(recs) {
+			return recs[:int(n)]
+		}
+	}
+	return recs
+}
