@@ -53,6 +53,8 @@ type OpenAPI struct {
 	Version  string      // the version the document declares: "2.0", "3.0.3", "3.1.0"
 	Doc      *openapi3.T // the document, version 3 shape
 	Problems []Problem   // what loading noticed but tolerated (warnings)
+
+	src *sources // the source files, to locate pointers; nil for a document built in code
 }
 
 // GraphQL is a loaded GraphQL schema from one or several SDL files.

@@ -1,0 +1,274 @@
+package contracts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// RuleExampleInvalid is the rule of an example that breaks its own schema.
+const RuleExampleInvalid = "example-invalid"
+
+// siteKind says how a value is checked against its schema.
+type siteKind int
+
+const (
+	siteRequest  siteKind = iota // request body or parameter example: readOnly fields may not appear
+	siteResponse                 // response body or header example: writeOnly fields may not appear
+	siteSchema                   // a schema's own example: either direction
+	siteEnum                     // an enum value (retyped from YAML, not linted here)
+	siteDefault                  // a default (retyped from YAML, not linted here)
+)
+
+// valueSite is one literal value of the document written against a schema:
+// an example, an enum value, a default.
+type valueSite struct {
+	pointer string
+	schema  *openapi3.Schema
+	value   any
+	set     func(any)
+	kind    siteKind
+}
+
+// valueSites lists the examples, enum values and defaults of the document.
+func (c *OpenAPI) valueSites() []valueSite {
+	sites := c.exampleSites()
+	_ = c.Doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
+		s := sr.Value
+		for i := range s.Enum {
+			sites = append(sites, valueSite{pointer: fmt.Sprintf("%s/enum/%d", ptr, i), schema: s, value: s.Enum[i],
+				set: func(v any) { s.Enum[i] = v }, kind: siteEnum})
+		}
+		if s.Default != nil {
+			sites = append(sites, valueSite{pointer: ptr + "/default", schema: s, value: s.Default,
+				set: func(v any) { s.Default = v }, kind: siteDefault})
+		}
+		return nil
+	})
+	return sites
+}
+
+// exampleSites lists every example of the document with the schema it is
+// written against: schema examples, parameter and header examples, and the
+// examples of JSON request and response bodies, named or not. Elements
+// reached through a $ref to a component are listed once, at the component.
+func (c *OpenAPI) exampleSites() []valueSite {
+	doc := c.Doc
+	var sites []valueSite
+	_ = doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
+		s := sr.Value
+		if s.Example != nil {
+			sites = append(sites, valueSite{pointer: ptr + "/example", schema: s, value: s.Example,
+				set: func(v any) { s.Example = v }, kind: siteSchema})
+		}
+		for i := range s.Examples {
+			sites = append(sites, valueSite{pointer: fmt.Sprintf("%s/examples/%d", ptr, i), schema: s, value: s.Examples[i],
+				set: func(v any) { s.Examples[i] = v }, kind: siteSchema})
+		}
+		return nil
+	})
+	w := siteWalker{sites: sites}
+	if comp := doc.Components; comp != nil {
+		for _, name := range sortedNames(comp.Parameters) {
+			w.param(Pointer("components", "parameters", name), comp.Parameters[name], true)
+		}
+		for _, name := range sortedNames(comp.Headers) {
+			w.header(Pointer("components", "headers", name), comp.Headers[name], true)
+		}
+		for _, name := range sortedNames(comp.RequestBodies) {
+			if rb := comp.RequestBodies[name]; rb != nil && rb.Value != nil && !isComponentRef(rb.Ref) {
+				w.content(Pointer("components", "requestBodies", name, "content"), rb.Value.Content, siteRequest)
+			}
+		}
+		for _, name := range sortedNames(comp.Responses) {
+			w.response(Pointer("components", "responses", name), comp.Responses[name], true)
+		}
+	}
+	if doc.Paths != nil {
+		for _, p := range doc.Paths.InMatchingOrder() {
+			w.pathItem(Pointer("paths", p), doc.Paths.Value(p))
+		}
+	}
+	for _, name := range sortedNames(doc.Webhooks) {
+		w.pathItem(Pointer("webhooks", name), doc.Webhooks[name])
+	}
+	return w.sites
+}
+
+type siteWalker struct{ sites []valueSite }
+
+func (w *siteWalker) pathItem(ptr string, item *openapi3.PathItem) {
+	if item == nil {
+		return
+	}
+	for i, p := range item.Parameters {
+		w.param(fmt.Sprintf("%s/parameters/%d", ptr, i), p, false)
+	}
+	ops := item.Operations()
+	methods := make([]string, 0, len(ops))
+	for m := range ops {
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	for _, m := range methods {
+		op, at := ops[m], ptr+"/"+strings.ToLower(m)
+		for i, p := range op.Parameters {
+			w.param(fmt.Sprintf("%s/parameters/%d", at, i), p, false)
+		}
+		if rb := op.RequestBody; rb != nil && rb.Value != nil && !isComponentRef(rb.Ref) {
+			w.content(at+"/requestBody/content", rb.Value.Content, siteRequest)
+		}
+		if op.Responses != nil {
+			for _, code := range op.Responses.Keys() {
+				w.response(at+"/responses/"+code, op.Responses.Value(code), false)
+			}
+		}
+	}
+}
+
+func (w *siteWalker) param(ptr string, pr *openapi3.ParameterRef, component bool) {
+	if pr == nil || pr.Value == nil || (!component && isComponentRef(pr.Ref)) {
+		return
+	}
+	p := pr.Value
+	if p.Schema != nil && p.Schema.Value != nil {
+		w.examples(ptr, p.Schema.Value, &p.Example, p.Examples, siteRequest)
+	}
+	w.content(ptr+"/content", p.Content, siteRequest)
+}
+
+func (w *siteWalker) header(ptr string, hr *openapi3.HeaderRef, component bool) {
+	if hr == nil || hr.Value == nil || (!component && isComponentRef(hr.Ref)) {
+		return
+	}
+	h := hr.Value
+	if h.Schema != nil && h.Schema.Value != nil {
+		w.examples(ptr, h.Schema.Value, &h.Example, h.Examples, siteResponse)
+	}
+}
+
+func (w *siteWalker) response(ptr string, rr *openapi3.ResponseRef, component bool) {
+	if rr == nil || rr.Value == nil || (!component && isComponentRef(rr.Ref)) {
+		return
+	}
+	for _, name := range sortedNames(rr.Value.Headers) {
+		w.header(ptr+"/headers/"+escapeToken(name), rr.Value.Headers[name], false)
+	}
+	w.content(ptr+"/content", rr.Value.Content, siteResponse)
+}
+
+// content lists the examples of the JSON media types of a body.
+func (w *siteWalker) content(ptr string, content openapi3.Content, kind siteKind) {
+	for _, mt := range sortedNames(content) {
+		m := content[mt]
+		if m == nil || m.Schema == nil || m.Schema.Value == nil || !isJSONMedia(mt) {
+			continue
+		}
+		w.examples(ptr+"/"+escapeToken(mt), m.Schema.Value, &m.Example, m.Examples, kind)
+	}
+}
+
+// examples lists an example field and the named examples next to it.
+func (w *siteWalker) examples(ptr string, s *openapi3.Schema, example *any, named openapi3.Examples, kind siteKind) {
+	if *example != nil {
+		w.sites = append(w.sites, valueSite{pointer: ptr + "/example", schema: s, value: *example,
+			set: func(v any) { *example = v }, kind: kind})
+	}
+	for _, name := range sortedNames(named) {
+		er := named[name]
+		if er == nil || er.Value == nil || er.Value.Value == nil {
+			continue
+		}
+		ex := er.Value
+		w.sites = append(w.sites, valueSite{pointer: ptr + "/examples/" + escapeToken(name) + "/value", schema: s, value: ex.Value,
+			set: func(v any) { ex.Value = v }, kind: kind})
+	}
+}
+
+// lintExamples checks every example against its schema, formats included.
+func (c *OpenAPI) lintExamples(ctx context.Context) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for _, site := range c.exampleSites() {
+		if ctx.Err() != nil {
+			break
+		}
+		opts := []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()}
+		switch site.kind {
+		case siteRequest:
+			opts = append(opts, openapi3.VisitAsRequest())
+		case siteResponse:
+			opts = append(opts, openapi3.VisitAsResponse())
+		default:
+			opts = append(opts, openapi3.DisableReadOnlyValidation(), openapi3.DisableWriteOnlyValidation())
+		}
+		if c.Doc.IsOpenAPI31OrLater() {
+			opts = append(opts, openapi3.EnableJSONSchema2020())
+		}
+		err := visitSafely(site.schema, site.value, opts)
+		if err == nil {
+			continue
+		}
+		p := c.problemAt(SeverityError, RuleExampleInvalid, site.pointer, "example does not match its schema: "+schemaReason(err))
+		key := p.File + "\x00" + p.Pointer + "\x00" + p.Message
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// visitSafely validates value against s; a panic inside the validator (a
+// schema shape it does not expect) becomes an error, so lint reports it
+// instead of crashing.
+func visitSafely(s *openapi3.Schema, value any, opts []openapi3.SchemaValidationOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the validator failed on this schema: %v", r)
+		}
+	}()
+	return s.VisitJSON(value, opts...)
+}
+
+// schemaReason renders a schema validation error in one line: the reason
+// and where in the value.
+func schemaReason(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		msg := se.Reason
+		if ptr := se.JSONPointer(); len(ptr) > 0 {
+			msg = fmt.Sprintf("%s: %s", joinPointer(ptr), msg)
+		}
+		if msg != "" {
+			return msg
+		}
+	}
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func isJSONMedia(mt string) bool {
+	mt = strings.ToLower(mt)
+	return strings.Contains(mt, "json") || mt == "*/*"
+}
+
+func isComponentRef(ref string) bool { return strings.HasPrefix(ref, "#/components/") }
+
+func escapeToken(t string) string { return strings.TrimPrefix(joinPointer([]string{t}), "/") }
+
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

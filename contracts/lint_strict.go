@@ -1,0 +1,126 @@
+package contracts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// strictProblems runs kin-openapi's document validation, collecting every
+// finding, and reports each as a warning located by the context the
+// validator wraps it in. Examples are left to lintExamples (which locates
+// each one), conflicting paths and duplicate operationIds to their own rules.
+func (c *OpenAPI) strictProblems(ctx context.Context) (out []Problem) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = append(out, c.problemAt(SeverityWarning, RuleSpec, "", fmt.Sprintf("strict validation stopped: %v", r)))
+		}
+	}()
+	err := c.Doc.Validate(ctx, openapi3.EnableMultiError(), openapi3.DisableExamplesValidation(),
+		openapi3.AllowExtraSiblingFields("example"))
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		errs = flattenMulti(me)
+	} else {
+		errs = []error{err}
+	}
+	seen := map[string]bool{}
+	for _, e := range errs {
+		var coded openapi3.CodedError
+		rule := RuleSpec
+		if errors.As(e, &coded) {
+			switch coded.Code() {
+			case "conflicting-paths", "duplicate-operation-id":
+				continue
+			}
+			rule += "/" + coded.Code()
+		}
+		ptr, msg := validationContext(e)
+		p := c.problemAt(SeverityWarning, rule, ptr, msg)
+		key := p.Pointer + "\x00" + p.Message
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func flattenMulti(me openapi3.MultiError) []error {
+	var out []error
+	for _, e := range me {
+		var inner openapi3.MultiError
+		if errors.As(e, &inner) && len(inner) > 0 {
+			out = append(out, flattenMulti(inner)...)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// componentSections maps the validator's component section names to the
+// keys of components.
+var componentSections = map[string]string{
+	"schema": "schemas", "parameter": "parameters", "header": "headers", "request body": "requestBodies",
+	"response": "responses", "security scheme": "securitySchemes", "example": "examples", "link": "links", "callback": "callbacks",
+}
+
+// validationContext reads the pointer out of the validator's context
+// wrappers and returns it with the innermost message.
+func validationContext(err error) (string, string) {
+	var tokens []string
+	inner := err
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		wrapper := true
+		switch x := e.(type) {
+		case *openapi3.SectionValidationError:
+			switch x.Section {
+			case "external docs":
+				tokens = append(tokens, "externalDocs")
+			default:
+				tokens = append(tokens, x.Section)
+			}
+		case *openapi3.ComponentValidationError:
+			if s, ok := componentSections[x.Section]; ok {
+				tokens = append(tokens, s, x.Name)
+			}
+		case *openapi3.PathValidationError:
+			tokens = append(tokens, x.Path)
+		case *openapi3.OperationValidationError:
+			tokens = append(tokens, strings.ToLower(x.Method))
+		case *openapi3.WebhookValidationError:
+			tokens = append(tokens, x.Name)
+		case *openapi3.ParameterFieldValidationError, *openapi3.HeaderFieldValidationError,
+			*openapi3.TagValidationError, *openapi3.ExternalDocsURLValidationError,
+			*openapi3.SecuritySchemeFlowValidationError, *openapi3.OAuthFlowValidationError,
+			*openapi3.OAuthFlowFieldValidationError, *openapi3.SchemaCombinatorElementValidationError,
+			*openapi3.MediaTypeEncodingValidationError:
+			wrapper = false // they name what the message needs: keep them in it
+		default:
+			wrapper = false
+		}
+		if !wrapper {
+			inner = e
+			break
+		}
+	}
+	if len(tokens) > 0 && tokens[0] == "security" {
+		tokens = tokens[:1]
+	}
+	return joinPointer(tokens), firstLine(inner.Error())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
