@@ -76,9 +76,12 @@ func produce(ctx context.Context, src Source, out chan<- batchIn) (int, error) {
 }
 
 // mapBatch maps one batch on one side.
-func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation) mapped {
+// m's slices are reused: a worker maps every batch into the same buffers.
+func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, m *mapped) {
 	nf := len(k.fields)
-	m := mapped{seq: in.seq, keys: make([]string, len(in.recs)), vals: make([]value, len(in.recs)*nf)}
+	m.seq, m.bad = in.seq, m.bad[:0]
+	m.keys = slices.Grow(m.keys[:0], len(in.recs))[:len(in.recs)]
+	m.vals = slices.Grow(m.vals[:0], len(in.recs)*nf)[:len(in.recs)*nf]
 	side := "source"
 	if target {
 		side = "target"
@@ -111,7 +114,6 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation) 
 		}
 	}
 	act.rec = nil
-	return m
 }
 
 // each runs fn on every batch of src, on one worker per CPU.
@@ -139,15 +141,13 @@ func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int
 
 // index is the source side in canonical form.
 type index struct {
-	batches []mapped
+	batches []store
 	byKey   map[string]int32
 	n       int
 }
 
-func (x *index) row(ord, nf int) []value {
-	b := &x.batches[ord/batchSize]
-	i := ord % batchSize
-	return b.vals[i*nf : (i+1)*nf]
+func (x *index) row(ord, nf int, buf []value) []value {
+	return x.batches[ord/batchSize].row(ord%batchSize, nf, buf)
 }
 
 // acc gathers one worker's findings on the target side.
@@ -174,15 +174,20 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 
 	// Source side: map every record, then index by key in source order.
 	var mu sync.Mutex
+	var bad []Example
 	x := &index{}
 	acts := make([]activation, workers)
+	maps := make([]mapped, workers)
 	n, err := each(ctx, k.check.Source, func(w int, in batchIn) {
-		m := k.mapBatch(in, k.srcKey, false, &acts[w])
+		m := &maps[w]
+		k.mapBatch(in, k.srcKey, false, &acts[w], m)
+		st := pack(*m)
 		mu.Lock()
 		for len(x.batches) <= m.seq {
-			x.batches = append(x.batches, mapped{})
+			x.batches = append(x.batches, store{})
 		}
-		x.batches[m.seq] = m
+		x.batches[m.seq] = st
+		bad = append(bad, m.bad...)
 		mu.Unlock()
 	})
 	if err != nil {
@@ -190,11 +195,12 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 	}
 	x.n, res.Source = n, n
 	x.byKey = make(map[string]int32, n)
+	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
+	for _, e := range bad {
+		keep(&res.Errors, k.examples, e)
+	}
 	for bi := range x.batches {
 		b := &x.batches[bi]
-		for _, e := range b.bad {
-			keep(&res.Errors, k.examples, e)
-		}
 		for i, key := range b.keys {
 			ord := bi*batchSize + i
 			if key == "\x00" {
@@ -213,8 +219,10 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 	counts := make([]int32, n)
 	agreed := make([]uint32, n)
 	accs := make([]acc, workers)
+	bufs := make([][]value, workers)
 	n, err = each(ctx, k.check.Target, func(w int, in batchIn) {
-		m := k.mapBatch(in, k.tgtKey, true, &acts[w])
+		m := &maps[w]
+		k.mapBatch(in, k.tgtKey, true, &acts[w], m)
 		a := &accs[w]
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
@@ -231,7 +239,8 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 				continue
 			}
 			atomic.AddInt32(&counts[si], 1)
-			srow := x.row(int(si), nf)
+			bufs[w] = x.row(int(si), nf, bufs[w])
+			srow := bufs[w]
 			var diff []string
 			for j := range k.fields {
 				f := &k.fields[j]
@@ -273,7 +282,7 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 		}
 		switch c := counts[ord]; {
 		case c == 0:
-			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, nf)), ord: ord})
+			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, nf, nil)), ord: ord})
 		case c > 1:
 			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
 		}
