@@ -1,0 +1,197 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// DefaultStartTimeout bounds the wait for a service to become healthy.
+const DefaultStartTimeout = 60 * time.Second
+
+// ErrUnhealthy is returned when a service never answers its health check.
+var ErrUnhealthy = errors.New("service never became healthy")
+
+// Process is a service under test running as a child process. It owns the
+// process group: Stop ends the service and every process it started.
+type Process struct {
+	Name    string
+	LogPath string // where its stdout and stderr go
+
+	cmd      *exec.Cmd
+	logFile  *os.File
+	tail     *tailBuffer
+	exited   chan struct{}
+	exitErr  error
+	stopOnce sync.Once
+}
+
+// ProcessSpec says how to start a service.
+type ProcessSpec struct {
+	Name    string
+	Command []string
+	Dir     string
+	Env     []string // KEY=VALUE, added to the harness's own environment
+	LogDir  string   // the run folder: logs go to LogDir/<name>.log
+}
+
+// StartProcess starts spec's command in its own process group, with its
+// output captured to a log file and the last lines kept for errors.
+func StartProcess(ctx context.Context, spec ProcessSpec) (*Process, error) {
+	if len(spec.Command) == 0 {
+		return nil, fmt.Errorf("scenarios: service %q has no command", spec.Name)
+	}
+	if err := os.MkdirAll(spec.LogDir, 0o755); err != nil {
+		return nil, fmt.Errorf("scenarios: service %q: %w", spec.Name, err)
+	}
+	logPath := filepath.Join(spec.LogDir, spec.Name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: service %q: %w", spec.Name, err)
+	}
+	p := &Process{Name: spec.Name, LogPath: logPath, logFile: logFile, tail: &tailBuffer{max: 40}, exited: make(chan struct{})}
+	// The process is not tied to ctx: the runner stops it in the down phase,
+	// gracefully, after ctx may already be cancelled by Ctrl-C.
+	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
+	cmd.Dir = spec.Dir
+	cmd.Env = append(os.Environ(), spec.Env...)
+	out := io.MultiWriter(logFile, p.tail)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("scenarios: start service %q (%s): %w", spec.Name, strings.Join(spec.Command, " "), err)
+	}
+	p.cmd = cmd
+	go func() {
+		p.exitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, ctx.Err()
+}
+
+// Exited reports whether the process has ended, and how.
+func (p *Process) Exited() (bool, error) {
+	select {
+	case <-p.exited:
+		return true, p.exitErr
+	default:
+		return false, nil
+	}
+}
+
+// LastLines returns the end of the service's output, for error messages.
+func (p *Process) LastLines() string { return p.tail.String() }
+
+// WaitHealthy polls url until it answers 2xx, the process exits, timeout
+// passes or ctx ends. Failure messages carry the service's last log lines.
+func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultStartTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var last string
+	for {
+		if done, err := p.Exited(); done {
+			return fmt.Errorf("scenarios: service %q exited before it was healthy (%v); its last output:\n%s: %w", p.Name, err, indent(p.LastLines()), ErrUnhealthy)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode/100 == 2 {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("scenarios: service %q not healthy at %s after %s (last: %s); its last output:\n%s: %w", p.Name, url, timeout, last, indent(p.LastLines()), ErrUnhealthy)
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop ends the process group: SIGTERM, then SIGKILL after grace. It is
+// idempotent and nil-safe, and closes the log file.
+func (p *Process) Stop(grace time.Duration) error {
+	if p == nil || p.cmd == nil {
+		return nil
+	}
+	p.stopOnce.Do(func() {
+		pgid := p.cmd.Process.Pid
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(grace):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-p.exited
+		}
+		// Children that outlived the leader still belong to the group.
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		p.logFile.Close()
+	})
+	return nil
+}
+
+func indent(s string) string {
+	if s == "" {
+		return "    (no output)"
+	}
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// tailBuffer keeps the last max lines written to it.
+type tailBuffer struct {
+	mu    sync.Mutex
+	max   int
+	lines []string
+	part  []byte
+}
+
+func (t *tailBuffer) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.part = append(t.part, b...)
+	for {
+		i := bytes.IndexByte(t.part, '\n')
+		if i < 0 {
+			break
+		}
+		t.lines = append(t.lines, string(t.part[:i]))
+		t.part = t.part[i+1:]
+	}
+	if len(t.part) > 4096 {
+		t.lines, t.part = append(t.lines, string(t.part)), nil
+	}
+	if len(t.lines) > t.max {
+		t.lines = t.lines[len(t.lines)-t.max:]
+	}
+	return len(b), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := strings.Join(t.lines, "\n")
+	if len(t.part) > 0 {
+		s += "\n" + string(t.part)
+	}
+	return s
+}

@@ -1,0 +1,142 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestProcessNeverHealthyShowsItsLogs(t *testing.T) {
+	t.Parallel()
+	p, err := StartProcess(context.Background(), ProcessSpec{
+		Name:    "broken",
+		Command: []string{"sh", "-c", "echo starting; echo 'panic: cannot reach the database' >&2; exit 3"},
+		LogDir:  t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(time.Second)
+	err = p.WaitHealthy(context.Background(), "http://127.0.0.1:1/healthz", 5*time.Second)
+	if !errors.Is(err, ErrUnhealthy) {
+		t.Fatalf("want ErrUnhealthy, got %v", err)
+	}
+	for _, want := range []string{"exited before it was healthy", "panic: cannot reach the database", "starting"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	logged, _ := os.ReadFile(p.LogPath)
+	if !strings.Contains(string(logged), "cannot reach the database") {
+		t.Errorf("log file lacks the output: %q", logged)
+	}
+}
+
+func TestProcessHealthTimeout(t *testing.T) {
+	t.Parallel()
+	p, err := StartProcess(context.Background(), ProcessSpec{Name: "slow", Command: []string{"sleep", "30"}, LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = p.WaitHealthy(context.Background(), "http://127.0.0.1:1/healthz", 300*time.Millisecond)
+	if !errors.Is(err, ErrUnhealthy) || !strings.Contains(err.Error(), "not healthy") {
+		t.Fatalf("want a health timeout, got %v", err)
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Errorf("the health wait overran its timeout: %v", time.Since(start))
+	}
+	p.Stop(time.Second)
+	if done, _ := p.Exited(); !done {
+		t.Error("Stop left the process running")
+	}
+	p.Stop(time.Second) // idempotent
+	var nilProc *Process
+	if err := nilProc.Stop(time.Second); err != nil {
+		t.Error("Stop must be nil-safe")
+	}
+}
+
+// TestProcessStopKillsTheGroup starts a service that starts a child of its
+// own (as `go run` does) and ignores SIGTERM: Stop must leave neither.
+func TestProcessStopKillsTheGroup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pidFile := dir + "/child.pid"
+	p, err := StartProcess(context.Background(), ProcessSpec{
+		Name:    "stubborn",
+		Command: []string{"sh", "-c", fmt.Sprintf("trap '' TERM; sleep 60 & echo $! > %s; wait", pidFile)},
+		LogDir:  dir,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	deadline := time.Now().Add(5 * time.Second)
+	for child == 0 && time.Now().Before(deadline) {
+		if b, err := os.ReadFile(pidFile); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+			fmt.Sscan(strings.TrimSpace(string(b)), &child)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if child == 0 {
+		t.Fatal("the child never started")
+	}
+	p.Stop(200 * time.Millisecond)
+	deadline = time.Now().Add(2 * time.Second)
+	for syscall.Kill(child, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("child %d outlived Stop", child)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestProcessBecomesHealthy(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	// The test binary itself plays the service (see TestMain).
+	p, err := StartProcess(context.Background(), ProcessSpec{
+		Name:    "web",
+		Command: []string{os.Args[0], "-test.run=^$"},
+		Env:     []string{helperEnv + "=" + addr},
+		LogDir:  t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(time.Second)
+	if err := p.WaitHealthy(context.Background(), "http://"+addr+"/healthz", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// helperEnv, when set, turns the test binary into a tiny service that
+// answers /healthz on the address it holds.
+const helperEnv = "FIREDRILL_TEST_SERVICE_ADDR"
+
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(helperEnv); addr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+		fmt.Println("test service listening on", addr)
+		if err := http.ListenAndServe(addr, mux); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
