@@ -229,7 +229,11 @@ func (c *coll) page(live []*entry, req PageRequest) ([]Record, PageInfo, error) 
 			start = max(end-req.Limit, 0)
 		}
 	}
-	start = min(start+req.Offset, end)
+	if req.Offset >= end-start {
+		start = end
+	} else {
+		start += req.Offset
+	}
 	stop := end
 	if req.Limit > 0 && start+req.Limit < end {
 		stop = start + req.Limit

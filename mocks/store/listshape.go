@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -112,6 +113,9 @@ func (s ListShape) PageRequest(query url.Values) (PageRequest, error) {
 		page, err := s.intParam(query, s.PageParam, s.FirstPage, s.FirstPage, 0)
 		if err != nil {
 			return req, err
+		}
+		if limit > 0 && page-s.FirstPage > math.MaxInt32/limit {
+			return req, fmt.Errorf("store: query parameter %q: %d is beyond any page: %w", s.PageParam, page, ErrBadRequest)
 		}
 		req.Offset = (page - s.FirstPage) * limit
 	case StyleCursor:
