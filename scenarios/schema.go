@@ -42,7 +42,7 @@ func generateSchema(comments func(*jsonschema.Reflector) error) ([]byte, error) 
 // parameters beside the known fields.
 func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
 	s.AdditionalProperties = &jsonschema.Schema{
-		OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
+		OneOf:       []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
 		Description: "a parameter of the toxic or fault, e.g. latency: 800ms",
 	}
 }
