@@ -241,6 +241,9 @@ func schemaReason(err error) string {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
 		msg := se.Reason
+		if i := strings.Index(msg, " (string doesn't match pattern"); i > 0 {
+			msg = msg[:i] // the format's own regexp says nothing more
+		}
 		if ptr := se.JSONPointer(); len(ptr) > 0 {
 			msg = fmt.Sprintf("%s: %s", joinPointer(ptr), msg)
 		}

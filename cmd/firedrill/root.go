@@ -96,6 +96,7 @@ pushes load and gates CI on what happened.`,
 	root.AddCommand(
 		newVersionCmd(st),
 		newValidateCmd(st),
+		newContractCmd(st),
 	)
 	return root
 }
