@@ -170,7 +170,12 @@ func (ex *execution) complete(t *ast.Type, v any, fieldName string, sel ast.Sele
 	switch x := v.(type) {
 	case objectValue:
 		obj = x
-		concrete = ex.schema.Types[x.typeName()]
+		if c := ex.schema.Types[x.typeName()]; c != nil && (c == def || ex.possible(def, c)) {
+			concrete = c
+		} else {
+			concrete = pickConcrete(ex.schema, def, seed)
+			obj = &record{}
+		}
 	case map[string]any:
 		tn, _ := x["__typename"].(string)
 		if c := ex.schema.Types[tn]; c != nil && c.Kind == ast.Object && (c == def || ex.possible(def, c)) {

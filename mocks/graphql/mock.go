@@ -235,17 +235,24 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: re.msg})
 		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
-	doc, errs := m.parse(p.Query)
-	if len(errs) > 0 {
+	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: p.Query})
+	if err != nil {
+		errs := gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
 		violations(entry, "query", errs)
 		return http.StatusOK, response{Errors: errs}
 	}
-	op, err := pickOperation(doc, p.OperationName)
-	if err != nil {
-		violations(entry, "query", gqlerror.List{gqlerror.Wrap(err)})
-		return http.StatusOK, response{Errors: gqlerror.List{{Message: err.Error()}}}
+	op, opErr := pickOperation(doc, p.OperationName)
+	if opErr == nil {
+		entry.Operation = operationName(op)
 	}
-	entry.Operation = operationName(op)
+	if errs := validator.Validate(m.schema, doc); len(errs) > 0 {
+		violations(entry, "query", errs)
+		return http.StatusOK, response{Errors: errs}
+	}
+	if opErr != nil {
+		violations(entry, "query", gqlerror.List{gqlerror.Wrap(opErr)})
+		return http.StatusOK, response{Errors: gqlerror.List{{Message: opErr.Error()}}}
+	}
 	if r.Method == http.MethodGet && op.Operation != ast.Query {
 		msg := fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation)
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: msg})
@@ -259,18 +266,6 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 	}
 	data, errs := m.execute(r.Context(), doc, op, vars)
 	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}
-}
-
-// parse parses and validates a query document against the schema.
-func (m *Mock) parse(query string) (*ast.QueryDocument, gqlerror.List) {
-	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: query})
-	if err != nil {
-		return nil, gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
-	}
-	if errs := validator.Validate(m.schema, doc); len(errs) > 0 {
-		return nil, errs
-	}
-	return doc, nil
 }
 
 // execute runs op; a panic in the executor is a bug, reported as a GraphQL

@@ -216,8 +216,16 @@ func (st *state) answer(def *ast.FieldDefinition, mu mutation, rec store.Record)
 	id := fmt.Sprint(rec[st.idField[coll]])
 	ret := st.schema.Types[def.Type.Name()]
 	switch {
-	case mu.payloadField != "":
-		payload := map[string]any{mu.payloadField: r}
+	case ret != nil && ret.Name == coll:
+		if def.Type.Elem != nil {
+			return []any{r}
+		}
+		return r
+	case ret != nil && ret.Kind == ast.Object:
+		payload := map[string]any{}
+		if mu.payloadField != "" {
+			payload[mu.payloadField] = r
+		}
 		for _, f := range ret.Fields {
 			lower := strings.ToLower(f.Name)
 			switch {
@@ -228,11 +236,6 @@ func (st *state) answer(def *ast.FieldDefinition, mu mutation, rec store.Record)
 			}
 		}
 		return payload
-	case ret != nil && ret.Kind == ast.Object:
-		if def.Type.Elem != nil {
-			return []any{r}
-		}
-		return r
 	case def.Type.Name() == "Boolean":
 		return true
 	}

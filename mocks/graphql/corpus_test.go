@@ -1,0 +1,153 @@
+package graphql_test
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/graphql"
+)
+
+// literal renders a value of type t as a GraphQL literal: required input
+// fields filled, depth bounded (input types can be recursive).
+func literal(s *ast.Schema, t *ast.Type, depth int) string {
+	if t.Elem != nil {
+		return "[" + literal(s, t.Elem, depth) + "]"
+	}
+	def := s.Types[t.NamedType]
+	switch {
+	case def == nil:
+		return "null"
+	case def.Kind == ast.Enum:
+		return def.EnumValues[0].Name
+	case def.Kind == ast.InputObject:
+		var parts []string
+		for _, f := range def.Fields {
+			if f.Type.NonNull && f.DefaultValue == nil && depth < 6 {
+				parts = append(parts, f.Name+": "+literal(s, f.Type, depth+1))
+			}
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	switch def.Name {
+	case "Int":
+		return "1"
+	case "Float":
+		return "1.5"
+	case "Boolean":
+		return "true"
+	}
+	return strconv.Quote("1")
+}
+
+// requiredArgs fills the arguments a field cannot go without.
+func requiredArgs(s *ast.Schema, f *ast.FieldDefinition) string {
+	var parts []string
+	for _, a := range f.Arguments {
+		if a.Type.NonNull && a.DefaultValue == nil {
+			parts = append(parts, a.Name+": "+literal(s, a.Type, 0))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// selection selects the scalar fields of def and, while depth > 0, one
+// level of its object fields; __typename keeps every set non-empty.
+func selection(s *ast.Schema, def *ast.Definition, depth int) string {
+	if def.IsLeafType() {
+		return ""
+	}
+	parts := []string{"__typename"}
+	for _, f := range def.Fields {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		ft := s.Types[f.Type.Name()]
+		args := requiredArgs(s, f)
+		switch {
+		case ft.IsLeafType():
+			parts = append(parts, f.Name+args)
+		case depth > 0:
+			parts = append(parts, f.Name+args+" "+selection(s, ft, depth-1))
+		}
+	}
+	return "{ " + strings.Join(parts, " ") + " }"
+}
+
+// rootQuery is a query over one root field of the schema.
+func rootQuery(s *ast.Schema, f *ast.FieldDefinition) string {
+	return "query { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
+}
+
+func TestCorpus(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(corpusDir(t), "graphql")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
+	if len(files) == 0 {
+		t.Skipf("no GraphQL corpus in %s (set FIREDRILL_CORPUS to the real-contracts folder)", dir)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			c, err := contracts.LoadGraphQL(context.Background(), file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := graphql.NewHandler(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := do(t, m, introspectionQuery(t), nil).ok(t)
+			if err := checkIntrospection(c.Schema, r.Data); err != nil {
+				t.Errorf("introspection: %v", err)
+			}
+			fields, answered := 0, 0
+			for _, f := range c.Schema.Query.Fields {
+				if strings.HasPrefix(f.Name, "__") {
+					continue
+				}
+				fields++
+				q := rootQuery(c.Schema, f)
+				r := do(t, m, q, nil)
+				if r.status != 200 || len(r.Errors) > 0 || r.Data == nil {
+					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
+					continue
+				}
+				if _, ok := r.Data[f.Name]; !ok {
+					t.Errorf("%s: no data for the field: %s", f.Name, r.raw)
+					continue
+				}
+				answered++
+			}
+			t.Logf("%s: introspection ok; %d of %d root query fields answered with data and no errors",
+				filepath.Base(file), answered, fields)
+			if answered != fields {
+				t.Errorf("%d root query fields failed", fields-answered)
+			}
+		})
+	}
+}
+
+// Negative control for the corpus test: a query it would build, spoiled,
+// does not pass.
+func TestRootQueryBuilderNegative(t *testing.T) {
+	t.Parallel()
+	c := shopSchema(t)
+	f := c.Schema.Query.Fields.ForName("customer")
+	q := rootQuery(c.Schema, f)
+	if !strings.Contains(q, `customer(id: "1")`) || !strings.Contains(q, "orders") {
+		t.Fatalf("built %s; want the required id and one level of objects", q)
+	}
+	r := do(t, newMock(t), strings.Replace(q, `(id: "1")`, "", 1), nil)
+	if len(r.Errors) == 0 {
+		t.Errorf("a query without its required argument passed: %s", r.raw)
+	}
+}
