@@ -1,0 +1,66 @@
+package ci
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// DefaultSettleInterval is how long Settle waits between two runs of a check.
+const DefaultSettleInterval = 500 * time.Millisecond
+
+// Settle runs the check until it passes or within has passed (eventual
+// consistency): the result of the last run, with Attempts and, when it
+// passed, Converged: how long after the first run began it first passed.
+// Reading errors are retried too (a system may still be recovering); when
+// no run succeeds by the deadline, the last error is returned. ctx ends
+// the wait early.
+func (k *Checker) Settle(ctx context.Context, within, every time.Duration) (Result, error) {
+	if every <= 0 {
+		every = DefaultSettleInterval
+	}
+	start := time.Now()
+	deadline := start.Add(within)
+	var (
+		last    Result
+		lastErr error
+		ran     bool
+	)
+	for attempt := 1; ; attempt++ {
+		res, err := k.Run(ctx)
+		if err == nil {
+			last, lastErr, ran = res, nil, true
+			last.Attempts = attempt
+			if res.Passed {
+				last.Converged = time.Since(start)
+				return last, nil
+			}
+		} else {
+			lastErr = err
+		}
+		wait := every
+		if rest := time.Until(deadline); rest < wait {
+			wait = rest
+		}
+		if wait <= 0 || ctx.Err() != nil {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if !ran {
+		return last, fmt.Errorf("ci: check %q did not settle within %s: %w", k.check.Name, within, lastErr)
+	}
+	last.Reason = fmt.Sprintf("not consistent within %s after %d attempts: %s", within, last.Attempts, last.Reason)
+	if lastErr != nil {
+		last.Reason += fmt.Sprintf(" (last read failed: %v)", lastErr)
+	}
+	return last, nil
+}

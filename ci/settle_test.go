@@ -1,0 +1,83 @@
+package ci
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// growing is a target that receives one more invoice per read, like an
+// integration catching up.
+func growing(reads *atomic.Int32, failFirst bool) Source {
+	return SourceFunc(func(context.Context) ([]map[string]any, error) {
+		n := int(reads.Add(1))
+		if failFirst && n == 1 {
+			return nil, errors.New("connection refused")
+		}
+		all := invoices()
+		return all[:min(n, len(all))], nil
+	})
+}
+
+func TestSettle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		within    time.Duration
+		failFirst bool
+		passed    bool
+		attempts  int32
+	}{
+		{"converges", 2 * time.Second, false, true, 3},
+		{"converges after a read error", 2 * time.Second, true, true, 3},
+		{"deadline first", 5 * time.Millisecond, false, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var reads atomic.Int32
+			c := orderCheck(orders(), nil, ExactlyOnce)
+			c.Target = growing(&reads, tt.failFirst)
+			k, err := c.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := k.Settle(context.Background(), tt.within, 10*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Passed != tt.passed {
+				t.Fatalf("passed=%v: %s", r.Passed, r.Reason)
+			}
+			if tt.passed && (r.Converged < 10*time.Millisecond || r.Attempts < 2) {
+				t.Fatalf("converged=%s attempts=%d", r.Converged, r.Attempts)
+			}
+			if !tt.passed && (!strings.Contains(r.Reason, "not consistent within 5ms") || r.Converged != 0) {
+				t.Fatalf("reason %q converged %s", r.Reason, r.Converged)
+			}
+			if tt.passed && !strings.Contains(r.Measured(), "converged after") {
+				t.Fatalf("measured %q", r.Measured())
+			}
+		})
+	}
+}
+
+func TestSettleCancelled(t *testing.T) {
+	t.Parallel()
+	c := orderCheck(orders(), nil, ExactlyOnce)
+	c.Target = SourceFunc(func(context.Context) ([]map[string]any, error) { return nil, errors.New("down") })
+	k, err := c.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = k.Settle(ctx, time.Hour, 5*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "down") || time.Since(start) > 5*time.Second {
+		t.Fatalf("err=%v after %s", err, time.Since(start))
+	}
+}
