@@ -74,6 +74,7 @@ type Validator struct {
 
 // NewValidator returns a validator for doc.
 func NewValidator(doc *openapi3.T) *Validator {
+	registerFormDecoder()
 	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
 		"email":     openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
 		"uuid":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
@@ -83,7 +84,11 @@ func NewValidator(doc *openapi3.T) *Validator {
 		"date-time": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDateTime),
 		"byte":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringByte),
 	})
-	schemaOpts := []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails(), formats}
+	schemaOpts := []openapi3.SchemaValidationOption{formats}
+	if doc == nil || !doc.IsOpenAPI31OrLater() {
+		// Not with 3.1's JSON Schema 2020 validator, which refuses the option.
+		schemaOpts = append(schemaOpts, openapi3.DisableSchemaErrorDetails())
+	}
 	v := &Validator{doc: doc, schemaOpt: schemaOpts}
 	v.reqOpts = &openapi3filter.Options{
 		MultiError:              true,
