@@ -66,7 +66,7 @@ func DecodeForm(body string, schema *openapi3.Schema) (any, error) {
 				items[i] = s
 			}
 			v = items
-			if path[len(path)-1] == "" {
+			if len(path) > 1 && path[len(path)-1] == "" {
 				path = path[:len(path)-1]
 			}
 		}

@@ -66,7 +66,7 @@ components:
 }
 
 func FuzzDecodeForm(f *testing.F) {
-	for _, s := range []string{"a=1", "a[b][0][]=x", "a[=1", "a]=2&a[]=3&a=4", "%", "a[0]=1&a[x]=2"} {
+	for _, s := range []string{"a=1", "a[b][0][]=x", "a[=1", "a]=2&a[]=3&a=4", "%", "a[0]=1&a[x]=2", "=&=", "[]=1&[]=2"} {
 		f.Add(s)
 	}
 	schema := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
