@@ -1,0 +1,329 @@
+package ci
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/mocks"
+)
+
+// FaultWindow is one fault the timeline held: what it targeted, when, and its kind
+// (latency, down, status...).
+type FaultWindow struct {
+	Target string    `json:"target"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Kind   string    `json:"kind"`
+}
+
+// DefaultIdempotencyHeader is the header that carries an idempotency key.
+const DefaultIdempotencyHeader = "Idempotency-Key"
+
+// maxDetail bounds the evidence lines a resilience gate keeps.
+const maxDetail = 10
+
+// journal is a time-ordered view of the inbound requests to one system.
+type journal []mocks.Entry
+
+// inbound keeps the requests sent to system ("" for every system), oldest first.
+func inbound(entries []mocks.Entry, system string) journal {
+	var out journal
+	for _, e := range entries {
+		if e.Direction == "webhook" || (system != "" && e.System != system) {
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].Seq < out[j].Seq
+	})
+	return out
+}
+
+// idempotencyKey is the key a request carried, from the journal's field or
+// the header.
+func idempotencyKey(e *mocks.Entry, header string) string {
+	if e.IdempotencyKey != "" {
+		return e.IdempotencyKey
+	}
+	return e.Header.Get(header)
+}
+
+// logical names the logical request an entry belongs to: its idempotency key,
+// or its method, path and body hash.
+func logical(e *mocks.Entry) string {
+	if k := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
+		return e.System + " key " + k
+	}
+	return e.System + " " + e.Method + " " + e.Path + " " + bodyHash(e.Body)
+}
+
+func bodyHash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:6])
+}
+
+// failed reports whether an attempt calls for a retry.
+func failed(e *mocks.Entry) bool {
+	return e.Status == 0 || e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Error != ""
+}
+
+// chains groups the journal into retry chains: attempts of one logical
+// request, each after a failed one. A success ends a chain.
+func (j journal) chains() [][]*mocks.Entry {
+	open := map[string][]*mocks.Entry{}
+	var out [][]*mocks.Entry
+	for i := range j {
+		e := &j[i]
+		k := logical(e)
+		c := append(open[k], e)
+		if !failed(e) {
+			if len(c) > 1 {
+				out = append(out, c)
+			}
+			delete(open, k)
+			continue
+		}
+		open[k] = c
+	}
+	keys := make([]string, 0, len(open))
+	for k := range open {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if len(open[k]) > 1 {
+			out = append(out, open[k])
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a][0].Time.Before(out[b][0].Time) })
+	return out
+}
+
+func describe(e *mocks.Entry) string {
+	s := fmt.Sprintf("%s %s %s", e.System, e.Method, e.Path)
+	if k := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
+		s += fmt.Sprintf(" (key %s)", k)
+	}
+	return s
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
+
+// BackoffOptions bound the retries gate.
+type BackoffOptions struct {
+	System string // "" for every system
+	// MinGrowth is the least geometric mean ratio between consecutive retry
+	// intervals (DefaultMinGrowth when 0): exponential backoff doubles,
+	// jitter scatters it, fixed delays and immediate retries stay at 1.
+	MinGrowth float64
+	// Cap is the longest interval allowed (0: not checked); intervals
+	// within Jitter of the cap count as capped and are left out of the growth.
+	Cap    time.Duration
+	Jitter float64 // DefaultJitter when 0
+}
+
+// Defaults of BackoffOptions.
+const (
+	DefaultMinGrowth = 1.4
+	DefaultJitter    = 0.5
+)
+
+// Backoff is the gate "retries back off": the intervals between attempts
+// of the same logical request (same idempotency key, or same method, path
+// and body) grow, exponentially with jitter allowed, and stay under a cap.
+// Intervals are measured start to start, as the mock saw the attempts.
+func Backoff(entries []mocks.Entry, o BackoffOptions) Gate {
+	if o.MinGrowth <= 0 {
+		o.MinGrowth = DefaultMinGrowth
+	}
+	if o.Jitter <= 0 {
+		o.Jitter = DefaultJitter
+	}
+	g := Gate{Name: "retries back off" + onSystem(o.System), Kind: KindResilience}
+	chains := inbound(entries, o.System).chains()
+	var logSum float64
+	var ratios, retries int
+	var longest time.Duration
+	type worst struct {
+		growth float64
+		line   string
+	}
+	var flat []worst
+	for _, c := range chains {
+		iv := make([]time.Duration, len(c)-1)
+		for i := 1; i < len(c); i++ {
+			iv[i-1] = c[i].Time.Sub(c[i-1].Time)
+			longest = max(longest, iv[i-1])
+			if o.Cap > 0 && float64(iv[i-1]) > float64(o.Cap)*(1+o.Jitter) {
+				g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s: interval %s over the cap %s", describe(c[0]), ms(iv[i-1]), ms(o.Cap)))
+			}
+		}
+		retries += len(iv)
+		var cl float64
+		var cn int
+		for i := 1; i < len(iv); i++ {
+			if o.Cap > 0 && float64(iv[i-1]) >= float64(o.Cap)*(1-o.Jitter) {
+				continue // already at the cap
+			}
+			r := float64(max(iv[i], time.Millisecond)) / float64(max(iv[i-1], time.Millisecond))
+			cl += math.Log(r)
+			cn++
+		}
+		logSum, ratios = logSum+cl, ratios+cn
+		if cn > 0 {
+			parts := make([]string, len(iv))
+			for i, d := range iv {
+				parts[i] = ms(d)
+			}
+			gr := math.Exp(cl / float64(cn))
+			flat = append(flat, worst{gr, fmt.Sprintf("%s: retried after %s (growth ×%.2f)", describe(c[0]), strings.Join(parts, ", "), gr)})
+		}
+	}
+	if retries == 0 || ratios == 0 {
+		g.Skipped = true
+		g.Measured = fmt.Sprintf("%d retries in %d chains", retries, len(chains))
+		g.Reason = "not exercised: no request was retried twice, so no growth can be measured"
+		return g
+	}
+	growth := math.Exp(logSum / float64(ratios))
+	g.Measured = fmt.Sprintf("growth ×%.2f over %d retries of %d requests; longest interval %s", growth, retries, len(chains), ms(longest))
+	capped := len(g.Detail) > 0
+	sort.SliceStable(flat, func(a, b int) bool { return flat[a].growth < flat[b].growth })
+	switch {
+	case growth < o.MinGrowth:
+		g.Reason = fmt.Sprintf("retry intervals do not grow: ×%.2f < ×%.2f", growth, o.MinGrowth)
+		for _, w := range flat {
+			g.Detail = appendBounded(g.Detail, w.line)
+		}
+	case capped:
+		g.Reason = fmt.Sprintf("retry intervals exceed the cap %s (+%.0f%% jitter)", ms(o.Cap), o.Jitter*100)
+	default:
+		g.Passed = true
+		g.Reason = fmt.Sprintf("retry intervals grow ×%.2f ≥ ×%.2f", growth, o.MinGrowth)
+		if o.Cap > 0 {
+			g.Reason += fmt.Sprintf(" and stay under the cap %s", ms(o.Cap))
+		}
+	}
+	return g
+}
+
+func onSystem(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func appendBounded(d []string, line string) []string {
+	if len(d) < maxDetail {
+		return append(d, line)
+	}
+	if len(d) == maxDetail {
+		return append(d, "…")
+	}
+	return d
+}
+
+// retryAfter reads a Retry-After value: seconds or an HTTP date, relative to at.
+func retryAfter(v string, at time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e9 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(at), 0), true
+	}
+	return 0, false
+}
+
+// RetryAfterOptions bound the Retry-After gate.
+type RetryAfterOptions struct {
+	System string        // "" for every system
+	Slack  time.Duration // clock and scheduling slack allowed (DefaultSlack when 0)
+}
+
+// DefaultSlack is how much earlier than asked a retry may come.
+const DefaultSlack = 50 * time.Millisecond
+
+// RetryAfter is the gate "Retry-After is honoured": after a 429 or 503 that
+// carried Retry-After, the next attempt of that request (or, when it was
+// never retried, the next request from that client to that system) came no
+// earlier than asked, counted from when the answer was written.
+func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
+	if o.Slack <= 0 {
+		o.Slack = DefaultSlack
+	}
+	g := Gate{Name: "Retry-After honoured" + onSystem(o.System), Kind: KindResilience}
+	j := inbound(entries, o.System)
+	asked, honoured := 0, 0
+	shortest := time.Duration(math.MaxInt64)
+	for i := range j {
+		e := &j[i]
+		if e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable {
+			continue
+		}
+		answered := e.Time.Add(e.Duration)
+		ra, ok := retryAfter(e.ResponseHeader.Get("Retry-After"), answered)
+		if !ok {
+			continue
+		}
+		next := j.nextAfter(i)
+		if next == nil {
+			continue // never followed up: nothing to judge
+		}
+		asked++
+		wait := next.Time.Sub(answered)
+		shortest = min(shortest, wait)
+		if wait+o.Slack >= ra {
+			honoured++
+			continue
+		}
+		g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s: %d asked to wait %s, next request after %s (%s)",
+			describe(e), e.Status, ms(ra), ms(wait), describe(next)))
+	}
+	if asked == 0 {
+		g.Skipped = true
+		g.Measured = "no 429 or 503 with Retry-After was followed by another request"
+		g.Reason = "not exercised"
+		return g
+	}
+	g.Measured = fmt.Sprintf("%d of %d Retry-After answers honoured; shortest wait %s", honoured, asked, ms(shortest))
+	g.Passed = honoured == asked
+	if g.Passed {
+		g.Reason = "every retry waited at least as long as Retry-After asked"
+	} else {
+		g.Reason = fmt.Sprintf("%d requests came sooner than Retry-After allowed", asked-honoured)
+	}
+	return g
+}
+
+// nextAfter is the next attempt of j[i]'s logical request, or, when there is
+// none, the next request from the same client to the same system.
+func (j journal) nextAfter(i int) *mocks.Entry {
+	k := logical(&j[i])
+	for n := i + 1; n < len(j); n++ {
+		if logical(&j[n]) == k {
+			return &j[n]
+		}
+	}
+	for n := i + 1; n < len(j); n++ {
+		if j[n].System == j[i].System && j[n].Client == j[i].Client {
+			return &j[n]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package ci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/mocks"
+)
+
+var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// journalBuilder writes fixture journals of the accounting mock.
+type journalBuilder struct{ es []mocks.Entry }
+
+func (b *journalBuilder) add(at time.Duration, key string, order, status int, dur time.Duration, retryAfter string) *mocks.Entry {
+	e := mocks.Entry{
+		Seq: uint64(len(b.es) + 1), System: "accounting", Time: t0.Add(at), Duration: dur, Direction: "inbound",
+		Client: "127.0.0.1:5000", Method: http.MethodPost, Path: "/invoices", Template: "/invoices",
+		Operation: "createInvoice", Body: []byte(fmt.Sprintf(`{"reference":"%d"}`, order)),
+		Status: status, Valid: true, IdempotencyKey: key,
+	}
+	if retryAfter != "" {
+		e.ResponseHeader = http.Header{"Retry-After": {retryAfter}}
+	}
+	if status == http.StatusServiceUnavailable {
+		e.Fault = "status"
+	}
+	b.es = append(b.es, e)
+	return &b.es[len(b.es)-1]
+}
+
+// The outage: accounting answers 503 from 10 s to 20 s.
+var outage = []FaultWindow{{Target: "accounting", Start: t0.Add(10 * time.Second), End: t0.Add(20 * time.Second), Kind: "status"}}
+
+const ms10 = 10 * time.Millisecond
+
+// resilientJournal is a service that backs off exponentially with jitter,
+// honours Retry-After, opens a breaker, sends and reuses keys, times out
+// after 1 s and drains its backlog after the outage.
+func resilientJournal() []mocks.Entry {
+	b := &journalBuilder{}
+	b.add(1*time.Second, "ord-1", 1, 201, ms10, "")
+	b.add(3*time.Second, "ord-2", 2, 429, ms10, "2")
+	b.add(5100*time.Millisecond, "ord-2", 2, 201, ms10, "")
+	// Outage: order 3 retried after 0.5 s, 1.1 s, 1.9 s, then the breaker holds it.
+	b.add(10*time.Second, "ord-3", 3, 503, ms10, "0")
+	b.add(10500*time.Millisecond, "ord-3", 3, 503, ms10, "")
+	b.add(11600*time.Millisecond, "ord-3", 3, 503, ms10, "")
+	b.add(13500*time.Millisecond, "ord-3", 3, 503, ms10, "")
+	b.add(17*time.Second, "ord-3", 3, 503, ms10, "") // half-open probe
+	// Recovery: the parked order and a new one go through.
+	b.add(20500*time.Millisecond, "ord-3", 3, 201, ms10, "")
+	b.add(21*time.Second, "ord-4", 4, 201, ms10, "")
+	// A slow answer (mock latency fault): the client gave up after 1 s and retried.
+	slow := b.add(30*time.Second, "ord-5", 5, 201, 5*time.Second, "")
+	slow.Fault = "latency"
+	b.add(31*time.Second, "ord-5", 5, 201, ms10, "")
+	return b.es
+}
+
+// naiveJournal is a service with none of it: immediate retries without
+// keys, Retry-After ignored, no breaker, no timeout, writes lost after the
+// outage, one request that breaks the contract.
+func naiveJournal() []mocks.Entry {
+	b := &journalBuilder{}
+	b.add(1*time.Second, "", 1, 201, ms10, "")
+	b.add(3*time.Second, "", 2, 429, ms10, "2")
+	b.add(3020*time.Millisecond, "", 2, 201, ms10, "")
+	for i := range 300 { // hammering through the outage, 30/s
+		b.add(10*time.Second+time.Duration(i)*33*time.Millisecond, "", 3+i%3, 503, ms10, "")
+	}
+	b.add(30*time.Second, "", 9, 201, 5*time.Second, "").Fault = "latency"
+	bad := b.add(40*time.Second, "", 10, 422, ms10, "")
+	bad.Valid = false
+	bad.Violations = []mocks.Violation{{In: "body", Pointer: "/amount_cents", Message: "property \"amount_cents\" is missing"}}
+	return b.es
+}
+
+// remintingJournal retries with backoff but a new key per attempt.
+func remintingJournal() []mocks.Entry {
+	b := &journalBuilder{}
+	b.add(10*time.Second, "k-1", 3, 503, ms10, "")
+	b.add(11*time.Second, "k-2", 3, 503, ms10, "")
+	b.add(13*time.Second, "k-3", 3, 201, ms10, "")
+	return b.es
+}
+
+func TestResilienceGates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	gates := map[string]func([]mocks.Entry) Gate{
+		"backoff": func(es []mocks.Entry) Gate {
+			return Backoff(es, BackoffOptions{System: "accounting", Cap: 30 * time.Second})
+		},
+		"retry-after": func(es []mocks.Entry) Gate { return RetryAfter(es, RetryAfterOptions{System: "accounting"}) },
+		"breaker": func(es []mocks.Entry) Gate {
+			return Breaker(es, outage, BreakerOptions{System: "accounting", MaxRate: 1, Within: 2 * time.Second})
+		},
+		"idempotency": func(es []mocks.Entry) Gate {
+			return Idempotency(es, IdempotencyOptions{System: "accounting", Operations: []string{"createInvoice"}})
+		},
+		"timeouts": func(es []mocks.Entry) Gate {
+			return Timeouts(es, TimeoutOptions{System: "accounting", Max: 2 * time.Second})
+		},
+		"recovery": func(es []mocks.Entry) Gate {
+			return Recovery(ctx, es, outage, RecoveryOptions{System: "accounting", Within: 5 * time.Second})
+		},
+		"conformance": func(es []mocks.Entry) Gate { return Conformance(es, ConformanceOptions{}) },
+	}
+	naiveReasons := map[string]string{
+		"backoff":     "retry intervals do not grow",
+		"retry-after": "1 requests came sooner than Retry-After allowed",
+		"breaker":     "no breaker opened",
+		"idempotency": "sent without Idempotency-Key",
+		"timeouts":    "the client has no timeout",
+		"recovery":    "never caught up",
+		"conformance": "1 requests broke their contract",
+	}
+	for name, gate := range gates {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			good := gate(resilientJournal())
+			if !good.Passed || good.Skipped {
+				t.Errorf("resilient service: %s: %s (%s)\n%s", good.Status(), good.Reason, good.Measured, strings.Join(good.Detail, "\n"))
+			}
+			bad := gate(naiveJournal())
+			if bad.Passed || bad.Skipped || !strings.Contains(bad.Reason, naiveReasons[name]) || len(bad.Detail) == 0 {
+				t.Errorf("naive service: %s: %q (%s), want %q\n%s", bad.Status(), bad.Reason, bad.Measured, naiveReasons[name], strings.Join(bad.Detail, "\n"))
+			}
+			if empty := gate(nil); !empty.Skipped && name != "recovery" && name != "breaker" {
+				t.Errorf("empty journal: %s: %s", empty.Status(), empty.Reason)
+			}
+		})
+	}
+}
+
+func TestIdempotencyReminted(t *testing.T) {
+	t.Parallel()
+	g := Idempotency(remintingJournal(), IdempotencyOptions{Operations: []string{"POST /invoices"}})
+	if g.Passed || !strings.Contains(g.Reason, "1 writes were retried under a new key") || !strings.Contains(g.Detail[0], "k-1, k-2, k-3") {
+		t.Fatalf("%s: %s %v", g.Status(), g.Reason, g.Detail)
+	}
+}
+
+func TestBackoffCap(t *testing.T) {
+	t.Parallel()
+	b := &journalBuilder{}
+	for i, at := range []time.Duration{0, 1, 3, 7, 15, 31, 63} { // doubling, never capped
+		b.add(at*time.Second, "k", 1, 503, ms10, "")
+		_ = i
+	}
+	if g := Backoff(b.es, BackoffOptions{Cap: 10 * time.Second, Jitter: 0.2}); g.Passed || !strings.Contains(g.Reason, "exceed the cap") {
+		t.Fatalf("uncapped: %s: %s", g.Status(), g.Reason)
+	}
+	if g := Backoff(b.es, BackoffOptions{Cap: 40 * time.Second}); !g.Passed {
+		t.Fatalf("under the cap: %s: %s", g.Status(), g.Reason)
+	}
+	// Capped at 8 s: intervals 1, 2, 4, 8, 8, 8 still back off.
+	c := &journalBuilder{}
+	for _, at := range []time.Duration{0, 1, 3, 7, 15, 23, 31} {
+		c.add(at*time.Second, "k", 1, 503, ms10, "")
+	}
+	if g := Backoff(c.es, BackoffOptions{Cap: 8 * time.Second, Jitter: 0.1}); !g.Passed {
+		t.Fatalf("capped: %s: %s %v", g.Status(), g.Reason, g.Detail)
+	}
+}
+
+func TestRecoveryProbe(t *testing.T) {
+	t.Parallel()
+	g := Recovery(context.Background(), resilientJournal(), outage, RecoveryOptions{System: "accounting", Within: 5 * time.Second,
+		Probe: func(context.Context) error { return errors.New("dead-letter queue holds 3 orders") }})
+	if g.Passed || !strings.Contains(g.Reason, "probe: dead-letter queue holds 3 orders") {
+		t.Fatalf("%s: %s", g.Status(), g.Reason)
+	}
+	late := Recovery(context.Background(), resilientJournal(), outage, RecoveryOptions{System: "accounting", Within: 5 * time.Second, CaughtUpAt: t0.Add(40 * time.Second)})
+	if late.Passed || !strings.Contains(late.Reason, "caught up 20s after the fault") {
+		t.Fatalf("%s: %s", late.Status(), late.Reason)
+	}
+}
+
+func TestRetryAfterParse(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{"2": 2 * time.Second, "0.5": 500 * time.Millisecond, "Thu, 01 Jan 2026 00:00:03 GMT": 3 * time.Second} {
+		if got, ok := retryAfter(v, at); !ok || got != want {
+			t.Errorf("retryAfter(%q) = %s %v, want %s", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"", "soon", "-1"} {
+		if _, ok := retryAfter(v, at); ok {
+			t.Errorf("retryAfter(%q) accepted", v)
+		}
+	}
+}
