@@ -50,7 +50,14 @@ type execution struct {
 	op     *ast.OperationDefinition
 	vars   map[string]any
 	errs   gqlerror.List
+	items  int  // generated list items so far
+	over   bool // MaxGeneratedItems reached: the answer is cut short
 }
+
+// MaxGeneratedItems bounds the list items one answer generates: a deeply
+// nested query over generated lists grows as 3^depth, and a mock must
+// answer, not stall.
+const MaxGeneratedItems = 20_000
 
 // fieldGroup is the fields one response key collects.
 type fieldGroup struct {
@@ -79,6 +86,9 @@ func (ex *execution) selectionSet(obj objectValue, typ *ast.Definition, sel ast.
 	for _, g := range groups {
 		if ex.ctx.Err() != nil {
 			ex.fail(path, g.fields[0], "request cancelled")
+			return nil
+		}
+		if ex.over {
 			return nil
 		}
 		v, null := ex.field(obj, typ, g, seed, append(path[:len(path):len(path)], ast.PathName(g.key)))
@@ -209,6 +219,14 @@ func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.
 		items = x
 	case gen:
 		items = make([]any, listLen(seed))
+		if ex.items += len(items); ex.items > MaxGeneratedItems {
+			if !ex.over {
+				ex.over = true
+				ex.errs = append(ex.errs, &gqlerror.Error{Path: path,
+					Message: fmt.Sprintf("the answer would hold over %d generated list items: ask for fewer nested lists", MaxGeneratedItems)})
+			}
+			return nil
+		}
 		for i := range items {
 			items[i] = x
 		}

@@ -2,6 +2,7 @@ package graphql_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
 )
 
@@ -257,5 +259,29 @@ func TestHTTPConvention(t *testing.T) {
 				t.Errorf("no errors in the refusal: %s", r.raw)
 			}
 		})
+	}
+}
+
+func TestAnswerSizeBounded(t *testing.T) {
+	t.Parallel()
+	c, err := contracts.ParseGraphQL(context.Background(), "tree.graphql", []byte(`type Query { roots: [N!]! } type N { id: ID! kids: [N!]! }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := graphql.NewHandler(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nested := func(depth int) string {
+		return "{ roots { id " + strings.Repeat("kids { id ", depth) + strings.Repeat("} ", depth) + "} }"
+	}
+	do(t, m, nested(5), nil).ok(t)
+	start := time.Now()
+	r := do(t, m, nested(16), nil)
+	if r.status != http.StatusOK || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "fewer nested lists") || r.Data["roots"] != nil {
+		t.Errorf("a 3^16 answer was not refused: %.300s", r.raw)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing took %v", d)
 	}
 }

@@ -122,14 +122,13 @@ func WithScalars(f ScalarFunc) Option {
 // run queries and mutations against generated (or, stateful, stored) data;
 // AdminPrefix serves health, the journal and the collections.
 type Mock struct {
-	c        *contracts.GraphQL
-	schema   *ast.Schema
-	opts     options
-	journal  *mocks.Journal
-	state    *state // nil unless stateful
-	scalar   ScalarFunc
-	log      *slog.Logger
-	maxDepth int
+	c       *contracts.GraphQL
+	schema  *ast.Schema
+	opts    options
+	journal *mocks.Journal
+	state   *state // nil unless stateful
+	scalar  ScalarFunc
+	log     *slog.Logger
 }
 
 // NewHandler returns the mock of c.
@@ -235,7 +234,7 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: re.msg})
 		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: p.Query})
+	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
 	if err != nil {
 		errs := gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
 		violations(entry, "query", errs)

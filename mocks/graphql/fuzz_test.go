@@ -1,0 +1,63 @@
+package graphql_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/mocks/graphql"
+)
+
+// FuzzGraphQLRequest sends arbitrary bodies, as JSON, as application/graphql
+// and as a GET query, to a stateful mock: never a 5xx, never a panic, and
+// always a JSON answer.
+func FuzzGraphQLRequest(f *testing.F) {
+	files, err := filepath.Glob("testdata/requests/*.json")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed requests in testdata/requests: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(0), b)
+	}
+	f.Add(uint8(1), []byte(`{ customer(id: "1") { id @skip(if: true) } }`))
+	f.Add(uint8(2), []byte(`{ __type(name: "Status") { enumValues { name } } }`))
+	m := newMock(f, graphql.WithStateful(true), graphql.WithJournalSize(16))
+	f.Fuzz(func(t *testing.T, mode uint8, body []byte) {
+		var req *http.Request
+		switch mode % 3 {
+		case 0:
+			req = httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+		case 1:
+			req = httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/graphql")
+		default:
+			req = httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(string(body)), nil)
+		}
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		m.ServeHTTP(rec, req)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("%v to answer %q", d, body)
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for client input: %s", rec.Code, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("answer is not JSON: %s", rec.Body)
+		}
+		if bytes.Contains(rec.Body.Bytes(), []byte("firedrill internal error")) {
+			t.Fatalf("executor failed: %s", rec.Body)
+		}
+	})
+}
