@@ -1,0 +1,318 @@
+package contracts
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// match says how a name rule's words are compared with a normalised name
+// (lower case, letters and digits only: "First_Name" → "firstname").
+type match int
+
+const (
+	exact    match = iota // the name is one of the words
+	suffix                // the name ends with one of the words
+	contains              // the name contains one of the words
+)
+
+// nameRule maps property names to a fake-data function.
+type nameRule struct {
+	how   match
+	words []string
+	fake  func(f *gofakeit.Faker, s *openapi3.Schema) string
+}
+
+// nameRules is the table of realistic strings by property name, most
+// specific first. The first rule that matches wins; constraints (length,
+// pattern) are checked on the result by the caller.
+var nameRules = []nameRule{
+	{contains, []string{"email"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Email() }},
+	{contains, []string{"firstname", "givenname", "forename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FirstName() }},
+	{contains, []string{"lastname", "familyname", "surname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.LastName() }},
+	{contains, []string{"middlename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.MiddleName() }},
+	{contains, []string{"username", "login", "nickname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Username() }},
+	{contains, []string{"password", "secret"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return f.Password(true, true, true, false, false, 16)
+	}},
+	{contains, []string{"company", "organization", "organisation", "merchantname", "businessname", "legalname", "brandname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Company() }},
+	{contains, []string{"filename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return strings.ToLower(f.Noun()) + "." + f.FileExtension()
+	}},
+	{contains, []string{"phone", "mobile", "fax", "msisdn"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "+1" + f.Phone() }},
+	{contains, []string{"street", "addressline", "line1", "address1"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Street() }},
+	{contains, []string{"line2", "address2"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "Apt " + f.Numerify("###") }},
+	{suffix, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
+	{contains, []string{"postalcode", "postcode", "zip"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Zip() }},
+	{contains, []string{"country"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
+		if s.MaxLength != nil && *s.MaxLength <= 3 || s.Pattern != "" {
+			return f.CountryAbr()
+		}
+		return f.Country()
+	}},
+	{contains, []string{"province", "stateorprovince"}, stateName},
+	{exact, []string{"state", "region"}, stateName},
+	{contains, []string{"currency"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CurrencyShort() }},
+	{contains, []string{"language", "locale"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
+		if s.MaxLength != nil && *s.MaxLength <= 3 {
+			return f.LanguageAbbreviation()
+		}
+		return f.LanguageBCP()
+	}},
+	{contains, []string{"timezone"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.TimeZoneRegion() }},
+	{contains, []string{"url", "uri", "website", "homepage", "href", "link", "webhook", "callback"}, fakeURL},
+	{contains, []string{"domain", "hostname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.DomainName() }},
+	{suffix, []string{"ip", "ipaddress"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.IPv4Address() }},
+	{contains, []string{"useragent"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UserAgent() }},
+	{contains, []string{"mimetype", "contenttype", "mediatype"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FileMimeType() }},
+	{contains, []string{"color", "colour"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.SafeColor() }},
+	{contains, []string{"iban"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "DE" + f.Numerify("####################") }},
+	{contains, []string{"createdat", "updatedat", "created", "updated", "timestamp", "datetime", "expiresat", "modified"}, fakeDateTime},
+	{contains, []string{"amount", "price", "total", "subtotal", "balance", "fee", "cost"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return fmt.Sprintf("%.2f", f.Price(1, 1000))
+	}},
+	{suffix, []string{"quantity", "count"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return fmt.Sprint(f.IntRange(1, 10)) }},
+	{contains, []string{"uuid", "guid"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
+	{suffix, []string{"id"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
+	{contains, []string{"token", "apikey", "key"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return strings.ReplaceAll(f.UUID(), "-", "") }},
+	{contains, []string{"reference", "invoicenumber", "ordernumber"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("REF-########") }},
+	{contains, []string{"sku"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("SKU-#####") }},
+	{contains, []string{"version"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.AppVersion() }},
+	{contains, []string{"description", "summary", "comment", "note", "message", "bio", "body", "text", "reason"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return f.Sentence(8)
+	}},
+	{contains, []string{"title", "subject", "headline", "label", "caption"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return strings.TrimSuffix(f.Sentence(3), ".")
+	}},
+	{contains, []string{"product", "item"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.ProductName() }},
+	{contains, []string{"status"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+		return f.RandomString([]string{"active", "pending", "completed", "cancelled", "failed"})
+	}},
+	{contains, []string{"gender"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Gender() }},
+	{contains, []string{"job"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.JobTitle() }},
+	{suffix, []string{"name", "holder", "owner", "contact", "recipient", "customer"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Name() }},
+}
+
+func stateName(f *gofakeit.Faker, s *openapi3.Schema) string {
+	if s.MaxLength != nil && *s.MaxLength <= 3 {
+		return f.StateAbr()
+	}
+	return f.State()
+}
+
+func fakeURL(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	return "https://" + f.DomainName() + "/" + f.UrlSlug(2)
+}
+
+// sampleEpoch and sampleSpan place generated instants between 2020 and 2027.
+var sampleEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const sampleSpan = 7 * 365 * 24 * time.Hour
+
+func fakeInstant(f *gofakeit.Faker) time.Time {
+	return sampleEpoch.Add(time.Duration(f.IntN(int(sampleSpan/time.Second))) * time.Second)
+}
+
+func fakeDateTime(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	return fakeInstant(f).Format(time.RFC3339)
+}
+
+func fakeDate(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	return fakeInstant(f).Format(time.DateOnly)
+}
+
+// normName reduces a name to lower-case letters and digits.
+func normName(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// instantName reports whether a name reads as an instant: created_at, paidAt.
+func instantName(name string) bool {
+	return strings.HasSuffix(name, "_at") || strings.HasSuffix(name, "At")
+}
+
+// dateName reports whether a name reads as a date: date, due_date, birthDate.
+func dateName(name string) bool {
+	return strings.EqualFold(name, "date") || strings.HasSuffix(name, "_date") || strings.HasSuffix(name, "Date")
+}
+
+var (
+	instantRule = nameRule{fake: fakeDateTime}
+	dateRule    = nameRule{fake: fakeDate}
+)
+
+// ruleFor returns the first name rule matching name, or nil.
+func ruleFor(name string) *nameRule {
+	n := normName(name)
+	if n == "" {
+		return nil
+	}
+	switch {
+	case instantName(name):
+		return &instantRule
+	case dateName(name):
+		return &dateRule
+	}
+	for i := range nameRules {
+		r := &nameRules[i]
+		for _, w := range r.words {
+			if (r.how == exact && n == w) || (r.how == suffix && strings.HasSuffix(n, w)) ||
+				(r.how == contains && strings.Contains(n, w)) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// fakeString is a realistic string for the property name, or a few words.
+func fakeString(name string, s *openapi3.Schema, f *gofakeit.Faker) string {
+	if r := ruleFor(name); r != nil {
+		return r.fake(f, s)
+	}
+	if s.MaxLength != nil && *s.MaxLength < 8 {
+		return strings.ToLower(f.Noun())
+	}
+	return strings.ToLower(f.Noun()) + " " + strings.ToLower(f.Noun())
+}
+
+// formats generates strings by OpenAPI / JSON Schema format, and the
+// custom formats real contracts use.
+var formats = map[string]func(f *gofakeit.Faker) string{
+	"date-time":                        func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.RFC3339) },
+	"date":                             func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.DateOnly) },
+	"time":                             func(f *gofakeit.Faker) string { return fakeInstant(f).Format("15:04:05Z") },
+	"duration":                         func(f *gofakeit.Faker) string { return fmt.Sprintf("PT%dM", f.IntRange(1, 120)) },
+	"email":                            func(f *gofakeit.Faker) string { return f.Email() },
+	"idn-email":                        func(f *gofakeit.Faker) string { return f.Email() },
+	"uuid":                             func(f *gofakeit.Faker) string { return f.UUID() },
+	"uri":                              func(f *gofakeit.Faker) string { return fakeURL(f, nil) },
+	"url":                              func(f *gofakeit.Faker) string { return fakeURL(f, nil) },
+	"iri":                              func(f *gofakeit.Faker) string { return fakeURL(f, nil) },
+	"uri-reference":                    func(f *gofakeit.Faker) string { return "/" + f.UrlSlug(2) },
+	"iri-reference":                    func(f *gofakeit.Faker) string { return "/" + f.UrlSlug(2) },
+	"uri-template":                     func(f *gofakeit.Faker) string { return fakeURL(f, nil) + "/{id}" },
+	"hostname":                         func(f *gofakeit.Faker) string { return f.DomainName() },
+	"idn-hostname":                     func(f *gofakeit.Faker) string { return f.DomainName() },
+	"ipv4":                             func(f *gofakeit.Faker) string { return f.IPv4Address() },
+	"ipv6":                             func(f *gofakeit.Faker) string { return f.IPv6Address() },
+	"byte":                             func(f *gofakeit.Faker) string { return base64.StdEncoding.EncodeToString([]byte(f.Sentence(4))) },
+	"binary":                           func(f *gofakeit.Faker) string { return f.LetterN(16) },
+	"password":                         func(f *gofakeit.Faker) string { return f.Password(true, true, true, false, false, 16) },
+	"phone":                            func(f *gofakeit.Faker) string { return "+1" + f.Phone() },
+	"phone-number":                     func(f *gofakeit.Faker) string { return "+1" + f.Phone() },
+	"iso-country-code":                 func(f *gofakeit.Faker) string { return f.CountryAbr() },
+	"ppaas_common_country_code_v2":     func(f *gofakeit.Faker) string { return f.CountryAbr() },
+	"ppaas_common_currency_code_v2":    func(f *gofakeit.Faker) string { return f.CurrencyShort() },
+	"ppaas_date_time_v3":               func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.RFC3339) },
+	"ppaas_date_notime_v2":             func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.DateOnly) },
+	"ppaas_common_language_v3":         func(f *gofakeit.Faker) string { return f.LanguageBCP() },
+	"ppaas_ip_address_v1":              func(f *gofakeit.Faker) string { return f.IPv4Address() },
+	"merchant_common_email_address_v2": func(f *gofakeit.Faker) string { return f.Email() },
+	"ppaas_common_email_address_v2":    func(f *gofakeit.Faker) string { return f.Email() },
+	"int32":                            func(f *gofakeit.Faker) string { return fmt.Sprint(f.IntRange(1, 100000)) },
+	"int64":                            func(f *gofakeit.Faker) string { return fmt.Sprint(f.IntRange(1, 100000)) },
+	"decimal":                          func(f *gofakeit.Faker) string { return fmt.Sprintf("%.2f", f.Price(1, 1000)) },
+	"regex":                            func(f *gofakeit.Faker) string { return "^[a-z]+$" },
+	"json-pointer":                     func(f *gofakeit.Faker) string { return "/" + strings.ToLower(f.Noun()) },
+}
+
+// formatValue is a string in the given format; false for formats not known.
+func formatValue(format string, f *gofakeit.Faker) (string, bool) {
+	gen, ok := formats[format]
+	if !ok {
+		return "", false
+	}
+	return gen(f), true
+}
+
+// numberRange is the realistic range for a number or integer named name
+// (integers: amounts in cents, instants in Unix seconds).
+func numberRange(name string, integer bool) (float64, float64) {
+	n := normName(name)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(n, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("latitude") || n == "lat":
+		return -90, 90
+	case has("longitude") || n == "lng" || n == "lon":
+		return -180, 180
+	case has("amount", "price", "total", "balance", "fee", "cost", "tax") && integer:
+		return 100, 100000
+	case has("amount", "price", "total", "balance", "fee", "cost", "tax"):
+		return 1, 1000
+	case has("percent", "rate"):
+		return 0, 100
+	case has("quantity", "qty"):
+		return 1, 10
+	case has("count", "size", "limit"):
+		return 1, 100
+	case has("year"):
+		return 2020, 2027
+	case has("month"):
+		return 1, 12
+	case n == "day" || has("dayofmonth"):
+		return 1, 28
+	case n == "age":
+		return 18, 90
+	case has("port"):
+		return 1024, 65535
+	case has("created", "updated", "timestamp", "expires", "modified") || instantName(name):
+		return float64(sampleEpoch.Unix()), float64(sampleEpoch.Add(sampleSpan).Unix())
+	case integer:
+		return 1, 1000
+	}
+	return 0, 1000
+}
+
+// formatChecks validate the string formats Sample generates, so a value made
+// from a pattern is kept only when it is still in its format.
+var formatChecks = map[string]func(string) bool{
+	"date-time": func(v string) bool { _, err := time.Parse(time.RFC3339, v); return err == nil },
+	"date":      func(v string) bool { _, err := time.Parse(time.DateOnly, v); return err == nil },
+	"email": func(v string) bool {
+		at := strings.LastIndexByte(v, '@')
+		return at > 0 && strings.Contains(v[at:], ".")
+	},
+	"uuid": uuidRE.MatchString,
+	"uri": func(v string) bool {
+		u, err := url.Parse(v)
+		return err == nil && u.Scheme != "" && u.Host != ""
+	},
+	"url": func(v string) bool {
+		u, err := url.Parse(v)
+		return err == nil && u.Scheme != "" && u.Host != ""
+	},
+	"ipv4": func(v string) bool { a, err := netip.ParseAddr(v); return err == nil && a.Is4() },
+	"ipv6": func(v string) bool { a, err := netip.ParseAddr(v); return err == nil && a.Is6() },
+	"byte": func(v string) bool { _, err := base64.StdEncoding.DecodeString(v); return err == nil },
+}
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// formatValid reports whether v is in the format; formats without a check pass.
+func formatValid(format, v string) bool {
+	if check, ok := formatChecks[format]; ok {
+		return check(v)
+	}
+	return true
+}

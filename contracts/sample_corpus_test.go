@@ -1,0 +1,277 @@
+package contracts
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
+)
+
+// corpusDir is where the real vendor contracts are: $FIREDRILL_CORPUS, or
+// ../shared/corpus beside the repository.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("FIREDRILL_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "openapi")); err != nil {
+		tb.Skipf("no contract corpus at %s (set FIREDRILL_CORPUS to the folder holding openapi/): %v", dir, err)
+	}
+	return dir
+}
+
+// corpusDoc is one loaded corpus document.
+type corpusDoc struct {
+	name string
+	v31  bool
+	doc  *openapi3.T
+}
+
+// loadCorpusDoc loads an OpenAPI document with kin-openapi directly (the
+// package loader is written separately): 2.0 through openapi2conv.ToV3.
+func loadCorpusDoc(tb testing.TB, path string) (*corpusDoc, error) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	isJSON := len(bytes.TrimSpace(data)) > 0 && bytes.TrimSpace(data)[0] == '{'
+	js := data
+	if !isJSON { // YAML: decode once, carry on as JSON (the faster path)
+		var raw any
+		if err := yaml.Unmarshal(data, &raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if js, err = json.Marshal(raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	var head struct {
+		Swagger string `json:"swagger"`
+		OpenAPI string `json:"openapi"`
+	}
+	if err := json.Unmarshal(js, &head); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	d := &corpusDoc{name: filepath.Base(path), v31: strings.HasPrefix(head.OpenAPI, "3.1")}
+	if head.Swagger != "" {
+		var doc2 openapi2.T
+		if err := json.Unmarshal(js, &doc2); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if d.doc, err = openapi2conv.ToV3(&doc2); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return d, nil
+	}
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = true
+	if d.doc, err = loader.LoadFromData(js); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// corpusTarget is one schema to sample and where it sits.
+type corpusTarget struct {
+	where  string
+	schema *openapi3.Schema
+	name   string
+	dir    Direction
+}
+
+// corpusTargets lists every component schema (both directions) and every
+// operation's request-body and response schemas.
+func corpusTargets(d *corpusDoc) []corpusTarget {
+	var out []corpusTarget
+	if d.doc.Components != nil {
+		names := make([]string, 0, len(d.doc.Components.Schemas))
+		for n := range d.doc.Components.Schemas {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			ref := d.doc.Components.Schemas[n]
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			for _, dir := range []Direction{Response, Request} {
+				out = append(out, corpusTarget{where: "#/components/schemas/" + n + " (" + dir.String() + ")", schema: ref.Value, dir: dir})
+			}
+		}
+	}
+	if d.doc.Paths == nil {
+		return out
+	}
+	for _, path := range d.doc.Paths.InMatchingOrder() {
+		item := d.doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			at := method + " " + path
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for mt, media := range op.RequestBody.Value.Content {
+					if media.Schema != nil && media.Schema.Value != nil {
+						out = append(out, corpusTarget{where: at + " request " + mt, schema: media.Schema.Value, dir: Request})
+					}
+				}
+			}
+			if op.Responses == nil {
+				continue
+			}
+			for code, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for mt, media := range resp.Value.Content {
+					if media.Schema != nil && media.Schema.Value != nil {
+						out = append(out, corpusTarget{where: at + " " + code + " " + mt, schema: media.Schema.Value, dir: Response})
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].where < out[j].where })
+	return out
+}
+
+// strictFormats checks the formats kin-openapi leaves unchecked by default,
+// so the proof covers them too.
+func strictFormats() map[string]openapi3.StringFormatValidator {
+	email := regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
+	uuid := regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC4122)
+	host := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
+	check := func(name string, ok func(string) bool) openapi3.StringFormatValidator {
+		return openapi3.NewCallbackValidator(func(v string) error {
+			if !ok(v) {
+				return fmt.Errorf("not a valid %s: %q", name, v)
+			}
+			return nil
+		})
+	}
+	return map[string]openapi3.StringFormatValidator{
+		"byte":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringByte),
+		"date":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDate),
+		"date-time": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDateTime),
+		"email":     check("email", email.MatchString),
+		"uuid":      check("uuid", uuid.MatchString),
+		"hostname":  check("hostname", host.MatchString),
+		"ipv4":      openapi3.NewIPValidator(true),
+		"ipv6":      openapi3.NewIPValidator(false),
+		"uri": check("uri", func(v string) bool {
+			u, err := url.Parse(v)
+			return err == nil && u.Scheme != "" && u.Host != ""
+		}),
+		"ppaas_ip_address_v1": check("ip", func(v string) bool { _, err := netip.ParseAddr(v); return err == nil }),
+	}
+}
+
+// validationOptions are the options to check a sample with, for the
+// document's version and the sample's direction.
+func validationOptions(v31 bool, dir Direction, formats map[string]openapi3.StringFormatValidator) []openapi3.SchemaValidationOption {
+	opts := []openapi3.SchemaValidationOption{
+		openapi3.MultiErrors(),
+		openapi3.WithStringFormatValidators(formats),
+		openapi3.SetSchemaRegexCompiler(tolerantRegexCompiler),
+	}
+	if dir == Request {
+		opts = append(opts, openapi3.VisitAsRequest())
+	} else {
+		opts = append(opts, openapi3.VisitAsResponse())
+	}
+	if v31 {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	return opts
+}
+
+// checkSample marshals a sample, decodes it as a client would and validates
+// it against the schema.
+func checkSample(s *openapi3.Schema, v any, opts []openapi3.SchemaValidationOption) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("marshal: %w", err)
+	}
+	var decoded any
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		return fmt.Errorf("unmarshal: %w", err)
+	}
+	return s.VisitJSON(decoded, opts...)
+}
+
+// TestSampleCorpusValid is the correctness proof: a sample of every schema
+// of every corpus document validates against that schema.
+func TestSampleCorpusValid(t *testing.T) {
+	t.Parallel()
+	dir := corpusDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "openapi", "*"))
+	formats := strictFormats()
+	stride := 1
+	if raceEnabled && os.Getenv("FIREDRILL_CORPUS_FULL") == "" {
+		stride = 3 // every third schema of every document; all of them without -race
+	}
+	type result struct {
+		total, valid int
+		failures     []string
+	}
+	results := make([]result, len(files))
+	t.Run("docs", func(t *testing.T) {
+		for i, file := range files {
+			t.Run(filepath.Base(file), func(t *testing.T) {
+				t.Parallel()
+				d, err := loadCorpusDoc(t, file)
+				if err != nil {
+					t.Skipf("kin-openapi cannot load it: %v", err)
+				}
+				r := &results[i]
+				for j, tg := range corpusTargets(d) {
+					if j%stride != 0 {
+						continue
+					}
+					v := Sample(tg.schema, SampleOptions{Seed: int64(j + 1), Direction: tg.dir})
+					r.total++
+					err := checkSample(tg.schema, v, validationOptions(d.v31, tg.dir, formats))
+					if err == nil {
+						r.valid++
+						continue
+					}
+					msg := strings.SplitN(err.Error(), "\n", 2)[0]
+					r.failures = append(r.failures, d.name+" "+tg.where+": "+msg)
+				}
+			})
+		}
+	})
+	var total, valid int
+	var failures []string
+	for _, r := range results {
+		total += r.total
+		valid += r.valid
+		failures = append(failures, r.failures...)
+	}
+	if total == 0 {
+		t.Fatal("no schema sampled: the corpus holds no loadable document")
+	}
+	share := 100 * float64(valid) / float64(total)
+	t.Logf("sample validity over the corpus: %d/%d valid (%.2f%%), one schema in %d checked", valid, total, share, stride)
+	for i, f := range failures {
+		if i == 60 {
+			t.Logf("... and %d more", len(failures)-60)
+			break
+		}
+		t.Log(f)
+	}
+	if share < 99.5 {
+		t.Errorf("valid share %.2f%% is under the 99.5%% target", share)
+	}
+}

@@ -1,0 +1,263 @@
+package contracts
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// span is a closed or open interval of numbers a schema allows.
+type span struct {
+	lo, hi       float64
+	loEx, hiEx   bool // the bound itself is excluded
+	hasLo, hasHi bool
+}
+
+// numSpan reads minimum/maximum with both exclusive forms: 3.0 booleans
+// (kin-openapi: ExclusiveMin.Bool) and 3.1 numbers (ExclusiveMin.Value).
+func numSpan(s *openapi3.Schema) span {
+	var r span
+	if s.Min != nil {
+		r.lo, r.hasLo, r.loEx = *s.Min, true, s.ExclusiveMin.IsTrue()
+	}
+	if s.Max != nil {
+		r.hi, r.hasHi, r.hiEx = *s.Max, true, s.ExclusiveMax.IsTrue()
+	}
+	if v := s.ExclusiveMin.Value; v != nil && (!r.hasLo || *v >= r.lo) {
+		r.lo, r.hasLo, r.loEx = *v, true, true
+	}
+	if v := s.ExclusiveMax.Value; v != nil && (!r.hasHi || *v <= r.hi) {
+		r.hi, r.hasHi, r.hiEx = *v, true, true
+	}
+	switch s.Format {
+	case "int32":
+		r = r.within(math.MinInt32, math.MaxInt32)
+	case "int64":
+		r = r.within(-(1 << 53), 1<<53) // the integers a float64 (JSON number) holds exactly
+	}
+	return r
+}
+
+// within narrows the span to [lo, hi].
+func (r span) within(lo, hi float64) span {
+	if !r.hasLo || r.lo < lo {
+		r.lo, r.hasLo, r.loEx = lo, true, false
+	}
+	if !r.hasHi || r.hi > hi {
+		r.hi, r.hasHi, r.hiEx = hi, true, false
+	}
+	return r
+}
+
+// prefer narrows an open span to a realistic range [lo, hi] where the two
+// overlap, and otherwise to a window next to whichever bound the schema sets.
+func (r span) prefer(lo, hi float64) span {
+	switch {
+	case r.hasLo && r.hasHi && r.hi-r.lo <= hi-lo:
+		if r.lo >= lo && r.hi <= hi {
+			return r
+		}
+	}
+	out := r
+	if !r.hasLo || r.lo < lo {
+		out.lo, out.hasLo, out.loEx = lo, true, false
+	}
+	if !r.hasHi || r.hi > hi {
+		out.hi, out.hasHi, out.hiEx = hi, true, false
+	}
+	if out.lo > out.hi || (out.lo == out.hi && (out.loEx || out.hiEx)) {
+		// no overlap: stay inside the schema's bounds, close to the one it set
+		out = r
+		width := hi - lo
+		switch {
+		case r.hasLo && !r.hasHi:
+			out.hi, out.hasHi = r.lo+width, true
+		case r.hasHi && !r.hasLo:
+			out.lo, out.hasLo = r.hi-width, true
+		}
+	}
+	return out
+}
+
+// integer generates an integer (int64) inside the bounds, a multiple of
+// multipleOf, realistic for the name where the bounds leave room.
+func (g *sampler) integer(s *openapi3.Schema, name string, key uint64) any {
+	lo, hi := numberRange(name, true)
+	r := numSpan(s).prefer(lo, hi)
+	ilo, ihi := math.Ceil(r.lo), math.Floor(r.hi)
+	if r.loEx && ilo == r.lo {
+		ilo++
+	}
+	if r.hiEx && ihi == r.hi {
+		ihi--
+	}
+	f := g.faker(key)
+	m := 1.0
+	if s.MultipleOf != nil && *s.MultipleOf > 0 {
+		m = *s.MultipleOf
+		if m != math.Trunc(m) { // a fractional step: use a whole multiple of it
+			m = wholeStep(m)
+		}
+	}
+	klo, khi := math.Ceil(ilo/m), math.Floor(ihi/m)
+	if klo > khi {
+		return int64(ilo) // the bounds admit no multiple: keep the bounds
+	}
+	k := klo + math.Floor(f.Float64()*(khi-klo+1))
+	if k > khi {
+		k = khi
+	}
+	return int64(k * m)
+}
+
+// wholeStep returns the smallest whole multiple of a fractional step.
+func wholeStep(m float64) float64 {
+	for i := 1.0; i <= 1000; i++ {
+		if v := m * i; math.Abs(v-math.Round(v)) < 1e-9 {
+			return math.Round(v)
+		}
+	}
+	return math.Ceil(m)
+}
+
+// number generates a number (float64) inside the bounds: a multiple of
+// multipleOf when set, else with two decimals when the bounds allow.
+func (g *sampler) number(s *openapi3.Schema, name string, key uint64) any {
+	lo, hi := numberRange(name, false)
+	r := numSpan(s).prefer(lo, hi)
+	f := g.faker(key)
+	if s.MultipleOf != nil && *s.MultipleOf > 0 {
+		m := *s.MultipleOf
+		klo, khi := math.Ceil(r.lo/m), math.Floor(r.hi/m)
+		if r.loEx && klo*m <= r.lo {
+			klo++
+		}
+		if r.hiEx && khi*m >= r.hi {
+			khi--
+		}
+		if klo <= khi {
+			k := min(khi, klo+math.Floor(f.Float64()*(khi-klo+1)))
+			return roundLike(k*m, m)
+		}
+	}
+	v := r.lo + f.Float64()*(r.hi-r.lo)
+	if c := math.Round(v*100) / 100; r.inside(c) {
+		return c
+	}
+	if r.inside(v) {
+		return v
+	}
+	return r.lo + (r.hi-r.lo)/2
+}
+
+// inside reports whether v satisfies the span.
+func (r span) inside(v float64) bool {
+	if r.hasLo && (v < r.lo || (r.loEx && v == r.lo)) {
+		return false
+	}
+	if r.hasHi && (v > r.hi || (r.hiEx && v == r.hi)) {
+		return false
+	}
+	return true
+}
+
+// roundLike rounds v to the decimals the step m is written with, so that
+// 3*0.1 reads 0.3 rather than 0.30000000000000004.
+func roundLike(v, m float64) float64 {
+	text := strconv.FormatFloat(m, 'f', -1, 64)
+	dot := strings.IndexByte(text, '.')
+	if dot < 0 {
+		return v
+	}
+	p := math.Pow(10, float64(len(text)-dot-1))
+	if r := math.Round(v*p) / p; !math.IsInf(r, 0) && !math.IsNaN(r) {
+		return r
+	}
+	return v
+}
+
+// str generates a string: the format's shape or a realistic value for the
+// name, kept when it satisfies length and pattern; otherwise one generated
+// from the pattern; lengths are enforced last.
+func (g *sampler) str(s *openapi3.Schema, name string, key uint64) string {
+	lo := int(s.MinLength)
+	hi := -1
+	if s.MaxLength != nil {
+		hi = int(*s.MaxLength)
+	}
+	var re interface{ MatchString(string) bool }
+	if s.Pattern != "" {
+		if c := g.pattern(s.Pattern); c != nil {
+			re = c
+		}
+	}
+	f := g.faker(key)
+	v, ok := formatValue(s.Format, f)
+	if !ok {
+		v = fakeString(name, s, f)
+	}
+	if fits(v, lo, hi) && (re == nil || re.MatchString(v)) {
+		return v
+	}
+	if re != nil {
+		formatOK := func(v string) bool { return formatValid(s.Format, v) }
+		if p, ok := g.fromPattern(g.pattern(s.Pattern), lo, hi, key, v, formatOK); ok {
+			return p
+		}
+		if p, ok := g.fromPattern(g.pattern(s.Pattern), lo, hi, key, v, nil); ok {
+			return p // the contract's pattern and format disagree: the pattern wins
+		}
+	}
+	return fitLength(v, lo, hi, f.Letter)
+}
+
+// pattern compiles a pattern once per Sample call; nil when Go cannot.
+func (g *sampler) pattern(p string) *patternCache {
+	if g.patterns == nil {
+		g.patterns = map[string]*patternCache{}
+	}
+	if c, ok := g.patterns[p]; ok {
+		return c
+	}
+	var c *patternCache
+	if re := compilePattern(p); re != nil {
+		c = &patternCache{re}
+	}
+	g.patterns[p] = c
+	return c
+}
+
+// strLen counts a string's length the way JSON Schema does: UTF-16 units.
+func strLen(v string) int {
+	n := 0
+	for _, r := range v {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// fits reports whether v's length lies in [lo, hi] (hi < 0: no maximum).
+func fits(v string, lo, hi int) bool {
+	n := strLen(v)
+	return n >= lo && (hi < 0 || n <= hi)
+}
+
+// fitLength truncates or pads v (with pad's letters) to fit [lo, hi].
+func fitLength(v string, lo, hi int, pad func() string) string {
+	if hi >= 0 && strLen(v) > hi {
+		runes := []rune(v)
+		for len(runes) > 0 && strLen(string(runes)) > hi {
+			runes = runes[:len(runes)-1]
+		}
+		v = strings.TrimRight(string(runes), " ")
+	}
+	var b strings.Builder
+	b.WriteString(v)
+	for n := strLen(v); n < lo; n++ {
+		b.WriteString(pad())
+	}
+	return b.String()
+}
