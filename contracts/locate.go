@@ -60,10 +60,15 @@ func (s *sources) node(name string) *yaml.Node {
 	if !ok {
 		return nil
 	}
-	var doc yaml.Node
 	var top *yaml.Node
-	if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) > 0 {
-		top = doc.Content[0]
+	if !isYAML(data) {
+		top, _ = jsonTree(data) // nil when it does not parse: the YAML parser may still read it
+	}
+	if top == nil {
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) == nil && len(doc.Content) > 0 {
+			top = doc.Content[0]
+		}
 	}
 	s.nodes[name] = top
 	return top

@@ -1,0 +1,69 @@
+package contracts
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// stripeSpec is the largest corpus document: Stripe's 2 MB Swagger 2.0.
+func stripeSpec(b *testing.B) []byte {
+	b.Helper()
+	var path string
+	for _, f := range openapiCorpus(b) {
+		if filepath.Base(f) == "stripe__spec2.2020-04-23.json" {
+			path = f
+		}
+	}
+	if path == "" {
+		b.Skip("stripe__spec2.2020-04-23.json is not in the corpus")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkLoadStripe measures ParseOpenAPI on Stripe's 2 MB Swagger 2.0
+// (target: under 1 s) and reports it as a ratio of a bare kin-openapi load
+// of the same bytes (unmarshal, convert, resolve refs) measured in the same
+// run: what firedrill's own work (version sniff, schema repairs, YAML
+// retyping) adds.
+func BenchmarkLoadStripe(b *testing.B) {
+	data := stripeSpec(b)
+	ctx := context.Background()
+	bare := func() {
+		var doc2 openapi2.T
+		if err := openapi2.UnmarshalFromData(data, &doc2); err != nil {
+			b.Fatal(err)
+		}
+		loader := openapi3.NewLoader()
+		if _, err := openapi2conv.ToV3WithLoader(&doc2, loader, &url.URL{Path: "stripe.json"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var bareTotal, ours time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		t0 := time.Now()
+		bare()
+		bareTotal += time.Since(t0)
+		b.StartTimer()
+		t1 := time.Now()
+		if _, err := ParseOpenAPI(ctx, "stripe.json", data); err != nil {
+			b.Fatal(err)
+		}
+		ours += time.Since(t1)
+	}
+	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "ms/load")
+	b.ReportMetric(float64(ours)/float64(bareTotal), "x-bare-kin")
+}
