@@ -3,6 +3,7 @@ package contracts
 import (
 	"encoding/json"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -174,13 +175,13 @@ func (g *sampler) value(s *openapi3.Schema, name string, key uint64, depth int) 
 		s = g.merge(s)
 	}
 	if s.Const != nil {
-		return clone(s.Const)
+		return integral(s, clone(jsonShape(s.Const)))
 	}
 	if v, ok := g.ownExample(s); ok {
-		return v
+		return integral(s, v)
 	}
 	if len(s.Enum) > 0 {
-		return g.enum(s, key)
+		return integral(s, g.enum(s, key))
 	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
 		return g.choice(s, name, key, depth)
@@ -395,6 +396,16 @@ func sortedKeys(m openapi3.Schemas) []string {
 // hasType reports whether the schema's type list names t.
 func hasType(s *openapi3.Schema, t string) bool {
 	return s.Type != nil && slices.Contains(*s.Type, t)
+}
+
+// integral keeps the int64 convention for integers taken from the contract
+// (consts, examples, enums), which JSON decoding made float64.
+func integral(s *openapi3.Schema, v any) any {
+	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 &&
+		(hasType(s, openapi3.TypeInteger) || s.Format == "int32" || s.Format == "int64") {
+		return int64(f)
+	}
+	return v
 }
 
 // jsonKey is a value's JSON text, to compare values.
