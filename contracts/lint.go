@@ -98,10 +98,10 @@ func lintGraphQL(ctx context.Context, p string) []Problem {
 		return append([]Problem(nil), g.Problems...)
 	}
 	pr := Problem{Severity: SeverityError, Rule: RuleLoad, File: p, Message: err.Error()}
-	var ge *GraphQLLoadError
-	if errors.As(err, &ge) {
-		pr.File, pr.Line, pr.Column = ge.File, ge.Line, ge.Column
-		pr.Message = ge.Err.Error()
+	var le *LoadError
+	if errors.As(err, &le) && le.Err != nil {
+		pr.File, pr.Line, pr.Column = le.File, le.Line, le.Column
+		pr.Message = le.Err.Error()
 		if strings.Contains(strings.ToLower(pr.Message), "syntax") || strings.Contains(pr.Message, "Unexpected") || strings.Contains(pr.Message, "Expected") {
 			pr.Rule = RuleSyntax
 		}

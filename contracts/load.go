@@ -104,12 +104,7 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 		ReadFromURIFunc:       src.readLocal(ctx),
 	}
 	loc := &url.URL{Path: src.root}
-	var doc *openapi3.T
-	if version == "2.0" {
-		doc, err = loadV2(data, loader, loc)
-	} else {
-		doc, err = loader.LoadFromDataWithPath(data, loc)
-	}
+	doc, err := loadDoc(version, data, loader, loc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, src, fmt.Errorf("contracts: load %s: %w", path, ctx.Err())
@@ -125,6 +120,20 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 	}
 	sortProblems(c.Problems)
 	return c, src, nil
+}
+
+// loadDoc runs kin-openapi's loader; a panic in it (a document shape it
+// does not expect) becomes an error, so a contract never crashes firedrill.
+func loadDoc(version string, data []byte, loader *openapi3.Loader, loc *url.URL) (doc *openapi3.T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("the OpenAPI loader failed on this document: %v", r)
+		}
+	}()
+	if version == "2.0" {
+		return loadV2(data, loader, loc)
+	}
+	return loader.LoadFromDataWithPath(data, loc)
 }
 
 func loadV2(data []byte, loader *openapi3.Loader, loc *url.URL) (*openapi3.T, error) {
