@@ -182,9 +182,13 @@ func Backoff(entries []mocks.Entry, o BackoffOptions) Gate {
 		}
 		logSum, ratios = logSum+cl, ratios+cn
 		if cn > 0 {
-			parts := make([]string, len(iv))
+			parts := make([]string, 0, 7)
 			for i, d := range iv {
-				parts[i] = ms(d)
+				if i == 6 {
+					parts = append(parts, fmt.Sprintf("… %d more", len(iv)-6))
+					break
+				}
+				parts = append(parts, ms(d))
 			}
 			gr := math.Exp(cl / float64(cn))
 			flat = append(flat, worst{gr, fmt.Sprintf("%s: retried after %s (growth ×%.2f)", describe(c[0]), strings.Join(parts, ", "), gr)})

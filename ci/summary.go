@@ -1,0 +1,129 @@
+package ci
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// summary is the shape of summary.json.
+type summary struct {
+	Scenario    string        `json:"scenario"`
+	Owner       string        `json:"owner,omitempty"`
+	Start       time.Time     `json:"start"`
+	End         time.Time     `json:"end"`
+	DurationMS  int64         `json:"duration_ms"`
+	Verdict     string        `json:"verdict"`
+	ExitCode    ExitCode      `json:"exit_code"`
+	Failed      int           `json:"failed"`
+	Gates       []Gate        `json:"gates"`
+	Systems     []System      `json:"systems,omitempty"`
+	Flows       []Flow        `json:"flows,omitempty"`
+	Faults      []FaultWindow `json:"faults,omitempty"`
+	Consistency []Result      `json:"consistency,omitempty"`
+	Series      []Second      `json:"series,omitempty"`
+	Audit       []string      `json:"audit,omitempty"`
+}
+
+// WriteJSON writes summary.json: the verdict, every gate with its measured
+// value, and the data behind them.
+func WriteJSON(w io.Writer, r Report) error {
+	v := r.Verdict()
+	s := summary{
+		Scenario: r.Scenario, Owner: r.Owner, Start: r.Start, End: r.End, DurationMS: r.duration().Milliseconds(),
+		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
+		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit,
+	}
+	if s.Gates == nil {
+		s.Gates = []Gate{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️"}
+
+// mdCell escapes text for a Markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", "<br>")
+}
+
+// WriteMarkdown writes summary.md, sized for GitHub's job summary: the
+// verdict first, a table of gates, the evidence of failures folded.
+func WriteMarkdown(w io.Writer, r Report) error {
+	v := r.Verdict()
+	var b strings.Builder
+	head := "✅ passed"
+	if !v.Passed {
+		head = fmt.Sprintf("❌ failed: %d of %d gates", v.Failed, len(v.Gates))
+	}
+	fmt.Fprintf(&b, "## firedrill: %s — %s\n\n", r.Scenario, head)
+	var meta []string
+	if r.Owner != "" {
+		meta = append(meta, "owner "+r.Owner)
+	}
+	if !r.Start.IsZero() {
+		meta = append(meta, "started "+r.Start.UTC().Format(time.RFC3339), "ran "+r.duration().String())
+	}
+	meta = append(meta, fmt.Sprintf("exit code %d (%s)", v.Code, v.Code))
+	fmt.Fprintf(&b, "%s\n\n", strings.Join(meta, " · "))
+	b.WriteString("| | Gate | Kind | Measured | Reason |\n|---|---|---|---|---|\n")
+	for _, g := range r.Gates {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", statusIcon[g.Status()], mdCell(g.Name), g.Kind, mdCell(g.Measured), mdCell(g.Reason))
+	}
+	for _, g := range r.Gates {
+		if g.Status() != "fail" || len(g.Detail) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n<details><summary>❌ %s: evidence</summary>\n\n```text\n%s\n```\n\n</details>\n", mdCell(g.Name), strings.ReplaceAll(strings.Join(g.Detail, "\n"), "```", "'''"))
+	}
+	if len(r.Faults) > 0 {
+		b.WriteString("\n### Faults\n\n| Target | Kind | From | To |\n|---|---|---|---|\n")
+		for _, f := range r.Faults {
+			fmt.Fprintf(&b, "| %s | %s | +%s | +%s |\n", mdCell(f.Target), mdCell(f.Kind), offset(r.Start, f.Start), offset(r.Start, f.End))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// offset is t relative to the start of the run.
+func offset(start, t time.Time) string {
+	if start.IsZero() {
+		return t.UTC().Format("15:04:05.000")
+	}
+	return t.Sub(start).Round(time.Millisecond).String()
+}
+
+// GitHubActions reports whether the process runs in GitHub Actions.
+func GitHubActions(getenv func(string) string) bool { return getenv("GITHUB_ACTIONS") == "true" }
+
+// WriteAnnotations writes one GitHub Actions error annotation per failed
+// gate (::error title=...::reason), for the CLI to print when GitHubActions.
+func WriteAnnotations(w io.Writer, r Report) error {
+	for _, g := range r.Gates {
+		if g.Status() != "fail" {
+			continue
+		}
+		title := fmt.Sprintf("firedrill %s gate: %s", g.Kind, g.Name)
+		msg := fmt.Sprintf("%s (measured: %s)", g.Reason, g.Measured)
+		if _, err := fmt.Fprintf(w, "::error title=%s::%s\n", escapeProperty(title), escapeData(msg)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escapeData and escapeProperty follow the workflow-command encoding of
+// @actions/core (toCommandValue / escapeData / escapeProperty).
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
