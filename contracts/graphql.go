@@ -51,7 +51,7 @@ func LoadGraphQL(ctx context.Context, paths ...string) (*GraphQL, error) {
 // declared is declared (repeatable, on every location, with the arguments its
 // uses show). Each repair is a warning in GraphQL.Problems with its file and
 // line. What cannot be repaired (syntax errors, unknown types, a type declared
-// twice) is an error naming the file, line and column.
+// twice) is a *LoadError naming the file, line and column.
 func ParseGraphQL(ctx context.Context, name string, src []byte) (*GraphQL, error) {
 	return loadGraphQL(ctx, []*ast.Source{{Name: name, Input: string(src)}})
 }
@@ -79,44 +79,27 @@ func loadGraphQL(ctx context.Context, srcs []*ast.Source) (*GraphQL, error) {
 		return nil, graphqlLoadError(srcs[0].Name, err)
 	}
 	if schema.Query == nil {
-		return nil, &GraphQLLoadError{File: srcs[0].Name, Err: errors.New("the schema has no Query type")}
+		return nil, &LoadError{File: srcs[0].Name, Err: errors.New("the schema has no Query type")}
 	}
 	g.Schema = schema
 	g.Problems = r.problems
 	return g, nil
 }
 
-// GraphQLLoadError is a GraphQL schema that could not be loaded: where and why.
-type GraphQLLoadError struct {
-	File   string
-	Line   int // 1-based, 0 when unknown
-	Column int // 1-based, 0 when unknown
-	Err    error
-}
-
-// Error renders file:line:col: reason.
-func (e *GraphQLLoadError) Error() string {
-	loc := e.File
-	if e.Line > 0 {
-		loc += fmt.Sprintf(":%d", e.Line)
-		if e.Column > 0 {
-			loc += fmt.Sprintf(":%d", e.Column)
-		}
-	}
-	return fmt.Sprintf("contracts: load graphql: %s: %v", loc, e.Err)
-}
-
-// Unwrap returns the reason.
-func (e *GraphQLLoadError) Unwrap() error { return e.Err }
+// GraphQLLoadError is the LoadError of a GraphQL schema; kept as an alias
+// for callers written before the two were one type.
+//
+// Deprecated: use LoadError.
+type GraphQLLoadError = LoadError
 
 // graphqlLoadError locates a gqlparser error: the file it names (or file when
 // it names none), its first line and column, and its bare message.
 func graphqlLoadError(file string, err error) error {
 	var ge *gqlerror.Error
 	if !errors.As(err, &ge) {
-		return &GraphQLLoadError{File: file, Err: err}
+		return &LoadError{File: file, Err: err}
 	}
-	le := &GraphQLLoadError{File: file, Err: errors.New(ge.Message)}
+	le := &LoadError{File: file, Err: errors.New(ge.Message)}
 	if f, ok := ge.Extensions["file"].(string); ok && f != "" {
 		le.File = f
 	}

@@ -79,14 +79,14 @@ func TestLoadGraphQLErrors(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join("testdata", "graphql", tt.file)
 			_, err := contracts.LoadGraphQL(context.Background(), path)
-			var le *contracts.GraphQLLoadError
+			var le *contracts.LoadError
 			if !errors.As(err, &le) {
-				t.Fatalf("err = %v (%T); want *GraphQLLoadError", err, err)
+				t.Fatalf("err = %v (%T); want *LoadError", err, err)
 			}
 			if le.File != path || le.Line != tt.line || le.Column != tt.col {
 				t.Errorf("located at %s:%d:%d; want %s:%d:%d", le.File, le.Line, le.Column, path, tt.line, tt.col)
 			}
-			if !strings.Contains(err.Error(), tt.wantInText) || !strings.HasPrefix(err.Error(), "contracts: load graphql: "+path) {
+			if !strings.Contains(err.Error(), tt.wantInText) || !strings.HasPrefix(err.Error(), path+":") {
 				t.Errorf("error %q; want it to name %s and mention %q", err, path, tt.wantInText)
 			}
 		})
@@ -190,7 +190,7 @@ func FuzzParseGraphQL(f *testing.F) {
 		if err == nil && (g.Schema == nil || g.Schema.Query == nil) {
 			t.Fatalf("loaded without a Query type")
 		}
-		var le *contracts.GraphQLLoadError
+		var le *contracts.LoadError
 		if err != nil && !errors.As(err, &le) {
 			t.Fatalf("error %v is not located", err)
 		}
