@@ -1,0 +1,224 @@
+package load
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Report is what a run measured: per flow (one entry per iteration), per
+// step, and second by second.
+type Report struct {
+	Flow  Stats   // iterations: latency from the first step's start to the last step's end
+	Steps []Stats // one per step, in flow order
+	// Series is the time series of every request, all steps together.
+	Series []Bucket
+	// Target is the mean scheduled rate of iterations per second.
+	Target float64
+	// Scheduled is the number of iterations the schedule asked for by the
+	// time the run ended; Sent how many the generator started.
+	Scheduled, Sent uint64
+	// Lag is the furthest the generator fell behind its schedule (0 when it
+	// kept up); a capped worker pool against a slow target shows here.
+	Lag time.Duration
+	// Aborted explains why the run stopped early ("" when it did not).
+	Aborted string
+	// Interrupted is true when ctx was cancelled before the end.
+	Interrupted bool
+	// WriteErr is the first error writing results, if any.
+	WriteErr error
+}
+
+// Stats are the measures of one step or of the flow. Success counts results
+// without error; firedrill sets an error when a step's status differs from
+// its Expect or a capture fails, so Success can be lower than the ratio of
+// 2xx/3xx `vegeta report` prints for the same file.
+type Stats struct {
+	Name        string
+	Requests    uint64
+	Errors      uint64
+	Rate        float64 // requests sent per second
+	Throughput  float64 // successful requests per second
+	Success     float64 // ratio in [0, 1]
+	P50, P90    time.Duration
+	P95, P99    time.Duration
+	Max, Mean   time.Duration
+	StatusCodes map[int]uint64
+	ErrorTexts  []string // distinct errors, first seen first, at most MaxErrorTexts
+	Series      []Bucket
+}
+
+// MaxErrorTexts bounds the distinct error texts kept per step.
+const MaxErrorTexts = 20
+
+// Bucket is one second of a run, counted from the run's start.
+type Bucket struct {
+	Second    int
+	Requests  uint64
+	Successes uint64
+	Errors    uint64
+	P50, P99  time.Duration
+}
+
+// agg accumulates one Stats.
+type agg struct {
+	name    string
+	start   time.Time
+	m       vegeta.Metrics
+	errors  uint64
+	codes   map[int]uint64
+	texts   []string
+	buckets map[int]*bucketAgg
+}
+
+type bucketAgg struct {
+	n, ok, bad uint64
+	lat        []time.Duration
+}
+
+func newAgg(name string, start time.Time) *agg {
+	return &agg{name: name, start: start, codes: map[int]uint64{}, buckets: map[int]*bucketAgg{}}
+}
+
+func (a *agg) add(r *vegeta.Result) {
+	a.m.Add(r)
+	a.codes[int(r.Code)]++
+	sec := int(r.Timestamp.Sub(a.start) / time.Second)
+	b := a.buckets[sec]
+	if b == nil {
+		b = &bucketAgg{}
+		a.buckets[sec] = b
+	}
+	b.n++
+	b.lat = append(b.lat, r.Latency)
+	if r.Error != "" {
+		a.errors++
+		b.bad++
+		if len(a.texts) < MaxErrorTexts && !slices.Contains(a.texts, r.Error) {
+			a.texts = append(a.texts, r.Error)
+		}
+	} else {
+		b.ok++
+	}
+}
+
+func (a *agg) stats() Stats {
+	m := a.m
+	m.Close()
+	s := Stats{
+		Name: a.name, Requests: m.Requests, Errors: a.errors, Rate: m.Rate,
+		P50: m.Latencies.P50, P90: m.Latencies.P90, P95: m.Latencies.P95, P99: m.Latencies.P99,
+		Max: m.Latencies.Max, Mean: m.Latencies.Mean,
+		StatusCodes: a.codes, ErrorTexts: a.texts,
+		Series: series(a.buckets),
+	}
+	if m.Requests > 0 {
+		ok := m.Requests - a.errors
+		s.Success = float64(ok) / float64(m.Requests)
+		if d := (m.Duration + m.Wait).Seconds(); d > 0 {
+			s.Throughput = float64(ok) / d
+		}
+	}
+	return s
+}
+
+func series(buckets map[int]*bucketAgg) []Bucket {
+	out := make([]Bucket, 0, len(buckets))
+	for sec, b := range buckets {
+		slices.Sort(b.lat)
+		out = append(out, Bucket{Second: sec, Requests: b.n, Successes: b.ok, Errors: b.bad,
+			P50: quantile(b.lat, 0.50), P99: quantile(b.lat, 0.99)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Second < out[j].Second })
+	return out
+}
+
+// quantile reads the q-quantile of sorted latencies (nearest rank).
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// builder turns results into a Report: per step, per flow, per second.
+type builder struct {
+	start time.Time
+	steps []*agg
+	index map[string]int
+	flow  *agg
+	all   *agg
+}
+
+func newBuilder(flow string, steps []string, start time.Time) *builder {
+	b := &builder{start: start, index: map[string]int{}, flow: newAgg(flow, start), all: newAgg("all", start)}
+	for _, s := range steps {
+		b.step(s)
+	}
+	return b
+}
+
+func (b *builder) step(name string) *agg {
+	if i, ok := b.index[name]; ok {
+		return b.steps[i]
+	}
+	b.index[name] = len(b.steps)
+	a := newAgg(name, b.start)
+	b.steps = append(b.steps, a)
+	return a
+}
+
+// add records one step result.
+func (b *builder) add(r *vegeta.Result) {
+	b.step(r.Attack).add(r)
+	b.all.add(r)
+}
+
+// addIteration records one finished iteration from its step results.
+func (b *builder) addIteration(first, last *vegeta.Result, failed *vegeta.Result) {
+	it := vegeta.Result{Attack: b.flow.name, Seq: first.Seq, Code: last.Code, Timestamp: first.Timestamp,
+		Latency: last.End().Sub(first.Timestamp)}
+	if failed != nil {
+		it.Code, it.Error = failed.Code, failed.Attack+": "+failed.Error
+	}
+	b.flow.add(&it)
+}
+
+func (b *builder) report() *Report {
+	r := &Report{Flow: b.flow.stats(), Series: b.all.stats().Series}
+	for _, s := range b.steps {
+		r.Steps = append(r.Steps, s.stats())
+	}
+	return r
+}
+
+// Step returns the stats of the named step, or false.
+func (r *Report) Step(name string) (Stats, bool) {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Stats{}, false
+}
+
+// codes formats status codes as "201×120 503×3".
+func (s Stats) codes() string {
+	keys := make([]int, 0, len(s.StatusCodes))
+	for k := range s.StatusCodes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += " "
+		}
+		out += strconv.Itoa(k) + "×" + strconv.FormatUint(s.StatusCodes[k], 10)
+	}
+	return out
+}

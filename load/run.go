@@ -1,0 +1,352 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Plan is one load run: a flow, its schedule, how long, and the thresholds
+// that decide pass or fail (some may stop the run early).
+type Plan struct {
+	Flow       Flow
+	Shape      Shape
+	Duration   time.Duration
+	Thresholds []Threshold
+}
+
+type runner struct {
+	out        interface{ Write([]byte) (int, error) }
+	guard      *guard
+	maxWorkers uint64
+	timeout    time.Duration
+	drain      time.Duration
+	seed       uint64
+	progress   func(Progress)
+	log        *slog.Logger
+}
+
+// Run pushes p's flow on p's schedule with vegeta and returns what it
+// measured. It stops at the end of the schedule, when ctx is cancelled
+// (Ctrl-C: the results so far are still written and reported), when a
+// threshold can no longer pass, or at MaxDuration. The error is for a plan
+// that cannot run (bad flow, refused target); a failed threshold is not an
+// error: see CheckAll.
+func Run(ctx context.Context, p Plan, opts ...Option) (*Report, error) {
+	r := &runner{guard: newGuard(), maxWorkers: DefaultMaxWorkers, timeout: DefaultTimeout,
+		drain: DefaultDrain, seed: uint64(time.Now().UnixNano()), log: slog.Default()}
+	for _, o := range opts {
+		if err := o(r); err != nil {
+			return nil, err
+		}
+	}
+	steps, err := p.Flow.compile()
+	if err := errors.Join(err, p.validate(steps)); err != nil {
+		return nil, err
+	}
+	for _, s := range steps {
+		if u, err := url.Parse(s.URL); err == nil && !strings.Contains(u.Host, "${") {
+			if err := r.guard.check(ctx, s.URL); err != nil {
+				return nil, fmt.Errorf("load: step %s: %w", s.Name, err)
+			}
+		}
+	}
+	e := newExecution(ctx, r, p, steps)
+	return e.run(), nil
+}
+
+func (p Plan) validate(steps []*compiledStep) error {
+	var errs []error
+	if p.Shape == nil {
+		errs = append(errs, errors.New("load: plan has no shape (rate)"))
+	}
+	if p.Duration <= 0 || p.Duration > MaxDuration {
+		errs = append(errs, fmt.Errorf("load: duration %s must be in (0, %s]", p.Duration, MaxDuration))
+	}
+	for _, t := range p.Thresholds {
+		if t.Step != "" && !slices.ContainsFunc(steps, func(s *compiledStep) bool { return s.Name == t.Step }) {
+			errs = append(errs, fmt.Errorf("load: threshold %q: no step %q in flow %q", t.Source, t.Step, p.Flow.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// marker tags each request's URL with its iteration, in the fragment:
+// never sent on the wire, carried back in vegeta's Result.URL, stripped
+// before results are written.
+const marker = "#firedrill-iteration="
+
+type stepResult struct {
+	step int
+	res  *vegeta.Result
+}
+
+type iterState struct {
+	it    *iteration
+	first *vegeta.Result
+}
+
+// execution is one Run in progress. Its goroutines: the driver of the first
+// step (this goroutine), one forwarder per vegeta attack, and the collector.
+type execution struct {
+	r      *runner
+	plan   Plan
+	steps  []*compiledStep
+	parent context.Context // the caller's: cancelled on Ctrl-C
+	ctx    context.Context // cancelled with parent or at the hard cap
+	cancel context.CancelFunc
+	client *http.Client
+	tr     *http.Transport
+	start  time.Time
+
+	stop      chan struct{} // closed to stop every pacer
+	stopOnce  sync.Once
+	reason    atomic.Pointer[string]
+	queues    []*queue // per step; nil for the first
+	in        chan stepResult
+	fwd       sync.WaitGroup // every forwarder, plus the driver
+	fwdFirst  sync.WaitGroup // forwarders of the first step
+	firstOver chan struct{}
+
+	mu    sync.Mutex
+	iters map[uint64]*iterState
+	seq   atomic.Uint64
+	lag   atomic.Int64 // ns
+	ended atomic.Int64 // ns since start when the schedule stopped
+	p99   atomic.Int64 // ns: recent p99 of the first step, for worker sizing
+}
+
+func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledStep) *execution {
+	ctx, cancel := context.WithTimeout(parent, min(p.Duration, MaxDuration)+r.drain+r.timeout)
+	tr := &http.Transport{
+		Proxy:               nil, // never through a proxy: load goes where the guard allowed
+		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: int(r.maxWorkers),
+		IdleConnTimeout:     90 * time.Second,
+	}
+	e := &execution{r: r, plan: p, steps: steps, parent: parent, ctx: ctx, cancel: cancel, tr: tr,
+		client: &http.Client{Transport: ctxTransport{ctx: ctx, base: tr}, Timeout: r.timeout},
+		stop:   make(chan struct{}), in: make(chan stepResult, 1024), firstOver: make(chan struct{}),
+		iters: map[uint64]*iterState{}, queues: make([]*queue, len(steps))}
+	return e
+}
+
+// halt stops every pacer; the first reason given is kept.
+func (e *execution) halt(reason string) {
+	e.stopOnce.Do(func() {
+		e.reason.Store(&reason)
+		close(e.stop)
+		for _, q := range e.queues {
+			if q != nil {
+				q.abort()
+			}
+		}
+	})
+}
+
+func (e *execution) run() *Report {
+	defer e.cancel()
+	defer e.tr.CloseIdleConnections()
+	e.start = time.Now()
+	col := newCollector(e)
+	done := make(chan *Report)
+	go func() { done <- col.loop() }()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-e.ctx.Done():
+			if e.parent.Err() == nil {
+				e.halt(fmt.Sprintf("hard duration cap reached (%s)", e.plan.Duration+e.r.drain+e.r.timeout))
+			} else {
+				e.halt("interrupted")
+			}
+		case <-e.stop:
+		case <-finished:
+		}
+	}()
+	e.fwd.Add(1) // the driver
+	for k := 1; k < len(e.steps); k++ {
+		q := newQueue()
+		e.queues[k] = q
+		atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(vegeta.DefaultWorkers),
+			vegeta.MaxWorkers(e.r.maxWorkers))
+		e.fwd.Add(1)
+		go e.forward(k, atk.Attack(q.pop, q, 0, e.steps[k].Name), nil)
+	}
+	select {
+	case <-e.stop: // halted before the queues existed: abort them now
+		for _, q := range e.queues[1:] {
+			q.abort()
+		}
+	default:
+	}
+	e.driveFirst()
+	e.ended.Store(int64(time.Since(e.start)))
+	e.fwdFirst.Wait()
+	close(e.firstOver)
+	e.fwd.Done()
+	go func() { e.fwd.Wait(); close(e.in) }()
+	return <-done
+}
+
+func (e *execution) forward(k int, ch <-chan *vegeta.Result, wg *sync.WaitGroup) {
+	defer e.fwd.Done()
+	if wg != nil {
+		defer wg.Done()
+	}
+	for res := range ch {
+		e.in <- stepResult{step: k, res: res}
+	}
+}
+
+// driveFirst runs the first step segment by segment, each a vegeta attack
+// whose worker cap is sized from the latency of the segment before, with
+// one schedule across segments.
+func (e *execution) driveFirst() {
+	var base uint64
+	for segStart := time.Duration(0); ; {
+		segEnd := min(segStart+SegmentLength, e.plan.Duration)
+		workers := e.workerCap(segStart)
+		atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(min(workers, vegeta.DefaultWorkers)),
+			vegeta.MaxWorkers(workers))
+		sp := &segPacer{e: e, offset: time.Since(e.start), base: base, end: segEnd, ended: make(chan struct{})}
+		segDone := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		e.fwd.Add(1)
+		e.fwdFirst.Add(1)
+		go func() { wg.Wait(); close(segDone); e.fwdFirst.Done() }()
+		go e.forward(0, atk.Attack(e.firstTargeter(), sp, 0, e.steps[0].Name), &wg)
+		go func() {
+			select {
+			case <-e.stop:
+				atk.Stop()
+			case <-segDone:
+			}
+		}()
+		select {
+		case <-sp.ended:
+		case <-segDone: // the attack ended without its pacer: a targeter error
+			e.halt("the first step could not be built")
+			return
+		}
+		base += sp.hits
+		if sp.over {
+			return
+		}
+		segStart = segEnd
+	}
+}
+
+// workerCap sizes the first step's pool by Little's law: rate × p99 ×
+// WorkerHeadroom, between MinWorkers and the configured maximum.
+func (e *execution) workerCap(at time.Duration) uint64 {
+	p99 := time.Duration(e.p99.Load())
+	if p99 <= 0 {
+		p99 = AssumedLatency
+	}
+	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength))
+	n := math.Ceil(rate * p99.Seconds() * WorkerHeadroom)
+	return uint64(min(max(n, MinWorkers), float64(e.r.maxWorkers)))
+}
+
+func (e *execution) firstTargeter() vegeta.Targeter {
+	return func(t *vegeta.Target) error {
+		seq := e.seq.Add(1)
+		it := newIteration(e.r.seed, seq)
+		e.mu.Lock()
+		e.iters[seq] = &iterState{it: it}
+		e.mu.Unlock()
+		tgt, err := e.target(0, it)
+		*t = tgt
+		if err != nil {
+			e.r.log.Error("load: first step", "err", err)
+		}
+		return err
+	}
+}
+
+// target renders step k for it, checking its host when it is templated.
+func (e *execution) target(k int, it *iteration) (vegeta.Target, error) {
+	s := e.steps[k]
+	u, hdr, body, err := s.request(it)
+	if err != nil {
+		return vegeta.Target{}, err
+	}
+	if strings.Contains(s.URL, "${") {
+		if err := e.r.guard.check(e.ctx, u); err != nil {
+			return vegeta.Target{}, fmt.Errorf("load: step %s: %w", s.Name, err)
+		}
+	}
+	return vegeta.Target{Method: s.method, URL: u + marker + it.vars[VarSeq], Header: hdr, Body: body}, nil
+}
+
+// segPacer is the schedule seen by one segment's attack: the plan's shape
+// shifted by the segment's offset and the hits already sent, ending at the
+// segment's end. It also measures how far the generator is behind.
+type segPacer struct {
+	e      *execution
+	offset time.Duration
+	base   uint64
+	end    time.Duration
+	hits   uint64
+	over   bool // the whole schedule is over, not just this segment
+	ended  chan struct{}
+}
+
+func (p *segPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	select {
+	case <-p.e.stop:
+		return p.finish(hits, true)
+	default:
+	}
+	t := p.offset + elapsed
+	total := p.base + hits
+	shape := p.e.plan.Shape
+	// Hit total+1 was due when Hits reached total+1; how late is it now?
+	if behind := shape.Hits(min(t, p.e.plan.Duration)) - float64(total+1); behind > 0 {
+		if rate := shape.Rate(t); rate > 0 {
+			lag := int64(behind / rate * float64(time.Second))
+			for cur := p.e.lag.Load(); lag > cur && !p.e.lag.CompareAndSwap(cur, lag); cur = p.e.lag.Load() {
+			}
+		}
+	}
+	wait, stop := shape.Pace(t, total)
+	switch {
+	case stop || t+wait > p.e.plan.Duration:
+		return p.finish(hits, true)
+	case t+wait > p.end:
+		return p.finish(hits, false)
+	}
+	return wait, false
+}
+
+func (p *segPacer) finish(hits uint64, over bool) (time.Duration, bool) {
+	p.hits, p.over = hits, over
+	close(p.ended)
+	return 0, true
+}
+
+func (p *segPacer) Rate(elapsed time.Duration) float64 {
+	return p.e.plan.Shape.Rate(p.offset + elapsed)
+}
+
+// writer buffers the results file.
+func newResultWriter(w interface{ Write([]byte) (int, error) }) (*bufio.Writer, vegeta.Encoder) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	return bw, vegeta.NewEncoder(bw)
+}
