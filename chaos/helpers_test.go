@@ -3,8 +3,11 @@ package chaos
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -131,4 +134,47 @@ func apply(t testing.TB, tp *Toxiproxy, proxy string, tx Toxic) Revert {
 		t.Fatal(err)
 	}
 	return revert
+}
+
+// failTiming reports a timing bound that was missed. When timers armed
+// alongside the measurement (probe) were late too, the machine is stalled (a
+// loaded runner), which no code under test can beat: the test is skipped,
+// saying so, unless FIREDRILL_STRICT_TIMING is set.
+func failTiming(t testing.TB, lateness time.Duration, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("FIREDRILL_STRICT_TIMING") == "" && lateness > time.Millisecond {
+		t.Skipf("machine too loaded to measure (timers late by %v at the median meanwhile): %s", lateness, msg)
+	}
+	t.Errorf("%s (timers late by %v at the median meanwhile)", msg, lateness)
+}
+
+// latenessProbe sleeps for d again and again until stopped, and returns how
+// late the sleeps ended at the median: the machine's own timer lateness
+// while a measurement ran.
+func latenessProbe(d time.Duration) (stop func() time.Duration) {
+	quit := make(chan struct{})
+	result := make(chan time.Duration, 1)
+	go func() {
+		var late []time.Duration
+		for {
+			start := time.Now()
+			select {
+			case <-quit:
+				slices.Sort(late)
+				if len(late) == 0 {
+					result <- 0
+				} else {
+					result <- late[len(late)/2]
+				}
+				return
+			case <-time.After(d):
+				late = append(late, time.Since(start)-d)
+			}
+		}
+	}()
+	return func() time.Duration {
+		close(quit)
+		return <-result
+	}
 }

@@ -98,17 +98,11 @@ func (tl *Timeline) runEvent(ctx context.Context, i int) {
 		tl.record(tl.eventRecord(i, ActionSkip, OutcomeOK, reasonOf(ctx), nil), time.Now())
 		return
 	}
-	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tl.applyTimeout)
-	began := time.Now()
-	revert, err := tl.faults[i].Apply(applyCtx)
-	cancel()
-	rec := tl.eventRecord(i, ActionApply, OutcomeOK, "", err)
-	rec.TookMS = ms(time.Since(began))
-	tl.record(rec, began)
-	if revert != nil {
-		tl.register(i, revert)
+	if !tl.beginApply() {
+		tl.record(tl.eventRecord(i, ActionSkip, OutcomeOK, reasonOf(ctx), nil), time.Now())
+		return
 	}
-	if err != nil {
+	if err := tl.apply(ctx, i); err != nil {
 		tl.fail(&EventError{Index: i, Kind: ev.Kind, Target: ev.Target, Err: err})
 		tl.revert(i, ReasonApplyFailed)
 		return
@@ -118,6 +112,23 @@ func (tl *Timeline) runEvent(ctx context.Context, i int) {
 		return
 	}
 	tl.revert(i, ReasonEnded)
+}
+
+// apply switches event i's fault on and registers its revert; it ends the
+// in-flight count that beginApply started, even when Apply panics.
+func (tl *Timeline) apply(ctx context.Context, i int) error {
+	defer tl.inflight.Done()
+	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tl.applyTimeout)
+	defer cancel()
+	began := time.Now()
+	revert, err := tl.faults[i].Apply(applyCtx)
+	rec := tl.eventRecord(i, ActionApply, OutcomeOK, "", err)
+	rec.TookMS = ms(time.Since(began))
+	tl.record(rec, began)
+	if revert != nil {
+		tl.register(i, revert)
+	}
+	return err
 }
 
 // sleepUntil waits on a timer until t (monotonic) and reports whether it
@@ -137,6 +148,19 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	}
 }
 
+// beginApply counts an Apply in flight, unless the timeline has stopped.
+// Rollback waits for those in flight, so that it returns only once what
+// they switched on is off again.
+func (tl *Timeline) beginApply() bool {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if tl.stopped {
+		return false
+	}
+	tl.inflight.Add(1)
+	return true
+}
+
 // register keeps revert for event i; once the timeline has stopped, the
 // fault is reverted at once instead.
 func (tl *Timeline) register(i int, revert Revert) {
@@ -149,16 +173,30 @@ func (tl *Timeline) register(i int, revert Revert) {
 	}
 }
 
-// revert switches event i's fault off, if it is on; only one caller gets
-// to do it.
+// revert switches event i's fault off, if it is on. Only one caller gets
+// to do it; another one that comes meanwhile waits until it is done.
 func (tl *Timeline) revert(i int, reason string) {
 	tl.mu.Lock()
 	revert, ok := tl.active[i]
 	delete(tl.active, i)
+	done, busy := tl.reverting[i]
+	if ok {
+		done = make(chan struct{})
+		tl.reverting[i] = done
+	}
 	tl.mu.Unlock()
 	if !ok {
+		if busy {
+			<-done
+		}
 		return
 	}
+	defer func() {
+		tl.mu.Lock()
+		delete(tl.reverting, i)
+		tl.mu.Unlock()
+		close(done)
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), tl.rollbackTimeout)
 	defer cancel()
 	began := time.Now()
@@ -197,9 +235,19 @@ func (tl *Timeline) rollback(reason string) error {
 		tl.stopped, tl.stopReason = true, reason
 	}
 	n := len(tl.errs)
+	tl.mu.Unlock()
+	// An Apply in flight registers its revert when it returns and, the
+	// timeline being stopped, reverts at once.
+	tl.inflight.Wait()
+	tl.mu.Lock()
 	pending := make([]int, 0, len(tl.active))
 	for i := range tl.active {
 		pending = append(pending, i)
+	}
+	// Reverts other goroutines have under way must be over too.
+	var others []chan struct{}
+	for _, done := range tl.reverting {
+		others = append(others, done)
 	}
 	tl.mu.Unlock()
 	var wg sync.WaitGroup
@@ -207,6 +255,9 @@ func (tl *Timeline) rollback(reason string) error {
 		wg.Go(func() { tl.revert(i, reason) })
 	}
 	wg.Wait()
+	for _, done := range others {
+		<-done
+	}
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	return errors.Join(tl.errs[n:]...)

@@ -67,6 +67,11 @@ type Timeline struct {
 	start  time.Time
 	cancel context.CancelCauseFunc
 	active map[int]Revert
+	// reverting holds, for each revert under way, a channel closed when
+	// it is done.
+	reverting map[int]chan struct{}
+	// inflight counts the Apply calls under way.
+	inflight sync.WaitGroup
 	// stopped is set once the run is over or rolled back: a fault whose
 	// Apply returns later is reverted at once, with stopReason.
 	stopped    bool
@@ -127,6 +132,7 @@ func NewTimeline(events []Event, opts ...TimelineOption) (*Timeline, error) {
 		rollbackTimeout: DefaultRollbackTimeout,
 		applyTimeout:    DefaultApplyTimeout,
 		active:          map[int]Revert{},
+		reverting:       map[int]chan struct{}{},
 	}
 	for _, o := range opts {
 		if err := o(tl); err != nil {

@@ -43,7 +43,6 @@ type Toxiproxy struct {
 
 	server    *embeddedServer // nil for a remote Toxiproxy
 	closeOnce sync.Once
-	closeErr  error
 }
 
 // Option configures a Toxiproxy.
@@ -133,10 +132,11 @@ func (tp *Toxiproxy) Close() error {
 		return nil
 	}
 	tp.closeOnce.Do(func() {
-		tp.closeErr = tp.server.close()
+		// Our idle connections to the API would hold up its shutdown.
 		tp.http.CloseIdleConnections()
+		tp.server.close(tp.logger)
 	})
-	return tp.closeErr
+	return nil
 }
 
 // APIError is an error answer of the Toxiproxy API.
