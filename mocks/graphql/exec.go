@@ -250,7 +250,7 @@ func (ex *execution) scalar(fieldName, typ string, seed uint64) any {
 	if c, ok := coerceScalar(typ, v); ok {
 		return c
 	}
-	return defaultScalar(fieldName, typ, int64(seed&math.MaxInt64))
+	return zeroScalar(fieldName, typ)
 }
 
 func (ex *execution) possible(abstract, obj *ast.Definition) bool {

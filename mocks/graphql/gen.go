@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -72,50 +70,16 @@ func pickConcrete(s *ast.Schema, def *ast.Definition, seed uint64) *ast.Definiti
 // must be deterministic for its arguments.
 type ScalarFunc func(fieldName, scalarType string, seed int64) any
 
-// defaultScalar is the mock's built-in scalar generator: values that look
-// like what the field name and scalar type suggest.
-func defaultScalar(fieldName, scalarType string, seed int64) any {
-	u := uint64(seed)
-	name := strings.ToLower(fieldName)
-	switch scalarType {
+// zeroScalar is the value of last resort, when a ScalarFunc gives a value
+// the scalar type cannot hold.
+func zeroScalar(fieldName, typ string) any {
+	switch typ {
 	case "Int":
-		return int32(u % 1000)
+		return int64(0)
 	case "Float":
-		return float64(u%100000) / 100
+		return 0.0
 	case "Boolean":
-		return u%2 == 0
-	case "ID":
-		return fmt.Sprintf("%016x", u)[:12]
+		return false
 	}
-	typ := strings.ToLower(scalarType)
-	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(u%(365*24*3600)) * time.Second)
-	switch {
-	case strings.Contains(typ, "datetime") || strings.Contains(typ, "timestamp") || typ == "iso8601datetime":
-		return at.Format(time.RFC3339)
-	case typ == "date":
-		return at.Format(time.DateOnly)
-	case typ == "uri" || typ == "url" || strings.Contains(name, "url"):
-		return fmt.Sprintf("https://example.com/%s/%d", fieldName, u%10000)
-	case typ == "html":
-		return fmt.Sprintf("<p>%s %d</p>", fieldName, u%1000)
-	case typ == "json":
-		return fmt.Sprintf(`{"%s":%d}`, fieldName, u%1000)
-	case typ == "bigint" || strings.Contains(typ, "int"):
-		return fmt.Sprint(u % 1000000)
-	case strings.Contains(typ, "money") || strings.Contains(typ, "decimal"):
-		return fmt.Sprintf("%d.%02d", u%1000, u%100)
-	case typ == "gitobjectid":
-		return fmt.Sprintf("%016x%016x%08x", u, u^0x9e3779b97f4a7c15, uint32(u))
-	case typ == "boolean":
-		return u%2 == 0
-	}
-	switch {
-	case strings.Contains(name, "email"):
-		return fmt.Sprintf("user%d@example.com", u%10000)
-	case strings.Contains(name, "name"):
-		return fmt.Sprintf("%s %d", strings.ToUpper(fieldName[:1])+fieldName[1:], u%1000)
-	case strings.HasSuffix(name, "at") || strings.Contains(name, "date") || strings.Contains(name, "time"):
-		return at.Format(time.RFC3339)
-	}
-	return fmt.Sprintf("%s-%d", fieldName, u%10000)
+	return fieldName
 }

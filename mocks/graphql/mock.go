@@ -107,7 +107,7 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithScalars sets the generator of scalar values (the mock's own by default).
+// WithScalars sets the generator of scalar values (contracts.FakeScalar by default).
 func WithScalars(f ScalarFunc) Option {
 	return func(o *options) error {
 		if f == nil {
@@ -144,7 +144,7 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 	}
 	m := &Mock{c: c, schema: c.Schema, opts: o, journal: mocks.NewJournal(o.journalSize), scalar: o.scalar, log: o.logger}
 	if m.scalar == nil {
-		m.scalar = defaultScalar
+		m.scalar = contracts.FakeScalar
 	}
 	if m.log == nil {
 		m.log = slog.Default()
