@@ -272,8 +272,12 @@ func indexOf(live []*entry, id string) int {
 	return -1
 }
 
-// live returns the entries not removed, in insertion order.
+// live returns the entries not removed, in insertion order. Without
+// removals it is the bucket's own slice: callers only read it, under the lock.
 func (b *bucket) live() []*entry {
+	if b.dead == 0 {
+		return b.order
+	}
 	out := make([]*entry, 0, len(b.byID))
 	for _, e := range b.order {
 		if !e.removed {
