@@ -49,7 +49,7 @@ func TestLatencyAddsTheConfiguredDelay(t *testing.T) {
 	got := median(roundTrips(t, p.Listen, 30))
 	lateness := probe()
 	added := got - base
-	t.Logf("direct median %v, with latency=100ms %v: added %v", base, got, added)
+	t.Logf("direct median %v, with latency=100ms %v: added %v (timers late by %v)", base, got, added, lateness)
 	if added < 95*time.Millisecond || added > 105*time.Millisecond {
 		failTiming(t, lateness, "median added latency %v, want 100ms ± 5ms", added)
 	}
@@ -65,7 +65,7 @@ func TestJitterStaysInItsBounds(t *testing.T) {
 	lateness := probe()
 	slices.Sort(ds)
 	lo, p90, hi := ds[0], ds[len(ds)*9/10-1], ds[len(ds)-1]
-	t.Logf("latency=100ms jitter=20ms: min %v, p90 %v, max %v", lo, p90, hi)
+	t.Logf("latency=100ms jitter=20ms: min %v, p90 %v, max %v (timers late by %v)", lo, p90, hi, lateness)
 	// A toxic cannot deliver early: every sample is ≥ 80ms. Scheduling
 	// can only delay, so the upper bound holds for 90% of the samples.
 	if lo < 80*time.Millisecond {
@@ -198,7 +198,7 @@ func TestBandwidthCapsThroughput(t *testing.T) {
 		t.Fatalf("got %d bytes, want %d", len(data), len(payload))
 	}
 	rate := float64(len(data)) / took.Seconds()
-	t.Logf("control %v; with rate=100KB/s %v: %.0f B/s", fast, took, rate)
+	t.Logf("control %v; with rate=100KB/s %v: %.0f B/s (timers late by %v)", fast, took, rate, lateness)
 	if rate > 120_000 {
 		t.Errorf("throughput %.0f B/s above the 100000 B/s cap + 20%%", rate)
 	}
