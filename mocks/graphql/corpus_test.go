@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,6 +88,11 @@ func rootQuery(s *ast.Schema, f *ast.FieldDefinition) string {
 	return "query { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
 }
 
+// rootMutation is a mutation of one root mutation field.
+func rootMutation(s *ast.Schema, f *ast.FieldDefinition) string {
+	return "mutation { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
+}
+
 func TestCorpus(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(corpusDir(t), "graphql")
@@ -125,6 +131,10 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("%s: no data for the field: %s", f.Name, r.raw)
 					continue
 				}
+				if err := conforms(c.Schema, q, r.Data); err != nil {
+					t.Errorf("%s: the answer breaks the schema: %v", f.Name, err)
+					continue
+				}
 				answered++
 			}
 			t.Logf("%s: introspection ok; %d of %d root query fields answered with data and no errors",
@@ -149,5 +159,69 @@ func TestRootQueryBuilderNegative(t *testing.T) {
 	r := do(t, newMock(t), strings.Replace(q, `(id: "1")`, "", 1), nil)
 	if len(r.Errors) == 0 {
 		t.Errorf("a query without its required argument passed: %s", r.raw)
+	}
+}
+
+// TestCorpusStatefulMutations runs every root mutation of each corpus
+// schema against a stateful mock: each answers with data that conforms to
+// the schema, or, for an update or delete of a record that does not exist,
+// with the not-found error on that field.
+func TestCorpusStatefulMutations(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(corpusDir(t), "graphql")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
+	if len(files) == 0 {
+		t.Skipf("no GraphQL corpus in %s (set FIREDRILL_CORPUS to the real-contracts folder)", dir)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			c, err := contracts.LoadGraphQL(context.Background(), file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Schema.Mutation == nil {
+				t.Skip("no mutations")
+			}
+			m, err := graphql.NewHandler(c, graphql.WithStateful(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Creates first and deletes last, so updates find what creates made.
+			rank := func(name string) int {
+				n := strings.ToLower(name)
+				switch {
+				case strings.Contains(n, "create") || strings.Contains(n, "add"):
+					return 0
+				case strings.Contains(n, "delete") || strings.Contains(n, "remove"):
+					return 2
+				}
+				return 1
+			}
+			muts := slices.Clone(c.Schema.Mutation.Fields)
+			slices.SortStableFunc(muts, func(a, b *ast.FieldDefinition) int { return rank(a.Name) - rank(b.Name) })
+			total, answered, notFound := 0, 0, 0
+			for _, f := range muts {
+				total++
+				q := rootMutation(c.Schema, f)
+				r := do(t, m, q, nil)
+				switch {
+				case r.status != 200:
+					t.Errorf("%s: status %d: %s", f.Name, r.status, r.raw)
+				case len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, f.Name+": no "):
+					notFound++
+				case len(r.Errors) > 0:
+					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
+				default:
+					if err := conforms(c.Schema, q, r.Data); err != nil {
+						t.Errorf("%s: the answer breaks the schema: %v", f.Name, err)
+						continue
+					}
+					answered++
+				}
+			}
+			t.Logf("%s: %d root mutations: %d answered with data, %d update/delete of a missing record refused",
+				filepath.Base(file), total, answered, notFound)
+		})
 	}
 }

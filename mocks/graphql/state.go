@@ -26,6 +26,7 @@ type mutation struct {
 	verb         string          // create, upsert, update or delete
 	entity       *ast.Definition // the type stored: its name is the collection's
 	payloadField string          // the payload's field holding the record; "" when the mutation returns it
+	noun         string          // what the name says it acts on: Customer in createCustomer, cartLines in cartLinesAdd
 }
 
 // state is the stateful mode: one collection per type a mutation returns.
@@ -65,7 +66,7 @@ func (st *state) classify(f *ast.FieldDefinition) (mutation, bool) {
 	}
 	ret := st.schema.Types[f.Type.Name()]
 	if ret != nil && ret.Kind == ast.Object && idFieldOf(ret) != "" && !isPayload(ret.Name) {
-		return mutation{verb: verb, entity: ret}, true
+		return mutation{verb: verb, entity: ret, noun: noun}, true
 	}
 	if ret != nil && ret.Kind == ast.Object {
 		var best *ast.FieldDefinition
@@ -79,12 +80,12 @@ func (st *state) classify(f *ast.FieldDefinition) (mutation, bool) {
 			}
 		}
 		if best != nil {
-			return mutation{verb: verb, entity: st.schema.Types[best.Type.Name()], payloadField: best.Name}, true
+			return mutation{verb: verb, entity: st.schema.Types[best.Type.Name()], payloadField: best.Name, noun: noun}, true
 		}
 	}
 	for _, t := range st.schema.Types {
 		if t.Kind == ast.Object && !t.BuiltIn && strings.EqualFold(t.Name, noun) && idFieldOf(t) != "" {
-			return mutation{verb: verb, entity: t}, true
+			return mutation{verb: verb, entity: t, noun: noun}, true
 		}
 	}
 	return mutation{}, false
@@ -96,8 +97,14 @@ func splitVerb(name string) (verb, noun string) {
 		if rest, ok := strings.CutPrefix(name, v.word); ok && rest != "" && unicode.IsUpper(rune(rest[0])) {
 			return v.verb, rest
 		}
+		if rest, ok := strings.CutPrefix(name, v.word+"_"); ok && rest != "" { // create_item, as monday.com
+			return v.verb, rest
+		}
 		suffix := strings.ToUpper(v.word[:1]) + v.word[1:]
 		if rest, ok := strings.CutSuffix(name, suffix); ok && rest != "" {
+			return v.verb, rest
+		}
+		if rest, ok := strings.CutSuffix(name, "_"+v.word); ok && rest != "" {
 			return v.verb, rest
 		}
 	}
@@ -159,18 +166,33 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
 	rec := inputRecord(args, mu.entity.Name)
 	id, hasID := rec[idf]
-	if !hasID && idf != "id" {
-		id, hasID = rec["id"]
-		delete(rec, "id")
+	if !hasID {
+		// id, or the entity's id by a longer name: customerId, item_id.
+		for _, k := range []string{"id", mu.entity.Name + "id"} {
+			for key, v := range rec {
+				if normName(key) == normName(k) {
+					id, hasID = v, true
+					delete(rec, key)
+					break
+				}
+			}
+			if hasID {
+				break
+			}
+		}
 	}
 	if hasID && id == nil {
 		delete(rec, idf)
 		hasID = false
 	}
 	ids := fmt.Sprint(id)
+	verb := mu.verb
+	if verb == "create" && hasID && normName(mu.noun) != normName(coll) {
+		verb = "update" // cartLinesAdd(cartId:) adds to a cart: it changes the cart
+	}
 	var out store.Record
 	var err error
-	switch mu.verb {
+	switch verb {
 	case "create":
 		if hasID {
 			rec[idf] = ids
@@ -202,6 +224,9 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%s: no %s with %s %q", def.Name, coll, idf, ids)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return nil, fmt.Errorf("%s: a %s with %s %q exists", def.Name, coll, idf, ids)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", def.Name, err)
@@ -423,4 +448,9 @@ func firstN(recs []store.Record, args map[string]any) []store.Record {
 		}
 	}
 	return recs
+}
+
+// normName folds case and drops _ and - so item_id, itemId and ItemID match.
+func normName(s string) string {
+	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 }
