@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -90,6 +91,19 @@ func BenchmarkList(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := s.List("orders", nil, store.PageRequest{Offset: 5000, Limit: 20}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkInferStripe measures inference over the largest real contract
+// (part of the mock's start-up budget).
+func BenchmarkInferStripe(b *testing.B) {
+	doc := loadDoc(b, filepath.Join(corpusDir(b), "openapi", "stripe__spec2.2020-04-23.json"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if len(store.Infer(doc)) == 0 {
+			b.Fatal("no collections")
 		}
 	}
 }

@@ -404,9 +404,11 @@ func lastLiteral(t string) string {
 	return ""
 }
 
-// norm folds a name for loose comparison: lower case, no "_", "-" or ".".
+var normReplacer = strings.NewReplacer("_", "", "-", "", ".", "", "$", "")
+
+// norm folds a name for loose comparison: lower case, no "_", "-", "." or "$".
 func norm(s string) string {
-	return strings.NewReplacer("_", "", "-", "", ".", "", "$", "").Replace(strings.ToLower(s))
+	return normReplacer.Replace(strings.ToLower(s))
 }
 
 func (c Collection) String() string {
