@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -49,7 +50,7 @@ var nameRules = []nameRule{
 	{contains, []string{"phone", "mobile", "fax", "msisdn"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "+1" + f.Phone() }},
 	{contains, []string{"street", "addressline", "line1", "address1"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Street() }},
 	{contains, []string{"line2", "address2"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "Apt " + f.Numerify("###") }},
-	{suffix, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
+	{contains, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
 	{contains, []string{"postalcode", "postcode", "zip"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Zip() }},
 	{contains, []string{"country"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
 		if s.MaxLength != nil && *s.MaxLength <= 3 || s.Pattern != "" {
@@ -156,8 +157,8 @@ var (
 
 // ruleFor returns the first name rule matching name, or nil.
 func ruleFor(name string) *nameRule {
-	n := normName(name)
-	if n == "" {
+	n := newNameWords(name)
+	if n.joined == "" {
 		return nil
 	}
 	switch {
@@ -169,13 +170,73 @@ func ruleFor(name string) *nameRule {
 	for i := range nameRules {
 		r := &nameRules[i]
 		for _, w := range r.words {
-			if (r.how == exact && n == w) || (r.how == suffix && strings.HasSuffix(n, w)) ||
-				(r.how == contains && strings.Contains(n, w)) {
+			if n.match(r.how, w) {
 				return r
 			}
 		}
 	}
 	return nil
+}
+
+// nameWords is a name split into lower-case words: "billingEmailAddress",
+// "billing_email_address" → billing, email, address.
+type nameWords struct {
+	words  []string
+	joined string
+}
+
+func newNameWords(name string) nameWords {
+	var words []string
+	var cur []rune
+	rs := []rune(name)
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for i, r := range rs {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+			continue
+		case unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) ||
+			(unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1]))):
+			flush()
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return nameWords{words: words, joined: strings.Join(words, "")}
+}
+
+// match compares the name with a rule word: exact is the whole name, suffix
+// its last words, contains any run of its words, or (for words of five
+// letters or more, safe from "capacity" matching "city") any substring.
+func (n nameWords) match(how match, w string) bool {
+	switch how {
+	case exact:
+		return n.joined == w
+	case suffix:
+		tail := ""
+		for i := len(n.words) - 1; i >= 0 && len(tail) < len(w); i-- {
+			tail = n.words[i] + tail
+		}
+		return tail == w
+	}
+	if len(w) >= 5 && strings.Contains(n.joined, w) {
+		return true
+	}
+	for i := range n.words {
+		run := ""
+		for j := i; j < len(n.words) && len(run) < len(w); j++ {
+			run += n.words[j]
+		}
+		if run == w {
+			return true
+		}
+	}
+	return false
 }
 
 // fakeString is a realistic string for the property name, or a few words.
@@ -242,10 +303,11 @@ func formatValue(format string, f *gofakeit.Faker) (string, bool) {
 // numberRange is the realistic range for a number or integer named name
 // (integers: amounts in cents, instants in Unix seconds).
 func numberRange(name string, integer bool) (float64, float64) {
-	n := normName(name)
+	nw := newNameWords(name)
+	n := nw.joined
 	has := func(words ...string) bool {
 		for _, w := range words {
-			if strings.Contains(n, w) {
+			if nw.match(contains, w) {
 				return true
 			}
 		}

@@ -47,6 +47,14 @@ const DefaultSampleBudget = 600
 // object or array: a cycle of required properties has no finite valid value.
 const hardDepthMargin = 8
 
+// maxGenerated bounds the items, properties and string length Sample
+// generates for one value, whatever minItems, minProperties or minLength ask.
+const maxGenerated = 4096
+
+// maxSteps bounds the values one Sample call may visit past its budget, so
+// that nested oneOf lists cannot take exponential time.
+const maxSteps = 20000
+
 // maxOptional bounds how many optional properties an object gets, which keeps
 // objects small when a schema lists dozens of them.
 const maxOptional = 12
@@ -165,6 +173,10 @@ func (g *sampler) value(s *openapi3.Schema, name string, key uint64, depth int) 
 		return nil
 	}
 	g.budget--
+	if depth > g.maxDepth+2*hardDepthMargin || g.budget < -maxSteps {
+		g.bad = true // a cycle through oneOf/anyOf alone, or a schema too vast
+		return nil
+	}
 	if s.Always != nil {
 		if *s.Always {
 			return g.scalarByName(&openapi3.Schema{}, name, key)

@@ -53,7 +53,7 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 	if len(s.Properties) == 0 && !g.minimal(depth) {
 		extra = 1
 	}
-	if need := int(s.MinProps) - len(m); need > extra {
+	if need := int(min(s.MinProps, maxGenerated)) - len(m); need > extra {
 		extra = need
 	}
 	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has {
@@ -120,7 +120,7 @@ func (g *sampler) optional(s *openapi3.Schema, key uint64) []string {
 // optional properties the minimal path left out.
 func (g *sampler) fillMinProps(s *openapi3.Schema, m map[string]any, key uint64, depth int) {
 	for _, name := range sortedKeys(s.Properties) {
-		if len(m) >= int(s.MinProps) {
+		if len(m) >= int(min(s.MinProps, maxGenerated)) {
 			return
 		}
 		if _, ok := m[name]; ok || g.skipped(s.Properties[name].Value) {
@@ -150,7 +150,7 @@ func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) string {
 // array generates an array: one or two items (minItems when minimal),
 // distinct when uniqueItems says so.
 func (g *sampler) array(s *openapi3.Schema, name string, key uint64, depth int) any {
-	n := int(s.MinItems)
+	n := int(min(s.MinItems, maxGenerated))
 	if !g.minimal(depth) && depth < g.maxDepth+hardDepthMargin {
 		want := 1 + int(mix(key, 2)%2)
 		n = max(n, want)
@@ -200,8 +200,12 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 	base.Example, base.Examples, base.Default, base.Enum = nil, nil, nil, nil
 	withBase := constrains(&base)
 	var fallback any
+	tries := 8
+	if g.minimal(depth) {
+		tries = 2
+	}
 	for n, i := range g.order(branches, key, depth) {
-		if n >= 8 {
+		if n >= tries {
 			break
 		}
 		br := branches[i]
@@ -214,7 +218,7 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 				openapi3.NewSchemaRef("", &base), br,
 			}})
 		}
-		v := g.value(cand, name, child(key, fmt.Sprintf("\x00branch%d", i)), depth)
+		v := g.value(cand, name, child(key, fmt.Sprintf("\x00branch%d", i)), depth+1)
 		if d := s.Discriminator; d != nil {
 			if obj, ok := v.(map[string]any); ok {
 				if tag := discriminatorValue(d, br); tag != "" {

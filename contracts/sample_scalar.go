@@ -183,10 +183,10 @@ func roundLike(v, m float64) float64 {
 // name, kept when it satisfies length and pattern; otherwise one generated
 // from the pattern; lengths are enforced last.
 func (g *sampler) str(s *openapi3.Schema, name string, key uint64) string {
-	lo := int(s.MinLength)
+	lo := int(min(s.MinLength, maxGenerated))
 	hi := -1
 	if s.MaxLength != nil {
-		hi = int(*s.MaxLength)
+		hi = int(min(*s.MaxLength, 1<<31))
 	}
 	var re interface{ MatchString(string) bool }
 	if s.Pattern != "" {
