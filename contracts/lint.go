@@ -46,7 +46,7 @@ func Lint(ctx context.Context, c *OpenAPI) []Problem {
 	out = append(out, c.lintExamples(ctx)...)
 	out = append(out, c.lintPaths()...)
 	out = append(out, c.lintOperationIDs()...)
-	out = append(out, c.strictProblems(ctx)...)
+	out = append(out, c.StrictProblems(ctx)...)
 	sortProblems(out)
 	return out
 }

@@ -4,16 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// strictProblems runs kin-openapi's document validation, collecting every
-// finding, and reports each as a warning located by the context the
-// validator wraps it in. Examples are left to lintExamples (which locates
-// each one), conflicting paths and duplicate operationIds to their own rules.
-func (c *OpenAPI) strictProblems(ctx context.Context) (out []Problem) {
+// StrictProblems runs kin-openapi's strict document validation, collecting
+// every finding, and returns each as a warning located by the context the
+// validator wraps it in (rule "openapi/" + kin-openapi's error code).
+// Examples are left to the example-invalid rule (which locates each one),
+// conflicting paths and duplicate operationIds to their own rules.
+//
+// Loading does not run it: on Stripe's 2 MB contract it costs as much as
+// the load itself, and real contracts fail it yet serve. Lint runs it; a
+// mock may run it after it has started serving.
+func (c *OpenAPI) StrictProblems(ctx context.Context) (out []Problem) {
+	if c == nil || c.Doc == nil {
+		return nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			out = append(out, c.problemAt(SeverityWarning, RuleSpec, "", fmt.Sprintf("strict validation stopped: %v", r)))
@@ -115,8 +124,17 @@ func validationContext(err error) (string, string) {
 	if len(tokens) > 0 && tokens[0] == "security" {
 		tokens = tokens[:1]
 	}
-	return joinPointer(tokens), firstLine(inner.Error())
+	msg := firstLine(inner.Error())
+	if len(tokens) == 1 && tokens[0] == "paths" {
+		// Some path findings carry no path context but name the operation.
+		if m := operationInMessage.FindStringSubmatch(msg); m != nil {
+			tokens = append(tokens, m[2], strings.ToLower(m[1]))
+		}
+	}
+	return joinPointer(tokens), msg
 }
+
+var operationInMessage = regexp.MustCompile(`operation ([A-Z]+) (/\S*)`)
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -38,6 +38,15 @@ func TestLintFiles(t *testing.T) {
 			{RuleExampleInvalid, SeverityError, 43},
 			{RulePatternUnsupported, SeverityWarning, 64},
 		}},
+		{"lint/examples31.json", []wantProblem{ // the OK lines are negative controls
+			{RuleExampleInvalid, SeverityError, 7},
+			{RuleExampleInvalid, SeverityError, 9}, // const: only the 2020-12 validator sees it
+			{RuleExampleInvalid, SeverityError, 11},
+		}},
+		{"lint/strict.yaml", []wantProblem{
+			{RuleSpec + "/path-parameters-mismatch", SeverityWarning, 7},
+			{RuleSpec + "/schema-type-unsupported", SeverityWarning, 14},
+		}},
 		{"openapi/multi/broken.yaml", []wantProblem{
 			{RuleRefUnresolved, SeverityError, 14},
 			{RuleRefUnresolved, SeverityError, 23},

@@ -166,6 +166,11 @@ func TestLoadOpenAPIRepairs(t *testing.T) {
 	if err := ids.Schema.Value.VisitJSON([]any{"a", 1.0}); err != nil {
 		t.Errorf("repaired array rejects items: %v", err)
 	}
+	// Swagger 2.0 enums placed on the parameter reach its schema.
+	status := c.Doc.Paths.Value("/orders").Get.Parameters.GetByInAndName("query", "status")
+	if status == nil || len(status.Schema.Value.Enum) != 2 || status.Schema.Value.VisitJSON("lost") == nil {
+		t.Errorf("enum of a Swagger 2.0 parameter not enforced")
+	}
 	// Negative control: a compilable pattern is kept and enforced.
 	c30, err := LoadOpenAPI(context.Background(), filepath.Join("testdata", "openapi", "petstore30.yaml"))
 	if err != nil {
