@@ -212,3 +212,36 @@ func hasDiffLine(diff, sign, text string) bool {
 	}
 	return false
 }
+
+// FuzzCompileExpr feeds arbitrary expressions to the compiler: an error or
+// a program, never a panic, and a program evaluates without one.
+func FuzzCompileExpr(f *testing.F) {
+	for _, s := range []string{"double(total_price)", "amount_cents / 100.0", "customer.email.lowerAscii()", "record['a-b']", "x.y.z", "[1,2].map(i, i*2)", "1/0", "(("} {
+		f.Add(s)
+	}
+	rec := map[string]any{"total_price": "1.5", "amount_cents": 150.0, "customer": map[string]any{"email": "A@B"}, "x": nil}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := compileExpr(src, "fuzz")
+		if err != nil {
+			return
+		}
+		_ = e.eval(&activation{rec: rec})
+	})
+}
+
+// FuzzTimeValue reads arbitrary text as a time field.
+func FuzzTimeValue(f *testing.F) {
+	for _, s := range []string{"2026-01-02T10:00:00+01:00", "2026-01-02 10:00:00", "2026-01-02", "Mon, 02 Jan 2006 15:04:05 MST", "x"} {
+		f.Add(s)
+	}
+	fld := &field{Field: Field{Time: true}, loc: time.UTC}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := fld.canon(stringValue(s))
+		if v.k != kindTime && v.k != kindString {
+			t.Fatalf("canon(%q) kind %d", s, v.k)
+		}
+		if !fld.equal(v, v) && v.k == kindTime {
+			t.Fatalf("%q does not equal itself", s)
+		}
+	})
+}

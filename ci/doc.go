@@ -2,4 +2,28 @@
 // resilience properties read from the mocks' journals, contract conformance),
 // the reports a pipeline and a person read (JUnit, JSON, Markdown, HTML) and
 // the exit codes that carry the verdict to the shell.
+//
+// Consistency: a Check compares a source collection with a target collection
+// (a Source: records in memory, a mock's store through SourceFunc, or a list
+// endpoint through HTTPSource, paginated, with credentials from the
+// environment). Each side maps to canonical fields by CEL expressions
+// (cel.dev/cel-go with its strings and math extensions), compiled once;
+// plain field references skip the interpreter. Run counts exactly what is
+// missing, unexpected, duplicated or mismatched, keeping a bounded number of
+// examples with go-cmp diffs; Settle retries until consistent.
+//
+// Resilience: Backoff, RetryAfter, Breaker, Idempotency, Timeouts and
+// Recovery judge the integration from []mocks.Entry and the FaultWindows of
+// the run; Conformance judges the requests against the contracts. Each
+// returns a Gate with its measured value and reason, and is skipped when the
+// run did not exercise it.
+//
+// Verdict: Judge weighs gates; Verdict.Err carries ExitFail, so the same
+// check ends a go test and a CI job. Reports: WriteAll renders a Report as
+// report.html (self-contained, SVG charts), junit.xml, summary.json and
+// summary.md; WriteAnnotations prints GitHub Actions annotations.
+//
+// The load package's results map onto this package's own types: a
+// threshold verdict is Gate{Name: source, Kind: KindLoad, Passed, Measured,
+// Reason: message}; a per-second bucket is a Second.
 package ci

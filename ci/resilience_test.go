@@ -197,3 +197,15 @@ func TestRetryAfterParse(t *testing.T) {
 		}
 	}
 }
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"2", "0.5", "Thu, 01 Jan 2026 00:00:03 GMT", "", "-1", "1e400", "NaN"} {
+		f.Add(s)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		if d, ok := retryAfter(v, at); ok && d < 0 {
+			t.Fatalf("retryAfter(%q) = %s", v, d)
+		}
+	})
+}

@@ -18,6 +18,10 @@ import (
 // batchSize is how many records a worker maps at a time.
 const batchSize = 1024
 
+// badKey stands for a join key that failed to evaluate or was null; such
+// records are counted as errors and joined with nothing.
+const badKey = "\x00"
+
 type batchIn struct {
 	seq  int
 	recs []map[string]any
@@ -93,10 +97,10 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 		switch kv.k {
 		case kindError:
 			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + ": " + kv.s, ord: ord})
-			m.keys[i] = "\x00"
+			m.keys[i] = badKey
 		case kindNull:
 			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + " is null", ord: ord})
-			m.keys[i] = "\x00"
+			m.keys[i] = badKey
 		default:
 			m.keys[i] = kv.keyText()
 		}
@@ -169,18 +173,44 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 	if k.check.Source == nil || k.check.Target == nil {
 		return res, fmt.Errorf("ci: check %q: %w", k.check.Name, errNoSource)
 	}
-	nf := len(k.fields)
-	workers := runtime.GOMAXPROCS(0)
+	w := newWorkers(len(k.fields))
+	x, err := k.indexSource(ctx, w, &res)
+	if err != nil {
+		return res, fmt.Errorf("ci: check %q: read source: %w", k.check.Name, err)
+	}
+	counts, agreed, err := k.scanTarget(ctx, w, x, &res)
+	if err != nil {
+		return res, fmt.Errorf("ci: check %q: read target: %w", k.check.Name, err)
+	}
+	k.tally(x, counts, agreed, &res)
+	res.judge()
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
 
-	// Source side: map every record, then index by key in source order.
+// workers holds each worker's reusable state for one run.
+type workers struct {
+	nf   int
+	acts []activation
+	maps []mapped
+	bufs [][]value
+	accs []acc
+}
+
+func newWorkers(nf int) *workers {
+	n := runtime.GOMAXPROCS(0)
+	return &workers{nf: nf, acts: make([]activation, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n)}
+}
+
+// indexSource maps every source record, packs it, and indexes the keys in
+// source order.
+func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*index, error) {
 	var mu sync.Mutex
 	var bad []Example
 	x := &index{}
-	acts := make([]activation, workers)
-	maps := make([]mapped, workers)
-	n, err := each(ctx, k.check.Source, func(w int, in batchIn) {
-		m := &maps[w]
-		k.mapBatch(in, k.srcKey, false, &acts[w], m)
+	n, err := each(ctx, k.check.Source, func(i int, in batchIn) {
+		m := &w.maps[i]
+		k.mapBatch(in, k.srcKey, false, &w.acts[i], m)
 		st := pack(*m)
 		mu.Lock()
 		for len(x.batches) <= m.seq {
@@ -191,7 +221,7 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 		mu.Unlock()
 	})
 	if err != nil {
-		return res, fmt.Errorf("ci: check %q: read source: %w", k.check.Name, err)
+		return nil, err
 	}
 	x.n, res.Source = n, n
 	x.byKey = make(map[string]int32, n)
@@ -200,10 +230,9 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 		keep(&res.Errors, k.examples, e)
 	}
 	for bi := range x.batches {
-		b := &x.batches[bi]
-		for i, key := range b.keys {
+		for i, key := range x.batches[bi].keys {
 			ord := bi*batchSize + i
-			if key == "\x00" {
+			if key == badKey {
 				continue
 			}
 			if _, dup := x.byKey[key]; dup {
@@ -213,57 +242,46 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 			x.byKey[key] = int32(ord)
 		}
 	}
+	return x, nil
+}
 
-	// Target side: map, look up, compare, in parallel; nothing of the
-	// target is kept beyond the examples.
-	counts := make([]int32, n)
-	agreed := make([]uint32, n)
-	accs := make([]acc, workers)
-	bufs := make([][]value, workers)
-	n, err = each(ctx, k.check.Target, func(w int, in batchIn) {
-		m := &maps[w]
-		k.mapBatch(in, k.tgtKey, true, &acts[w], m)
-		a := &accs[w]
+// scanTarget maps, looks up and compares the target records in parallel;
+// nothing of the target is kept beyond the examples. It returns, per source
+// record, how many targets it had and whether one agreed.
+func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []uint32, error) {
+	counts := make([]int32, x.n)
+	agreed := make([]uint32, x.n)
+	nf := w.nf
+	n, err := each(ctx, k.check.Target, func(i int, in batchIn) {
+		m := &w.maps[i]
+		k.mapBatch(in, k.tgtKey, true, &w.acts[i], m)
+		a := &w.accs[i]
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
 		}
-		for i, key := range m.keys {
-			if key == "\x00" {
+		for r, key := range m.keys {
+			if key == badKey {
 				continue
 			}
-			ord := in.seq*batchSize + i
-			trow := m.vals[i*nf : (i+1)*nf]
+			ord := in.seq*batchSize + r
+			trow := m.vals[r*nf : (r+1)*nf]
 			si, ok := x.byKey[key]
 			if !ok {
 				keep(&a.unexpected, k.examples, Example{Key: key, Record: k.record(trow), ord: ord})
 				continue
 			}
 			atomic.AddInt32(&counts[si], 1)
-			bufs[w] = x.row(int(si), nf, bufs[w])
-			srow := bufs[w]
-			var diff []string
-			for j := range k.fields {
-				f := &k.fields[j]
-				if !f.Ignore && !f.equal(srow[j], trow[j]) {
-					diff = append(diff, f.Name)
-				}
-			}
-			if len(diff) == 0 {
+			w.bufs[i] = x.row(int(si), nf, w.bufs[i])
+			if k.compare(a, key, ord, w.bufs[i], trow) {
 				atomic.StoreUint32(&agreed[si], 1)
-				continue
-			}
-			a.mismatched.Count++
-			if len(a.mismatched.Examples) < k.examples {
-				a.mismatched.Examples = append(a.mismatched.Examples,
-					Example{Key: key, Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
 			}
 		}
 	})
 	if err != nil {
-		return res, fmt.Errorf("ci: check %q: read target: %w", k.check.Name, err)
+		return nil, nil, err
 	}
 	res.Target = n
-	for _, a := range accs {
+	for _, a := range w.accs {
 		merge(&res.Unexpected, a.unexpected)
 		merge(&res.Mismatched, a.mismatched)
 		merge(&res.Errors, a.errs)
@@ -274,15 +292,40 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 			o.Examples = o.Examples[:k.examples]
 		}
 	}
-	// Missing and duplicated, in source order.
+	return counts, agreed, nil
+}
+
+// compare reports whether a target row agrees with its source row, keeping
+// the mismatch in a otherwise.
+func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool {
+	var diff []string
+	for j := range k.fields {
+		f := &k.fields[j]
+		if !f.Ignore && !f.equal(srow[j], trow[j]) {
+			diff = append(diff, f.Name)
+		}
+	}
+	if len(diff) == 0 {
+		return true
+	}
+	a.mismatched.Count++
+	if len(a.mismatched.Examples) < k.examples {
+		a.mismatched.Examples = append(a.mismatched.Examples,
+			Example{Key: key, Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
+	}
+	return false
+}
+
+// tally counts missing, duplicated and matched source records, in source order.
+func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
 	for ord := range x.n {
 		key := x.batches[ord/batchSize].keys[ord%batchSize]
-		if key == "\x00" || x.byKey[key] != int32(ord) {
+		if key == badKey || x.byKey[key] != int32(ord) {
 			continue
 		}
 		switch c := counts[ord]; {
 		case c == 0:
-			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, nf, nil)), ord: ord})
+			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, len(k.fields), nil)), ord: ord})
 		case c > 1:
 			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
 		}
@@ -290,9 +333,6 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 			res.Matched++
 		}
 	}
-	res.judge()
-	res.Elapsed = time.Since(start)
-	return res, nil
 }
 
 var errNoSource = errors.New("source and target collections are required")
