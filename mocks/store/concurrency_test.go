@@ -157,3 +157,38 @@ func TestConcurrentDeletes(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUpserts: of concurrent upserts of one id, exactly one creates.
+func TestConcurrentUpserts(t *testing.T) {
+	t.Parallel()
+	s := shopStore(t)
+	var mu sync.Mutex
+	created := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for k := range 50 {
+				id := fmt.Sprint(k)
+				_, c, err := s.Upsert("orders", nil, id, store.Record{"by": w})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if c {
+					mu.Lock()
+					created[id]++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(created) != 50 || s.Len("orders") != 50 {
+		t.Fatalf("%d ids created, %d records; want 50", len(created), s.Len("orders"))
+	}
+	for id, n := range created {
+		if n != 1 {
+			t.Fatalf("id %s created %d times", id, n)
+		}
+	}
+}

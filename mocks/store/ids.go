@@ -109,6 +109,17 @@ func (m *idMaker) next(c *coll) any {
 	return v
 }
 
+// typedID turns an id from a URL into the stored value: an integer when the
+// collection makes integer ids and the text is one, the text otherwise.
+func (c *coll) typedID(id string) any {
+	if c.ids.kind == idSeq {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			return n
+		}
+	}
+	return id
+}
+
 // noteID keeps integer sequences above ids given by clients and seeds.
 func (c *coll) noteID(v any) {
 	var n int64

@@ -248,20 +248,53 @@ func (s *Store) Patch(coll string, parent []string, id string, patch any) (Recor
 	return deepCopyRecord(next), nil
 }
 
-// Delete removes the record with that id under parent.
-func (s *Store) Delete(coll string, parent []string, id string) error {
+// Upsert replaces the record with that id as Replace does, or creates it
+// with that id when there is none (PUT to create, as some APIs allow), in
+// one step. It reports whether it created the record. The id is stored as an
+// integer when the id schema is an integer and id is one.
+func (s *Store) Upsert(coll string, parent []string, id string, rec Record) (Record, bool, error) {
 	c, err := s.coll(coll)
 	if err != nil {
-		return err
+		return nil, false, err
+	}
+	next := c.prepare(rec)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, err := c.find(parent, id); err == nil {
+		c.keepServerFields(e.rec, next)
+		e.rec = next
+		return deepCopyRecord(next), false, nil
+	}
+	next[c.def.idField()] = c.typedID(id)
+	out, err := c.insertLocked(parent, []Record{next})
+	if err != nil {
+		return nil, false, err
+	}
+	return out[0], true, nil
+}
+
+// Delete removes the record with that id under parent.
+func (s *Store) Delete(coll string, parent []string, id string) error {
+	_, err := s.Remove(coll, parent, id)
+	return err
+}
+
+// Remove deletes the record with that id under parent and returns it, in
+// one step (a GraphQL delete answers with what it deleted).
+func (s *Store) Remove(coll string, parent []string, id string) (Record, error) {
+	c, err := s.coll(coll)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b := c.parents[parentKey(parent)]
 	if b == nil || b.byID[id] == nil {
-		return c.notFound(parent, id)
+		return nil, c.notFound(parent, id)
 	}
+	rec := b.byID[id].rec
 	b.remove(id)
-	return nil
+	return rec, nil // removed from the store: no one else holds it
 }
 
 // List returns a page of the records under parent in insertion order, and

@@ -265,3 +265,32 @@ func TestEnsureAndFill(t *testing.T) {
 		t.Fatal("a nil clock was accepted")
 	}
 }
+
+func TestUpsertRemove(t *testing.T) {
+	t.Parallel()
+	s := shopStore(t)
+	rec, created, err := s.Upsert("orders", nil, "7", store.Record{"total": 1.0})
+	if err != nil || !created || rec["id"] != int64(7) || rec["created_at"] == nil {
+		t.Fatalf("upsert of a new id = %v, %v, %v", rec, created, err)
+	}
+	rec, created, err = s.Upsert("orders", nil, "7", store.Record{"status": "paid", "id": 1})
+	if err != nil || created || rec["id"] != int64(7) || rec["total"] != nil || rec["status"] != "paid" {
+		t.Fatalf("upsert of an existing id = %v, %v, %v", rec, created, err)
+	}
+	if next, _ := s.Create("orders", nil, store.Record{}); next["id"] != int64(8) {
+		t.Fatalf("sequence after upsert of 7 gave %v, want 8", next["id"])
+	}
+	if rec, _, _ := s.Upsert("gadgets", nil, "g-1", store.Record{"name": "x"}); rec["gadgetId"] != "g-1" {
+		t.Fatalf("string id upsert = %v", rec)
+	}
+	gone, err := s.Remove("orders", nil, "7")
+	if err != nil || gone["status"] != "paid" {
+		t.Fatalf("remove = %v, %v", gone, err)
+	}
+	if _, err := s.Remove("orders", nil, "7"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second remove: %v", err)
+	}
+	if _, _, err := s.Upsert("nope", nil, "1", nil); !errors.Is(err, store.ErrUnknownCollection) {
+		t.Fatalf("upsert unknown: %v", err)
+	}
+}
