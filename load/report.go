@@ -3,7 +3,6 @@ package load
 import (
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -204,21 +203,4 @@ func (r *Report) Step(name string) (Stats, bool) {
 		}
 	}
 	return Stats{}, false
-}
-
-// codes formats status codes as "201×120 503×3".
-func (s Stats) codes() string {
-	keys := make([]int, 0, len(s.StatusCodes))
-	for k := range s.StatusCodes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	out := ""
-	for i, k := range keys {
-		if i > 0 {
-			out += " "
-		}
-		out += strconv.Itoa(k) + "×" + strconv.FormatUint(s.StatusCodes[k], 10)
-	}
-	return out
 }

@@ -60,7 +60,7 @@ func Run(ctx context.Context, p Plan, opts ...Option) (*Report, error) {
 	for _, s := range steps {
 		if u, err := url.Parse(s.URL); err == nil && !strings.Contains(u.Host, "${") {
 			if err := r.guard.check(ctx, s.URL); err != nil {
-				return nil, fmt.Errorf("load: step %s: %w", s.Name, err)
+				return nil, fmt.Errorf("%w (step %s)", err, s.Name)
 			}
 		}
 	}
