@@ -109,6 +109,32 @@ func (r *Resolver) Expand(s string) (string, error) {
 	})
 }
 
+// ExpandKeepVars resolves system and environment references and leaves
+// flow values (${seq}, captures) and $$ escapes for the load generator,
+// whose templates share the ${...} syntax.
+func (r *Resolver) ExpandKeepVars(s string) (string, error) {
+	refs, err := ParseRefs(s)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	last := 0
+	for _, ref := range refs {
+		if ref.Kind == RefVar {
+			continue
+		}
+		v, err := r.Expand(ref.Raw)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(s[last:ref.Offset])
+		b.WriteString(strings.ReplaceAll(v, "$", "$$"))
+		last = ref.Offset + len(ref.Raw)
+	}
+	b.WriteString(s[last:])
+	return b.String(), nil
+}
+
 // ExpandMap resolves every value of m, naming the key of a failure.
 func (r *Resolver) ExpandMap(m map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(m))

@@ -82,3 +82,16 @@ func TestParseAddress(t *testing.T) {
 		t.Error("a relative URL must be refused")
 	}
 }
+
+func TestExpandKeepVarsLeavesFlowValues(t *testing.T) {
+	t.Parallel()
+	r := &Resolver{
+		Systems: map[string]Address{"shop": {Host: "127.0.0.1", Port: 9, BasePath: "/api"}},
+		Getenv:  func(k string) (string, bool) { return map[string]string{"TOKEN": "pa$$word"}[k], k == "TOKEN" },
+	}
+	got, err := r.ExpandKeepVars("${shop.url}/orders/${order_id}?n=${seq}&t=${env:TOKEN}&lit=$${x}")
+	want := "http://127.0.0.1:9/api/orders/${order_id}?n=${seq}&t=pa$$$$word&lit=$${x}"
+	if err != nil || got != want {
+		t.Errorf("ExpandKeepVars = %q, %v\nwant            %q", got, err, want)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/firedrill/firedrill/load"
 )
 
 // MaxAttack is the longest attack a scenario may ask for: every load is
@@ -346,9 +348,9 @@ func (v *validator) load() {
 	}
 }
 
-// IterationValues are the values every flow iteration makes fresh:
-// ${seq} (1, 2, ...), ${uuid}, ${random} (seeded) and ${iteration_time}.
-var IterationValues = []string{"seq", "uuid", "random", "iteration_time"}
+// IterationValues are the values every flow iteration makes fresh, as the
+// load generator names them: ${seq} (1, 2, ...), ${uuid} and ${rand} (seeded).
+var IterationValues = []string{load.VarSeq, load.VarUUID, load.VarRand}
 
 var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
 

@@ -1,0 +1,241 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/load"
+)
+
+// loadPlan turns the scenario's load section into a load plan, with system
+// and environment references resolved and flow values left to the generator.
+func (r *run) loadPlan() (load.Plan, error) {
+	l := r.s.Load
+	peak := l.Peak
+	if !r.o.Peak.IsZero() {
+		peak = r.o.Peak
+	}
+	mult := l.Multiplier
+	if mult == 0 {
+		mult = DefaultMultiplier
+	}
+	duration := l.Duration.D()
+	if r.o.Duration > 0 {
+		duration = r.o.Duration
+	}
+	rate := load.Target(peak.PerSecond(), mult)
+	var shape load.Shape
+	switch l.Shape {
+	case "", "constant", "ramp":
+		shape = load.Ramp(rate, l.Ramp.D(), duration)
+	case "sine":
+		// Around the target, half of it up and down, a cycle a minute at most.
+		shape = load.Sine(rate, rate/2, min(duration, time.Minute))
+	case "stages":
+		stages := make([]load.Stage, len(l.Stages))
+		for i, st := range l.Stages {
+			stages[i] = load.Stage{Duration: st.Duration.D(), Target: st.Target.PerSecond() * mult}
+		}
+		var err error
+		if shape, err = load.Stages(stages...); err != nil {
+			return load.Plan{}, fmt.Errorf("scenarios: load.stages: %w", err)
+		}
+	}
+	flow := load.Flow{Name: r.s.Name}
+	for i, st := range l.Flow {
+		step, err := r.loadStep(st)
+		if err != nil {
+			return load.Plan{}, fmt.Errorf("scenarios: load.flow[%d]: %w", i, err)
+		}
+		flow.Steps = append(flow.Steps, step)
+	}
+	thresholds, err := load.ParseThresholds(r.s.Gates.Load...)
+	if err != nil {
+		return load.Plan{}, fmt.Errorf("scenarios: gates.load: %w", err)
+	}
+	return load.Plan{Flow: flow, Shape: shape, Duration: duration, Thresholds: thresholds}, nil
+}
+
+func (r *run) loadStep(st Step) (load.Step, error) {
+	url, err := r.res.ExpandKeepVars(st.URL)
+	if err != nil {
+		return load.Step{}, fmt.Errorf("url: %w", err)
+	}
+	header := map[string]string{}
+	for k, v := range st.Headers {
+		if header[k], err = r.res.ExpandKeepVars(v); err != nil {
+			return load.Step{}, fmt.Errorf("headers.%s: %w", k, err)
+		}
+	}
+	body, err := r.expandBody(st.Body)
+	if err != nil {
+		return load.Step{}, fmt.Errorf("body: %w", err)
+	}
+	method := st.Method
+	if method == "" && st.Body != nil {
+		method = "POST"
+	}
+	return load.Step{Name: st.Name, Method: method, URL: url, Header: header, Body: body, Expect: st.Expect, Capture: st.Capture}, nil
+}
+
+// expandBody resolves system and environment references in every string of a body.
+func (r *run) expandBody(x any) (any, error) {
+	switch t := x.(type) {
+	case string:
+		return r.res.ExpandKeepVars(t)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, v := range t {
+			e, err := r.expandBody(v)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = e
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(t))
+		for i, v := range t {
+			e, err := r.expandBody(v)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = e
+		}
+		return out, nil
+	}
+	return x, nil
+}
+
+// events turns the chaos section into timeline events on the run's proxies.
+func (r *run) events() []chaos.Event {
+	events := make([]chaos.Event, 0, len(r.s.Chaos))
+	for _, f := range r.s.Chaos {
+		params := make(map[string]string, len(f.Params)+2)
+		for k, v := range f.Params {
+			params[k] = v
+		}
+		if f.Direction != "" {
+			params["stream"] = f.Direction
+		}
+		if f.Toxicity != 0 {
+			params["toxicity"] = strconv.FormatFloat(f.Toxicity, 'f', -1, 64)
+		}
+		events = append(events, chaos.Event{At: f.At.D(), For: f.For.D(), Target: f.Proxy, Kind: f.Toxic, Params: params})
+	}
+	return events
+}
+
+// attack runs the load and the fault timeline together, on one clock.
+func (r *run) attack(ctx context.Context) error {
+	if r.s.Load == nil && len(r.s.Chaos) == 0 {
+		return nil
+	}
+	audit, err := os.Create(filepath.Join(r.dir, "audit.jsonl"))
+	if err != nil {
+		return fmt.Errorf("scenarios: audit log: %w", err)
+	}
+	r.closers = append(r.closers, audit.Close)
+	tl, err := chaos.NewTimeline(r.events(), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
+	if err != nil {
+		return fmt.Errorf("scenarios: chaos: %w", err)
+	}
+	r.timeline = tl
+	var plan load.Plan
+	if r.s.Load != nil {
+		if plan, err = r.loadPlan(); err != nil {
+			return err
+		}
+	}
+	attackCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	var tlErr error
+	wg.Add(1)
+	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(r.s.Chaos))
+	go func() {
+		defer wg.Done()
+		tlErr = tl.Run(attackCtx)
+	}()
+	if r.s.Load != nil {
+		report, err := r.runLoad(attackCtx, plan)
+		r.out.Load = report
+		if err != nil {
+			stop()
+			wg.Wait()
+			return err
+		}
+	}
+	if r.s.Load == nil {
+		r.waitTimeline(attackCtx)
+	}
+	stop()
+	wg.Wait()
+	if tlErr != nil && !errors.Is(tlErr, context.Canceled) {
+		return fmt.Errorf("scenarios: chaos: %w", tlErr)
+	}
+	return ctx.Err()
+}
+
+// waitTimeline waits for the last fault of a load-free scenario to end.
+func (r *run) waitTimeline(ctx context.Context) {
+	var end time.Duration
+	for _, f := range r.s.Chaos {
+		end = max(end, f.At.D()+f.For.D())
+	}
+	t := time.NewTimer(end + 100*time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// runLoad pushes the flow, streaming results to results.bin.
+func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error) {
+	results, err := os.Create(filepath.Join(r.dir, "results.bin"))
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: results file: %w", err)
+	}
+	defer results.Close()
+	var last time.Time
+	progress := func(p load.Progress) {
+		if time.Since(last) < 5*time.Second {
+			return
+		}
+		last = time.Now()
+		r.progress("attack %s/%s  %.0f req/s  p99 %s  %d errors of %d", p.Elapsed.Round(time.Second), p.Total, p.Rate, p.P99.Round(time.Millisecond), p.Errors, p.Requests)
+	}
+	opts := []load.Option{load.WithResults(results), load.WithSeed(uint64(r.seed)), load.WithProgress(progress), load.WithLogger(r.log)}
+	if hosts := r.allowHosts(); len(hosts) > 0 {
+		opts = append(opts, load.WithAllowHosts(hosts...))
+	}
+	report, err := load.Run(ctx, plan, opts...)
+	if err != nil {
+		return report, fmt.Errorf("scenarios: load: %w", err)
+	}
+	return report, nil
+}
+
+// allowHosts are the hosts of the run's own systems: the load may go to
+// them even when they are not loopback (a runtime's containers).
+func (r *run) allowHosts() []string {
+	seen := map[string]bool{}
+	for _, a := range r.res.Systems {
+		seen[a.Host] = true
+	}
+	hosts := make([]string, 0, len(seen))
+	for h := range seen {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+	return hosts
+}

@@ -1,0 +1,290 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/load"
+	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// system is one system of a run, with what the run made of it.
+type system struct {
+	name    string
+	spec    *System
+	openapi *contracts.OpenAPI
+	graphql *contracts.GraphQL
+	journal *mocks.Journal // nil for a real endpoint or a service
+	store   *store.Store   // a stateful OpenAPI mock's collections
+	gql     *graphql.Mock  // a GraphQL mock (its state is read through it)
+	service RunningService
+	addr    Address // what the service under test uses: the proxy for vendors
+}
+
+func (sys *system) mocked() bool { return sys.openapi != nil || sys.graphql != nil }
+
+// plan loads every contract and checks what the run needs before anything
+// starts: a problem here is the scenario's (exit 2).
+func (r *run) plan(ctx context.Context) error {
+	for _, name := range r.s.sortedSystems() {
+		sys := &system{name: name, spec: r.s.Systems[name]}
+		r.systems = append(r.systems, sys)
+		files := sys.spec.Contracts
+		if sys.spec.Contract != "" {
+			files = []string{sys.spec.Contract}
+		}
+		if len(files) == 0 {
+			continue
+		}
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i] = r.s.Resolve(f)
+		}
+		var err error
+		if isGraphQL(paths[0]) {
+			sys.graphql, err = contracts.LoadGraphQL(ctx, paths...)
+		} else {
+			if len(paths) > 1 {
+				return fmt.Errorf("scenarios: system %q: an OpenAPI contract is one file (with local $refs); got %d", name, len(paths))
+			}
+			sys.openapi, err = contracts.LoadOpenAPI(ctx, paths[0])
+		}
+		if err != nil {
+			return fmt.Errorf("scenarios: system %q: %w", name, err)
+		}
+	}
+	if r.s.Runtime != "" && r.s.Runtime != r.rt.Name() {
+		return fmt.Errorf("scenarios: the scenario asks for the %s runtime; this run uses %s", r.s.Runtime, r.rt.Name())
+	}
+	for i, f := range r.s.Chaos {
+		if f.System != "" {
+			return fmt.Errorf("scenarios: chaos[%d]: mock fault %q on %q: HTTP and data faults applied by mocks are not available in this version; use a toxic on the proxy", i, f.Fault, f.System)
+		}
+	}
+	if _, err := load.ParseThresholds(r.s.Gates.Load...); err != nil {
+		return fmt.Errorf("scenarios: gates.load: %w", err)
+	}
+	return nil
+}
+
+func isGraphQL(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".graphql", ".gql", ".graphqls", ".sdl":
+		return true
+	}
+	return false
+}
+
+// up gives every service an address, starts the mocks with a proxy in front
+// of each vendor, then starts the services and waits for their health.
+func (r *run) up(ctx context.Context) error {
+	for _, sys := range r.systems {
+		if sys.spec.Service == nil {
+			continue
+		}
+		addr, err := r.rt.ServiceAddress(sys.name, sys.spec.Service.Port)
+		if err != nil {
+			return err
+		}
+		sys.addr = addr
+		r.res.Systems[sys.name] = addr
+	}
+	tp, err := r.rt.Toxiproxy(ctx)
+	if err != nil {
+		return err
+	}
+	r.tp = tp
+	for _, sys := range r.systems {
+		if sys.spec.Service != nil {
+			continue
+		}
+		if err := r.upVendor(ctx, sys); err != nil {
+			return err
+		}
+		r.progress("up     %-12s %s", sys.name, sys.addr.URL())
+	}
+	for _, sys := range r.servicesInOrder() {
+		if err := r.upService(ctx, sys); err != nil {
+			return err
+		}
+		r.progress("up     %-12s %s (healthy)", sys.name, sys.addr.URL())
+	}
+	return nil
+}
+
+// upVendor serves a mock (or takes a real endpoint) and puts a proxy in front.
+func (r *run) upVendor(ctx context.Context, sys *system) error {
+	var upstream, basePath, scheme = "", "", "http"
+	switch {
+	case sys.spec.URL != "":
+		a, err := ParseAddress(sys.spec.URL)
+		if err != nil {
+			return err
+		}
+		upstream, basePath, scheme = a.Addr(), a.BasePath, a.Scheme
+	case sys.mocked():
+		h, bp, err := r.buildMock(sys)
+		if err != nil {
+			return err
+		}
+		upstream, err = r.rt.ServeMock(ctx, sys.name, h)
+		if err != nil {
+			return err
+		}
+		basePath = bp
+	default:
+		return fmt.Errorf("scenarios: system %q has nothing to run", sys.name)
+	}
+	p, err := r.tp.Proxy(ctx, sys.name, upstream, chaos.WithListen(r.rt.ProxyListen(sys.name)))
+	if err != nil {
+		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
+	}
+	host, port, err := net.SplitHostPort(p.Listen)
+	if err != nil {
+		return fmt.Errorf("scenarios: proxy for %q listens on %q: %w", sys.name, p.Listen, err)
+	}
+	n, _ := strconv.Atoi(port)
+	sys.addr = Address{Scheme: scheme, Host: host, Port: n, BasePath: basePath}
+	r.res.Systems[sys.name] = sys.addr
+	return nil
+}
+
+// buildMock makes the handler of a mocked system and returns its base path.
+func (r *run) buildMock(sys *system) (http.Handler, string, error) {
+	m := sys.spec.Mock
+	if m == nil {
+		m = &Mock{}
+	}
+	seed := r.seed
+	if m.Seed != 0 {
+		seed = m.Seed
+	}
+	if len(m.Webhooks) > 0 || m.RateLimit != "" || m.Idempotency != "" || len(m.APIKeys) > 0 {
+		return nil, "", fmt.Errorf("scenarios: system %q: vendor behaviours (webhooks, rate_limit, idempotency, api_keys) are not available in this version", sys.name)
+	}
+	if sys.graphql != nil {
+		g, err := graphql.NewHandler(sys.graphql, graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log))
+		if err != nil {
+			return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
+		}
+		sys.journal, sys.gql = g.Journal(), g
+		return g, "", nil
+	}
+	h, err := mocks.NewHandler(sys.openapi, mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log))
+	if err != nil {
+		return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
+	}
+	sys.journal, sys.store = h.Journal(), h.Store()
+	return h, h.BasePath(), nil
+}
+
+// servicesInOrder returns the services so that one whose environment
+// refers to another starts after it (Validate refused cycles).
+func (r *run) servicesInOrder() []*system {
+	var order []*system
+	done := map[string]bool{}
+	var visit func(sys *system)
+	visit = func(sys *system) {
+		if done[sys.name] {
+			return
+		}
+		done[sys.name] = true
+		for _, v := range sys.spec.Service.Env {
+			refs, _ := ParseRefs(v)
+			for _, ref := range refs {
+				if dep := r.system(ref.System); ref.Kind == RefSystem && dep != nil && dep.spec.Service != nil {
+					visit(dep)
+				}
+			}
+		}
+		order = append(order, sys)
+	}
+	for _, sys := range r.systems {
+		if sys.spec.Service != nil {
+			visit(sys)
+		}
+	}
+	return order
+}
+
+func (r *run) system(name string) *system {
+	i := slices.IndexFunc(r.systems, func(s *system) bool { return s.name == name })
+	if i < 0 {
+		return nil
+	}
+	return r.systems[i]
+}
+
+// upService starts one service with its references resolved.
+func (r *run) upService(ctx context.Context, sys *system) error {
+	spec := sys.spec.Service
+	env, err := r.res.ExpandMap(spec.Env)
+	if err != nil {
+		return fmt.Errorf("scenarios: systems.%s.service.env.%w", sys.name, err)
+	}
+	command := make([]string, len(spec.Command))
+	for i, c := range spec.Command {
+		if command[i], err = r.res.Expand(c); err != nil {
+			return fmt.Errorf("scenarios: systems.%s.service.command: %w", sys.name, err)
+		}
+	}
+	pspec := ProcessSpec{Name: sys.name, Command: command, Dir: r.s.Resolve(spec.Dir), LogDir: r.dir}
+	if spec.Dir == "" {
+		pspec.Dir = r.s.Dir()
+	}
+	for _, k := range sortedKeys(env) {
+		pspec.Env = append(pspec.Env, k+"="+env[k])
+	}
+	svc, err := r.rt.StartService(ctx, pspec)
+	if err != nil {
+		return err
+	}
+	sys.service = svc
+	if spec.Health == "" {
+		return nil
+	}
+	if err := svc.WaitHealthy(ctx, sys.addr.URL()+spec.Health, spec.StartTimeout.D()); err != nil {
+		return fmt.Errorf("%s", r.secrets.Redact(err.Error()))
+	}
+	return nil
+}
+
+// steadyState runs the probes before any fault starts.
+func (r *run) steadyState(ctx context.Context) error {
+	client := &http.Client{Timeout: 5 * time.Second}
+	for i, p := range r.s.SteadyState {
+		url, err := r.res.Expand(p.URL)
+		if err != nil {
+			return fmt.Errorf("scenarios: steady_state[%d]: %w", i, err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("scenarios: steady_state[%d]: %w", i, err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("scenarios: steady state %q: %w", p.Name, err)
+		}
+		resp.Body.Close()
+		ok := resp.StatusCode/100 == 2
+		if p.Expect != 0 {
+			ok = resp.StatusCode == p.Expect
+		}
+		if !ok {
+			return fmt.Errorf("scenarios: steady state %q: %s answered %d before any fault", p.Name, r.secrets.Redact(url), resp.StatusCode)
+		}
+		r.progress("steady %s: %d", p.Name, resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/firedrill/firedrill/chaos"
+)
+
+// Runtime is where a scenario's systems run. The runner builds the mocks
+// itself (they are firedrill's own handlers) and asks the runtime to serve
+// them, to provide the Toxiproxy the proxies live in, and to start the
+// service under test. Nothing in the runner assumes every system is a
+// process on loopback: every address it hands the service comes from here.
+type Runtime interface {
+	// Name is embedded, docker or staging.
+	Name() string
+	// Toxiproxy returns the Toxiproxy the proxies of this run live in.
+	Toxiproxy(ctx context.Context) (*chaos.Toxiproxy, error)
+	// ServeMock serves the mock of system name and returns the address
+	// (host:port) a proxy of this runtime reaches it on.
+	ServeMock(ctx context.Context, name string, h http.Handler) (addr string, err error)
+	// ProxyListen is the address a new proxy listens on: where both the
+	// harness and the service under test can reach it.
+	ProxyListen(name string) string
+	// ServiceAddress chooses where the service listens; port 0 asks for a free one.
+	ServiceAddress(name string, port int) (Address, error)
+	// StartService starts the service under test.
+	StartService(ctx context.Context, spec ProcessSpec) (RunningService, error)
+	// Close stops what the runtime started. Idempotent.
+	Close(ctx context.Context) error
+}
+
+// RunningService is a service under test that a runtime started.
+type RunningService interface {
+	WaitHealthy(ctx context.Context, url string, timeout time.Duration) error
+	LastLines() string
+	Stop(grace time.Duration) error
+}
+
+// Embedded is the default runtime: mocks and Toxiproxy in this process on
+// loopback, the service under test as a child process.
+type Embedded struct {
+	Logger *slog.Logger
+
+	mu       sync.Mutex
+	tp       *chaos.Toxiproxy
+	servers  []*http.Server
+	services []RunningService
+	closed   bool
+}
+
+// Name is "embedded".
+func (e *Embedded) Name() string { return "embedded" }
+
+// Toxiproxy starts the in-process Toxiproxy on first use.
+func (e *Embedded) Toxiproxy(ctx context.Context) (*chaos.Toxiproxy, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.tp != nil {
+		return e.tp, nil
+	}
+	var opts []chaos.Option
+	if e.Logger != nil {
+		opts = append(opts, chaos.WithLogger(e.Logger))
+	}
+	tp, err := chaos.Embedded(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: embedded toxiproxy: %w", err)
+	}
+	e.tp = tp
+	return tp, nil
+}
+
+// ServeMock serves h on a free loopback port.
+func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler) (string, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("scenarios: serve mock %q: %w", name, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	e.mu.Lock()
+	e.servers = append(e.servers, srv)
+	e.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+	return ln.Addr().String(), nil
+}
+
+// ProxyListen is a free loopback port.
+func (e *Embedded) ProxyListen(string) string { return "127.0.0.1:0" }
+
+// ServiceAddress picks a free loopback port when port is 0.
+func (e *Embedded) ServiceAddress(name string, port int) (Address, error) {
+	if port == 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return Address{}, fmt.Errorf("scenarios: a port for %q: %w", name, err)
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+	}
+	return Address{Scheme: "http", Host: "127.0.0.1", Port: port}, nil
+}
+
+// StartService starts the service as a child process group.
+func (e *Embedded) StartService(ctx context.Context, spec ProcessSpec) (RunningService, error) {
+	p, err := StartProcess(ctx, spec)
+	if p != nil {
+		e.mu.Lock()
+		e.services = append(e.services, p)
+		e.mu.Unlock()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close stops the services, then the mocks, then Toxiproxy (whose proxies
+// go with it).
+func (e *Embedded) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	services, servers, tp := e.services, e.servers, e.tp
+	e.mu.Unlock()
+	for _, s := range services {
+		_ = s.Stop(5 * time.Second)
+	}
+	for _, srv := range servers {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		cancel()
+	}
+	if tp != nil {
+		return tp.Close()
+	}
+	return nil
+}
