@@ -47,8 +47,7 @@ func Lint(ctx context.Context, c *OpenAPI) []Problem {
 	out = append(out, c.lintPaths()...)
 	out = append(out, c.lintOperationIDs()...)
 	out = append(out, c.StrictProblems(ctx)...)
-	sortProblems(out)
-	return out
+	return tidyProblems(out)
 }
 
 // LintFiles loads and lints each file: OpenAPI documents (YAML or JSON) and
@@ -80,8 +79,7 @@ func LintFiles(ctx context.Context, paths ...string) ([]Problem, error) {
 		}
 		out = append(out, Lint(ctx, c)...)
 	}
-	sortProblems(out)
-	return out, nil
+	return tidyProblems(out), nil
 }
 
 func isGraphQLFile(p string) bool {

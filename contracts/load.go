@@ -118,7 +118,7 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 	if isYAML(data) {
 		c.Problems = append(c.Problems, c.retypeYAMLScalars()...)
 	}
-	sortProblems(c.Problems)
+	c.Problems = tidyProblems(c.Problems)
 	return c, src, nil
 }
 

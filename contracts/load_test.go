@@ -36,6 +36,9 @@ func TestLoadOpenAPI(t *testing.T) {
 			{RuleArrayItemsMissing, SeverityWarning, 19},
 			{RulePatternUnsupported, SeverityWarning, 64},
 		}},
+		{file: "multi2/main.yaml", version: "2.0", name: "main", basePath: "/v1", ops: 1, problems: []wantProblem{
+			{RulePatternUnsupported, SeverityWarning, 6}, // in defs.yaml, reached through two $refs: reported once
+		}},
 		{file: "multi/main.yaml", version: "3.0.3", name: "main", basePath: "", ops: 1, problems: []wantProblem{
 			{RulePatternUnsupported, SeverityWarning, 9}, // in schemas.yaml
 		}},

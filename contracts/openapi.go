@@ -163,6 +163,13 @@ func (c *OpenAPI) retypeYAMLScalars() []Problem {
 	return out
 }
 
+// tidyProblems sorts problems and drops repeats: the same element reached
+// through two $refs can be loaded as two copies, found twice.
+func tidyProblems(ps []Problem) []Problem {
+	sortProblems(ps)
+	return slices.Compact(ps)
+}
+
 // sortProblems orders problems by file, line, column, then rule.
 func sortProblems(ps []Problem) {
 	slices.SortStableFunc(ps, func(a, b Problem) int {
