@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -13,9 +14,23 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// loadDoc loads an OpenAPI 2.0 or 3.x document, JSON or YAML, the way the
-// mocks do: Swagger 2.0 is converted to version 3.
+// docCache holds loaded documents by path: Infer and the store only read them.
+var docCache sync.Map
+
+// loadDoc loads a document once per test binary; see readDoc.
 func loadDoc(tb testing.TB, path string) *openapi3.T {
+	tb.Helper()
+	if doc, ok := docCache.Load(path); ok {
+		return doc.(*openapi3.T)
+	}
+	doc := readDoc(tb, path)
+	docCache.Store(path, doc)
+	return doc
+}
+
+// readDoc loads an OpenAPI 2.0 or 3.x document, JSON or YAML, the way the
+// mocks do: Swagger 2.0 is converted to version 3.
+func readDoc(tb testing.TB, path string) *openapi3.T {
 	tb.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
