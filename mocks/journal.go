@@ -44,14 +44,6 @@ type Entry struct {
 	Error          string `json:"error,omitempty"`           // transport error of a webhook attempt
 }
 
-// Violation is one way a request or answer breaks its contract.
-type Violation struct {
-	In      string `json:"in"`                // path, query, header, cookie, body, security, method, route
-	Name    string `json:"name,omitempty"`    // the parameter or header
-	Pointer string `json:"pointer,omitempty"` // JSON pointer into the body
-	Message string `json:"message"`
-}
-
 // MaxJournalBody bounds the bytes of one body kept in the journal.
 const MaxJournalBody = 64 << 10
 

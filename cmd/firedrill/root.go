@@ -94,6 +94,8 @@ pushes load and gates CI on what happened.`,
 		return ci.WithExit(ci.ExitUsage, err)
 	})
 	root.AddCommand(
+		newMockCmd(st),
+		newDemoCmd(st),
 		newVersionCmd(st),
 		newValidateCmd(st),
 		newContractCmd(st),

@@ -1,0 +1,363 @@
+package mocks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// The kinds of operation a stateful collection answers.
+const (
+	opCreate = "create"
+	opList   = "list"
+	opGet    = "get"
+	opPut    = "put"
+	opPatch  = "patch"
+	opDelete = "delete"
+)
+
+// stateful answers the operations of the collections inferred from the
+// contract from a store instead of from examples.
+type stateful struct {
+	m     *Mock
+	store *store.Store
+	byOp  map[string]binding // operation id → what it does to which collection
+}
+
+type binding struct {
+	coll store.Collection
+	kind string
+}
+
+func newStateful(m *Mock) (*stateful, error) {
+	colls := store.Infer(m.contract.Doc)
+	fill := func(s *openapi3.Schema) any { return normalize(m.sample(s, m.seed, "", contracts.Response)) }
+	st, err := store.NewWithOptions([]store.Option{store.WithSeed(uint64(m.seed)), store.WithFill(fill)}, colls...)
+	if err != nil {
+		return nil, fmt.Errorf("mocks: stateful %s: %w", m.name, err)
+	}
+	s := &stateful{m: m, store: st, byOp: map[string]binding{}}
+	for _, c := range colls {
+		for kind, op := range map[string]string{
+			opCreate: c.CreateOp, opList: c.ListOp, opGet: c.GetOp,
+			opPut: c.PutOp, opPatch: c.PatchOp, opDelete: c.DeleteOp,
+		} {
+			if op != "" {
+				s.byOp[op] = binding{coll: c, kind: kind}
+			}
+		}
+		if c.UpdateOp != "" {
+			s.byOp[c.UpdateOp] = binding{coll: c, kind: opPatch}
+		}
+	}
+	return s, nil
+}
+
+// Store is the mock's stateful store, nil unless WithStateful.
+func (m *Mock) Store() *store.Store {
+	if m.state == nil {
+		return nil
+	}
+	return m.state.store
+}
+
+// handles answers x from the store when its operation belongs to a
+// collection, and reports whether it did. A Prefer header asking for a
+// status or an example is left to the contract's answers.
+func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
+	b, ok := s.byOp[x.Operation]
+	if !ok {
+		return false
+	}
+	if p, _ := parsePrefer(x.Request.Header.Values("Prefer")); p.code != 0 || p.example != "" {
+		return false
+	}
+	parent := b.coll.ParentValues(x.Template, x.PathParams)
+	id := x.PathParams[b.coll.IDParam]
+	name := b.coll.Name
+	var (
+		out any
+		err error
+	)
+	switch b.kind {
+	case opCreate, opPut, opPatch:
+		rec, ok := decodeRecord(x)
+		if !ok {
+			return false
+		}
+		switch b.kind {
+		case opCreate:
+			out, err = s.store.Create(name, parent, rec)
+		case opPut:
+			out, err = s.store.Replace(name, parent, id, rec)
+		default:
+			out, err = s.store.Patch(name, parent, id, rec)
+		}
+	case opGet:
+		out, err = s.store.Get(name, parent, id)
+	case opDelete:
+		err = s.store.Delete(name, parent, id)
+	case opList:
+		out, err = s.list(b.coll, parent, x)
+	}
+	if err != nil {
+		s.refuse(w, x, err)
+		return true
+	}
+	s.write(w, x, b.kind, out)
+	return true
+}
+
+func (s *stateful) list(c store.Collection, parent []string, x *Exchange) (any, error) {
+	req, err := c.List.PageRequest(x.Request.URL.Query())
+	if err != nil {
+		return nil, err
+	}
+	items, page, err := s.store.List(c.Name, parent, req)
+	if err != nil {
+		return nil, err
+	}
+	if is := listItemSchema(c); is != nil {
+		for i, it := range items {
+			if shaped, ok := s.shape(is, it, x).(map[string]any); ok {
+				items[i] = shaped
+			}
+		}
+	}
+	u := *x.Request.URL
+	u.RawQuery, u.Scheme, u.Host = "", "http", x.Request.Host
+	page.URL, page.Query = u.String(), x.Request.URL.Query()
+	return listValue(c.List.Render(items, page, s.fillFor(x))), nil
+}
+
+func listValue(v any) any { return normalize(v) }
+
+// listItemSchema is the schema of one item of the list answer: the array's
+// items, in the wrapper's array property or the bare array.
+func listItemSchema(c store.Collection) *openapi3.Schema {
+	ls := c.List.Schema
+	if ls == nil {
+		return c.ItemSchema
+	}
+	if c.List.Wrapped {
+		p := ls.Properties[c.List.ItemsField]
+		if p == nil || p.Value == nil {
+			return c.ItemSchema
+		}
+		ls = p.Value
+	}
+	if ls.Items != nil && ls.Items.Value != nil {
+		return ls.Items.Value
+	}
+	return c.ItemSchema
+}
+
+func (s *stateful) fillFor(x *Exchange) func(*openapi3.Schema) any {
+	return func(sc *openapi3.Schema) any { return normalize(s.m.sample(sc, x.op.seed, "", contracts.Response)) }
+}
+
+// decodeRecord reads the request body as an object: JSON, or a form as
+// Stripe and Twilio take. A body that is not an object is not stateful.
+func decodeRecord(x *Exchange) (store.Record, bool) {
+	ct := strings.ToLower(x.Request.Header.Get("Content-Type"))
+	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		q, err := url.ParseQuery(string(x.Body))
+		if err != nil {
+			return nil, false
+		}
+		rec := store.Record{}
+		for k, vs := range q {
+			if len(vs) > 0 {
+				rec[k] = vs[0]
+			}
+		}
+		return rec, true
+	}
+	if len(x.Body) == 0 {
+		return store.Record{}, true
+	}
+	var rec store.Record
+	if err := json.Unmarshal(x.Body, &rec); err != nil || rec == nil {
+		return nil, false
+	}
+	return rec, true
+}
+
+func (s *stateful) refuse(w http.ResponseWriter, x *Exchange, err error) {
+	status, title := http.StatusInternalServerError, "Store failed"
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		status, title = http.StatusNotFound, "Not found"
+	case errors.Is(err, store.ErrConflict):
+		status, title = http.StatusConflict, "Already exists"
+	case errors.Is(err, store.ErrBadRequest):
+		status, title = http.StatusBadRequest, "Bad request"
+	}
+	x.Entry.Operation = x.Operation
+	writeProblem(w, status, Problem{Title: title, Detail: err.Error(), Operation: x.Operation})
+}
+
+// write answers with the operation's lowest 2xx, the value shaped by the
+// response schema: what the schema declares and the record lacks is
+// generated, so the answer still validates.
+func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any) {
+	status, resp, err := pickStatus(x.op.op, 0)
+	if err != nil {
+		status, resp = http.StatusOK, &openapi3.Response{}
+	}
+	media, err := pickMedia(resp, x.Request.Header.Get("Accept"))
+	if err != nil {
+		s.m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []Violation{{In: "header", Name: "Accept", Message: err.Error()}})
+		return
+	}
+	if media == "" || kind == opDelete {
+		a, err := s.m.cachedAnswer(answerKey{op: x.op.index, status: status, media: media}, x.op, resp)
+		if err != nil {
+			a = &answer{status: status}
+		}
+		writeAnswer(w, a)
+		return
+	}
+	var schema *openapi3.Schema
+	if mt := resp.Content[media]; mt != nil && mt.Schema != nil {
+		schema = mt.Schema.Value
+	}
+	if kind != opList {
+		v = s.shape(schema, v, x)
+	}
+	body, ct, err := encodeBody(media, v)
+	if err != nil {
+		writeProblem(w, http.StatusInternalServerError, Problem{Title: "Unencodable record", Detail: err.Error()})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	if a, err := s.m.cachedAnswer(answerKey{op: x.op.index, status: status, media: media}, x.op, resp); err == nil {
+		for k, vs := range a.header {
+			if k != "Content-Type" && k != "Content-Length" {
+				h[k] = vs
+			}
+		}
+	}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// shape fits a record to the response schema: the properties the schema
+// requires and the record lacks are generated, so the answer validates;
+// properties the schema does not declare are kept only when it allows extra
+// properties; optional ones the record lacks stay absent.
+func (s *stateful) shape(schema *openapi3.Schema, v any, x *Exchange) any {
+	rec, ok := normalize(v).(map[string]any)
+	if schema == nil || !ok {
+		return normalize(v)
+	}
+	base, ok := normalize(s.m.sample(schema, x.op.seed, "", contracts.Response)).(map[string]any)
+	if !ok {
+		return rec
+	}
+	out := make(map[string]any, len(rec))
+	closed := schema.AdditionalProperties.Has != nil && !*schema.AdditionalProperties.Has
+	for k, val := range rec {
+		if _, declared := schema.Properties[k]; declared || (!closed && len(schema.Properties) == 0) || !closed && schema.AdditionalProperties.Schema != nil {
+			out[k] = val
+		}
+	}
+	for _, k := range requiredOf(schema) {
+		if _, ok := out[k]; !ok {
+			if bv, ok := base[k]; ok {
+				out[k] = bv
+			}
+		}
+	}
+	return out
+}
+
+// requiredOf lists the required properties of a schema and of its allOf parts.
+func requiredOf(s *openapi3.Schema) []string {
+	out := append([]string(nil), s.Required...)
+	for _, part := range s.AllOf {
+		if part != nil && part.Value != nil {
+			out = append(out, requiredOf(part.Value)...)
+		}
+	}
+	return out
+}
+
+// CollectionInfo is one entry of GET /__firedrill/collections.
+type CollectionInfo struct {
+	Name     string `json:"name"`
+	Records  int    `json:"records"`
+	ListPath string `json:"list_path,omitempty"`
+	ItemPath string `json:"item_path,omitempty"`
+	IDField  string `json:"id_field,omitempty"`
+}
+
+func (m *Mock) adminState(w http.ResponseWriter, r *http.Request, name string) {
+	st := m.state.store
+	if name == "" {
+		if !allow(w, r, http.MethodGet) {
+			return
+		}
+		out := []CollectionInfo{}
+		for _, n := range st.Collections() {
+			c, _ := st.Collection(n)
+			out = append(out, CollectionInfo{Name: n, Records: st.Len(n), ListPath: c.ListPath, ItemPath: c.ItemPath, IDField: c.IDField})
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if !allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
+		return
+	}
+	if _, ok := st.Collection(name); !ok {
+		writeProblem(w, http.StatusNotFound, Problem{Title: "No such collection", Detail: fmt.Sprintf("%q; the collections are %s", name, strings.Join(st.Collections(), ", "))})
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		recs, err := st.Snapshot(name)
+		if err != nil {
+			writeProblem(w, http.StatusInternalServerError, Problem{Title: "Store failed", Detail: err.Error()})
+			return
+		}
+		if recs == nil {
+			recs = []store.Record{}
+		}
+		writeJSON(w, http.StatusOK, recs)
+	case http.MethodDelete:
+		st.Reset(name)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPut:
+		m.adminSeed(w, r, name)
+	}
+}
+
+// adminSeed replaces a collection's records with the JSON array in the body.
+func (m *Mock) adminSeed(w http.ResponseWriter, r *http.Request, name string) {
+	var recs []store.Record
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, m.maxBody))
+	if err := dec.Decode(&recs); err != nil {
+		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad records", Violations: []Violation{{In: "body", Message: "want a JSON array of objects: " + err.Error()}}})
+		return
+	}
+	st := m.state.store
+	st.Reset(name)
+	if err := st.Seed(name, recs); err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, store.ErrConflict) {
+			status = http.StatusConflict
+		}
+		writeProblem(w, status, Problem{Title: "Records refused", Detail: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, CollectionInfo{Name: name, Records: st.Len(name)})
+}
