@@ -43,16 +43,20 @@ func (c *OpenAPI) StrictProblems(ctx context.Context) (out []Problem) {
 	seen := map[string]bool{}
 	for _, e := range errs {
 		var coded openapi3.CodedError
-		rule := RuleSpec
+		rule, sev := RuleSpec, SeverityWarning
 		if errors.As(e, &coded) {
 			switch coded.Code() {
 			case "conflicting-paths", "duplicate-operation-id":
 				continue
+			case "unresolved-ref":
+				// A cycle of bare $refs (A is B, B is A) loads but means nothing.
+				rule, sev = RuleRefUnresolved, SeverityError
+			default:
+				rule += "/" + coded.Code()
 			}
-			rule += "/" + coded.Code()
 		}
 		ptr, msg := validationContext(e)
-		p := c.problemAt(SeverityWarning, rule, ptr, msg)
+		p := c.problemAt(sev, rule, ptr, msg)
 		key := p.Pointer + "\x00" + p.Message
 		if !seen[key] {
 			seen[key] = true

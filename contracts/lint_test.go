@@ -43,6 +43,10 @@ func TestLintFiles(t *testing.T) {
 			{RuleExampleInvalid, SeverityError, 9}, // const: only the 2020-12 validator sees it
 			{RuleExampleInvalid, SeverityError, 11},
 		}},
+		{"lint/cycle.yaml", []wantProblem{ // Tree, recursive through properties, is fine
+			{RuleRefUnresolved, SeverityError, 8},
+			{RuleRefUnresolved, SeverityError, 10},
+		}},
 		{"lint/strict.yaml", []wantProblem{
 			{RuleSpec + "/path-parameters-mismatch", SeverityWarning, 7},
 			{RuleSpec + "/schema-type-unsupported", SeverityWarning, 14},

@@ -234,6 +234,7 @@ func TestLocate(t *testing.T) {
 		{v2, "/components/schemas/Line/properties/sku/pattern", "swagger20.yaml", 64, 9},
 		{v2, "/paths/~1orders/post/requestBody/content/application~1json/schema", "swagger20.yaml", 35, 11},
 		{v2, "/paths/~1orders/get/parameters/1/schema", "swagger20.yaml", 19, 11},
+		{v2, "/components/schemas/Order/properties/lines/items/properties/order/properties/lines/items/properties/sku", "swagger20.yaml", 62, 7}, // round a cycle
 		{v2, "/paths/~1orders/get/responses/200/content/application~1json/schema/items", "swagger20.yaml", 27, 13},
 		{multi, "/paths/~1customers~1{id}/get/responses/200/content/application~1json/schema/properties/address/properties/city", "schemas.yaml", 15, 5},
 		{multi, "/paths/~1customers~1{id}/get/parameters/0/name", "params.yaml", 2, 3},
