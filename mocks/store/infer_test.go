@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -220,6 +221,47 @@ func TestInferCorpus(t *testing.T) {
 		if c.IDField != "ID" || c.List.Style != store.StyleOffset || c.List.LimitParam != "count" || c.List.OffsetParam != "offset" ||
 			c.List.ItemsField != "Servers" || c.List.TotalField != "TotalCount" {
 			t.Fatalf("servers: %+v", summary(c))
+		}
+	})
+}
+
+// FuzzInfer: any set of path templates infers without a panic, with unique
+// names and item paths that end in their id parameter, and the store
+// accepts a record in every collection.
+func FuzzInfer(f *testing.F) {
+	f.Add("/orders", "/orders/{id}", "/customers/{cid}/addresses/{id}")
+	f.Add("/v1/{a}", "/{b}/{c}", "/")
+	f.Add("//x//{}", "/x/{y", "/api/v2/2020-01-01/z.json")
+	item := &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
+		"id": openapi3.NewIntegerSchema().NewRef(), "name": openapi3.NewStringSchema().NewRef()}}}
+	list := &openapi3.SchemaRef{Value: openapi3.NewArraySchema().WithItems(item.Value)}
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		paths := openapi3.NewPaths()
+		for i, p := range []string{a, b, c} {
+			op := openapi3.NewOperation()
+			body := item
+			if i%2 == 0 {
+				body = list
+			}
+			op.AddResponse(200, openapi3.NewResponse().WithJSONSchemaRef(body))
+			post := openapi3.NewOperation()
+			post.AddResponse(201, openapi3.NewResponse().WithJSONSchemaRef(item))
+			paths.Set(p, &openapi3.PathItem{Get: op, Post: post})
+		}
+		colls := store.Infer(&openapi3.T{Paths: paths})
+		names := map[string]bool{}
+		s := store.New(colls...)
+		for _, col := range colls {
+			if col.Name == "" || names[col.Name] {
+				t.Fatalf("empty or repeated name %q in %v", col.Name, colls)
+			}
+			names[col.Name] = true
+			if col.ItemPath != "" && !strings.HasSuffix(strings.TrimRight(col.ItemPath, "/"), "{"+col.IDParam+"}") {
+				t.Fatalf("item path %q, id parameter %q", col.ItemPath, col.IDParam)
+			}
+			if _, err := s.Create(col.Name, make([]string, len(col.ParentParams)), store.Record{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
