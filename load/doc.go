@@ -1,3 +1,33 @@
-// Package load pushes business flows at a target rate with Vegeta: flows of
-// chained requests, open-model pacing, results over time and thresholds.
+// Package load pushes business flows at a target rate with Vegeta
+// (github.com/tsenart/vegeta/v12/lib) and measures what happened.
+//
+// A Flow is one request or a chain of requests run in order per iteration;
+// later steps use values captured from earlier answers (a JSON path such as
+// "$.id" or "data.items[0].id", or "header:Location") through ${name}
+// references, the same syntax scenario files use. Every iteration makes
+// unique data: ${seq}, ${uuid}, ${rand}, bodies generated per iteration from
+// a contract (ContractOperation) and Step.Unique fields.
+//
+// Pacing is an open model: a Shape (Constant, Ramp, Stages, Sine) is a
+// vegeta Pacer, and the rate is the expected peak times a multiplier
+// (Target). Vegeta's attacker does the pacing, the worker pool and the HTTP
+// of every step: the first step runs in one-second segments whose worker cap
+// is sized by Little's law from the latency just observed; each later step
+// has its own attacker fed by a queue of iterations whose previous step
+// answered. Every step's answer is a vegeta.Result with Attack set to the
+// step's name and Seq to the iteration, streamed in vegeta's gob encoding
+// (WithResults) so `vegeta report` and `vegeta plot` read the file, and
+// Merge joins the files of several shards into one Report.
+//
+// A Report holds latency percentiles, rates, success ratio, status codes and
+// errors per step and per flow, a per-second Series, and how far the
+// generator fell behind its schedule. Thresholds ("p99 < 800ms",
+// "success >= 99.5%", "rate >= 0.98 * target", "errors < 10",
+// "step:create p95 <= 1s") keep their source text, report the measured value
+// beside it, and stop the run early once they can no longer pass.
+//
+// Safety: load goes only to loopback addresses, names resolving only to
+// loopback, or allow-listed hosts (WithAllowHosts); never through an HTTP
+// proxy; every run is capped at MaxDuration; cancelling ctx (Ctrl-C) stops the
+// load and still writes and reports the results so far.
 package load

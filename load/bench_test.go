@@ -1,0 +1,79 @@
+package load_test
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/firedrill/firedrill/load"
+)
+
+// probeSeconds is how long each rate is held in the benchmarks.
+const probeSeconds = 3 * time.Second
+
+// plainVegeta attacks url at rate for d with vegeta alone, its pool capped
+// like load's, and returns the requests sent and vegeta's measured rate.
+func plainVegeta(url string, rate float64, d time.Duration) (uint64, float64) {
+	atk := vegeta.NewAttacker(vegeta.MaxWorkers(load.DefaultMaxWorkers), vegeta.Workers(vegeta.DefaultWorkers))
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: url})
+	pacer := vegeta.ConstantPacer{Freq: 1, Per: time.Duration(float64(time.Second) / rate)}
+	var m vegeta.Metrics
+	for res := range atk.Attack(tr, pacer, d, "plain") {
+		m.Add(res)
+	}
+	m.Close()
+	return m.Requests, m.Rate
+}
+
+func flowLayer(url string, rate float64, d time.Duration) (uint64, float64) {
+	rep, err := load.Run(context.Background(), load.Plan{
+		Flow: load.Flow{Steps: []load.Step{{Name: "get", URL: url}}}, Shape: load.Constant(rate), Duration: d})
+	if err != nil {
+		panic(err)
+	}
+	return rep.Steps[0].Requests, rep.Steps[0].Rate
+}
+
+// sustained climbs a ladder of rates and returns the highest one held with
+// a pacing error under 1% (requests sent and achieved rate both).
+func sustained(b *testing.B, name string, attack func(string, float64, time.Duration) (uint64, float64), url string) float64 {
+	best := 0.0
+	for _, rate := range []float64{1000, 2000, 4000, 6000, 8000, 12000, 16000, 24000, 32000} {
+		n, got := attack(url, rate, probeSeconds)
+		want := rate * probeSeconds.Seconds()
+		errPct := 100 * math.Max(math.Abs(got-rate)/rate, math.Abs(float64(n)-want)/want)
+		b.Logf("%s %6.0f/s: %7.1f/s achieved, %d requests, pacing error %.2f%%", name, rate, got, n, errPct)
+		if errPct >= 1 {
+			break
+		}
+		best = rate
+	}
+	return best
+}
+
+// BenchmarkSustainedRate finds the highest rate this machine sustains with
+// pacing error under 1%, generator and target on the same box, for a plain
+// vegeta attack and for load's flow layer on the same target in the same
+// run; flow/vegeta is the ratio (the flow layer must keep it ≥ 0.9).
+//
+//	go test -run '^$' -bench SustainedRate -benchtime 1x ./load
+func BenchmarkSustainedRate(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	defer srv.Close()
+	for range b.N {
+		plain := sustained(b, "vegeta", plainVegeta, srv.URL)
+		flow := sustained(b, "load", flowLayer, srv.URL)
+		b.ReportMetric(plain, "vegeta-req/s")
+		b.ReportMetric(flow, "load-req/s")
+		if plain > 0 {
+			b.ReportMetric(flow/plain, "flow/vegeta")
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package load_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/firedrill/firedrill/load"
+)
+
+func ExampleRun() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"o-1"}`)
+			return
+		}
+		fmt.Fprint(w, `{"id":"o-1","status":"paid"}`)
+	}))
+	defer srv.Close()
+
+	thresholds, _ := load.ParseThresholds("success >= 99%", "step:get p99 < 2s")
+	rep, err := load.Run(context.Background(), load.Plan{
+		Flow: load.Flow{Name: "order", Steps: []load.Step{
+			{Name: "create", Method: "POST", URL: srv.URL + "/orders", Body: map[string]any{"ref": "${uuid}"},
+				Expect: 201, Capture: map[string]string{"id": "$.id"}},
+			{Name: "get", URL: srv.URL + "/orders/${id}", Expect: 200},
+		}},
+		Shape:      load.Constant(load.Target(10, 2)), // peak 10/s × 2
+		Duration:   time.Second,
+		Thresholds: thresholds,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	verdicts, pass := load.CheckAll(rep, thresholds)
+	fmt.Println("steps:", len(rep.Steps), "every iteration ran both:", rep.Steps[0].Requests == rep.Steps[1].Requests)
+	fmt.Println("passed:", pass, len(verdicts))
+	// Output:
+	// steps: 2 every iteration ran both: true
+	// passed: true 2
+}
+
+func ExampleParseThreshold() {
+	th, _ := load.ParseThreshold("p99 < 800ms")
+	rep := &load.Report{Flow: load.Stats{Requests: 100, P99: 912 * time.Millisecond}}
+	fmt.Println(th.Check(rep).Message)
+	_, err := load.ParseThreshold("p99 < 8x0ms")
+	fmt.Println(err)
+	// Output:
+	// p99 < 800ms: measured 912ms — failed
+	// load: bad threshold "p99 < 8x0ms": column 7: "8x0ms" is not a duration such as 800ms or 1.5s
+}
