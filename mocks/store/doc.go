@@ -35,9 +35,34 @@
 //	got, err := s.Get("orders", nil, "1")
 //	items, page, err := s.List("orders", nil, req)
 //
+// Besides Create, Get, Replace (PUT), Patch (JSON merge patch), Delete and
+// List, [Store.Upsert] replaces or creates in one step (PUT to create) and
+// [Store.Remove] deletes and returns the record (a GraphQL delete answers
+// with it). [Store.Seed] loads records (all or none), [Store.Snapshot] and
+// [Store.Entries] read a whole collection across parents for the admin API
+// and the consistency checks, [Store.Reset] and [Store.ResetAll] empty it.
+//
 // Errors wrap the sentinels [ErrNotFound] (404), [ErrConflict] (409),
 // [ErrUnknownCollection] and [ErrBadRequest] (400), so an HTTP handler maps
 // them with errors.Is.
+//
+// # Answering a list
+//
+// A list handler reads the page asked with [ListShape.PageRequest] (a bad
+// value is an [ErrBadRequest] naming the parameter), lists it, sets the
+// request's URL and query on the [PageInfo] and renders the answer with
+// [ListShape.Render], passing its sample generator so the wrapper's other
+// fields validate:
+//
+//	req, err := c.List.PageRequest(r.URL.Query())
+//	items, page, err := s.List(c.Name, parent, req)
+//	page.URL, page.Query = "http://"+r.Host+r.URL.Path, r.URL.Query()
+//	body := c.List.Render(items, page, fill)
+//
+// Cursors are record ids: Stripe's starting_after and ending_before take an
+// id as Stripe does; other cursor parameters take an opaque token that
+// [ListShape.EncodeCursor] makes from the id. Page numbers start at 1, or at
+// 0 when the page parameter's minimum is 0 (Twilio).
 //
 // # What the store fills on its own
 //
