@@ -68,9 +68,13 @@
 //
 // Create assigns the id when the record has none: a sequence (1, 2, 3...) when
 // the id schema is an integer, a UUID for format uuid, a value matching the
-// schema's pattern when one is declared (Twilio's "CH" + 32 hex digits), the
-// prefix of the schema's example followed by random characters for
-// Stripe-like ids ("cus_" + 14 characters), and a UUID otherwise. It also sets
+// schema's pattern when one is declared (Twilio's "CH" + 32 hex digits,
+// generated with gofakeit and checked against the pattern), the prefix of the
+// schema's example followed by random characters for Stripe-like ids ("cus_"
+// + 14 characters), a sequence as text ("1", "2"...) when the schema allows
+// fewer than 36 characters or the collection has no id schema, and a UUID
+// otherwise. Integer sequences continue above the largest integer id seen.
+// It also sets
 // creation and update timestamps that the item schema declares by their
 // conventional names (created, created_at, createdAt, create_time,
 // date_created, and the matching updated forms): an RFC 3339 string for
