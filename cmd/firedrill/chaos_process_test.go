@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+)
+
+// buildFiredrill builds the firedrill binary into a temporary directory.
+func buildFiredrill(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "firedrill")
+	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startProcess starts bin with args; the process is killed at the end of
+// the test if it still runs.
+func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Scanner, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, bufio.NewScanner(stdout), stderr
+}
+
+// waitExit waits up to 10 s for cmd to exit and returns its exit code.
+func waitExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatalf("wait: %v", err)
+		}
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not exit", cmd.Path)
+		return -1
+	}
+}
+
+// TestInterruptedApplyLeavesNoToxicInAnotherProcess runs Toxiproxy in one
+// process (firedrill chaos serve) and firedrill chaos apply --for 30s in
+// another, interrupts the second mid-run, and reads the first one's state
+// through Toxiproxy's own client: no toxic is left.
+func TestInterruptedApplyLeavesNoToxicInAnotherProcess(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGINT")
+	}
+	bin := buildFiredrill(t)
+
+	serve, serveOut, serveErr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
+	if !serveOut.Scan() {
+		t.Fatalf("serve printed nothing: %s", serveErr.String())
+	}
+	m := apiLine.FindStringSubmatch(serveOut.Text())
+	if m == nil {
+		t.Fatalf("serve: %q", serveOut.Text())
+	}
+	url := m[1]
+	cl := toxiclient.NewClient(url)
+
+	apply, _, applyErr := startProcess(t, bin, "chaos", "apply", "--toxiproxy", url, "--proxy", "p",
+		"--upstream", echoUpstream(t), "--toxic", "latency", "--set", "latency=500ms", "--for", "30s")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := cl.Proxy("p")
+		if err == nil && len(p.ActiveToxics) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the toxic never appeared (%v): %s", err, applyErr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, apply); code != 130 {
+		t.Errorf("apply exit %d, want 130\n%s", code, applyErr.String())
+	}
+
+	proxies, err := cl.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(proxies) != 1 {
+		t.Errorf("proxies %v, want p alone", proxies)
+	}
+	for name, p := range proxies {
+		if len(p.ActiveToxics) != 0 || !p.Enabled {
+			t.Errorf("proxy %s left with enabled=%v toxics %+v", name, p.Enabled, p.ActiveToxics)
+		}
+	}
+	if !strings.Contains(applyErr.String(), `"reason":"cancelled","outcome":"ok"`) {
+		t.Errorf("audit log of apply lacks the revert:\n%s", applyErr.String())
+	}
+
+	// Negative control: a process killed outright cannot roll back, and
+	// the check above sees what it leaves.
+	killed, _, killedErr := startProcess(t, bin, "chaos", "apply", "--toxiproxy", url, "--proxy", "p",
+		"--toxic", "down", "--for", "30s")
+	waitDown := time.Now().Add(10 * time.Second)
+	for p, err := cl.Proxy("p"); err != nil || p.Enabled; p, err = cl.Proxy("p") {
+		if time.Now().After(waitDown) {
+			t.Fatalf("the proxy never went down: %s", killedErr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = killed.Process.Kill()
+	_ = waitExit(t, killed)
+	if p, err := cl.Proxy("p"); err != nil || p.Enabled {
+		t.Errorf("after SIGKILL: %+v, %v; want the proxy left down", p, err)
+	}
+
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, serve); code != 0 {
+		t.Errorf("serve exit %d after SIGTERM\n%s", code, serveErr.String())
+	}
+}
