@@ -1,0 +1,48 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDatasheetGolden(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteDatasheet(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "good.datasheet.md")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("datasheet differs from %s (run with -update to accept):\n%s", golden, b.String())
+	}
+	for _, must := range []string{
+		"integrations@example.com",
+		"sync → accounting (calls, `ACCOUNTING_URL`)",
+		"shop → sync (webhook on create)",
+		"shop.orders ⇒ accounting.invoices (exactly-once)",
+		"| total | `double(total_price)` | `amount_cents / 100.0` | within ±0.005 |",
+		"tested at 3× (120/s) for 1m0s",
+		"survives down on accounting for 10s",
+		"towards accounting: honours Retry-After; exponential backoff",
+		"`p99 < 1.5s`",
+	} {
+		if !strings.Contains(b.String(), must) {
+			t.Errorf("datasheet lacks %q", must)
+		}
+	}
+}
