@@ -45,19 +45,15 @@ var nameRules = []nameRule{
 	}},
 	{contains, []string{"company", "organization", "organisation", "merchantname", "businessname", "legalname", "brandname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Company() }},
 	{contains, []string{"filename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
-		return strings.ToLower(f.Noun()) + "." + f.FileExtension()
+		return strings.ToLower(f.NounConcrete()) + "." + f.FileExtension()
 	}},
 	{contains, []string{"phone", "mobile", "fax", "msisdn"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "+1" + f.Phone() }},
 	{contains, []string{"street", "addressline", "line1", "address1"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Street() }},
 	{contains, []string{"line2", "address2"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "Apt " + f.Numerify("###") }},
 	{contains, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
 	{contains, []string{"postalcode", "postcode", "zip"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Zip() }},
-	{contains, []string{"country"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
-		if s.MaxLength != nil && *s.MaxLength <= 3 || s.Pattern != "" {
-			return f.CountryAbr()
-		}
-		return f.Country()
-	}},
+	{contains, []string{"countryname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Country() }},
+	{contains, []string{"country"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CountryAbr() }},
 	{contains, []string{"province", "stateorprovince"}, stateName},
 	{exact, []string{"state", "region"}, stateName},
 	{contains, []string{"currency"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CurrencyShort() }},
@@ -76,7 +72,7 @@ var nameRules = []nameRule{
 	{contains, []string{"color", "colour"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.SafeColor() }},
 	{contains, []string{"iban"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "DE" + f.Numerify("####################") }},
 	{contains, []string{"createdat", "updatedat", "created", "updated", "timestamp", "datetime", "expiresat", "modified"}, fakeDateTime},
-	{contains, []string{"amount", "price", "total", "subtotal", "balance", "fee", "cost"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{suffix, []string{"amount", "price", "total", "subtotal", "balance", "fee", "cost"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return fmt.Sprintf("%.2f", f.Price(1, 1000))
 	}},
 	{suffix, []string{"quantity", "count"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return fmt.Sprint(f.IntRange(1, 10)) }},
@@ -98,7 +94,7 @@ var nameRules = []nameRule{
 	}},
 	{contains, []string{"gender"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Gender() }},
 	{contains, []string{"job"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.JobTitle() }},
-	{suffix, []string{"name", "holder", "owner", "contact", "recipient", "customer"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Name() }},
+	{suffix, []string{"name", "holder", "recipient"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Name() }},
 }
 
 func stateName(f *gofakeit.Faker, s *openapi3.Schema) string {
@@ -245,9 +241,9 @@ func fakeString(name string, s *openapi3.Schema, f *gofakeit.Faker) string {
 		return r.fake(f, s)
 	}
 	if s.MaxLength != nil && *s.MaxLength < 8 {
-		return strings.ToLower(f.Noun())
+		return strings.ToLower(f.NounConcrete())
 	}
-	return strings.ToLower(f.Noun()) + " " + strings.ToLower(f.Noun())
+	return strings.ToLower(f.NounConcrete()) + " " + strings.ToLower(f.NounConcrete())
 }
 
 // formats generates strings by OpenAPI / JSON Schema format, and the
@@ -288,7 +284,7 @@ var formats = map[string]func(f *gofakeit.Faker) string{
 	"int64":                            func(f *gofakeit.Faker) string { return fmt.Sprint(f.IntRange(1, 100000)) },
 	"decimal":                          func(f *gofakeit.Faker) string { return fmt.Sprintf("%.2f", f.Price(1, 1000)) },
 	"regex":                            func(f *gofakeit.Faker) string { return "^[a-z]+$" },
-	"json-pointer":                     func(f *gofakeit.Faker) string { return "/" + strings.ToLower(f.Noun()) },
+	"json-pointer":                     func(f *gofakeit.Faker) string { return "/" + strings.ToLower(f.NounConcrete()) },
 }
 
 // formatValue is a string in the given format; false for formats not known.
@@ -318,14 +314,16 @@ func numberRange(name string, integer bool) (float64, float64) {
 		return -90, 90
 	case has("longitude") || n == "lng" || n == "lon":
 		return -180, 180
+	case nw.match(suffix, "count") || nw.match(suffix, "size") || nw.match(suffix, "limit"):
+		return 1, 100
+	case has("quantity", "qty"):
+		return 1, 10
 	case has("amount", "price", "total", "balance", "fee", "cost", "tax") && integer:
 		return 100, 100000
 	case has("amount", "price", "total", "balance", "fee", "cost", "tax"):
 		return 1, 1000
 	case has("percent", "rate"):
 		return 0, 100
-	case has("quantity", "qty"):
-		return 1, 10
 	case has("count", "size", "limit"):
 		return 1, 100
 	case has("year"):

@@ -100,6 +100,10 @@ type sampler struct {
 	// none of whose values fit the schema, a oneOf no branch satisfied), so
 	// that an optional property holding it can be left out.
 	bad bool
+	// path holds the object schemas being generated, outermost first, so an
+	// optional property leading back into one of them (a reference cycle)
+	// can be left out.
+	path []*openapi3.Schema
 }
 
 func newSampler(opts SampleOptions) *sampler {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -40,10 +41,25 @@ type corpusDoc struct {
 	doc  *openapi3.T
 }
 
+// corpusDocs caches loaded documents: Sample never changes a schema, and the
+// largest document costs seconds to load under the race detector.
+var corpusDocs sync.Map // path → *corpusDoc
+
 // loadCorpusDoc loads an OpenAPI document with kin-openapi directly (the
 // package loader is written separately): 2.0 through openapi2conv.ToV3.
 func loadCorpusDoc(tb testing.TB, path string) (*corpusDoc, error) {
 	tb.Helper()
+	if d, ok := corpusDocs.Load(path); ok {
+		return d.(*corpusDoc), nil
+	}
+	d, err := readCorpusDoc(path)
+	if err == nil {
+		corpusDocs.Store(path, d)
+	}
+	return d, err
+}
+
+func readCorpusDoc(path string) (*corpusDoc, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ func (g *sampler) skipped(ps *openapi3.Schema) bool {
 // left, and one additionalProperties entry when there are no properties.
 func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 	m := map[string]any{}
+	g.path = append(g.path, s)
+	defer func() { g.path = g.path[:len(g.path)-1] }()
 	if depth >= g.maxDepth+hardDepthMargin {
 		g.bad = len(s.Required) > 0
 		return m // a cycle of required properties: no finite valid value exists
@@ -86,6 +88,9 @@ func (g *sampler) property(s *openapi3.Schema, ref *openapi3.SchemaRef, name str
 // optionalProperty adds an optional property, unless its value is known not
 // to validate: then leaving it out is the valid choice.
 func (g *sampler) optionalProperty(s *openapi3.Schema, m map[string]any, name string, key uint64, depth int) {
+	if g.cycles(s.Properties[name]) {
+		return
+	}
 	was := g.bad
 	g.bad = false
 	v := g.property(s, s.Properties[name], name, key, depth)
@@ -93,6 +98,27 @@ func (g *sampler) optionalProperty(s *openapi3.Schema, m map[string]any, name st
 		m[name] = v
 	}
 	g.bad = was
+}
+
+// cycles reports whether an optional property's schema (or its items) is
+// one of the objects being generated: following it would only repeat them.
+func (g *sampler) cycles(ref *openapi3.SchemaRef) bool {
+	if ref == nil || ref.Value == nil {
+		return false
+	}
+	ps := ref.Value
+	if ps.Items != nil && ps.Items.Value != nil {
+		ps = ps.Items.Value
+	}
+	if slices.Contains(g.path, ps) {
+		return true
+	}
+	for _, alt := range append(slices.Clone(ps.AnyOf), ps.OneOf...) {
+		if alt != nil && alt.Value != nil && slices.Contains(g.path, alt.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // optional lists the optional properties to fill, at most maxOptional of them,
@@ -144,7 +170,7 @@ func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) string {
 			return k
 		}
 	}
-	return strings.ToLower(g.faker(ck).Noun()) + fmt.Sprint(i+1)
+	return strings.ToLower(g.faker(ck).NounConcrete()) + fmt.Sprint(i+1)
 }
 
 // array generates an array: one or two items (minItems when minimal),
