@@ -99,6 +99,7 @@ pushes load and gates CI on what happened.`,
 		newVersionCmd(st),
 		newValidateCmd(st),
 		newContractCmd(st),
+		newLoadCmd(st),
 		newChaosCmd(st),
 	)
 	return root
