@@ -2,7 +2,9 @@ package ci
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -63,4 +65,22 @@ func (k *Checker) Settle(ctx context.Context, within, every time.Duration) (Resu
 		last.Reason += fmt.Sprintf(" (last read failed: %v)", lastErr)
 	}
 	return last, nil
+}
+
+// SettleAll settles every check at once, on one shared deadline, and
+// returns their results in order. The first reading error that outlives
+// the deadline is returned with the results gathered.
+func SettleAll(ctx context.Context, checks []*Checker, within, every time.Duration) ([]Result, error) {
+	results := make([]Result, len(checks))
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, k := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = k.Settle(ctx, within, every)
+		}()
+	}
+	wg.Wait()
+	return results, errors.Join(errs...)
 }

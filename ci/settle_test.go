@@ -81,3 +81,28 @@ func TestSettleCancelled(t *testing.T) {
 		t.Fatalf("err=%v after %s", err, time.Since(start))
 	}
 }
+
+func TestSettleAll(t *testing.T) {
+	t.Parallel()
+	var reads atomic.Int32
+	good := orderCheck(orders(), nil, ExactlyOnce)
+	good.Target = growing(&reads, false)
+	bad := orderCheck(orders(), nil, ExactlyOnce)
+	bad.Name = "down"
+	bad.Target = SourceFunc(func(context.Context) ([]map[string]any, error) { return nil, errors.New("connection refused") })
+	var ks []*Checker
+	for _, c := range []Check{good, bad} {
+		k, err := c.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks = append(ks, k)
+	}
+	rs, err := SettleAll(context.Background(), ks, 300*time.Millisecond, 10*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), `check "down" did not settle`) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if !rs[0].Passed || rs[0].Check != "orders invoiced" {
+		t.Fatalf("first check: %+v", rs[0])
+	}
+}
