@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -55,7 +56,7 @@ func (c *OpenAPI) StrictProblems(ctx context.Context) (out []Problem) {
 				rule += "/" + coded.Code()
 			}
 		}
-		ptr, msg := validationContext(e)
+		ptr, msg := c.validationContext(e)
 		p := c.problemAt(sev, rule, ptr, msg)
 		key := p.Pointer + "\x00" + p.Message
 		if !seen[key] {
@@ -88,9 +89,10 @@ var componentSections = map[string]string{
 
 // validationContext reads the pointer out of the validator's context
 // wrappers and returns it with the innermost message.
-func validationContext(err error) (string, string) {
+func (c *OpenAPI) validationContext(err error) (string, string) {
 	var tokens []string
 	inner := err
+	var param *openapi3.ParameterFieldValidationError
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		wrapper := true
 		switch x := e.(type) {
@@ -111,7 +113,10 @@ func validationContext(err error) (string, string) {
 			tokens = append(tokens, strings.ToLower(x.Method))
 		case *openapi3.WebhookValidationError:
 			tokens = append(tokens, x.Name)
-		case *openapi3.ParameterFieldValidationError, *openapi3.HeaderFieldValidationError,
+		case *openapi3.ParameterFieldValidationError:
+			param = x
+			wrapper = false
+		case *openapi3.HeaderFieldValidationError,
 			*openapi3.TagValidationError, *openapi3.ExternalDocsURLValidationError,
 			*openapi3.SecuritySchemeFlowValidationError, *openapi3.OAuthFlowValidationError,
 			*openapi3.OAuthFlowFieldValidationError, *openapi3.SchemaCombinatorElementValidationError,
@@ -129,6 +134,9 @@ func validationContext(err error) (string, string) {
 		tokens = tokens[:1]
 	}
 	msg := firstLine(inner.Error())
+	if param != nil {
+		tokens = c.parameterTokens(tokens, param)
+	}
 	if len(tokens) == 1 && tokens[0] == "paths" {
 		// Some path findings carry no path context but name the operation.
 		if m := operationInMessage.FindStringSubmatch(msg); m != nil {
@@ -145,4 +153,36 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// parameterTokens extends the pointer of an operation, path item or
+// parameter component with the index of the named parameter and the field
+// the validator found wrong.
+func (c *OpenAPI) parameterTokens(tokens []string, pe *openapi3.ParameterFieldValidationError) []string {
+	var params openapi3.Parameters
+	switch {
+	case len(tokens) == 3 && tokens[0] == "components" && tokens[1] == "parameters":
+		return append(tokens, pe.Field)
+	case len(tokens) >= 2 && tokens[0] == "paths" && c.Doc.Paths != nil:
+		item := c.Doc.Paths.Value(tokens[1])
+		if item == nil {
+			return tokens
+		}
+		params = item.Parameters
+		if len(tokens) == 3 {
+			op := item.GetOperation(strings.ToUpper(tokens[2]))
+			if op == nil {
+				return tokens
+			}
+			params = op.Parameters
+		}
+	default:
+		return tokens
+	}
+	for i, p := range params {
+		if p != nil && p.Value != nil && p.Value.Name == pe.ParameterName {
+			return append(tokens, "parameters", strconv.Itoa(i), pe.Field)
+		}
+	}
+	return tokens
 }

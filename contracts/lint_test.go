@@ -48,8 +48,9 @@ func TestLintFiles(t *testing.T) {
 			{RuleRefUnresolved, SeverityError, 10},
 		}},
 		{"lint/strict.yaml", []wantProblem{
-			{RuleSpec + "/path-parameters-mismatch", SeverityWarning, 7},
-			{RuleSpec + "/schema-type-unsupported", SeverityWarning, 14},
+			{RuleSpec + "/path-parameters-mismatch", SeverityWarning, 7}, // the operation named in the message
+			{RuleSpec + "/schema-type-unsupported", SeverityWarning, 18}, // the parameter found by name
+			{RuleSpec + "/schema-type-unsupported", SeverityWarning, 25},
 		}},
 		{"openapi/multi/broken.yaml", []wantProblem{
 			{RuleRefUnresolved, SeverityError, 14},

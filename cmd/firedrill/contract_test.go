@@ -43,6 +43,7 @@ func TestContractLint(t *testing.T) {
 		{"unparseable", []string{contractFixture("openapi", "syntax.yaml")}, 1, "syntax.golden"},
 		{"broken refs", []string{contractFixture("openapi", "multi", "broken.yaml")}, 1, "broken.golden"},
 		{"graphql", []string{contractFixture("graphql", "syntax.graphql")}, 1, ""},
+		{"graphql warnings", []string{contractFixture("graphql", "tolerant.graphql")}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
