@@ -1,0 +1,50 @@
+package load
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// A worker cap too small for the target's latency stalls the schedule, and
+// the report says by how much; with the default cap the same target keeps up.
+func TestReportsGeneratorFallingBehind(t *testing.T) {
+	t.Parallel()
+	_, srv := newFakeStore(t, 100*time.Millisecond)
+	plan := Plan{Flow: Flow{Steps: []Step{{Name: "get", URL: srv.URL + "/slow"}}}, Shape: Constant(100), Duration: 1500 * time.Millisecond}
+	// 2 workers × 10 answers/s each = 20/s, against 100/s asked.
+	rep, err := Run(context.Background(), plan, WithMaxWorkers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Lag < 500*time.Millisecond || rep.Sent > rep.Scheduled/2 {
+		t.Fatalf("capped: lag %s, sent %d of %d", rep.Lag, rep.Sent, rep.Scheduled)
+	}
+	rep, err = Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Lag > 300*time.Millisecond || rep.Sent < rep.Scheduled*9/10 {
+		t.Fatalf("uncapped: lag %s, sent %d of %d", rep.Lag, rep.Sent, rep.Scheduled)
+	}
+}
+
+func TestWorkerCapFollowsLittlesLaw(t *testing.T) {
+	t.Parallel()
+	e := &execution{r: &runner{maxWorkers: DefaultMaxWorkers}, plan: Plan{Shape: Constant(1000), Duration: time.Minute}}
+	if got := e.workerCap(0); got != 1000*0.1*WorkerHeadroom {
+		t.Errorf("before any answer: %d workers", got)
+	}
+	e.p99.Store(int64(2 * time.Millisecond))
+	if got := e.workerCap(0); got != MinWorkers {
+		t.Errorf("fast target: %d workers, want the floor %d", got, MinWorkers)
+	}
+	e.p99.Store(int64(800 * time.Millisecond))
+	if got := e.workerCap(0); got != 3200 {
+		t.Errorf("800ms target: %d workers, want 1000 × 0.8 × 4", got)
+	}
+	e.p99.Store(int64(30 * time.Second))
+	if got := e.workerCap(0); got != DefaultMaxWorkers {
+		t.Errorf("hung target: %d workers, want the bound %d", got, DefaultMaxWorkers)
+	}
+}
