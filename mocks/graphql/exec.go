@@ -448,20 +448,75 @@ func (o *orderedObject) add(k string, v any) {
 // MarshalJSON writes the object with its keys in order.
 func (o *orderedObject) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
+	if err := appendJSON(&b, o); err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// appendJSON writes a response value in one pass: nested objects and lists
+// are written in place rather than marshalled and compacted level by level,
+// which costs depth × size on introspection answers.
+func appendJSON(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case *orderedObject:
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, k)
+			b.WriteByte(':')
+			if err := appendJSON(b, x.vals[i]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := appendJSON(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	case string:
+		writeString(b, x)
+		return nil
+	case nil:
+		b.WriteString("null")
+		return nil
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+		return nil
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+		return nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(out)
+	return nil
+}
+
+// writeString writes s as a JSON string, as encoding/json would (HTML escaped).
+func writeString(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			out, _ := json.Marshal(s)
+			b.Write(out)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
