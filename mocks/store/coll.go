@@ -9,6 +9,10 @@ import (
 )
 
 // coll is the state of one collection, guarded by its own lock.
+//
+// A record, once stored, is never changed in place: Replace, Patch and
+// Upsert store a new map. So a reader may take a stored map under the lock
+// and deep-copy it after unlocking, which keeps the lock short.
 type coll struct {
 	def     Collection
 	store   *Store
@@ -92,7 +96,10 @@ func (c *coll) prepare(r Record) Record {
 // checkBatch refuses ids that exist or repeat within the batch.
 func (c *coll) checkBatch(parent []string, recs []Record) error {
 	b := c.parents[parentKey(parent)]
-	seen := map[string]bool{}
+	var seen map[string]bool // only a batch can repeat itself
+	if len(recs) > 1 {
+		seen = map[string]bool{}
+	}
 	for _, r := range recs {
 		id, ok := c.def.IDOf(r)
 		if !ok {
@@ -101,12 +108,16 @@ func (c *coll) checkBatch(parent []string, recs []Record) error {
 		if seen[id] || (b != nil && b.byID[id] != nil) {
 			return fmt.Errorf("store: create %s %q%s: %w", c.def.Name, id, underParent(parent), ErrConflict)
 		}
-		seen[id] = true
+		if seen != nil {
+			seen[id] = true
+		}
 	}
 	return nil
 }
 
-// insertLocked stores recs (already checked) and returns copies.
+// insertLocked stores recs (already checked and private to the store) and
+// returns them as stored: callers copy them, after unlocking, before they
+// leave the package.
 func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 	key := parentKey(parent)
 	b := c.parents[key]
@@ -135,7 +146,7 @@ func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 		e := &entry{seq: c.seq, id: id, rec: rec}
 		b.byID[id] = e
 		b.order = append(b.order, e)
-		out[i] = deepCopyRecord(rec)
+		out[i] = rec
 	}
 	return out, nil
 }
@@ -241,7 +252,7 @@ func (c *coll) page(live []*entry, req PageRequest) ([]Record, PageInfo, error) 
 	page := live[start:stop]
 	out := make([]Record, len(page))
 	for i, e := range page {
-		out[i] = deepCopyRecord(e.rec)
+		out[i] = e.rec // copied by the caller once unlocked
 	}
 	info.Offset, info.Count = start, len(page)
 	info.HasPrev = start > 0

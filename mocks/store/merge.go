@@ -5,7 +5,8 @@ import "encoding/json"
 // MergePatch applies a JSON merge patch (RFC 7386) to target and returns the
 // result: when patch is an object, each member replaces the target's, null
 // removes it and objects merge recursively; any other patch replaces the
-// target whole. target may be modified; pass a copy to keep it.
+// target whole. target may be modified; pass a copy to keep it. The result
+// shares no memory with patch.
 func MergePatch(target, patch any) any {
 	p, ok := patch.(map[string]any)
 	if !ok {

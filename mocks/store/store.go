@@ -136,7 +136,7 @@ func (s *Store) Create(coll string, parent []string, rec Record) (Record, error)
 	if err != nil {
 		return nil, err
 	}
-	return out[0], nil
+	return deepCopyRecord(out[0]), nil
 }
 
 // Seed stores records as Create does, all or none: a conflicting id refuses
@@ -193,12 +193,16 @@ func (s *Store) Get(coll string, parent []string, id string) (Record, error) {
 		return nil, err
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	e, err := c.find(parent, id)
+	var rec Record
+	if err == nil {
+		rec = e.rec
+	}
+	c.mu.RUnlock()
 	if err != nil {
 		return nil, err
 	}
-	return deepCopyRecord(e.rec), nil
+	return deepCopyRecord(rec), nil // stored records are never changed in place
 }
 
 // Replace swaps the record with that id for a copy of rec (PUT). The id and
@@ -214,13 +218,14 @@ func (s *Store) Replace(coll string, parent []string, id string, rec Record) (Re
 		next = Record{}
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, err := c.find(parent, id)
 	if err != nil {
+		c.mu.Unlock()
 		return nil, err
 	}
 	c.keepServerFields(e.rec, next)
 	e.rec = next
+	c.mu.Unlock()
 	return deepCopyRecord(next), nil
 }
 
@@ -237,14 +242,15 @@ func (s *Store) Patch(coll string, parent []string, id string, patch any) (Recor
 		return nil, fmt.Errorf("store: patch %s %q: the patch is %T, not a JSON object: %w", coll, id, patch, ErrBadRequest)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e, err := c.find(parent, id)
 	if err != nil {
+		c.mu.Unlock()
 		return nil, err
 	}
 	next, _ := MergePatch(deepCopyRecord(e.rec), patch).(map[string]any)
 	c.keepServerFields(e.rec, next)
 	e.rec = next
+	c.mu.Unlock()
 	return deepCopyRecord(next), nil
 }
 
@@ -259,18 +265,19 @@ func (s *Store) Upsert(coll string, parent []string, id string, rec Record) (Rec
 	}
 	next := c.prepare(rec)
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if e, err := c.find(parent, id); err == nil {
 		c.keepServerFields(e.rec, next)
 		e.rec = next
+		c.mu.Unlock()
 		return deepCopyRecord(next), false, nil
 	}
 	next[c.def.idField()] = c.typedID(id)
 	out, err := c.insertLocked(parent, []Record{next})
+	c.mu.Unlock()
 	if err != nil {
 		return nil, false, err
 	}
-	return out[0], true, nil
+	return deepCopyRecord(out[0]), true, nil
 }
 
 // Delete removes the record with that id under parent.
@@ -287,14 +294,15 @@ func (s *Store) Remove(coll string, parent []string, id string) (Record, error) 
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	b := c.parents[parentKey(parent)]
 	if b == nil || b.byID[id] == nil {
+		c.mu.Unlock()
 		return nil, c.notFound(parent, id)
 	}
 	rec := b.byID[id].rec
 	b.remove(id)
-	return rec, nil // removed from the store: no one else holds it
+	c.mu.Unlock()
+	return deepCopyRecord(rec), nil // a reader may still be copying rec
 }
 
 // List returns a page of the records under parent in insertion order, and
@@ -309,12 +317,16 @@ func (s *Store) List(coll string, parent []string, req PageRequest) ([]Record, P
 		return nil, PageInfo{}, fmt.Errorf("store: list %s: negative offset or limit: %w", coll, ErrBadRequest)
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	var live []*entry
 	if b := c.parents[parentKey(parent)]; b != nil {
 		live = b.live()
 	}
-	return c.page(live, req)
+	recs, info, err := c.page(live, req)
+	c.mu.RUnlock()
+	for i, r := range recs {
+		recs[i] = deepCopyRecord(r) // stored records are never changed in place
+	}
+	return recs, info, err
 }
 
 // Snapshot returns copies of every record of a collection, across parents,
@@ -346,7 +358,6 @@ func (s *Store) Entries(coll string) ([]Entry, error) {
 		return nil, err
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	type seqEntry struct {
 		seq int64
 		e   Entry
@@ -354,8 +365,12 @@ func (s *Store) Entries(coll string) ([]Entry, error) {
 	var all []seqEntry
 	for _, b := range c.parents {
 		for _, e := range b.live() {
-			all = append(all, seqEntry{e.seq, Entry{Parent: append([]string(nil), b.parent...), ID: e.id, Record: deepCopyRecord(e.rec)}})
+			all = append(all, seqEntry{e.seq, Entry{Parent: append([]string(nil), b.parent...), ID: e.id, Record: e.rec}})
 		}
+	}
+	c.mu.RUnlock()
+	for i := range all {
+		all[i].e.Record = deepCopyRecord(all[i].e.Record)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
 	out := make([]Entry, len(all))
