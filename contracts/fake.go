@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -175,35 +176,38 @@ func ruleFor(name string) *nameRule {
 }
 
 // nameWords is a name split into lower-case words: "billingEmailAddress",
-// "billing_email_address" → billing, email, address.
+// "billing_email_address" → billing, email, address; joined is their
+// concatenation and starts the offsets in joined where each word begins.
 type nameWords struct {
-	words  []string
 	joined string
+	starts []int
 }
 
 func newNameWords(name string) nameWords {
-	var words []string
-	var cur []rune
+	var n nameWords
+	var b strings.Builder
 	rs := []rune(name)
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
+	inWord := false
 	for i, r := range rs {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			inWord = false
 			continue
-		case unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) ||
-			(unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1]))):
-			flush()
 		}
-		cur = append(cur, r)
+		boundary := !inWord || unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) ||
+			(unicode.IsUpper(rs[i-1]) && i+1 < len(rs) && unicode.IsLower(rs[i+1])))
+		if boundary {
+			n.starts = append(n.starts, b.Len())
+		}
+		b.WriteRune(unicode.ToLower(r))
+		inWord = true
 	}
-	flush()
-	return nameWords{words: words, joined: strings.Join(words, "")}
+	n.joined = b.String()
+	return n
+}
+
+// boundary reports whether offset i of joined is a word boundary.
+func (n nameWords) boundary(i int) bool {
+	return i == len(n.joined) || slices.Contains(n.starts, i)
 }
 
 // match compares the name with a rule word: exact is the whole name, suffix
@@ -214,21 +218,13 @@ func (n nameWords) match(how match, w string) bool {
 	case exact:
 		return n.joined == w
 	case suffix:
-		tail := ""
-		for i := len(n.words) - 1; i >= 0 && len(tail) < len(w); i-- {
-			tail = n.words[i] + tail
-		}
-		return tail == w
+		return strings.HasSuffix(n.joined, w) && n.boundary(len(n.joined)-len(w))
 	}
-	if len(w) >= 5 && strings.Contains(n.joined, w) {
-		return true
+	if len(w) >= 5 {
+		return strings.Contains(n.joined, w)
 	}
-	for i := range n.words {
-		run := ""
-		for j := i; j < len(n.words) && len(run) < len(w); j++ {
-			run += n.words[j]
-		}
-		if run == w {
+	for _, at := range n.starts {
+		if strings.HasPrefix(n.joined[at:], w) && n.boundary(at+len(w)) {
 			return true
 		}
 	}

@@ -12,15 +12,17 @@ import (
 // patternCache is a compiled pattern and its parse tree, for matching and for
 // generating strings that match.
 //
-// gofakeit has a Regex generator, but it is not used here: on a pattern it
-// cannot handle it returns fmt.Sprint of the faker (or "Could not parse regex
-// string") instead of failing, it picks from the whole Unicode range for
-// negated classes, and it knows nothing of minLength/maxLength. This one works
-// on the same regexp/syntax tree, stays in printable ASCII where the class
-// allows, bounds every repeat and has each result checked by the compiled
+// gofakeit has a Regex generator, and it matches its pattern on the corpus
+// patterns, but it is not used here: past a length limit it returns
+// fmt.Sprint of the faker ("^a{1000}$" gives "&{0xc000... true ...}"), on a
+// pattern it cannot parse the text "Could not parse regex string", and it
+// knows nothing of minLength/maxLength. This one works on the same
+// regexp/syntax tree, bounds every repeat, prefers printable ASCII, can
+// follow a realistic hint, and has each result checked by the compiled
 // pattern before it is used.
 type patternCache struct {
-	re *regexp.Regexp
+	re   *regexp.Regexp
+	tree *syntax.Regexp // parsed on first use; generation never changes it
 }
 
 // MatchString reports whether s matches the pattern.
@@ -39,11 +41,14 @@ func (g *sampler) fromPattern(c *patternCache, lo, hi int, key uint64, hint stri
 	if c == nil {
 		return "", false
 	}
-	tree, err := syntax.Parse(c.re.String(), syntax.Perl)
-	if err != nil {
-		return "", false
+	if c.tree == nil {
+		tree, err := syntax.Parse(c.re.String(), syntax.Perl)
+		if err != nil {
+			return "", false
+		}
+		c.tree = tree.Simplify()
 	}
-	tree = tree.Simplify()
+	tree := c.tree
 	for i, extra := range patternTries {
 		if lo > extra && i > 2 {
 			extra = lo

@@ -224,7 +224,11 @@ func (g *sampler) pattern(p string) *patternCache {
 	}
 	var c *patternCache
 	if re := compilePattern(p); re != nil {
-		c = &patternCache{re}
+		c = &patternCache{re: re}
+	} else if re := compilePattern(stripLookaround(p)); re != nil {
+		// Go has no look-around: honour the rest of the pattern, which is
+		// closer to valid than ignoring it all
+		c = &patternCache{re: re}
 	}
 	g.patterns[p] = c
 	return c
@@ -260,4 +264,55 @@ func fitLength(v string, lo, hi int, pad func() string) string {
 		b.WriteString(pad())
 	}
 	return b.String()
+}
+
+// stripLookaround removes look-ahead and look-behind groups ((?=...),
+// (?!...), (?<=...), (?<!...)) from a pattern, minding nested parentheses,
+// escapes and character classes.
+func stripLookaround(p string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			b.WriteString(p[i : i+2])
+			i++
+			continue
+		}
+		switch {
+		case inClass:
+			inClass = p[i] != ']'
+		case p[i] == '[':
+			inClass = true
+		}
+		if !inClass && p[i] == '(' && (strings.HasPrefix(p[i:], "(?=") || strings.HasPrefix(p[i:], "(?!") ||
+			strings.HasPrefix(p[i:], "(?<=") || strings.HasPrefix(p[i:], "(?<!")) {
+			i = groupEnd(p, i)
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// groupEnd returns the index of the parenthesis closing the group opened at i.
+func groupEnd(p string, i int) int {
+	depth, inClass := 0, false
+	for ; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			inClass = c != ']'
+		case c == '[':
+			inClass = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return len(p)
 }

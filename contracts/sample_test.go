@@ -106,6 +106,8 @@ func TestSampleKeywords(t *testing.T) {
 			isString(regexp.MustCompile(`^[a-z]{3,4}$`).MatchString, "3-4 lower-case letters"), "abcde"},
 		{"pattern Go cannot compile", `{"type":"string","pattern":"^(?=.*[0-9]).{8,}$","minLength":8}`,
 			isString(func(s string) bool { return len(s) >= 8 }, "8 long, look-ahead ignored"), "short"},
+		{"pattern with look-ahead keeps the rest", `{"type":"string","pattern":"^(?=.*[0-9])(?!x)[a-z0-9]{8}$","minLength":8}`,
+			isString(regexp.MustCompile(`^[a-z0-9]{8}$`).MatchString, "8 lower-case letters or digits"), "short"},
 		{"date-time", `{"type":"string","format":"date-time"}`, isString(parses(time.RFC3339), "RFC 3339"), "2020-13-01T00:00:00Z"},
 		{"date", `{"type":"string","format":"date"}`, isString(parses(time.DateOnly), "a date"), "2021-02-30"},
 		{"email", `{"type":"string","format":"email"}`, isString(func(s string) bool { return strings.Contains(s, "@") }, "an email"), "nope"},
@@ -466,5 +468,21 @@ func TestSampleStripeCharge(t *testing.T) {
 	}
 	if c, ok := m["currency"].(string); !ok || !slices.Contains([]string{"USD", "EUR", "GBP", "JPY"}, c) && len(c) != 3 {
 		t.Errorf("currency %#v is not an ISO 4217 code", m["currency"])
+	}
+}
+
+func TestStripLookaround(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{`^(?=.*[0-9]).{8,}$`, `^.{8,}$`},
+		{`^(?!(x|y))[a-z]+(?<=z)$`, `^[a-z]+$`},
+		{`^\(?=a)$`, `^\(?=a)$`},
+		{`^[(?=]x$`, `^[(?=]x$`},
+		{`^(a)(?:b)$`, `^(a)(?:b)$`},
+	}
+	for _, tt := range tests {
+		if got := stripLookaround(tt.in); got != tt.want {
+			t.Errorf("stripLookaround(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
