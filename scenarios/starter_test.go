@@ -1,0 +1,82 @@
+package scenarios
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStarterIsValid writes a starter for the example's contracts, saves it
+// elsewhere (so relative paths matter) and checks it validates and names
+// every contract.
+func TestStarterIsValid(t *testing.T) {
+	t.Parallel()
+	contractsDir, err := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths := []string{
+		filepath.Join(contractsDir, "shop.openapi.yaml"),
+		filepath.Join(contractsDir, "accounting.openapi.yaml"),
+		filepath.Join(contractsDir, "crm.graphql"),
+	}
+	out, err := Starter(context.Background(), dir, paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "scenario.yaml")
+	if err := os.WriteFile(file, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadFile(file)
+	if err != nil {
+		t.Fatalf("the starter does not validate: %v\n%s", err, out)
+	}
+	if got := strings.Join(s.SystemNames(), ","); got != "shop,accounting,crm" {
+		t.Errorf("systems %q", got)
+	}
+	if len(s.Load.Flow) != 2 || !strings.Contains(s.Load.Flow[1].URL, "${id}") {
+		t.Errorf("flow %+v", s.Load.Flow)
+	}
+	if !strings.Contains(string(out), "# yaml-language-server:") {
+		t.Error("the starter lacks the editor schema line")
+	}
+}
+
+func TestStarterRefusesABrokenContract(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(bad, []byte("openapi: 3.0.0\npaths: [\n"), 0o644)
+	if _, err := Starter(context.Background(), ".", bad); err == nil || !strings.Contains(err.Error(), "broken.yaml") {
+		t.Errorf("want an error naming the file, got %v", err)
+	}
+	if _, err := Starter(context.Background(), "."); err == nil {
+		t.Error("init with no contract must fail")
+	}
+}
+
+// TestStarterRuns runs the starter (shortened) against its own mocks: what
+// init writes works before anyone edits it.
+func TestStarterRuns(t *testing.T) {
+	t.Parallel()
+	contractsDir, _ := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts"))
+	dir := t.TempDir()
+	out, err := Starter(context.Background(), dir, filepath.Join(contractsDir, "accounting.openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "scenario.yaml")
+	os.WriteFile(file, out, 0o644)
+	s, err := ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome, err := Run(context.Background(), s, Options{Out: filepath.Join(dir, "run"), Duration: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("the starter does not pass as written: %v\n%+v\n%s", err, outcome.Verdict, out)
+	}
+}
