@@ -166,7 +166,7 @@ func parseRate(s string) (float64, error) {
 	num, unit, _ := strings.Cut(strings.TrimSpace(s), "/")
 	per := map[string]float64{"": 1, "s": 1, "m": 60, "min": 60, "h": 3600}[unit]
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || per == 0 || v <= 0 || v > 1e7 {
+	if err != nil || per == 0 || !(v > 0 && v <= 1e7) {
 		return 0, errors.New("want a positive rate such as 40/s, 600/m or 2/h")
 	}
 	return v / per, nil

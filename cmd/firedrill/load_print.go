@@ -60,10 +60,10 @@ func (p *progressPrinter) end() {
 // printLoadSummary writes the table of steps and flow, the generator's
 // health and the verdict of each threshold.
 func printLoadSummary(w io.Writer, rep *load.Report, verdicts []load.Verdict) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\trequests\trate/s\tsuccess\tp50\tp90\tp95\tp99\tmax\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\trequests\trate/s\tsuccess\tp50\tp90\tp95\tp99\tmax")
 	row := func(name string, s load.Stats) {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f%%\t%s\t%s\t%s\t%s\t%s\t\n", name, s.Requests, s.Rate, s.Success*100,
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f%%\t%s\t%s\t%s\t%s\t%s\n", name, s.Requests, s.Rate, s.Success*100,
 			ms(s.P50), ms(s.P90), ms(s.P95), ms(s.P99), ms(s.Max))
 	}
 	for _, s := range rep.Steps {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/firedrill/firedrill/load"
 )
 
 func loadTarget(t *testing.T, delay time.Duration) (*httptest.Server, *atomic.Int64) {
@@ -148,5 +150,86 @@ func TestLoadContractBodyAndInterrupt(t *testing.T) {
 	first := <-seen
 	if !strings.HasPrefix(first, "POST {") || !strings.Contains(first, `"reference":`) || !strings.Contains(first, `"total":`) {
 		t.Fatalf("body from the contract: %s", first)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]float64{"40/s": 40, "600/m": 10, "7200/h": 2, "12": 12, "0.5/s": 0.5, " 3/min ": 0.05} {
+		if got, err := parseRate(in); err != nil || got != want {
+			t.Errorf("%q: %g %v, want %g", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "fast", "0/s", "-1/s", "4/d", "1e9/s", "NaN/s", "/s"} {
+		if _, err := parseRate(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"40/s", "600/m", "2/h", "1e3", "x/y/z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseRate(s)
+		if err == nil && (v <= 0 || v > 1e7 || v != v) {
+			t.Fatalf("%q gives %g", s, v)
+		}
+	})
+}
+
+func TestLoadSummaryTable(t *testing.T) {
+	t.Parallel()
+	rep := &load.Report{
+		Steps: []load.Stats{
+			{Name: "create", Requests: 120, Rate: 40, Success: 1, P50: time.Millisecond, P90: 2 * time.Millisecond, P95: 3 * time.Millisecond, P99: 4 * time.Millisecond, Max: 5 * time.Millisecond, StatusCodes: map[int]uint64{201: 120}},
+			{Name: "get", Requests: 120, Rate: 40, Success: 0.975, Errors: 3, StatusCodes: map[int]uint64{200: 117, 404: 3}, ErrorTexts: []string{"status 404, want 200"}},
+		},
+		Flow: load.Stats{Name: "flow", Requests: 120, Errors: 3, Rate: 40, Success: 0.975}, Sent: 118, Scheduled: 120, Target: 40, Lag: 1500 * time.Millisecond,
+		Aborted: `threshold "errors < 3" can no longer pass`,
+	}
+	th, _ := load.ParseThreshold("errors < 3")
+	var b strings.Builder
+	if err := printLoadSummary(&b, rep, []load.Verdict{th.Check(rep)}); err != nil {
+		t.Fatal(err)
+	}
+	want := `             requests  rate/s  success  p50     p90     p95     p99     max
+step create  120       40.0    100.00%  1.00ms  2.00ms  3.00ms  4.00ms  5.00ms
+step get     120       40.0    97.50%   0.00ms  0.00ms  0.00ms  0.00ms  0.00ms
+flow         120       40.0    97.50%   0.00ms  0.00ms  0.00ms  0.00ms  0.00ms
+status codes of create: 201×120
+status codes of get: 200×117 404×3
+  error: status 404, want 200
+schedule: 118 of 120 iterations sent (target 40.0/s); the generator fell behind by 1.5s
+stopped early: threshold "errors < 3" can no longer pass
+FAIL errors < 3: measured 3 — failed
+`
+	if got := b.String(); got != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestProgressPrinter(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	p := newProgressPrinter(&b, 5*time.Second)
+	if p.tty {
+		t.Fatal("a strings.Builder is not a terminal")
+	}
+	for s := 1; s <= 12; s++ {
+		p.update(load.Progress{Elapsed: time.Duration(s) * time.Second, Total: 12 * time.Second, Rate: 40})
+	}
+	p.end()
+	if got := strings.Count(b.String(), "\n"); got != 3 { // at 1s, 5s, 10s
+		t.Fatalf("plain progress wrote %d lines:\n%s", got, b.String())
+	}
+	var tty strings.Builder
+	p = &progressPrinter{w: &tty, tty: true, every: time.Second}
+	p.update(load.Progress{Elapsed: time.Second, Total: 2 * time.Second, Rate: 40, Lag: time.Second})
+	p.update(load.Progress{Elapsed: 2 * time.Second, Total: 2 * time.Second, Rate: 40})
+	p.end()
+	if got := tty.String(); strings.Count(got, "\r\x1b[K") != 2 || !strings.Contains(got, "behind 1s") || !strings.HasSuffix(got, "\n") {
+		t.Fatalf("terminal progress %q", got)
 	}
 }
