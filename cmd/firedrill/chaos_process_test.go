@@ -72,8 +72,8 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 
 // TestInterruptedApplyLeavesNoToxicInAnotherProcess runs Toxiproxy in one
 // process (firedrill chaos serve) and firedrill chaos apply --for 30s in
-// another, interrupts the second mid-run, and reads the first one's state
-// through Toxiproxy's own client: no toxic is left.
+// another, interrupts the second mid-run (SIGINT, then SIGTERM), and reads
+// the first one's state through Toxiproxy's own client: no toxic is left.
 func TestInterruptedApplyLeavesNoToxicInAnotherProcess(t *testing.T) {
 	t.Parallel()
 	if runtime.GOOS == "windows" {
@@ -92,40 +92,9 @@ func TestInterruptedApplyLeavesNoToxicInAnotherProcess(t *testing.T) {
 	url := m[1]
 	cl := toxiclient.NewClient(url)
 
-	apply, _, applyErr := startProcess(t, bin, "chaos", "apply", "--toxiproxy", url, "--proxy", "p",
-		"--upstream", echoUpstream(t), "--toxic", "latency", "--set", "latency=500ms", "--for", "30s")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		p, err := cl.Proxy("p")
-		if err == nil && len(p.ActiveToxics) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the toxic never appeared (%v): %s", err, applyErr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := apply.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	if code := waitExit(t, apply); code != 130 {
-		t.Errorf("apply exit %d, want 130\n%s", code, applyErr.String())
-	}
-
-	proxies, err := cl.Proxies()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(proxies) != 1 {
-		t.Errorf("proxies %v, want p alone", proxies)
-	}
-	for name, p := range proxies {
-		if len(p.ActiveToxics) != 0 || !p.Enabled {
-			t.Errorf("proxy %s left with enabled=%v toxics %+v", name, p.Enabled, p.ActiveToxics)
-		}
-	}
-	if !strings.Contains(applyErr.String(), `"reason":"cancelled","outcome":"ok"`) {
-		t.Errorf("audit log of apply lacks the revert:\n%s", applyErr.String())
+	upstream := echoUpstream(t)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		interruptApply(t, bin, url, upstream, sig)
 	}
 
 	// Negative control: a process killed outright cannot roll back, and
@@ -150,5 +119,47 @@ func TestInterruptedApplyLeavesNoToxicInAnotherProcess(t *testing.T) {
 	}
 	if code := waitExit(t, serve); code != 0 {
 		t.Errorf("serve exit %d after SIGTERM\n%s", code, serveErr.String())
+	}
+}
+
+// interruptApply runs firedrill chaos apply --for 30s against the Toxiproxy
+// at url, sends it sig once the toxic is on, and checks that it exits 130
+// leaving no toxic.
+func interruptApply(t *testing.T, bin, url, upstream string, sig os.Signal) {
+	t.Helper()
+	cl := toxiclient.NewClient(url)
+	apply, _, applyErr := startProcess(t, bin, "chaos", "apply", "--toxiproxy", url, "--proxy", "p",
+		"--upstream", upstream, "--toxic", "latency", "--set", "latency=500ms", "--for", "30s")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := cl.Proxy("p")
+		if err == nil && len(p.ActiveToxics) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the toxic never appeared (%v): %s", err, applyErr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := apply.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, apply); code != 130 {
+		t.Errorf("%v: apply exit %d, want 130\n%s", sig, code, applyErr.String())
+	}
+	proxies, err := cl.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(proxies) != 1 {
+		t.Errorf("proxies %v, want p alone", proxies)
+	}
+	for name, p := range proxies {
+		if len(p.ActiveToxics) != 0 || !p.Enabled {
+			t.Errorf("%v: proxy %s left with enabled=%v toxics %+v", sig, name, p.Enabled, p.ActiveToxics)
+		}
+	}
+	if !strings.Contains(applyErr.String(), `"reason":"cancelled","outcome":"ok"`) {
+		t.Errorf("%v: audit log of apply lacks the revert:\n%s", sig, applyErr.String())
 	}
 }
