@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,27 +15,34 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// docCache holds loaded documents by path: Infer and the store only read them.
-var docCache sync.Map
+// docCache holds loaded documents by path, each loaded once even when
+// parallel tests ask at the same time: Infer and the store only read them.
+var docCache sync.Map // path → *cachedDoc
+
+type cachedDoc struct {
+	once sync.Once
+	doc  *openapi3.T
+	err  error
+}
 
 // loadDoc loads a document once per test binary; see readDoc.
 func loadDoc(tb testing.TB, path string) *openapi3.T {
 	tb.Helper()
-	if doc, ok := docCache.Load(path); ok {
-		return doc.(*openapi3.T)
+	v, _ := docCache.LoadOrStore(path, &cachedDoc{})
+	cd := v.(*cachedDoc)
+	cd.once.Do(func() { cd.doc, cd.err = readDoc(path) })
+	if cd.err != nil {
+		tb.Fatal(cd.err)
 	}
-	doc := readDoc(tb, path)
-	docCache.Store(path, doc)
-	return doc
+	return cd.doc
 }
 
 // readDoc loads an OpenAPI 2.0 or 3.x document, JSON or YAML, the way the
 // mocks do: Swagger 2.0 is converted to version 3.
-func readDoc(tb testing.TB, path string) *openapi3.T {
-	tb.Helper()
+func readDoc(path string) (*openapi3.T, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	var probe struct {
 		Swagger string `json:"swagger" yaml:"swagger"`
@@ -44,33 +52,33 @@ func readDoc(tb testing.TB, path string) *openapi3.T {
 	} else {
 		_ = yaml.Unmarshal(data, &probe)
 	}
-	if probe.Swagger != "" {
-		if !strings.HasSuffix(path, ".json") {
-			var tree any
-			if err := yaml.Unmarshal(data, &tree); err != nil {
-				tb.Fatalf("%s: %v", path, err)
-			}
-			if data, err = json.Marshal(tree); err != nil {
-				tb.Fatalf("%s: %v", path, err)
-			}
-		}
-		var v2 openapi2.T
-		if err := json.Unmarshal(data, &v2); err != nil {
-			tb.Fatalf("%s: %v", path, err)
-		}
-		doc, err := openapi2conv.ToV3(&v2)
+	if probe.Swagger == "" {
+		loader := openapi3.NewLoader()
+		loader.IsExternalRefsAllowed = true
+		doc, err := loader.LoadFromFile(path)
 		if err != nil {
-			tb.Fatalf("%s: convert: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return doc
+		return doc, nil
 	}
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	doc, err := loader.LoadFromFile(path)
+	if !strings.HasSuffix(path, ".json") {
+		var tree any
+		if err := yaml.Unmarshal(data, &tree); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if data, err = json.Marshal(tree); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	var v2 openapi2.T
+	if err := json.Unmarshal(data, &v2); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	doc, err := openapi2conv.ToV3(&v2)
 	if err != nil {
-		tb.Fatalf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: convert: %w", path, err)
 	}
-	return doc
+	return doc, nil
 }
 
 // corpusDir returns the folder of real contracts or skips the test.
