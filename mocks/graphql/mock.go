@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -129,6 +130,7 @@ type Mock struct {
 	state   *state // nil unless stateful
 	scalar  ScalarFunc
 	log     *slog.Logger
+	docs    docCache
 }
 
 // NewHandler returns the mock of c.
@@ -234,19 +236,18 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: re.msg})
 		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
-	if err != nil {
-		errs := gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
-		violations(entry, "query", errs)
-		return http.StatusOK, response{Errors: errs}
+	doc, parseErrs, invalid := m.docs.load(m.schema, p.Query)
+	if len(parseErrs) > 0 {
+		violations(entry, "query", parseErrs)
+		return http.StatusOK, response{Errors: parseErrs}
 	}
 	op, opErr := pickOperation(doc, p.OperationName)
 	if opErr == nil {
 		entry.Operation = operationName(op)
 	}
-	if errs := validator.Validate(m.schema, doc); len(errs) > 0 {
-		violations(entry, "query", errs)
-		return http.StatusOK, response{Errors: errs}
+	if len(invalid) > 0 {
+		violations(entry, "query", invalid)
+		return http.StatusOK, response{Errors: invalid}
 	}
 	if opErr != nil {
 		violations(entry, "query", gqlerror.List{gqlerror.Wrap(opErr)})
@@ -367,4 +368,54 @@ func maskHeader(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// DocCacheSize is how many query documents a mock keeps parsed and
+// validated: clients send the same few queries again and again, and parsing
+// and validation are over a third of the cost of a small query.
+const DocCacheSize = 512
+
+// docCache keeps parsed and validated documents by query text; validated
+// documents are only read afterwards, so they are shared between requests.
+type docCache struct {
+	mu    sync.Mutex
+	docs  map[string]*cachedDoc
+	order []string // insertion order, for eviction
+}
+
+type cachedDoc struct {
+	doc     *ast.QueryDocument
+	parse   gqlerror.List // the document does not parse
+	invalid gqlerror.List // it parses but does not validate
+}
+
+// load returns the parsed document with its parse and validation errors.
+func (c *docCache) load(s *ast.Schema, query string) (*ast.QueryDocument, gqlerror.List, gqlerror.List) {
+	c.mu.Lock()
+	d := c.docs[query]
+	c.mu.Unlock()
+	if d != nil {
+		return d.doc, d.parse, d.invalid
+	}
+	d = &cachedDoc{}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		d.parse = gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
+	} else {
+		d.doc, d.invalid = doc, validator.Validate(s, doc)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.docs == nil {
+		c.docs = map[string]*cachedDoc{}
+	}
+	if _, ok := c.docs[query]; !ok {
+		if len(c.order) >= DocCacheSize {
+			delete(c.docs, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.docs[query] = d
+		c.order = append(c.order, query)
+	}
+	return d.doc, d.parse, d.invalid
 }
