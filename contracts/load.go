@@ -62,9 +62,14 @@ func (e *LoadError) Unwrap() error { return e.Err }
 
 // LoadOpenAPI reads and loads the OpenAPI document at path: Swagger 2.0
 // (converted to OpenAPI 3), OpenAPI 3.0 or 3.1, in YAML or JSON, with $refs to
-// local files resolved relative to it. The load is tolerant: what strict
-// validation would flag is recorded in Problems as warnings, not refused.
-// A file that cannot be read returns an error wrapping the fs error; a
+// local files resolved relative to it ($refs to URLs are refused).
+//
+// The load is tolerant: it refuses only what it cannot load, and repairs
+// what would make serving fail (patterns Go cannot compile, arrays without
+// items, unquoted YAML numbers where a string is meant), with a warning
+// each in Problems. Strict validation is not run here: it costs as much as
+// loading Stripe's contract and real contracts fail it; StrictProblems and
+// Lint run it. A file that cannot be read returns an error wrapping the fs error; a
 // document that cannot be loaded returns a *LoadError.
 func LoadOpenAPI(ctx context.Context, path string) (*OpenAPI, error) {
 	data, err := os.ReadFile(path)
@@ -98,6 +103,7 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 		}
 		return nil, src, err
 	}
+	src.v2 = version == "2.0"
 	loader := &openapi3.Loader{
 		Context:               ctx,
 		IsExternalRefsAllowed: true,
@@ -105,6 +111,21 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 	}
 	loc := &url.URL{Path: src.root}
 	doc, err := loadDoc(version, data, loader, loc)
+	var fixes []retyped
+	for feed := data; err != nil && isYAML(data) && len(fixes) < maxRetypes; {
+		ptr, name := typeErrorField(err)
+		if name == "" {
+			break
+		}
+		next, fix, ok := quoteScalar(feed, ptr, name)
+		if !ok {
+			break
+		}
+		fixes = append(fixes, fix)
+		feed = next
+		loader = &openapi3.Loader{Context: ctx, IsExternalRefsAllowed: true, ReadFromURIFunc: src.readLocal(ctx)}
+		doc, err = loadDoc(version, feed, loader, loc)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, src, fmt.Errorf("contracts: load %s: %w", path, ctx.Err())
@@ -112,8 +133,8 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 		return nil, src, src.loadError(err)
 	}
 	c := &OpenAPI{Path: path, Version: version, Doc: doc, src: src}
-	src.v2 = version == "2.0"
 	src.doc = doc
+	c.Problems = append(c.Problems, c.retypedProblems(fixes)...)
 	c.Problems = append(c.Problems, c.repairSchemas()...)
 	if isYAML(data) {
 		c.Problems = append(c.Problems, c.retypeYAMLScalars()...)

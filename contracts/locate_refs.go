@@ -124,6 +124,26 @@ func (s *sources) loadError(err error) error {
 		le.Pointer = m[1]
 		msg = strings.TrimSuffix(msg, m[0])
 	}
+	// Swagger 2.0 decodes through encoding/json: keep the first decoder's
+	// complaint, and read the field path it names (field T.paths).
+	msg = strings.TrimPrefix(msg, "failed to unmarshal data: ")
+	if before, _, ok := strings.Cut(msg, ", yaml error: "); ok {
+		msg = before
+	}
+	for _, p := range []string{"json error: ", "yaml error: ", "json: ", "yaml: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	if m := jsonFieldPath.FindStringSubmatch(msg); m != nil && le.Pointer == "" {
+		le.Pointer = joinPointer(strings.Split(m[1], "."))
+	}
+	if strings.HasPrefix(msg, "invalid host ") {
+		le.Pointer = "/host"
+	}
+	if le.Pointer != "" && le.Line == 0 {
+		if pos := s.locate(le.Pointer); pos.exact {
+			le.Line, le.Column = pos.line, pos.col
+		}
+	}
 	if msg != err.Error() {
 		le.Err = errors.New(msg)
 	}
@@ -133,4 +153,5 @@ func (s *sources) loadError(err error) error {
 var (
 	kinLineMessage   = regexp.MustCompile(`line \d+: (.*)$`)
 	kinPointerSuffix = regexp.MustCompile(` in (/\S*)$`)
+	jsonFieldPath    = regexp.MustCompile(`into field T\.([\w.]+) of type`)
 )
