@@ -73,9 +73,11 @@ type agg struct {
 	buckets map[int]*bucketAgg
 }
 
+// bucketAgg is one second of one aggregate. Latencies go into vegeta's
+// t-digest, so a long run's memory stays small.
 type bucketAgg struct {
 	n, ok, bad uint64
-	lat        []time.Duration
+	lat        vegeta.LatencyMetrics
 }
 
 func newAgg(name string, start time.Time) *agg {
@@ -92,7 +94,7 @@ func (a *agg) add(r *vegeta.Result) {
 		a.buckets[sec] = b
 	}
 	b.n++
-	b.lat = append(b.lat, r.Latency)
+	b.lat.Add(r.Latency)
 	if r.Error != "" {
 		a.errors++
 		b.bad++
@@ -127,9 +129,8 @@ func (a *agg) stats() Stats {
 func series(buckets map[int]*bucketAgg) []Bucket {
 	out := make([]Bucket, 0, len(buckets))
 	for sec, b := range buckets {
-		slices.Sort(b.lat)
 		out = append(out, Bucket{Second: sec, Requests: b.n, Successes: b.ok, Errors: b.bad,
-			P50: quantile(b.lat, 0.50), P99: quantile(b.lat, 0.99)})
+			P50: b.lat.Quantile(0.50), P99: b.lat.Quantile(0.99)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Second < out[j].Second })
 	return out

@@ -47,6 +47,22 @@ func TestChainedFlowFindsEveryRecord(t *testing.T) {
 			t.Errorf("step %s: %+v", name, s)
 		}
 	}
+	// The time series counts every request once, second by second.
+	var total, perStep uint64
+	for i, b := range rep.Series {
+		total += b.Requests
+		if b.Successes+b.Errors != b.Requests || b.P99 < b.P50 || (i > 0 && b.Second <= rep.Series[i-1].Second) {
+			t.Fatalf("bucket %+v", b)
+		}
+	}
+	for _, s := range rep.Steps {
+		for _, b := range s.Series {
+			perStep += b.Requests
+		}
+	}
+	if total != 3*n || perStep != 3*n || len(rep.Series) < 2 || rep.Series[0].Second != 0 {
+		t.Fatalf("series hold %d and %d requests over %d seconds, want %d", total, perStep, len(rep.Series), 3*n)
+	}
 	// The file holds every step result, tagged with its step and iteration,
 	// readable by vegeta's own decoder.
 	dec := vegeta.NewDecoder(&out)
