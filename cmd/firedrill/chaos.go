@@ -77,30 +77,64 @@ func chaosExit(err error) error {
 
 func newChaosServeCmd(st *state) *cobra.Command {
 	var api string
+	var proxies []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a Toxiproxy server until interrupted",
 		Long: `serve runs a Toxiproxy server in this process. Its HTTP API is Toxiproxy's
 own: toxiproxy-cli, Toxiproxy's client libraries and firedrill drive it alike.
-Ctrl-C stops it, with every proxy it created.`,
+--proxy creates proxies at start, each on a free loopback port, and prints
+where they listen. Ctrl-C stops it, with every proxy it created.`,
 		Example: `  firedrill chaos serve
-  firedrill chaos serve --api 127.0.0.1:18474
+  firedrill chaos serve --api 127.0.0.1:18474 --proxy accounting=127.0.0.1:9000
   toxiproxy-cli --host http://127.0.0.1:8474 list`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			specs, err := parseProxyFlags(proxies)
+			if err != nil {
+				return ci.WithExit(ci.ExitUsage, err)
+			}
 			tp, err := chaos.Embedded(ctx, chaos.WithAPIAddr(api), chaos.WithLogger(st.logger))
 			defer tp.Close()
 			if err != nil {
 				return chaosExit(err)
 			}
 			fmt.Fprintf(st.stdout, "toxiproxy API on %s (Ctrl-C to stop)\n", tp.URL())
+			for _, sp := range specs {
+				p, err := tp.Proxy(ctx, sp[0], sp[1])
+				if err != nil {
+					return chaosExit(err)
+				}
+				fmt.Fprintf(st.stdout, "proxy %s listens on %s, forwards to %s\n", p.Name, p.Listen, p.Upstream)
+			}
 			<-ctx.Done()
 			return tp.Close()
 		},
 	}
 	cmd.Flags().StringVar(&api, "api", "127.0.0.1:8474", "address of the Toxiproxy API")
+	cmd.Flags().StringArrayVar(&proxies, "proxy", nil, "create a proxy at start: name=upstream-host:port (repeatable)")
 	return cmd
+}
+
+// parseProxyFlags reads name=host:port pairs; names must be unique.
+func parseProxyFlags(flags []string) ([][2]string, error) {
+	var out [][2]string
+	seen := map[string]bool{}
+	var errs []error
+	for _, f := range flags {
+		name, upstream, ok := strings.Cut(f, "=")
+		switch {
+		case !ok || name == "" || upstream == "":
+			errs = append(errs, fmt.Errorf("--proxy %q: want name=host:port", f))
+		case seen[name]:
+			errs = append(errs, fmt.Errorf("--proxy %s given twice", name))
+		default:
+			seen[name] = true
+			out = append(out, [2]string{name, upstream})
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 func newChaosListCmd(st *state) *cobra.Command {

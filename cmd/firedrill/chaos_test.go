@@ -78,12 +78,13 @@ func TestChaosServeIsDrivenByToxiproxyClient(t *testing.T) {
 	var out, errOut lockedBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"chaos", "serve", "--api", "127.0.0.1:0"}, strings.NewReader(""), &out, &errOut)
+		code <- run(ctx, []string{"chaos", "serve", "--api", "127.0.0.1:0", "--proxy", "shop=" + echoUpstream(t)}, strings.NewReader(""), &out, &errOut)
 	}()
 	url := waitMatch(t, &out, apiLine)[1]
+	waitMatch(t, &out, regexp.MustCompile(`proxy shop listens on 127\.0\.0\.1:\d+, forwards to 127\.0\.0\.1:\d+`))
 
 	cl := toxiclient.NewClient(url)
-	p, err := cl.CreateProxy("shop", "127.0.0.1:0", echoUpstream(t))
+	p, err := cl.Proxy("shop")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +231,8 @@ func TestChaosExitCodes(t *testing.T) {
 		{[]string{"reset", "--toxiproxy", "http://127.0.0.1:1"}, 3, "connection refused"},
 		{[]string{"serve", "--api", strings.TrimPrefix(tp.URL(), "http://")}, 3, "address already in use"},
 		{[]string{"remove", "--proxy", "nope", "--name", "x", "--toxiproxy", tp.URL()}, 2, "proxy not found"},
+		{[]string{"serve", "--api", "127.0.0.1:0", "--proxy", "a=127.0.0.1:1", "--proxy", "a=127.0.0.1:2", "--proxy", "b"}, 2, "--proxy a given twice\n--proxy \"b\": want name=host:port"},
+		{[]string{"serve", "--api", "127.0.0.1:0", "--proxy", "a=nope"}, 2, `upstream "nope": want host:port`},
 	} {
 		code, _, errOut := runCLI(t, context.Background(), append([]string{"chaos"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
