@@ -19,6 +19,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/store"
 )
 
 // Defaults of the options.
@@ -159,6 +160,19 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 
 // Journal is the record of the exchanges the mock answered.
 func (m *Mock) Journal() *mocks.Journal { return m.journal }
+
+// Name is the system name the journal records (WithName).
+func (m *Mock) Name() string { return m.opts.name }
+
+// Store holds the records of stateful mode, one collection per type the
+// mutations change (named after the type: "Customer"); nil when the mock is
+// not stateful. The consistency checks read it with Snapshot.
+func (m *Mock) Store() *store.Store {
+	if m.state == nil {
+		return nil
+	}
+	return m.state.store
+}
 
 // Path is where the mock answers GraphQL requests.
 func (m *Mock) Path() string { return m.opts.path }

@@ -51,6 +51,13 @@ func TestStatefulRoundTrip(t *testing.T) {
 		t.Errorf("update not kept: %s", again.raw)
 	}
 
+	if snap, err := m.Store().Snapshot("Customer"); err != nil || len(snap) != 1 || snap[0]["name"] != "Ada L." || snap[0]["email"] != "ada@example.com" {
+		t.Errorf("Store().Snapshot = %v, %v; want the updated customer", snap, err)
+	}
+	if newMock(t).Store() != nil || m.Name() != graphql.DefaultName {
+		t.Error("a stateless mock has a store, or the default name is wrong")
+	}
+
 	del := do(t, m, `mutation($id: ID!) { deleteCustomer(id: $id) { deletedCustomerId userErrors { message } } }`, map[string]any{"id": id}).ok(t)
 	if at(del.Data, "deleteCustomer", "deletedCustomerId") != id {
 		t.Errorf("delete: %s", del.raw)
