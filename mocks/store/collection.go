@@ -404,13 +404,15 @@ func lastLiteral(t string) string {
 	return ""
 }
 
-var normReplacer = strings.NewReplacer("_", "", "-", "", ".", "", "$", "")
+var normReplacer = strings.NewReplacer("_", "", "-", "", ".", "", "$", "", "[", "", "]", "")
 
-// norm folds a name for loose comparison: lower case, no "_", "-", "." or "$".
+// norm folds a name for loose comparison: lower case, without "_", "-",
+// ".", "$" and brackets (JSON:API's page[size] is pagesize).
 func norm(s string) string {
 	return normReplacer.Replace(strings.ToLower(s))
 }
 
+// String describes a collection in one line, for logs.
 func (c Collection) String() string {
 	return fmt.Sprintf("%s list=%q item=%q id=%s", c.Name, c.ListPath, c.ItemPath, c.IDField)
 }

@@ -265,3 +265,32 @@ func FuzzInfer(f *testing.F) {
 		}
 	})
 }
+
+// JSON:API: page[number] and page[size], links.next is a URL, meta.total a count.
+func TestInferJSONAPI(t *testing.T) {
+	t.Parallel()
+	str := openapi3.NewStringSchema()
+	note := openapi3.NewObjectSchema().WithProperty("id", str).WithProperty("text", str)
+	wrapper := openapi3.NewObjectSchema().
+		WithProperty("data", openapi3.NewArraySchema().WithItems(note)).
+		WithPropertyRef("links", openapi3.NewObjectSchema().WithProperty("next", str).WithProperty("self", str).NewRef()).
+		WithPropertyRef("meta", openapi3.NewObjectSchema().WithProperty("total", openapi3.NewIntegerSchema()).NewRef())
+	get := openapi3.NewOperation()
+	get.AddResponse(200, openapi3.NewResponse().WithJSONSchema(wrapper))
+	for _, name := range []string{"page[number]", "page[size]", "filter[text]"} {
+		get.AddParameter(openapi3.NewQueryParameter(name).WithSchema(openapi3.NewIntegerSchema()))
+	}
+	paths := openapi3.NewPaths()
+	paths.Set("/notes", &openapi3.PathItem{Get: get})
+	colls := store.Infer(&openapi3.T{Paths: paths})
+	if len(colls) != 1 {
+		t.Fatalf("collections: %v", colls)
+	}
+	want := store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StylePage, PageParam: "page[number]", LimitParam: "page[size]",
+		FirstPage: 1, DefaultLimit: 10, MinLimit: 1, NextURLField: "links.next", URLField: "links.self", TotalField: "meta.total"}
+	got := colls[0].List
+	got.Schema = nil
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}

@@ -10,7 +10,7 @@ import (
 // Parameter names, folded by norm, that declare each pagination role.
 var (
 	limitParams  = []string{"limit", "perpage", "pagesize", "maxresults", "size", "pagelimit", "top", "first"}
-	offsetParams = []string{"offset", "skip", "start", "startindex"}
+	offsetParams = []string{"offset", "skip", "start", "startindex", "pageoffset"}
 	pageParams   = []string{"page", "pagenumber", "pageno", "pagenum", "pageindex"}
 	cursorParams = []string{"startingafter", "cursor", "after", "pagetoken", "nextpagetoken", "nexttoken", "continuationtoken", "continuation", "startcursor", "pagecursor"}
 	beforeParams = []string{"endingbefore", "before"}
@@ -150,7 +150,8 @@ func (s *ListShape) detectFields() {
 func (s *ListShape) classifyField(path, name, parent string, fs *openapi3.Schema) {
 	n, pn := norm(name), norm(parent)
 	isStr, isInt := fs.Type.Includes("string"), fs.Type.Includes("integer") || fs.Type.Includes("number")
-	isURL := isStr && (fs.Format == "uri" || fs.Format == "url" || strings.Contains(n, "url") || strings.Contains(n, "uri") || strings.Contains(n, "link"))
+	isURL := isStr && (fs.Format == "uri" || fs.Format == "url" || strings.Contains(n, "url") || strings.Contains(n, "uri") || strings.Contains(n, "link") ||
+		in(pn, "links", "link")) // JSON:API and HAL: links.next is a URL
 	claim := func(field *string) {
 		if *field == "" {
 			*field = path
