@@ -41,10 +41,15 @@ func flowLayer(url string, rate float64, d time.Duration) (uint64, float64) {
 
 // sustained climbs a ladder of rates and returns the highest one held with
 // a pacing error under 1% (requests sent and achieved rate both).
-func sustained(b *testing.B, name string, attack func(string, float64, time.Duration) (uint64, float64), url string) float64 {
+func sustained(b *testing.B, name string, attack func(string, float64, time.Duration) (uint64, float64)) float64 {
 	best := 0.0
 	for _, rate := range []float64{1000, 2000, 4000, 6000, 8000, 12000, 16000, 24000, 32000} {
-		n, got := attack(url, rate, probeSeconds)
+		// A fresh target per probe: nothing left over from the one before.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"status":"ok"}`))
+		}))
+		n, got := attack(srv.URL, rate, probeSeconds)
+		srv.Close()
 		want := rate * probeSeconds.Seconds()
 		errPct := 100 * math.Max(math.Abs(got-rate)/rate, math.Abs(float64(n)-want)/want)
 		b.Logf("%s %6.0f/s: %7.1f/s achieved, %d requests, pacing error %.2f%%", name, rate, got, n, errPct)
@@ -63,13 +68,9 @@ func sustained(b *testing.B, name string, attack func(string, float64, time.Dura
 //
 //	go test -run '^$' -bench SustainedRate -benchtime 1x ./load
 func BenchmarkSustainedRate(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(`{"status":"ok"}`))
-	}))
-	defer srv.Close()
 	for range b.N {
-		plain := sustained(b, "vegeta", plainVegeta, srv.URL)
-		flow := sustained(b, "load", flowLayer, srv.URL)
+		plain := sustained(b, "vegeta", plainVegeta)
+		flow := sustained(b, "load", flowLayer)
 		b.ReportMetric(plain, "vegeta-req/s")
 		b.ReportMetric(flow, "load-req/s")
 		if plain > 0 {

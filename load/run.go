@@ -243,6 +243,8 @@ func (e *execution) driveFirst() {
 		case <-segDone: // the attack ended without its pacer: a targeter error
 			e.halt("the first step could not be built")
 			return
+		case <-e.stop: // the attack may be blocked on busy workers: do not wait for them
+			return
 		}
 		base += sp.hits
 		if sp.over {
