@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -110,7 +111,8 @@ type corpusTarget struct {
 }
 
 // corpusTargets lists every component schema (both directions) and every
-// operation's request-body and response schemas.
+// operation's parameter, request-body, response-body and response-header
+// schemas, parameters and headers with their name as the hint.
 func corpusTargets(d *corpusDoc) []corpusTarget {
 	var out []corpusTarget
 	if d.doc.Components != nil {
@@ -136,6 +138,12 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 		item := d.doc.Paths.Value(path)
 		for method, op := range item.Operations() {
 			at := method + " " + path
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				if p != nil && p.Value != nil && p.Value.Schema != nil && p.Value.Schema.Value != nil {
+					out = append(out, corpusTarget{where: at + " parameter " + p.Value.In + " " + p.Value.Name,
+						schema: p.Value.Schema.Value, name: p.Value.Name, dir: Request})
+				}
+			}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				for mt, media := range op.RequestBody.Value.Content {
 					if media.Schema != nil && media.Schema.Value != nil {
@@ -153,6 +161,12 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 				for mt, media := range resp.Value.Content {
 					if media.Schema != nil && media.Schema.Value != nil {
 						out = append(out, corpusTarget{where: at + " " + code + " " + mt, schema: media.Schema.Value, dir: Response})
+					}
+				}
+				for name, h := range resp.Value.Headers {
+					if h != nil && h.Value != nil && h.Value.Schema != nil && h.Value.Schema.Value != nil {
+						out = append(out, corpusTarget{where: at + " " + code + " header " + name,
+							schema: h.Value.Schema.Value, name: name, dir: Response})
 					}
 				}
 			}
@@ -252,7 +266,7 @@ func TestSampleCorpusValid(t *testing.T) {
 					if j%stride != 0 {
 						continue
 					}
-					v := Sample(tg.schema, SampleOptions{Seed: int64(j + 1), Direction: tg.dir})
+					v := Sample(tg.schema, SampleOptions{Seed: int64(j + 1), Direction: tg.dir, Name: tg.name})
 					r.total++
 					err := checkSample(tg.schema, v, validationOptions(d.v31, tg.dir, formats))
 					if err == nil {

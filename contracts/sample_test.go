@@ -455,6 +455,18 @@ func TestSampleStripeCharge(t *testing.T) {
 	if err := checkValid(charge, v, Response); err != nil {
 		t.Fatalf("charge: %v", err)
 	}
+	// negative controls: the check the corpus proof relies on catches a
+	// missing required property and a wrong type inside a real schema
+	broken := clone(v).(map[string]any)
+	delete(broken, "id")
+	if err := checkValid(charge, broken, Response); err == nil {
+		t.Error("a charge without its required id validates")
+	}
+	broken = clone(v).(map[string]any)
+	broken["amount"] = "12"
+	if err := checkValid(charge, broken, Response); err == nil {
+		t.Error("a charge with a string amount validates")
+	}
 	b, _ := json.Marshal(v)
 	if len(b) > 256<<10 {
 		t.Errorf("a charge takes %d bytes: objects are not kept small", len(b))
