@@ -84,6 +84,9 @@ type run struct {
 	timeline *chaos.Timeline
 	out      *Outcome
 	closers  []func() error
+
+	windows     []ci.FaultWindow // when each fault was on, for the resilience gates
+	consistency []ci.Result      // the consistency checks, for the report
 }
 
 func newRun(s *Scenario, o Options) (*run, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/load"
 )
 
@@ -161,6 +162,10 @@ func (r *run) attack(ctx context.Context) error {
 	var tlErr error
 	wg.Add(1)
 	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(r.s.Chaos))
+	start := time.Now()
+	for _, f := range r.s.Chaos {
+		r.windows = append(r.windows, ci.FaultWindow{Target: f.Proxy, Start: start.Add(f.At.D()), End: start.Add(f.At.D() + f.For.D()), Kind: f.Toxic})
+	}
 	go func() {
 		defer wg.Done()
 		tlErr = tl.Run(attackCtx)

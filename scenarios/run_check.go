@@ -76,8 +76,12 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 			gates = append(gates, g)
 		}
 	}
-	if r.s.Gates.Contract != nil {
-		gates = append(gates, r.contractGate(r.s.Gates.Contract.InvalidRequests))
+	entries := r.entries()
+	if c := r.s.Gates.Contract; c != nil {
+		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests}))
+	}
+	for _, rg := range r.s.Gates.Resilience {
+		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)
 	}
 	if c := r.s.Gates.Consistency; c != nil {
 		for _, chk := range c.Checks {
@@ -87,41 +91,90 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 	return gates
 }
 
-// contractGate: every request the service sent to a mock was valid
-// against that mock's contract.
-func (r *run) contractGate(allowed int) ci.Gate {
-	g := ci.Gate{Name: "requests to vendors conform to their contracts", Kind: "contract"}
-	total, invalid := 0, 0
+// entries are every mock's journal, oldest first.
+func (r *run) entries() []mocks.Entry {
+	var all []mocks.Entry
 	for _, sys := range r.systems {
-		if sys.journal == nil {
-			continue
+		if sys.journal != nil {
+			all = append(all, sys.journal.Entries(mocks.Filter{})...)
 		}
-		for _, e := range sys.journal.Entries(mocks.Filter{}) {
-			if e.Direction == "webhook" || strings.HasPrefix(e.Path, "/__firedrill/") {
-				continue
-			}
-			total++
-			if e.Valid {
-				continue
-			}
-			invalid++
-			if len(g.Detail) < 20 {
-				var why []string
-				for _, v := range e.Violations {
-					why = append(why, v.Message)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
+	return all
+}
+
+// resilienceGates turns one resilience entry of the scenario into the
+// gates it asks for, each read from the journals.
+func (r *run) resilienceGates(ctx context.Context, entries []mocks.Entry, rg ResilienceGate) []ci.Gate {
+	var gates []ci.Gate
+	if rg.HonorsRetryAfter {
+		gates = append(gates, ci.RetryAfter(entries, ci.RetryAfterOptions{System: rg.System}))
+	}
+	if rg.Backoff == "exponential" {
+		gates = append(gates, ci.Backoff(entries, ci.BackoffOptions{System: rg.System, Cap: rg.MaxBackoff.D()}))
+	}
+	if !rg.MaxRateDuringOutage.IsZero() {
+		gates = append(gates, ci.Breaker(entries, r.windows, ci.BreakerOptions{System: rg.System, MaxRate: rg.MaxRateDuringOutage.PerSecond(), Within: rg.BreakerWithin.D()}))
+	}
+	if rg.IdempotencyKeys {
+		gates = append(gates, ci.Idempotency(entries, ci.IdempotencyOptions{System: rg.System, Operations: r.keyedOperations(rg.System)}))
+	}
+	if rg.MaxCallDuration.D() > 0 {
+		gates = append(gates, ci.Timeouts(entries, ci.TimeoutOptions{System: rg.System, Max: rg.MaxCallDuration.D()}))
+	}
+	if rg.RecoveryWithin.D() > 0 {
+		gates = append(gates, ci.Recovery(ctx, entries, r.windows, ci.RecoveryOptions{System: rg.System, Within: rg.RecoveryWithin.D(), Probe: r.healthProbe()}))
+	}
+	return gates
+}
+
+// keyedOperations are the operations of a system's contract that declare an
+// idempotency-key header.
+func (r *run) keyedOperations(system string) []string {
+	sys := r.system(system)
+	if sys == nil || sys.openapi == nil {
+		return nil
+	}
+	var ops []string
+	for path, item := range sys.openapi.Doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range append(item.Parameters, op.Parameters...) {
+				if p.Value != nil && p.Value.In == "header" && strings.EqualFold(p.Value.Name, ci.DefaultIdempotencyHeader) {
+					ops = append(ops, method+" "+path)
 				}
-				g.Detail = append(g.Detail, fmt.Sprintf("%s %s %s → %d: %s", sys.name, e.Method, e.Path, e.Status, strings.Join(why, "; ")))
 			}
 		}
 	}
-	g.Passed = invalid <= allowed
-	g.Measured = fmt.Sprintf("%d invalid of %d requests", invalid, total)
-	g.Reason = fmt.Sprintf("at most %d invalid requests allowed", allowed)
-	return g
+	sort.Strings(ops)
+	return ops
 }
 
-// consistencyGate runs one check, retrying until it passes or the settle
-// time is up (the systems may still be converging).
+// healthProbe checks every service's health endpoint.
+func (r *run) healthProbe() func(context.Context) error {
+	return func(ctx context.Context) error {
+		for _, sys := range r.systems {
+			if sys.spec.Service == nil || sys.spec.Service.Health == "" {
+				continue
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, sys.addr.URL()+sys.spec.Service.Health, nil)
+			if err != nil {
+				return err
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sys.name, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode/100 != 2 {
+				return fmt.Errorf("%s: health answered %d", sys.name, resp.StatusCode)
+			}
+		}
+		return nil
+	}
+}
+
+// consistencyGate runs one check until it passes or the settle time is up
+// (the systems may still be converging); the result goes to the report.
 func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) ci.Gate {
 	fail := func(err error) ci.Gate {
 		return ci.Gate{Name: c.Name, Kind: "consistency", Measured: "not measured", Reason: r.secrets.Redact(err.Error())}
@@ -141,22 +194,12 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) ci.Gate {
 	if s := r.s.Gates.Consistency.Settle.D(); s > 0 {
 		limit = s
 	}
-	start := time.Now()
-	for {
-		res, err := checker.Run(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		g := res.Gate()
-		if g.Passed || time.Since(start) >= limit || ctx.Err() != nil {
-			g.Reason += fmt.Sprintf(" (checked for %s)", time.Since(start).Round(100*time.Millisecond))
-			return g
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(500 * time.Millisecond):
-		}
+	res, err := checker.Settle(ctx, limit, 500*time.Millisecond)
+	if err != nil {
+		return fail(err)
 	}
+	r.consistency = append(r.consistency, res)
+	return res.Gate()
 }
 
 // source reads a collection of a system: a stateful OpenAPI mock's store,
@@ -222,45 +265,102 @@ func getRecords(ctx context.Context, url string) ([]map[string]any, error) {
 	return nil, fmt.Errorf("scenarios: %s holds no list of records", url)
 }
 
-// summary is summary.json: the verdict, every gate, the load figures.
-type summary struct {
-	Scenario string            `json:"scenario"`
-	Owner    string            `json:"owner,omitempty"`
-	Seed     int64             `json:"seed"`
-	Runtime  string            `json:"runtime"`
-	Started  time.Time         `json:"started"`
-	Ended    time.Time         `json:"ended"`
-	Verdict  ci.Verdict        `json:"verdict"`
-	Systems  map[string]string `json:"systems"`
-	Load     *loadSummary      `json:"load,omitempty"`
-	Faults   []map[string]any  `json:"faults,omitempty"`
-}
-
-type loadSummary struct {
-	Target    float64    `json:"target_rate"`
-	Scheduled uint64     `json:"scheduled"`
-	Sent      uint64     `json:"sent"`
-	Lag       string     `json:"lag"`
-	Aborted   string     `json:"aborted,omitempty"`
-	Flow      load.Stats `json:"flow"`
-}
-
-// report writes the run folder's summary.
+// report writes the run folder's reports: report.html, junit.xml,
+// summary.json and summary.md, every secret redacted.
 func (r *run) report() error {
-	s := summary{Scenario: r.s.Name, Owner: r.s.Owner, Seed: r.seed, Runtime: r.rt.Name(),
-		Started: r.out.Started, Ended: r.out.Ended, Verdict: r.out.Verdict, Systems: map[string]string{}}
-	for name, a := range r.res.Systems {
-		s.Systems[name] = a.URL()
+	rep := ci.Report{Scenario: r.s.Name, Owner: r.s.Owner, Start: r.out.Started, End: r.out.Ended,
+		Gates: r.out.Verdict.Gates, Faults: r.windows, Consistency: r.consistency}
+	for _, sys := range r.systems {
+		rs := ci.System{Name: sys.name, URL: sys.addr.URL()}
+		switch {
+		case sys.spec.Service != nil:
+			rs.Kind = "service"
+		case sys.spec.URL != "":
+			rs.Kind, rs.URL, rs.Proxy = "external", sys.spec.URL, sys.addr.Addr()
+		default:
+			rs.Kind, rs.Proxy, rs.Contract = "mock", sys.addr.Addr(), sys.spec.Contract
+		}
+		rep.Systems = append(rep.Systems, rs)
 	}
-	if rep := r.out.Load; rep != nil {
-		s.Load = &loadSummary{Target: rep.Target, Scheduled: rep.Scheduled, Sent: rep.Sent, Lag: rep.Lag.String(), Aborted: rep.Aborted, Flow: rep.Flow}
+	rep.Flows = r.reportFlows()
+	if l := r.out.Load; l != nil {
+		for _, b := range l.Series {
+			rep.Series = append(rep.Series, ci.Second{At: r.out.Started.Add(time.Duration(b.Second) * time.Second),
+				Requests: int(b.Requests), Errors: int(b.Errors), P50: b.P50, P99: b.P99})
+		}
 	}
-	data, err := json.MarshalIndent(s, "", "  ")
+	if data, err := os.ReadFile(filepath.Join(r.dir, "audit.jsonl")); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if line != "" {
+				rep.Audit = append(rep.Audit, line)
+			}
+		}
+	}
+	redacted, err := r.redactReport(rep)
 	if err != nil {
-		return fmt.Errorf("scenarios: summary: %w", err)
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(r.dir, "summary.json"), []byte(r.secrets.Redact(string(data))+"\n"), 0o644); err != nil {
-		return fmt.Errorf("scenarios: summary: %w", err)
+	if err := ci.WriteAll(r.dir, redacted); err != nil {
+		return fmt.Errorf("scenarios: %w", err)
 	}
 	return nil
+}
+
+// redactReport removes every secret from a report by way of its JSON form.
+func (r *run) redactReport(rep ci.Report) (ci.Report, error) {
+	data, err := json.Marshal(rep)
+	if err != nil {
+		return rep, fmt.Errorf("scenarios: report: %w", err)
+	}
+	clean := r.secrets.Redact(string(data))
+	if clean == string(data) {
+		return rep, nil
+	}
+	var out ci.Report
+	if err := json.Unmarshal([]byte(clean), &out); err != nil {
+		return rep, fmt.Errorf("scenarios: report: %w", err)
+	}
+	return out, nil
+}
+
+// reportFlows draws the arrows of the system map: the load into the
+// systems its steps call, the services into the systems they refer to.
+func (r *run) reportFlows() []ci.Flow {
+	var flows []ci.Flow
+	seen := map[string]bool{}
+	add := func(f ci.Flow) {
+		key := f.From + ">" + f.To
+		if !seen[key] {
+			seen[key] = true
+			flows = append(flows, f)
+		}
+	}
+	if l := r.s.Load; l != nil {
+		mult := l.Multiplier
+		if mult == 0 {
+			mult = DefaultMultiplier
+		}
+		for _, st := range l.Flow {
+			refs, _ := ParseRefs(st.URL)
+			for _, ref := range refs {
+				if ref.Kind == RefSystem {
+					add(ci.Flow{Name: st.Name, From: "load", To: ref.System, Rate: fmt.Sprintf("%.4g/s", l.Peak.PerSecond()*mult)})
+				}
+			}
+		}
+	}
+	for _, sys := range r.systems {
+		if sys.spec.Service == nil {
+			continue
+		}
+		for _, k := range sortedKeys(sys.spec.Service.Env) {
+			refs, _ := ParseRefs(sys.spec.Service.Env[k])
+			for _, ref := range refs {
+				if ref.Kind == RefSystem && ref.System != sys.name {
+					add(ci.Flow{Name: k, From: sys.name, To: ref.System})
+				}
+			}
+		}
+	}
+	return flows
 }

@@ -52,7 +52,7 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	if strings.Join(actions, ",") != "apply,revert" {
 		t.Errorf("audit actions %v, want apply then revert", actions)
 	}
-	for _, name := range []string{"summary.json", "results.bin", "audit.jsonl"} {
+	for _, name := range []string{"summary.json", "summary.md", "junit.xml", "report.html", "results.bin", "audit.jsonl"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("run folder lacks %s", name)
 		}
