@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/rs/zerolog"
 )
 
 func TestEmbeddedCloseStopsAPIAndProxies(t *testing.T) {
@@ -178,8 +180,25 @@ func TestEmbeddedLogsThroughSlog(t *testing.T) {
 	var buf syncBuffer
 	tp := embedded(t, WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	proxyTo(t, tp, "logged", tcpUpstream(t, echo))
-	if got := string(buf.Bytes()); !strings.Contains(got, "toxiproxy: Started proxy") || !strings.Contains(got, "name=logged") {
-		t.Errorf("log lacks Toxiproxy's own line:\n%s", got)
+	// Toxiproxy logs "Started proxy" after the API has answered.
+	logged := func() bool {
+		got := string(buf.Bytes())
+		return strings.Contains(got, "toxiproxy: Started proxy") && strings.Contains(got, "name=logged")
+	}
+	for deadline := time.Now().Add(5 * time.Second); !logged() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !logged() {
+		t.Errorf("log lacks Toxiproxy's own line:\n%s", buf.Bytes())
+	}
+	for _, tc := range []struct {
+		level slog.Level
+		want  zerolog.Level
+	}{{slog.LevelDebug, zerolog.DebugLevel}, {slog.LevelWarn, zerolog.WarnLevel}, {slog.LevelError + 4, zerolog.Disabled}} {
+		zl := zerologTo(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: tc.level})))
+		if zl.GetLevel() != tc.want {
+			t.Errorf("slog level %v: zerolog level %v, want %v", tc.level, zl.GetLevel(), tc.want)
+		}
 	}
 	var quiet syncBuffer
 	tq := embedded(t, WithLogger(slog.New(slog.NewTextHandler(&quiet, &slog.HandlerOptions{Level: slog.LevelError}))))
