@@ -12,6 +12,8 @@ import (
 const (
 	// MaxDuration is the hard cap on any attack, whatever the plan says.
 	MaxDuration = 30 * time.Minute
+	// MaxRate bounds the rate of any schedule, in hits per second.
+	MaxRate = 1_000_000
 	// DefaultMaxWorkers bounds vegeta's worker pool for each step. Vegeta's
 	// own default is unbounded, which collapses above ~20,000 hits/s on a
 	// small machine.

@@ -73,6 +73,14 @@ func (p Plan) validate(steps []*compiledStep) error {
 	if p.Shape == nil {
 		errs = append(errs, errors.New("load: plan has no shape (rate)"))
 	}
+	if p.Shape != nil {
+		for _, at := range []time.Duration{0, p.Duration / 2, p.Duration} {
+			if r := p.Shape.Rate(at); !(r >= 0 && r <= MaxRate) {
+				errs = append(errs, fmt.Errorf("load: rate %g/s at %s is outside [0, %g/s]", r, at, float64(MaxRate)))
+				break
+			}
+		}
+	}
 	if p.Duration <= 0 || p.Duration > MaxDuration {
 		errs = append(errs, fmt.Errorf("load: duration %s must be in (0, %s]", p.Duration, MaxDuration))
 	}

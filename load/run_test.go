@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -174,6 +175,8 @@ func TestRunRefusesBadPlans(t *testing.T) {
 		"no shape":      {Plan{Flow: ok, Duration: time.Second}, "no shape"},
 		"too long":      {Plan{Flow: ok, Shape: Constant(1), Duration: MaxDuration + time.Second}, "must be in"},
 		"no steps":      {Plan{Shape: Constant(1), Duration: time.Second}, "no steps"},
+		"huge rate":     {Plan{Flow: ok, Shape: Constant(2e9), Duration: time.Second}, "rate 2e+09/s at 0s is outside"},
+		"nan rate":      {Plan{Flow: ok, Shape: Constant(math.NaN()), Duration: time.Second}, "rate NaN/s"},
 		"remote":        {Plan{Flow: Flow{Steps: []Step{{Name: "x", URL: "http://192.0.2.1/"}}}, Shape: Constant(1), Duration: time.Second}, "not a loopback"},
 		"unknown var":   {Plan{Flow: Flow{Steps: []Step{{Name: "x", URL: "http://127.0.0.1/${id}"}}}, Shape: Constant(1), Duration: time.Second}, "${id} is neither"},
 		"bad threshold": {Plan{Flow: ok, Shape: Constant(1), Duration: time.Second, Thresholds: []Threshold{{Source: "step:nope p99 < 1s", Step: "nope"}}}, `no step "nope"`},

@@ -41,7 +41,7 @@ func (c constant) pacer() vegeta.ConstantPacer {
 }
 
 func (c constant) Pace(el time.Duration, hits uint64) (time.Duration, bool) {
-	if c.rate <= 0 {
+	if !(c.rate > 0 && c.rate <= MaxRate) {
 		return 0, true
 	}
 	return c.pacer().Pace(el, hits)
