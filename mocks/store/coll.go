@@ -182,14 +182,22 @@ func underParent(parent []string) string {
 	return fmt.Sprintf(" under %q", parent)
 }
 
-// keepServerFields carries the id and creation times of old into next and
-// refreshes the update times.
+// keepServerFields carries the id and creation times of old into next,
+// and the readOnly properties next lacks (a client cannot write them, so a
+// PUT without them does not erase them), and refreshes the update times.
 func (c *coll) keepServerFields(old, next Record) {
 	f := c.def.idField()
 	next[f] = old[f]
 	for _, t := range c.created {
 		if v, ok := old[t.name]; ok {
 			next[t.name] = v
+		}
+	}
+	for _, t := range c.fillers {
+		if _, has := next[t.name]; !has {
+			if v, ok := old[t.name]; ok {
+				next[t.name] = v
+			}
 		}
 	}
 	now := c.store.now()

@@ -78,8 +78,9 @@
 // creation and update timestamps that the item schema declares by their
 // conventional names (created, created_at, createdAt, create_time,
 // date_created, and the matching updated forms): an RFC 3339 string for
-// string schemas, Unix seconds for integer schemas. Replace and Patch keep the
-// id and the creation time and refresh the update time. Other readOnly
-// properties are filled by the function given with [WithFill] (the mock's
-// sample generator), when it is given and the record lacks them.
+// string schemas, Unix seconds for integer schemas. Other readOnly
+// properties are filled on create by the function given with [WithFill] (the
+// mock's sample generator), when it is given and the record lacks them.
+// Replace, Patch and Upsert keep the id, the creation time and the readOnly
+// properties the new body lacks, and refresh the update time.
 package store

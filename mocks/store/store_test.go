@@ -246,6 +246,12 @@ func TestEnsureAndFill(t *testing.T) {
 	if rec["number"] != "N-1" {
 		t.Fatalf("readOnly property not filled: %v", rec)
 	}
+	if rep, _ := s.Replace("orders", nil, "1", store.Record{"total": 2.0}); rep["number"] != "N-1" {
+		t.Fatalf("a PUT without the readOnly property erased it: %v", rep)
+	}
+	if rep, _ := s.Replace("orders", nil, "1", store.Record{"number": "N-2"}); rep["number"] != "N-2" {
+		t.Fatalf("a readOnly property sent in a PUT is kept as sent (the mock validates requests): %v", rep)
+	}
 	if len(asked) != 1 {
 		t.Fatalf("fill called for %v; only the readOnly number lacks a value", asked)
 	}
