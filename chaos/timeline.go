@@ -32,8 +32,9 @@ type Event struct {
 	Kind   string
 	Params map[string]string
 	// Fault is what to apply. When nil, the timeline builds it from Kind
-	// and Params on the proxy named Target of the Toxiproxy given by
-	// WithToxiproxy.
+	// and Params: a catalogue toxic goes on the proxy named Target of the
+	// Toxiproxy given by WithToxiproxy; any other kind goes to the
+	// FaultResolver given by WithFaultResolver.
 	Fault Fault
 }
 
@@ -58,6 +59,7 @@ type Timeline struct {
 	events          []Event
 	faults          []Fault
 	tp              *Toxiproxy
+	resolve         FaultResolver
 	audit           *auditLog
 	rollbackTimeout time.Duration
 	applyTimeout    time.Duration
@@ -89,6 +91,23 @@ func WithToxiproxy(tp *Toxiproxy) TimelineOption {
 			return fmt.Errorf("chaos: nil Toxiproxy: %w", ErrInvalid)
 		}
 		tl.tp = tp
+		return nil
+	}
+}
+
+// FaultResolver builds the Fault of an event whose Kind is not in the toxic
+// catalogue, such as an HTTP fault of a mock. It returns nil, nil for a
+// kind it does not know.
+type FaultResolver func(ev Event) (Fault, error)
+
+// WithFaultResolver sets how events without a Fault and with a Kind outside
+// the toxic catalogue get their Fault.
+func WithFaultResolver(r FaultResolver) TimelineOption {
+	return func(tl *Timeline) error {
+		if r == nil {
+			return fmt.Errorf("chaos: nil FaultResolver: %w", ErrInvalid)
+		}
+		tl.resolve = r
 		return nil
 	}
 }
@@ -167,6 +186,12 @@ func (tl *Timeline) faultOf(i int, ev Event) (Fault, error) {
 	}
 	if ev.Fault != nil {
 		return ev.Fault, errors.Join(errs...)
+	}
+	if _, toxic := catalogue[ev.Kind]; !toxic && tl.resolve != nil {
+		f, err := tl.resolve(ev)
+		if err != nil || f != nil {
+			return f, errors.Join(append(errs, err)...)
+		}
 	}
 	if tl.tp == nil {
 		return nil, errors.Join(append(errs, fmt.Errorf("no fault given and no Toxiproxy to apply %q on: %w", ev.Kind, ErrInvalid))...)

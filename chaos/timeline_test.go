@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -457,5 +458,56 @@ func TestNewTimelineReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := NewTimeline([]Event{{For: time.Second, Target: "a", Kind: "latency"}}); err == nil || !strings.Contains(err.Error(), "no Toxiproxy") {
 		t.Errorf("without a Toxiproxy: %v", err)
+	}
+}
+
+func TestFaultResolverBuildsOtherKinds(t *testing.T) {
+	t.Parallel()
+	p := newProbe()
+	var asked []string
+	resolve := func(ev Event) (Fault, error) {
+		asked = append(asked, ev.Kind)
+		switch ev.Kind {
+		case "status":
+			if ev.Params["status"] != "503" {
+				return nil, fmt.Errorf("status %q: want 503: %w", ev.Params["status"], ErrInvalid)
+			}
+			return p.fault(ev.Target), nil
+		}
+		return nil, nil
+	}
+	tl, err := NewTimeline([]Event{{For: 10 * time.Millisecond, Target: "crm", Kind: "status", Params: map[string]string{"status": "503"}}},
+		WithFaultResolver(resolve))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tl.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, on := p.on["crm"]; !on {
+		t.Error("the resolved fault was not applied")
+	}
+	if _, off := p.of["crm"]; !off {
+		t.Error("the resolved fault was not reverted")
+	}
+	remote, err := Remote("127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewTimeline([]Event{
+		{For: time.Second, Target: "crm", Kind: "status", Params: map[string]string{"status": "200"}},
+		{For: time.Second, Target: "crm", Kind: "teapot"},
+		{For: time.Second, Target: "crm", Kind: "latency", Params: map[string]string{"latency": "1s"}},
+	}, WithFaultResolver(resolve), WithToxiproxy(remote))
+	for _, want := range []string{`event 0 (status on "crm"): status "200": want 503`, `event 1 (teapot on "crm"): unknown toxic "teapot"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
+	}
+	if slices.Contains(asked, "latency") || !slices.Contains(asked, "teapot") {
+		t.Errorf("the resolver was asked for %v, want every kind but the catalogue's", asked)
+	}
+	if strings.Contains(err.Error(), "event 2") {
+		t.Errorf("the latency event is valid: %v", err)
 	}
 }
