@@ -207,9 +207,17 @@ func (c *collector) checkDoom() {
 }
 
 func (c *collector) tick(now time.Time) {
-	if len(c.window0) > 0 {
+	c.e.mu.Lock()
+	inflight := len(c.e.iters)
+	c.e.mu.Unlock()
+	switch {
+	case len(c.window0) > 0:
 		slices.Sort(c.window0)
 		c.e.p99.Store(int64(quantile(c.window0, 0.99)))
+	case inflight > 0:
+		// No first step answered in a whole tick while some are in flight:
+		// their latency is at least that long.
+		c.e.p99.Store(max(c.e.p99.Load(), int64(now.Sub(c.lastTick))))
 	}
 	slices.Sort(c.window)
 	n := c.b.all.m.Requests
