@@ -80,6 +80,21 @@ func TestStatefulRoundTrip(t *testing.T) {
 	}
 }
 
+func TestStatefulUpsert(t *testing.T) {
+	t.Parallel()
+	m := newMock(t, graphql.WithStateful(true))
+	q := `mutation($in: UpdateCustomerInput!) { upsertCustomer(id: "u1", input: $in) { id email name } }`
+	first := do(t, m, q, map[string]any{"in": map[string]any{"email": "u@example.com", "name": "U"}}).ok(t)
+	second := do(t, m, q, map[string]any{"in": map[string]any{"name": "V"}}).ok(t)
+	if at(first.Data, "upsertCustomer", "id") != "u1" || at(second.Data, "upsertCustomer", "name") != "V" ||
+		at(second.Data, "upsertCustomer", "email") != "u@example.com" {
+		t.Errorf("upsert: %s then %s", first.raw, second.raw)
+	}
+	if n := m.Store().Len("Customer"); n != 1 {
+		t.Errorf("%d customers after two upserts of one id; want 1", n)
+	}
+}
+
 func TestStatefulListsAndConnections(t *testing.T) {
 	t.Parallel()
 	m := newMock(t, graphql.WithStateful(true))
