@@ -38,6 +38,9 @@ func TestLintFiles(t *testing.T) {
 			{RuleExampleInvalid, SeverityError, 43},
 			{RulePatternUnsupported, SeverityWarning, 64},
 		}},
+		{"lint/example_refs.yaml", []wantProblem{ // located where the example is written, through its $ref
+			{RuleExampleInvalid, SeverityError, 26},
+		}},
 		{"lint/examples31.json", []wantProblem{ // the OK lines are negative controls
 			{RuleExampleInvalid, SeverityError, 7},
 			{RuleExampleInvalid, SeverityError, 9}, // const: only the 2020-12 validator sees it
