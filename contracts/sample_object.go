@@ -226,6 +226,7 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 	base.Example, base.Examples, base.Default, base.Enum = nil, nil, nil, nil
 	withBase := constrains(&base)
 	var fallback any
+	was := g.bad
 	tries := 8
 	if g.minimal(depth) {
 		tries = 2
@@ -239,6 +240,7 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 			continue
 		}
 		cand := br.Value
+		g.bad = false
 		if withBase {
 			cand = g.merge(&openapi3.Schema{AllOf: openapi3.SchemaRefs{
 				openapi3.NewSchemaRef("", &base), br,
@@ -251,12 +253,14 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 					tagged := clone(obj).(map[string]any)
 					tagged[d.PropertyName] = tag
 					if g.valid(s, tagged) {
+						g.bad = was
 						return tagged
 					}
 				}
 			}
 		}
 		if g.valid(s, v) {
+			g.bad = was // whatever went wrong inside, the value validates
 			return v
 		}
 		if n == 0 {

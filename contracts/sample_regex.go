@@ -107,6 +107,15 @@ func (r *regexGen) gen(re *syntax.Regexp) error {
 		if r.follow(func(h rune) bool { return inClass(re.Rune, h) }) {
 			return nil
 		}
+		if len(r.hint) > 0 { // "USD" for [a-z]{3} gives "usd"
+			for c := unicode.SimpleFold(r.hint[0]); c != r.hint[0]; c = unicode.SimpleFold(c) {
+				if inClass(re.Rune, c) {
+					r.out = append(r.out, c)
+					r.hint = r.hint[1:]
+					return nil
+				}
+			}
+		}
 		c, ok := r.pick(re.Rune)
 		if !ok {
 			return errPatternNoMatch

@@ -498,3 +498,33 @@ func TestStripLookaround(t *testing.T) {
 		}
 	}
 }
+
+func TestSamplePatternFollowsRealisticValue(t *testing.T) {
+	t.Parallel()
+	plain := schemaOf(t, `{"type":"string"}`)
+	tests := []struct {
+		name, schema string
+		want         func(realistic string) string
+	}{
+		{"currency", `{"type":"string","pattern":"^[a-z]{3}$"}`, strings.ToLower},
+		{"image_url", `{"type":"string","format":"uri","pattern":"^(https:)([/|.|\\w|\\s|-])*\\.(?:jpg|png)$"}`,
+			func(r string) string { return r }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := schemaOf(t, tt.schema)
+			re := regexp.MustCompile(s.Pattern)
+			for seed := range int64(5) {
+				realistic := Sample(plain, SampleOptions{Seed: seed, Name: tt.name}).(string)
+				got := Sample(s, SampleOptions{Seed: seed, Name: tt.name}).(string)
+				if !re.MatchString(got) {
+					t.Fatalf("seed %d: %q does not match %s", seed, got, s.Pattern)
+				}
+				if want := tt.want(realistic); !strings.HasPrefix(got, want) {
+					t.Errorf("seed %d: %q does not follow the realistic %q", seed, got, want)
+				}
+			}
+		})
+	}
+}
