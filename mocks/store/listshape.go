@@ -453,3 +453,22 @@ func sortedKeys(m openapi3.Schemas) []string {
 	sort.Strings(out)
 	return out
 }
+
+// LinkHeader returns an RFC 8288 Link header value for the page (rel next,
+// prev and first), as APIs that answer a bare array page with it (GitHub:
+// page and per_page). It is empty when page.URL is unset or the shape does
+// not page.
+func (s ListShape) LinkHeader(page PageInfo) string {
+	if page.URL == "" || s.Style == StyleNone || s.Style == StyleLimit {
+		return ""
+	}
+	var links []string
+	if page.HasMore {
+		links = append(links, "<"+s.link(page, true)+`>; rel="next"`)
+	}
+	if page.HasPrev && (s.Style != StyleCursor || s.BeforeParam != "") {
+		links = append(links, "<"+s.link(page, false)+`>; rel="prev"`)
+	}
+	links = append(links, "<"+s.firstLink(page)+`>; rel="first"`)
+	return strings.Join(links, ", ")
+}

@@ -297,3 +297,28 @@ func FuzzPageRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestLinkHeader(t *testing.T) {
+	t.Parallel()
+	shape := store.ListShape{Style: store.StylePage, PageParam: "page", LimitParam: "per_page", FirstPage: 1}
+	page := store.PageInfo{Total: 10, Offset: 4, Limit: 2, Count: 2, HasMore: true, HasPrev: true,
+		URL: "http://127.0.0.1:9/repos", Query: url.Values{"page": {"3"}, "per_page": {"2"}, "sort": {"name"}}}
+	want := `<http://127.0.0.1:9/repos?page=4&per_page=2&sort=name>; rel="next", ` +
+		`<http://127.0.0.1:9/repos?page=2&per_page=2&sort=name>; rel="prev", ` +
+		`<http://127.0.0.1:9/repos?page=1&per_page=2&sort=name>; rel="first"`
+	if got := shape.LinkHeader(page); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	last := page
+	last.HasMore, last.Offset = false, 8
+	if got := shape.LinkHeader(last); strings.Contains(got, `rel="next"`) {
+		t.Fatalf("last page links to a next one: %s", got)
+	}
+	if got := (store.ListShape{}).LinkHeader(page); got != "" {
+		t.Fatalf("no pagination, yet links: %s", got)
+	}
+	page.URL = ""
+	if got := shape.LinkHeader(page); got != "" {
+		t.Fatalf("no URL, yet links: %s", got)
+	}
+}
