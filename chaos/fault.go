@@ -33,8 +33,9 @@ func (tp *Toxiproxy) Fault(proxy string, t Toxic) Fault {
 
 // Apply switches t on for the proxy named proxy and returns its revert. For
 // a toxic, the revert removes it (a toxic already gone counts as removed).
-// For Down, Apply disables the proxy and the revert enables it again; a
-// proxy that was already disabled is left as it was, and so is its revert.
+// For Down, Apply disables the proxy and the revert enables it again (a
+// proxy deleted meanwhile counts as done); a proxy that was already
+// disabled is left as it was, and so is its revert.
 func (tp *Toxiproxy) Apply(ctx context.Context, proxy string, t Toxic) (Revert, error) {
 	if t.Kind == Down {
 		return tp.applyDown(ctx, proxy)
@@ -70,7 +71,13 @@ func (tp *Toxiproxy) applyDown(ctx context.Context, proxy string) (Revert, error
 	if !p.Enabled {
 		return func(context.Context) error { return nil }, nil
 	}
-	revert := func(ctx context.Context) error { return tp.SetEnabled(ctx, proxy, true) }
+	revert := func(ctx context.Context) error {
+		err := tp.SetEnabled(ctx, proxy, true)
+		if errors.Is(err, ErrNotFound) {
+			return nil // the proxy was deleted: nothing to bring back
+		}
+		return err
+	}
 	if err := tp.SetEnabled(ctx, proxy, false); err != nil {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {

@@ -401,6 +401,28 @@ func TestRevertOfAToxicAlreadyGone(t *testing.T) {
 	if err := revert(context.Background()); err != nil {
 		t.Errorf("revert after reset = %v, want nil", err)
 	}
+	down := apply(t, tp, "b", mustParse(t, Down, nil))
+	if err := tp.DeleteProxy(context.Background(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := down(context.Background()); err != nil {
+		t.Errorf("revert of down on a deleted proxy = %v, want nil", err)
+	}
+}
+
+func TestDownOnADisabledProxyLeavesItDisabled(t *testing.T) {
+	t.Parallel()
+	tp := chaosSetup(t)
+	if err := tp.SetEnabled(context.Background(), "a", false); err != nil {
+		t.Fatal(err)
+	}
+	revert := apply(t, tp, "a", mustParse(t, Down, nil))
+	if err := revert(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tp.Lookup(context.Background(), "a"); err != nil || p.Enabled {
+		t.Errorf("proxy disabled by someone else was enabled by the revert: %+v, %v", p, err)
+	}
 }
 
 type failingWriter struct{}
