@@ -164,6 +164,7 @@ type ParamError struct {
 	Reason, Want        string
 }
 
+// Error names the toxic, the parameter, its value and what is accepted.
 func (e *ParamError) Error() string {
 	if e.Value == "" && e.Reason == "missing" {
 		return fmt.Sprintf("chaos: toxic %s: parameter %s is required (want %s)", e.Toxic, e.Param, e.Want)

@@ -166,6 +166,7 @@ func zerologTo(l *slog.Logger) zerolog.Logger {
 // slogWriter turns zerolog's JSON lines into slog records.
 type slogWriter struct{ l *slog.Logger }
 
+// Write implements io.Writer for lines without a level.
 func (w slogWriter) Write(p []byte) (int, error) {
 	return w.WriteLevel(zerolog.NoLevel, p)
 }

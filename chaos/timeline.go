@@ -45,10 +45,12 @@ type EventError struct {
 	Err          error
 }
 
+// Error names the event by index, kind and target.
 func (e *EventError) Error() string {
 	return fmt.Sprintf("chaos: event %d (%s on %q): %s", e.Index, e.Kind, e.Target, strings.TrimPrefix(e.Err.Error(), "chaos: "))
 }
 
+// Unwrap returns the problem itself.
 func (e *EventError) Unwrap() error { return e.Err }
 
 // Timeline switches faults on and off on schedule, writes every change to

@@ -146,6 +146,7 @@ type APIError struct {
 	Message      string
 }
 
+// Error names the call and the answer.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("chaos: toxiproxy %s %s: %d %s", e.Method, e.Path, e.Status, e.Message)
 }
