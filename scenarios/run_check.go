@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -202,15 +201,20 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) ci.Gate {
 	return res.Gate()
 }
 
-// source reads a collection of a system: a stateful OpenAPI mock's store,
-// or over HTTP (a GraphQL mock's admin API, or a real list endpoint).
+// source reads a collection of a system: a list endpoint when the check
+// names a path (real systems, staging), else a stateful OpenAPI mock's
+// store, else a mock's admin API (a GraphQL mock's state).
 func (r *run) source(c Collection) ci.Source {
 	sys := r.system(c.System)
+	if sys != nil && c.Path != "" {
+		return &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + strings.TrimRight(sys.addr.BasePath, "/") + c.Path,
+			Items: c.Items, Paging: c.Paging, Auth: c.Auth, Getenv: r.getenv}
+	}
 	return ci.SourceFunc(func(ctx context.Context) ([]map[string]any, error) {
 		if sys == nil {
 			return nil, fmt.Errorf("scenarios: no system %q", c.System)
 		}
-		if sys.store != nil && c.Collection != "" {
+		if sys.store != nil {
 			records, err := sys.store.Snapshot(c.Collection)
 			if err != nil {
 				return nil, fmt.Errorf("scenarios: %s: %w", c.System, err)
@@ -221,48 +225,16 @@ func (r *run) source(c Collection) ci.Source {
 			}
 			return out, nil
 		}
-		path := c.Path
-		if path == "" {
-			path = "/__firedrill/collections/" + c.Collection
-		}
-		return getRecords(ctx, "http://"+sys.addr.Addr()+path)
+		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + "/__firedrill/collections/" + c.Collection, Getenv: r.getenv}
+		return src.Records(ctx)
 	})
 }
 
-// getRecords reads a JSON array, or the first array in a JSON object.
-func getRecords(ctx context.Context, url string) ([]map[string]any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("scenarios: read %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil || resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("scenarios: read %s: %d %v", url, resp.StatusCode, err)
-	}
-	var list []map[string]any
-	if json.Unmarshal(data, &list) == nil {
-		return list, nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, fmt.Errorf("scenarios: %s is not a JSON list: %w", url, err)
-	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if json.Unmarshal(obj[k], &list) == nil {
-			return list, nil
-		}
-	}
-	return nil, fmt.Errorf("scenarios: %s holds no list of records", url)
+// getenv reads the environment the way the run does, for credentials.
+func (r *run) getenv(name string) string {
+	v, _ := r.o.Getenv(name)
+	r.secrets.Add(v)
+	return v
 }
 
 // report writes the run folder's reports: report.html, junit.xml,

@@ -1,5 +1,7 @@
 package scenarios
 
+import "github.com/firedrill/firedrill/ci"
+
 // Scenario is one drill: the systems around an integration, the load to push,
 // the faults to inject and the gates that decide pass or fail. It is what a
 // scenario file holds; Parse reads one strictly and Validate checks it whole.
@@ -214,8 +216,16 @@ type ConsistencyCheck struct {
 type Collection struct {
 	System     string `yaml:"system" json:"system" jsonschema:"required"`
 	Collection string `yaml:"collection,omitempty" json:"collection,omitempty"`
-	// Path of an HTTP list endpoint, for systems that are not mocks.
+	// Path of an HTTP list endpoint, for systems that are not mocks (or to
+	// read a mock through its own list operation).
 	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Items is the dotted path of the records array in a page; empty when
+	// the page is the array.
+	Items string `yaml:"items,omitempty" json:"items,omitempty"`
+	// Paging says how the list endpoint hands out its next page.
+	Paging ci.Paging `yaml:"paging,omitempty" json:"paging,omitempty"`
+	// Auth names the environment variables holding the endpoint's credentials.
+	Auth ci.Auth `yaml:"auth,omitempty" json:"auth,omitempty"`
 }
 
 // Join pairs records by a key expression on each side (CEL).

@@ -82,5 +82,7 @@ func printVerdict(st *state, o *scenarios.Outcome) {
 			}
 		}
 	}
-	fmt.Fprintf(st.stdout, "report: %s\n", o.Dir)
+	if o.Dir != "" {
+		fmt.Fprintf(st.stdout, "report: %s\n", o.Dir)
+	}
 }

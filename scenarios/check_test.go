@@ -1,0 +1,87 @@
+package scenarios
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+func startMock(t *testing.T, contract string) *mocks.Server {
+	t.Helper()
+	c, err := contracts.LoadOpenAPI(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", contract))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mocks.NewServer(c, mocks.WithStateful(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCheckConsistencyAgainstRunningMocks(t *testing.T) {
+	t.Parallel()
+	shop, accounting := startMock(t, "shop.openapi.yaml"), startMock(t, "accounting.openapi.yaml")
+	orders := []store.Record{
+		{"id": "o-1", "total_price": "10.00", "currency": "EUR", "customer": map[string]any{"email": "a@example.com"}, "line_items": []any{}},
+		{"id": "o-2", "total_price": "20.50", "currency": "EUR", "customer": map[string]any{"email": "b@example.com"}, "line_items": []any{}},
+	}
+	if err := shop.Mock().Store().Seed("orders", orders); err != nil {
+		t.Fatal(err)
+	}
+	invoice := func(id, ref string, cents int) store.Record {
+		return store.Record{"id": id, "object": "invoice", "status": "open", "reference": ref, "customer_email": "a@example.com", "amount_cents": cents, "currency": "EUR", "issued_at": "2026-11-23T10:00:00Z"}
+	}
+	if err := accounting.Mock().Store().Seed("invoices", []store.Record{invoice("in-1", "o-1", 1000), invoice("in-2", "o-2", 2050)}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadFile(filepath.Join("testdata", "check", "orders-invoiced.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ACCOUNTING_TOKEN": "sk_test_secret"}
+	opts := CheckOptions{URLs: map[string]string{"shop": shop.URL, "accounting": accounting.URL},
+		Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	gates, err := CheckConsistency(context.Background(), s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gates {
+		if !g.Passed {
+			t.Errorf("%s failed on agreeing systems: %s %s %v", g.Name, g.Measured, g.Reason, g.Detail)
+		}
+	}
+	// Negative control: a duplicated invoice and a wrong amount.
+	if err := accounting.Mock().Store().Seed("invoices", []store.Record{invoice("in-3", "o-1", 1000), invoice("in-4", "o-2", 2500)}); err != nil {
+		t.Fatal(err)
+	}
+	opts.Only = "every order invoiced exactly once"
+	gates, err = CheckConsistency(context.Background(), s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gates) != 1 || gates[0].Passed {
+		t.Fatalf("a duplicated invoice passed: %+v", gates)
+	}
+	text := gates[0].Measured + " " + gates[0].Reason + " " + strings.Join(gates[0].Detail, " ")
+	for _, want := range []string{"duplicate", "total"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the failure does not mention %q: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "sk_test_secret") {
+		t.Error("a secret leaked into the gate")
+	}
+	if _, err := CheckConsistency(context.Background(), s, CheckOptions{Only: "nope", URLs: opts.URLs}); err == nil || !strings.Contains(err.Error(), "have:") {
+		t.Errorf("an unknown check name: %v", err)
+	}
+	if _, err := CheckConsistency(context.Background(), s, CheckOptions{}); err == nil || !strings.Contains(err.Error(), "--url shop=") {
+		t.Errorf("a system without address: %v", err)
+	}
+}
