@@ -149,6 +149,9 @@ func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledSt
 		client: &http.Client{Transport: ctxTransport{ctx: ctx, base: tr}, Timeout: r.timeout},
 		stop:   make(chan struct{}), in: make(chan stepResult, 1024), firstOver: make(chan struct{}),
 		iters: map[uint64]*iterState{}, queues: make([]*queue, len(steps))}
+	for k := 1; k < len(steps); k++ {
+		e.queues[k] = newQueue()
+	}
 	return e
 }
 
@@ -188,19 +191,11 @@ func (e *execution) run() *Report {
 	}()
 	e.fwd.Add(1) // the driver
 	for k := 1; k < len(e.steps); k++ {
-		q := newQueue()
-		e.queues[k] = q
+		q := e.queues[k]
 		atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(vegeta.DefaultWorkers),
 			vegeta.MaxWorkers(e.r.maxWorkers))
 		e.fwd.Add(1)
 		go e.forward(k, atk.Attack(q.pop, q, 0, e.steps[k].Name), nil)
-	}
-	select {
-	case <-e.stop: // halted before the queues existed: abort them now
-		for _, q := range e.queues[1:] {
-			q.abort()
-		}
-	default:
 	}
 	e.driveFirst()
 	e.ended.Store(int64(time.Since(e.start)))
