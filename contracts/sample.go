@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -121,27 +122,24 @@ func newSampler(opts SampleOptions) *sampler {
 	if g.dir == Request {
 		dirOpt = openapi3.VisitAsRequest()
 	}
-	g.visit = []openapi3.SchemaValidationOption{
-		dirOpt,
-		openapi3.FailFast(),
-		openapi3.SetSchemaRegexCompiler(tolerantRegexCompiler),
-	}
+	g.visit = []openapi3.SchemaValidationOption{dirOpt, openapi3.FailFast()}
 	return g
 }
 
-// tolerantRegexCompiler compiles a pattern the way kin-openapi does and, when
-// Go cannot compile it (look-ahead, back-references), matches everything: a
-// pattern we cannot check must not make every candidate fail.
-func tolerantRegexCompiler(expr string) (openapi3.RegexMatcher, error) {
-	if re := compilePattern(expr); re != nil {
-		return re, nil
+// visitTolerant validates v against s with opts and, when a pattern Go
+// cannot compile (look-ahead, back-references) is what failed, validates
+// again without pattern checks: a pattern nobody can check must not make
+// every value fail. (A custom regexp compiler would do it in one pass, but
+// kin-openapi caches what any compiler returns in a process-wide map, which
+// would switch those pattern errors off for every other caller too.)
+func visitTolerant(s *openapi3.Schema, v any, opts ...openapi3.SchemaValidationOption) error {
+	err := s.VisitJSON(v, opts...)
+	var unsupported *openapi3.SchemaPatternRegexError
+	if err != nil && errors.As(err, &unsupported) {
+		return s.VisitJSON(v, append(slices.Clone(opts), openapi3.DisablePatternValidation())...)
 	}
-	return matchAll{}, nil
+	return err
 }
-
-type matchAll struct{}
-
-func (matchAll) MatchString(string) bool { return true }
 
 // compilePattern compiles an OpenAPI pattern with Go's regexp after the same
 // \uXXXX rewrite kin-openapi applies; nil when Go cannot compile it.
@@ -168,7 +166,7 @@ func (g *sampler) valid(s *openapi3.Schema, v any) (ok bool) {
 			ok = false
 		}
 	}()
-	return s.VisitJSON(jsonShape(v), g.visit...) == nil
+	return visitTolerant(s, jsonShape(v), g.visit...) == nil
 }
 
 // value is the heart of Sample: one value for s at the given depth.
