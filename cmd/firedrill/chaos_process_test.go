@@ -19,8 +19,8 @@ import (
 func buildFiredrill(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "firedrill")
-	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
+	// go test puts its own GOROOT/bin first on PATH.
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
