@@ -46,6 +46,9 @@ type Step struct {
 	// Capture names values of the answer for later steps: {"id": "$.id",
 	// "loc": "header:Location"}.
 	Capture map[string]string
+	// Sign, when set, is called with the rendered header and body of every
+	// request of the step, to add a signature as a webhook sender does.
+	Sign func(header http.Header, body []byte) error
 }
 
 // Built-in iteration variables.
@@ -231,6 +234,11 @@ func (s *compiledStep) request(it *iteration) (url string, hdr http.Header, body
 		}
 	case s.bodyText != nil:
 		body = []byte(s.bodyText.expand(it.get))
+	}
+	if s.Sign != nil {
+		if err := s.Sign(hdr, body); err != nil {
+			return "", nil, nil, fmt.Errorf("load: step %s: sign: %w", s.Name, err)
+		}
 	}
 	return url, hdr, body, nil
 }

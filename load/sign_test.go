@@ -1,0 +1,52 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestStepSignSeesTheRenderedBody checks the Sign hook: every request
+// carries a signature of its own rendered body.
+func TestStepSignSeesTheRenderedBody(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	good, bad := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sum := sha256.Sum256(body)
+		mu.Lock()
+		if r.Header.Get("X-Signature") == hex.EncodeToString(sum[:]) {
+			good++
+		} else {
+			bad++
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	sign := func(h http.Header, body []byte) error {
+		sum := sha256.Sum256(body)
+		h.Set("X-Signature", hex.EncodeToString(sum[:]))
+		return nil
+	}
+	plan := Plan{
+		Flow:     Flow{Name: "signed", Steps: []Step{{Name: "hook", Method: "POST", URL: srv.URL, Body: map[string]any{"n": "${seq}"}, Sign: sign}}},
+		Shape:    Constant(20),
+		Duration: 500 * time.Millisecond,
+	}
+	if _, err := Run(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if good < 5 || bad != 0 {
+		t.Fatalf("signed requests: %d good, %d bad", good, bad)
+	}
+}
