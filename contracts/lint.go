@@ -21,7 +21,8 @@ import (
 //     load), two path templates a router cannot tell apart, an operationId
 //     used twice (generated clients and the journal's operation filter
 //     collide), a document that does not parse.
-//   - warning: what firedrill tolerates and works around: a pattern only
+//   - warning: what firedrill tolerates and works around: a default that
+//     breaks its schema (a valid value is generated instead), a pattern only
 //     Go cannot compile (it is valid ECMA-262, just not enforced), an
 //     unquoted YAML number where a string is meant (retyped), and every
 //     finding of kin-openapi's strict validation (real vendor contracts
@@ -36,18 +37,38 @@ const (
 )
 
 // Lint returns every problem of a loaded contract, sorted by file and line:
-// those loading recorded, invalid examples, ambiguous paths, duplicate
+// those loading recorded, invalid examples and defaults, ambiguous paths, duplicate
 // operationIds and the findings of strict validation.
 func Lint(ctx context.Context, c *OpenAPI) []Problem {
 	if c == nil || c.Doc == nil {
 		return nil
 	}
 	out := append([]Problem(nil), c.Problems...)
-	out = append(out, c.lintExamples(ctx)...)
+	values := append(c.lintExamples(ctx), c.lintDefaults(ctx)...)
+	out = append(out, values...)
 	out = append(out, c.lintPaths()...)
 	out = append(out, c.lintOperationIDs()...)
-	out = append(out, c.StrictProblems(ctx)...)
+	out = append(out, withoutRepeats(c.StrictProblems(ctx), values)...)
 	return tidyProblems(out)
+}
+
+// withoutRepeats drops the strict findings the validator could not place
+// (no pointer) that repeat a reason the located value rules already gave.
+func withoutRepeats(strict, located []Problem) []Problem {
+	reasons := map[string]bool{}
+	for _, p := range located {
+		if _, reason, ok := strings.Cut(p.Message, ": "); ok {
+			reasons[reason] = true
+		}
+	}
+	out := strict[:0]
+	for _, p := range strict {
+		if p.Pointer == "" && reasons[p.Message] {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // LintFiles loads and lints each file: OpenAPI documents (YAML or JSON) and

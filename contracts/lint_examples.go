@@ -11,8 +11,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// RuleExampleInvalid is the rule of an example that breaks its own schema.
-const RuleExampleInvalid = "example-invalid"
+// The rules of values that break their own schema.
+const (
+	RuleExampleInvalid = "example-invalid" // an example (error)
+	RuleDefaultInvalid = "default-invalid" // a schema default (warning)
+)
 
 // siteKind says how a value is checked against its schema.
 type siteKind int
@@ -192,10 +195,29 @@ func (w *siteWalker) examples(ptr string, s *openapi3.Schema, example *any, name
 
 // lintExamples checks every example against its schema, formats included.
 func (c *OpenAPI) lintExamples(ctx context.Context) []Problem {
+	return c.checkSites(ctx, c.exampleSites(), SeverityError, RuleExampleInvalid, "example does not match its schema: ")
+}
+
+// lintDefaults checks every schema default against its schema. A wrong
+// default is a warning: firedrill generates a valid value instead.
+func (c *OpenAPI) lintDefaults(ctx context.Context) []Problem {
+	var defaults []valueSite
+	_ = c.Doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
+		if s := sr.Value; s.Default != nil {
+			defaults = append(defaults, valueSite{pointer: ptr + "/default", schema: s, value: s.Default, kind: siteDefault})
+		}
+		return nil
+	})
+	return c.checkSites(ctx, defaults, SeverityWarning, RuleDefaultInvalid, "default does not match its schema: ")
+}
+
+// checkSites validates each site's value against its schema and reports
+// those that fail.
+func (c *OpenAPI) checkSites(ctx context.Context, sites []valueSite, sev Severity, rule, prefix string) []Problem {
 	var out []Problem
 	seen := map[string]bool{}
 	needs2020 := keywords2020{}
-	for _, site := range c.exampleSites() {
+	for _, site := range sites {
 		if ctx.Err() != nil {
 			break
 		}
@@ -218,7 +240,7 @@ func (c *OpenAPI) lintExamples(ctx context.Context) []Problem {
 		if err == nil {
 			continue
 		}
-		p := c.problemAt(SeverityError, RuleExampleInvalid, site.pointer, "example does not match its schema: "+schemaReason(err))
+		p := c.problemAt(sev, rule, site.pointer, prefix+schemaReason(err))
 		key := p.File + "\x00" + p.Pointer + "\x00" + p.Message
 		if !seen[key] {
 			seen[key] = true

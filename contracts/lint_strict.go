@@ -15,7 +15,8 @@ import (
 // every finding, and returns each as a warning located by the context the
 // validator wraps it in (rule "openapi/" + kin-openapi's error code).
 // Examples are left to the example-invalid rule (which locates each one),
-// conflicting paths and duplicate operationIds to their own rules.
+// conflicting paths, duplicate operationIds and wrong defaults to their own
+// rules.
 //
 // Loading does not run it: on Stripe's 2 MB contract it costs as much as
 // the load itself, and real contracts fail it yet serve. Lint runs it; a
@@ -47,7 +48,7 @@ func (c *OpenAPI) StrictProblems(ctx context.Context) (out []Problem) {
 		rule, sev := RuleSpec, SeverityWarning
 		if errors.As(e, &coded) {
 			switch coded.Code() {
-			case "conflicting-paths", "duplicate-operation-id":
+			case "conflicting-paths", "duplicate-operation-id", "default-violates-schema":
 				continue
 			case "unresolved-ref":
 				// A cycle of bare $refs (A is B, B is A) loads but means nothing.

@@ -38,6 +38,10 @@ func TestLintFiles(t *testing.T) {
 			{RuleExampleInvalid, SeverityError, 43},
 			{RulePatternUnsupported, SeverityWarning, 64},
 		}},
+		{"lint/defaults.yaml", []wantProblem{ // the defaults of sort and total are fine
+			{RuleDefaultInvalid, SeverityWarning, 12},
+			{RuleDefaultInvalid, SeverityWarning, 26},
+		}},
 		{"lint/example_refs.yaml", []wantProblem{ // located where the example is written, through its $ref
 			{RuleExampleInvalid, SeverityError, 26},
 		}},
