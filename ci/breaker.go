@@ -90,17 +90,14 @@ type TimeoutOptions struct {
 func Timeouts(entries []mocks.Entry, o TimeoutOptions) Gate {
 	g := Gate{Name: "calls time out" + onSystem(o.System), Kind: KindResilience}
 	j := inbound(entries, o.System)
+	same := j.nextSame()
 	var longest time.Duration
 	over := 0
 	for i := range j {
 		e := &j[i]
 		wait := e.Duration
-		k := logical(e)
-		for n := i + 1; n < len(j) && j[n].Time.Before(e.Time.Add(wait)); n++ {
-			if logical(&j[n]) == k {
-				wait = j[n].Time.Sub(e.Time)
-				break
-			}
+		if n := same[i]; n >= 0 && j[n].Time.Before(e.Time.Add(wait)) {
+			wait = j[n].Time.Sub(e.Time) // the client gave up and sent it again
 		}
 		longest = max(longest, wait)
 		if wait > o.Max {

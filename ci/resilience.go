@@ -68,6 +68,22 @@ func logical(e *mocks.Entry) string {
 	return e.System + " " + e.Method + " " + e.Path + " " + bodyHash(e.Body)
 }
 
+// nextSame returns, for each entry, the index of the next entry of the same
+// logical request, or -1.
+func (j journal) nextSame() []int {
+	next := make([]int, len(j))
+	last := map[string]int{}
+	for i := len(j) - 1; i >= 0; i-- {
+		k := logical(&j[i])
+		next[i] = -1
+		if n, ok := last[k]; ok {
+			next[i] = n
+		}
+		last[k] = i
+	}
+	return next
+}
+
 func bodyHash(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:6])
@@ -273,6 +289,7 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 	}
 	g := Gate{Name: "Retry-After honoured" + onSystem(o.System), Kind: KindResilience}
 	j := inbound(entries, o.System)
+	same := j.nextSame()
 	asked, honoured := 0, 0
 	shortest := time.Duration(math.MaxInt64)
 	for i := range j {
@@ -285,7 +302,7 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 		if !ok {
 			continue
 		}
-		next := j.nextAfter(i)
+		next := j.nextAfter(i, same)
 		if next == nil {
 			continue // never followed up: nothing to judge
 		}
@@ -317,12 +334,9 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 
 // nextAfter is the next attempt of j[i]'s logical request, or, when there is
 // none, the next request from the same client to the same system.
-func (j journal) nextAfter(i int) *mocks.Entry {
-	k := logical(&j[i])
-	for n := i + 1; n < len(j); n++ {
-		if logical(&j[n]) == k {
-			return &j[n]
-		}
+func (j journal) nextAfter(i int, same []int) *mocks.Entry {
+	if n := same[i]; n >= 0 {
+		return &j[n]
 	}
 	for n := i + 1; n < len(j); n++ {
 		if j[n].System == j[i].System && j[n].Client == j[i].Client {

@@ -209,3 +209,37 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkResilienceGates runs every journal gate over a full journal
+// (mocks.DefaultJournalSize entries of the naive service, retries and
+// throttling included) and reports the ratio of their time to the baseline
+// of ordering the journal, which each gate does once.
+func BenchmarkResilienceGates(b *testing.B) {
+	base := naiveJournal()
+	var es []mocks.Entry
+	for len(es) < mocks.DefaultJournalSize {
+		shift := time.Duration(len(es)/len(base)) * time.Minute
+		for _, e := range base {
+			e.Time = e.Time.Add(shift)
+			e.Body = []byte(fmt.Sprintf(`{"reference":"%d-%s"}`, len(es)/len(base), e.Body))
+			es = append(es, e)
+		}
+	}
+	ctx := context.Background()
+	var gates, baseline time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		_ = inbound(es, "accounting")
+		baseline += time.Since(t0)
+		t1 := time.Now()
+		Backoff(es, BackoffOptions{System: "accounting"})
+		RetryAfter(es, RetryAfterOptions{System: "accounting"})
+		Breaker(es, outage, BreakerOptions{System: "accounting", MaxRate: 1, Within: time.Second})
+		Idempotency(es, IdempotencyOptions{System: "accounting", Operations: []string{"createInvoice"}})
+		Timeouts(es, TimeoutOptions{System: "accounting", Max: time.Second})
+		Recovery(ctx, es, outage, RecoveryOptions{System: "accounting", Within: time.Second})
+		Conformance(es, ConformanceOptions{})
+		gates += time.Since(t1)
+	}
+	b.ReportMetric(float64(gates)/float64(baseline), "x-sort")
+}
