@@ -193,7 +193,8 @@ func TestInferCorpus(t *testing.T) {
 			UpdateOp: "UpdateConversationMessage", DeleteOp: "DeleteConversationMessage",
 			List: store.ListShape{Wrapped: true, ItemsField: "messages", Style: store.StylePage, PageParam: "Page", LimitParam: "PageSize",
 				FirstPage: 0, DefaultLimit: 10, MinLimit: 1, MaxLimit: 100, NextURLField: "meta.next_page_url", PrevURLField: "meta.previous_page_url",
-				FirstURLField: "meta.first_page_url", URLField: "meta.url", PageField: "meta.page", PageSizeField: "meta.page_size"}}
+				FirstURLField: "meta.first_page_url", URLField: "meta.url", PageField: "meta.page", PageSizeField: "meta.page_size",
+				KeyField: "meta.key"}}
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("(-want +got):\n%s", d)
 		}

@@ -60,6 +60,7 @@ type ListShape struct {
 	PageField       string // page, meta.page
 	PageSizeField   string // page_size, per_page, limit
 	OffsetField     string // offset
+	KeyField        string // meta.key: the name of the array property (Twilio)
 }
 
 // PageRequest is one page asked of Store.List, in the store's terms whatever
@@ -201,6 +202,7 @@ func (s ListShape) Render(items []Record, page PageInfo, fill func(*openapi3.Sch
 	s.set(out, s.TotalPagesField, totalPages(page))
 	s.set(out, s.PageSizeField, page.Limit)
 	s.set(out, s.OffsetField, page.Offset)
+	s.set(out, s.KeyField, s.ItemsField)
 	if s.PageField != "" && page.Limit > 0 {
 		s.set(out, s.PageField, page.Offset/page.Limit+s.FirstPage)
 	}

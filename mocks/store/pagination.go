@@ -178,6 +178,8 @@ func (s *ListShape) classifyField(path, name, parent string, fs *openapi3.Schema
 		claim(&s.FirstURLField)
 	case isURL && in(n, "url", "uri", "self") && pn != "next" && pn != "prev" && pn != "previous":
 		claim(&s.URLField)
+	case isStr && n == "key" && in(pn, "meta", "metadata"):
+		claim(&s.KeyField)
 	case isStr && (in(n, "nextcursor", "nextpagetoken", "nexttoken", "endcursor", "cursor", "next", "nextpagecursor") || pn == "next" && n == "after"):
 		claim(&s.NextCursorField)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -320,5 +322,47 @@ func TestLinkHeader(t *testing.T) {
 	page.URL = ""
 	if got := shape.LinkHeader(page); got != "" {
 		t.Fatalf("no URL, yet links: %s", got)
+	}
+}
+
+// Twilio's answers name their array in meta.key; its SDKs read the list there.
+func TestRenderTwilioMeta(t *testing.T) {
+	t.Parallel()
+	doc := loadDoc(t, filepath.Join(corpusDir(t), "openapi", "twilio__twilio_conversations_v1.json"))
+	var c store.Collection
+	for _, col := range store.Infer(doc) {
+		if col.Name == "Conversations" {
+			c = col
+		}
+	}
+	s := store.New(c)
+	for range 5 {
+		if _, err := s.Create(c.Name, nil, store.Record{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := url.Values{"PageSize": {"2"}, "Page": {"1"}}
+	req, err := c.List.PageRequest(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, page, _ := s.List(c.Name, nil, req)
+	page.URL, page.Query = "http://127.0.0.1:9/v1/Conversations", q
+	meta := c.List.Render(items, page, nil).(map[string]any)["meta"].(map[string]any)
+	want := map[string]any{
+		"key": "conversations", "page": 1, "page_size": 2,
+		"url":               "http://127.0.0.1:9/v1/Conversations",
+		"first_page_url":    "http://127.0.0.1:9/v1/Conversations?Page=0&PageSize=2",
+		"next_page_url":     "http://127.0.0.1:9/v1/Conversations?Page=2&PageSize=2",
+		"previous_page_url": "http://127.0.0.1:9/v1/Conversations?Page=0&PageSize=2",
+	}
+	if d := cmp.Diff(want, meta); d != "" {
+		t.Fatalf("meta (-want +got):\n%s", d)
+	}
+	// Each conversation id matches Twilio's pattern.
+	for _, it := range items {
+		if sid, _ := it["sid"].(string); !regexp.MustCompile(`^CH[0-9a-fA-F]{32}$`).MatchString(sid) {
+			t.Fatalf("sid %q does not match ^CH[0-9a-fA-F]{32}$", sid)
+		}
 	}
 }
