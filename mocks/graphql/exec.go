@@ -57,7 +57,7 @@ type execution struct {
 // MaxGeneratedItems bounds the list items one answer generates: a deeply
 // nested query over generated lists grows as 3^depth, and a mock must
 // answer, not stall.
-const MaxGeneratedItems = 20_000
+const MaxGeneratedItems = 5_000
 
 // fieldGroup is the fields one response key collects.
 type fieldGroup struct {

@@ -44,6 +44,7 @@ func FuzzGraphQLRequest(f *testing.F) {
 		default:
 			req = httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(string(body)), nil)
 		}
+		m.Store().ResetAll() // each input on its own, so a failure replays
 		rec := httptest.NewRecorder()
 		start := time.Now()
 		m.ServeHTTP(rec, req)

@@ -316,6 +316,9 @@ func (m *Mock) root(op *ast.OperationDefinition) (objectValue, *ast.Definition) 
 	if m.state != nil {
 		return &statefulRoot{st: m.state, typ: typ, op: op.Operation}, typ
 	}
+	if op.Operation == ast.Mutation {
+		return &mutationRoot{typ: typ}, typ
+	}
 	return &record{typ: typ.Name}, typ
 }
 

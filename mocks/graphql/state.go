@@ -156,9 +156,41 @@ func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map
 			v, err := r.st.mutate(def, mu, args)
 			return v, true, err
 		}
-		return nil, false, nil
+		return mutationPayload(ex.schema, def)
 	}
 	return r.st.query(def, args)
+}
+
+// mutationRoot is the Mutation root of a stateless mock.
+type mutationRoot struct{ typ *ast.Definition }
+
+func (r *mutationRoot) typeName() string { return r.typ.Name }
+
+func (r *mutationRoot) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
+	return mutationPayload(ex.schema, def)
+}
+
+// mutationPayload answers a mutation the mock does not store: generated,
+// except that the payload's error lists (userErrors, customerUserErrors)
+// are empty, since a client reads errors there as a failed mutation.
+func mutationPayload(s *ast.Schema, def *ast.FieldDefinition) (any, bool, error) {
+	ret := s.Types[def.Type.Name()]
+	if ret == nil || ret.Kind != ast.Object || def.Type.Elem != nil {
+		return nil, false, nil
+	}
+	var payload map[string]any
+	for _, f := range ret.Fields {
+		if f.Type.Elem != nil && strings.HasSuffix(strings.ToLower(f.Name), "errors") {
+			if payload == nil {
+				payload = map[string]any{}
+			}
+			payload[f.Name] = []any{}
+		}
+	}
+	if payload == nil {
+		return nil, false, nil
+	}
+	return payload, true, nil
 }
 
 // mutate applies a create/upsert/update/delete and returns the field's value.
@@ -301,7 +333,7 @@ func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool
 	}
 	if _, isColl := st.idField[t.Name]; isColl {
 		if def.Type.Elem != nil {
-			recs := st.records(t.Name)
+			recs := filter(st.records(t.Name), t, args)
 			return st.wrap(t.Name, firstN(recs, args)), true, nil
 		}
 		return st.lookup(t.Name, args)
@@ -453,4 +485,31 @@ func firstN(recs []store.Record, args map[string]any) []store.Record {
 // normName folds case and drops _ and - so item_id, itemId and ItemID match.
 func normName(s string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
+}
+
+// filter keeps the records that match the scalar arguments naming a field
+// of the type (orders(status: PAID)); records without that field pass.
+func filter(recs []store.Record, t *ast.Definition, args map[string]any) []store.Record {
+	conds := map[string]string{}
+	for k, v := range scalarArgs(args) {
+		if f := t.Fields.ForName(k); f != nil && f.Type.Elem == nil {
+			conds[k] = fmt.Sprint(v)
+		}
+	}
+	if len(conds) == 0 {
+		return recs
+	}
+	var out []store.Record
+	for _, r := range recs {
+		keep := true
+		for k, want := range conds {
+			if v, ok := r[k]; ok && fmt.Sprint(v) != want {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -80,6 +80,43 @@ func TestStatefulRoundTrip(t *testing.T) {
 	}
 }
 
+func TestStatefulListFilters(t *testing.T) {
+	t.Parallel()
+	m := newMock(t, graphql.WithStateful(true))
+	for _, c := range []string{"c1", "c2", "c1"} {
+		do(t, m, fmt.Sprintf(`mutation { addOrder(customerId: %q, total: "1.00") { id } }`, c), nil).ok(t)
+	}
+	count := func(q string) int {
+		return len(at(do(t, m, q, nil).ok(t).Data, "orders").([]any))
+	}
+	if n := count(`{ orders { id } }`); n != 3 {
+		t.Errorf("orders: %d; want 3", n)
+	}
+	if n := count(`{ orders(customerId: "c1") { id } }`); n != 2 {
+		t.Errorf("orders of c1: %d; want 2", n)
+	}
+	if n := count(`{ orders(customerId: "c3") { id } }`); n != 0 {
+		t.Errorf("orders of c3: %d; want 0", n)
+	}
+	if n := count(`{ orders(customerId: "c1", limit: 1) { id } }`); n != 1 {
+		t.Errorf("orders of c1, limit 1: %d; want 1", n)
+	}
+}
+
+func TestStatelessMutationsSucceed(t *testing.T) {
+	t.Parallel()
+	r := do(t, newMock(t), `mutation { createCustomer(input: {email: "a@example.com"}) { customer { id email } userErrors { message } } }`, nil).ok(t)
+	if errs := at(r.Data, "createCustomer", "userErrors").([]any); len(errs) != 0 {
+		t.Errorf("a stateless mutation reports user errors: %s", r.raw)
+	}
+	if at(r.Data, "createCustomer", "customer", "id") == nil {
+		t.Errorf("no generated customer: %s", r.raw)
+	}
+	if m := newMock(t); m.Store() != nil {
+		t.Error("a stateless mock stores records")
+	}
+}
+
 func TestStatefulUpsert(t *testing.T) {
 	t.Parallel()
 	m := newMock(t, graphql.WithStateful(true))
