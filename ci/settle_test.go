@@ -98,7 +98,7 @@ func TestSettleAll(t *testing.T) {
 		}
 		ks = append(ks, k)
 	}
-	rs, err := SettleAll(context.Background(), ks, 300*time.Millisecond, 10*time.Millisecond)
+	rs, err := SettleAll(context.Background(), ks, 2*time.Second, 20*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), `check "down" did not settle`) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("err = %v", err)
 	}
