@@ -114,14 +114,14 @@ func TestNameRules(t *testing.T) {
 			switch {
 			case tt.want == "" && r != nil:
 				t.Errorf("%q matched %v, want no rule", tt.name, r.words)
-			case tt.want != "" && (r == nil || !hasWord(r.words, tt.want)):
+			case tt.want != "" && (r == nil || !fakeHasWord(r.words, tt.want)):
 				t.Errorf("%q matched %v, want the rule with %q", tt.name, r, tt.want)
 			}
 		})
 	}
 }
 
-func hasWord(words []string, w string) bool {
+func fakeHasWord(words []string, w string) bool {
 	for _, x := range words {
 		if x == w {
 			return true

@@ -12,7 +12,7 @@ import (
 // with them: the x-marshal metric is how many marshals one sample costs. The
 // mocks cache generated answers, so this is for information.
 func BenchmarkSampleStripeCharge(b *testing.B) {
-	d, err := loadCorpusDoc(b, corpusDir(b)+"/openapi/stripe__spec2.2020-04-23.json")
+	d, err := loadSampleDoc(b, sampleCorpusDir(b)+"/openapi/stripe__spec2.2020-04-23.json")
 	if err != nil {
 		b.Fatal(err)
 	}

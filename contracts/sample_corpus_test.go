@@ -22,9 +22,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// corpusDir is where the real vendor contracts are: $FIREDRILL_CORPUS, or
+// sampleCorpusDir is where the real vendor contracts are: $FIREDRILL_CORPUS, or
 // ../shared/corpus beside the repository.
-func corpusDir(tb testing.TB) string {
+func sampleCorpusDir(tb testing.TB) string {
 	tb.Helper()
 	dir := os.Getenv("FIREDRILL_CORPUS")
 	if dir == "" {
@@ -36,32 +36,32 @@ func corpusDir(tb testing.TB) string {
 	return dir
 }
 
-// corpusDoc is one loaded corpus document.
-type corpusDoc struct {
+// sampleDoc is one loaded corpus document.
+type sampleDoc struct {
 	name string
 	v31  bool
 	doc  *openapi3.T
 }
 
-// corpusDocs caches loaded documents: Sample never changes a schema, and the
+// sampleDocs caches loaded documents: Sample never changes a schema, and the
 // largest document costs seconds to load under the race detector.
-var corpusDocs sync.Map // path → *corpusDoc
+var sampleDocs sync.Map // path → *sampleDoc
 
-// loadCorpusDoc loads an OpenAPI document with kin-openapi directly (the
+// loadSampleDoc loads an OpenAPI document with kin-openapi directly (the
 // package loader is written separately): 2.0 through openapi2conv.ToV3.
-func loadCorpusDoc(tb testing.TB, path string) (*corpusDoc, error) {
+func loadSampleDoc(tb testing.TB, path string) (*sampleDoc, error) {
 	tb.Helper()
-	if d, ok := corpusDocs.Load(path); ok {
-		return d.(*corpusDoc), nil
+	if d, ok := sampleDocs.Load(path); ok {
+		return d.(*sampleDoc), nil
 	}
-	d, err := readCorpusDoc(path)
+	d, err := readSampleDoc(path)
 	if err == nil {
-		corpusDocs.Store(path, d)
+		sampleDocs.Store(path, d)
 	}
 	return d, err
 }
 
-func readCorpusDoc(path string) (*corpusDoc, error) {
+func readSampleDoc(path string) (*sampleDoc, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func readCorpusDoc(path string) (*corpusDoc, error) {
 	if err := json.Unmarshal(js, &head); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	d := &corpusDoc{name: filepath.Base(path), v31: strings.HasPrefix(head.OpenAPI, "3.1")}
+	d := &sampleDoc{name: filepath.Base(path), v31: strings.HasPrefix(head.OpenAPI, "3.1")}
 	if head.Swagger != "" {
 		var doc2 openapi2.T
 		if err := json.Unmarshal(js, &doc2); err != nil {
@@ -103,19 +103,19 @@ func readCorpusDoc(path string) (*corpusDoc, error) {
 	return d, nil
 }
 
-// corpusTarget is one schema to sample and where it sits.
-type corpusTarget struct {
+// sampleTarget is one schema to sample and where it sits.
+type sampleTarget struct {
 	where  string
 	schema *openapi3.Schema
 	name   string
 	dir    Direction
 }
 
-// corpusTargets lists every component schema (both directions) and every
+// sampleTargets lists every component schema (both directions) and every
 // operation's parameter, request-body, response-body and response-header
 // schemas, parameters and headers with their name as the hint.
-func corpusTargets(d *corpusDoc) []corpusTarget {
-	var out []corpusTarget
+func sampleTargets(d *sampleDoc) []sampleTarget {
+	var out []sampleTarget
 	if d.doc.Components != nil {
 		names := make([]string, 0, len(d.doc.Components.Schemas))
 		for n := range d.doc.Components.Schemas {
@@ -128,7 +128,7 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 				continue
 			}
 			for _, dir := range []Direction{Response, Request} {
-				out = append(out, corpusTarget{where: "#/components/schemas/" + n + " (" + dir.String() + ")", schema: ref.Value, dir: dir})
+				out = append(out, sampleTarget{where: "#/components/schemas/" + n + " (" + dir.String() + ")", schema: ref.Value, dir: dir})
 			}
 		}
 	}
@@ -141,14 +141,14 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 			at := method + " " + path
 			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
 				if p != nil && p.Value != nil && p.Value.Schema != nil && p.Value.Schema.Value != nil {
-					out = append(out, corpusTarget{where: at + " parameter " + p.Value.In + " " + p.Value.Name,
+					out = append(out, sampleTarget{where: at + " parameter " + p.Value.In + " " + p.Value.Name,
 						schema: p.Value.Schema.Value, name: p.Value.Name, dir: Request})
 				}
 			}
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				for mt, media := range op.RequestBody.Value.Content {
 					if media.Schema != nil && media.Schema.Value != nil {
-						out = append(out, corpusTarget{where: at + " request " + mt, schema: media.Schema.Value, dir: Request})
+						out = append(out, sampleTarget{where: at + " request " + mt, schema: media.Schema.Value, dir: Request})
 					}
 				}
 			}
@@ -161,12 +161,12 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 				}
 				for mt, media := range resp.Value.Content {
 					if media.Schema != nil && media.Schema.Value != nil {
-						out = append(out, corpusTarget{where: at + " " + code + " " + mt, schema: media.Schema.Value, dir: Response})
+						out = append(out, sampleTarget{where: at + " " + code + " " + mt, schema: media.Schema.Value, dir: Response})
 					}
 				}
 				for name, h := range resp.Value.Headers {
 					if h != nil && h.Value != nil && h.Value.Schema != nil && h.Value.Schema.Value != nil {
-						out = append(out, corpusTarget{where: at + " " + code + " header " + name,
+						out = append(out, sampleTarget{where: at + " " + code + " header " + name,
 							schema: h.Value.Schema.Value, name: name, dir: Response})
 					}
 				}
@@ -177,9 +177,9 @@ func corpusTargets(d *corpusDoc) []corpusTarget {
 	return out
 }
 
-// strictFormats checks the formats kin-openapi leaves unchecked by default,
+// sampleFormats checks the formats kin-openapi leaves unchecked by default,
 // so the proof covers them too (byte, date and date-time it checks itself).
-func strictFormats() map[string]openapi3.StringFormatValidator {
+func sampleFormats() map[string]openapi3.StringFormatValidator {
 	email := regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
 	uuid := regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC4122)
 	host := regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
@@ -205,9 +205,9 @@ func strictFormats() map[string]openapi3.StringFormatValidator {
 	}
 }
 
-// validationOptions are the options to check a sample with, for the
+// sampleValidation are the options to check a sample with, for the
 // document's version and the sample's direction.
-func validationOptions(v31 bool, dir Direction, formats map[string]openapi3.StringFormatValidator) []openapi3.SchemaValidationOption {
+func sampleValidation(v31 bool, dir Direction, formats map[string]openapi3.StringFormatValidator) []openapi3.SchemaValidationOption {
 	opts := []openapi3.SchemaValidationOption{
 		openapi3.MultiErrors(),
 		openapi3.WithStringFormatValidators(formats),
@@ -241,11 +241,11 @@ func checkSample(s *openapi3.Schema, v any, opts []openapi3.SchemaValidationOpti
 // of every corpus document validates against that schema.
 func TestSampleCorpusValid(t *testing.T) {
 	t.Parallel()
-	dir := corpusDir(t)
+	dir := sampleCorpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "openapi", "*"))
-	formats := strictFormats()
+	formats := sampleFormats()
 	stride := 1
-	if raceEnabled && os.Getenv("FIREDRILL_CORPUS_FULL") == "" {
+	if sampleRace && os.Getenv("FIREDRILL_CORPUS_FULL") == "" {
 		stride = 3 // every third schema of every document; all of them without -race
 	}
 	type result struct {
@@ -257,24 +257,24 @@ func TestSampleCorpusValid(t *testing.T) {
 		for i, file := range files {
 			t.Run(filepath.Base(file), func(t *testing.T) {
 				t.Parallel()
-				d, err := loadCorpusDoc(t, file)
+				d, err := loadSampleDoc(t, file)
 				if err != nil {
 					t.Skipf("kin-openapi cannot load it: %v", err)
 				}
 				r := &results[i]
-				for j, tg := range corpusTargets(d) {
+				for j, tg := range sampleTargets(d) {
 					if j%stride != 0 {
 						continue
 					}
 					v := Sample(tg.schema, SampleOptions{Seed: int64(j + 1), Direction: tg.dir, Name: tg.name})
 					r.total++
-					err := checkSample(tg.schema, v, validationOptions(d.v31, tg.dir, formats))
+					err := checkSample(tg.schema, v, sampleValidation(d.v31, tg.dir, formats))
 					if err == nil {
 						r.valid++
 						continue
 					}
 					msg := strings.SplitN(err.Error(), "\n", 2)[0]
-					if contradictory(err) {
+					if sampleContradicts(err) {
 						r.contradictory++
 						msg = "(the contract contradicts itself) " + msg
 					}
@@ -309,10 +309,10 @@ func TestSampleCorpusValid(t *testing.T) {
 	}
 }
 
-// contradictory reports whether a validation error is about a value no value
+// sampleContradicts reports whether a validation error is about a value no value
 // could fix: a string enum none of whose values satisfies the schema's other
 // keywords (Adyen's gender: enum MALE, FEMALE, UNKNOWN with maxLength 1).
-func contradictory(err error) bool {
+func sampleContradicts(err error) bool {
 	var se *openapi3.SchemaError
 	if !errors.As(err, &se) || se.Schema == nil || len(se.Schema.Enum) == 0 {
 		return false

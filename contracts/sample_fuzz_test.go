@@ -26,7 +26,7 @@ func FuzzSample(f *testing.F) {
 		`{"enum":[null]}`,
 		`{"type":"integer","multipleOf":0.3,"maximum":1}`,
 		`{"type":"string","format":"date-time","maxLength":3}`,
-		petStore,
+		samplePetStore,
 	} {
 		f.Add([]byte(s), int64(1), false)
 	}
@@ -44,7 +44,7 @@ func FuzzSample(f *testing.F) {
 		if request {
 			dir = Request
 		}
-		for _, s := range fuzzSchemas(data) {
+		for _, s := range sampleFuzzSchemas(data) {
 			v := Sample(s, SampleOptions{Seed: seed, Direction: dir, MaxDepth: 3})
 			if _, err := json.Marshal(v); err != nil {
 				t.Fatalf("sample %#v does not marshal: %v", v, err)
@@ -53,9 +53,9 @@ func FuzzSample(f *testing.F) {
 	})
 }
 
-// fuzzSchemas reads data as a document's component schemas or as a single
+// sampleFuzzSchemas reads data as a document's component schemas or as a single
 // schema; kin-openapi's own failures on odd input are not Sample's concern.
-func fuzzSchemas(data []byte) (out []*openapi3.Schema) {
+func sampleFuzzSchemas(data []byte) (out []*openapi3.Schema) {
 	defer func() {
 		if recover() != nil {
 			out = nil

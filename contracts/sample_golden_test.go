@@ -27,7 +27,7 @@ func TestSampleGolden(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
-			d, err := loadCorpusDoc(t, file)
+			d, err := loadSampleDoc(t, file)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +36,7 @@ func TestSampleGolden(t *testing.T) {
 				s := d.doc.Components.Schemas[name].Value
 				for _, dir := range []Direction{Response, Request} {
 					v := Sample(s, SampleOptions{Seed: 1, Direction: dir})
-					if err := checkSample(s, v, validationOptions(d.v31, dir, testFormats)); err != nil {
+					if err := checkSample(s, v, sampleValidation(d.v31, dir, sampleTestFormats)); err != nil {
 						t.Errorf("%s (%s): %v", name, dir, err)
 					}
 					out[name+" "+dir.String()] = v

@@ -2,5 +2,5 @@
 
 package contracts
 
-// raceEnabled is true when the tests run under the race detector.
-const raceEnabled = false
+// sampleRace is true when the tests run under the race detector.
+const sampleRace = false

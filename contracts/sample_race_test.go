@@ -2,7 +2,7 @@
 
 package contracts
 
-// raceEnabled is true when the tests run under the race detector, which makes
+// sampleRace is true when the tests run under the race detector, which makes
 // schema validation several times slower; heavy proofs then check a
 // deterministic share of their cases (set FIREDRILL_CORPUS_FULL=1 for all).
-const raceEnabled = true
+const sampleRace = true

@@ -15,8 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// schemaOf decodes a schema written as JSON (3.0 or 3.1 keywords).
-func schemaOf(tb testing.TB, text string) *openapi3.Schema {
+// sampleSchema decodes a schema written as JSON (3.0 or 3.1 keywords).
+func sampleSchema(tb testing.TB, text string) *openapi3.Schema {
 	tb.Helper()
 	var s openapi3.Schema
 	if err := json.Unmarshal([]byte(text), &s); err != nil {
@@ -25,8 +25,8 @@ func schemaOf(tb testing.TB, text string) *openapi3.Schema {
 	return &s
 }
 
-// roundTrip marshals a sample and decodes it as a client would.
-func roundTrip(tb testing.TB, v any) any {
+// sampleRoundTrip marshals a sample and decodes it as a client would.
+func sampleRoundTrip(tb testing.TB, v any) any {
 	tb.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -39,13 +39,13 @@ func roundTrip(tb testing.TB, v any) any {
 	return out
 }
 
-// checkValid validates a value against a schema the way the corpus proof
+// checkSampleValid validates a value against a schema the way the corpus proof
 // does (strict formats, direction, patterns Go cannot compile skipped).
-func checkValid(s *openapi3.Schema, v any, dir Direction) error {
-	return checkSample(s, v, validationOptions(false, dir, testFormats))
+func checkSampleValid(s *openapi3.Schema, v any, dir Direction) error {
+	return checkSample(s, v, sampleValidation(false, dir, sampleTestFormats))
 }
 
-var testFormats = strictFormats()
+var sampleTestFormats = sampleFormats()
 
 func TestSampleKeywords(t *testing.T) {
 	t.Parallel()
@@ -186,8 +186,8 @@ func TestSampleKeywords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := schemaOf(t, tt.schema)
-			opts := validationOptions(v31[tt.name], Response, testFormats)
+			s := sampleSchema(t, tt.schema)
+			opts := sampleValidation(v31[tt.name], Response, sampleTestFormats)
 			for seed := int64(0); seed < 20; seed++ {
 				v := Sample(s, SampleOptions{Seed: seed})
 				if err := tt.check(v); err != nil {
@@ -209,7 +209,7 @@ func TestSampleKeywords(t *testing.T) {
 
 func TestSampleDirection(t *testing.T) {
 	t.Parallel()
-	s := schemaOf(t, `{"type":"object","required":["id","password","name"],"properties":{
+	s := sampleSchema(t, `{"type":"object","required":["id","password","name"],"properties":{
 		"id":{"type":"string","readOnly":true},
 		"password":{"type":"string","writeOnly":true},
 		"name":{"type":"string"}}}`)
@@ -230,12 +230,12 @@ func TestSampleDirection(t *testing.T) {
 			if _, ok := v[tt.hasnt]; ok {
 				t.Errorf("%s carries %q: %v", tt.dir, tt.hasnt, v)
 			}
-			if err := checkValid(s, v, tt.dir); err != nil {
+			if err := checkSampleValid(s, v, tt.dir); err != nil {
 				t.Errorf("does not validate as a %s: %v", tt.dir, err)
 			}
 			// negative control: the other direction's sample is refused
 			other := Sample(s, SampleOptions{Seed: 1, Direction: 1 - tt.dir})
-			if err := checkValid(s, other, tt.dir); err == nil {
+			if err := checkSampleValid(s, other, tt.dir); err == nil {
 				t.Errorf("a %s sample validates as a %s: the check cannot fail", 1-tt.dir, tt.dir)
 			}
 		})
@@ -244,7 +244,7 @@ func TestSampleDirection(t *testing.T) {
 
 func TestSampleDeterministic(t *testing.T) {
 	t.Parallel()
-	s := schemaOf(t, `{"type":"object","required":["email","amount","tags","id"],"properties":{
+	s := sampleSchema(t, `{"type":"object","required":["email","amount","tags","id"],"properties":{
 		"email":{"type":"string","format":"email"},
 		"amount":{"type":"integer"},
 		"id":{"type":"string","pattern":"^ch_[A-Za-z0-9]{14}$"},
@@ -288,7 +288,7 @@ func TestSampleDeterministic(t *testing.T) {
 
 func TestSampleDoesNotAliasExamples(t *testing.T) {
 	t.Parallel()
-	s := schemaOf(t, `{"type":"object","example":{"a":[1,2]}}`)
+	s := sampleSchema(t, `{"type":"object","example":{"a":[1,2]}}`)
 	v := Sample(s, SampleOptions{}).(map[string]any)
 	v["a"].([]any)[0] = "changed"
 	again := Sample(s, SampleOptions{}).(map[string]any)
@@ -335,13 +335,13 @@ func TestSampleRealisticByName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := schemaOf(t, tt.schema)
+			s := sampleSchema(t, tt.schema)
 			for seed := range int64(10) {
 				v := Sample(s, SampleOptions{Seed: seed, Name: tt.name})
 				if !tt.ok(v) {
 					t.Fatalf("seed %d: %#v is not a realistic %s for %s", seed, v, tt.name, tt.schema)
 				}
-				if err := checkValid(s, v, Response); err != nil {
+				if err := checkSampleValid(s, v, Response); err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
 			}
@@ -349,8 +349,8 @@ func TestSampleRealisticByName(t *testing.T) {
 	}
 }
 
-// petStore is a small document with a discriminated oneOf and a cycle.
-const petStore = `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},
+// samplePetStore is a small document with a discriminated oneOf and a cycle.
+const samplePetStore = `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{},
 "components":{"schemas":{
  "Pet":{"oneOf":[{"$ref":"#/components/schemas/Cat"},{"$ref":"#/components/schemas/Dog"}],
         "discriminator":{"propertyName":"kind","mapping":{"cat":"#/components/schemas/Cat","dog":"#/components/schemas/Dog"}}},
@@ -363,9 +363,9 @@ const petStore = `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":
  "Loop":{"type":"object","required":["next"],"properties":{"next":{"$ref":"#/components/schemas/Loop"}}}
 }}}`
 
-func loadPetStore(tb testing.TB) *openapi3.T {
+func loadSamplePetStore(tb testing.TB) *openapi3.T {
 	tb.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData([]byte(petStore))
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(samplePetStore))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func loadPetStore(tb testing.TB) *openapi3.T {
 
 func TestSampleDiscriminator(t *testing.T) {
 	t.Parallel()
-	doc := loadPetStore(t)
+	doc := loadSamplePetStore(t)
 	pet := doc.Components.Schemas["Pet"].Value
 	kinds := map[string]bool{}
 	for seed := range int64(16) {
@@ -385,7 +385,7 @@ func TestSampleDiscriminator(t *testing.T) {
 		case kind == "cat" && v["lives"] == nil, kind == "dog" && v["bark"] == nil, kind != "cat" && kind != "dog":
 			t.Fatalf("seed %d: kind %q does not name the branch generated: %v", seed, kind, v)
 		}
-		if err := checkValid(pet, v, Response); err != nil {
+		if err := checkSampleValid(pet, v, Response); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 	}
@@ -393,14 +393,14 @@ func TestSampleDiscriminator(t *testing.T) {
 		t.Errorf("16 seeds chose only %v", kinds)
 	}
 	bad := map[string]any{"kind": "dog", "lives": 3}
-	if err := checkValid(pet, bad, Response); err == nil {
+	if err := checkSampleValid(pet, bad, Response); err == nil {
 		t.Error("negative control: a cat tagged dog validates")
 	}
 }
 
 func TestSampleCycles(t *testing.T) {
 	t.Parallel()
-	doc := loadPetStore(t)
+	doc := loadSamplePetStore(t)
 	node := doc.Components.Schemas["Node"].Value
 	depthOf := func(v any) int {
 		var walk func(any) int
@@ -424,7 +424,7 @@ func TestSampleCycles(t *testing.T) {
 		t.Run(fmt.Sprint(maxDepth), func(t *testing.T) {
 			t.Parallel()
 			v := Sample(node, SampleOptions{Seed: 3, MaxDepth: maxDepth})
-			if err := checkValid(node, v, Response); err != nil {
+			if err := checkSampleValid(node, v, Response); err != nil {
 				t.Fatalf("a cycle cut at depth %d does not validate: %v", maxDepth, err)
 			}
 			// a level of nesting is an object plus its array: 2 JSON levels
@@ -439,33 +439,33 @@ func TestSampleCycles(t *testing.T) {
 	if d := depthOf(v); d != 2+hardDepthMargin {
 		t.Errorf("endless required cycle stopped at depth %d, want %d", d, 2+hardDepthMargin)
 	}
-	if err := checkValid(loop, v, Response); err == nil {
+	if err := checkSampleValid(loop, v, Response); err == nil {
 		t.Error("negative control: the cut value of an endless cycle validates")
 	}
 }
 
 func TestSampleStripeCharge(t *testing.T) {
 	t.Parallel()
-	dir := corpusDir(t)
-	d, err := loadCorpusDoc(t, dir+"/openapi/stripe__spec2.2020-04-23.json")
+	dir := sampleCorpusDir(t)
+	d, err := loadSampleDoc(t, dir+"/openapi/stripe__spec2.2020-04-23.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	charge := d.doc.Components.Schemas["charge"].Value
 	v := Sample(charge, SampleOptions{Seed: 7})
-	if err := checkValid(charge, v, Response); err != nil {
+	if err := checkSampleValid(charge, v, Response); err != nil {
 		t.Fatalf("charge: %v", err)
 	}
 	// negative controls: the check the corpus proof relies on catches a
 	// missing required property and a wrong type inside a real schema
 	broken := clone(v).(map[string]any)
 	delete(broken, "id")
-	if err := checkValid(charge, broken, Response); err == nil {
+	if err := checkSampleValid(charge, broken, Response); err == nil {
 		t.Error("a charge without its required id validates")
 	}
 	broken = clone(v).(map[string]any)
 	broken["amount"] = "12"
-	if err := checkValid(charge, broken, Response); err == nil {
+	if err := checkSampleValid(charge, broken, Response); err == nil {
 		t.Error("a charge with a string amount validates")
 	}
 	b, _ := json.Marshal(v)
@@ -502,7 +502,7 @@ func TestStripLookaround(t *testing.T) {
 
 func TestSamplePatternFollowsRealisticValue(t *testing.T) {
 	t.Parallel()
-	plain := schemaOf(t, `{"type":"string"}`)
+	plain := sampleSchema(t, `{"type":"string"}`)
 	tests := []struct {
 		name, schema string
 		want         func(realistic string) string
@@ -514,7 +514,7 @@ func TestSamplePatternFollowsRealisticValue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := schemaOf(t, tt.schema)
+			s := sampleSchema(t, tt.schema)
 			re := regexp.MustCompile(s.Pattern)
 			for seed := range int64(5) {
 				realistic := Sample(plain, SampleOptions{Seed: seed, Name: tt.name}).(string)
@@ -533,7 +533,7 @@ func TestSamplePatternFollowsRealisticValue(t *testing.T) {
 func TestSampleUncompilablePattern(t *testing.T) {
 	t.Parallel()
 	const lookAhead = `^(?=.*[0-9]).{8,}$_sample_test` // unique to this test: kin-openapi caches patterns process-wide
-	s := schemaOf(t, `{"type":"object","required":["code"],"properties":{"code":{"type":"string","pattern":"`+lookAhead+`","example":"abc12345_sample_test"}}}`)
+	s := sampleSchema(t, `{"type":"object","required":["code"],"properties":{"code":{"type":"string","pattern":"`+lookAhead+`","example":"abc12345_sample_test"}}}`)
 	v := Sample(s, SampleOptions{Seed: 1}).(map[string]any)
 	if v["code"] != "abc12345_sample_test" {
 		t.Errorf("the example under a pattern Go cannot compile was not used: %v", v)
@@ -541,7 +541,7 @@ func TestSampleUncompilablePattern(t *testing.T) {
 	// Sample leaves kin-openapi's behaviour alone for everyone else: a plain
 	// validation still reports the pattern it cannot compile
 	var unsupported *openapi3.SchemaPatternRegexError
-	if err := s.VisitJSON(roundTrip(t, v)); !errors.As(err, &unsupported) {
+	if err := s.VisitJSON(sampleRoundTrip(t, v)); !errors.As(err, &unsupported) {
 		t.Errorf("plain validation after sampling: %v, want a SchemaPatternRegexError", err)
 	}
 }
