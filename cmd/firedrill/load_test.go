@@ -36,7 +36,7 @@ func TestLoadPassesThresholdsAndWritesResults(t *testing.T) {
 	srv, hits := loadTarget(t, 0)
 	out := filepath.Join(t.TempDir(), "results.bin")
 	code, stdout, stderr := runCLI(t, context.Background(), "load", "--url", srv.URL+"/orders?n=${seq}",
-		"--method", "POST", "--header", "X-Key: k", "--peak", "20/s", "--multiplier", "2", "--duration", "1s",
+		"--method", "POST", "--header", "X-Key: k", "--peak", "20/s", "--multiplier", "2", "--duration", "1500ms",
 		"--expect", "201", "--threshold", "p99 < 1s", "--threshold", "success >= 99%", "--out", out, "--progress-every", "1ms")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
