@@ -175,15 +175,18 @@ func (e *ParamError) Error() string {
 // Unwrap makes every ParamError an ErrInvalid.
 func (e *ParamError) Unwrap() error { return ErrInvalid }
 
-// Reserved parameters every toxic but down accepts.
+// Reserved parameters every toxic but down accepts. ParamStream is
+// Toxiproxy's own name for the direction and is accepted as an alias.
 const (
 	ParamDirection = "direction"
+	ParamStream    = "stream"
 	ParamToxicity  = "toxicity"
 )
 
 // ParseToxic checks params against the catalogue entry for kind and returns
 // the toxic to apply. Besides the toxic's own parameters it reads
-// "direction" (upstream or downstream, default downstream) and "toxicity"
+// "direction" (upstream or downstream, default downstream; "stream" is an
+// alias, Toxiproxy's name) and "toxicity"
 // (0..1 or a percentage, default 1). Every problem is reported at once.
 func ParseToxic(kind string, params map[string]string) (Toxic, error) {
 	spec, ok := catalogue[kind]
@@ -229,7 +232,10 @@ func ParseToxic(kind string, params map[string]string) (Toxic, error) {
 func (t *Toxic) setReserved(name, value string) error {
 	spec := catalogue[t.Kind]
 	switch {
-	case name == ParamDirection && t.Kind != Down:
+	case (name == ParamDirection || name == ParamStream) && t.Kind != Down:
+		if _, both := t.Params[ParamDirection]; both && name == ParamStream {
+			return &ParamError{Toxic: t.Kind, Param: name, Value: value, Reason: "given with direction", Want: "direction or stream, not both"}
+		}
 		if value != Upstream && value != Downstream {
 			return &ParamError{Toxic: t.Kind, Param: name, Value: value, Reason: "unknown direction", Want: "upstream or downstream"}
 		}

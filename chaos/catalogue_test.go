@@ -21,6 +21,8 @@ func TestParseToxic(t *testing.T) {
 			Toxic{Kind: "latency", Stream: Upstream, Toxicity: 0.3, Attributes: map[string]int64{"latency": 1000}}},
 		{"latency", map[string]string{"latency": "250", "toxicity": "0.5"}, // bare number: Toxiproxy's ms
 			Toxic{Kind: "latency", Stream: Downstream, Toxicity: 0.5, Attributes: map[string]int64{"latency": 250}}},
+		{"latency", map[string]string{"latency": "1s", "stream": "upstream"},
+			Toxic{Kind: "latency", Stream: Upstream, Toxicity: 1, Attributes: map[string]int64{"latency": 1000}}},
 		{"bandwidth", map[string]string{"rate": "1.5MB/s"},
 			Toxic{Kind: "bandwidth", Stream: Downstream, Toxicity: 1, Attributes: map[string]int64{"rate": 1500}}},
 		{"bandwidth", map[string]string{"rate": "64"},
@@ -66,6 +68,8 @@ func TestParseToxicNamesTheBadParameter(t *testing.T) {
 		{"latency", map[string]string{}, []string{"parameter latency is required"}},
 		{"latency", map[string]string{"latency": "1s", "jiter": "5ms"}, []string{`parameter jiter="5ms": unknown parameter (want one of latency, jitter, direction, toxicity)`}},
 		{"latency", map[string]string{"latency": "1s", "direction": "sideways"}, []string{`direction="sideways": unknown direction (want upstream or downstream)`}},
+		{"latency", map[string]string{"latency": "1s", "direction": "upstream", "stream": "upstream"}, []string{`stream="upstream": given with direction`}},
+		{"latency", map[string]string{"latency": "1s", "stream": "up"}, []string{`stream="up": unknown direction`}},
 		{"latency", map[string]string{"latency": "1s", "toxicity": "1.5"}, []string{`toxicity="1.5": out of range`}},
 		{"latency", map[string]string{"latency": "1s", "toxicity": "lots"}, []string{`toxicity="lots": not a number`}},
 		{"bandwidth", map[string]string{"rate": "0"}, []string{`rate="0": out of range (want a rate like 100KB/s, 1..10000000 KB/s)`}},
