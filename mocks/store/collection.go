@@ -24,6 +24,7 @@ type Collection struct {
 	IDParam      string   // the item path's last parameter ("id"); empty without an item path
 	IDField      string   // the record property that holds the id, see Infer
 	ParentParams []string // the parent path parameters in path order, named as in ListPath (else ItemPath)
+	Parent       string   // the collection whose item path this one nests under ("customers" for /customers/{id}/addresses); empty when none
 
 	ItemSchema *openapi3.Schema // the schema of one record; nil when the contract declares none
 	IDSchema   *openapi3.Schema // the schema of the id property (or of the id parameter); may be nil
@@ -132,8 +133,42 @@ func Infer(doc *openapi3.T) []Collection {
 		}
 		out = append(out, c)
 	}
+	linkParents(out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// linkParents sets Parent: the collection whose item path is the prefix of
+// this one's paths up to their last parameter.
+func linkParents(colls []Collection) {
+	byItem := map[string]string{}
+	for _, c := range colls {
+		if c.ItemPath != "" {
+			byItem[normalise(splitPath(c.ItemPath))] = c.Name
+		}
+	}
+	for i, c := range colls {
+		if len(c.ParentParams) == 0 {
+			continue
+		}
+		t := c.ListPath
+		if t == "" {
+			t = c.ItemPath
+		}
+		segs := splitPath(t)
+		if t == c.ItemPath {
+			segs = segs[:len(segs)-1]
+		}
+		last := -1
+		for j, seg := range segs {
+			if isParam(seg) {
+				last = j
+			}
+		}
+		if last >= 0 {
+			colls[i].Parent = byItem[normalise(segs[:last+1])]
+		}
+	}
 }
 
 // group gathers the list and item paths that share a normalised list template.

@@ -54,6 +54,11 @@ func checkCollections(doc *openapi3.T, colls []store.Collection) []string {
 	s := store.New(colls...)
 	names := map[string]bool{}
 	for _, c := range colls {
+		if _, ok := s.Collection(c.Parent); c.Parent != "" && !ok {
+			fail(c, "parent %q is no collection", c.Parent)
+		}
+	}
+	for _, c := range colls {
 		if c.Name == "" || names[c.Name] {
 			fail(c, "empty or repeated name")
 		}

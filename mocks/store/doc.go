@@ -16,7 +16,9 @@
 // that have only one of the two where that makes sense (a GET that answers a
 // list, or an item path that can be read or written). Each collection records
 // the operations present, the item schema, the property that holds the id
-// ([Collection.IDField]) and how the list answers ([ListShape]): a bare array
+// ([Collection.IDField]), the collection it nests under ([Collection.Parent],
+// so a mock can answer 404 under a parent that does not exist) and how the
+// list answers ([ListShape]): a bare array
 // or an object wrapping the array, with limit/offset, page/per_page or cursor
 // pagination detected from the list operation's query parameters and the
 // wrapper's properties.

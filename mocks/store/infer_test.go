@@ -170,7 +170,7 @@ func TestInferCorpus(t *testing.T) {
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("customers (-want +got):\n%s", d)
 		}
-		if r := all["charges.refunds"]; r.ItemPath != "/v1/charges/{charge}/refunds/{refund}" || len(r.ParentParams) != 1 || r.ParentParams[0] != "charge" {
+		if r := all["charges.refunds"]; r.ItemPath != "/v1/charges/{charge}/refunds/{refund}" || len(r.ParentParams) != 1 || r.ParentParams[0] != "charge" || r.Parent != "charges" {
 			t.Errorf("charges.refunds: %v parents %v", r, r.ParentParams)
 		}
 		// Singletons and records that hold arrays are not lists.
@@ -190,7 +190,7 @@ func TestInferCorpus(t *testing.T) {
 		want := store.Collection{Name: "Conversations.Messages", ListPath: "/v1/Conversations/{ConversationSid}/Messages",
 			ItemPath: "/v1/Conversations/{ConversationSid}/Messages/{Sid}", IDParam: "Sid", IDField: "sid", ParentParams: []string{"ConversationSid"},
 			CreateOp: "CreateConversationMessage", ListOp: "ListConversationMessage", GetOp: "FetchConversationMessage",
-			UpdateOp: "UpdateConversationMessage", DeleteOp: "DeleteConversationMessage",
+			UpdateOp: "UpdateConversationMessage", DeleteOp: "DeleteConversationMessage", Parent: "Conversations",
 			List: store.ListShape{Wrapped: true, ItemsField: "messages", Style: store.StylePage, PageParam: "Page", LimitParam: "PageSize",
 				FirstPage: 0, DefaultLimit: 10, MinLimit: 1, MaxLimit: 100, NextURLField: "meta.next_page_url", PrevURLField: "meta.previous_page_url",
 				FirstURLField: "meta.first_page_url", URLField: "meta.url", PageField: "meta.page", PageSizeField: "meta.page_size",
@@ -214,6 +214,9 @@ func TestInferCorpus(t *testing.T) {
 		}
 		if len(all) != 1 {
 			t.Errorf("%d collections, want 1", len(all))
+		}
+		if r := corpusCollections(t, "twilio__twilio_conversations_v1.json")["Services.Conversations.Messages.Receipts"]; r.Parent != "Services.Conversations.Messages" {
+			t.Errorf("receipts nest under %q, want Services.Conversations.Messages", r.Parent)
 		}
 	})
 	t.Run("postmark: count and offset, capitalised fields", func(t *testing.T) {
