@@ -292,6 +292,9 @@ func TestConsistencyAtScale(t *testing.T) {
 	if res.Matched != n-missing-mismatched || res.Errors.Count != 0 || res.Source != n || res.Target != n-missing+duplicated+unexpected {
 		t.Fatalf("matched %d source %d target %d errors %d", res.Matched, res.Source, res.Target, res.Errors.Count)
 	}
+	if len(res.FieldMismatches) != 1 || res.FieldMismatches["total"] != mismatched {
+		t.Fatalf("field mismatches %v", res.FieldMismatches)
+	}
 	if len(res.Mismatched.Examples) != DefaultMaxExamples || res.Mismatched.Examples[0].Key != "3" || res.Missing.Examples[0].Key != "999" {
 		t.Fatalf("examples: mismatched %+v missing %+v", res.Mismatched.Examples[0], res.Missing.Examples[0])
 	}

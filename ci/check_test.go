@@ -94,7 +94,7 @@ func TestCheckMismatchDiff(t *testing.T) {
 	wrong[2]["amount_cents"] = 3125
 	wrong[1]["email"] = "BOB@example.com"
 	r := runCheck(t, orderCheck(orders(), wrong, ExactlyOnce))
-	if r.Mismatched.Count != 2 || len(r.Mismatched.Examples) != 2 {
+	if r.Mismatched.Count != 2 || len(r.Mismatched.Examples) != 2 || r.FieldMismatches["email"] != 1 || r.FieldMismatches["total"] != 1 || len(r.FieldMismatches) != 2 {
 		t.Fatalf("mismatched: %+v", r.Mismatched)
 	}
 	e := r.Mismatched.Examples[0]

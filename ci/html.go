@@ -2,6 +2,7 @@ package ci
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
@@ -18,6 +19,13 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"offset": offset,
 	"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"ms":     ms,
+	"json": func(v any) string {
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err.Error()
+		}
+		return string(b)
+	},
 }).Parse(reportTemplate))
 
 // htmlData is what the template sees.

@@ -36,6 +36,8 @@ type Result struct {
 	Unexpected Outcome `json:"unexpected"` // target records without a source
 	Duplicated Outcome `json:"duplicated"` // source records with more than one target
 	Mismatched Outcome `json:"mismatched"` // target records whose fields disagree with their source
+	// FieldMismatches counts, exactly, the mismatches of each field.
+	FieldMismatches map[string]int `json:"field_mismatches,omitempty"`
 	// SourceDuplicates counts source records whose key an earlier source
 	// record already had: the join is ambiguous for them.
 	SourceDuplicates Outcome `json:"source_duplicates"`

@@ -157,6 +157,7 @@ func (x *index) row(ord, nf int, buf []value) []value {
 // acc gathers one worker's findings on the target side.
 type acc struct {
 	unexpected, mismatched, errs Outcome
+	byField                      []int // mismatches per field, in k.fields order
 }
 
 func keep(o *Outcome, limit int, e Example) {
@@ -284,6 +285,14 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 	for _, a := range w.accs {
 		merge(&res.Unexpected, a.unexpected)
 		merge(&res.Mismatched, a.mismatched)
+		for j, n := range a.byField {
+			if n > 0 {
+				if res.FieldMismatches == nil {
+					res.FieldMismatches = map[string]int{}
+				}
+				res.FieldMismatches[k.fields[j].Name] += n
+			}
+		}
 		merge(&res.Errors, a.errs)
 	}
 	for _, o := range []*Outcome{&res.Unexpected, &res.Mismatched, &res.Errors} {
@@ -303,6 +312,10 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 		f := &k.fields[j]
 		if !f.Ignore && !f.equal(srow[j], trow[j]) {
 			diff = append(diff, f.Name)
+			if a.byField == nil {
+				a.byField = make([]int, len(k.fields))
+			}
+			a.byField[j]++
 		}
 	}
 	if len(diff) == 0 {
