@@ -126,6 +126,11 @@ func (ex *execution) field(obj objectValue, typ *ast.Definition, g *fieldGroup, 
 		return nil, false
 	}
 	args := f.ArgumentMap(ex.vars)
+	for _, a := range def.Arguments {
+		if v, ok := args[a.Name]; ok {
+			args[a.Name] = ex.inputDefaults(a.Type, v)
+		}
+	}
 	v, ok, err := obj.resolve(ex, def, args)
 	if err != nil {
 		ex.fail(path, f, err.Error())
@@ -240,6 +245,42 @@ func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.
 			return nil
 		}
 		out[i] = r
+	}
+	return out
+}
+
+// inputDefaults fills the fields an input object value leaves out with
+// their declared defaults, as the spec's input coercion does (gqlparser
+// applies them to variables, not to literals).
+func (ex *execution) inputDefaults(t *ast.Type, v any) any {
+	if t.Elem != nil {
+		l, ok := v.([]any)
+		if !ok {
+			return v
+		}
+		out := make([]any, len(l))
+		for i, e := range l {
+			out[i] = ex.inputDefaults(t.Elem, e)
+		}
+		return out
+	}
+	def := ex.schema.Types[t.NamedType]
+	m, ok := v.(map[string]any)
+	if def == nil || def.Kind != ast.InputObject || !ok {
+		return v
+	}
+	out := make(map[string]any, len(def.Fields))
+	for k, e := range m {
+		out[k] = e
+	}
+	for _, f := range def.Fields {
+		if e, ok := out[f.Name]; ok {
+			out[f.Name] = ex.inputDefaults(f.Type, e)
+		} else if f.DefaultValue != nil {
+			if d, err := f.DefaultValue.Value(nil); err == nil {
+				out[f.Name] = d
+			}
+		}
 	}
 	return out
 }

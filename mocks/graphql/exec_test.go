@@ -116,6 +116,27 @@ func TestAbstractTypePickedBySeedAndPath(t *testing.T) {
 	}
 }
 
+func TestEnumsSkipDeprecatedValues(t *testing.T) {
+	t.Parallel()
+	seen := map[any]bool{}
+	for seed := int64(1); seed <= 30; seed++ {
+		r := do(t, newMock(t, graphql.WithSeed(seed)), `{ customer(id: "x") { status } }`, nil).ok(t)
+		seen[at(r.Data, "customer", "status")] = true
+	}
+	if len(seen) != 3 || seen["DISABLED"] {
+		t.Errorf("over 30 seeds status was %v; want ACTIVE, BLOCKED and PENDING, never the deprecated DISABLED", seen)
+	}
+}
+
+func TestInputDefaultsInLiterals(t *testing.T) {
+	t.Parallel()
+	m := newMock(t, graphql.WithStateful(true))
+	r := do(t, m, `mutation { createCustomer(input: {email: "lit@example.com"}) { customer { status } } }`, nil).ok(t)
+	if at(r.Data, "createCustomer", "customer", "status") != "ACTIVE" {
+		t.Errorf("the input field's default was not applied: %s", r.raw)
+	}
+}
+
 func TestVariables(t *testing.T) {
 	t.Parallel()
 	m := newMock(t)

@@ -39,11 +39,24 @@ func listLen(seed uint64) int {
 }
 
 // pickEnum returns one of def's values.
+// Deprecated values are left out while others remain: a mock answers with
+// what a current server would.
 func pickEnum(def *ast.Definition, seed uint64) any {
-	if len(def.EnumValues) == 0 {
+	var live []string
+	for _, v := range def.EnumValues {
+		if v.Directives.ForName("deprecated") == nil {
+			live = append(live, v.Name)
+		}
+	}
+	if len(live) == 0 {
+		for _, v := range def.EnumValues {
+			live = append(live, v.Name)
+		}
+	}
+	if len(live) == 0 {
 		return nil
 	}
-	return def.EnumValues[seed%uint64(len(def.EnumValues))].Name
+	return live[seed%uint64(len(live))]
 }
 
 // pickConcrete chooses the object type a generated value of the abstract

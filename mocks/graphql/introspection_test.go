@@ -210,3 +210,36 @@ func TestIntrospectionType(t *testing.T) {
 		t.Errorf("__typename = %v", r.Data["__typename"])
 	}
 }
+
+func TestIntrospectionDeprecated(t *testing.T) {
+	t.Parallel()
+	r := do(t, newMock(t), `{
+	  now: __type(name: "Customer") { fields { name } }
+	  all: __type(name: "Customer") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } }
+	  values: __type(name: "Status") { enumValues { name } }
+	  allValues: __type(name: "Status") { enumValues(includeDeprecated: true) { name isDeprecated deprecationReason } }
+	}`, nil).ok(t)
+	names := func(l any, key string) []string {
+		var out []string
+		for _, x := range l.([]any) {
+			out = append(out, x.(map[string]any)[key].(string))
+		}
+		return out
+	}
+	now := names(at(r.Data, "now", "fields"), "name")
+	all := at(r.Data, "all", "fields").([]any)
+	if len(all) != len(now)+1 || strings.Contains(strings.Join(now, ","), "legacyId") {
+		t.Errorf("deprecated field shown by default or missing with includeDeprecated: %v / %v", now, all)
+	}
+	last := all[len(all)-1].(map[string]any)
+	if last["name"] != "legacyId" || last["isDeprecated"] != true || last["deprecationReason"] != "use id" {
+		t.Errorf("legacyId = %v", last)
+	}
+	if v := names(at(r.Data, "values", "enumValues"), "name"); len(v) != 3 {
+		t.Errorf("enum values by default: %v; want the 3 not deprecated", v)
+	}
+	allValues := at(r.Data, "allValues", "enumValues").([]any)
+	if d := allValues[3].(map[string]any); len(allValues) != 4 || d["isDeprecated"] != true || d["deprecationReason"] != "No longer supported" {
+		t.Errorf("deprecated enum value: %v", allValues)
+	}
+}
