@@ -55,10 +55,8 @@ func newIDMaker(c Collection, seed uint64) *idMaker {
 		m.kind = idSeq
 	case s.Format == "uuid":
 		m.kind = idUUID
-	case s.Pattern != "":
-		if re, err := regexp.Compile(s.Pattern); err == nil {
-			m.kind, m.pattern, m.re = idPattern, s.Pattern, re
-		}
+	case compiles(s.Pattern):
+		m.kind, m.pattern, m.re = idPattern, s.Pattern, regexp.MustCompile(s.Pattern)
 	case examplePrefix(s) != "":
 		m.kind, m.prefix = idPrefixed, examplePrefix(s)
 	case s.MaxLength != nil && *s.MaxLength < 36:
@@ -67,6 +65,16 @@ func newIDMaker(c Collection, seed uint64) *idMaker {
 		m.kind = idUUID
 	}
 	return m
+}
+
+// compiles reports whether a pattern is set and Go's regexp can run it (a
+// look-ahead cannot: such a pattern is ignored).
+func compiles(pattern string) bool {
+	if pattern == "" {
+		return false
+	}
+	_, err := regexp.Compile(pattern)
+	return err == nil
 }
 
 // examplePrefix returns "cus_" for an example "cus_123abc": the characters up

@@ -300,3 +300,19 @@ func TestUpsertRemove(t *testing.T) {
 		t.Fatalf("upsert unknown: %v", err)
 	}
 }
+
+// An id pattern Go cannot compile (a look-ahead) is ignored, not fatal.
+func TestIDPatternUnsupported(t *testing.T) {
+	t.Parallel()
+	idSchema := openapi3.NewStringSchema()
+	idSchema.Pattern = `^(?=x)x[0-9]+$`
+	s := store.New(store.Collection{Name: "things", IDField: "id", IDSchema: idSchema})
+	a, err := s.Create("things", nil, store.Record{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Create("things", nil, store.Record{})
+	if a["id"] == b["id"] || a["id"] == "" {
+		t.Fatalf("ids %v and %v", a["id"], b["id"])
+	}
+}
