@@ -20,9 +20,9 @@ import (
 type match int
 
 const (
-	exact    match = iota // the name is one of the words
-	suffix                // the name ends with one of the words
-	contains              // the name contains one of the words
+	matchExact    match = iota // the name is one of the words
+	matchSuffix                // the name ends with one of the words
+	matchContains              // the name contains one of the words
 )
 
 // nameRule maps property names to a fake-data function.
@@ -36,69 +36,69 @@ type nameRule struct {
 // specific first. The first rule that matches wins; constraints (length,
 // pattern) are checked on the result by the caller.
 var nameRules = []nameRule{
-	{contains, []string{"email"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Email() }},
-	{contains, []string{"firstname", "givenname", "forename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FirstName() }},
-	{contains, []string{"lastname", "familyname", "surname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.LastName() }},
-	{contains, []string{"middlename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.MiddleName() }},
-	{contains, []string{"username", "login", "nickname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Username() }},
-	{contains, []string{"password", "secret"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchContains, []string{"email"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Email() }},
+	{matchContains, []string{"firstname", "givenname", "forename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FirstName() }},
+	{matchContains, []string{"lastname", "familyname", "surname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.LastName() }},
+	{matchContains, []string{"middlename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.MiddleName() }},
+	{matchContains, []string{"username", "login", "nickname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Username() }},
+	{matchContains, []string{"password", "secret"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return f.Password(true, true, true, false, false, 16)
 	}},
-	{contains, []string{"company", "organization", "organisation", "merchantname", "businessname", "legalname", "brandname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Company() }},
-	{contains, []string{"filename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchContains, []string{"company", "organization", "organisation", "merchantname", "businessname", "legalname", "brandname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Company() }},
+	{matchContains, []string{"filename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return strings.ToLower(f.NounConcrete()) + "." + f.FileExtension()
 	}},
-	{contains, []string{"phone", "mobile", "fax", "msisdn"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "+1" + f.Phone() }},
-	{contains, []string{"street", "addressline", "line1", "address1"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Street() }},
-	{contains, []string{"line2", "address2"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "Apt " + f.Numerify("###") }},
-	{contains, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
-	{contains, []string{"postalcode", "postcode", "zip"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Zip() }},
-	{contains, []string{"countryname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Country() }},
-	{contains, []string{"country"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CountryAbr() }},
-	{contains, []string{"province", "stateorprovince"}, stateName},
-	{exact, []string{"state", "region"}, stateName},
-	{contains, []string{"currency"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CurrencyShort() }},
-	{contains, []string{"language", "locale"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
+	{matchContains, []string{"phone", "mobile", "fax", "msisdn"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "+1" + f.Phone() }},
+	{matchContains, []string{"street", "addressline", "line1", "address1"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Street() }},
+	{matchContains, []string{"line2", "address2"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "Apt " + f.Numerify("###") }},
+	{matchContains, []string{"city", "town", "locality"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.City() }},
+	{matchContains, []string{"postalcode", "postcode", "zip"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Zip() }},
+	{matchContains, []string{"countryname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Country() }},
+	{matchContains, []string{"country"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CountryAbr() }},
+	{matchContains, []string{"province", "stateorprovince"}, fakeState},
+	{matchExact, []string{"state", "region"}, fakeState},
+	{matchContains, []string{"currency"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.CurrencyShort() }},
+	{matchContains, []string{"language", "locale"}, func(f *gofakeit.Faker, s *openapi3.Schema) string {
 		if s.MaxLength != nil && *s.MaxLength <= 3 {
 			return f.LanguageAbbreviation()
 		}
 		return f.LanguageBCP()
 	}},
-	{contains, []string{"timezone"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.TimeZoneRegion() }},
-	{contains, []string{"url", "uri", "website", "homepage", "href", "link", "webhook", "callback"}, fakeURL},
-	{contains, []string{"domain", "hostname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.DomainName() }},
-	{suffix, []string{"ip", "ipaddress"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.IPv4Address() }},
-	{contains, []string{"useragent"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UserAgent() }},
-	{contains, []string{"mimetype", "contenttype", "mediatype"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FileMimeType() }},
-	{contains, []string{"color", "colour"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.SafeColor() }},
-	{contains, []string{"iban"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "DE" + f.Numerify("####################") }},
-	{contains, []string{"createdat", "updatedat", "created", "updated", "timestamp", "datetime", "expiresat", "modified"}, fakeDateTime},
-	{suffix, []string{"amount", "price", "total", "subtotal", "balance", "fee", "cost"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchContains, []string{"timezone"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.TimeZoneRegion() }},
+	{matchContains, []string{"url", "uri", "website", "homepage", "href", "link", "webhook", "callback"}, fakeURL},
+	{matchContains, []string{"domain", "hostname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.DomainName() }},
+	{matchSuffix, []string{"ip", "ipaddress"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.IPv4Address() }},
+	{matchContains, []string{"useragent"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UserAgent() }},
+	{matchContains, []string{"mimetype", "contenttype", "mediatype"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FileMimeType() }},
+	{matchContains, []string{"color", "colour"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.SafeColor() }},
+	{matchContains, []string{"iban"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return "DE" + f.Numerify("####################") }},
+	{matchContains, []string{"createdat", "updatedat", "created", "updated", "timestamp", "datetime", "expiresat", "modified"}, fakeDateTime},
+	{matchSuffix, []string{"amount", "price", "total", "subtotal", "balance", "fee", "cost"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return fmt.Sprintf("%.2f", f.Price(1, 1000))
 	}},
-	{suffix, []string{"quantity", "count"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return fmt.Sprint(f.IntRange(1, 10)) }},
-	{contains, []string{"uuid", "guid"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
-	{suffix, []string{"id"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
-	{contains, []string{"token", "apikey", "key"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return strings.ReplaceAll(f.UUID(), "-", "") }},
-	{contains, []string{"reference", "invoicenumber", "ordernumber"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("REF-########") }},
-	{contains, []string{"sku"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("SKU-#####") }},
-	{contains, []string{"version"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.AppVersion() }},
-	{contains, []string{"description", "summary", "comment", "note", "message", "bio", "body", "text", "reason"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchSuffix, []string{"quantity", "count"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return fmt.Sprint(f.IntRange(1, 10)) }},
+	{matchContains, []string{"uuid", "guid"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
+	{matchSuffix, []string{"id"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.UUID() }},
+	{matchContains, []string{"token", "apikey", "key"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return strings.ReplaceAll(f.UUID(), "-", "") }},
+	{matchContains, []string{"reference", "invoicenumber", "ordernumber"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("REF-########") }},
+	{matchContains, []string{"sku"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Numerify("SKU-#####") }},
+	{matchContains, []string{"version"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.AppVersion() }},
+	{matchContains, []string{"description", "summary", "comment", "note", "message", "bio", "body", "text", "reason"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return f.Sentence(8)
 	}},
-	{contains, []string{"title", "subject", "headline", "label", "caption"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchContains, []string{"title", "subject", "headline", "label", "caption"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return strings.TrimSuffix(f.Sentence(3), ".")
 	}},
-	{contains, []string{"product", "item"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.ProductName() }},
-	{contains, []string{"status"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
+	{matchContains, []string{"product", "item"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.ProductName() }},
+	{matchContains, []string{"status"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string {
 		return f.RandomString([]string{"active", "pending", "completed", "cancelled", "failed"})
 	}},
-	{contains, []string{"gender"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Gender() }},
-	{contains, []string{"job"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.JobTitle() }},
-	{suffix, []string{"name", "holder", "recipient"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Name() }},
+	{matchContains, []string{"gender"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Gender() }},
+	{matchContains, []string{"job"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.JobTitle() }},
+	{matchSuffix, []string{"name", "holder", "recipient"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Name() }},
 }
 
-func stateName(f *gofakeit.Faker, s *openapi3.Schema) string {
+func fakeState(f *gofakeit.Faker, s *openapi3.Schema) string {
 	if s.MaxLength != nil && *s.MaxLength <= 3 {
 		return f.StateAbr()
 	}
@@ -215,9 +215,9 @@ func (n nameWords) boundary(i int) bool {
 // letters or more, safe from "capacity" matching "city") any substring.
 func (n nameWords) match(how match, w string) bool {
 	switch how {
-	case exact:
+	case matchExact:
 		return n.joined == w
-	case suffix:
+	case matchSuffix:
 		return strings.HasSuffix(n.joined, w) && n.boundary(len(n.joined)-len(w))
 	}
 	if len(w) >= 5 {
@@ -242,9 +242,9 @@ func fakeString(name string, s *openapi3.Schema, f *gofakeit.Faker) string {
 	return strings.ToLower(f.NounConcrete()) + " " + strings.ToLower(f.NounConcrete())
 }
 
-// formats generates strings by OpenAPI / JSON Schema format, and the
+// formatFakers generates strings by OpenAPI / JSON Schema format, and the
 // custom formats real contracts use.
-var formats = map[string]func(f *gofakeit.Faker) string{
+var formatFakers = map[string]func(f *gofakeit.Faker) string{
 	"date-time":                        func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.RFC3339) },
 	"date":                             func(f *gofakeit.Faker) string { return fakeInstant(f).Format(time.DateOnly) },
 	"time":                             func(f *gofakeit.Faker) string { return fakeInstant(f).Format("15:04:05Z") },
@@ -285,7 +285,7 @@ var formats = map[string]func(f *gofakeit.Faker) string{
 
 // formatValue is a string in the given format; false for formats not known.
 func formatValue(format string, f *gofakeit.Faker) (string, bool) {
-	gen, ok := formats[format]
+	gen, ok := formatFakers[format]
 	if !ok {
 		return "", false
 	}
@@ -299,7 +299,7 @@ func numberRange(name string, integer bool) (float64, float64) {
 	n := nw.joined
 	has := func(words ...string) bool {
 		for _, w := range words {
-			if nw.match(contains, w) {
+			if nw.match(matchContains, w) {
 				return true
 			}
 		}
@@ -310,7 +310,7 @@ func numberRange(name string, integer bool) (float64, float64) {
 		return -90, 90
 	case has("longitude") || n == "lng" || n == "lon":
 		return -180, 180
-	case nw.match(suffix, "count") || nw.match(suffix, "size") || nw.match(suffix, "limit"):
+	case nw.match(matchSuffix, "count") || nw.match(matchSuffix, "size") || nw.match(matchSuffix, "limit"):
 		return 1, 100
 	case has("quantity", "qty"):
 		return 1, 10
@@ -340,16 +340,16 @@ func numberRange(name string, integer bool) (float64, float64) {
 	return 0, 1000
 }
 
-// formatChecks validate the string formats Sample generates, so a value made
+// formatCheckers validate the string formats Sample generates, so a value made
 // from a pattern is kept only when it is still in its format.
-var formatChecks = map[string]func(string) bool{
+var formatCheckers = map[string]func(string) bool{
 	"date-time": func(v string) bool { _, err := time.Parse(time.RFC3339, v); return err == nil },
 	"date":      func(v string) bool { _, err := time.Parse(time.DateOnly, v); return err == nil },
 	"email": func(v string) bool {
 		at := strings.LastIndexByte(v, '@')
 		return at > 0 && strings.Contains(v[at:], ".")
 	},
-	"uuid": uuidRE.MatchString,
+	"uuid": uuidPattern.MatchString,
 	"uri": func(v string) bool {
 		u, err := url.Parse(v)
 		return err == nil && u.Scheme != "" && u.Host != ""
@@ -363,11 +363,11 @@ var formatChecks = map[string]func(string) bool{
 	"byte": func(v string) bool { _, err := base64.StdEncoding.DecodeString(v); return err == nil },
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // formatValid reports whether v is in the format; formats without a check pass.
 func formatValid(format, v string) bool {
-	if check, ok := formatChecks[format]; ok {
+	if check, ok := formatCheckers[format]; ok {
 		return check(v)
 	}
 	return true

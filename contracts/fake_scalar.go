@@ -21,7 +21,7 @@ import (
 // other custom scalar gives a string realistic for the field name.
 func FakeScalar(fieldName, scalarType string, seed int64) any {
 	g := newSampler(SampleOptions{Seed: seed})
-	key := child(child(g.root, scalarType), fieldName)
+	key := childKey(childKey(g.root, scalarType), fieldName)
 	f := g.faker(key)
 	switch scalarType {
 	case "ID":
@@ -36,7 +36,7 @@ func FakeScalar(fieldName, scalarType string, seed int64) any {
 	case "Boolean":
 		return f.Bool()
 	}
-	if gen, ok := scalars[normName(scalarType)]; ok {
+	if gen, ok := scalarFakers[normName(scalarType)]; ok {
 		return gen(f, fieldName)
 	}
 	return g.str(&openapi3.Schema{}, fieldName, key)
@@ -51,8 +51,8 @@ func idName(field string) string {
 	return field
 }
 
-// scalars generates custom GraphQL scalars, by normalised scalar name.
-var scalars = map[string]func(f *gofakeit.Faker, field string) any{
+// scalarFakers generates custom GraphQL scalars, by normalised scalar name.
+var scalarFakers = map[string]func(f *gofakeit.Faker, field string) any{
 	"datetime":        func(f *gofakeit.Faker, _ string) any { return fakeInstant(f).Format(time.RFC3339) },
 	"iso8601datetime": func(f *gofakeit.Faker, _ string) any { return fakeInstant(f).Format(time.RFC3339) },
 	"precisedatetime": func(f *gofakeit.Faker, _ string) any { return fakeInstant(f).Format(time.RFC3339Nano) },

@@ -27,7 +27,7 @@ func TestFakeScalar(t *testing.T) {
 		ok            func(any) bool
 		bad           any // a value ok must refuse: the negative control
 	}{
-		{"id", "ID", isString(func(s string) bool { return uuidRE.MatchString(s) }), "x"},
+		{"id", "ID", isString(func(s string) bool { return uuidPattern.MatchString(s) }), "x"},
 		{"email", "String", isString(func(s string) bool { return strings.Contains(s, "@") }), "nobody"},
 		{"name", "String", isString(func(s string) bool { return len(s) > 2 && strings.Contains(s, " ") }), "x"},
 		{"count", "Int", func(v any) bool {
@@ -63,7 +63,7 @@ func TestFakeScalar(t *testing.T) {
 				if _, err := json.Marshal(v); err != nil {
 					t.Fatalf("seed %d: %v", seed, err)
 				}
-				if again := FakeScalar(tt.field, tt.scalar, seed); jsonKey(again) != jsonKey(v) {
+				if again := FakeScalar(tt.field, tt.scalar, seed); jsonText(again) != jsonText(v) {
 					t.Fatalf("seed %d: %v then %v", seed, v, again)
 				}
 			}
@@ -78,7 +78,7 @@ func TestFakeScalarSeedsDiffer(t *testing.T) {
 	t.Parallel()
 	seen := map[string]bool{}
 	for seed := range int64(20) {
-		seen[jsonKey(FakeScalar("login", "String", seed))] = true
+		seen[jsonText(FakeScalar("login", "String", seed))] = true
 	}
 	if len(seen) < 15 {
 		t.Errorf("20 seeds gave only %d different logins", len(seen))

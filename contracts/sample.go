@@ -112,7 +112,7 @@ func newSampler(opts SampleOptions) *sampler {
 		dir:      opts.Direction,
 		maxDepth: opts.MaxDepth,
 		budget:   DefaultSampleBudget,
-		root:     mix(uint64(opts.Seed), 0x9e3779b97f4a7c15),
+		root:     mixSeed(uint64(opts.Seed), 0x9e3779b97f4a7c15),
 		merged:   map[*openapi3.Schema]*openapi3.Schema{},
 	}
 	if g.maxDepth <= 0 {
@@ -141,17 +141,17 @@ func visitTolerant(s *openapi3.Schema, v any, opts ...openapi3.SchemaValidationO
 	return err
 }
 
-// compilePattern compiles an OpenAPI pattern with Go's regexp after the same
+// compileSamplePattern compiles an OpenAPI pattern with Go's regexp after the same
 // \uXXXX rewrite kin-openapi applies; nil when Go cannot compile it.
-func compilePattern(pattern string) *regexp.Regexp {
-	re, err := regexp.Compile(unicodeEscape.ReplaceAllString(pattern, `\x{${1}}`))
+func compileSamplePattern(pattern string) *regexp.Regexp {
+	re, err := regexp.Compile(unicodeEscapePattern.ReplaceAllString(pattern, `\x{${1}}`))
 	if err != nil {
 		return nil
 	}
 	return re
 }
 
-var unicodeEscape = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+var unicodeEscapePattern = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
 
 // minimal reports whether values at this depth should be as small as valid.
 func (g *sampler) minimal(depth int) bool {
@@ -189,13 +189,13 @@ func (g *sampler) value(s *openapi3.Schema, name string, key uint64, depth int) 
 		s = g.merge(s)
 	}
 	if s.Const != nil {
-		return integral(s, clone(jsonShape(s.Const)))
+		return asInteger(s, cloneValue(jsonShape(s.Const)))
 	}
 	if v, ok := g.ownExample(s); ok {
-		return integral(s, v)
+		return asInteger(s, v)
 	}
 	if len(s.Enum) > 0 {
-		return integral(s, g.enum(s, key))
+		return asInteger(s, g.enum(s, key))
 	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
 		return g.choice(s, name, key, depth)
@@ -235,7 +235,7 @@ func (g *sampler) ownExample(s *openapi3.Schema) (any, bool) {
 			continue
 		}
 		if v := jsonShape(c); g.valid(s, v) {
-			return clone(v), true
+			return cloneValue(v), true
 		}
 	}
 	return nil, false
@@ -245,7 +245,7 @@ func (g *sampler) ownExample(s *openapi3.Schema) (any, bool) {
 // wrong type), starting at a seeded position, preferring non-null ones.
 func (g *sampler) enum(s *openapi3.Schema, key uint64) any {
 	n := len(s.Enum)
-	start := int(mix(key, 1) % uint64(n))
+	start := int(mixSeed(key, 1) % uint64(n))
 	var null bool
 	for i := range n {
 		v := s.Enum[(start+i)%n]
@@ -254,14 +254,14 @@ func (g *sampler) enum(s *openapi3.Schema, key uint64) any {
 			continue
 		}
 		if g.valid(s, v) {
-			return clone(jsonShape(v))
+			return cloneValue(jsonShape(v))
 		}
 	}
 	if null {
 		return nil
 	}
 	g.bad = true // the contract contradicts itself: no listed value fits
-	return clone(jsonShape(s.Enum[start]))
+	return cloneValue(jsonShape(s.Enum[start]))
 }
 
 // pickType chooses the JSON type to generate: the first non-null listed type,
@@ -305,18 +305,18 @@ func (g *sampler) scalarByName(s *openapi3.Schema, name string, key uint64) any 
 // order they are generated in. (gofakeit.New(0) would seed from crypto/rand,
 // hence NewFaker with our own PCG source.)
 func (g *sampler) faker(key uint64) *gofakeit.Faker {
-	return gofakeit.NewFaker(rand.NewPCG(key, mix(key, 0x5851f42d4c957f2d)), false)
+	return gofakeit.NewFaker(rand.NewPCG(key, mixSeed(key, 0x5851f42d4c957f2d)), false)
 }
 
-// child derives the key of a sub-value from its parent's and a label.
-func child(key uint64, label string) uint64 {
+// childKey derives the key of a sub-value from its parent's and a label.
+func childKey(key uint64, label string) uint64 {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(label))
-	return mix(key, h.Sum64())
+	return mixSeed(key, h.Sum64())
 }
 
-// mix combines two words into a well-spread one (splitmix64 finaliser).
-func mix(a, b uint64) uint64 {
+// mixSeed combines two words into a well-spread one (splitmix64 finaliser).
+func mixSeed(a, b uint64) uint64 {
 	z := a + 0x9e3779b97f4a7c15*(b|1) + b
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
@@ -377,28 +377,28 @@ func shaped(v any) bool {
 	return false
 }
 
-// clone deep-copies a JSON-shaped value so callers may change what Sample
+// cloneValue deep-copies a JSON-shaped value so callers may change what Sample
 // returns without changing the schema's examples.
-func clone(v any) any {
+func cloneValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = clone(e)
+			m[k] = cloneValue(e)
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = clone(e)
+			out[i] = cloneValue(e)
 		}
 		return out
 	}
 	return v
 }
 
-// sortedKeys returns a schema map's keys in order, for deterministic walks.
-func sortedKeys(m openapi3.Schemas) []string {
+// sortedSchemaNames returns a schema map's keys in order, for deterministic walks.
+func sortedSchemaNames(m openapi3.Schemas) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -407,23 +407,23 @@ func sortedKeys(m openapi3.Schemas) []string {
 	return keys
 }
 
-// hasType reports whether the schema's type list names t.
-func hasType(s *openapi3.Schema, t string) bool {
+// typeIs reports whether the schema's type list names t.
+func typeIs(s *openapi3.Schema, t string) bool {
 	return s.Type != nil && slices.Contains(*s.Type, t)
 }
 
-// integral keeps the int64 convention for integers taken from the contract
+// asInteger keeps the int64 convention for integers taken from the contract
 // (consts, examples, enums), which JSON decoding made float64.
-func integral(s *openapi3.Schema, v any) any {
+func asInteger(s *openapi3.Schema, v any) any {
 	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 &&
-		(hasType(s, openapi3.TypeInteger) || s.Format == "int32" || s.Format == "int64") {
+		(typeIs(s, openapi3.TypeInteger) || s.Format == "int32" || s.Format == "int64") {
 		return int64(f)
 	}
 	return v
 }
 
-// jsonKey is a value's JSON text, to compare values.
-func jsonKey(v any) string {
+// jsonText is a value's JSON text, to compare values.
+func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return ""

@@ -207,10 +207,10 @@ func sampleFormats() map[string]openapi3.StringFormatValidator {
 
 // sampleValidation are the options to check a sample with, for the
 // document's version and the sample's direction.
-func sampleValidation(v31 bool, dir Direction, formats map[string]openapi3.StringFormatValidator) []openapi3.SchemaValidationOption {
+func sampleValidation(v31 bool, dir Direction, formatFakers map[string]openapi3.StringFormatValidator) []openapi3.SchemaValidationOption {
 	opts := []openapi3.SchemaValidationOption{
 		openapi3.MultiErrors(),
-		openapi3.WithStringFormatValidators(formats),
+		openapi3.WithStringFormatValidators(formatFakers),
 	}
 	if dir == Request {
 		opts = append(opts, openapi3.VisitAsRequest())
@@ -243,7 +243,7 @@ func TestSampleCorpusValid(t *testing.T) {
 	t.Parallel()
 	dir := sampleCorpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "openapi", "*"))
-	formats := sampleFormats()
+	formatFakers := sampleFormats()
 	stride := 1
 	if sampleRace && os.Getenv("FIREDRILL_CORPUS_FULL") == "" {
 		stride = 3 // every third schema of every document; all of them without -race
@@ -268,7 +268,7 @@ func TestSampleCorpusValid(t *testing.T) {
 					}
 					v := Sample(tg.schema, SampleOptions{Seed: int64(j + 1), Direction: tg.dir, Name: tg.name})
 					r.total++
-					err := checkSample(tg.schema, v, sampleValidation(d.v31, tg.dir, formats))
+					err := checkSample(tg.schema, v, sampleValidation(d.v31, tg.dir, formatFakers))
 					if err == nil {
 						r.valid++
 						continue

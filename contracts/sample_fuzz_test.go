@@ -62,7 +62,7 @@ func sampleFuzzSchemas(data []byte) (out []*openapi3.Schema) {
 		}
 	}()
 	if doc, err := openapi3.NewLoader().LoadFromData(data); err == nil && doc.Components != nil {
-		for _, name := range sortedKeys(doc.Components.Schemas) {
+		for _, name := range sortedSchemaNames(doc.Components.Schemas) {
 			if ref := doc.Components.Schemas[name]; ref != nil && ref.Value != nil {
 				out = append(out, ref.Value)
 			}

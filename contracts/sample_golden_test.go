@@ -32,7 +32,7 @@ func TestSampleGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := map[string]any{}
-			for _, name := range sortedKeys(d.doc.Components.Schemas) {
+			for _, name := range sortedSchemaNames(d.doc.Components.Schemas) {
 				s := d.doc.Components.Schemas[name].Value
 				for _, dir := range []Direction{Response, Request} {
 					v := Sample(s, SampleOptions{Seed: 1, Direction: dir})

@@ -68,7 +68,7 @@ func mergeInto(out, b *openapi3.Schema) {
 
 // mergeObject merges the object keywords of b into out.
 func mergeObject(out, b *openapi3.Schema) {
-	for _, name := range dedup(b.Required) {
+	for _, name := range dedupNames(b.Required) {
 		if !slices.Contains(out.Required, name) {
 			out.Required = append(out.Required, name)
 		}
@@ -93,7 +93,7 @@ func mergeObject(out, b *openapi3.Schema) {
 		out.AdditionalProperties = ap
 	}
 	out.MinProps = max(out.MinProps, b.MinProps)
-	out.MaxProps = minPtr(out.MaxProps, b.MaxProps)
+	out.MaxProps = minBound(out.MaxProps, b.MaxProps)
 }
 
 // mergeBounds keeps the tightest numeric, length and count bounds.
@@ -114,9 +114,9 @@ func mergeBounds(out, b *openapi3.Schema) {
 		out.MultipleOf = b.MultipleOf
 	}
 	out.MinLength = max(out.MinLength, b.MinLength)
-	out.MaxLength = minPtr(out.MaxLength, b.MaxLength)
+	out.MaxLength = minBound(out.MaxLength, b.MaxLength)
 	out.MinItems = max(out.MinItems, b.MinItems)
-	out.MaxItems = minPtr(out.MaxItems, b.MaxItems)
+	out.MaxItems = minBound(out.MaxItems, b.MaxItems)
 }
 
 // intersectTypes keeps the types both lists allow; an unset list allows all.
@@ -169,10 +169,10 @@ func intersectEnum(a, b []any) []any {
 
 // jsonEqual compares two values as JSON.
 func jsonEqual(a, b any) bool {
-	return jsonKey(jsonShape(a)) == jsonKey(jsonShape(b))
+	return jsonText(jsonShape(a)) == jsonText(jsonShape(b))
 }
 
-func minPtr(a, b *uint64) *uint64 {
+func minBound(a, b *uint64) *uint64 {
 	switch {
 	case a == nil:
 		return b

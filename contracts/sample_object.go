@@ -36,7 +36,7 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 		maxProps = int(*s.MaxProps)
 	}
 	full := func() bool { return maxProps >= 0 && len(m) >= maxProps }
-	for _, name := range dedup(s.Required) {
+	for _, name := range dedupNames(s.Required) {
 		ref := s.Properties[name]
 		if ref != nil && g.skipped(ref.Value) {
 			continue
@@ -75,7 +75,7 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 // property generates the value of one property; a property without a schema
 // gets a string realistic for its name.
 func (g *sampler) property(s *openapi3.Schema, ref *openapi3.SchemaRef, name string, key uint64, depth int) any {
-	ck := child(key, name)
+	ck := childKey(key, name)
 	if ref == nil || ref.Value == nil {
 		if ap := s.AdditionalProperties.Schema; ap != nil && ap.Value != nil {
 			return g.value(ap.Value, name, ck, depth+1)
@@ -125,7 +125,7 @@ func (g *sampler) cycles(ref *openapi3.SchemaRef) bool {
 // chosen by the seed but listed in name order.
 func (g *sampler) optional(s *openapi3.Schema, key uint64) []string {
 	var names []string
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range sortedSchemaNames(s.Properties) {
 		ref := s.Properties[name]
 		if slices.Contains(s.Required, name) || ref == nil || g.skipped(ref.Value) {
 			continue
@@ -135,7 +135,7 @@ func (g *sampler) optional(s *openapi3.Schema, key uint64) []string {
 	if len(names) <= maxOptional {
 		return names
 	}
-	f := g.faker(child(key, "\x00optional"))
+	f := g.faker(childKey(key, "\x00optional"))
 	f.ShuffleStrings(names)
 	names = names[:maxOptional]
 	slices.Sort(names)
@@ -145,7 +145,7 @@ func (g *sampler) optional(s *openapi3.Schema, key uint64) []string {
 // fillMinProps adds properties until minProperties holds, drawing on the
 // optional properties the minimal path left out.
 func (g *sampler) fillMinProps(s *openapi3.Schema, m map[string]any, key uint64, depth int) {
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range sortedSchemaNames(s.Properties) {
 		if len(m) >= int(min(s.MinProps, maxGenerated)) {
 			return
 		}
@@ -159,13 +159,13 @@ func (g *sampler) fillMinProps(s *openapi3.Schema, m map[string]any, key uint64,
 // extraKey names an additional property: from propertyNames or a
 // patternProperties pattern when the schema has one, else a word.
 func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) string {
-	ck := child(key, fmt.Sprintf("\x00key%d", i))
+	ck := childKey(key, fmt.Sprintf("\x00key%d", i))
 	if pn := s.PropertyNames; pn != nil && pn.Value != nil {
 		if k, ok := g.value(pn.Value, "key", ck, 0).(string); ok {
 			return k
 		}
 	}
-	for _, p := range sortedKeys(s.PatternProperties) {
+	for _, p := range sortedSchemaNames(s.PatternProperties) {
 		if k, ok := g.fromPattern(g.pattern(p), 1, 24, ck, "", nil); ok {
 			return k
 		}
@@ -178,7 +178,7 @@ func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) string {
 func (g *sampler) array(s *openapi3.Schema, name string, key uint64, depth int) any {
 	n := int(min(s.MinItems, maxGenerated))
 	if !g.minimal(depth) && depth < g.maxDepth+hardDepthMargin {
-		want := 1 + int(mix(key, 2)%2)
+		want := 1 + int(mixSeed(key, 2)%2)
 		n = max(n, want)
 	}
 	if s.MaxItems != nil && n > int(*s.MaxItems) {
@@ -187,7 +187,7 @@ func (g *sampler) array(s *openapi3.Schema, name string, key uint64, depth int) 
 	out := make([]any, 0, n)
 	seen := map[string]bool{}
 	for i := 0; len(out) < n && i < n+8; i++ {
-		v := g.item(s, name, child(key, fmt.Sprint(i)), len(out), depth)
+		v := g.item(s, name, childKey(key, fmt.Sprint(i)), len(out), depth)
 		if s.UniqueItems {
 			b, _ := json.Marshal(v)
 			if seen[string(b)] {
@@ -224,7 +224,7 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 	base := *s
 	base.OneOf, base.AnyOf, base.Discriminator = nil, nil, nil
 	base.Example, base.Examples, base.Default, base.Enum = nil, nil, nil, nil
-	withBase := constrains(&base)
+	withBase := constrainsValue(&base)
 	var fallback any
 	was := g.bad
 	tries := 8
@@ -246,11 +246,11 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 				openapi3.NewSchemaRef("", &base), br,
 			}})
 		}
-		v := g.value(cand, name, child(key, fmt.Sprintf("\x00branch%d", i)), depth+1)
+		v := g.value(cand, name, childKey(key, fmt.Sprintf("\x00branch%d", i)), depth+1)
 		if d := s.Discriminator; d != nil {
 			if obj, ok := v.(map[string]any); ok {
 				if tag := discriminatorValue(d, br); tag != "" {
-					tagged := clone(obj).(map[string]any)
+					tagged := cloneValue(obj).(map[string]any)
 					tagged[d.PropertyName] = tag
 					if g.valid(s, tagged) {
 						g.bad = was
@@ -276,28 +276,28 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 func (g *sampler) order(branches openapi3.SchemaRefs, key uint64, depth int) []int {
 	n := len(branches)
 	idx := make([]int, n)
-	start := int(mix(key, 3) % uint64(max(n, 1)))
+	start := int(mixSeed(key, 3) % uint64(max(n, 1)))
 	for i := range idx {
 		idx[i] = (start + i) % n
 	}
 	if g.minimal(depth) {
 		slices.SortStableFunc(idx, func(a, b int) int {
-			return cost(branches[a]) - cost(branches[b])
+			return branchCost(branches[a]) - branchCost(branches[b])
 		})
 	}
 	return idx
 }
 
-// cost ranks a branch by how much it takes to generate: scalars first.
-func cost(r *openapi3.SchemaRef) int {
+// branchCost ranks a branch by how much it takes to generate: scalars first.
+func branchCost(r *openapi3.SchemaRef) int {
 	if r == nil || r.Value == nil {
 		return 100
 	}
 	s := r.Value
 	switch {
-	case hasType(s, openapi3.TypeObject) || len(s.Properties) > 0 || len(s.AllOf) > 0:
+	case typeIs(s, openapi3.TypeObject) || len(s.Properties) > 0 || len(s.AllOf) > 0:
 		return 10 + len(s.Required)
-	case hasType(s, openapi3.TypeArray):
+	case typeIs(s, openapi3.TypeArray):
 		return 5 + int(s.MinItems)
 	case len(s.OneOf) > 0 || len(s.AnyOf) > 0:
 		return 8
@@ -328,16 +328,16 @@ func discriminatorValue(d *openapi3.Discriminator, br *openapi3.SchemaRef) strin
 	return short
 }
 
-// constrains reports whether a schema says anything about a value.
-func constrains(s *openapi3.Schema) bool {
+// constrainsValue reports whether a schema says anything about a value.
+func constrainsValue(s *openapi3.Schema) bool {
 	return s.Type != nil || len(s.Properties) > 0 || len(s.Required) > 0 || len(s.AllOf) > 0 ||
 		s.Items != nil || s.Format != "" || s.Pattern != "" || s.Min != nil || s.Max != nil ||
 		s.MaxLength != nil || s.MinLength > 0 || s.AdditionalProperties.Has != nil ||
 		s.AdditionalProperties.Schema != nil || s.MinItems > 0 || s.MaxItems != nil
 }
 
-// dedup returns names without repeats, in order.
-func dedup(names []string) []string {
+// dedupNames returns names without repeats, in order.
+func dedupNames(names []string) []string {
 	out := make([]string, 0, len(names))
 	for _, n := range names {
 		if !slices.Contains(out, n) {

@@ -53,14 +53,14 @@ func (g *sampler) fromPattern(c *patternCache, lo, hi int, key uint64, hint stri
 		if lo > extra && i > 2 {
 			extra = lo
 		}
-		rg := &regexGen{f: g.faker(child(key, "\x00pattern"+string(rune('a'+i)))), extra: extra}
+		rg := &regexGen{f: g.faker(childKey(key, "\x00pattern"+string(rune('a'+i)))), extra: extra}
 		if i < 2 {
 			rg.hint = []rune(hint)
 		}
 		if err := rg.gen(tree); err != nil {
 			continue
 		}
-		if v := string(rg.out); fits(v, lo, hi) && c.re.MatchString(v) && (ok == nil || ok(v)) {
+		if v := string(rg.out); fitsLength(v, lo, hi) && c.re.MatchString(v) && (ok == nil || ok(v)) {
 			return v, true
 		}
 	}

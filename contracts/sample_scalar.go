@@ -9,8 +9,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// span is a closed or open interval of numbers a schema allows.
-type span struct {
+// valueSpan is a closed or open interval of numbers a schema allows.
+type valueSpan struct {
 	lo, hi       float64
 	loEx, hiEx   bool // the bound itself is excluded
 	hasLo, hasHi bool
@@ -18,8 +18,8 @@ type span struct {
 
 // numSpan reads minimum/maximum with both exclusive forms: 3.0 booleans
 // (kin-openapi: ExclusiveMin.Bool) and 3.1 numbers (ExclusiveMin.Value).
-func numSpan(s *openapi3.Schema) span {
-	var r span
+func numSpan(s *openapi3.Schema) valueSpan {
+	var r valueSpan
 	if s.Min != nil {
 		r.lo, r.hasLo, r.loEx = *s.Min, true, s.ExclusiveMin.IsTrue()
 	}
@@ -42,7 +42,7 @@ func numSpan(s *openapi3.Schema) span {
 }
 
 // within narrows the span to [lo, hi].
-func (r span) within(lo, hi float64) span {
+func (r valueSpan) within(lo, hi float64) valueSpan {
 	if !r.hasLo || r.lo < lo {
 		r.lo, r.hasLo, r.loEx = lo, true, false
 	}
@@ -54,7 +54,7 @@ func (r span) within(lo, hi float64) span {
 
 // prefer narrows an open span to a realistic range [lo, hi] where the two
 // overlap, and otherwise to a window next to whichever bound the schema sets.
-func (r span) prefer(lo, hi float64) span {
+func (r valueSpan) prefer(lo, hi float64) valueSpan {
 	switch {
 	case r.hasLo && r.hasHi && r.hi-r.lo <= hi-lo:
 		if r.lo >= lo && r.hi <= hi {
@@ -154,7 +154,7 @@ func (g *sampler) number(s *openapi3.Schema, name string, key uint64) any {
 }
 
 // inside reports whether v satisfies the span.
-func (r span) inside(v float64) bool {
+func (r valueSpan) inside(v float64) bool {
 	if r.hasLo && (v < r.lo || (r.loEx && v == r.lo)) {
 		return false
 	}
@@ -199,7 +199,7 @@ func (g *sampler) str(s *openapi3.Schema, name string, key uint64) string {
 	if !ok {
 		v = fakeString(name, s, f)
 	}
-	if fits(v, lo, hi) && (re == nil || re.MatchString(v)) {
+	if fitsLength(v, lo, hi) && (re == nil || re.MatchString(v)) {
 		return v
 	}
 	if re != nil {
@@ -223,9 +223,9 @@ func (g *sampler) pattern(p string) *patternCache {
 		return c
 	}
 	var c *patternCache
-	if re := compilePattern(p); re != nil {
+	if re := compileSamplePattern(p); re != nil {
 		c = &patternCache{re: re}
-	} else if re := compilePattern(stripLookaround(p)); re != nil {
+	} else if re := compileSamplePattern(stripLookaround(p)); re != nil {
 		// Go has no look-around: honour the rest of the pattern, which is
 		// closer to valid than ignoring it all
 		c = &patternCache{re: re}
@@ -234,8 +234,8 @@ func (g *sampler) pattern(p string) *patternCache {
 	return c
 }
 
-// strLen counts a string's length the way JSON Schema does: UTF-16 units.
-func strLen(v string) int {
+// jsonLength counts a string's length the way JSON Schema does: UTF-16 units.
+func jsonLength(v string) int {
 	n := 0
 	for _, r := range v {
 		n += utf16.RuneLen(r)
@@ -243,24 +243,24 @@ func strLen(v string) int {
 	return n
 }
 
-// fits reports whether v's length lies in [lo, hi] (hi < 0: no maximum).
-func fits(v string, lo, hi int) bool {
-	n := strLen(v)
+// fitsLength reports whether v's length lies in [lo, hi] (hi < 0: no maximum).
+func fitsLength(v string, lo, hi int) bool {
+	n := jsonLength(v)
 	return n >= lo && (hi < 0 || n <= hi)
 }
 
 // fitLength truncates or pads v (with pad's letters) to fit [lo, hi].
 func fitLength(v string, lo, hi int, pad func() string) string {
-	if hi >= 0 && strLen(v) > hi {
+	if hi >= 0 && jsonLength(v) > hi {
 		runes := []rune(v)
-		for len(runes) > 0 && strLen(string(runes)) > hi {
+		for len(runes) > 0 && jsonLength(string(runes)) > hi {
 			runes = runes[:len(runes)-1]
 		}
 		v = strings.TrimRight(string(runes), " ")
 	}
 	var b strings.Builder
 	b.WriteString(v)
-	for n := strLen(v); n < lo; n++ {
+	for n := jsonLength(v); n < lo; n++ {
 		b.WriteString(pad())
 	}
 	return b.String()
