@@ -105,6 +105,14 @@ func TestContractLintUsage(t *testing.T) {
 	}
 }
 
+func TestContractGroupHelp(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runCLI(t, context.Background(), "contract")
+	if code != 0 || !strings.Contains(out, "lint") || !strings.Contains(out, "firedrill contract lint") {
+		t.Errorf("exit %d, help %q: want 0 and the lint subcommand with an example", code, out)
+	}
+}
+
 func TestContractLintInterrupted(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
