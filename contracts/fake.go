@@ -15,19 +15,19 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// match says how a name rule's words are compared with a normalised name
+// nameMatch says how a name rule's words are compared with a normalised name
 // (lower case, letters and digits only: "First_Name" → "firstname").
-type match int
+type nameMatch int
 
 const (
-	matchExact    match = iota // the name is one of the words
-	matchSuffix                // the name ends with one of the words
-	matchContains              // the name contains one of the words
+	matchExact    nameMatch = iota // the name is one of the words
+	matchSuffix                    // the name ends with one of the words
+	matchContains                  // the name contains one of the words
 )
 
 // nameRule maps property names to a fake-data function.
 type nameRule struct {
-	how   match
+	how   nameMatch
 	words []string
 	fake  func(f *gofakeit.Faker, s *openapi3.Schema) string
 }
@@ -213,7 +213,7 @@ func (n nameWords) boundary(i int) bool {
 // match compares the name with a rule word: exact is the whole name, suffix
 // its last words, contains any run of its words, or (for words of five
 // letters or more, safe from "capacity" matching "city") any substring.
-func (n nameWords) match(how match, w string) bool {
+func (n nameWords) match(how nameMatch, w string) bool {
 	switch how {
 	case matchExact:
 		return n.joined == w

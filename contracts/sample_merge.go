@@ -155,7 +155,7 @@ func intersectEnum(a, b []any) []any {
 	var both []any
 	for _, x := range a {
 		for _, y := range b {
-			if jsonEqual(x, y) {
+			if sameJSON(x, y) {
 				both = append(both, x)
 				break
 			}
@@ -167,8 +167,8 @@ func intersectEnum(a, b []any) []any {
 	return both
 }
 
-// jsonEqual compares two values as JSON.
-func jsonEqual(a, b any) bool {
+// sameJSON compares two values as JSON.
+func sameJSON(a, b any) bool {
 	return jsonText(jsonShape(a)) == jsonText(jsonShape(b))
 }
 

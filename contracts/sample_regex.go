@@ -104,12 +104,12 @@ func (r *regexGen) gen(re *syntax.Regexp) error {
 			}
 		}
 	case syntax.OpCharClass:
-		if r.follow(func(h rune) bool { return inClass(re.Rune, h) }) {
+		if r.follow(func(h rune) bool { return inRuneClass(re.Rune, h) }) {
 			return nil
 		}
 		if len(r.hint) > 0 { // "USD" for [a-z]{3} gives "usd"
 			for c := unicode.SimpleFold(r.hint[0]); c != r.hint[0]; c = unicode.SimpleFold(c) {
-				if inClass(re.Rune, c) {
+				if inRuneClass(re.Rune, c) {
 					r.out = append(r.out, c)
 					r.hint = r.hint[1:]
 					return nil
@@ -135,7 +135,7 @@ func (r *regexGen) gen(re *syntax.Regexp) error {
 		}
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub { // the branch the hint starts
-			if len(r.hint) > 0 && startsWith(sub, r.hint[0]) {
+			if len(r.hint) > 0 && canStartWith(sub, r.hint[0]) {
 				return r.gen(sub)
 			}
 		}
@@ -192,8 +192,8 @@ func (r *regexGen) repeat(re *syntax.Regexp) error {
 	return nil
 }
 
-// inClass reports whether c is in a class given as range pairs.
-func inClass(ranges []rune, c rune) bool {
+// inRuneClass reports whether c is in a class given as range pairs.
+func inRuneClass(ranges []rune, c rune) bool {
 	for i := 0; i+1 < len(ranges); i += 2 {
 		if c >= ranges[i] && c <= ranges[i+1] {
 			return true
@@ -202,27 +202,27 @@ func inClass(ranges []rune, c rune) bool {
 	return false
 }
 
-// startsWith reports whether re can start with c, looking at its first
+// canStartWith reports whether re can start with c, looking at its first
 // literal or class.
-func startsWith(re *syntax.Regexp, c rune) bool {
+func canStartWith(re *syntax.Regexp, c rune) bool {
 	switch re.Op {
 	case syntax.OpLiteral:
 		return len(re.Rune) > 0 && re.Rune[0] == c
 	case syntax.OpCharClass:
-		return inClass(re.Rune, c)
+		return inRuneClass(re.Rune, c)
 	case syntax.OpCapture, syntax.OpPlus, syntax.OpRepeat:
-		return len(re.Sub) > 0 && startsWith(re.Sub[0], c)
+		return len(re.Sub) > 0 && canStartWith(re.Sub[0], c)
 	case syntax.OpConcat:
 		for _, sub := range re.Sub {
 			switch sub.Op {
 			case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
 				continue
 			}
-			return startsWith(sub, c)
+			return canStartWith(sub, c)
 		}
 	case syntax.OpAlternate:
 		for _, sub := range re.Sub {
-			if startsWith(sub, c) {
+			if canStartWith(sub, c) {
 				return true
 			}
 		}

@@ -271,7 +271,7 @@ func fitLength(v string, lo, hi int, pad func() string) string {
 // escapes and character classes.
 func stripLookaround(p string) string {
 	var b strings.Builder
-	inClass := false
+	inRuneClass := false
 	for i := 0; i < len(p); i++ {
 		if p[i] == '\\' && i+1 < len(p) {
 			b.WriteString(p[i : i+2])
@@ -279,14 +279,14 @@ func stripLookaround(p string) string {
 			continue
 		}
 		switch {
-		case inClass:
-			inClass = p[i] != ']'
+		case inRuneClass:
+			inRuneClass = p[i] != ']'
 		case p[i] == '[':
-			inClass = true
+			inRuneClass = true
 		}
-		if !inClass && p[i] == '(' && (strings.HasPrefix(p[i:], "(?=") || strings.HasPrefix(p[i:], "(?!") ||
+		if !inRuneClass && p[i] == '(' && (strings.HasPrefix(p[i:], "(?=") || strings.HasPrefix(p[i:], "(?!") ||
 			strings.HasPrefix(p[i:], "(?<=") || strings.HasPrefix(p[i:], "(?<!")) {
-			i = groupEnd(p, i)
+			i = lookaroundEnd(p, i)
 			continue
 		}
 		b.WriteByte(p[i])
@@ -294,17 +294,17 @@ func stripLookaround(p string) string {
 	return b.String()
 }
 
-// groupEnd returns the index of the parenthesis closing the group opened at i.
-func groupEnd(p string, i int) int {
-	depth, inClass := 0, false
+// lookaroundEnd returns the index of the parenthesis closing the group opened at i.
+func lookaroundEnd(p string, i int) int {
+	depth, inRuneClass := 0, false
 	for ; i < len(p); i++ {
 		switch c := p[i]; {
 		case c == '\\':
 			i++
-		case inClass:
-			inClass = c != ']'
+		case inRuneClass:
+			inRuneClass = c != ']'
 		case c == '[':
-			inClass = true
+			inRuneClass = true
 		case c == '(':
 			depth++
 		case c == ')':
