@@ -102,12 +102,16 @@ func Infer(doc *openapi3.T) []Collection {
 	var order []string
 	paths := doc.Paths.Keys()
 	sort.Strings(paths)
+	known := map[string]bool{}
+	for _, p := range paths {
+		known[normalise(splitPath(p))] = true
+	}
 	for _, p := range paths {
 		pi := doc.Paths.Value(p)
 		if pi == nil || len(pi.Operations()) == 0 {
 			continue
 		}
-		key, isItem := classify(p, pi)
+		key, isItem := classify(p, pi, known)
 		g := groups[key]
 		if g == nil {
 			g = &group{key: key}
@@ -179,16 +183,19 @@ type group struct {
 }
 
 // classify returns the normalised list template a path belongs to and
-// whether the path is an item path.
-func classify(p string, pi *openapi3.PathItem) (string, bool) {
+// whether the path is an item path. known holds every normalised template of
+// the contract: a path ending in a parameter under an existing list path is
+// an item path, whatever its GET answers.
+func classify(p string, pi *openapi3.PathItem, known map[string]bool) (string, bool) {
 	segs := splitPath(p)
 	if len(segs) == 0 || !isParam(segs[len(segs)-1]) {
 		return normalise(segs), false
 	}
-	if onlyGetListing(pi) {
+	prefix := normalise(segs[:len(segs)-1])
+	if !known[prefix] && onlyGetListing(pi) {
 		return normalise(segs), false
 	}
-	return normalise(segs[:len(segs)-1]), true
+	return prefix, true
 }
 
 // onlyGetListing reports whether a path ending in a parameter is really a

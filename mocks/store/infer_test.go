@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -294,6 +295,31 @@ func TestInferJSONAPI(t *testing.T) {
 		FirstPage: 1, DefaultLimit: 10, MinLimit: 1, NextURLField: "links.next", URLField: "links.self", TotalField: "meta.total"}
 	got := colls[0].List
 	got.Schema = nil
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+// A record that holds an "items" array is still a record when its path sits
+// under a list path; the same answer under no list path is a list.
+func TestInferRecordWithItems(t *testing.T) {
+	t.Parallel()
+	str := openapi3.NewStringSchema()
+	order := openapi3.NewObjectSchema().WithProperty("status", str).
+		WithProperty("items", openapi3.NewArraySchema().WithItems(openapi3.NewObjectSchema().WithProperty("sku", str)))
+	getOrder := openapi3.NewOperation()
+	getOrder.AddResponse(200, openapi3.NewResponse().WithJSONSchema(order))
+	listOrders := openapi3.NewOperation()
+	listOrders.AddResponse(200, openapi3.NewResponse().WithJSONSchema(openapi3.NewArraySchema().WithItems(order)))
+	paths := openapi3.NewPaths()
+	paths.Set("/orders", &openapi3.PathItem{Get: listOrders})
+	paths.Set("/orders/{order}", &openapi3.PathItem{Get: getOrder})
+	paths.Set("/carts/{user}", &openapi3.PathItem{Get: getOrder})
+	var got []string
+	for _, c := range store.Infer(&openapi3.T{Paths: paths}) {
+		got = append(got, fmt.Sprintf("%s list=%s item=%s", c.Name, c.ListPath, c.ItemPath))
+	}
+	want := []string{"carts list=/carts/{user} item=", "orders list=/orders item=/orders/{order}"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
