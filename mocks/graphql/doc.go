@@ -23,7 +23,13 @@
 //   - an executed operation: 200 with "data" and, when a field failed,
 //     "errors" with the field's path.
 //
-// A mock never answers 500 because of what a client sent.
+// A mock never answers 500 because of what a client sent. Answers carry
+// Access-Control-Allow-Origin: * and OPTIONS answers the CORS preflight, so
+// browser IDEs on other origins connect. Parsed and validated documents are
+// kept (DocCacheSize) since clients repeat their queries. An answer that
+// would generate over MaxGeneratedItems list items (deeply nested lists
+// grow as 3^depth) is refused with an error instead. A subscription is
+// answered once, like a query, with one generated event.
 //
 // # Data
 //
@@ -37,7 +43,10 @@
 // by the seed among the possible types sorted by name, and reports it in
 // __typename. Scalar arguments are echoed into the generated object's field
 // of the same name: customer(id: "7") answers a customer with id "7".
-// Aliases, named and inline fragments, variables with defaults, @skip and
+// Generated enums avoid deprecated values. A mutation the mock does not
+// store answers generated data with empty error lists (userErrors...), as
+// a successful mutation would. Aliases, named and inline fragments,
+// variables with defaults (input-object field defaults included), @skip and
 // @include, non-null and lists behave as the spec says. Introspection
 // (__schema, __type, __typename) describes the loaded schema, so GraphiQL,
 // Apollo and gqlgen's clients can connect.
@@ -46,20 +55,26 @@
 //
 // With [WithStateful], root mutations named create*, add*, insert*,
 // upsert*, update*, edit*, delete* or remove* (or with the verb as a suffix,
-// customerCreate, as Shopify names them) change records in a collection
+// customerCreate, as Shopify names them, or in snake case, create_item, as
+// monday.com does) change records in a collection
 // named after the object type they return (a payload type such as
 // CreateCustomerPayload { customer: Customer } is unwrapped to the type of
 // its field holding an object with an id). Arguments become the record's
-// fields (an input object argument gives its fields); the store assigns ids.
+// fields (an input object argument gives its fields); the store assigns ids
+// ("1", "2"...). The record to update or delete is named by an id argument
+// (id, customerId, item_id); an add whose name is not the type's
+// (cartLinesAdd(cartId:)) updates the record it names. Updating or deleting
+// a record that does not exist is an error on that field.
 // Root queries then read the records: a field returning that type with an
 // id argument, or with a single argument naming a stored field
 // (customerByEmail(email:)), reads one record (null when none matches); a
-// field returning a list of it lists them (first/limit honoured); a Relay
+// field returning a list of it lists them (scalar arguments naming a field
+// filter, first/limit honoured); a Relay
 // connection (edges { node }, nodes, pageInfo, totalCount) pages them with
 // first/after; node(id:) searches every collection whose type implements
 // the interface. Fields a record lacks are generated, seeded by collection
 // and id, so every read of a record agrees. Records live in a mocks/store
-// Store, one collection per type.
+// Store ([Mock.Store]), one collection per type, named after it.
 //
 // # Admin API
 //

@@ -235,6 +235,29 @@ func TestValidationErrors(t *testing.T) {
 	}
 }
 
+func TestCORSForBrowserIDEs(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	pre := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+	pre.Header.Set("Origin", "https://studio.apollographql.com")
+	pre.Header.Set("Access-Control-Request-Headers", "content-type, x-apollo-operation-name")
+	rec := httptest.NewRecorder()
+	m.ServeHTTP(rec, pre)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "*" ||
+		rec.Header().Get("Access-Control-Allow-Headers") != "content-type, x-apollo-operation-name" ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("preflight: %d %v", rec.Code, rec.Header())
+	}
+	rec = httptest.NewRecorder()
+	m.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/graphql?query=%7Bversion%7D", nil))
+	if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("answer without CORS header: %v", rec.Header())
+	}
+	if m.Journal().Total() != 1 {
+		t.Errorf("journal holds %d entries; want the query only, not the preflight", m.Journal().Total())
+	}
+}
+
 func TestHTTPConvention(t *testing.T) {
 	t.Parallel()
 	m := newMock(t)

@@ -182,6 +182,19 @@ func (m *Mock) Path() string { return m.opts.path }
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == m.opts.path:
+		// Browser IDEs (GraphiQL, Apollo Sandbox) run on other origins.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			headers := r.Header.Get("Access-Control-Request-Headers")
+			if headers == "" {
+				headers = "Content-Type, Authorization"
+			}
+			w.Header().Set("Access-Control-Allow-Headers", headers)
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		m.serveGraphQL(w, r)
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
 		m.serveAdmin(w, r)
