@@ -37,16 +37,19 @@ func Idempotency(entries []mocks.Entry, o IdempotencyOptions) Gate {
 	}
 	g := Gate{Name: "idempotency keys" + onSystem(o.System), Kind: KindResilience}
 	j := inbound(entries, o.System)
-	required, missing := 0, 0
+	required, missing, masked := 0, 0, 0
 	keys := map[string][]string{} // system method path body → distinct keys, in order
 	first := map[string]*mocks.Entry{}
 	var order []string
 	for i := range j {
 		e := &j[i]
-		key := idempotencyKey(e, o.Header)
+		key, present := idempotencyKey(e, o.Header)
+		if present && key == "" {
+			masked++
+		}
 		if requires(e, o.Operations) {
 			required++
-			if key == "" {
+			if !present {
 				missing++
 				g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s at %s sent without %s", describe(e), e.Time.Format("15:04:05.000"), o.Header))
 			}
@@ -78,6 +81,9 @@ func Idempotency(entries []mocks.Entry, o IdempotencyOptions) Gate {
 		return g
 	}
 	g.Measured = fmt.Sprintf("%d of %d requests that require a key lacked it; %d of %d keyed writes re-sent under a new key", missing, required, reminted, len(order))
+	if masked > 0 {
+		g.Measured += fmt.Sprintf("; %d keys masked in the journal, their reuse not judged", masked)
+	}
 	g.Passed = missing == 0 && reminted == 0
 	switch {
 	case g.Passed:

@@ -51,18 +51,27 @@ func inbound(entries []mocks.Entry, system string) journal {
 }
 
 // idempotencyKey is the key a request carried, from the journal's field or
-// the header.
-func idempotencyKey(e *mocks.Entry, header string) string {
+// the header, and whether it carried one at all: a journal that masked the
+// header (mocks mask names like *key*) shows that a key was sent but not
+// which, so the key reads "" with present true.
+func idempotencyKey(e *mocks.Entry, header string) (key string, present bool) {
 	if e.IdempotencyKey != "" {
-		return e.IdempotencyKey
+		return e.IdempotencyKey, true
 	}
-	return e.Header.Get(header)
+	switch v := e.Header.Get(header); v {
+	case "":
+		return "", false
+	case mocks.Masked:
+		return "", true
+	default:
+		return v, true
+	}
 }
 
 // logical names the logical request an entry belongs to: its idempotency key,
 // or its method, path and body hash.
 func logical(e *mocks.Entry) string {
-	if k := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
+	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
 		return e.System + " key " + k
 	}
 	return e.System + " " + e.Method + " " + e.Path + " " + bodyHash(e.Body)
@@ -128,7 +137,7 @@ func (j journal) chains() [][]*mocks.Entry {
 
 func describe(e *mocks.Entry) string {
 	s := fmt.Sprintf("%s %s %s", e.System, e.Method, e.Path)
-	if k := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
+	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
 		s += fmt.Sprintf(" (key %s)", k)
 	}
 	return s

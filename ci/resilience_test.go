@@ -243,3 +243,19 @@ func BenchmarkResilienceGates(b *testing.B) {
 	}
 	b.ReportMetric(float64(gates)/float64(baseline), "x-sort")
 }
+
+// A journal that masked the key header still shows that a key was sent.
+func TestIdempotencyMaskedHeader(t *testing.T) {
+	t.Parallel()
+	b := &journalBuilder{}
+	e := b.add(time.Second, "", 1, 201, ms10, "")
+	e.Header = http.Header{"Idempotency-Key": {mocks.Masked}}
+	b.add(2*time.Second, "", 2, 201, ms10, "") // no key at all
+	g := Idempotency(b.es, IdempotencyOptions{Operations: []string{"createInvoice"}})
+	if g.Passed || !strings.Contains(g.Measured, "1 of 2 requests that require a key lacked it") || !strings.Contains(g.Measured, "1 keys masked") {
+		t.Fatalf("%s: %s", g.Status(), g.Measured)
+	}
+	if k, present := idempotencyKey(e, DefaultIdempotencyHeader); k != "" || !present {
+		t.Fatalf("masked key read as %q %v", k, present)
+	}
+}
