@@ -49,6 +49,7 @@ func TestLintFiles(t *testing.T) {
 			{RuleExampleInvalid, SeverityError, 7},
 			{RuleExampleInvalid, SeverityError, 9}, // const: only the 2020-12 validator sees it
 			{RuleExampleInvalid, SeverityError, 11},
+			{RulePatternUnsupported, SeverityWarning, 12}, // a look-ahead patternProperties key, removed
 		}},
 		{"lint/cycle.yaml", []wantProblem{ // Tree, recursive through properties, is fine
 			{RuleRefUnresolved, SeverityError, 8},

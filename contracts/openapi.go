@@ -111,6 +111,13 @@ func (c *OpenAPI) repairSchemas() []Problem {
 			out = append(out, c.problemAt(SeverityWarning, RuleArrayItemsMissing, ptr,
 				"array schema has no items; any item is accepted"))
 		}
+		for _, key := range sortedNames(s.PatternProperties) {
+			if _, err := regexp.Compile(goPattern(key)); err != nil {
+				out = append(out, c.problemAt(SeverityWarning, RulePatternUnsupported, ptr+"/patternProperties/"+escapeToken(key),
+					fmt.Sprintf("patternProperties key %q is not supported by Go's regexp (%v); the properties it names are not checked", key, regexpReason(err))))
+				delete(s.PatternProperties, key)
+			}
+		}
 		if s.Pattern == "" {
 			return nil
 		}
