@@ -65,6 +65,47 @@ func (tp *Toxiproxy) Proxy(ctx context.Context, name, upstream string, opts ...P
 	return &p, nil
 }
 
+// ProxyConfig is one proxy of a Toxiproxy config file, the JSON array
+// toxiproxy-server -config reads.
+type ProxyConfig struct {
+	Name     string `json:"name"`
+	Listen   string `json:"listen"`
+	Upstream string `json:"upstream"`
+	Enabled  *bool  `json:"enabled,omitempty"` // default true
+}
+
+// Populate creates or replaces the proxies of configs at once, as
+// toxiproxy-server -config does, and returns them as the server reports
+// them. Every config is checked first; a bad one names its index and field.
+func (tp *Toxiproxy) Populate(ctx context.Context, configs []ProxyConfig) ([]Proxy, error) {
+	var errs []error
+	for i, c := range configs {
+		if c.Name == "" {
+			errs = append(errs, fmt.Errorf("chaos: proxy %d: name is empty: %w", i, ErrInvalid))
+		}
+		if _, _, err := net.SplitHostPort(c.Upstream); err != nil {
+			errs = append(errs, fmt.Errorf("chaos: proxy %d (%s): upstream %q: want host:port: %w", i, c.Name, c.Upstream, ErrInvalid))
+		}
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			errs = append(errs, fmt.Errorf("chaos: proxy %d (%s): listen %q: want host:port: %w", i, c.Name, c.Listen, ErrInvalid))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	var out struct {
+		Proxies []*toxiclient.Proxy `json:"proxies"`
+	}
+	if err := tp.do(ctx, http.MethodPost, "/populate", configs, &out, http.StatusCreated); err != nil {
+		return nil, fmt.Errorf("chaos: populate: %w", err)
+	}
+	list := make([]Proxy, 0, len(out.Proxies))
+	for _, p := range out.Proxies {
+		list = append(list, fromClientProxy(p))
+	}
+	return list, nil
+}
+
 // Lookup returns the proxy named name, with its toxics.
 func (tp *Toxiproxy) Lookup(ctx context.Context, name string) (*Proxy, error) {
 	if err := checkName("proxy", name); err != nil {

@@ -216,3 +216,29 @@ func TestEmbeddedAPIAddrInUse(t *testing.T) {
 		t.Errorf("second server on the same port: %v", err)
 	}
 }
+
+func TestPopulate(t *testing.T) {
+	t.Parallel()
+	tp := embedded(t)
+	up := tcpUpstream(t, echo)
+	off := false
+	got, err := tp.Populate(context.Background(), []ProxyConfig{
+		{Name: "one", Listen: "127.0.0.1:0", Upstream: up},
+		{Name: "two", Listen: "127.0.0.1:0", Upstream: up, Enabled: &off},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "one" || !got[0].Enabled || strings.HasSuffix(got[0].Listen, ":0") || got[1].Enabled {
+		t.Errorf("Populate = %+v", got)
+	}
+	if _, err := roundTrip(dial(t, got[0].Listen, 5*time.Second)); err != nil {
+		t.Errorf("through a populated proxy: %v", err)
+	}
+	_, err = tp.Populate(context.Background(), []ProxyConfig{{Name: "", Listen: "127.0.0.1:0", Upstream: up}, {Name: "x", Listen: "nope", Upstream: "nope"}})
+	for _, want := range []string{"proxy 0: name is empty", `proxy 1 (x): upstream "nope"`, `proxy 1 (x): listen "nope"`} {
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad configs: %v, want %q", err, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -76,17 +77,20 @@ func chaosExit(err error) error {
 }
 
 func newChaosServeCmd(st *state) *cobra.Command {
-	var api string
+	var api, config string
 	var proxies []string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a Toxiproxy server until interrupted",
 		Long: `serve runs a Toxiproxy server in this process. Its HTTP API is Toxiproxy's
 own: toxiproxy-cli, Toxiproxy's client libraries and firedrill drive it alike.
---proxy creates proxies at start, each on a free loopback port, and prints
-where they listen. Ctrl-C stops it, with every proxy it created.`,
+--proxy creates proxies at start, each on a free loopback port, and --config
+creates those of a toxiproxy-server config file (a JSON array of {name,
+listen, upstream, enabled}); serve prints where each listens. Ctrl-C stops
+it, with every proxy it created.`,
 		Example: `  firedrill chaos serve
   firedrill chaos serve --api 127.0.0.1:18474 --proxy accounting=127.0.0.1:9000
+  firedrill chaos serve --config toxiproxy.json
   toxiproxy-cli --host http://127.0.0.1:8474 list`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -95,17 +99,28 @@ where they listen. Ctrl-C stops it, with every proxy it created.`,
 			if err != nil {
 				return ci.WithExit(ci.ExitUsage, err)
 			}
+			configs, err := readProxyConfig(config)
+			if err != nil {
+				return chaosExit(err)
+			}
 			tp, err := chaos.Embedded(ctx, chaos.WithAPIAddr(api), chaos.WithLogger(st.logger))
 			defer tp.Close()
 			if err != nil {
 				return chaosExit(err)
 			}
 			fmt.Fprintf(st.stdout, "toxiproxy API on %s (Ctrl-C to stop)\n", tp.URL())
+			created, err := tp.Populate(ctx, configs)
+			if err != nil {
+				return chaosExit(err)
+			}
 			for _, sp := range specs {
 				p, err := tp.Proxy(ctx, sp[0], sp[1])
 				if err != nil {
 					return chaosExit(err)
 				}
+				created = append(created, *p)
+			}
+			for _, p := range created {
 				fmt.Fprintf(st.stdout, "proxy %s listens on %s, forwards to %s\n", p.Name, p.Listen, p.Upstream)
 			}
 			<-ctx.Done()
@@ -114,7 +129,21 @@ where they listen. Ctrl-C stops it, with every proxy it created.`,
 	}
 	cmd.Flags().StringVar(&api, "api", "127.0.0.1:8474", "address of the Toxiproxy API")
 	cmd.Flags().StringArrayVar(&proxies, "proxy", nil, "create a proxy at start: name=upstream-host:port (repeatable)")
+	cmd.Flags().StringVar(&config, "config", "", "create the proxies of a toxiproxy-server config file at start")
 	return cmd
+}
+
+// readProxyConfig reads a toxiproxy-server config file; no path, no proxies.
+func readProxyConfig(path string) ([]chaos.ProxyConfig, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w: %w", err, chaos.ErrInvalid)
+	}
+	defer f.Close()
+	return chaos.ReadConfig(f, path)
 }
 
 // parseProxyFlags reads name=host:port pairs; names must be unique.

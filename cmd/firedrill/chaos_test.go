@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -75,12 +77,18 @@ func TestChaosServeIsDrivenByToxiproxyClient(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	up := echoUpstream(t)
+	config := filepath.Join(t.TempDir(), "toxiproxy.json")
+	if err := os.WriteFile(config, []byte(`[{"name": "crm", "upstream": "`+up+`"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out, errOut lockedBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"chaos", "serve", "--api", "127.0.0.1:0", "--proxy", "shop=" + echoUpstream(t)}, strings.NewReader(""), &out, &errOut)
+		code <- run(ctx, []string{"chaos", "serve", "--api", "127.0.0.1:0", "--proxy", "shop=" + up, "--config", config}, strings.NewReader(""), &out, &errOut)
 	}()
 	url := waitMatch(t, &out, apiLine)[1]
+	waitMatch(t, &out, regexp.MustCompile(`proxy crm listens on 127\.0\.0\.1:\d+, forwards to `+regexp.QuoteMeta(up)))
 	waitMatch(t, &out, regexp.MustCompile(`proxy shop listens on 127\.0\.0\.1:\d+, forwards to 127\.0\.0\.1:\d+`))
 
 	cl := toxiclient.NewClient(url)
@@ -212,6 +220,10 @@ func TestChaosApplyWithoutForStaysUntilRemoved(t *testing.T) {
 func TestChaosExitCodes(t *testing.T) {
 	t.Parallel()
 	tp := embeddedForCLI(t)
+	badConfig := filepath.Join(t.TempDir(), "toxiproxy.json")
+	if err := os.WriteFile(badConfig, []byte("[\n {\"name\": \"a\",\n  \"upstreem\": \"127.0.0.1:1\"}]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -233,6 +245,8 @@ func TestChaosExitCodes(t *testing.T) {
 		{[]string{"remove", "--proxy", "nope", "--name", "x", "--toxiproxy", tp.URL()}, 2, "proxy not found"},
 		{[]string{"serve", "--api", "127.0.0.1:0", "--proxy", "a=127.0.0.1:1", "--proxy", "a=127.0.0.1:2", "--proxy", "b"}, 2, "--proxy a given twice\n--proxy \"b\": want name=host:port"},
 		{[]string{"serve", "--api", "127.0.0.1:0", "--proxy", "a=nope"}, 2, `upstream "nope": want host:port`},
+		{[]string{"serve", "--api", "127.0.0.1:0", "--config", "testdata/no-such-file.json"}, 2, "--config: open testdata/no-such-file.json"},
+		{[]string{"serve", "--api", "127.0.0.1:0", "--config", badConfig}, 2, badConfig + `:3: json: unknown field "upstreem"`},
 	} {
 		code, _, errOut := runCLI(t, context.Background(), append([]string{"chaos"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
