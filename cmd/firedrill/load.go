@@ -60,6 +60,7 @@ or a refused target, 130 interrupted (results so far are still written).`,
 			return runLoad(cmd.Context(), st, f)
 		},
 	}
+	cmd.AddCommand(newLoadReportCmd(st))
 	fl := cmd.Flags()
 	fl.StringVar(&f.url, "url", "", "target URL (loopback or an --allow-host name)")
 	fl.StringVar(&f.method, "method", "", "HTTP method (GET, or the contract operation's)")

@@ -233,3 +233,33 @@ func TestProgressPrinter(t *testing.T) {
 		t.Fatalf("terminal progress %q", got)
 	}
 }
+
+func TestLoadReportMergesShards(t *testing.T) {
+	t.Parallel()
+	srv, _ := loadTarget(t, 0)
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"a.bin", "b.bin"} {
+		out := filepath.Join(dir, name)
+		code, stdout, stderr := runCLI(t, context.Background(), "load", "--url", srv.URL, "--peak", "10/s",
+			"--multiplier", "1", "--duration", "1s", "--out", out)
+		if code != 0 {
+			t.Fatalf("shard %s: exit %d\n%s\n%s", name, code, stdout, stderr)
+		}
+		files = append(files, out)
+	}
+	args := append([]string{"load", "report"}, files...)
+	code, stdout, stderr := runCLI(t, context.Background(), append(args, "--threshold", "requests >= 15", "--threshold", "rate >= 0.5 * target", "--target", "20/s")...)
+	if code != 0 || !strings.Contains(stdout, "ok   requests >= 15: measured ") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// Negative control: a threshold the merged shards cannot meet fails.
+	code, stdout, _ = runCLI(t, context.Background(), append(args, "--threshold", "requests >= 21")...)
+	if code != 1 || !strings.Contains(stdout, "FAIL requests >= 21: measured ") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+	code, _, stderr = runCLI(t, context.Background(), "load", "report", filepath.Join(dir, "none.bin"))
+	if code != 2 || !strings.Contains(stderr, "none.bin") {
+		t.Fatalf("missing file: exit %d, %s", code, stderr)
+	}
+}
