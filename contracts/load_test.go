@@ -36,6 +36,10 @@ func TestLoadOpenAPI(t *testing.T) {
 			{RuleArrayItemsMissing, SeverityWarning, 19},
 			{RulePatternUnsupported, SeverityWarning, 64},
 		}},
+		{file: "form20.json", version: "2.0", name: "form20", basePath: "", ops: 1, problems: []wantProblem{
+			{RulePatternUnsupported, SeverityWarning, 10}, // a formData parameter, found by name
+			{RuleArrayItemsMissing, SeverityWarning, 11},
+		}},
 		{file: "multi2/main.yaml", version: "2.0", name: "main", basePath: "/v1", ops: 1, problems: []wantProblem{
 			{RulePatternUnsupported, SeverityWarning, 6}, // in defs.yaml, reached through two $refs: reported once
 		}},

@@ -74,14 +74,7 @@ func (s *sources) v2Path(t []string) []string {
 	op := t[:3]
 	switch t[3] {
 	case "requestBody":
-		params := s.find(s.root, append(cloneTokens(op), "parameters"))
-		for i, p := range nodeItems(params) {
-			in := s.field(p, "in")
-			if in == "body" || in == "formData" {
-				return append(append(cloneTokens(op), "parameters", strconv.Itoa(i)), v2Body(t[4:])...)
-			}
-		}
-		return op
+		return s.v2RequestBody(op, t[4:])
 	case "parameters":
 		if len(t) < 5 {
 			return t
@@ -94,6 +87,26 @@ func (s *sources) v2Path(t []string) []string {
 		return append(cloneTokens(t[:5]), v2Response(t[5:])...)
 	}
 	return t
+}
+
+// v2RequestBody maps what follows an operation's requestBody to its body
+// parameter, or for a form (content/MT/schema/properties/NAME/...) to the
+// formData parameter called NAME.
+func (s *sources) v2RequestBody(op, rest []string) []string {
+	params := nodeItems(s.find(s.root, append(cloneTokens(op), "parameters")))
+	for i, p := range params {
+		if s.field(p, "in") == "body" {
+			return append(append(cloneTokens(op), "parameters", strconv.Itoa(i)), v2Body(rest)...)
+		}
+	}
+	if len(rest) >= 5 && rest[0] == "content" && rest[2] == "schema" && rest[3] == "properties" {
+		for i, p := range params {
+			if s.field(p, "in") == "formData" && s.field(p, "name") == rest[4] {
+				return append(append(cloneTokens(op), "parameters", strconv.Itoa(i)), rest[5:]...)
+			}
+		}
+	}
+	return op
 }
 
 // v2Param finds where the converted document's parameter idx of operation
