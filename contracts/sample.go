@@ -74,7 +74,9 @@ type SampleOptions struct {
 // It is pure: the same schema and options give the same value, on every run
 // and in every goroutine. The value is JSON-shaped: map[string]any, []any,
 // string, bool, nil, float64 for numbers and int64 for integers (so an integer
-// marshals as an integer), ready for json.Marshal.
+// marshals as an integer), ready for json.Marshal. Inside a value copied from
+// the contract's own example, numbers stay float64 as encoding/json decodes
+// them (whole ones still marshal as integers).
 //
 // The schema's own example (or default) is used when it validates against the
 // schema; real contracts hold many examples that do not, and those are
@@ -185,14 +187,14 @@ func (g *sampler) value(s *openapi3.Schema, name string, key uint64, depth int) 
 		}
 		return nil // the false schema accepts nothing; null is as good as any
 	}
+	if v, ok := g.ownExample(s); ok { // checked against the schema as written
+		return asInteger(s, v)
+	}
 	if len(s.AllOf) > 0 {
 		s = g.merge(s)
 	}
 	if s.Const != nil {
 		return asInteger(s, cloneValue(jsonShape(s.Const)))
-	}
-	if v, ok := g.ownExample(s); ok {
-		return asInteger(s, v)
 	}
 	if len(s.Enum) > 0 {
 		return asInteger(s, g.enum(s, key))

@@ -177,6 +177,8 @@ func TestSampleKeywords(t *testing.T) {
 		{"valid example is used", `{"type":"string","example":"hello"}`, isString(func(s string) bool { return s == "hello" }, "hello"), 5},
 		{"invalid example is ignored", `{"type":"string","maxLength":3,"example":"toolong"}`,
 			isString(func(s string) bool { return len(s) <= 3 }, "at most 3 long"), "toolong"},
+		{"example beside allOf", `{"allOf":[{"type":"object","required":["a"],"properties":{"a":{"type":"integer"}}}],"example":{"a":5}}`,
+			isObject(func(m map[string]any) bool { return m["a"] == float64(5) }, "the example"), map[string]any{"a": "x"}},
 		{"invalid example, valid default", `{"type":"integer","example":"12","default":7}`, isInt(func(n int64) bool { return n == 7 }, "7"), "12"},
 		{"integer enum comes back as int64", `{"type":"integer","enum":[3]}`, isInt(func(n int64) bool { return n == 3 }, "3"), 4},
 	}
