@@ -59,6 +59,25 @@ type operation struct {
 	item     *openapi3.PathItem
 	op       *openapi3.Operation
 	seed     int64
+
+	// The default answer's status, response and media types (best first),
+	// worked out on first use: the hot path does no sorting.
+	once     sync.Once
+	status   int
+	response *openapi3.Response
+	media    []string
+	err      error
+}
+
+// defaults returns the answer chosen when the client states no preference.
+func (o *operation) defaults() (int, *openapi3.Response, []string, error) {
+	o.once.Do(func() {
+		o.status, o.response, o.err = pickStatus(o.op, 0)
+		if o.err == nil {
+			o.media = sortedMedia(o.response)
+		}
+	})
+	return o.status, o.response, o.media, o.err
 }
 
 // Exchange is one request on its way through a mock: what stages see and

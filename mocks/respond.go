@@ -65,12 +65,16 @@ func (m *Mock) respond(w http.ResponseWriter, x *Exchange) {
 		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
 		return
 	}
-	status, resp, err := pickStatus(x.op.op, pref.code)
+	status, resp, types, err := x.op.defaults()
+	if pref.code != 0 {
+		status, resp, err = pickStatus(x.op.op, pref.code)
+		types = sortedMedia(resp)
+	}
 	if err != nil {
 		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
 		return
 	}
-	media, err := pickMedia(resp, x.Request.Header.Get("Accept"))
+	media, err := negotiate(types, x.Request.Header.Get("Accept"))
 	if err != nil {
 		m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []Violation{{In: "header", Name: "Accept", Message: err.Error()}})
 		return
@@ -175,8 +179,13 @@ func responseFor(rs *openapi3.Responses, status int) *openapi3.Response {
 // declares: the first the Accept header names, else JSON, else the first
 // other type the mock can write. "" when the response has no body.
 func pickMedia(resp *openapi3.Response, accept string) (string, error) {
-	if len(resp.Content) == 0 {
-		return "", nil
+	return negotiate(sortedMedia(resp), accept)
+}
+
+// sortedMedia lists the media types of a response, the best to answer first.
+func sortedMedia(resp *openapi3.Response) []string {
+	if resp == nil || len(resp.Content) == 0 {
+		return nil
 	}
 	types := make([]string, 0, len(resp.Content))
 	for mt := range resp.Content {
@@ -189,7 +198,15 @@ func pickMedia(resp *openapi3.Response, accept string) (string, error) {
 		}
 		return types[i] < types[j]
 	})
-	if strings.TrimSpace(accept) == "" {
+	return types
+}
+
+// negotiate picks among sorted types the first the Accept header allows.
+func negotiate(types []string, accept string) (string, error) {
+	if len(types) == 0 {
+		return "", nil
+	}
+	if accept == "" || accept == "*/*" || strings.TrimSpace(accept) == "" {
 		return types[0], nil
 	}
 	for _, want := range strings.Split(accept, ",") {

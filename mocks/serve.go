@@ -50,6 +50,9 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *Entry) {
+	if r.Body == nil {
+		r.Body = http.NoBody // client-side requests handed straight to the handler
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.maxBody))
 	e.Body = body
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -30,6 +31,17 @@ type stateful struct {
 	m     *Mock
 	store *store.Store
 	byOp  map[string]binding // operation id → what it does to which collection
+	bases sync.Map           // *openapi3.Schema → generated value, read-only once stored
+}
+
+// base is the value generated for a response schema, made once: answers
+// take the fields a record lacks from it and never change it.
+func (s *stateful) base(schema *openapi3.Schema) any {
+	if v, ok := s.bases.Load(schema); ok {
+		return v
+	}
+	v, _ := s.bases.LoadOrStore(schema, normalize(s.m.sample(schema, s.m.seed, "", contracts.Response)))
+	return v
 }
 
 type binding struct {
@@ -160,8 +172,10 @@ func listItemSchema(c store.Collection) *openapi3.Schema {
 	return c.ItemSchema
 }
 
+// fillFor generates the fields of a list wrapper; Render changes the value
+// it gets, so it gets a copy of the cached one.
 func (s *stateful) fillFor(x *Exchange) func(*openapi3.Schema) any {
-	return func(sc *openapi3.Schema) any { return normalize(s.m.sample(sc, x.op.seed, "", contracts.Response)) }
+	return func(sc *openapi3.Schema) any { return normalize(s.base(sc)) }
 }
 
 // decodeRecord reads the request body as an object: JSON, or a form as
@@ -209,11 +223,11 @@ func (s *stateful) refuse(w http.ResponseWriter, x *Exchange, err error) {
 // response schema: what the schema declares and the record lacks is
 // generated, so the answer still validates.
 func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any) {
-	status, resp, err := pickStatus(x.op.op, 0)
+	status, resp, types, err := x.op.defaults()
 	if err != nil {
-		status, resp = http.StatusOK, &openapi3.Response{}
+		status, resp, types = http.StatusOK, &openapi3.Response{}, nil
 	}
-	media, err := pickMedia(resp, x.Request.Header.Get("Accept"))
+	media, err := negotiate(types, x.Request.Header.Get("Accept"))
 	if err != nil {
 		s.m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []Violation{{In: "header", Name: "Accept", Message: err.Error()}})
 		return
@@ -260,7 +274,7 @@ func (s *stateful) shape(schema *openapi3.Schema, v any, x *Exchange) any {
 	if schema == nil || !ok {
 		return normalize(v)
 	}
-	base, ok := normalize(s.m.sample(schema, x.op.seed, "", contracts.Response)).(map[string]any)
+	base, ok := s.base(schema).(map[string]any)
 	if !ok {
 		return rec
 	}
