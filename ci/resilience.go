@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -348,9 +349,18 @@ func (j journal) nextAfter(i int, same []int) *mocks.Entry {
 		return &j[n]
 	}
 	for n := i + 1; n < len(j); n++ {
-		if j[n].System == j[i].System && j[n].Client == j[i].Client {
+		if j[n].System == j[i].System && clientOf(&j[n]) == clientOf(&j[i]) {
 			return &j[n]
 		}
 	}
 	return nil
+}
+
+// clientOf identifies the client of a request: the credential the journal
+// names, or the remote host without its port (each connection has its own).
+func clientOf(e *mocks.Entry) string {
+	if host, _, err := net.SplitHostPort(e.Client); err == nil {
+		return host
+	}
+	return e.Client
 }

@@ -259,3 +259,20 @@ func TestIdempotencyMaskedHeader(t *testing.T) {
 		t.Fatalf("masked key read as %q %v", k, present)
 	}
 }
+
+// Without a retry of the same request, the next request from the same
+// client host (any port: a new connection) must wait for Retry-After.
+func TestRetryAfterSameClient(t *testing.T) {
+	t.Parallel()
+	b := &journalBuilder{}
+	b.add(time.Second, "", 1, 429, ms10, "2")
+	other := b.add(1500*time.Millisecond, "", 2, 201, ms10, "")
+	other.Client = "127.0.0.1:5999"
+	if g := RetryAfter(b.es, RetryAfterOptions{}); g.Passed || !strings.Contains(g.Detail[0], "next request after 490ms") {
+		t.Fatalf("%s: %s %v", g.Status(), g.Reason, g.Detail)
+	}
+	other.Client = "10.0.0.9:5999" // another client: nothing to judge
+	if g := RetryAfter(b.es, RetryAfterOptions{}); !g.Skipped {
+		t.Fatalf("%s: %s", g.Status(), g.Reason)
+	}
+}
