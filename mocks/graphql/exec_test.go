@@ -284,6 +284,8 @@ func TestHTTPConvention(t *testing.T) {
 		{"GET without query", httptest.NewRequest(http.MethodGet, "/graphql", nil), 400, false},
 		{"GET bad variables", httptest.NewRequest(http.MethodGet, "/graphql?query=%7Bversion%7D&variables=%5B", nil), 400, false},
 		{"mutation over GET", get(`mutation { ping }`), 405, false},
+		{"subscription over GET", get(`subscription { customerCreated { id } }`), 405, false},
+		{"subscription answers one event", post("application/json", `{"query":"subscription { customerCreated { id email } }"}`), 200, true},
 		{"PUT", httptest.NewRequest(http.MethodPut, "/graphql", nil), 405, false},
 		{"body not JSON", post("application/json", `{"query":`), 400, false},
 		{"no query in body", post("application/json", `{"variables":{}}`), 400, false},

@@ -154,17 +154,7 @@ func (o *introType) resolve(_ *execution, f *ast.FieldDefinition, args map[strin
 		}
 		return def.Directives.ForName("oneOf") != nil, true, nil
 	case "fields":
-		if def.Kind != ast.Object && def.Kind != ast.Interface {
-			return nil, true, nil
-		}
-		out := []any{}
-		for _, fd := range def.Fields {
-			if dep, _ := deprecation(fd.Directives); strings.HasPrefix(fd.Name, "__") || (dep && !withDeprecated) {
-				continue
-			}
-			out = append(out, introField{s: s, f: fd})
-		}
-		return out, true, nil
+		return o.fields(withDeprecated), true, nil
 	case "interfaces":
 		if def.Kind != ast.Object && def.Kind != ast.Interface {
 			return nil, true, nil
@@ -188,31 +178,56 @@ func (o *introType) resolve(_ *execution, f *ast.FieldDefinition, args map[strin
 		}
 		return out, true, nil
 	case "enumValues":
-		if def.Kind != ast.Enum {
-			return nil, true, nil
-		}
-		out := []any{}
-		for _, v := range def.EnumValues {
-			if dep, _ := deprecation(v.Directives); dep && !withDeprecated {
-				continue
-			}
-			out = append(out, introEnumValue{v: v})
-		}
-		return out, true, nil
+		return o.enumValues(withDeprecated), true, nil
 	case "inputFields":
-		if def.Kind != ast.InputObject {
-			return nil, true, nil
-		}
-		out := []any{}
-		for _, fd := range def.Fields {
-			if dep, _ := deprecation(fd.Directives); dep && !withDeprecated {
-				continue
-			}
-			out = append(out, introInput{s: s, name: fd.Name, desc: fd.Description, typ: fd.Type, def: fd.DefaultValue, dirs: fd.Directives})
-		}
-		return out, true, nil
+		return o.inputFields(withDeprecated), true, nil
 	}
 	return nil, true, nil
+}
+
+// fields lists an object's or interface's fields; nil for other kinds.
+func (o *introType) fields(withDeprecated bool) any {
+	if o.def.Kind != ast.Object && o.def.Kind != ast.Interface {
+		return nil
+	}
+	out := []any{}
+	for _, fd := range o.def.Fields {
+		if dep, _ := deprecation(fd.Directives); strings.HasPrefix(fd.Name, "__") || (dep && !withDeprecated) {
+			continue
+		}
+		out = append(out, introField{s: o.s, f: fd})
+	}
+	return out
+}
+
+// enumValues lists an enum's values; nil for other kinds.
+func (o *introType) enumValues(withDeprecated bool) any {
+	if o.def.Kind != ast.Enum {
+		return nil
+	}
+	out := []any{}
+	for _, v := range o.def.EnumValues {
+		if dep, _ := deprecation(v.Directives); dep && !withDeprecated {
+			continue
+		}
+		out = append(out, introEnumValue{v: v})
+	}
+	return out
+}
+
+// inputFields lists an input object's fields; nil for other kinds.
+func (o *introType) inputFields(withDeprecated bool) any {
+	if o.def.Kind != ast.InputObject {
+		return nil
+	}
+	out := []any{}
+	for _, fd := range o.def.Fields {
+		if dep, _ := deprecation(fd.Directives); dep && !withDeprecated {
+			continue
+		}
+		out = append(out, introInput{s: o.s, name: fd.Name, desc: fd.Description, typ: fd.Type, def: fd.DefaultValue, dirs: fd.Directives})
+	}
+	return out
 }
 
 func (introField) typeName() string { return "__Field" }
