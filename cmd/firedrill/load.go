@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -142,6 +143,9 @@ func loadBody(ctx context.Context, f loadFlags, step *load.Step) error {
 			return usage("--body: %w", err)
 		}
 		step.Body = b
+		if json.Valid(b) && !hasHeader(step.Header, "Content-Type") {
+			step.Header["Content-Type"] = "application/json"
+		}
 	case f.contract != "" || f.operation != "":
 		if f.contract == "" || f.operation == "" {
 			return usage("--contract and --operation go together")
@@ -225,4 +229,13 @@ func methodOf(p load.Plan) string {
 		return strings.ToUpper(m)
 	}
 	return "GET"
+}
+
+func hasHeader(h map[string]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }

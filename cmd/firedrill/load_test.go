@@ -263,3 +263,27 @@ func TestLoadReportMergesShards(t *testing.T) {
 		t.Fatalf("missing file: exit %d, %s", code, stderr)
 	}
 }
+
+func TestLoadBodyFileIsTemplated(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 100)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case got <- r.Header.Get("Content-Type") + " " + string(b):
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	body := filepath.Join(t.TempDir(), "order.json")
+	os.WriteFile(body, []byte(`{"ref":"${uuid}","n":"${seq}"}`), 0o600)
+	code, stdout, stderr := runCLI(t, context.Background(), "load", "--url", srv.URL, "--method", "POST", "--body", body,
+		"--peak", "5/s", "--multiplier", "1", "--duration", "1s")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	first := <-got
+	if !strings.HasPrefix(first, `application/json {"ref":"`) || !strings.HasSuffix(first, `","n":"1"}`) || strings.Contains(first, "${") {
+		t.Fatalf("first body %q", first)
+	}
+}
