@@ -206,6 +206,24 @@ func (c *coll) keepServerFields(old, next Record) {
 	}
 }
 
+// groupByParent prepares records and groups them by the parent their
+// fields name, keeping the order of first appearance.
+func (c *coll) groupByParent(recs []Record) (map[string][]Record, map[string][]string, []string) {
+	groups := map[string][]Record{}
+	parents := map[string][]string{}
+	var order []string
+	for _, r := range recs {
+		p := c.parentFrom(r)
+		k := parentKey(p)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+			parents[k] = p
+		}
+		groups[k] = append(groups[k], c.prepare(r))
+	}
+	return groups, parents, order
+}
+
 // parentFrom reads a record's parent values from properties named like the
 // parent parameters; nil when any is missing.
 func (c *coll) parentFrom(r Record) []string {

@@ -149,18 +149,7 @@ func (s *Store) Seed(coll string, recs []Record) error {
 	if err != nil {
 		return err
 	}
-	groups := map[string][]Record{}
-	parents := map[string][]string{}
-	var order []string
-	for _, r := range recs {
-		p := c.parentFrom(r)
-		k := parentKey(p)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-			parents[k] = p
-		}
-		groups[k] = append(groups[k], c.prepare(r))
-	}
+	groups, parents, order := c.groupByParent(recs)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range order {
@@ -170,6 +159,34 @@ func (s *Store) Seed(coll string, recs []Record) error {
 	}
 	for _, k := range order {
 		if _, err := c.insertLocked(parents[k], groups[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReplaceAll swaps every record of a collection for recs, placed as Seed
+// places them, in one step: readers see the old records or the new ones,
+// never an empty or partial collection, and a refused batch (ErrConflict)
+// leaves the old records in place. Integer id sequences restart above the
+// new records' ids.
+func (s *Store) ReplaceAll(coll string, recs []Record) error {
+	c, err := s.coll(coll)
+	if err != nil {
+		return err
+	}
+	groups, parents, order := c.groupByParent(recs)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	oldParents, oldLast := c.parents, c.lastInt
+	c.parents, c.lastInt = map[string]*bucket{}, 0
+	for _, k := range order {
+		if err := c.checkBatch(parents[k], groups[k]); err != nil {
+			c.parents, c.lastInt = oldParents, oldLast
+			return err
+		}
+		if _, err := c.insertLocked(parents[k], groups[k]); err != nil {
+			c.parents, c.lastInt = oldParents, oldLast
 			return err
 		}
 	}

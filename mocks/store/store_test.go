@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -314,5 +315,62 @@ func TestIDPatternUnsupported(t *testing.T) {
 	b, _ := s.Create("things", nil, store.Record{})
 	if a["id"] == b["id"] || a["id"] == "" {
 		t.Fatalf("ids %v and %v", a["id"], b["id"])
+	}
+}
+
+func TestReplaceAll(t *testing.T) {
+	t.Parallel()
+	s := shopStore(t)
+	if err := s.Seed("orders", []store.Record{{"id": 1}, {"id": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	// A refused batch leaves the old records.
+	if err := s.ReplaceAll("orders", []store.Record{{"id": 9}, {"id": 9}}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("conflicting batch: %v", err)
+	}
+	if snap, _ := s.Snapshot("orders"); len(snap) != 2 || snap[0]["id"] != 1 {
+		t.Fatalf("a refused ReplaceAll changed the records: %v", snap)
+	}
+	if err := s.ReplaceAll("orders", []store.Record{{"id": 5}, {"total": 1.0}}); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := s.Snapshot("orders")
+	if len(snap) != 2 || snap[0]["id"] != 5 || snap[1]["id"] != int64(6) {
+		t.Fatalf("after ReplaceAll: %v", snap)
+	}
+	if err := s.ReplaceAll("nope", nil); !errors.Is(err, store.ErrUnknownCollection) {
+		t.Fatalf("unknown collection: %v", err)
+	}
+}
+
+// Readers never see the collection empty while ReplaceAll swaps it.
+func TestReplaceAllIsAtomic(t *testing.T) {
+	t.Parallel()
+	s := shopStore(t)
+	batch := []store.Record{{"id": 1}, {"id": 2}, {"id": 3}}
+	if err := s.ReplaceAll("orders", batch); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(done)
+		for range 200 {
+			if err := s.ReplaceAll("orders", batch); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for {
+		select {
+		case <-done:
+			wg.Wait()
+			return
+		default:
+		}
+		if n := s.Len("orders"); n != 3 {
+			t.Fatalf("a reader saw %d records during ReplaceAll", n)
+		}
 	}
 }
