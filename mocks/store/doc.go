@@ -40,9 +40,11 @@
 // Besides Create, Get, Replace (PUT), Patch (JSON merge patch), Delete and
 // List, [Store.Upsert] replaces or creates in one step (PUT to create) and
 // [Store.Remove] deletes and returns the record (a GraphQL delete answers
-// with it). [Store.Seed] loads records (all or none), [Store.Snapshot] and
-// [Store.Entries] read a whole collection across parents for the admin API
-// and the consistency checks, [Store.Reset] and [Store.ResetAll] empty it.
+// with it). [Store.Seed] loads records (all or none), [Store.ReplaceAll]
+// swaps a collection's records in one step (an admin PUT), [Store.Snapshot]
+// and [Store.Entries] read a whole collection across parents for the admin
+// API and the consistency checks, [Store.Reset] and [Store.ResetAll] empty
+// it.
 //
 // Errors wrap the sentinels [ErrNotFound] (404), [ErrConflict] (409),
 // [ErrUnknownCollection] and [ErrBadRequest] (400), so an HTTP handler maps
