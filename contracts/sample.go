@@ -3,6 +3,7 @@ package contracts
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -190,6 +191,18 @@ func (g *sampler) value(s *openapi3.Schema, name string, key uint64, depth int) 
 	if v, ok := g.ownExample(s); ok { // checked against the schema as written
 		return asInteger(s, v)
 	}
+	v := g.generate(s, name, key, depth)
+	if s.Not == nil || s.Not.Value == nil {
+		return v
+	}
+	for i := 0; i < 8 && g.valid(s.Not.Value, v); i++ { // "not" forbids it: another draw
+		v = g.generate(s, name, childKey(key, fmt.Sprintf("\x00not%d", i)), depth)
+	}
+	return v
+}
+
+// generate makes a value from the schema's keywords, "not" aside.
+func (g *sampler) generate(s *openapi3.Schema, name string, key uint64, depth int) any {
 	if len(s.AllOf) > 0 {
 		s = g.merge(s)
 	}

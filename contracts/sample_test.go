@@ -179,6 +179,10 @@ func TestSampleKeywords(t *testing.T) {
 			isString(func(s string) bool { return len(s) <= 3 }, "at most 3 long"), "toolong"},
 		{"example beside allOf", `{"allOf":[{"type":"object","required":["a"],"properties":{"a":{"type":"integer"}}}],"example":{"a":5}}`,
 			isObject(func(m map[string]any) bool { return m["a"] == float64(5) }, "the example"), map[string]any{"a": "x"}},
+		{"not", `{"type":"string","enum":["a","b","c"],"not":{"enum":["a","b"]}}`,
+			isString(func(s string) bool { return s == "c" }, "c"), "a"},
+		{"not draws again", `{"type":"integer","minimum":1,"maximum":4,"not":{"enum":[2,3]}}`,
+			isInt(func(n int64) bool { return n == 1 || n == 4 }, "1 or 4"), 2},
 		{"invalid example, valid default", `{"type":"integer","example":"12","default":7}`, isInt(func(n int64) bool { return n == 7 }, "7"), "12"},
 		{"integer enum comes back as int64", `{"type":"integer","enum":[3]}`, isInt(func(n int64) bool { return n == 3 }, "3"), 4},
 	}
