@@ -72,8 +72,10 @@
 // filter, first/limit honoured); a Relay
 // connection (edges { node }, nodes, pageInfo, totalCount) pages them with
 // first/after; node(id:) searches every collection whose type implements
-// the interface. Fields a record lacks are generated, seeded by collection
-// and id, so every read of a record agrees. Records live in a mocks/store
+// the interface. A field of a stored record whose type is a collection's
+// is read through the id the record holds under that name plus Id
+// (order.customer through order.customerId). Fields a record lacks are
+// generated, seeded by collection and id, so every read of a record agrees. Records live in a mocks/store
 // Store ([Mock.Store]), one collection per type, named after it.
 //
 // # Admin API

@@ -36,9 +36,17 @@ type record struct {
 
 func (r *record) typeName() string { return r.typ }
 
-func (r *record) resolve(_ *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
-	v, ok := r.data[def.Name]
-	return v, ok, nil
+func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
+	if v, ok := r.data[def.Name]; ok {
+		return v, true, nil
+	}
+	if ex.m.state != nil && r.data != nil && def.Type.Elem == nil {
+		// A stored reference: order.customer read through order.customerId.
+		if rec := ex.m.state.reference(def, r.data); rec != nil {
+			return rec, true, nil
+		}
+	}
+	return nil, false, nil
 }
 
 // execution runs one operation.

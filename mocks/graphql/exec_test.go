@@ -292,6 +292,7 @@ func TestHTTPConvention(t *testing.T) {
 		{"query not a string", post("application/json", `{"query":12}`), 400, false},
 		{"variables not an object", post("application/json", `{"query":"{version}","variables":[1]}`), 400, false},
 		{"text/plain", post("text/plain", `{ version }`), 415, false},
+		{"body too large", post("application/json", strings.Repeat(" ", graphql.MaxRequestBody+1)), 413, false},
 		{"wrong path", httptest.NewRequest(http.MethodGet, "/other", nil), 404, false},
 	}
 	for _, tt := range tests {

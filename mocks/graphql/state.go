@@ -513,3 +513,23 @@ func filter(recs []store.Record, t *ast.Definition, args map[string]any) []store
 	}
 	return out
 }
+
+// reference resolves a field whose type is a collection's through the id
+// the record holds under the field's name plus Id (customer → customerId,
+// customer_id); nil when there is none or no such record.
+func (st *state) reference(def *ast.FieldDefinition, data map[string]any) *record {
+	coll := def.Type.Name()
+	if _, ok := st.idField[coll]; !ok {
+		return nil
+	}
+	want := normName(def.Name + "id")
+	for k, v := range data {
+		if normName(k) != want || v == nil {
+			continue
+		}
+		if rec, err := st.store.Get(coll, nil, fmt.Sprint(v)); err == nil {
+			return st.recordOf(coll, rec)
+		}
+	}
+	return nil
+}

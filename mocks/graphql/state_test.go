@@ -148,9 +148,10 @@ func TestStatefulListsAndConnections(t *testing.T) {
 	if at(o.Data, "addOrder", "total") != "12.50" || at(o.Data, "addOrder", "items") != 1.0 || at(o.Data, "addOrder", "customerId") != ids[0] {
 		t.Errorf("addOrder: %s", o.raw)
 	}
-	orders := do(t, m, `{ orders { id total } }`, nil).ok(t)
-	if l := at(orders.Data, "orders").([]any); len(l) != 1 || at(l, 0, "id") != at(o.Data, "addOrder", "id") {
-		t.Errorf("orders: %s", orders.raw)
+	orders := do(t, m, `{ orders { id total customer { id email } } }`, nil).ok(t)
+	if l := at(orders.Data, "orders").([]any); len(l) != 1 || at(l, 0, "id") != at(o.Data, "addOrder", "id") ||
+		at(l, 0, "customer", "id") != ids[0] || at(l, 0, "customer", "email") != "c0@example.com" {
+		t.Errorf("orders, with the customer read through customerId: %s", orders.raw)
 	}
 
 	page1 := do(t, m, `{ customers(first: 2) { totalCount edges { cursor node { id email } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`, nil).ok(t)
