@@ -81,6 +81,7 @@ func (c *collector) loop() *Report {
 			}
 		case <-drain:
 			c.e.halt(fmt.Sprintf("iterations still in flight %s after the schedule ended", c.e.r.drain))
+			c.e.cancel() // and their requests with them
 		case now := <-tick.C:
 			c.tick(now)
 		}

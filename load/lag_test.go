@@ -49,3 +49,26 @@ func TestWorkerCapFollowsLittlesLaw(t *testing.T) {
 		t.Errorf("hung target: %d workers, want the bound %d", got, DefaultMaxWorkers)
 	}
 }
+
+// Iterations still in flight after the drain are cut off, requests and all,
+// and reported unfinished: a hung step cannot hold a run past its bounds.
+func TestDrainCutsOffHungIterations(t *testing.T) {
+	t.Parallel()
+	_, fast := newFakeStore(t, 0)
+	_, hung := newFakeStore(t, 3*time.Second)
+	flow := Flow{Steps: []Step{
+		{Name: "create", Method: "POST", URL: fast.URL + "/orders", Body: `{"a":1}`, Capture: map[string]string{"id": "$.id"}},
+		{Name: "get", URL: hung.URL + "/orders/${id}"},
+	}}
+	start := time.Now()
+	rep, err := Run(context.Background(), Plan{Flow: flow, Shape: Constant(20), Duration: 500 * time.Millisecond}, WithDrain(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 2500*time.Millisecond {
+		t.Fatalf("run took %s with a 300ms drain", el)
+	}
+	if rep.Aborted != "iterations still in flight 300ms after the schedule ended" || rep.Flow.Success != 0 || rep.Flow.Requests != rep.Sent {
+		t.Fatalf("aborted %q, flow %+v, sent %d", rep.Aborted, rep.Flow, rep.Sent)
+	}
+}
