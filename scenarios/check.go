@@ -67,11 +67,7 @@ func CheckConsistency(ctx context.Context, s *Scenario, o CheckOptions) ([]ci.Ga
 			r.systems = append(r.systems, &system{name: side, spec: s.Systems[side], addr: addr})
 		}
 	}
-	gates := make([]ci.Gate, 0, len(checks))
-	for _, chk := range checks {
-		gates = append(gates, r.consistencyGate(ctx, chk))
-	}
-	return gates, nil
+	return r.consistencyGates(ctx, checks), nil
 }
 
 func checkAddress(s *Scenario, name string, urls map[string]string) (Address, error) {

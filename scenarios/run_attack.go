@@ -84,7 +84,17 @@ func (r *run) loadStep(st Step) (load.Step, error) {
 	if method == "" && st.Body != nil {
 		method = "POST"
 	}
-	return load.Step{Name: st.Name, Method: method, URL: url, Header: header, Body: body, Expect: st.Expect, Capture: st.Capture}, nil
+	step := load.Step{Name: st.Name, Method: method, URL: url, Header: header, Body: body, Expect: st.Expect, Capture: st.Capture}
+	if st.Sign != nil {
+		secret, err := r.res.Expand(st.Sign.Secret)
+		if err != nil {
+			return load.Step{}, fmt.Errorf("sign.secret: %w", err)
+		}
+		if step.Sign, err = signer(st.Sign.Scheme, secret, time.Now); err != nil {
+			return load.Step{}, fmt.Errorf("sign: %w", err)
+		}
+	}
+	return step, nil
 }
 
 // expandBody resolves system and environment references in every string of a body.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
@@ -83,10 +84,31 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)
 	}
 	if c := r.s.Gates.Consistency; c != nil {
-		for _, chk := range c.Checks {
-			gates = append(gates, r.consistencyGate(ctx, chk))
-		}
+		gates = append(gates, r.consistencyGates(ctx, c.Checks)...)
 	}
+	return gates
+}
+
+// consistencyGates settles every check at once: the systems converge
+// together, and a run waits for the slowest check, not for their sum.
+func (r *run) consistencyGates(ctx context.Context, checks []ConsistencyCheck) []ci.Gate {
+	gates := make([]ci.Gate, len(checks))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, chk := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, res := r.consistencyGate(ctx, chk)
+			gates[i] = g
+			if res != nil {
+				mu.Lock()
+				r.consistency = append(r.consistency, *res)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 	return gates
 }
 
@@ -173,10 +195,10 @@ func (r *run) healthProbe() func(context.Context) error {
 }
 
 // consistencyGate runs one check until it passes or the settle time is up
-// (the systems may still be converging); the result goes to the report.
-func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) ci.Gate {
-	fail := func(err error) ci.Gate {
-		return ci.Gate{Name: c.Name, Kind: "consistency", Measured: "not measured", Reason: r.secrets.Redact(err.Error())}
+// (the systems may still be converging), returning its result for the report.
+func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) (ci.Gate, *ci.Result) {
+	fail := func(err error) (ci.Gate, *ci.Result) {
+		return ci.Gate{Name: c.Name, Kind: "consistency", Measured: "not measured", Reason: r.secrets.Redact(err.Error())}, nil
 	}
 	check := ci.Check{Name: c.Name, Source: r.source(c.Source), Target: r.source(c.Target),
 		Join: ci.Join{Source: c.Join.Source, Target: c.Join.Target}, Expect: ci.Expect(c.Expect)}
@@ -197,8 +219,7 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) ci.Gate {
 	if err != nil {
 		return fail(err)
 	}
-	r.consistency = append(r.consistency, res)
-	return res.Gate()
+	return res.Gate(), &res
 }
 
 // source reads a collection of a system: a list endpoint when the check

@@ -170,10 +170,13 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if m.Seed != 0 {
 		seed = m.Seed
 	}
-	if len(m.Webhooks) > 0 || m.RateLimit != "" || m.Idempotency != "" || len(m.APIKeys) > 0 {
-		return nil, "", fmt.Errorf("scenarios: system %q: vendor behaviours (webhooks, rate_limit, idempotency, api_keys) are not available in this version", sys.name)
+	if len(m.Webhooks) > 0 || m.RateLimit != "" || len(m.APIKeys) > 0 {
+		return nil, "", fmt.Errorf("scenarios: system %q: vendor behaviours webhooks, rate_limit and api_keys are not available in this version", sys.name)
 	}
 	if sys.graphql != nil {
+		if m.Idempotency != "" {
+			return nil, "", fmt.Errorf("scenarios: system %q: idempotency keys apply to HTTP APIs, not to a GraphQL mock", sys.name)
+		}
 		g, err := graphql.NewHandler(sys.graphql, graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log))
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
@@ -181,7 +184,11 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		sys.journal, sys.gql = g.Journal(), g
 		return g, "", nil
 	}
-	h, err := mocks.NewHandler(sys.openapi, mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log))
+	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log)}
+	if m.Idempotency != "" {
+		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: m.Idempotency}))
+	}
+	h, err := mocks.NewHandler(sys.openapi, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
 	}

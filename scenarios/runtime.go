@@ -67,7 +67,9 @@ func (e *Embedded) Toxiproxy(ctx context.Context) (*chaos.Toxiproxy, error) {
 	}
 	var opts []chaos.Option
 	if e.Logger != nil {
-		opts = append(opts, chaos.WithLogger(e.Logger))
+		// Toxiproxy reports every connection a fault cuts as a warning:
+		// in a drill that is the point, not news. Keep its errors.
+		opts = append(opts, chaos.WithLogger(slog.New(minLevel{e.Logger.Handler(), slog.LevelError})))
 	}
 	tp, err := chaos.Embedded(ctx, opts...)
 	if err != nil {
@@ -148,3 +150,17 @@ func (e *Embedded) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// minLevel drops records below a level before they reach a handler.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{h.Handler.WithAttrs(a), h.min} }
+
+func (h minLevel) WithGroup(n string) slog.Handler { return minLevel{h.Handler.WithGroup(n), h.min} }

@@ -141,6 +141,8 @@ type Step struct {
 	Capture map[string]string `yaml:"capture,omitempty" json:"capture,omitempty"`
 	// Expect is the status that counts as success (any 2xx when 0).
 	Expect int `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Sign signs each request as a webhook sender does.
+	Sign *Signature `yaml:"sign,omitempty" json:"sign,omitempty"`
 }
 
 // Fault is one event of the timeline: a Toxiproxy toxic on the proxy in

@@ -342,6 +342,12 @@ func (v *validator) load() {
 		if st.Expect != 0 && (st.Expect < 100 || st.Expect > 599) {
 			v.addf(path+".expect", "", "status %d is not an HTTP status", st.Expect)
 		}
+		if st.Sign != nil {
+			v.refs(path+".sign.secret", st.Sign.Secret, nil)
+			if _, err := signer(st.Sign.Scheme, "whsec_", time.Now); err != nil {
+				v.addf(path+".sign.scheme", "", "%v", err)
+			}
+		}
 		for _, name := range sortedKeys(st.Capture) {
 			vars = append(vars, name)
 		}

@@ -1,24 +1,15 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
-)
 
-// Toxics are the network faults a proxy can carry (Toxiproxy's toxics, and
-// down: the proxy disabled) with the parameters each takes.
-var toxics = map[string][]string{
-	"latency":    {"latency", "jitter"},
-	"bandwidth":  {"rate"},
-	"slow_close": {"delay"},
-	"timeout":    {"timeout"},
-	"reset_peer": {"timeout"},
-	"limit_data": {"bytes"},
-	"slicer":     {"average_size", "size_variation", "delay"},
-	"down":       {},
-}
+	"github.com/firedrill/firedrill/chaos"
+)
 
 // mockFaults are the HTTP and data faults a mock applies, with their parameters.
 var mockFaults = map[string][]string{
@@ -40,7 +31,7 @@ func (v *validator) chaos() {
 			v.addf(path, "", "a fault targets a proxy (toxic) or a system's mock (fault), not both")
 		case f.Proxy != "":
 			v.faultTarget(path+".proxy", f.Proxy, false)
-			v.faultKind(path+".toxic", "toxic", f.Toxic, toxics, f.Params, path)
+			v.toxic(path, f)
 			if f.Fault != "" {
 				v.addf(path+".fault", "", "fault applies to a system's mock: use toxic with proxy")
 			}
@@ -66,6 +57,63 @@ func (v *validator) chaos() {
 			v.addf(path+".for", "", "the fault ends at %s, after the attack (%s): shorten it or lengthen load.duration", (f.At.D() + f.For.D()), attack.Duration)
 		}
 	}
+}
+
+// toxic checks a toxic and its parameters against the chaos catalogue,
+// values included, so a scenario fails validation rather than mid-run.
+func (v *validator) toxic(path string, f Fault) {
+	var kinds []string
+	params := map[string][]string{}
+	for _, spec := range chaos.Catalogue() {
+		kinds = append(kinds, spec.Kind)
+		for _, p := range spec.Params {
+			params[spec.Kind] = append(params[spec.Kind], p.Name)
+		}
+		if spec.Kind != chaos.Down {
+			params[spec.Kind] = append(params[spec.Kind], chaos.ParamDirection, chaos.ParamToxicity)
+		}
+	}
+	sort.Strings(kinds)
+	if f.Toxic == "" {
+		v.addf(path+".toxic", "known: "+strings.Join(kinds, ", "), "which toxic?")
+		return
+	}
+	if _, ok := params[f.Toxic]; !ok && !slices.Contains(kinds, f.Toxic) {
+		v.addf(path+".toxic", hintFrom(f.Toxic, kinds), "toxic %q is unknown", f.Toxic)
+		return
+	}
+	_, err := chaos.ParseToxic(f.Toxic, f.Params)
+	for _, e := range unjoin(err) {
+		var pe *chaos.ParamError
+		if !errors.As(e, &pe) {
+			v.addf(path+".toxic", "", "%s", strings.TrimPrefix(e.Error(), "chaos: "))
+			continue
+		}
+		field := path + "." + pe.Param
+		if _, set := f.Params[pe.Param]; !set {
+			field = path + ".toxic"
+		}
+		if pe.Reason == "unknown parameter" || strings.HasPrefix(pe.Reason, "unknown") && !slices.Contains(params[f.Toxic], pe.Param) {
+			h := "it takes no parameters"
+			if len(params[f.Toxic]) > 0 {
+				h = hintFrom(pe.Param, params[f.Toxic])
+			}
+			v.addf(field, h, "toxic %s has no parameter %q", f.Toxic, pe.Param)
+			continue
+		}
+		v.addf(field, "", "%s", strings.TrimPrefix(pe.Error(), "chaos: "))
+	}
+}
+
+// unjoin lists the errors errors.Join put together.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (v *validator) faultTarget(path, name string, mock bool) {
