@@ -160,6 +160,15 @@ type acc struct {
 	byField                      []int // mismatches per field, in k.fields order
 }
 
+// keepWith is keep for examples that cost something to build: only the
+// kept ones are built.
+func keepWith(o *Outcome, limit int, build func() Example) {
+	o.Count++
+	if len(o.Examples) < limit {
+		o.Examples = append(o.Examples, build())
+	}
+}
+
 func keep(o *Outcome, limit int, e Example) {
 	o.Count++
 	if len(o.Examples) < limit {
@@ -268,7 +277,7 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 			trow := m.vals[r*nf : (r+1)*nf]
 			si, ok := x.byKey[key]
 			if !ok {
-				keep(&a.unexpected, k.examples, Example{Key: key, Record: k.record(trow), ord: ord})
+				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: key, Record: k.record(trow), ord: ord} })
 				continue
 			}
 			atomic.AddInt32(&counts[si], 1)
@@ -338,7 +347,9 @@ func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) 
 		}
 		switch c := counts[ord]; {
 		case c == 0:
-			keep(&res.Missing, k.examples, Example{Key: key, Record: k.record(x.row(ord, len(k.fields), nil)), ord: ord})
+			keepWith(&res.Missing, k.examples, func() Example {
+				return Example{Key: key, Record: k.record(x.row(ord, len(k.fields), nil)), ord: ord}
+			})
 		case c > 1:
 			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
 		}
