@@ -27,7 +27,7 @@
 // beside it, and stop the run early once they can no longer pass.
 //
 // Safety: load goes only to loopback addresses, names resolving only to
-// loopback, or allow-listed hosts (WithAllowHosts); never through an HTTP
+// loopback, or allow-listed hosts (WithAllowHosts), redirects included; never through an HTTP
 // proxy; every run is capped at MaxDuration; cancelling ctx (Ctrl-C) stops the
 // load and still writes and reports the results so far.
 package load

@@ -152,6 +152,14 @@ func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledSt
 	for k := 1; k < len(steps); k++ {
 		e.queues[k] = newQueue()
 	}
+	// A loopback target must not bounce the load elsewhere: every redirect
+	// goes through the same guard as the targets.
+	e.client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("load: stopped after 10 redirects")
+		}
+		return r.guard.check(ctx, req.URL.String())
+	}
 	return e
 }
 

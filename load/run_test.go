@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +190,35 @@ func TestRunRefusesBadPlans(t *testing.T) {
 				t.Fatalf("err %v, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestRedirectsOffTheBoxAreRefused(t *testing.T) {
+	t.Parallel()
+	_, ok := newFakeStore(t, 0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		to := "http://192.0.2.1/elsewhere"
+		if r.URL.Path == "/local" {
+			to = ok.URL + "/health"
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	rep, err := Run(context.Background(), Plan{Flow: Flow{Steps: []Step{
+		{Name: "away", URL: srv.URL + "/away"},
+	}}, Shape: Constant(20), Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Steps[0]
+	if s.Requests == 0 || s.Errors != s.Requests || !strings.Contains(s.ErrorTexts[0], "target refused: 192.0.2.1") {
+		t.Fatalf("redirect off the box: %+v", s)
+	}
+	// Negative control: a redirect to another loopback server is followed.
+	rep, err = Run(context.Background(), Plan{Flow: Flow{Steps: []Step{
+		{Name: "local", URL: srv.URL + "/local", Expect: 200},
+	}}, Shape: Constant(20), Duration: 300 * time.Millisecond})
+	if err != nil || rep.Steps[0].Requests == 0 || rep.Steps[0].Success != 1 {
+		t.Fatalf("loopback redirect: %v %+v", err, rep.Steps[0])
 	}
 }
