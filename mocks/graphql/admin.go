@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/store"
@@ -62,25 +61,14 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusMethodNotAllowed, "requests is GET or DELETE")
 		return
 	}
-	q := r.URL.Query()
-	f := mocks.Filter{Operation: q.Get("operation"), Method: q.Get("method")}
-	if s := q.Get("status"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			adminError(w, http.StatusBadRequest, "status: want a number, got "+strconv.Quote(s))
-			return
+	f, vs := mocks.ParseFilter(r.URL.Query()) // the OpenAPI mock's filter, so both journals answer alike
+	if len(vs) > 0 {
+		var msgs []string
+		for _, v := range vs {
+			msgs = append(msgs, v.Name+": "+v.Message)
 		}
-		f.Status = n
-	}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if s := q.Get(name); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				adminError(w, http.StatusBadRequest, name+": want an RFC 3339 time, got "+strconv.Quote(s))
-				return
-			}
-			*dst = t
-		}
+		adminError(w, http.StatusBadRequest, strings.Join(msgs, "; "))
+		return
 	}
 	entries := m.journal.Entries(f)
 	if entries == nil {

@@ -234,6 +234,7 @@ func TestAdminAPI(t *testing.T) {
 		{"GET", "/__firedrill/collections/Nope", "", 404},
 		{"POST", "/__firedrill/collections/Customer", "", 405},
 		{"GET", "/__firedrill/requests?status=abc", "", 400},
+		{"GET", "/__firedrill/requests?status=700", "", 400},
 		{"GET", "/__firedrill/requests?since=yesterday", "", 400},
 		{"GET", "/__firedrill/nothing", "", 404},
 		{"DELETE", "/__firedrill/collections/Customer", "", 204},
