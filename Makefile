@@ -30,9 +30,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## demo: run the flagship example, embedded
+## demo: run the flagship drill (order sync at 3x peak through an accounting outage), embedded
 demo: build
-	./$(BIN) demo
+	./$(BIN) run examples/ordersync/scenarios/flagship.yaml --out runs/demo
 
 ## clean: remove build output and run folders
 clean:
