@@ -23,7 +23,7 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 
 // serveAdmin answers under AdminPrefix:
 //
-//	GET    /__firedrill/health              200 {"status":"ok","name":...}
+//	GET    /__firedrill/health              200, a mocks.Health (base_path is the GraphQL path; operations the root fields)
 //	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
 //	DELETE /__firedrill/requests            empty the journal
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
@@ -39,7 +39,12 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusMethodNotAllowed, "health is GET")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "name": m.opts.name})
+		ops := len(m.schema.Query.Fields) - 2 // __schema and __type are not the contract's
+		if m.schema.Mutation != nil {
+			ops += len(m.schema.Mutation.Fields)
+		}
+		writeJSON(w, http.StatusOK, mocks.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
+			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})
 	case rest == "requests":
 		m.serveRequests(w, r)
 	case rest == "collections" || strings.HasPrefix(rest, "collections/"):

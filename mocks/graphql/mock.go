@@ -260,12 +260,16 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 	if err != nil {
 		var re *requestError
 		errors.As(err, &re)
-		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: re.msg})
+		in := "body"
+		if re.status == http.StatusMethodNotAllowed {
+			in = "method"
+		}
+		entry.Violations = append(entry.Violations, mocks.Violation{In: in, Message: re.msg})
 		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
 	doc, parseErrs, invalid := m.docs.load(m.schema, p.Query)
 	if len(parseErrs) > 0 {
-		violations(entry, "query", parseErrs)
+		violations(entry, r.Method, "query", parseErrs)
 		return http.StatusOK, response{Errors: parseErrs}
 	}
 	op, opErr := pickOperation(doc, p.OperationName)
@@ -273,22 +277,22 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 		entry.Operation = operationName(op)
 	}
 	if len(invalid) > 0 {
-		violations(entry, "query", invalid)
+		violations(entry, r.Method, "query", invalid)
 		return http.StatusOK, response{Errors: invalid}
 	}
 	if opErr != nil {
-		violations(entry, "query", gqlerror.List{gqlerror.Wrap(opErr)})
+		violations(entry, r.Method, "operationName", gqlerror.List{gqlerror.Wrap(opErr)})
 		return http.StatusOK, response{Errors: gqlerror.List{{Message: opErr.Error()}}}
 	}
 	if r.Method == http.MethodGet && op.Operation != ast.Query {
 		msg := fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation)
-		entry.Violations = append(entry.Violations, mocks.Violation{In: "request", Message: msg})
+		entry.Violations = append(entry.Violations, mocks.Violation{In: "method", Message: msg})
 		return http.StatusMethodNotAllowed, response{Errors: gqlerror.List{{Message: msg}}}
 	}
 	vars, err := validator.VariableValues(m.schema, op, p.Variables)
 	if err != nil {
 		ge := gqlerror.WrapIfUnwrapped(err)
-		violations(entry, "variables", gqlerror.List{ge})
+		violations(entry, r.Method, "variables", gqlerror.List{ge})
 		return http.StatusOK, response{Errors: gqlerror.List{ge}}
 	}
 	data, errs := m.execute(r.Context(), doc, op, vars)
@@ -361,13 +365,19 @@ func operationName(op *ast.OperationDefinition) string {
 	return string(op.Operation)
 }
 
-func violations(e *mocks.Entry, in string, errs gqlerror.List) {
+// violations journals GraphQL errors as violations of the request's body
+// (POST) or URL query (GET), named after the parameter at fault.
+func violations(e *mocks.Entry, method, name string, errs gqlerror.List) {
+	in := "body"
+	if method == http.MethodGet {
+		in = "query"
+	}
 	for _, ge := range errs {
 		msg := ge.Message
 		if len(ge.Locations) > 0 {
 			msg = fmt.Sprintf("%d:%d: %s", ge.Locations[0].Line, ge.Locations[0].Column, msg)
 		}
-		e.Violations = append(e.Violations, mocks.Violation{In: in, Message: msg})
+		e.Violations = append(e.Violations, mocks.Violation{In: in, Name: name, Message: msg})
 	}
 }
 

@@ -210,7 +210,10 @@ func TestAdminAPI(t *testing.T) {
 		m.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String()
 	}
-	if code, body := call("GET", "/__firedrill/health", ""); code != 200 || !strings.Contains(body, `"crm"`) {
+	code, body := call("GET", "/__firedrill/health", "")
+	var h mocks.Health
+	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || h.Status != "ok" || h.Name != "crm" || !h.Stateful ||
+		h.BasePath != "/graphql" || h.Operations != 7+6 {
 		t.Errorf("health: %d %s", code, body)
 	}
 	do(t, m, `mutation { createCustomer(input: {email: "a@example.com"}) { customer { id } } }`, nil).ok(t)
@@ -247,7 +250,7 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("after DELETE: %d %s", code, body)
 	}
 
-	code, body := call("GET", "/__firedrill/requests?operation=createCustomer", "")
+	code, body = call("GET", "/__firedrill/requests?operation=createCustomer", "")
 	var entries []mocks.Entry
 	if err := json.Unmarshal([]byte(body), &entries); code != 200 || err != nil || len(entries) != 1 {
 		t.Fatalf("journal for createCustomer: %d %v %s", code, err, body)
@@ -257,7 +260,8 @@ func TestAdminAPI(t *testing.T) {
 	}
 	_, body = call("GET", "/__firedrill/requests?operation=nope", "")
 	entries = nil
-	if err := json.Unmarshal([]byte(body), &entries); err != nil || len(entries) != 1 || entries[0].Valid || len(entries[0].Violations) == 0 {
+	if err := json.Unmarshal([]byte(body), &entries); err != nil || len(entries) != 1 || entries[0].Valid || len(entries[0].Violations) != 1 ||
+		entries[0].Violations[0].In != "body" || entries[0].Violations[0].Name != "query" || !strings.HasPrefix(entries[0].Violations[0].Message, "1:3: ") {
 		t.Errorf("invalid query not journaled as invalid: %s", body)
 	}
 
