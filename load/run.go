@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -141,7 +140,7 @@ func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledSt
 	ctx, cancel := context.WithTimeout(parent, min(p.Duration, MaxDuration)+r.drain+r.timeout)
 	tr := &http.Transport{
 		Proxy:               nil, // never through a proxy: load goes where the guard allowed
-		DialContext:         (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         r.guard.dialer(),
 		MaxIdleConnsPerHost: int(r.maxWorkers),
 		IdleConnTimeout:     90 * time.Second,
 	}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // ErrRefusedTarget is returned for a target that is neither loopback nor on
@@ -95,4 +97,33 @@ func (g *guard) verdict(ctx context.Context, host string) error {
 		return fmt.Errorf("%w: %s resolves to no address", ErrRefusedTarget, host)
 	}
 	return nil
+}
+
+func (g *guard) isAllowed(host string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.allowed[strings.ToLower(host)]
+}
+
+// dialer connects only where the guard admits: to allow-listed hosts, and
+// otherwise to loopback addresses, checked on the address actually dialed
+// (a name that resolved to loopback when checked cannot rebind elsewhere).
+func (g *guard) dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	open := &net.Dialer{KeepAlive: 30 * time.Second}
+	strict := &net.Dialer{KeepAlive: 30 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("%w: connection to %s is not loopback", ErrRefusedTarget, host)
+		}
+		return nil
+	}}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if host, _, err := net.SplitHostPort(addr); err == nil && g.isAllowed(host) {
+			return open.DialContext(ctx, network, addr)
+		}
+		return strict.DialContext(ctx, network, addr)
+	}
 }

@@ -170,3 +170,30 @@ func TestMergeShards(t *testing.T) {
 		t.Fatalf("bad file: %v", err)
 	}
 }
+
+func TestDialerConnectsOnlyToLoopbackOrAllowed(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	g := newGuard()
+	dial := g.dialer()
+	ctx := context.Background()
+	c, err := dial(ctx, "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("loopback: %v", err)
+	}
+	c.Close()
+	// 192.0.2.0/24 is TEST-NET-1: the strict dialer refuses before any packet.
+	if _, err := dial(ctx, "tcp", "192.0.2.1:80"); !errors.Is(err, ErrRefusedTarget) {
+		t.Fatalf("off-box dial: %v", err)
+	}
+	g.allow("192.0.2.1")
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := dial(short, "tcp", "192.0.2.1:80"); errors.Is(err, ErrRefusedTarget) {
+		t.Fatalf("allow-listed dial was refused by the guard: %v", err)
+	}
+}
