@@ -28,7 +28,7 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 	g.path = append(g.path, s)
 	defer func() { g.path = g.path[:len(g.path)-1] }()
 	if depth >= g.maxDepth+hardDepthMargin {
-		g.bad = len(s.Required) > 0
+		g.bad = g.bad || len(s.Required) > 0
 		return m // a cycle of required properties: no finite valid value exists
 	}
 	maxProps := -1
@@ -58,15 +58,15 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 	if need := int(min(s.MinProps, maxGenerated)) - len(m); need > extra {
 		extra = need
 	}
-	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has {
+	if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has && len(s.PatternProperties) == 0 {
 		extra = 0
 	}
 	for i := 0; i < extra && !full(); i++ {
-		k := g.extraKey(s, key, i)
+		k, ks := g.extraKey(s, key, i)
 		if _, taken := m[k]; taken {
 			continue
 		}
-		m[k] = g.property(s, s.AdditionalProperties.Schema, k, key, depth)
+		m[k] = g.property(s, ks, k, key, depth)
 	}
 	g.fillMinProps(s, m, key, depth)
 	return m
@@ -156,21 +156,22 @@ func (g *sampler) fillMinProps(s *openapi3.Schema, m map[string]any, key uint64,
 	}
 }
 
-// extraKey names an additional property: from propertyNames or a
-// patternProperties pattern when the schema has one, else a word.
-func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) string {
+// extraKey names an additional property and gives its schema: a key from
+// a patternProperties pattern with that pattern's schema when the schema has
+// one, else a key from propertyNames or a word, with additionalProperties.
+func (g *sampler) extraKey(s *openapi3.Schema, key uint64, i int) (string, *openapi3.SchemaRef) {
 	ck := childKey(key, fmt.Sprintf("\x00key%d", i))
-	if pn := s.PropertyNames; pn != nil && pn.Value != nil {
-		if k, ok := g.value(pn.Value, "key", ck, 0).(string); ok {
-			return k
-		}
-	}
 	for _, p := range sortedSchemaNames(s.PatternProperties) {
 		if k, ok := g.fromPattern(g.pattern(p), 1, 24, ck, "", nil); ok {
-			return k
+			return k, s.PatternProperties[p]
 		}
 	}
-	return strings.ToLower(g.faker(ck).NounConcrete()) + fmt.Sprint(i+1)
+	if pn := s.PropertyNames; pn != nil && pn.Value != nil {
+		if k, ok := g.value(pn.Value, "key", ck, 0).(string); ok {
+			return k, s.AdditionalProperties.Schema
+		}
+	}
+	return strings.ToLower(g.faker(ck).NounConcrete()) + fmt.Sprint(i+1), s.AdditionalProperties.Schema
 }
 
 // array generates an array: one or two items (minItems when minimal),

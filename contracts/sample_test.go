@@ -551,3 +551,26 @@ func TestSampleUncompilablePattern(t *testing.T) {
 		t.Errorf("plain validation after sampling: %v, want a SchemaPatternRegexError", err)
 	}
 }
+
+func TestSamplePatternProperties(t *testing.T) {
+	t.Parallel()
+	s := sampleSchema(t, `{"type":"object","patternProperties":{"^x-[a-z]{3}$":{"type":"integer","minimum":7,"maximum":7}},"additionalProperties":false}`)
+	key := regexp.MustCompile(`^x-[a-z]{3}$`)
+	for seed := range int64(5) {
+		m := Sample(s, SampleOptions{Seed: seed}).(map[string]any)
+		if len(m) != 1 {
+			t.Fatalf("seed %d: want one entry, got %v", seed, m)
+		}
+		for k, v := range m {
+			if !key.MatchString(k) || v != int64(7) {
+				t.Fatalf("seed %d: entry %q: %#v does not follow patternProperties", seed, k, v)
+			}
+		}
+		if err := checkSample(s, m, sampleValidation(true, Response, sampleTestFormats)); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+	}
+	if err := checkSample(s, map[string]any{"x-abc": 8}, sampleValidation(true, Response, sampleTestFormats)); err == nil {
+		t.Error("negative control: a value breaking patternProperties validates")
+	}
+}
