@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/store"
 )
@@ -39,9 +41,16 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusMethodNotAllowed, "health is GET")
 			return
 		}
-		ops := len(m.schema.Query.Fields) - 2 // __schema and __type are not the contract's
-		if m.schema.Mutation != nil {
-			ops += len(m.schema.Mutation.Fields)
+		ops := 0
+		for _, root := range []*ast.Definition{m.schema.Query, m.schema.Mutation, m.schema.Subscription} {
+			if root == nil {
+				continue
+			}
+			for _, f := range root.Fields {
+				if !strings.HasPrefix(f.Name, "__") { // __schema and __type are not the contract's
+					ops++
+				}
+			}
 		}
 		writeJSON(w, http.StatusOK, mocks.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
 			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})

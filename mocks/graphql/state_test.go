@@ -213,7 +213,7 @@ func TestAdminAPI(t *testing.T) {
 	code, body := call("GET", "/__firedrill/health", "")
 	var h mocks.Health
 	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || h.Status != "ok" || h.Name != "crm" || !h.Stateful ||
-		h.BasePath != "/graphql" || h.Operations != 7+6 {
+		h.BasePath != "/graphql" || h.Operations != 7+6+1 {
 		t.Errorf("health: %d %s", code, body)
 	}
 	do(t, m, `mutation { createCustomer(input: {email: "a@example.com"}) { customer { id } } }`, nil).ok(t)
