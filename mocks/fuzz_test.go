@@ -35,7 +35,7 @@ func FuzzMockRequest(f *testing.F) {
 				RemoteAddr: "127.0.0.1:1",
 			}
 			req.Header.Set("X-API-Key", "k")
-			if hname != "" && validHeaderName(hname) {
+			if hname != "" && fuzzHeaderOK(hname) {
 				req.Header.Set(hname, hvalue)
 			}
 			if ctype != "" {
@@ -50,7 +50,7 @@ func FuzzMockRequest(f *testing.F) {
 	})
 }
 
-func validHeaderName(s string) bool {
+func fuzzHeaderOK(s string) bool {
 	for _, c := range []byte(s) {
 		if c <= ' ' || c >= 0x7f || c == ':' {
 			return false

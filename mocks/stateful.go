@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -179,21 +178,20 @@ func (s *stateful) fillFor(x *Exchange) func(*openapi3.Schema) any {
 }
 
 // decodeRecord reads the request body as an object: JSON, or a form as
-// Stripe and Twilio take. A body that is not an object is not stateful.
+// Stripe and Twilio take, typed by the request schema. A body that is not an
+// object is not stateful.
 func decodeRecord(x *Exchange) (store.Record, bool) {
 	ct := strings.ToLower(x.Request.Header.Get("Content-Type"))
 	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
-		q, err := url.ParseQuery(string(x.Body))
-		if err != nil {
-			return nil, false
-		}
-		rec := store.Record{}
-		for k, vs := range q {
-			if len(vs) > 0 {
-				rec[k] = vs[0]
+		var schema *openapi3.Schema
+		if rb := x.op.op.RequestBody; rb != nil && rb.Value != nil {
+			if mt := rb.Value.Content.Get(ct); mt != nil && mt.Schema != nil {
+				schema = mt.Schema.Value
 			}
 		}
-		return rec, true
+		v, err := contracts.DecodeForm(string(x.Body), schema)
+		rec, ok := v.(map[string]any)
+		return rec, err == nil && ok
 	}
 	if len(x.Body) == 0 {
 		return store.Record{}, true
@@ -265,34 +263,113 @@ func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any)
 	w.Write(body)
 }
 
-// shape fits a record to the response schema: the properties the schema
-// requires and the record lacks are generated, so the answer validates;
-// properties the schema does not declare are kept only when it allows extra
-// properties; optional ones the record lacks stay absent.
-func (s *stateful) shape(schema *openapi3.Schema, v any, x *Exchange) any {
-	rec, ok := normalize(v).(map[string]any)
-	if schema == nil || !ok {
+// shape fits a record to the response schema. Request and response shapes
+// differ in real contracts (Stripe takes metadata="" to clear, answers an
+// object; takes lines as an array, answers a list object), so each property
+// of the record is kept where it validates against the response schema,
+// fitted recursively where both are objects, and otherwise replaced by the
+// generated value; required properties the record lacks are generated;
+// undeclared ones are kept only where the schema allows them.
+func (s *stateful) shape(schema *openapi3.Schema, v any, _ *Exchange) any {
+	if schema == nil {
 		return normalize(v)
 	}
-	base, ok := s.base(schema).(map[string]any)
-	if !ok {
-		return rec
+	out, _ := s.fit(schema, normalize(v), s.base(schema), 0)
+	return out
+}
+
+const maxFitDepth = 12
+
+// fit returns v fitted to schema, with base (generated for schema) as the
+// fallback, and whether the result is usable.
+func (s *stateful) fit(schema *openapi3.Schema, v, base any, depth int) (any, bool) {
+	if schema == nil {
+		return v, true
 	}
-	out := make(map[string]any, len(rec))
-	closed := schema.AdditionalProperties.Has != nil && !*schema.AdditionalProperties.Has
-	for k, val := range rec {
-		if _, declared := schema.Properties[k]; declared || (!closed && len(schema.Properties) == 0) || !closed && schema.AdditionalProperties.Schema != nil {
-			out[k] = val
-		}
-	}
-	for _, k := range requiredOf(schema) {
-		if _, ok := out[k]; !ok {
-			if bv, ok := base[k]; ok {
-				out[k] = bv
+	props, required, open := objectView(schema)
+	rec, isObj := v.(map[string]any)
+	if isObj && len(props) == 0 && depth <= maxFitDepth {
+		// An object behind anyOf/oneOf (Stripe's expandable fields): fit it
+		// to the first object alternative that then validates.
+		for _, alt := range append(append([]*openapi3.SchemaRef{}, schema.AnyOf...), schema.OneOf...) {
+			if alt == nil || alt.Value == nil {
+				continue
+			}
+			if p, _, _ := objectView(alt.Value); len(p) == 0 {
+				continue
+			}
+			altBase := base
+			if _, ok := base.(map[string]any); !ok {
+				altBase = s.base(alt.Value)
+			}
+			if fitted, ok := s.fit(alt.Value, v, altBase, depth+1); ok && len(s.m.validator.ValidateValue(schema, fitted, true)) == 0 {
+				return fitted, true
 			}
 		}
 	}
-	return out
+	if !isObj || len(props) == 0 || depth > maxFitDepth {
+		if len(s.m.validator.ValidateValue(schema, v, true)) == 0 {
+			return v, true
+		}
+		return base, base != nil
+	}
+	baseObj, _ := base.(map[string]any)
+	out := make(map[string]any, len(rec))
+	for k, val := range rec {
+		ps, declared := props[k]
+		switch {
+		case declared && ps != nil:
+			bv, ok := baseObj[k]
+			if !ok {
+				bv = s.base(ps)
+			}
+			if fitted, ok := s.fit(ps, val, bv, depth+1); ok {
+				out[k] = fitted
+			}
+		case !declared && open:
+			out[k] = val
+		}
+	}
+	for _, k := range required {
+		if _, ok := out[k]; ok {
+			continue
+		}
+		if bv, ok := baseObj[k]; ok {
+			out[k] = bv
+		} else if ps := props[k]; ps != nil {
+			out[k] = s.base(ps)
+		}
+	}
+	return out, true
+}
+
+// objectView flattens an object schema with its allOf parts: the declared
+// properties, the required ones and whether others are allowed.
+func objectView(s *openapi3.Schema) (props map[string]*openapi3.Schema, required []string, open bool) {
+	props = map[string]*openapi3.Schema{}
+	open = true
+	var walk func(*openapi3.Schema, int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > maxFitDepth {
+			return
+		}
+		for k, p := range s.Properties {
+			if p != nil {
+				props[k] = p.Value
+			}
+		}
+		required = append(required, s.Required...)
+		if s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has {
+			open = false
+		}
+		for _, part := range s.AllOf {
+			if part != nil {
+				walk(part.Value, depth+1)
+			}
+		}
+	}
+	walk(s, 0)
+	return props, required, open
 }
 
 // requiredOf lists the required properties of a schema and of its allOf parts.
