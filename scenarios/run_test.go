@@ -77,3 +77,22 @@ func TestRunFailsAGateWithExit1(t *testing.T) {
 		t.Errorf("gate %+v", g)
 	}
 }
+
+// TestRunUnhealthyServiceExits3WithItsLogs: a service that never answers
+// its health check is a setup failure (exit 3), reported with its output.
+func TestRunUnhealthyServiceExits3WithItsLogs(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "e2e", "unhealthy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), s, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitSetup {
+		t.Fatalf("want exit 3, got %v: %v", ci.CodeOf(err), err)
+	}
+	for _, want := range []string{"sync", "SHOP_WEBHOOK_SECRET is not set", "connecting to http://127.0.0.1:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not show %q:\n%v", want, err)
+		}
+	}
+}
