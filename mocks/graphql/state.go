@@ -3,6 +3,7 @@ package graphql
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"unicode"
@@ -231,14 +232,19 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		}
 		out, err = st.store.Create(coll, nil, rec)
 	case "upsert":
-		if _, gerr := st.store.Get(coll, nil, ids); hasID && gerr == nil {
-			delete(rec, idf)
-			out, err = st.store.Patch(coll, nil, ids, map[string]any(rec))
-		} else {
-			if hasID {
-				rec[idf] = ids
-			}
+		if !hasID {
 			out, err = st.store.Create(coll, nil, rec)
+			break
+		}
+		// Patch, else create; a create that loses a race to a concurrent
+		// upsert of the same id patches what the other one stored.
+		patch := maps.Clone(rec)
+		delete(patch, idf)
+		if out, err = st.store.Patch(coll, nil, ids, map[string]any(patch)); errors.Is(err, store.ErrNotFound) {
+			rec[idf] = ids
+			if out, err = st.store.Create(coll, nil, rec); errors.Is(err, store.ErrConflict) {
+				out, err = st.store.Patch(coll, nil, ids, map[string]any(patch))
+			}
 		}
 	case "update":
 		if !hasID {

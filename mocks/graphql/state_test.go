@@ -130,6 +130,26 @@ func TestStatefulUpsert(t *testing.T) {
 	if n := m.Store().Len("Customer"); n != 1 {
 		t.Errorf("%d customers after two upserts of one id; want 1", n)
 	}
+	// Concurrent upserts of one new id: one creates, the others update, none fails.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"query":"mutation { upsertCustomer(id: \"race\", input: {name: \"n%d\"}) { id } }"}`, i)
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			m.ServeHTTP(rec, req)
+			if strings.Contains(rec.Body.String(), "errors") {
+				t.Errorf("concurrent upsert failed: %s", rec.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := m.Store().Len("Customer"); n != 2 {
+		t.Errorf("%d customers after concurrent upserts of a second id; want 2", n)
+	}
 }
 
 func TestStatefulListsAndConnections(t *testing.T) {
