@@ -228,6 +228,7 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 	withBase := constrainsValue(&base)
 	var fallback any
 	was := g.bad
+	idRef := expandable(branches)
 	tries := 8
 	if g.minimal(depth) {
 		tries = 2
@@ -247,7 +248,11 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 				openapi3.NewSchemaRef("", &base), br,
 			}})
 		}
-		v := g.value(cand, name, childKey(key, fmt.Sprintf("\x00branch%d", i)), depth+1)
+		brName := name
+		if idRef && typeIs(br.Value, openapi3.TypeString) {
+			brName = name + "_id" // the string form of an expandable object is its id
+		}
+		v := g.value(cand, brName, childKey(key, fmt.Sprintf("\x00branch%d", i)), depth+1)
 		if d := s.Discriminator; d != nil {
 			if obj, ok := v.(map[string]any); ok {
 				if tag := discriminatorValue(d, br); tag != "" {
@@ -270,6 +275,18 @@ func (g *sampler) choice(s *openapi3.Schema, name string, key uint64, depth int)
 	}
 	g.bad = true
 	return fallback
+}
+
+// expandable reports whether the branches offer an object with an id: then
+// a string branch stands for that object's id (Stripe's expandable fields:
+// anyOf [string, customer]).
+func expandable(branches openapi3.SchemaRefs) bool {
+	for _, br := range branches {
+		if br != nil && br.Value != nil && br.Value.Properties["id"] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // order lists branch indexes to try: rotated by the seed, or cheapest first

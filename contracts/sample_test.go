@@ -574,3 +574,28 @@ func TestSamplePatternProperties(t *testing.T) {
 		t.Error("negative control: a value breaking patternProperties validates")
 	}
 }
+
+func TestSampleExpandableID(t *testing.T) {
+	t.Parallel()
+	s := sampleSchema(t, `{"anyOf":[{"type":"string","maxLength":5000},{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}]}`)
+	var strings int
+	for seed := range int64(10) {
+		v := Sample(s, SampleOptions{Seed: seed, Name: "customer"})
+		if id, ok := v.(string); ok {
+			strings++
+			if !uuidPattern.MatchString(id) {
+				t.Errorf("seed %d: the id form of an expandable customer is %q", seed, id)
+			}
+		}
+	}
+	if strings == 0 {
+		t.Fatal("no seed chose the string branch")
+	}
+	// negative control: without an object to stand for, a customer string is a name
+	plain := sampleSchema(t, `{"anyOf":[{"type":"string","maxLength":5000},{"type":"integer"}]}`)
+	for seed := range int64(10) {
+		if v, ok := Sample(plain, SampleOptions{Seed: seed, Name: "customer"}).(string); ok && uuidPattern.MatchString(v) {
+			t.Errorf("seed %d: %q looks like an id without an expandable object", seed, v)
+		}
+	}
+}
