@@ -82,8 +82,9 @@ func (r valueSpan) prefer(lo, hi float64) valueSpan {
 	return out
 }
 
-// integer generates an integer (int64) inside the bounds, a multiple of
-// multipleOf, realistic for the name where the bounds leave room.
+// integer generates an integer (int64; float64 past the int64 range) inside
+// the bounds, a multiple of multipleOf, realistic for the name where the
+// bounds leave room.
 func (g *sampler) integer(s *openapi3.Schema, name string, key uint64) any {
 	lo, hi := numberRange(name, true)
 	r := numSpan(s).prefer(lo, hi)
@@ -104,13 +105,23 @@ func (g *sampler) integer(s *openapi3.Schema, name string, key uint64) any {
 	}
 	klo, khi := math.Ceil(ilo/m), math.Floor(ihi/m)
 	if klo > khi {
-		return int64(ilo) // the bounds admit no multiple: keep the bounds
+		return wholeNumber(ilo) // the bounds admit no multiple: keep the bounds
 	}
 	k := klo + math.Floor(f.Float64()*(khi-klo+1))
 	if k > khi {
 		k = khi
 	}
-	return int64(k * m)
+	return wholeNumber(k * m)
+}
+
+// wholeNumber is an int64, or for a whole number past the int64 range (a
+// schema's minimum may be 1e19) the float64 itself, which still marshals
+// as an integer.
+func wholeNumber(f float64) any {
+	if f >= -(1<<63) && f < 1<<63 {
+		return int64(f)
+	}
+	return f
 }
 
 // wholeStep returns the smallest whole multiple of a fractional step.

@@ -133,6 +133,8 @@ func TestSampleKeywords(t *testing.T) {
 			isFloat(func(f float64) bool { return f > 0 && f < 0.001 }, "in (0, 0.001)"), 0.001},
 		{"int32", `{"type":"integer","format":"int32","minimum":2147483000}`,
 			isInt(func(n int64) bool { return n >= 2147483000 && n <= math.MaxInt32 }, "near the int32 top"), 2147483648},
+		{"integer past int64", `{"type":"integer","minimum":1e19,"maximum":1e19}`,
+			isFloat(func(f float64) bool { return f == 1e19 }, "1e19 as float64"), -1},
 		{"nullable prefers a value", `{"type":"string","nullable":true,"minLength":1}`, isString(func(s string) bool { return s != "" }, "a string"), 7},
 		{"type array with null", `{"type":["null","integer"],"minimum":5,"maximum":5}`, isInt(func(n int64) bool { return n == 5 }, "5"), "5"},
 		{"uniqueItems exhausts an enum", `{"type":"array","minItems":3,"uniqueItems":true,"items":{"type":"string","enum":["r","g","b"]}}`,
