@@ -27,16 +27,20 @@ type PagingKind string
 const (
 	PagingNone   PagingKind = ""       // one page
 	PagingLink   PagingKind = "link"   // RFC 8288 Link header, rel="next" (GitHub, Shopify)
-	PagingNext   PagingKind = "next"   // a body field holds the next page's URL (HAL, Django)
+	PagingNext   PagingKind = "next"   // a body field holds the next page's URL (Twilio meta.next_page_url), or a links array with rel "next" (PayPal)
 	PagingCursor PagingKind = "cursor" // a body field holds a cursor sent back in a query parameter (Stripe's starting_after, Slack)
 	PagingPage   PagingKind = "page"   // a page number parameter; a short or empty page is the last
 	PagingOffset PagingKind = "offset" // an offset parameter advanced by the items read; a short or empty page is the last
+	// PagingAfterLast: the last record's field (Next, default "id") is sent
+	// back in Param while the More field is true (Stripe's starting_after and has_more).
+	PagingAfterLast PagingKind = "after-last"
 )
 
 // Paging configures how an HTTPSource walks the pages.
 type Paging struct {
 	Kind      PagingKind `json:"kind,omitempty" yaml:"kind,omitempty"`
-	Next      string     `json:"next,omitempty" yaml:"next,omitempty"`             // next, cursor: dotted path of the field in the body
+	Next      string     `json:"next,omitempty" yaml:"next,omitempty"`             // next, cursor: dotted path of the field in the body; after-last: the record's field
+	More      string     `json:"more,omitempty" yaml:"more,omitempty"`             // after-last: dotted path of the "more pages" flag
 	Param     string     `json:"param,omitempty" yaml:"param,omitempty"`           // cursor, page, offset: the query parameter
 	SizeParam string     `json:"size_param,omitempty" yaml:"size_param,omitempty"` // the page-size parameter, if any
 	Size      int        `json:"size,omitempty" yaml:"size,omitempty"`             // the page size to ask for
@@ -133,8 +137,25 @@ func (s *HTTPSource) Stream(ctx context.Context, yield func(map[string]any) erro
 				next, err = u.Parse(l)
 			}
 		case PagingNext:
-			if v, _ := lookup(body, p.Next).(string); v != "" {
+			if v := nextHref(lookup(body, p.Next)); v != "" {
 				next, err = u.Parse(v)
+			}
+		case PagingAfterLast:
+			if len(items) > 0 && truthy(lookup(body, p.More)) {
+				field := p.Next
+				if field == "" {
+					field = "id"
+				}
+				c := cursorText(lookup(items[len(items)-1], field))
+				if c == "" {
+					err = fmt.Errorf("the last record has no %q", field)
+					break
+				}
+				nu := u
+				cq := nu.Query()
+				cq.Set(p.Param, c)
+				nu.RawQuery = cq.Encode()
+				next = &nu
 			}
 		case PagingCursor:
 			if c := cursorText(lookup(body, p.Next)); c != "" && len(items) > 0 {
@@ -274,6 +295,28 @@ func lookupOK(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// nextHref reads a next-page field: a URL, or a HATEOAS links array whose
+// rel "next" entry holds it in href.
+func nextHref(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		for _, l := range v {
+			if m, ok := l.(map[string]any); ok && m["rel"] == "next" {
+				h, _ := m["href"].(string)
+				return h
+			}
+		}
+	}
+	return ""
+}
+
+func truthy(v any) bool {
+	b, ok := v.(bool)
+	return ok && b
 }
 
 func cursorText(v any) string {

@@ -18,7 +18,7 @@ func listServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	const total, size = 23, 10
 	item := func(i int) map[string]any {
-		return map[string]any{"reference": strconv.Itoa(i), "amount_cents": float64(i * 100)}
+		return map[string]any{"reference": strconv.Itoa(i), "id": float64(i), "amount_cents": float64(i * 100)}
 	}
 	slice := func(from int) []map[string]any {
 		var out []map[string]any
@@ -66,6 +66,18 @@ func listServer(t testing.TB) *httptest.Server {
 		case "/offset":
 			o, _ := strconv.Atoi(q.Get("offset"))
 			body = map[string]any{"results": slice(o)}
+		case "/stripe":
+			after, _ := strconv.Atoi(q.Get("starting_after"))
+			if q.Get("starting_after") != "" {
+				after++
+			}
+			body = map[string]any{"object": "list", "data": slice(after), "has_more": after+size < total}
+		case "/paypal":
+			b := map[string]any{"items": slice(from), "links": []any{map[string]any{"rel": "self", "href": "/paypal"}}}
+			if from+size < total {
+				b["links"] = append(b["links"].([]any), map[string]any{"rel": "next", "href": fmt.Sprintf("/paypal?from=%d", from+size), "method": "GET"})
+			}
+			body = b
 		case "/loop":
 			w.Header().Set("Link", `</loop>; rel="next"`)
 			body = slice(0)
@@ -93,9 +105,11 @@ func TestHTTPSourcePagination(t *testing.T) {
 		{"/cursor", "items", Paging{Kind: PagingCursor, Next: "meta.next_cursor", Param: "cursor"}},
 		{"/page", "", Paging{Kind: PagingPage, Param: "page", SizeParam: "per_page", Size: 10}},
 		{"/offset", "results", Paging{Kind: PagingOffset, Param: "offset"}},
+		{"/stripe", "data", Paging{Kind: PagingAfterLast, Param: "starting_after", More: "has_more"}},
+		{"/paypal", "items", Paging{Kind: PagingNext, Next: "links"}},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.paging.Kind), func(t *testing.T) {
+		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
 			s := &HTTPSource{URL: srv.URL + tt.path, Items: tt.items, Paging: tt.paging, Auth: Auth{BearerEnv: "TOKEN"}, Getenv: env}
 			recs, err := s.Records(context.Background())
