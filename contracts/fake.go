@@ -36,7 +36,7 @@ type nameRule struct {
 // specific first. The first rule that matches wins; constraints (length,
 // pattern) are checked on the result by the caller.
 var nameRules = []nameRule{
-	{matchContains, []string{"email"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Email() }},
+	{matchSuffix, []string{"email", "emailaddress", "emailid"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.Email() }},
 	{matchContains, []string{"firstname", "givenname", "forename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.FirstName() }},
 	{matchContains, []string{"lastname", "familyname", "surname"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.LastName() }},
 	{matchContains, []string{"middlename"}, func(f *gofakeit.Faker, _ *openapi3.Schema) string { return f.MiddleName() }},

@@ -93,6 +93,8 @@ func TestNameRules(t *testing.T) {
 	}{
 		{"email", "email"},
 		{"billingEmail", "email"},
+		{"email_address", "emailaddress"},
+		{"emailSubject", "subject"},
 		{"first_name", "firstname"},
 		{"FirstName", "firstname"},
 		{"name", "name"},
