@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
 )
 
@@ -232,6 +234,28 @@ func TestValidationErrors(t *testing.T) {
 				t.Errorf("error %+v; want it at %d:%d mentioning %q", e, tt.line, tt.col, tt.want)
 			}
 		})
+	}
+}
+
+func TestJournalKeepsBoundedCopies(t *testing.T) {
+	t.Parallel()
+	m := newMock(t)
+	var q strings.Builder
+	q.WriteString("query Big {")
+	for i := range 600 {
+		fmt.Fprintf(&q, " c%d: customer(id: \"%d\") { id email name website createdAt tags }", i, i)
+	}
+	q.WriteString(" }")
+	r := do(t, m, q.String(), nil).ok(t)
+	if len(r.raw) <= mocks.MaxJournalBody {
+		t.Fatalf("the introspection answer is %d bytes; the test needs one over %d", len(r.raw), mocks.MaxJournalBody)
+	}
+	e := m.Journal().Entries(mocks.Filter{})[0]
+	if len(e.ResponseBody) != mocks.MaxJournalBody || cap(e.ResponseBody) > mocks.MaxJournalBody+64 {
+		t.Errorf("journal keeps %d bytes with capacity %d; want a copy of at most %d", len(e.ResponseBody), cap(e.ResponseBody), mocks.MaxJournalBody)
+	}
+	if e.Operation != "Big" || !e.Valid {
+		t.Errorf("entry operation %q valid %v", e.Operation, e.Valid)
 	}
 }
 

@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -235,23 +236,39 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	entry := mocks.Entry{
 		System: m.opts.name, Time: start, Direction: "inbound", Client: r.RemoteAddr,
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: maskHeader(r.Header), Body: body,
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: maskHeader(r.Header), Body: journalCopy(body),
 	}
 	var status int
 	var resp response
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		status, resp = http.StatusRequestEntityTooLarge, response{Errors: gqlerror.List{{Message: fmt.Sprintf("body over %d bytes", MaxRequestBody)}}}
-	} else {
+		entry.Violations = append(entry.Violations, mocks.Violation{In: "body", Message: resp.Errors[0].Message})
+	case err != nil:
+		status, resp = http.StatusBadRequest, response{Errors: gqlerror.List{{Message: "reading the body: " + err.Error()}}}
+		entry.Violations = append(entry.Violations, mocks.Violation{In: "body", Message: resp.Errors[0].Message})
+	default:
 		status, resp = m.run(r, body, &entry)
 	}
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, POST")
 	}
 	out := writeJSON(w, status, resp)
-	entry.Status, entry.ResponseBody, entry.ResponseHeader = status, out, w.Header().Clone()
+	entry.Status, entry.ResponseBody, entry.ResponseHeader = status, journalCopy(out), w.Header().Clone()
 	entry.Valid = len(entry.Violations) == 0 && status < 400
 	entry.Duration = time.Since(start)
 	m.journal.Record(entry)
+}
+
+// journalCopy keeps at most mocks.MaxJournalBody bytes of b in a slice of
+// its own: a truncated sub-slice would pin a 3 MB introspection answer in
+// the journal ring for as long as the entry lives.
+func journalCopy(b []byte) []byte {
+	if len(b) > mocks.MaxJournalBody {
+		b = b[:mocks.MaxJournalBody]
+	}
+	return bytes.Clone(b)
 }
 
 // run reads, validates and executes one request.
