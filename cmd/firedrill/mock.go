@@ -105,6 +105,10 @@ func startMocks(ctx context.Context, st *state, paths []string, f mockFlags) ([]
 			l.name = strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 		} else if l.openapi, err = contracts.LoadOpenAPI(ctx, p); err == nil {
 			l.name = l.openapi.Name()
+			if n := len(l.openapi.Problems); n > 0 {
+				// Served anyway: real contracts have flaws; lint lists them.
+				st.logger.Warn("mock: contract served despite problems", "contract", p, "problems", n, "details", "firedrill contract lint "+p)
+			}
 			for _, pr := range l.openapi.Problems {
 				st.logger.Debug("mock: contract problem", "problem", pr.String())
 			}

@@ -185,3 +185,30 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+func TestMockServesAContractWithProblemsAndSaysSo(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "lookahead.yaml")
+	os.WriteFile(p, []byte(`openapi: 3.0.3
+info: {title: x, version: "1"}
+paths:
+  /codes/{code}:
+    get:
+      parameters: [{name: code, in: path, required: true, schema: {type: string, pattern: "^(?=A)[A-Z]+$"}}]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: string, pattern: "^(?!x).+$"}}}}}
+`), 0o600)
+	lines, stop := startMockCLI(t, 1, p)
+	url := strings.SplitN(lines[0], " ", 2)[1]
+	resp, err := http.Get(url + "/codes/ABC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, stderr := stop()
+	if resp.StatusCode != 200 || code != 0 {
+		t.Fatalf("status %d, exit %d", resp.StatusCode, code)
+	}
+	if !strings.Contains(stderr, "served despite problems") || !strings.Contains(stderr, "contract lint") {
+		t.Fatalf("stderr %q does not warn about the contract's problems", stderr)
+	}
+}
