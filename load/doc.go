@@ -12,7 +12,8 @@
 // vegeta Pacer, and the rate is the expected peak times a multiplier
 // (Target). Vegeta's attacker does the pacing, the worker pool and the HTTP
 // of every step: the first step runs in one-second segments whose worker cap
-// is sized by Little's law from the latency just observed; each later step
+// starts small and follows Little's law from the latency just observed,
+// growing only when the pool was saturated (see MinWorkers); each later step
 // has its own attacker fed by a queue of iterations whose previous step
 // answered. Every step's answer is a vegeta.Result with Attack set to the
 // step's name and Seq to the iteration, streamed in vegeta's gob encoding

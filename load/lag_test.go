@@ -30,23 +30,33 @@ func TestReportsGeneratorFallingBehind(t *testing.T) {
 	}
 }
 
-func TestWorkerCapFollowsLittlesLaw(t *testing.T) {
+func TestWorkerCapFollowsLittlesLawWithABrake(t *testing.T) {
 	t.Parallel()
 	e := &execution{r: &runner{maxWorkers: DefaultMaxWorkers}, plan: Plan{Shape: Constant(1000), Duration: time.Minute}}
-	if got := e.workerCap(0); got != 1000*0.1*WorkerHeadroom {
-		t.Errorf("before any answer: %d workers", got)
+	if got := e.workerCap(0, 0); got != MinWorkers {
+		t.Errorf("first segment: %d workers, want %d", got, MinWorkers)
+	}
+	e.p99.Store(int64(800 * time.Millisecond)) // Little: 1000 × 0.8 × 4 = 3200
+	e.peak0.Store(10)
+	if got := e.workerCap(64, 0); got != 64 {
+		t.Errorf("slow but unsaturated: %d workers, want to stay at 64", got)
+	}
+	e.peak0.Store(60)
+	if got := e.workerCap(64, 0); got != 128 {
+		t.Errorf("saturated: %d workers, want 64 doubled", got)
+	}
+	e.peak0.Store(1600)
+	if got := e.workerCap(2000, 0); got != 3200 {
+		t.Errorf("saturated near Little's bound: %d workers, want 3200", got)
+	}
+	e.peak0.Store(1 << 40)
+	e.p99.Store(int64(30 * time.Second))
+	if got := e.workerCap(4000, 0); got != DefaultMaxWorkers {
+		t.Errorf("hung target: %d workers, want the bound %d", got, DefaultMaxWorkers)
 	}
 	e.p99.Store(int64(2 * time.Millisecond))
-	if got := e.workerCap(0); got != MinWorkers {
-		t.Errorf("fast target: %d workers, want the floor %d", got, MinWorkers)
-	}
-	e.p99.Store(int64(800 * time.Millisecond))
-	if got := e.workerCap(0); got != 3200 {
-		t.Errorf("800ms target: %d workers, want 1000 × 0.8 × 4", got)
-	}
-	e.p99.Store(int64(30 * time.Second))
-	if got := e.workerCap(0); got != DefaultMaxWorkers {
-		t.Errorf("hung target: %d workers, want the bound %d", got, DefaultMaxWorkers)
+	if got := e.workerCap(4000, 0); got != MinWorkers {
+		t.Errorf("fast again: %d workers, want back to %d", got, MinWorkers)
 	}
 }
 

@@ -18,12 +18,10 @@ const (
 	// own default is unbounded, which collapses above ~20,000 hits/s on a
 	// small machine.
 	DefaultMaxWorkers = 5000
-	// MinWorkers is the smallest worker cap a run sizes.
+	// MinWorkers is the smallest worker cap a run sizes, and the first.
 	MinWorkers = 64
 	// WorkerHeadroom multiplies Little's law (rate × p99) when sizing the cap.
 	WorkerHeadroom = 4
-	// AssumedLatency sizes the first segment, before any answer was seen.
-	AssumedLatency = 100 * time.Millisecond
 	// SegmentLength is how often the first step's worker cap is resized from
 	// the latency observed in the segment before.
 	SegmentLength = time.Second

@@ -134,6 +134,9 @@ type execution struct {
 	lag   atomic.Int64 // ns
 	ended atomic.Int64 // ns since start when the schedule stopped
 	p99   atomic.Int64 // ns: recent p99 of the first step, for worker sizing
+	// First-step requests in flight, and the most seen in this segment:
+	// whether the worker cap was what held the schedule back.
+	inflight0, peak0 atomic.Int64
 }
 
 func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledStep) *execution {
@@ -227,10 +230,11 @@ func (e *execution) forward(k int, ch <-chan *vegeta.Result, wg *sync.WaitGroup)
 // whose worker cap is sized from the latency of the segment before, with
 // one schedule across segments.
 func (e *execution) driveFirst() {
-	var base uint64
+	var base, workers uint64
 	for segStart := time.Duration(0); ; {
 		segEnd := min(segStart+SegmentLength, e.plan.Duration)
-		workers := e.workerCap(segStart)
+		workers = e.workerCap(workers, segStart)
+		e.peak0.Store(e.inflight0.Load())
 		atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(min(workers, vegeta.DefaultWorkers)),
 			vegeta.MaxWorkers(workers))
 		sp := &segPacer{e: e, offset: time.Since(e.start), base: base, end: segEnd, ended: make(chan struct{})}
@@ -264,21 +268,38 @@ func (e *execution) driveFirst() {
 	}
 }
 
-// workerCap sizes the first step's pool by Little's law: rate × p99 ×
-// WorkerHeadroom, between MinWorkers and the configured maximum.
-func (e *execution) workerCap(at time.Duration) uint64 {
+// workerCap sizes the first step's pool for the next segment. It starts at
+// MinWorkers and follows Little's law (rate × p99 × WorkerHeadroom, bounded
+// by the configured maximum) with one brake: it grows only when the pool was
+// saturated in the segment before, and at most doubles. A pool that grows
+// with latency alone feeds its own collapse: when generator and target share
+// the machine, more workers mean more latency, which asks for more workers.
+func (e *execution) workerCap(prev uint64, at time.Duration) uint64 {
+	if prev == 0 {
+		return min(MinWorkers, e.r.maxWorkers)
+	}
 	p99 := time.Duration(e.p99.Load())
 	if p99 <= 0 {
-		p99 = AssumedLatency
+		return prev
 	}
 	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength))
 	n := math.Ceil(rate * p99.Seconds() * WorkerHeadroom)
-	return uint64(min(max(n, MinWorkers), float64(e.r.maxWorkers)))
+	little := uint64(min(max(n, MinWorkers), float64(e.r.maxWorkers)))
+	switch {
+	case little <= prev:
+		return little
+	case e.peak0.Load()*4 >= int64(prev)*3: // saturated: at least 3/4 of the pool busy
+		return min(little, 2*prev)
+	}
+	return prev
 }
 
 func (e *execution) firstTargeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
 		seq := e.seq.Add(1)
+		n := e.inflight0.Add(1)
+		for peak := e.peak0.Load(); n > peak && !e.peak0.CompareAndSwap(peak, n); peak = e.peak0.Load() {
+		}
 		it := newIteration(e.r.seed, seq)
 		e.mu.Lock()
 		e.iters[seq] = &iterState{it: it}
