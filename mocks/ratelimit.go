@@ -1,0 +1,325 @@
+package mocks
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultRateLimitBuckets bounds the credentials a rate limiter tracks at
+// once; idle (full) buckets are dropped first. The header names default to
+// DefaultRateLimitLimitHeader and its siblings, shared with the
+// rate_limited fault.
+const DefaultRateLimitBuckets = 100_000
+
+// RateLimitHeaders names the headers that tell a client its budget. An
+// empty name takes the default; "-" leaves that header out.
+type RateLimitHeaders struct {
+	Limit     string // DefaultRateLimitLimitHeader
+	Remaining string // DefaultRateLimitRemainingHeader
+	Reset     string // DefaultRateLimitResetHeader
+	// ResetEpoch sends Reset as a Unix time (GitHub's way) instead of the
+	// seconds left until the bucket is full again.
+	ResetEpoch bool
+}
+
+// RateLimitOptions configure the token-bucket rate limiter: each
+// credential (the Authorization header or API key, else the client address)
+// has a bucket of Burst tokens refilled at Requests per Per.
+type RateLimitOptions struct {
+	Requests int           // tokens added per Per; the advertised limit
+	Per      time.Duration // the window of Requests (time.Second for "20/s")
+	Burst    int           // bucket size; Requests when 0
+	Headers  RateLimitHeaders
+	MaxKeys  int // DefaultRateLimitBuckets when 0
+	Now      func() time.Time
+}
+
+// ParseRateLimit reads a rate limit written as on the command line:
+// "20/s", "100/m,burst=10", "5000/h", "3/500ms". The unit is s, m, h, or a
+// Go duration; burst defaults to the number of requests.
+func ParseRateLimit(s string) (RateLimitOptions, error) {
+	bad := func(format string, a ...any) (RateLimitOptions, error) {
+		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
+	}
+	rate, rest, hasOpts := strings.Cut(strings.TrimSpace(s), ",")
+	num, unit, ok := strings.Cut(strings.TrimSpace(rate), "/")
+	if !ok {
+		return bad("no \"/\" between the number of requests and the unit")
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n <= 0 {
+		return bad("%q is not a positive number of requests", num)
+	}
+	per, err := parseRateUnit(strings.TrimSpace(unit))
+	if err != nil {
+		return bad("%v", err)
+	}
+	o := RateLimitOptions{Requests: n, Per: per}
+	if hasOpts {
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			switch strings.TrimSpace(k) {
+			case "burst":
+				b, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || b <= 0 {
+					return bad("burst %q is not a positive number", v)
+				}
+				o.Burst = b
+			default:
+				return bad("unknown setting %q (known: burst)", k)
+			}
+		}
+	}
+	return o, nil
+}
+
+func parseRateUnit(u string) (time.Duration, error) {
+	switch u {
+	case "s", "sec", "second":
+		return time.Second, nil
+	case "m", "min", "minute":
+		return time.Minute, nil
+	case "h", "hour":
+		return time.Hour, nil
+	case "":
+		return 0, errors.New("no unit after \"/\"")
+	}
+	d, err := time.ParseDuration(u)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("unit %q is not s, m, h or a positive duration", u)
+	}
+	return d, nil
+}
+
+// String writes the options back as ParseRateLimit reads them.
+func (o RateLimitOptions) String() string {
+	unit := o.Per.String()
+	switch o.Per {
+	case time.Second:
+		unit = "s"
+	case time.Minute:
+		unit = "m"
+	case time.Hour:
+		unit = "h"
+	}
+	if o.Burst > 0 && o.Burst != o.Requests {
+		return fmt.Sprintf("%d/%s,burst=%d", o.Requests, unit, o.Burst)
+	}
+	return fmt.Sprintf("%d/%s", o.Requests, unit)
+}
+
+// WithRateLimit throttles the mock with a token bucket per credential. A
+// request over the limit gets 429 as problem+json with Retry-After (whole
+// seconds, rounded up, never 0) and is marked Throttled in the journal;
+// every answer carries the limit, the remaining tokens and the reset time.
+func WithRateLimit(o RateLimitOptions) Option {
+	return func(m *Mock) error {
+		l, err := newRateLimiter(o)
+		if err != nil {
+			return err
+		}
+		m.stages = append(m.stages, func(next HandlerFunc) HandlerFunc { return l.stage(m, next) })
+		return nil
+	}
+}
+
+type rateLimiter struct {
+	o        RateLimitOptions
+	perToken time.Duration // time to earn one token
+	mu       sync.Mutex
+	buckets  map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time // when tokens was last computed
+}
+
+func newRateLimiter(o RateLimitOptions) (*rateLimiter, error) {
+	switch {
+	case o.Requests <= 0:
+		return nil, fmt.Errorf("mocks: rate limit: requests %d must be positive", o.Requests)
+	case o.Per <= 0:
+		return nil, fmt.Errorf("mocks: rate limit: window %v must be positive", o.Per)
+	case o.Burst < 0:
+		return nil, fmt.Errorf("mocks: rate limit: burst %d must be positive", o.Burst)
+	case o.MaxKeys < 0:
+		return nil, fmt.Errorf("mocks: rate limit: MaxKeys %d must be positive", o.MaxKeys)
+	}
+	if o.Burst == 0 {
+		o.Burst = o.Requests
+	}
+	if o.MaxKeys == 0 {
+		o.MaxKeys = DefaultRateLimitBuckets
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &o.Headers
+	h.Limit = defaultName(h.Limit, DefaultRateLimitLimitHeader)
+	h.Remaining = defaultName(h.Remaining, DefaultRateLimitRemainingHeader)
+	h.Reset = defaultName(h.Reset, DefaultRateLimitResetHeader)
+	return &rateLimiter{o: o, perToken: o.Per / time.Duration(o.Requests), buckets: map[string]*bucket{}}, nil
+}
+
+func defaultName(name, def string) string {
+	if name == "" {
+		return def
+	}
+	return name
+}
+
+// decision is the limiter's answer for one request.
+type decision struct {
+	allowed   bool
+	remaining int           // whole tokens left after this request
+	retry     time.Duration // until one token is back (when refused)
+	full      time.Duration // until the bucket is full again
+}
+
+// take spends one token of key's bucket if it has one.
+func (l *rateLimiter) take(key string) decision {
+	now := l.o.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		l.evict(now)
+		b = &bucket{tokens: float64(l.o.Burst), at: now}
+		l.buckets[key] = b
+	}
+	l.refill(b, now)
+	d := decision{allowed: b.tokens >= 1}
+	if d.allowed {
+		b.tokens--
+	} else {
+		d.retry = time.Duration((1 - b.tokens) * float64(l.perToken))
+	}
+	d.remaining = int(math.Floor(b.tokens))
+	d.full = time.Duration((float64(l.o.Burst) - b.tokens) * float64(l.perToken))
+	return d
+}
+
+func (l *rateLimiter) refill(b *bucket, now time.Time) {
+	if elapsed := now.Sub(b.at); elapsed > 0 {
+		b.tokens = math.Min(float64(l.o.Burst), b.tokens+float64(elapsed)/float64(l.perToken))
+		b.at = now
+	}
+}
+
+// evict makes room for a new bucket: full buckets are idle and forgotten
+// at no cost to anyone; if none is, the first found goes.
+func (l *rateLimiter) evict(now time.Time) {
+	if len(l.buckets) < l.o.MaxKeys {
+		return
+	}
+	for k, b := range l.buckets {
+		l.refill(b, now)
+		if b.tokens >= float64(l.o.Burst) {
+			delete(l.buckets, k)
+		}
+	}
+	for k := range l.buckets {
+		if len(l.buckets) < l.o.MaxKeys {
+			break
+		}
+		delete(l.buckets, k)
+	}
+}
+
+func (l *rateLimiter) stage(m *Mock, next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, x *Exchange) {
+		d := l.take(rateKey(m, x.Request))
+		l.setHeaders(w.Header(), d)
+		if d.allowed {
+			next(w, x)
+			return
+		}
+		x.Entry.Throttled = true
+		secs := retrySeconds(d.retry)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		writeProblem(w, http.StatusTooManyRequests, Problem{
+			Title:     "Too many requests",
+			Detail:    fmt.Sprintf("the limit is %s per credential; retry after %d s", l.o, secs),
+			Operation: x.Operation,
+		})
+	}
+}
+
+func (l *rateLimiter) setHeaders(h http.Header, d decision) {
+	hs := l.o.Headers
+	if hs.Limit != "-" {
+		h.Set(hs.Limit, strconv.Itoa(l.o.Requests))
+	}
+	if hs.Remaining != "-" {
+		h.Set(hs.Remaining, strconv.Itoa(d.remaining))
+	}
+	if hs.Reset == "-" {
+		return
+	}
+	reset := retrySeconds(d.full)
+	if d.full == 0 {
+		reset = 0
+	}
+	if hs.ResetEpoch {
+		reset = l.o.Now().Add(time.Duration(reset) * time.Second).Unix()
+	}
+	h.Set(hs.Reset, strconv.FormatInt(reset, 10))
+}
+
+// retrySeconds rounds d up to whole seconds, at least 1: a client told to
+// wait 0 s would come straight back.
+func retrySeconds(d time.Duration) int64 {
+	s := int64((d + time.Second - 1) / time.Second)
+	return max(s, 1)
+}
+
+// rateKey names the bucket of a request: its Authorization header, else the
+// value of an API key the contract declares, else the client's address.
+// Values are hashed: the limiter keeps no secrets.
+func rateKey(m *Mock, r *http.Request) string {
+	if a := r.Header.Get("Authorization"); a != "" {
+		return hashKey("authorization", a)
+	}
+	for _, s := range m.secrets.schemes {
+		if s.Type != "apiKey" {
+			continue
+		}
+		if v := apiKeyValue(r, s.In, s.Name); v != "" {
+			return hashKey(s.In+":"+s.Name, v)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "addr:" + host
+}
+
+func hashKey(kind, v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return kind + ":" + string(sum[:16])
+}
+
+// apiKeyValue reads an API key from where a security scheme puts it.
+func apiKeyValue(r *http.Request, in, name string) string {
+	switch in {
+	case "header":
+		return r.Header.Get(name)
+	case "query":
+		return r.URL.Query().Get(name)
+	case "cookie":
+		if c, err := r.Cookie(name); err == nil {
+			return c.Value
+		}
+	}
+	return ""
+}
