@@ -221,6 +221,7 @@ func (g *sampler) str(s *openapi3.Schema, name string, key uint64) string {
 		if p, ok := g.fromPattern(g.pattern(s.Pattern), lo, hi, key, v, nil); ok {
 			return p // the contract's pattern and format disagree: the pattern wins
 		}
+		g.bad = true // no string of this length matches: an optional one is left out
 	}
 	return fitLength(v, lo, hi, f.Letter)
 }

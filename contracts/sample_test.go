@@ -601,3 +601,24 @@ func TestSampleExpandableID(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleImpossibleOptionalLeftOut(t *testing.T) {
+	t.Parallel()
+	s := sampleSchema(t, `{"type":"object","required":["a"],"properties":{
+		"a":{"type":"string"},
+		"b":{"type":"string","pattern":"^[0-9]{5}$","maxLength":3},
+		"c":{"type":"string","enum":["long"],"maxLength":1}}}`)
+	v := Sample(s, SampleOptions{Seed: 1}).(map[string]any)
+	if _, ok := v["b"]; ok {
+		t.Errorf("b (pattern longer than maxLength) was filled: %v", v)
+	}
+	if _, ok := v["c"]; ok {
+		t.Errorf("c (enum breaking maxLength) was filled: %v", v)
+	}
+	if err := checkSampleValid(s, v, Response); err != nil {
+		t.Errorf("the object without them does not validate: %v", err)
+	}
+	if err := checkSampleValid(s, map[string]any{"a": "x", "b": "123"}, Response); err == nil {
+		t.Error("negative control: b = 123 validates")
+	}
+}
