@@ -32,7 +32,7 @@ func TestReportsGeneratorFallingBehind(t *testing.T) {
 
 func TestWorkerCapFollowsLittlesLawWithABrake(t *testing.T) {
 	t.Parallel()
-	e := &execution{r: &runner{maxWorkers: DefaultMaxWorkers}, plan: Plan{Shape: Constant(1000), Duration: time.Minute}}
+	e := &execution{r: &runner{maxWorkers: 5000}, plan: Plan{Shape: Constant(1000), Duration: time.Minute}}
 	if got := e.workerCap(0, 0); got != MinWorkers {
 		t.Errorf("first segment: %d workers, want %d", got, MinWorkers)
 	}
@@ -51,8 +51,8 @@ func TestWorkerCapFollowsLittlesLawWithABrake(t *testing.T) {
 	}
 	e.peak0.Store(1 << 40)
 	e.p99.Store(int64(30 * time.Second))
-	if got := e.workerCap(4000, 0); got != DefaultMaxWorkers {
-		t.Errorf("hung target: %d workers, want the bound %d", got, DefaultMaxWorkers)
+	if got := e.workerCap(4000, 0); got != 5000 {
+		t.Errorf("hung target: %d workers, want the bound 5000", got)
 	}
 	e.p99.Store(int64(2 * time.Millisecond))
 	if got := e.workerCap(4000, 0); got != MinWorkers {
