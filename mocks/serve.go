@@ -189,7 +189,9 @@ func (r *recorder) WriteHeader(status int) {
 	}
 	r.wroteHeader = true
 	r.status = status
-	r.header = r.ResponseWriter.Header().Clone()
+	// Not a copy: once written, the header map is no longer changed by
+	// net/http or by the stages, and it is fresh for every request.
+	r.header = r.ResponseWriter.Header()
 	r.ResponseWriter.WriteHeader(status)
 }
 
