@@ -2,7 +2,9 @@ package contracts
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator"
@@ -18,6 +20,20 @@ var allDirectiveLocations = []ast.DirectiveLocation{
 	ast.LocationUnion, ast.LocationEnum, ast.LocationEnumValue, ast.LocationInputObject,
 	ast.LocationInputFieldDefinition,
 }
+
+// preludeNames are the types and directives every schema has, read once
+// from gqlparser's prelude.
+var preludeNames = sync.OnceValue(func() (n struct{ types, directives map[string]bool }) {
+	n.types, n.directives = map[string]bool{}, map[string]bool{}
+	doc := validator.PreludeDocument()
+	for _, d := range doc.Definitions {
+		n.types[d.Name] = true
+	}
+	for _, d := range doc.Directives {
+		n.directives[d.Name] = true
+	}
+	return n
+})
 
 // repairer mends a parsed schema document in place, noting each repair.
 type repairer struct {
@@ -59,10 +75,7 @@ func (r *repairer) repair(doc *ast.SchemaDocument) {
 
 // dropBuiltins removes redeclarations of the types every schema has.
 func (r *repairer) dropBuiltins(doc *ast.SchemaDocument) {
-	builtin := map[string]bool{}
-	for _, d := range validator.PreludeDocument().Definitions {
-		builtin[d.Name] = true
-	}
+	builtin := preludeNames().types
 	kept := doc.Definitions[:0]
 	for _, def := range doc.Definitions {
 		if builtin[def.Name] {
@@ -132,10 +145,7 @@ func (r *repairer) dedupeArgs(owner string, args ast.ArgumentDefinitionList) ast
 // declares: repeatable, valid everywhere, with one argument per name its uses
 // pass, typed after the first value seen.
 func (r *repairer) declareDirectives(doc *ast.SchemaDocument) {
-	declared := map[string]bool{}
-	for _, d := range validator.PreludeDocument().Directives {
-		declared[d.Name] = true
-	}
+	declared := maps.Clone(preludeNames().directives)
 	for _, d := range doc.Directives {
 		declared[d.Name] = true
 	}

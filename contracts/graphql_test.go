@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/firedrill/firedrill/contracts"
 )
@@ -195,4 +199,31 @@ func FuzzParseGraphQL(f *testing.F) {
 			t.Fatalf("error %v is not located", err)
 		}
 	})
+}
+
+// BenchmarkParseGraphQL measures the tolerant load of Shopify's storefront
+// schema (one the strict load accepts too) against gqlparser.LoadSchema on
+// the same text, the two interleaved in each iteration so a loaded machine
+// slows both alike, and reports the ratio: what tolerance costs.
+func BenchmarkParseGraphQL(b *testing.B) {
+	path := filepath.Join(corpusDir(b), "graphql", "shopify__storefront-2021-10.schema.graphql")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		b.Skipf("no corpus schema: %v", err)
+	}
+	var strict, tolerant time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := gqlparser.LoadSchema(&ast.Source{Name: path, Input: string(src)}); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := contracts.ParseGraphQL(context.Background(), path, src); err != nil {
+			b.Fatal(err)
+		}
+		strict, tolerant = strict+t1.Sub(t0), tolerant+time.Since(t1)
+	}
+	b.ReportMetric(float64(tolerant.Nanoseconds())/float64(b.N), "tolerant_ns/load")
+	b.ReportMetric(float64(strict.Nanoseconds())/float64(b.N), "gqlparser_ns/load")
+	b.ReportMetric(float64(tolerant)/float64(strict), "x_strict_time")
 }
