@@ -3,6 +3,7 @@ package contracts
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -69,7 +70,22 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 		m[k] = g.property(s, ks, k, key, depth)
 	}
 	g.fillMinProps(s, m, key, depth)
+	g.fillDependent(s, m, key, depth)
 	return m
+}
+
+// fillDependent adds what dependentRequired (3.1) asks of the properties present.
+func (g *sampler) fillDependent(s *openapi3.Schema, m map[string]any, key uint64, depth int) {
+	for _, name := range slices.Sorted(maps.Keys(s.DependentRequired)) {
+		if _, ok := m[name]; !ok {
+			continue
+		}
+		for _, need := range s.DependentRequired[name] {
+			if _, ok := m[need]; !ok {
+				m[need] = g.property(s, s.Properties[need], need, key, depth)
+			}
+		}
+	}
 }
 
 // property generates the value of one property; a property without a schema

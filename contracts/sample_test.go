@@ -622,3 +622,26 @@ func TestSampleImpossibleOptionalLeftOut(t *testing.T) {
 		t.Error("negative control: b = 123 validates")
 	}
 }
+
+func TestSampleDependentRequired(t *testing.T) {
+	t.Parallel()
+	props := []string{`"card":{"type":"string"}`, `"billing":{"type":"string"}`}
+	for i := range maxOptional + 3 { // more optional properties than are filled
+		props = append(props, fmt.Sprintf(`"p%d":{"type":"boolean"}`, i))
+	}
+	s := sampleSchema(t, `{"type":"object","required":["card"],"properties":{`+strings.Join(props, ",")+
+		`},"dependentRequired":{"card":["billing"]}}`)
+	opts := sampleValidation(true, Response, sampleTestFormats)
+	for seed := range int64(20) {
+		v := Sample(s, SampleOptions{Seed: seed}).(map[string]any)
+		if _, ok := v["billing"]; !ok {
+			t.Fatalf("seed %d: card without billing: %v", seed, v)
+		}
+		if err := checkSample(s, v, opts); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+	}
+	if err := checkSample(s, map[string]any{"card": "x"}, opts); err == nil {
+		t.Error("negative control: card without billing validates")
+	}
+}
