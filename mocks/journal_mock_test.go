@@ -10,7 +10,7 @@ import (
 func TestJournalRecordsEveryExchangeWithSecretsMasked(t *testing.T) {
 	t.Parallel()
 	m := newPetstore(t)
-	call(t, m, "GET", "/v1/pets/7?access_token=abc&limit=1", "", key, "secret-key", "Authorization", "Bearer tok123", "X-Session-Token", "s3", "Accept", "application/json")
+	call(t, m, "GET", "/v1/pets/7?access_token=abc&limit=1", "", key, "secret-key", "Authorization", "Bearer tok123", "X-Session-Token", "s3", "Accept", "application/json", "Idempotency-Key", "idem-1")
 	call(t, m, "POST", "/v1/pets", `{"species":"lion"}`, key, "secret-key", "Content-Type", "application/json")
 	call(t, m, "GET", "/v1/nowhere", "")
 	es := m.Journal().Entries(Filter{})
@@ -30,8 +30,10 @@ func TestJournalRecordsEveryExchangeWithSecretsMasked(t *testing.T) {
 	if got := get.Header.Get("Authorization"); got != "Bearer "+Masked {
 		t.Errorf("Authorization journaled as %q", got)
 	}
-	if got := get.Header.Get("Accept"); got != "application/json" {
-		t.Errorf("a harmless header was masked: %q", got)
+	for h, want := range map[string]string{"Accept": "application/json", "Idempotency-Key": "idem-1"} {
+		if got := get.Header.Get(h); got != want {
+			t.Errorf("%s, not a secret, was journaled as %q", h, got)
+		}
 	}
 	if !strings.Contains(get.Query, "limit=1") {
 		t.Errorf("query %q lost a harmless parameter", get.Query)

@@ -15,6 +15,12 @@ const Masked = "***"
 // secretish matches names that hold credentials whatever the contract says.
 var secretish = regexp.MustCompile(`(?i)token|secret|key|passw|auth|session|signature|credential`)
 
+// notSecret matches names that look secret but are not: idempotency keys are
+// what the resilience gates compare across retries.
+var notSecret = regexp.MustCompile(`(?i)idempotency`)
+
+func looksSecret(name string) bool { return secretish.MatchString(name) && !notSecret.MatchString(name) }
+
 // secretNames knows which headers, query parameters and cookies hold secrets:
 // those the contract's security schemes name, and any named like one.
 type secretNames struct {
@@ -51,7 +57,7 @@ func secretsOf(doc *openapi3.T) secretNames {
 }
 
 func (s secretNames) isSecretHeader(name string) bool {
-	return s.headers[name] || secretish.MatchString(name)
+	return s.headers[name] || looksSecret(name)
 }
 
 // maskHeader copies h with every secret's value masked.
@@ -92,7 +98,7 @@ func (s secretNames) maskQuery(raw string) string {
 		return Masked
 	}
 	for k, vs := range q {
-		if s.query[k] || secretish.MatchString(k) {
+		if s.query[k] || looksSecret(k) {
 			for i := range vs {
 				vs[i] = Masked
 			}

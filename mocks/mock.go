@@ -168,6 +168,9 @@ func (m *Mock) buildRoutes() error {
 		if item == nil {
 			continue
 		}
+		if strings.HasPrefix(m.basePath+t, strings.TrimSuffix(AdminPrefix, "/")) {
+			m.logger.Warn("mock: a contract path lies under the admin API and is not served", "mock", m.name, "path", t)
+		}
 		r := &route{template: t, item: item, ops: map[string]*operation{}}
 		var allow []string
 		for method, op := range item.Operations() {
