@@ -37,7 +37,8 @@
 // ([WithSeed]): the same seed and query give the same answer, and each value
 // is seeded by its path in the query (field names, arguments and list
 // indexes), so list items differ and aliases of one field agree. Lists have
-// 2 or 3 items. Scalars look like their field name and type suggest (an
+// 2 or 3 items, fewer when a first, last or limit argument asks for fewer
+// (on the list's field, or on the connection whose edges and nodes they are). Scalars look like their field name and type suggest (an
 // email for email, RFC 3339 for DateTime, a URL for URI); enums take one of
 // their values; an interface or union takes one of its object types, chosen
 // by the seed among the possible types sorted by name, and reports it in

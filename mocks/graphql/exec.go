@@ -24,14 +24,22 @@ type objectValue interface {
 // gen stands for a value the executor generates from the field's type;
 // echo holds the field's scalar arguments, which generated objects repeat in
 // their fields of the same name (customer(id: "7") answers id "7").
-type gen struct{ echo map[string]any }
+//
+// A page-size argument (first, last, limit) caps the generated list it
+// returns, or the edges and nodes of the connection it returns.
+type gen struct {
+	echo    map[string]any
+	limit   int  // the page size asked for,
+	limited bool // when one was
+}
 
 // record is an object with some fields known (stored or echoed) and the rest
 // generated from seed.
 type record struct {
-	typ  string
-	data map[string]any
-	seed uint64 // when not 0, the seed of this object's fields (stored records)
+	typ   string
+	data  map[string]any
+	seed  uint64 // when not 0, the seed of this object's fields (stored records)
+	limit *int   // a generated connection's page size, for its edges and nodes
 }
 
 func (r *record) typeName() string { return r.typ }
@@ -145,7 +153,12 @@ func (ex *execution) field(obj objectValue, typ *ast.Definition, g *fieldGroup, 
 		return nil, def.Type.NonNull
 	}
 	if !ok {
-		v = gen{echo: scalarArgs(args)}
+		g := gen{echo: scalarArgs(args)}
+		g.limit, g.limited = pageSize(args)
+		if r, isRec := obj.(*record); isRec && r.limit != nil && def.Type.Elem != nil && (def.Name == "edges" || def.Name == "nodes") {
+			g.limit, g.limited = *r.limit, true
+		}
+		v = g
 	}
 	child := mix(seed, f.Name, argsKey(args))
 	res := ex.complete(def.Type, v, def.Name, merged(g.fields), child, path)
@@ -209,7 +222,11 @@ func (ex *execution) complete(t *ast.Type, v any, fieldName string, sel ast.Sele
 		obj = &record{data: x}
 	default:
 		concrete = pickConcrete(ex.schema, def, seed)
-		obj = &record{data: echoFor(concrete, g.echo)}
+		r := &record{data: echoFor(concrete, g.echo)}
+		if g.limited {
+			r.limit = &g.limit
+		}
+		obj = r
 	}
 	if concrete == nil {
 		ex.errs = append(ex.errs, &gqlerror.Error{Message: fmt.Sprintf("no object type implements %s", def.Name), Path: path})
@@ -231,7 +248,11 @@ func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.
 	case []any:
 		items = x
 	case gen:
-		items = make([]any, listLen(seed))
+		n := listLen(seed)
+		if x.limited && x.limit < n {
+			n = max(x.limit, 0)
+		}
+		items = make([]any, n)
 		if ex.items += len(items); ex.items > MaxGeneratedItems {
 			if !ex.over {
 				ex.over = true
@@ -241,7 +262,7 @@ func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.
 			return nil
 		}
 		for i := range items {
-			items[i] = x
+			items[i] = gen{echo: x.echo} // the page size is the list's, not its items'
 		}
 	default:
 		items = []any{x}
@@ -382,6 +403,16 @@ func merged(fields []*ast.Field) ast.SelectionSet {
 		sel = append(sel, f.SelectionSet...)
 	}
 	return sel
+}
+
+// pageSize reads a first, last or limit argument.
+func pageSize(args map[string]any) (int, bool) {
+	for _, k := range []string{"first", "last", "limit"} {
+		if n, ok := number(args[k]); ok {
+			return int(n), true
+		}
+	}
+	return 0, false
 }
 
 // scalarArgs keeps the arguments whose values are scalars: those a generated

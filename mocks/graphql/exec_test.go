@@ -58,6 +58,32 @@ func TestScalarsEnumsAndLists(t *testing.T) {
 	}
 }
 
+func TestPageSizeCapsGeneratedLists(t *testing.T) {
+	t.Parallel()
+	r := do(t, newMock(t), `{
+	  one: customers(first: 1) { edges { node { id orders { id } } } }
+	  none: orders(limit: 0) { id }
+	  all: orders { id }
+	  c: customer(id: "1") { few: orders(first: 1) { id } default: orders { id } }
+	}`, nil).ok(t)
+	count := func(path ...any) int { return len(at(r.Data, path...).([]any)) }
+	if n := count("one", "edges"); n != 1 {
+		t.Errorf("customers(first: 1) has %d edges", n)
+	}
+	if n := count("one", "edges", 0, "node", "orders"); n != 2 {
+		t.Errorf("a node's own list took the page size: %d orders; want Customer.orders' default first: 2", n)
+	}
+	if n := count("none"); n != 0 {
+		t.Errorf("orders(limit: 0) has %d items", n)
+	}
+	if n := count("all"); n < 2 || n > 3 {
+		t.Errorf("orders without a page size has %d items; want 2 or 3", n)
+	}
+	if n := count("c", "few"); n != 1 {
+		t.Errorf("orders(first: 1) has %d items", n)
+	}
+}
+
 func TestAliasesAndFieldOrder(t *testing.T) {
 	t.Parallel()
 	r := do(t, newMock(t), `{ b: customer(id: "2") { id } a: customer(id: "1") { id, same: id } v1: version v2: version }`, nil).ok(t)
