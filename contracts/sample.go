@@ -81,8 +81,10 @@ type SampleOptions struct {
 //
 // The schema's own example (or default) is used when it validates against the
 // schema; real contracts hold many examples that do not, and those are
-// ignored. Patterns Go's regexp cannot compile are ignored too. A nil schema
-// gives nil.
+// ignored. A pattern Go's regexp cannot compile is followed without its
+// look-around groups, and not checked. Reference cycles end at MaxDepth;
+// optional properties that would re-enter an object being generated, or
+// whose value cannot be valid, are left out. A nil schema gives nil.
 func Sample(s *openapi3.Schema, opts SampleOptions) any {
 	if s == nil {
 		return nil
