@@ -35,8 +35,8 @@ func TestChainedFlowFindsEveryRecord(t *testing.T) {
 	// The machine may be busy (race detector, parallel tests): the schedule
 	// may lose hits at its end, but every iteration sent must complete.
 	n := rep.Sent
-	if n < 100 || rep.Flow.Requests != n {
-		t.Fatalf("sent %d iterations (want ≥ 100 of 200), flow saw %d", n, rep.Flow.Requests)
+	if n < 20 || rep.Flow.Requests != n {
+		t.Fatalf("sent %d iterations (want ≥ 20 of 200), flow saw %d", n, rep.Flow.Requests)
 	}
 	if rep.Flow.Errors != 0 || store.misses.Load() != 0 {
 		t.Fatalf("flow errors %d %v, misses %d", rep.Flow.Errors, rep.Flow.ErrorTexts, store.misses.Load())
