@@ -59,15 +59,16 @@ func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]a
 
 // execution runs one operation.
 type execution struct {
-	ctx    context.Context
-	m      *Mock
-	schema *ast.Schema
-	doc    *ast.QueryDocument
-	op     *ast.OperationDefinition
-	vars   map[string]any
-	errs   gqlerror.List
-	items  int  // generated list items so far
-	over   bool // MaxGeneratedItems reached: the answer is cut short
+	ctx       context.Context
+	m         *Mock
+	schema    *ast.Schema
+	doc       *ast.QueryDocument
+	op        *ast.OperationDefinition
+	vars      map[string]any
+	errs      gqlerror.List
+	items     int                        // generated list items so far
+	collected map[groupKey][]*fieldGroup // see groups
+	over      bool                       // MaxGeneratedItems reached: the answer is cut short
 }
 
 // MaxGeneratedItems bounds the list items one answer generates: a deeply
@@ -96,8 +97,7 @@ func (ex *execution) selectionSet(obj objectValue, typ *ast.Definition, sel ast.
 	if r, ok := obj.(*record); ok && r.seed != 0 {
 		seed = r.seed
 	}
-	var groups []*fieldGroup
-	ex.collect(typ, sel, &groups, map[string]*fieldGroup{}, map[string]bool{})
+	groups := ex.groups(typ, sel)
 	out := &orderedObject{}
 	for _, g := range groups {
 		if ex.ctx.Err() != nil {
@@ -160,7 +160,10 @@ func (ex *execution) field(obj objectValue, typ *ast.Definition, g *fieldGroup, 
 		}
 		v = g
 	}
-	child := mix(seed, f.Name, argsKey(args))
+	child := seed
+	if _, meta := obj.(introValue); !meta { // introspection needs no seeds
+		child = mix(seed, f.Name, argsKey(args))
+	}
 	res := ex.complete(def.Type, v, def.Name, merged(g.fields), child, path)
 	return res, res == nil && def.Type.NonNull
 }
@@ -338,6 +341,32 @@ func (ex *execution) fail(path ast.Path, f *ast.Field, msg string) {
 		e.Locations = []gqlerror.Location{{Line: f.Position.Line, Column: f.Position.Column}}
 	}
 	ex.errs = append(ex.errs, e)
+}
+
+// groupKey names a selection set applied to a type, for the cache of
+// collected fields: introspection applies one fragment to thousands of types.
+type groupKey struct {
+	typ *ast.Definition
+	sel *ast.Selection // the set's first element: sets are not copied during execution
+	n   int
+}
+
+// groups returns the collected fields of sel on typ, collected once per execution.
+func (ex *execution) groups(typ *ast.Definition, sel ast.SelectionSet) []*fieldGroup {
+	if len(sel) == 0 {
+		return nil
+	}
+	k := groupKey{typ: typ, sel: &sel[0], n: len(sel)}
+	if g, ok := ex.collected[k]; ok {
+		return g
+	}
+	var groups []*fieldGroup
+	ex.collect(typ, sel, &groups, map[string]*fieldGroup{}, map[string]bool{})
+	if ex.collected == nil {
+		ex.collected = map[groupKey][]*fieldGroup{}
+	}
+	ex.collected[k] = groups
+	return groups
 }
 
 // collect gathers the fields of sel that apply to typ, by response key,

@@ -13,6 +13,16 @@ import (
 // values are executed by gqlgen's generated code; this executor needs only
 // the field-by-field resolution below, so the dependency would buy nothing.
 
+// introValue marks the introspection objects.
+type introValue interface{ intro() }
+
+func (introSchema) intro()    {}
+func (*introType) intro()     {}
+func (introField) intro()     {}
+func (introInput) intro()     {}
+func (introEnumValue) intro() {}
+func (introDirective) intro() {}
+
 type introSchema struct{ s *ast.Schema }
 
 type introType struct {

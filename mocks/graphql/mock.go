@@ -212,18 +212,31 @@ type response struct {
 	hasData bool
 }
 
-// MarshalJSON keeps "data" when execution ran, even when null.
+// MarshalJSON keeps "data" when execution ran, even when null. The data is
+// written in one pass (appendJSON): encoding/json would compact the output
+// of the data's MarshalJSON again, a second pass over 3 MB introspections.
 func (r response) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		Data   any           `json:"data"`
-		Errors gqlerror.List `json:"errors,omitempty"`
-	}
+	var b bytes.Buffer
+	b.WriteByte('{')
 	if r.hasData {
-		return json.Marshal(plain{Data: r.Data, Errors: r.Errors})
+		b.WriteString(`"data":`)
+		if err := appendJSON(&b, r.Data); err != nil {
+			return nil, err
+		}
 	}
-	return json.Marshal(struct {
-		Errors gqlerror.List `json:"errors,omitempty"`
-	}{r.Errors})
+	if len(r.Errors) > 0 {
+		if r.hasData {
+			b.WriteByte(',')
+		}
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(`"errors":`)
+		b.Write(errs)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // serveGraphQL follows the GraphQL-over-HTTP convention of application/json
@@ -400,7 +413,13 @@ func violations(e *mocks.Entry, method, name string, errs gqlerror.List) {
 
 // writeJSON writes v as the answer and returns the bytes written.
 func writeJSON(w http.ResponseWriter, status int, v any) []byte {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if r, ok := v.(response); ok {
+		b, err = r.MarshalJSON()
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b, _ = json.Marshal(response{Errors: gqlerror.List{{Message: "firedrill internal error: " + err.Error()}}})
