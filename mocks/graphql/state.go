@@ -342,7 +342,11 @@ func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool
 			recs := filter(st.records(t.Name), t, args)
 			return st.wrap(t.Name, firstN(recs, args)), true, nil
 		}
-		return st.lookup(t.Name, args)
+		v, ok, err := st.lookup(t.Name, args)
+		if ok && v == nil && def.Type.NonNull {
+			return nil, true, fmt.Errorf("%s: no %s matches %v", def.Name, t.Name, argsKey(args))
+		}
+		return v, ok, err
 	}
 	if t.IsAbstractType() {
 		if id, ok := args["id"]; ok && def.Type.Elem == nil {

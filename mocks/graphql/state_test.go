@@ -51,6 +51,10 @@ func TestStatefulRoundTrip(t *testing.T) {
 		t.Errorf("update not kept: %s", again.raw)
 	}
 
+	must := do(t, m, `query($id: ID!) { mustCustomer(id: $id) { email } }`, map[string]any{"id": id}).ok(t)
+	if at(must.Data, "mustCustomer", "email") != "ada@example.com" {
+		t.Errorf("non-null lookup: %s", must.raw)
+	}
 	if snap, err := m.Store().Snapshot("Customer"); err != nil || len(snap) != 1 || snap[0]["name"] != "Ada L." || snap[0]["email"] != "ada@example.com" {
 		t.Errorf("Store().Snapshot = %v, %v; want the updated customer", snap, err)
 	}
@@ -73,6 +77,10 @@ func TestStatefulRoundTrip(t *testing.T) {
 	if miss.status != http.StatusOK || len(miss.Errors) != 1 || fmt.Sprint(miss.Errors[0].Path) != "[updateCustomer]" ||
 		!strings.Contains(miss.Errors[0].Message, `no Customer with id "404"`) || at(miss.Data, "updateCustomer") != nil {
 		t.Errorf("update of a missing record: %s", miss.raw)
+	}
+	missMust := do(t, m, `{ mustCustomer(id: "404") { email } }`, nil)
+	if len(missMust.Errors) != 1 || !strings.Contains(missMust.Errors[0].Message, "mustCustomer: no Customer matches") || missMust.Data != nil {
+		t.Errorf("non-null lookup of a missing record: %s", missMust.raw)
 	}
 	missDel := do(t, m, `mutation { deleteCustomer(id: "404") { deletedCustomerId } }`, nil)
 	if len(missDel.Errors) != 1 || missDel.Data != nil || !strings.Contains(string(missDel.raw), `"data":null`) {
@@ -233,7 +241,7 @@ func TestAdminAPI(t *testing.T) {
 	code, body := call("GET", "/__firedrill/health", "")
 	var h mocks.Health
 	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || h.Status != "ok" || h.Name != "crm" || !h.Stateful ||
-		h.BasePath != "/graphql" || h.Operations != 7+6+1 {
+		h.BasePath != "/graphql" || h.Operations != 8+6+1 {
 		t.Errorf("health: %d %s", code, body)
 	}
 	do(t, m, `mutation { createCustomer(input: {email: "a@example.com"}) { customer { id } } }`, nil).ok(t)
