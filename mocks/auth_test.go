@@ -72,7 +72,7 @@ func vendorServer(t *testing.T, o AuthOptions) (*Auth, string) {
 	return a, srv.URL
 }
 
-func oauthOptions(clock *fakeClock) AuthOptions {
+func oauthOptions(clock *vendorClock) AuthOptions {
 	return AuthOptions{
 		OAuth2: &OAuth2Options{Clients: map[string]string{"sync": "s3cret", "other": "pw"}, TokenTTL: time.Minute},
 		Now:    clock.Now,
@@ -106,13 +106,13 @@ func tokenRequest(t *testing.T, base string, form url.Values, header ...string) 
 	return resp.StatusCode, tr, oe, resp.Header
 }
 
-func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
+func bearerHeader(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 // TestAuthExpiredTokenRefreshed is the proof of issue 3: an expired token
 // gets 401 with WWW-Authenticate; after a refresh the same call succeeds.
 func TestAuthExpiredTokenRefreshed(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	_, base := vendorServer(t, oauthOptions(clock))
 	status, tok, _, h := tokenRequest(t, base, url.Values{"grant_type": {"client_credentials"}})
 	if status != 200 || tok.TokenType != "Bearer" || tok.ExpiresIn != 60 || tok.RefreshToken == "" || h.Get("Cache-Control") != "no-store" {
@@ -121,11 +121,11 @@ func TestAuthExpiredTokenRefreshed(t *testing.T) {
 	if tok.Scope != "orders.read orders.write" {
 		t.Errorf("no scope asked: granted %q, want every declared scope", tok.Scope)
 	}
-	if resp, body := get(t, base+"/v2/orders", bearer(tok.AccessToken)...); resp.StatusCode != 200 {
+	if resp, body := vendorGet(t, base+"/v2/orders", bearerHeader(tok.AccessToken)...); resp.StatusCode != 200 {
 		t.Fatalf("fresh token: %d %s", resp.StatusCode, body)
 	}
 	clock.Advance(time.Minute)
-	resp, body := get(t, base+"/v2/orders", bearer(tok.AccessToken)...)
+	resp, body := vendorGet(t, base+"/v2/orders", bearerHeader(tok.AccessToken)...)
 	wa := resp.Header.Get("WWW-Authenticate")
 	if resp.StatusCode != 401 || !strings.HasPrefix(wa, "Bearer ") || !strings.Contains(wa, `error="invalid_token"`) {
 		t.Fatalf("expired token: %d, WWW-Authenticate %q", resp.StatusCode, wa)
@@ -137,14 +137,14 @@ func TestAuthExpiredTokenRefreshed(t *testing.T) {
 	if status != 200 || fresh.AccessToken == tok.AccessToken {
 		t.Fatalf("refresh: %d %+v", status, fresh)
 	}
-	if resp, body := get(t, base+"/v2/orders", bearer(fresh.AccessToken)...); resp.StatusCode != 200 {
+	if resp, body := vendorGet(t, base+"/v2/orders", bearerHeader(fresh.AccessToken)...); resp.StatusCode != 200 {
 		t.Fatalf("after the refresh: %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestAuthTokensExpiredAtRunTime(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	a, base := vendorServer(t, oauthOptions(clock))
 	_, one, _, _ := tokenRequest(t, base, url.Values{"grant_type": {"client_credentials"}})
 	_, two, _, _ := tokenRequest(t, base, url.Values{"grant_type": {"client_credentials"}})
@@ -160,10 +160,10 @@ func TestAuthTokensExpiredAtRunTime(t *testing.T) {
 	if s, b := post(`{"token":"` + one.AccessToken + `"}`); s != 200 || b != `{"expired":1}` {
 		t.Fatalf("expire one: %d %s", s, b)
 	}
-	if resp, _ := get(t, base+"/v2/orders", bearer(one.AccessToken)...); resp.StatusCode != 401 {
+	if resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader(one.AccessToken)...); resp.StatusCode != 401 {
 		t.Errorf("a token expired through the admin API: %d", resp.StatusCode)
 	}
-	if resp, _ := get(t, base+"/v2/orders", bearer(two.AccessToken)...); resp.StatusCode != 200 {
+	if resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader(two.AccessToken)...); resp.StatusCode != 200 {
 		t.Errorf("another token was expired too: %d", resp.StatusCode)
 	}
 	if s, _ := post(`{"token":"` + one.AccessToken + `"}`); s != 404 {
@@ -182,7 +182,7 @@ func TestAuthTokensExpiredAtRunTime(t *testing.T) {
 
 func TestAuthScopesEnforced(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	_, base := vendorServer(t, oauthOptions(clock))
 	create := func(tok string) (int, http.Header) {
 		req, _ := http.NewRequest(http.MethodPost, base+"/v2/orders", strings.NewReader(`{"sku":"A-1"}`))
@@ -200,7 +200,7 @@ func TestAuthScopesEnforced(t *testing.T) {
 	if wa := h.Get("WWW-Authenticate"); status != 403 || !strings.Contains(wa, `error="insufficient_scope"`) || !strings.Contains(wa, `scope="orders.write"`) {
 		t.Fatalf("read-only token on a write: %d %q, want 403 insufficient_scope", status, wa)
 	}
-	if resp, _ := get(t, base+"/v2/orders", bearer(reader.AccessToken)...); resp.StatusCode != 200 {
+	if resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader(reader.AccessToken)...); resp.StatusCode != 200 {
 		t.Errorf("read-only token on a read: %d", resp.StatusCode)
 	}
 	_, writer, _, _ := tokenRequest(t, base, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders.write"}})
@@ -212,11 +212,11 @@ func TestAuthScopesEnforced(t *testing.T) {
 	if status != 400 || oe["error"] != "invalid_scope" {
 		t.Errorf("refresh widening scopes: %d %v", status, oe)
 	}
-	if resp, _ := get(t, base+"/v2/public"); resp.StatusCode != 200 {
+	if resp, _ := vendorGet(t, base+"/v2/public"); resp.StatusCode != 200 {
 		t.Errorf("an operation with security [] needs no credentials: %d", resp.StatusCode)
 	}
 	for name, tok := range map[string]string{"forged": "fd_at_forged", "empty": ""} {
-		resp, _ := get(t, base+"/v2/orders", bearer(tok)...)
+		resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader(tok)...)
 		if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 			t.Errorf("%s token: %d %q", name, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 		}
@@ -225,7 +225,7 @@ func TestAuthScopesEnforced(t *testing.T) {
 
 func TestAuthTokenEndpointRefusals(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	_, base := vendorServer(t, oauthOptions(clock))
 	_, other, _, _ := tokenRequest(t, base, url.Values{"grant_type": {"client_credentials"}, "client_id": {"other"}, "client_secret": {"pw"}}, "Authorization", "")
 	if other.RefreshToken == "" {
@@ -256,7 +256,7 @@ func TestAuthTokenEndpointRefusals(t *testing.T) {
 			t.Errorf("%s: 401 without a Basic challenge", tc.name)
 		}
 	}
-	if resp, _ := get(t, base+DefaultTokenPath); resp.StatusCode != 405 {
+	if resp, _ := vendorGet(t, base+DefaultTokenPath); resp.StatusCode != 405 {
 		t.Errorf("GET on the token endpoint: %d", resp.StatusCode)
 	}
 }
@@ -265,7 +265,7 @@ func TestAuthAPIKeysAndBasic(t *testing.T) {
 	t.Parallel()
 	_, base := vendorServer(t, AuthOptions{APIKeys: []string{"key-1", "key/2"}, BasicUsers: map[string]string{"ada": "lovelace"}})
 	status := func(target string, header ...string) (int, string) {
-		resp, _ := get(t, base+target, header...)
+		resp, _ := vendorGet(t, base+target, header...)
 		return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
 	}
 	if s, _ := status("/v2/keyed?api_key=key-1"); s != 200 {
@@ -325,14 +325,14 @@ func TestAuthBearerAPIKeys(t *testing.T) {
 		{srv.URL, "sk_test", 200}, {srv.URL, "sk_other", 401},
 		{open.URL, "sk_test", 200}, {open.URL, "sk_other", 200},
 	} {
-		if resp, _ := get(t, tc.url+"/invoices", bearer(tc.tok)...); resp.StatusCode != tc.want {
+		if resp, _ := vendorGet(t, tc.url+"/invoices", bearerHeader(tc.tok)...); resp.StatusCode != tc.want {
 			t.Errorf("%s with %s: %d, want %d", tc.url, tc.tok, resp.StatusCode, tc.want)
 		}
 	}
 	if !a.RevokeKey("sk_test") || a.RevokeKey("sk_test") {
 		t.Error("RevokeKey reports the key's validity wrong")
 	}
-	resp, _ := get(t, srv.URL+"/invoices", bearer("sk_test")...)
+	resp, _ := vendorGet(t, srv.URL+"/invoices", bearerHeader("sk_test")...)
 	if wa := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != 401 || !strings.Contains(wa, `error="invalid_token"`) {
 		t.Errorf("revoked key: %d %q", resp.StatusCode, wa)
 	}
@@ -360,7 +360,7 @@ func TestAuthTokenPath(t *testing.T) {
       requestBody: {content: {application/x-www-form-urlencoded: {schema: {type: object}}}}
       responses: {"200": {description: ok}}
   /public:`, 1)
-	clock := newFakeClock()
+	clock := newVendorClock()
 	a, _ := NewAuth(oauthOptions(clock))
 	m, err := NewHandler(parseContract(t, "declared.yaml", []byte(declared)), WithAuth(a))
 	if err != nil {
@@ -374,7 +374,7 @@ func TestAuthTokenPath(t *testing.T) {
 	if err := json.Unmarshal(readBody(t, resp), &tr); resp.StatusCode != 200 || err != nil || tr.AccessToken == "" {
 		t.Fatalf("declared token endpoint: %d %v", resp.StatusCode, err)
 	}
-	if resp := call(t, m, http.MethodGet, "/v2/orders", "", bearer(tr.AccessToken)...); resp.StatusCode != 200 {
+	if resp := call(t, m, http.MethodGet, "/v2/orders", "", bearerHeader(tr.AccessToken)...); resp.StatusCode != 200 {
 		t.Errorf("token from the declared endpoint: %d", resp.StatusCode)
 	}
 	elsewhere := strings.Replace(vendorContract, "https://api.vendor.example.com/oauth/token", "https://login.vendor.example.com/token", 1)
@@ -421,7 +421,7 @@ func FuzzAuthTokenEndpoint(f *testing.F) {
 	for _, s := range []string{"grant_type=client_credentials", "grant_type=refresh_token&refresh_token=x", "scope=%zz", "grant_type=client_credentials&scope=orders.read+admin"} {
 		f.Add(s, "application/x-www-form-urlencoded")
 	}
-	clock := newFakeClock()
+	clock := newVendorClock()
 	a, _ := NewAuth(oauthOptions(clock))
 	m, err := NewHandler(parseContract(f, "vendor.yaml", []byte(vendorContract)), WithAuth(a))
 	if err != nil {

@@ -10,21 +10,21 @@ import (
 	"time"
 )
 
-// fakeClock is a clock a test moves by hand, safe for the server's goroutines.
-type fakeClock struct {
+// vendorClock is a clock a test moves by hand, safe for the server's goroutines.
+type vendorClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+func newVendorClock() *vendorClock { return &vendorClock{now: time.Unix(1_700_000_000, 0)} }
 
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *vendorClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+func (c *vendorClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // get sends GET url with header pairs over real HTTP and returns the answer
 // with its body read.
-func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
+func vendorGet(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -117,12 +117,12 @@ func FuzzParseRateLimit(f *testing.F) {
 // every other request gets 429 with the headers a vendor sends.
 func TestRateLimitAtConfiguredRate(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	srv := accountingServer(t, WithRateLimit(RateLimitOptions{Requests: 20, Per: time.Second, Burst: 5, Now: clock.Now}))
 	ok, throttled := 0, 0
 	lastRemaining := 5
 	for i := range 100 {
-		resp, body := get(t, srv.URL+"/invoices", "Authorization", "Bearer sk_test")
+		resp, body := vendorGet(t, srv.URL+"/invoices", "Authorization", "Bearer sk_test")
 		h := resp.Header
 		if h.Get("X-RateLimit-Limit") != "20" {
 			t.Fatalf("request %d: X-RateLimit-Limit %q, want 20", i, h.Get("X-RateLimit-Limit"))
@@ -183,11 +183,11 @@ func TestRateLimitAtConfiguredRate(t *testing.T) {
 // of the fake clock, and counts 429s that came right after the client had
 // waited the Retry-After it was given. An honouring client waits it; the
 // other retries at once.
-func sendFor(t *testing.T, url string, clock *fakeClock, honour bool) (throttled, afterWait int) {
+func sendFor(t *testing.T, url string, clock *vendorClock, honour bool) (throttled, afterWait int) {
 	t.Helper()
 	waited := false
 	for range 150 {
-		resp, _ := get(t, url, "Authorization", "Bearer sk_test")
+		resp, _ := vendorGet(t, url, "Authorization", "Bearer sk_test")
 		if resp.StatusCode != http.StatusTooManyRequests {
 			waited = false
 			clock.Advance(5 * time.Millisecond)
@@ -217,7 +217,7 @@ func TestRateLimitRetryAfterHonouredNeverThrottledAgain(t *testing.T) {
 	for _, honour := range []bool{true, false} {
 		t.Run(map[bool]string{true: "honours", false: "ignores"}[honour], func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
+			clock := newVendorClock()
 			srv := accountingServer(t, WithRateLimit(RateLimitOptions{Requests: 10, Per: time.Second, Burst: 3, Now: clock.Now}))
 			throttled, afterWait := sendFor(t, srv.URL+"/invoices", clock, honour)
 			if throttled == 0 {
@@ -241,25 +241,25 @@ func TestRateLimitRealClock(t *testing.T) {
 	statuses := make([]int, 3)
 	var retry string
 	for i := range statuses {
-		resp, _ := get(t, srv.URL+"/invoices", "Authorization", "Bearer real")
+		resp, _ := vendorGet(t, srv.URL+"/invoices", "Authorization", "Bearer real")
 		statuses[i] = resp.StatusCode
 		retry = resp.Header.Get("Retry-After")
 	}
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != 429 || retry != "1" {
 		t.Fatalf("statuses %v, Retry-After %q: want 200 200 429 and 1", statuses, retry)
 	}
-	if resp, _ := get(t, srv.URL+"/invoices", "Authorization", "Bearer real"); resp.StatusCode != 429 {
+	if resp, _ := vendorGet(t, srv.URL+"/invoices", "Authorization", "Bearer real"); resp.StatusCode != 429 {
 		t.Errorf("an immediate retry got %d, want 429", resp.StatusCode)
 	}
 	time.Sleep(time.Second)
-	if resp, _ := get(t, srv.URL+"/invoices", "Authorization", "Bearer real"); resp.StatusCode != 200 {
+	if resp, _ := vendorGet(t, srv.URL+"/invoices", "Authorization", "Bearer real"); resp.StatusCode != 200 {
 		t.Errorf("after waiting Retry-After: %d, want 200", resp.StatusCode)
 	}
 }
 
 func TestRateLimitPerCredential(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	m := newPetstore(t, WithRateLimit(RateLimitOptions{Requests: 1, Per: time.Minute, Now: clock.Now}))
 	status := func(header ...string) int {
 		resp := call(t, m, http.MethodGet, "/v1/pets", "", header...)
@@ -285,7 +285,7 @@ func TestRateLimitPerCredential(t *testing.T) {
 
 func TestRateLimitHeaderNames(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	m := newPetstore(t, WithRateLimit(RateLimitOptions{
 		Requests: 2, Per: time.Second, Now: clock.Now,
 		Headers: RateLimitHeaders{Limit: "X-Rate-Limit-Limit", Remaining: "-", Reset: "X-Rate-Limit-Reset", ResetEpoch: true},
@@ -313,7 +313,7 @@ func newPetstoreErr(t testing.TB, opts ...Option) (*Mock, error) {
 
 func TestRateLimitEvictsIdleBuckets(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newVendorClock()
 	l, err := newRateLimiter(RateLimitOptions{Requests: 1, Per: time.Second, MaxKeys: 2, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
