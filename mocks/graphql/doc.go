@@ -1,21 +1,22 @@
 // Package graphql serves a mock of a vendor's GraphQL API from its schema.
 //
 // [NewHandler] turns a schema loaded by contracts.LoadGraphQL into an
-// http.Handler; [NewServer] runs it on loopback, shaped like
-// httptest.Server (URL, Close waits for requests in flight).
+// http.Handler; [NewServer] runs it on loopback, shaped like httptest.Server
+// (URL, Close waits for requests in flight).
 //
 // # Requests
 //
-// POST on the mock's path ([DefaultPath], /graphql) with a JSON body
-// {"query", "variables", "operationName"} or an application/graphql body;
-// GET with ?query= (&variables=, &operationName=). Every document is parsed
-// and validated against the schema with gqlparser, and variables are coerced
-// to their declared types. The answers follow the GraphQL-over-HTTP
-// convention for application/json responses:
+// POST on the mock's path ([DefaultPath], /graphql) with a JSON body {"query",
+// "variables", "operationName"} or an application/graphql body; GET with
+// ?query= (&variables=, &operationName=). Every document is parsed and
+// validated against the schema with gqlparser, and variables are coerced to
+// their declared types. The answers follow the GraphQL-over-HTTP convention
+// for application/json responses:
 //
 //   - a request that is not a GraphQL request (no query, a body that is not
 //     JSON, variables that are not an object): 400, errors only;
 //   - a media type other than JSON or application/graphql: 415;
+//   - a body over MaxRequestBody: 413;
 //   - a method other than GET or POST, or a mutation over GET: 405 with Allow;
 //   - a document that does not parse or validate, variables that do not
 //     coerce, an unknown operationName: 200 with "errors" (each with its
@@ -26,63 +27,65 @@
 // A mock never answers 500 because of what a client sent. Answers carry
 // Access-Control-Allow-Origin: * and OPTIONS answers the CORS preflight, so
 // browser IDEs on other origins connect. Parsed and validated documents are
-// kept (DocCacheSize) since clients repeat their queries. An answer that
-// would generate over MaxGeneratedItems list items (deeply nested lists
-// grow as 3^depth) is refused with an error instead. A subscription is
-// answered once, like a query, with one generated event.
+// kept (DocCacheSize) since clients repeat their queries. An answer that would
+// generate over MaxGeneratedItems list items (deeply nested lists grow as
+// 3^depth) is refused with an error instead. A subscription is answered once,
+// like a query, with one generated event.
 //
 // # Data
 //
 // Fields are generated from their types, their names and the seed
 // ([WithSeed]): the same seed and query give the same answer, and each value
 // is seeded by its path in the query (field names, arguments and list
-// indexes), so list items differ and aliases of one field agree. Lists have
-// 2 or 3 items, fewer when a first, last or limit argument asks for fewer
-// (on the list's field, or on the connection whose edges and nodes they are). Scalars look like their field name and type suggest (an
-// email for email, RFC 3339 for DateTime, a URL for URI); enums take one of
-// their values; an interface or union takes one of its object types, chosen
-// by the seed among the possible types sorted by name, and reports it in
-// __typename. Scalar arguments are echoed into the generated object's field
-// of the same name: customer(id: "7") answers a customer with id "7".
-// Generated enums avoid deprecated values. A mutation the mock does not
-// store answers generated data with empty error lists (userErrors...), as
-// a successful mutation would. Aliases, named and inline fragments,
-// variables with defaults (input-object field defaults included), @skip and
-// @include, non-null and lists behave as the spec says. Introspection
-// (__schema, __type, __typename) describes the loaded schema, so GraphiQL,
-// Apollo and gqlgen's clients can connect.
+// indexes), so list items differ and aliases of one field agree. Lists have 2
+// or 3 items, fewer when a first, last or limit argument asks for fewer (on
+// the list's field, or on the connection whose edges and nodes they are).
+// Scalars look like their field name and type suggest (an email for email, RFC
+// 3339 for DateTime, a URL for URI); enums take one of their values; an
+// interface or union takes one of its object types, chosen by the seed among
+// the possible types sorted by name, and reports it in __typename. Scalar
+// arguments are echoed into the generated object's field of the same name:
+// customer(id: "7") answers a customer with id "7". Generated enums avoid
+// deprecated values. A mutation the mock does not store answers generated data
+// with empty error lists (userErrors...), as a successful mutation would.
+// Aliases, named and inline fragments, variables with defaults (input-object
+// field defaults included), @skip and @include, non-null and lists behave as
+// the spec says. Introspection (__schema, __type, __typename) describes the
+// loaded schema, so GraphiQL, Apollo and gqlgen's clients can connect.
 //
 // # Stateful mode
 //
-// With [WithStateful], root mutations named create*, add*, insert*,
-// upsert*, update*, edit*, delete* or remove* (or with the verb as a suffix,
+// With [WithStateful], root mutations named create*, add*, insert*, upsert*,
+// update*, edit*, delete* or remove* (or with the verb as a suffix,
 // customerCreate, as Shopify names them, or in snake case, create_item, as
-// monday.com does) change records in a collection
-// named after the object type they return (a payload type such as
-// CreateCustomerPayload { customer: Customer } is unwrapped to the type of
-// its field holding an object with an id). Arguments become the record's
-// fields (an input object argument gives its fields); the store assigns ids
-// ("1", "2"...). The record to update or delete is named by an id argument
-// (id, customerId, item_id); an add whose name is not the type's
-// (cartLinesAdd(cartId:)) updates the record it names. Updating or deleting
-// a record that does not exist is an error on that field.
-// Root queries then read the records: a field returning that type with an
-// id argument, or with a single argument naming a stored field
-// (customerByEmail(email:)), reads one record (null when none matches); a
-// field returning a list of it lists them (scalar arguments naming a field
-// filter, first/limit honoured); a Relay
-// connection (edges { node }, nodes, pageInfo, totalCount) pages them with
-// first/after; node(id:) searches every collection whose type implements
-// the interface. A field of a stored record whose type is a collection's
-// is read through the id the record holds under that name plus Id
-// (order.customer through order.customerId). Fields a record lacks are
-// generated, seeded by collection and id, so every read of a record agrees. Records live in a mocks/store
-// Store ([Mock.Store]), one collection per type, named after it.
+// monday.com does) change records in a collection named after the object type
+// they return (a payload type such as CreateCustomerPayload { customer:
+// Customer } is unwrapped to the type of its field holding an object with an
+// id). Arguments become the record's fields (an input object argument gives
+// its fields); the store assigns ids ("1", "2"...). The record to update or
+// delete is named by an id argument (id, customerId, item_id); an add whose
+// name is not the type's (cartLinesAdd(cartId:)) updates the record it names.
+// Updating or deleting a record that does not exist is an error on that field.
+// Root queries then read the records: a field returning that type with an id
+// argument, or with a single argument naming a stored field
+// (customerByEmail(email:)), reads one record (null when none matches, an
+// error on the field when it is non-null); a field returning a list of it
+// lists them (scalar arguments naming a field filter, first/limit honoured); a
+// Relay connection (edges { node }, nodes, pageInfo, totalCount) pages them
+// with first/after; node(id:) searches every collection whose type implements
+// the interface. A field of a stored record whose type is a collection's is
+// read through the id the record holds under that name plus Id (order.customer
+// through order.customerId). Fields a record lacks are generated, seeded by
+// collection and id, so every read of a record agrees. Records live in a
+// mocks/store Store ([Mock.Store]), one collection per type, named after it.
 //
 // # Admin API
 //
 // Under [AdminPrefix]: GET health; GET and DELETE requests (the journal of
 // mocks.Entry, the same shape the OpenAPI mock records, with Operation the
-// operation's name or its first root field); GET collections; GET, PUT (a
-// JSON array replaces the records) and DELETE collections/{name}.
+// operation's name or its first root field); GET collections; GET, PUT (a JSON
+// array replaces the records) and DELETE collections/{name}. A request that
+// breaks the contract is journaled with Valid false and one violation per
+// error, In "body" (POST) or "query" (GET), named "query", "variables" or
+// "operationName"; refused methods are In "method".
 package graphql
