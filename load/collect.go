@@ -124,9 +124,12 @@ func (c *collector) handle(sr stepResult) {
 			res.Error = fmt.Sprintf("status %d, want %d", res.Code, s.Expect)
 		}
 	}
-	e.mu.Lock()
-	st := e.iters[res.Seq]
-	e.mu.Unlock()
+	var st *iterState
+	if len(e.steps) > 1 {
+		e.mu.Lock()
+		st = e.iters[res.Seq]
+		e.mu.Unlock()
+	}
 	last := sr.step == len(e.steps)-1
 	var failed, next *vegeta.Result
 	if res.Error != "" {
@@ -179,7 +182,7 @@ func applyCaptures(s *compiledStep, it *iteration, res *vegeta.Result) error {
 		if err != nil {
 			return err
 		}
-		it.vars[cp.name] = v
+		it.set(cp.name, v)
 	}
 	return nil
 }
@@ -211,9 +214,7 @@ func (c *collector) checkDoom() {
 }
 
 func (c *collector) tick(now time.Time) {
-	c.e.mu.Lock()
-	inflight := len(c.e.iters)
-	c.e.mu.Unlock()
+	inflight := c.e.inflight0.Load()
 	switch {
 	case len(c.window0) > 0:
 		slices.Sort(c.window0)

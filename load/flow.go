@@ -187,27 +187,50 @@ func walkStrings(v any, fn func(string)) {
 	}
 }
 
-// iteration holds the variables of one run of the flow.
+// iteration holds the variables of one run of the flow. The built-ins are
+// made on first use: most flows read few of them, and the generator's cost
+// per hit is what bounds the rate it can hold.
 type iteration struct {
-	seq  uint64
-	vars map[string]string
+	seq, seed uint64
+	uuid, rnd string
+	vars      map[string]string // captured values
 }
 
-func newIteration(seed, seq uint64) *iteration {
-	r := rand.New(rand.NewPCG(seed, seq))
+func newIteration(seed, seq uint64) *iteration { return &iteration{seq: seq, seed: seed} }
+
+func (it *iteration) builtins() {
+	r := rand.New(rand.NewPCG(it.seed, it.seq))
 	var u [16]byte
 	binary.BigEndian.PutUint64(u[:8], r.Uint64())
 	binary.BigEndian.PutUint64(u[8:], r.Uint64())
 	u[6] = u[6]&0x0f | 0x40 // version 4
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return &iteration{seq: seq, vars: map[string]string{
-		VarSeq:  strconv.FormatUint(seq, 10),
-		VarUUID: fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]),
-		VarRand: strconv.FormatUint(r.Uint64()>>1, 10),
-	}}
+	it.uuid = fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+	it.rnd = strconv.FormatUint(r.Uint64()>>1, 10)
 }
 
-func (it *iteration) get(name string) string { return it.vars[name] }
+func (it *iteration) get(name string) string {
+	switch name {
+	case VarSeq:
+		return strconv.FormatUint(it.seq, 10)
+	case VarUUID, VarRand:
+		if it.uuid == "" {
+			it.builtins()
+		}
+		if name == VarUUID {
+			return it.uuid
+		}
+		return it.rnd
+	}
+	return it.vars[name]
+}
+
+func (it *iteration) set(name, v string) {
+	if it.vars == nil {
+		it.vars = map[string]string{}
+	}
+	it.vars[name] = v
+}
 
 // request renders the method, URL, header and body of s for it.
 func (s *compiledStep) request(it *iteration) (url string, hdr http.Header, body []byte, err error) {
@@ -278,13 +301,13 @@ func setPath(v any, p []pathEl, it *iteration) any {
 		switch x := v.(type) {
 		case string:
 			if x == "" {
-				return it.vars[VarUUID]
+				return it.get(VarUUID)
 			}
-			return x + "-" + it.vars[VarUUID]
+			return x + "-" + it.get(VarUUID)
 		case float64, int, int64, json.Number:
 			return it.seq
 		}
-		return it.vars[VarUUID]
+		return it.get(VarUUID)
 	}
 	el := p[0]
 	switch x := v.(type) {

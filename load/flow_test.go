@@ -164,7 +164,7 @@ func TestIterationsMakeUniqueData(t *testing.T) {
 	}
 	// Same seed, same data: runs are reproducible.
 	a, b := newIteration(9, 3), newIteration(9, 3)
-	if a.vars[VarUUID] != b.vars[VarUUID] || a.vars[VarRand] != b.vars[VarRand] {
+	if a.get(VarUUID) != b.get(VarUUID) || a.get(VarRand) != b.get(VarRand) || a.get(VarUUID) == newIteration(9, 4).get(VarUUID) {
 		t.Fatal("same seed and sequence give different data")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -301,9 +302,11 @@ func (e *execution) firstTargeter() vegeta.Targeter {
 		for peak := e.peak0.Load(); n > peak && !e.peak0.CompareAndSwap(peak, n); peak = e.peak0.Load() {
 		}
 		it := newIteration(e.r.seed, seq)
-		e.mu.Lock()
-		e.iters[seq] = &iterState{it: it}
-		e.mu.Unlock()
+		if len(e.steps) > 1 { // a one-step iteration ends with its answer: nothing to keep
+			e.mu.Lock()
+			e.iters[seq] = &iterState{it: it}
+			e.mu.Unlock()
+		}
 		tgt, err := e.target(0, it)
 		*t = tgt
 		if err != nil {
@@ -325,7 +328,7 @@ func (e *execution) target(k int, it *iteration) (vegeta.Target, error) {
 			return vegeta.Target{}, fmt.Errorf("load: step %s: %w", s.Name, err)
 		}
 	}
-	return vegeta.Target{Method: s.method, URL: u + marker + it.vars[VarSeq], Header: hdr, Body: body}, nil
+	return vegeta.Target{Method: s.method, URL: u + marker + strconv.FormatUint(it.seq, 10), Header: hdr, Body: body}, nil
 }
 
 // segPacer is the schedule seen by one segment's attack: the plan's shape
