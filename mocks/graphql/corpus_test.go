@@ -222,6 +222,30 @@ func TestCorpusStatefulMutations(t *testing.T) {
 			}
 			t.Logf("%s: %d root mutations: %d answered with data, %d update/delete of a missing record refused",
 				filepath.Base(file), total, answered, notFound)
+			// Then every root query reads the state those mutations left.
+			queries, read := 0, 0
+			for _, f := range c.Schema.Query.Fields {
+				if strings.HasPrefix(f.Name, "__") {
+					continue
+				}
+				queries++
+				q := rootQuery(c.Schema, f)
+				r := do(t, m, q, nil)
+				switch {
+				case r.status != 200:
+					t.Errorf("%s: status %d: %s", f.Name, r.status, r.raw)
+				case len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, f.Name+": no "):
+				case len(r.Errors) > 0:
+					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
+				default:
+					if err := conforms(c.Schema, q, r.Data); err != nil {
+						t.Errorf("%s: the stateful answer breaks the schema: %v", f.Name, err)
+						continue
+					}
+					read++
+				}
+			}
+			t.Logf("%s: %d of %d root queries answered from state with data that conforms", filepath.Base(file), read, queries)
 		})
 	}
 }
