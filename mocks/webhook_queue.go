@@ -77,6 +77,7 @@ type Webhooks struct {
 	dropped int // refused because the queue was full
 	bound   bool
 	record  func(Entry)
+	shapes  sync.Map // collection and kind → *webhookShape (nil: none declared)
 	logger  func(msg string, args ...any)
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -208,7 +209,14 @@ func (w *Webhooks) stage(m *Mock) Stage {
 				data[b.coll.IDField] = id
 			}
 			parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
-			w.enqueue(kind, b.coll.Name, b.coll.Name+"/"+parent+"/"+id, data)
+			evType, shaped := b.coll.Name+"."+pastTense[kind], []byte(nil)
+			if sh := w.shapeFor(m, b.coll.Name, kind); sh != nil {
+				var err error
+				if shaped, err = sh.body(m.state, data); err == nil {
+					evType = sh.name
+				}
+			}
+			w.enqueue(kind, evType, b.coll.Name+"/"+parent+"/"+id, data, shaped)
 		}
 	}
 }
@@ -227,15 +235,29 @@ func changeKind(op string) string {
 
 var pastTense = map[string]string{EventCreate: "created", EventUpdate: "updated", EventDelete: "deleted"}
 
+// shapeFor is the contract's webhook for a change, looked up once.
+func (w *Webhooks) shapeFor(m *Mock, collection, kind string) *webhookShape {
+	key := collection + "\x00" + kind
+	if v, ok := w.shapes.Load(key); ok {
+		return v.(*webhookShape)
+	}
+	v, _ := w.shapes.LoadOrStore(key, findWebhookShape(m.contract.Doc, collection, kind))
+	return v.(*webhookShape)
+}
+
 // enqueue queues an event for every subscriber that wants it. resource
 // keys the order: events with one key are delivered one after the other.
-func (w *Webhooks) enqueue(kind, collection, resource string, data map[string]any) {
+// shaped, when not nil, is the body in the contract's declared shape.
+func (w *Webhooks) enqueue(kind, evType, resource string, data map[string]any, shaped []byte) {
 	now := w.o.Now()
-	ev := WebhookEvent{ID: randomID("evt_"), Type: collection + "." + pastTense[kind], Timestamp: now.UTC(), Data: data}
+	ev := WebhookEvent{ID: randomID("evt_"), Type: evType, Timestamp: now.UTC(), Data: data}
 	body, err := json.Marshal(ev)
 	if err != nil {
 		w.logger("mock: webhook event unencodable", "event", ev.Type, "err", err)
 		return
+	}
+	if shaped != nil {
+		body = shaped
 	}
 	h := fnv.New32a()
 	h.Write([]byte(resource))
@@ -250,7 +272,7 @@ func (w *Webhooks) enqueue(kind, collection, resource string, data map[string]an
 			continue
 		}
 		d := &delivery{sub: i, id: randomID("msg_"), event: ev.Type, body: body}
-		if s.Scheme == SchemeStripe {
+		if s.Scheme == SchemeStripe && shaped == nil {
 			d.body = stripeBody(ev)
 		}
 		if w.pending >= w.o.MaxQueue {

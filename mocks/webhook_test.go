@@ -470,3 +470,72 @@ func FuzzParseWebhook(f *testing.F) {
 		_ = strconv.Quote(s)
 	})
 }
+
+// TestWebhookShapedByContract: an OpenAPI 3.1 contract that declares its
+// webhooks gets deliveries in the declared shape, valid against it; a kind
+// of change it does not declare falls back to the record with its type.
+func TestWebhookShapedByContract(t *testing.T) {
+	t.Parallel()
+	doc := strings.Replace(ordersContract, "openapi: 3.0.3", "openapi: 3.1.0", 1) + `webhooks:
+  order.created:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [type, environment, data]
+              properties:
+                type: {type: string}
+                environment: {type: string, enum: [test, live]}
+                data: {$ref: "#/components/schemas/Order"}
+      responses: {"200": {description: ok}}
+`
+	c := parseContract(t, "orders31.yaml", []byte(doc))
+	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
+	w, err := NewWebhooks(WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	srv, err := NewServer(c, WithStateful(true), WithWebhooks(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	a := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"A","qty":2}`)
+	vendorSend(t, "DELETE", srv.URL+"/orders/"+fmt.Sprint(a["id"]), "")
+	drainWebhooks(t, w)
+	entries := srv.Mock().Journal().Entries(Filter{Method: "POST"})
+	var bodies []map[string]any
+	for _, e := range entries {
+		if e.Direction == "webhook" {
+			var v map[string]any
+			if err := json.Unmarshal(e.Body, &v); err != nil {
+				t.Fatal(err)
+			}
+			bodies = append(bodies, v)
+		}
+	}
+	if len(bodies) != 2 {
+		t.Fatalf("%d deliveries, want 2", len(bodies))
+	}
+	created, deleted := bodies[0], bodies[1]
+	data, _ := created["data"].(map[string]any)
+	if created["type"] != "order.created" || data["sku"] != "A" || data["id"] != a["id"] {
+		t.Errorf("declared shape: %v", created)
+	}
+	if env := created["environment"]; env != "test" && env != "live" {
+		t.Errorf("required field generated outside its enum: %v", env)
+	}
+	schema := c.Doc.Webhooks["order.created"].Post.RequestBody.Value.Content["application/json"].Schema.Value
+	if vs := srv.Mock().validator.ValidateValue(schema, any(created), true); len(vs) > 0 {
+		t.Errorf("the delivery breaks the declared schema: %v", vs)
+	}
+	if deleted["type"] != "orders.deleted" || deleted["data"].(map[string]any)["id"] != a["id"] {
+		t.Errorf("undeclared change: %v", deleted)
+	}
+	if findWebhookShape(c.Doc, "orders", EventUpdate) != nil || findWebhookShape(c.Doc, "invoices", EventCreate) != nil {
+		t.Error("a webhook matched a change it does not name")
+	}
+}
