@@ -92,11 +92,13 @@ func NewJournal(size int) *Journal {
 
 // Record appends e, stamping its sequence number, and returns that number.
 func (j *Journal) Record(e Entry) uint64 {
+	// Copies, not sub-slices: a truncated body must not keep the whole
+	// original in memory for as long as the entry lives.
 	if len(e.Body) > MaxJournalBody {
-		e.Body = e.Body[:MaxJournalBody]
+		e.Body = append([]byte(nil), e.Body[:MaxJournalBody]...)
 	}
 	if len(e.ResponseBody) > MaxJournalBody {
-		e.ResponseBody = e.ResponseBody[:MaxJournalBody]
+		e.ResponseBody = append([]byte(nil), e.ResponseBody[:MaxJournalBody]...)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -73,8 +73,8 @@ func TestJournalConcurrentRecordsAreAllCounted(t *testing.T) {
 		t.Fatalf("Total = %d, want 8000", j.Total())
 	}
 	for _, e := range j.Entries(Filter{}) {
-		if len(e.Body) > MaxJournalBody {
-			t.Fatal("a body over MaxJournalBody was kept whole")
+		if len(e.Body) > MaxJournalBody || cap(e.Body) > MaxJournalBody {
+			t.Fatalf("a body over MaxJournalBody was kept whole (len %d, cap %d)", len(e.Body), cap(e.Body))
 		}
 	}
 }
