@@ -78,6 +78,8 @@ type Webhooks struct {
 	bound   bool
 	record  func(Entry)
 	shapes  sync.Map // collection and kind → *webhookShape (nil: none declared)
+	off     map[int]bool   // subscribers removed through the contract
+	byRes   map[string]int // subscription resource → subscriber
 	logger  func(msg string, args ...any)
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -86,7 +88,8 @@ type Webhooks struct {
 
 // delivery is one event on its way to one subscriber.
 type delivery struct {
-	sub      int
+	sub      int // index of the subscriber, for the lanes
+	to       *WebhookSubscriber
 	id       string // stable across attempts: receivers deduplicate on it
 	event    string // the event type
 	body     []byte
@@ -151,7 +154,12 @@ func loopbackOnly(_, address string, _ syscall.RawConn) error {
 }
 
 // WithWebhooks delivers the changes of the mock's stateful collections
-// (WithStateful) to w's subscribers. One Webhooks serves one mock.
+// (WithStateful) to w's subscribers. Where the contract has a subscription
+// collection (named like webhook, hook or subscription, e.g. Stripe's
+// webhook_endpoints), a record created there with a loopback URL subscribes
+// it too, for the events it names, until the record is deleted. Deliveries
+// take the shape of the contract's OpenAPI 3.1 webhook for the change when
+// it declares one. One Webhooks serves one mock.
 func WithWebhooks(w *Webhooks) Option {
 	return func(m *Mock) error {
 		if w == nil {
@@ -173,6 +181,8 @@ func WithWebhooks(w *Webhooks) Option {
 // Subscribers returns the subscribers with their secrets (generated ones
 // included), for the receivers' configuration.
 func (w *Webhooks) Subscribers() []WebhookSubscriber {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	out := make([]WebhookSubscriber, len(w.subs))
 	for i, s := range w.subs {
 		out[i] = *s
@@ -209,6 +219,9 @@ func (w *Webhooks) stage(m *Mock) Stage {
 				data[b.coll.IDField] = id
 			}
 			parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
+			if w.subscription(kind, b.coll.Name+"/"+parent+"/"+id, b.coll.Name, data) {
+				return
+			}
 			evType, shaped := b.coll.Name+"."+pastTense[kind], []byte(nil)
 			if sh := w.shapeFor(m, b.coll.Name, kind); sh != nil {
 				var err error
@@ -268,10 +281,10 @@ func (w *Webhooks) enqueue(kind, evType, resource string, data map[string]any, s
 		return
 	}
 	for i, s := range w.subs {
-		if !s.wants(kind) {
+		if w.off[i] || !s.wants(kind) {
 			continue
 		}
-		d := &delivery{sub: i, id: randomID("msg_"), event: ev.Type, body: body}
+		d := &delivery{sub: i, to: s, id: randomID("msg_"), event: ev.Type, body: body}
 		if s.Scheme == SchemeStripe && shaped == nil {
 			d.body = stripeBody(ev)
 		}
@@ -307,7 +320,12 @@ func (w *Webhooks) startLocked() {
 		return
 	}
 	w.started = true
-	for i := range w.lanes {
+	w.startLanes(0)
+}
+
+// startLanes starts the workers of the lanes from first on.
+func (w *Webhooks) startLanes(first int) {
+	for i := first; i < len(w.lanes); i++ {
 		w.wg.Add(1)
 		go w.work(i)
 	}
@@ -364,7 +382,7 @@ func (w *Webhooks) backoff(attempts int) time.Duration {
 
 // attempt POSTs d once and journals the attempt; a 2xx is success.
 func (w *Webhooks) attempt(d *delivery) bool {
-	sub := w.subs[d.sub]
+	sub := d.to
 	d.attempts++
 	start := w.o.Now()
 	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, sub.URL, bytes.NewReader(d.body))
@@ -396,8 +414,7 @@ func (w *Webhooks) journal(d *delivery, at time.Time, status int, h http.Header,
 	if w.record == nil {
 		return
 	}
-	sub := w.subs[d.sub]
-	u, _ := url.Parse(sub.URL)
+	u, _ := url.Parse(d.to.URL)
 	e := Entry{
 		Time: at, Duration: took, Direction: "webhook", Client: u.Host,
 		Method: http.MethodPost, Path: u.Path, Query: u.RawQuery, Operation: d.event,
@@ -466,6 +483,7 @@ type WebhookQueueEntry struct {
 	Scheme  string   `json:"scheme"`
 	Events  []string `json:"events,omitempty"`
 	Pending int      `json:"pending"`
+	Removed bool     `json:"removed,omitempty"` // unsubscribed through the contract
 	Next    []string `json:"next,omitempty"` // event types at the head of each busy lane
 }
 
@@ -475,7 +493,7 @@ func (w *Webhooks) Queue() WebhookQueue {
 	defer w.mu.Unlock()
 	q := WebhookQueue{Paused: w.paused, Pending: w.pending, Delivered: w.sent, Failed: w.failed, Dropped: w.dropped}
 	for i, s := range w.subs {
-		e := WebhookQueueEntry{URL: s.URL, Scheme: string(s.Scheme), Events: s.Events}
+		e := WebhookQueueEntry{URL: s.URL, Scheme: string(s.Scheme), Events: s.Events, Removed: w.off[i]}
 		for _, lane := range w.lanes[i*webhookLanes : (i+1)*webhookLanes] {
 			e.Pending += len(lane)
 			if len(lane) > 0 {

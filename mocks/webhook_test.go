@@ -539,3 +539,61 @@ func TestWebhookShapedByContract(t *testing.T) {
 		t.Error("a webhook matched a change it does not name")
 	}
 }
+
+// TestWebhookSubscribeThroughContract: a contract with a subscription
+// endpoint (Stripe's webhook_endpoints) subscribes the URL a client posts
+// there, for the events it names; deleting the endpoint unsubscribes it.
+func TestWebhookSubscribeThroughContract(t *testing.T) {
+	t.Parallel()
+	doc := strings.Replace(ordersContract, "components:", `  /webhook_endpoints:
+    post:
+      operationId: createWebhookEndpoint
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Endpoint"}}}}
+      responses:
+        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Endpoint"}}}}
+  /webhook_endpoints/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    get:
+      operationId: getWebhookEndpoint
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Endpoint"}}}}
+    delete:
+      operationId: deleteWebhookEndpoint
+      responses: {"204": {description: gone}}
+components:`, 1) + `    Endpoint:
+      type: object
+      properties:
+        id: {type: string, readOnly: true}
+        url: {type: string}
+        enabled_events: {type: array, items: {type: string}}
+`
+	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
+	w, err := NewWebhooks(WebhookOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	srv, err := NewServer(parseContract(t, "subscribe.yaml", []byte(doc)), WithStateful(true), WithWebhooks(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"before"}`) // nobody subscribed yet
+	ep := vendorSend(t, "POST", srv.URL+"/webhook_endpoints", `{"url":"`+rc.url+`","enabled_events":["order.created"]}`)
+	vendorSend(t, "POST", srv.URL+"/webhook_endpoints", `{"url":"http://example.com/hooks"}`) // beyond loopback: ignored
+	a := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"during"}`)
+	vendorSend(t, "DELETE", srv.URL+"/orders/"+fmt.Sprint(a["id"]), "") // not asked for
+	drainWebhooks(t, w)
+	vendorSend(t, "DELETE", srv.URL+"/webhook_endpoints/"+fmt.Sprint(ep["id"]), "")
+	vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"after"}`)
+	drainWebhooks(t, w)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if strings.Join(rc.order, " ") != "orders.created" || rc.seen != 1 {
+		t.Fatalf("received %v in %d attempts, want the one order created while subscribed", rc.order, rc.seen)
+	}
+	q := w.Queue()
+	if len(q.Subscribers) != 1 || !q.Subscribers[0].Removed || strings.Join(q.Subscribers[0].Events, ",") != "create" {
+		t.Errorf("queue %+v", q)
+	}
+}
