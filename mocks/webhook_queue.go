@@ -77,7 +77,7 @@ type Webhooks struct {
 	dropped int // refused because the queue was full
 	bound   bool
 	record  func(Entry)
-	shapes  sync.Map // collection and kind → *webhookShape (nil: none declared)
+	shapes  sync.Map       // collection and kind → *webhookShape (nil: none declared)
 	off     map[int]bool   // subscribers removed through the contract
 	byRes   map[string]int // subscription resource → subscriber
 	logger  func(msg string, args ...any)
@@ -484,7 +484,7 @@ type WebhookQueueEntry struct {
 	Events  []string `json:"events,omitempty"`
 	Pending int      `json:"pending"`
 	Removed bool     `json:"removed,omitempty"` // unsubscribed through the contract
-	Next    []string `json:"next,omitempty"` // event types at the head of each busy lane
+	Next    []string `json:"next,omitempty"`    // event types at the head of each busy lane
 }
 
 // Queue reports the state of delivery.
