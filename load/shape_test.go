@@ -197,3 +197,33 @@ func TestDialerConnectsOnlyToLoopbackOrAllowed(t *testing.T) {
 		t.Fatalf("allow-listed dial was refused by the guard: %v", err)
 	}
 }
+
+// Shapes drive real runs through the segmented first step: the requests
+// sent match what the shape schedules.
+func TestShapesDriveRuns(t *testing.T) {
+	t.Parallel()
+	_, srv := newFakeStore(t, 0)
+	stages, _ := Stages(Stage{time.Second, 60}, Stage{time.Second, 60})
+	for name, s := range map[string]Shape{
+		"ramp":   Ramp(60, time.Second, 2*time.Second),
+		"stages": stages,
+		"sine":   Sine(40, 20, 2*time.Second),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := Run(context.Background(), Plan{Flow: Flow{Steps: []Step{{Name: "get", URL: srv.URL + "/x"}}},
+				Shape: s, Duration: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s.Hits(2 * time.Second)
+			if got := float64(rep.Steps[0].Requests); got < want*0.9 || got > want+1 || math.Abs(float64(rep.Scheduled)-want) > 1 {
+				t.Fatalf("sent %g, scheduled %d, shape says %.1f", got, rep.Scheduled, want)
+			}
+			// The first second of a ramp gets a quarter of its hits, not half.
+			if name == "ramp" && len(rep.Series) > 1 && rep.Series[0].Requests > 40 {
+				t.Fatalf("ramp: %d requests in the first second of 90", rep.Series[0].Requests)
+			}
+		})
+	}
+}
