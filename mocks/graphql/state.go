@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +38,8 @@ type state struct {
 	seed      uint64
 	mutations map[string]mutation // by root mutation field
 	idField   map[string]string   // collection → the field holding the id
+	// upsertMu makes an upsert by unique key one step: find, then write.
+	upsertMu sync.Mutex
 }
 
 func newState(s *ast.Schema, seed int64) *state {
@@ -233,8 +236,16 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		out, err = st.store.Create(coll, nil, rec)
 	case "upsert":
 		if !hasID {
-			out, err = st.store.Create(coll, nil, rec)
-			break
+			// No id: a real vendor upserts by the record's unique key, the
+			// argument of a lookup query (customerByEmail(email:)).
+			st.upsertMu.Lock()
+			defer st.upsertMu.Unlock()
+			found, ok := st.findByUniqueKey(coll, rec)
+			if !ok {
+				out, err = st.store.Create(coll, nil, rec)
+				break
+			}
+			ids, hasID = found, true
 		}
 		// Patch, else create; a create that loses a race to a concurrent
 		// upsert of the same id patches what the other one stored.
@@ -389,6 +400,41 @@ func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
 		}
 	}
 	return nil, true, nil
+}
+
+// uniqueKeys are the fields that identify a record of coll besides its id:
+// the argument of every single-argument root query that returns one coll.
+func (st *state) uniqueKeys(coll string) []string {
+	if st.schema.Query == nil {
+		return nil
+	}
+	var keys []string
+	for _, f := range st.schema.Query.Fields {
+		if f.Type.Name() != coll || f.Type.Elem != nil || len(f.Arguments) != 1 {
+			continue
+		}
+		if name := f.Arguments[0].Name; normName(name) != "id" && normName(name) != normName(st.idField[coll]) {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// findByUniqueKey returns the id of the stored record of coll that shares
+// a unique key's value with rec.
+func (st *state) findByUniqueKey(coll string, rec map[string]any) (string, bool) {
+	for _, key := range st.uniqueKeys(coll) {
+		want, ok := rec[key]
+		if !ok || want == nil {
+			continue
+		}
+		for _, stored := range st.records(coll) {
+			if v, ok := stored[key]; ok && fmt.Sprint(v) == fmt.Sprint(want) {
+				return fmt.Sprint(stored[st.idField[coll]]), true
+			}
+		}
+	}
+	return "", false
 }
 
 // byIDAnywhere finds the record with that id among the collections whose
