@@ -119,11 +119,13 @@ func (f *rateLimitedFault) shape(w http.ResponseWriter, x *faultExchange, _ Hand
 // remembers; beyond it, the oldest are forgotten.
 const DefaultMaxCredentials = 100_000
 
-// expiredCredentialsFault makes a credential expire: a request whose
-// credential the rate picks gets 401, and so does every later request with
-// that credential. The client authenticates again by sending a credential
-// the fault had not seen before it refused one (a new token); such a
-// renewed credential is never expired by this fault. Requests without a
+// expiredCredentialsFault makes credentials expire: a request whose
+// credential the rate picks gets 401 with WWW-Authenticate, and so does
+// every later request with that credential. Authenticating again means
+// sending a credential the fault has not seen while some expired one is
+// still unrenewed: that new credential counts as the renewal (one per
+// expired credential) and is never expired by this fault. Any other
+// credential, new or known, is subject to the rate. Requests without a
 // credential are left to the mock's own validation.
 type expiredCredentialsFault struct {
 	id        string
@@ -133,7 +135,7 @@ type expiredCredentialsFault struct {
 	mu      sync.Mutex
 	state   map[[sha256.Size]byte]credState
 	order   [][sha256.Size]byte // for forgetting the oldest
-	refused bool                // a 401 was given: new credentials count as renewed
+	pending int                 // expired credentials not yet renewed
 }
 
 type credState uint8
@@ -178,11 +180,12 @@ func (f *expiredCredentialsFault) expires(cred [sha256.Size]byte, hit bool) bool
 		return true
 	case st == credRenewed:
 		return false
-	case !known && f.refused:
+	case !known && f.pending > 0:
+		f.pending--
 		f.remember(cred, credRenewed)
 		return false
 	case hit:
-		f.refused = true
+		f.pending++
 		f.remember(cred, credExpired)
 		return true
 	case !known:
