@@ -17,9 +17,10 @@ help:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firedrill
 
-## test: run every test with the race detector
+## test: run every test with the race detector, then the rate proofs without it
 test:
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -run TestRateAccuracy ./load
 
 ## bench: run the benchmarks (ratios against a baseline in the same run)
 bench:
