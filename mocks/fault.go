@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -58,6 +59,37 @@ type HTTPFault struct {
 	Operation string `json:"operation,omitempty"`
 	// Params are the kind's parameters, as text (durations like "2s").
 	Params map[string]string `json:"params,omitempty"`
+}
+
+// NewHTTPFault builds a fault from a kind and flat parameters, as a
+// scenario file or a chaos timeline event carries them: "rate", "operation"
+// and "id" fill the fields of that name, the rest are the kind's
+// parameters. The fault is checked as Add checks it.
+func NewHTTPFault(kind string, params map[string]string) (HTTPFault, error) {
+	f := HTTPFault{Kind: kind}
+	for k, v := range params {
+		switch k {
+		case "rate":
+			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || !(r > 0 && r <= 1) {
+				return HTTPFault{}, fmt.Errorf("mocks: fault %s: rate %q is not a number in (0, 1]: %w", kind, v, ErrFaultInvalid)
+			}
+			f.Rate = r
+		case "operation":
+			f.Operation = v
+		case "id":
+			f.ID = v
+		default:
+			if f.Params == nil {
+				f.Params = map[string]string{}
+			}
+			f.Params[k] = v
+		}
+	}
+	if _, err := compileFault(0, f); err != nil {
+		return HTTPFault{}, err
+	}
+	return f, nil
 }
 
 // ActiveFault is a fault in a set, with what it did so far.

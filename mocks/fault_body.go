@@ -63,7 +63,7 @@ func newSlowFault(p *faultParams) injector {
 	f.delay = p.duration("delay", 0)
 	f.trickle = p.duration("trickle", 0)
 	f.chunks = p.integer("chunks", 10, 1, 10_000)
-	if f.delay == 0 && f.trickle == 0 {
+	if f.delay == 0 && f.trickle == 0 && len(p.errs) == 0 {
 		p.problem("delay", "give delay or trickle (or both) a positive duration")
 	}
 	f.label = "slow " + f.delay.String()

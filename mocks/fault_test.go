@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firedrill/firedrill/chaos"
 )
@@ -206,5 +207,70 @@ func TestFaultOnlyTouchesItsOperation(t *testing.T) {
 	}
 	if l := fs.List(); l[0].Requests != 1 || l[0].Hits != 1 {
 		t.Errorf("counts %+v, want 1 request 1 hit", l[0])
+	}
+}
+
+func TestNewHTTPFaultReadsFlatParams(t *testing.T) {
+	t.Parallel()
+	f, err := NewHTTPFault(FaultStatus, map[string]string{"status": "503", "rate": "0.5", "operation": "listPets", "id": "outage"})
+	if err != nil || f.Rate != 0.5 || f.Operation != "listPets" || f.ID != "outage" || len(f.Params) != 1 || f.Params["status"] != "503" {
+		t.Fatalf("%+v, %v", f, err)
+	}
+	for _, bad := range []map[string]string{{"rate": "2"}, {"rate": "x"}, {"status": "600"}, {"nope": "1"}} {
+		if _, err := NewHTTPFault(FaultStatus, bad); !errors.Is(err, ErrFaultInvalid) {
+			t.Errorf("%v: %v, want ErrFaultInvalid", bad, err)
+		}
+	}
+}
+
+// A chaos timeline switches a mock's fault on and off on schedule, through
+// a FaultResolver built on NewHTTPFault and Activate, and rolls it back
+// when it ends.
+func TestFaultOnAChaosTimeline(t *testing.T) {
+	t.Parallel()
+	fs := NewFaultSet(1)
+	m := newPetstore(t, WithFaults(fs))
+	resolve := func(ev chaos.Event) (chaos.Fault, error) {
+		f, err := NewHTTPFault(ev.Kind, ev.Params)
+		if err != nil {
+			return nil, err
+		}
+		return chaos.FaultFunc(func(ctx context.Context) (chaos.Revert, error) {
+			revert, err := fs.Activate(ctx, f)
+			return chaos.Revert(revert), err
+		}), nil
+	}
+	var audit strings.Builder
+	tl, err := chaos.NewTimeline([]chaos.Event{
+		{At: 0, For: 300 * time.Millisecond, Target: "petstore", Kind: FaultStatus, Params: map[string]string{"status": "502"}},
+	}, chaos.WithFaultResolver(resolve), chaos.WithAuditLog(&audit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func() int { return call(t, m, "GET", "/v1/pets/1", "", key, "k").StatusCode }
+	if got := status(); got != 200 {
+		t.Fatalf("before the timeline: %d", got)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(context.Background()) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for status() != 502 {
+		if time.Now().After(deadline) {
+			t.Fatal("the timeline never switched the fault on")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := status(); got != 200 || len(fs.List()) != 0 {
+		t.Fatalf("after the timeline: %d, faults left %v", got, fs.List())
+	}
+	if !strings.Contains(audit.String(), `"status":"502"`) {
+		t.Errorf("audit log does not show the fault's parameters:\n%s", audit.String())
+	}
+	// A bad parameter is refused when the timeline is built.
+	if _, err := chaos.NewTimeline([]chaos.Event{{At: 0, For: time.Second, Target: "petstore", Kind: FaultStatus, Params: map[string]string{"status": "200"}}}, chaos.WithFaultResolver(resolve)); err == nil || !strings.Contains(err.Error(), "params.status") {
+		t.Fatalf("bad status accepted by the timeline: %v", err)
 	}
 }
