@@ -1,7 +1,9 @@
 package mocks
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -41,9 +43,12 @@ func TestAuthCorpus(t *testing.T) {
 		for _, f := range files {
 			t.Run(filepath.Base(f), func(t *testing.T) {
 				t.Parallel()
+				if raw, err := os.ReadFile(f); err != nil || !(bytes.Contains(raw, []byte("securitySchemes")) || bytes.Contains(raw, []byte("securityDefinitions"))) {
+					return // no security scheme to check: skip loading it
+				}
 				c, err := corpusContract(f)
-				if err != nil {
-					return // not loadable by kin-openapi: the corpus proof reports it
+				if err != nil || c.Doc.Components == nil || len(c.Doc.Components.SecuritySchemes) == 0 {
+					return // not loadable (the corpus proof reports it), or no scheme to check
 				}
 				a, err := NewAuth(AuthOptions{
 					APIKeys:    []string{corpusKey},
@@ -58,7 +63,7 @@ func TestAuthCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				a.tokens.access[corpusToken] = &accessToken{scopes: scopeSet(a.declaredScopes()), expires: time.Now().Add(time.Hour)}
-				n, r, fails := authCorpusCalls(m, c.Doc, a)
+				n, r, fails := authCorpusCalls(m, a)
 				for _, f := range fails {
 					t.Error(f)
 				}
@@ -87,7 +92,7 @@ func scopeSet(scopes []string) map[string]bool {
 	return out
 }
 
-func authCorpusCalls(m *Mock, doc any, a *Auth) (n, refused int, fails []string) {
+func authCorpusCalls(m *Mock, a *Auth) (n, refused int, fails []string) {
 	for i, op := range reqgen.Ops(a.doc) {
 		req, err := reqgen.Build(a.doc, "http://127.0.0.1"+m.BasePath(), op, int64(i+1))
 		if err != nil {
