@@ -3,8 +3,8 @@ package mocks
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
