@@ -49,6 +49,9 @@ func Embedded(ctx context.Context, opts ...Option) (*Toxiproxy, error) {
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       10 * time.Second,
 			WriteTimeout:      30 * time.Second,
+			// Without it the read timeout ends idle connections, and 10 s
+			// is exactly how long a typical fault stays on.
+			IdleTimeout: 5 * time.Minute,
 		},
 		done: make(chan struct{}),
 	}

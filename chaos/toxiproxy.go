@@ -174,6 +174,11 @@ func (tp *Toxiproxy) do(ctx context.Context, method, path string, body, out any,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "firedrill")
+	// Marks the request replayable: when a kept-alive connection turns out
+	// to have been closed by the server (its idle timeout ending as the call
+	// begins), Go's transport sends it again on a new connection instead of
+	// failing a revert. The server never saw the first attempt.
+	req.Header.Set("X-Idempotency-Key", "firedrill")
 	resp, err := tp.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("chaos: toxiproxy %s %s: %w", method, path, err)

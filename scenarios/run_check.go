@@ -296,6 +296,28 @@ func (r *run) report() error {
 	if err := ci.WriteAll(r.dir, redacted); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
+	return r.writeJournals()
+}
+
+// writeJournals keeps every mock's journal in the run folder, one JSON
+// line per exchange: the evidence behind the resilience and contract gates.
+func (r *run) writeJournals() error {
+	for _, sys := range r.systems {
+		if sys.journal == nil {
+			continue
+		}
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		for _, e := range sys.journal.Entries(mocks.Filter{}) {
+			if err := enc.Encode(e); err != nil {
+				return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
+			}
+		}
+		name := filepath.Join(r.dir, "journal-"+sys.name+".jsonl")
+		if err := os.WriteFile(name, []byte(r.secrets.Redact(b.String())), 0o644); err != nil {
+			return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
+		}
+	}
 	return nil
 }
 
