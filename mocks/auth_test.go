@@ -439,3 +439,38 @@ func FuzzAuthTokenEndpoint(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAuthAdmin(f *testing.F) {
+	for _, s := range []string{`{"key":"k"}`, `{"token":"x"}`, ``, `{"key":1}`, `[`, `{"key":"k"} trailing`} {
+		f.Add("POST", "/keys", s)
+		f.Add("POST", "/tokens/expire", s)
+	}
+	f.Add("DELETE", "/keys/a%2Fb", "")
+	f.Add("GET", "", "")
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		if !validMethod(method) {
+			return
+		}
+		a, err := NewAuth(AuthOptions{APIKeys: []string{"k"}, OAuth2: &OAuth2Options{Clients: map[string]string{"c": "s"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := http.NewRequest(method, "http://127.0.0.1"+AuthPath+path, strings.NewReader(body))
+		if err != nil {
+			return
+		}
+		w := httptest.NewRecorder()
+		a.AdminHandler().ServeHTTP(w, req)
+		if w.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, path, body, w.Code, w.Body)
+		}
+	})
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD":
+		return true
+	}
+	return false
+}

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -467,7 +466,6 @@ func FuzzParseWebhook(f *testing.F) {
 				t.Fatalf("%q: event %q", s, e)
 			}
 		}
-		_ = strconv.Quote(s)
 	})
 }
 
@@ -596,4 +594,31 @@ components:`, 1) + `    Endpoint:
 	if len(q.Subscribers) != 1 || !q.Subscribers[0].Removed || strings.Join(q.Subscribers[0].Events, ",") != "create" {
 		t.Errorf("queue %+v", q)
 	}
+}
+
+func FuzzWebhookAdmin(f *testing.F) {
+	for _, s := range []string{"", "/pause", "/resume", "/drain?timeout=1ms", "/drain?timeout=-1s", "/x"} {
+		f.Add("POST", s)
+		f.Add("GET", s)
+	}
+	w, err := NewWebhooks(WebhookOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer w.Close()
+	h := w.AdminHandler()
+	f.Fuzz(func(t *testing.T, method, path string) {
+		if !validMethod(method) {
+			return
+		}
+		req, err := http.NewRequest(method, "http://127.0.0.1"+WebhooksPath+path, nil)
+		if err != nil {
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 && rec.Code != http.StatusGatewayTimeout {
+			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+		}
+	})
 }
