@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // DefaultRateLimitBuckets bounds the credentials a rate limiter tracks at
@@ -120,6 +122,8 @@ func (o RateLimitOptions) String() string {
 // request over the limit gets 429 as problem+json with Retry-After (whole
 // seconds, rounded up, never 0) and is marked Throttled in the journal;
 // every answer carries the limit, the remaining tokens and the reset time.
+// Stages run in the order given: put WithRateLimit after WithAuth to
+// throttle only requests that authenticated.
 func WithRateLimit(o RateLimitOptions) Option {
 	return func(m *Mock) error {
 		l, err := newRateLimiter(o)
@@ -236,8 +240,9 @@ func (l *rateLimiter) evict(now time.Time) {
 }
 
 func (l *rateLimiter) stage(m *Mock, next HandlerFunc) HandlerFunc {
+	keys := apiKeySchemes(m)
 	return func(w http.ResponseWriter, x *Exchange) {
-		d := l.take(rateKey(m, x.Request))
+		d := l.take(rateKey(keys, x.Request))
 		l.setHeaders(w.Header(), d)
 		if d.allowed {
 			next(w, x)
@@ -282,17 +287,25 @@ func retrySeconds(d time.Duration) int64 {
 	return max(s, 1)
 }
 
+// apiKeySchemes are the contract's apiKey schemes, in name order.
+func apiKeySchemes(m *Mock) []*openapi3.SecurityScheme {
+	var out []*openapi3.SecurityScheme
+	for _, name := range sortedSchemeNames(m.contract.Doc) {
+		if s := m.contract.Doc.Components.SecuritySchemes[name].Value; s.Type == "apiKey" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // rateKey names the bucket of a request: its Authorization header, else the
 // value of an API key the contract declares, else the client's address.
 // Values are hashed: the limiter keeps no secrets.
-func rateKey(m *Mock, r *http.Request) string {
+func rateKey(keys []*openapi3.SecurityScheme, r *http.Request) string {
 	if a := r.Header.Get("Authorization"); a != "" {
 		return hashKey("authorization", a)
 	}
-	for _, s := range m.secrets.schemes {
-		if s.Type != "apiKey" {
-			continue
-		}
+	for _, s := range keys {
 		if v := apiKeyValue(r, s.In, s.Name); v != "" {
 			return hashKey(s.In+":"+s.Name, v)
 		}
