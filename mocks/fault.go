@@ -291,27 +291,30 @@ func cloneParams(p map[string]string) map[string]string {
 func (fs *FaultSet) stage(m *Mock) Stage {
 	return func(next HandlerFunc) HandlerFunc {
 		return func(w http.ResponseWriter, x *Exchange) {
-			faults := *fs.faults.Load()
-			fx := &faultExchange{Exchange: x, mock: m}
-			done := false
-			for _, f := range faults {
-				if f.spec.Operation != "" && f.spec.Operation != x.Operation {
-					continue
-				}
-				d := f.decide()
-				if done {
-					continue
-				}
-				if label := f.inj.shape(w, fx, next, d); label != "" {
-					f.hits.Add(1)
-					x.Entry.Fault = label
-					done = true
-				}
-			}
-			if !done {
-				next(w, x)
-			}
+			fs.serve(w, &faultExchange{Exchange: x, mock: m}, next)
 		}
+	}
+}
+
+// serve answers x through the first fault that takes it, else through next.
+func (fs *FaultSet) serve(w http.ResponseWriter, x *faultExchange, next HandlerFunc) {
+	done := false
+	for _, f := range *fs.faults.Load() {
+		if f.spec.Operation != "" && f.spec.Operation != x.Operation {
+			continue
+		}
+		d := f.decide()
+		if done {
+			continue
+		}
+		if label := f.inj.shape(w, x, next, d); label != "" {
+			f.hits.Add(1)
+			x.Entry.Fault = label
+			done = true
+		}
+	}
+	if !done {
+		next(w, x.Exchange)
 	}
 }
 

@@ -58,11 +58,13 @@ func (f *badDataFault) shape(w http.ResponseWriter, x *faultExchange, next Handl
 // mutate returns the broken body and its label, or "" when the answer
 // cannot be broken.
 func (f *badDataFault) mutate(x *faultExchange, status int, contentType string, body []byte, d draw) ([]byte, string) {
+	if x.mock == nil || x.op == nil {
+		return nil, "" // a handler without a contract: no schema to break
+	}
 	schema := responseSchema(x.op.op, status, contentType)
 	if schema == nil || len(body) == 0 {
 		return nil, ""
 	}
-	var cands []mutation
 	probe := func() (any, []mutation) {
 		var v any
 		if json.Unmarshal(body, &v) != nil {
@@ -72,15 +74,16 @@ func (f *badDataFault) mutate(x *faultExchange, status int, contentType string, 
 		collectMutations(&ms, schema, v, "", 0)
 		return v, f.keep(ms)
 	}
-	_, cands = probe()
+	v, cands := probe()
 	if len(cands) == 0 {
 		return nil, ""
 	}
 	start := int(mix64(d.key^mix64(d.n+1)) % uint64(len(cands)))
 	for i := range cands {
-		idx := (start + i) % len(cands)
-		v, ms := probe() // a fresh copy to break
-		m := ms[idx]
+		if i > 0 {
+			v, cands = probe() // a fresh copy: the last try changed v
+		}
+		m := cands[(start+i)%len(cands)]
 		apply(m)
 		if len(x.mock.validator.ValidateValue(schema, v, true)) == 0 {
 			continue // the schema allows it after all

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // statusFault answers an error status instead of the operation.
@@ -162,8 +164,12 @@ func (f *expiredCredentialsFault) shape(w http.ResponseWriter, x *faultExchange,
 		return ""
 	}
 	challenge := f.challenge
-	if challenge == "" {
+	switch {
+	case challenge != "":
+	case x.mock != nil && x.op != nil:
 		challenge = x.mock.challenge(x.op)
+	default:
+		challenge = `Bearer realm="firedrill"`
 	}
 	w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="The access token expired"`)
 	writeProblem(w, http.StatusUnauthorized, Problem{Title: "Credentials expired", Detail: "expired by fault " + f.id + "; authenticate again", Operation: x.Operation})
@@ -216,7 +222,11 @@ func requestCredential(x *faultExchange) ([sha256.Size]byte, bool) {
 		}
 	}
 	add("authorization", r.Header.Get("Authorization"))
-	for _, s := range x.mock.secrets.schemes {
+	var schemes map[string]*openapi3.SecurityScheme
+	if x.mock != nil {
+		schemes = x.mock.secrets.schemes
+	}
+	for _, s := range schemes {
 		if s.Type != "apiKey" {
 			continue
 		}
