@@ -117,7 +117,11 @@ func NewFaultSet(seed int64) *FaultSet {
 }
 
 // WithFaults applies the faults of fs to the mock's answers, as a stage
-// (see WithStage: the stages added before it run outside it).
+// (see WithStage: the stages added before it run outside it). Give it
+// before the vendor behaviours (WithIdempotency...) so that a faulted
+// answer is what the client sees, not what the vendor stored: a retry with
+// the same idempotency key then gets the real answer, as from a vendor
+// whose answer was lost on the way.
 func WithFaults(fs *FaultSet) Option {
 	return func(m *Mock) error {
 		if fs == nil {
@@ -126,6 +130,16 @@ func WithFaults(fs *FaultSet) Option {
 		m.stages = append(m.stages, fs.stage(m))
 		return nil
 	}
+}
+
+// FaultKinds lists the kinds of HTTP fault, sorted.
+func FaultKinds() []string {
+	kinds := make([]string, 0, len(faultKinds))
+	for k := range faultKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
 }
 
 // Seed is the seed the set's rates are drawn from.
@@ -252,12 +266,7 @@ type draw struct {
 func compileFault(seed int64, f HTTPFault) (*activeFault, error) {
 	build, ok := faultKinds[f.Kind]
 	if !ok {
-		kinds := make([]string, 0, len(faultKinds))
-		for k := range faultKinds {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		return nil, fmt.Errorf("mocks: fault %q: kind %q is not one of %v: %w", f.ID, f.Kind, kinds, ErrFaultInvalid)
+		return nil, fmt.Errorf("mocks: fault %q: kind %q is not one of %v: %w", f.ID, f.Kind, FaultKinds(), ErrFaultInvalid)
 	}
 	switch {
 	case math.IsNaN(f.Rate) || f.Rate < 0 || f.Rate > 1:

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -273,4 +274,54 @@ func TestFaultOnAChaosTimeline(t *testing.T) {
 	if _, err := chaos.NewTimeline([]chaos.Event{{At: 0, For: time.Second, Target: "petstore", Kind: FaultStatus, Params: map[string]string{"status": "200"}}}, chaos.WithFaultResolver(resolve)); err == nil || !strings.Contains(err.Error(), "params.status") {
 		t.Fatalf("bad status accepted by the timeline: %v", err)
 	}
+}
+
+func TestFaultKinds(t *testing.T) {
+	t.Parallel()
+	want := []string{FaultBadData, FaultExpiredCredentials, FaultMalformed, FaultRateLimited, FaultSlow, FaultStatus, FaultTruncated}
+	if got := FaultKinds(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("kinds %v, want %v", got, want)
+	}
+}
+
+// Faults switched on and off while requests are served: no race (run with
+// -race), and every answer is either the operation's or the fault's.
+func TestFaultSetChangesWhileServing(t *testing.T) {
+	t.Parallel()
+	fs := NewFaultSet(1)
+	m := newPetstore(t, WithFaults(fs))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id, err := fs.Add(HTTPFault{Kind: FaultStatus, Rate: 0.5, Params: map[string]string{"status": "502"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			fs.List()
+			if i%2 == 0 {
+				fs.Remove(id)
+			} else {
+				fs.Clear()
+			}
+		}
+	})
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				if got := call(t, m, "GET", "/v1/pets/1", "", key, "k").StatusCode; got != 200 && got != 502 {
+					t.Errorf("status %d", got)
+				}
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	wg.Wait()
 }
