@@ -622,3 +622,66 @@ func FuzzWebhookAdmin(f *testing.F) {
 		}
 	})
 }
+
+// TestWebhookOrderPerResourceUnderFailures: many resources changed from
+// concurrent clients while the receiver fails every third attempt: each
+// event arrives exactly once, and each resource's events in order.
+func TestWebhookOrderPerResourceUnderFailures(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	attempts := 0
+	got := map[string][]float64{} // order id → qty values, in arrival order
+	ids := map[string]int{}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev WebhookEvent
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		defer mu.Unlock()
+		attempts++
+		if attempts%3 == 0 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		ids[r.Header.Get("webhook-id")]++
+		id := fmt.Sprint(ev.Data["id"])
+		qty, _ := ev.Data["qty"].(float64)
+		got[id] = append(got[id], qty)
+	}))
+	t.Cleanup(recv.Close)
+	w, err := NewWebhooks(WebhookOptions{Subscribers: []WebhookSubscriber{{URL: recv.URL, Events: []string{EventCreate, EventUpdate}}}, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ordersServer(t, w)
+	const orders, updates = 12, 5
+	var wg sync.WaitGroup
+	for range orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"S","qty":0}`)
+			for q := 1; q <= updates; q++ {
+				vendorSend(t, "PATCH", srv.URL+"/orders/"+fmt.Sprint(o["id"]), fmt.Sprintf(`{"qty":%d}`, q))
+			}
+		}()
+	}
+	wg.Wait()
+	drainWebhooks(t, w)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != orders || len(ids) != orders*(updates+1) {
+		t.Fatalf("%d orders, %d distinct deliveries; want %d and %d", len(got), len(ids), orders, orders*(updates+1))
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("delivery %s accepted %d times", id, n)
+		}
+	}
+	for id, qs := range got {
+		for i, q := range qs {
+			if q != float64(i) {
+				t.Fatalf("order %s: quantities arrived as %v, want 0..%d in order", id, qs, updates)
+			}
+		}
+	}
+}
