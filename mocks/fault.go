@@ -266,11 +266,11 @@ type draw struct {
 func compileFault(seed int64, f HTTPFault) (*activeFault, error) {
 	build, ok := faultKinds[f.Kind]
 	if !ok {
-		return nil, fmt.Errorf("mocks: fault %q: kind %q is not one of %v: %w", f.ID, f.Kind, FaultKinds(), ErrFaultInvalid)
+		return nil, fmt.Errorf("mocks: fault %s: kind %q is not one of %v: %w", faultName(f), f.Kind, FaultKinds(), ErrFaultInvalid)
 	}
 	switch {
 	case math.IsNaN(f.Rate) || f.Rate < 0 || f.Rate > 1:
-		return nil, fmt.Errorf("mocks: fault %q (%s): rate %v is not in (0, 1]: %w", f.ID, f.Kind, f.Rate, ErrFaultInvalid)
+		return nil, fmt.Errorf("mocks: fault %s: rate %v is not in (0, 1]: %w", faultName(f), f.Rate, ErrFaultInvalid)
 	case f.Rate == 0:
 		f.Rate = 1
 	}

@@ -54,5 +54,5 @@ func ExampleParseHTTPFault() {
 	_, err := mocks.ParseHTTPFault([]byte(`{"kind": "slow", "rate": 0.5, "params": {"delay": "soon"}}`))
 	fmt.Println(err)
 	// Output:
-	// mocks: fault "" (slow): params.delay: "soon" is not a duration (like 2s or 150ms): invalid fault
+	// mocks: fault slow: params.delay: "soon" is not a duration (like 2s or 150ms): invalid fault
 }

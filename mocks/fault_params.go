@@ -38,7 +38,7 @@ func newFaultParams(f HTTPFault) *faultParams {
 }
 
 func (p *faultParams) problem(name, format string, args ...any) {
-	p.errs = append(p.errs, fmt.Errorf("mocks: fault %q (%s): params.%s: %s: %w", p.f.ID, p.f.Kind, name, fmt.Sprintf(format, args...), ErrFaultInvalid))
+	p.errs = append(p.errs, fmt.Errorf("mocks: fault %s: params.%s: %s: %w", faultName(p.f), name, fmt.Sprintf(format, args...), ErrFaultInvalid))
 }
 
 // raw returns the parameter's text and whether it was given.
@@ -135,4 +135,12 @@ func (p *faultParams) err() error {
 		p.problem(k, "unknown parameter (%s takes: %s)", p.f.Kind, strings.Join(known, ", "))
 	}
 	return errors.Join(p.errs...)
+}
+
+// faultName names a fault in errors: its kind, and its id when it has one.
+func faultName(f HTTPFault) string {
+	if f.ID == "" {
+		return f.Kind
+	}
+	return fmt.Sprintf("%q (%s)", f.ID, f.Kind)
 }
