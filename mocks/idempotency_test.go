@@ -158,3 +158,42 @@ func TestIdempotencyKeysExpireAndAreScopedByCredential(t *testing.T) {
 		t.Error("a 2xx mismatch status must be refused")
 	}
 }
+
+// TestShortCircuitedRequestsAreJudged: answers a stage gives before
+// validation (replays, in-flight conflicts) still record whether the
+// request conformed, so the conformance gate does not count them as broken.
+func TestShortCircuitedRequestsAreJudged(t *testing.T) {
+	t.Parallel()
+	srv := accountingServer(t, WithIdempotency(IdempotencyOptions{}))
+	postInvoice(t, srv.URL, "order-9-invoice", "order-9")
+	if status, h, _ := postInvoice(t, srv.URL, "order-9-invoice", "order-9"); h.Get(ReplayedHeader) != "true" {
+		t.Fatalf("no replay: %d", status)
+	}
+	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+		if !e.Valid || len(e.Violations) > 0 {
+			t.Errorf("entry %d (replayed %v) recorded as invalid: %v", e.Seq, e.Replayed, e.Violations)
+		}
+	}
+	// Negative control: a replayed request that breaks the contract (no
+	// bearer token) is still recorded as broken.
+	body := `{"reference":"order-9","customer_email":"ada@example.com","amount_cents":4990,"currency":"EUR"}`
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/invoices", bytes.NewBufferString(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "no-token-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	broken := 0
+	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+		if !e.Valid && len(e.Violations) > 0 {
+			broken++
+		}
+	}
+	if broken != 2 {
+		t.Errorf("%d entries recorded as broken, want the 2 without credentials", broken)
+	}
+}

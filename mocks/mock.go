@@ -91,7 +91,8 @@ type Exchange struct {
 	PathParams map[string]string // decoded values of the template's parameters
 	Entry      *Entry            // the journal entry being built
 
-	op *operation
+	op        *operation
+	validated bool // the request was judged against the contract
 }
 
 // HandlerFunc answers an exchange.

@@ -82,6 +82,12 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *Entry) {
 	e.Operation, e.Template = op.id, op.template
 	x := &Exchange{Request: r, Body: body, Operation: op.id, Template: op.template, PathParams: params, Entry: e, op: op}
 	m.chain(w, x)
+	if !x.validated {
+		// A stage answered before validation (a replay, a throttle, a
+		// fault): the request is still judged against the contract for the
+		// journal, so the conformance gate never counts it blindly.
+		m.judge(x)
+	}
 }
 
 // stripBase removes the base path from an escaped request path.
@@ -99,17 +105,25 @@ func (m *Mock) stripBase(p string) (string, bool) {
 // answer is the innermost handler: validate, then answer from state or from
 // the contract.
 func (m *Mock) answer(w http.ResponseWriter, x *Exchange) {
-	r := x.Request
-	vs := m.validator.ValidateRequest(r.Context(), r, x.Body, m.contractRoute(x))
-	if len(vs) > 0 {
+	if vs := m.judge(x); len(vs) > 0 {
 		m.refuseInvalid(w, x, vs)
 		return
 	}
-	x.Entry.Valid = true
 	if m.state != nil && m.state.handles(w, x) {
 		return
 	}
 	m.respond(w, x)
+}
+
+// judge validates the request of x against the contract once and records
+// the outcome in its journal entry.
+func (m *Mock) judge(x *Exchange) []Violation {
+	r := x.Request
+	vs := m.validator.ValidateRequest(r.Context(), r, x.Body, m.contractRoute(x))
+	x.validated = true
+	x.Entry.Valid = len(vs) == 0
+	x.Entry.Violations = vs
+	return vs
 }
 
 func (m *Mock) contractRoute(x *Exchange) contracts.Route {
