@@ -19,7 +19,9 @@ var secretish = regexp.MustCompile(`(?i)token|secret|key|passw|auth|session|sign
 // what the resilience gates compare across retries.
 var notSecret = regexp.MustCompile(`(?i)idempotency`)
 
-func looksSecret(name string) bool { return secretish.MatchString(name) && !notSecret.MatchString(name) }
+func looksSecret(name string) bool {
+	return secretish.MatchString(name) && !notSecret.MatchString(name)
+}
 
 // secretNames knows which headers, query parameters and cookies hold secrets:
 // those the contract's security schemes name, and any named like one.
