@@ -30,9 +30,9 @@ const (
 )
 
 // AuthOptions configure the credentials a mock accepts. Each kind is
-// enforced only when configured: a mock with API keys but no OAuth2 still
-// takes any well-formed credential of the other kinds, as the contract's
-// validation requires.
+// checked only when configured: a mock with API keys but no OAuth2 still
+// takes any bearer token, but a credential must be present for every
+// scheme of the requirement it satisfies.
 type AuthOptions struct {
 	// APIKeys are the valid keys of the contract's apiKey schemes (read
 	// where the scheme says: header, query or cookie). They are also valid
@@ -369,10 +369,10 @@ func (a *Auth) checkScheme(r *http.Request, name string, s *openapi3.SecuritySch
 		c.challenge = fmt.Sprintf(`ApiKey realm=%q, in=%q, name=%q`, a.realm, s.In, s.Name)
 		v := apiKeyValue(r, s.In, s.Name)
 		switch {
-		case !a.keysEnforced():
-			return grant(c)
 		case v == "":
 			c.v, c.message = missing, fmt.Sprintf("no API key in %s %q", s.In, s.Name)
+		case !a.keysEnforced():
+			return grant(c)
 		case !a.keyValid(v):
 			c.v, c.message = invalid, fmt.Sprintf("the API key in %s %q is not valid (unknown or revoked)", s.In, s.Name)
 		}
@@ -380,10 +380,10 @@ func (a *Auth) checkScheme(r *http.Request, name string, s *openapi3.SecuritySch
 		c.challenge = fmt.Sprintf(`Basic realm=%q`, a.realm)
 		user, pass, ok := r.BasicAuth()
 		switch {
-		case len(a.basic) == 0:
-			return grant(c)
 		case !ok:
 			c.v, c.message = missing, "no HTTP basic credentials"
+		case len(a.basic) == 0:
+			return grant(c)
 		case !a.basicValid(user, pass):
 			c.v, c.message = invalid, fmt.Sprintf("wrong user name or password for %q", user)
 		}
@@ -405,14 +405,14 @@ func (a *Auth) basicValid(user, pass string) bool {
 func (a *Auth) checkBearer(r *http.Request, c check, oauth bool, scopes []string) check {
 	c.challenge = fmt.Sprintf(`Bearer realm=%q`, a.realm)
 	keys := a.keysEnforced() && !oauth
-	if a.oauth == nil && !keys {
-		return grant(c)
-	}
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
 	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		c.v, c.message = missing, "no bearer token in Authorization"
 		return c
+	}
+	if a.oauth == nil && !keys {
+		return grant(c)
 	}
 	if keys && a.keyValid(tok) {
 		return grant(c)

@@ -474,3 +474,27 @@ func validMethod(m string) bool {
 	}
 	return false
 }
+
+// TestAuthUnconfiguredKindNeedsItsCredential: an operation that takes an
+// API key or HTTP basic, on a mock that checks only keys, refuses a revoked
+// key: the unchecked basic alternative still needs basic credentials.
+func TestAuthUnconfiguredKindNeedsItsCredential(t *testing.T) {
+	t.Parallel()
+	a, base := vendorServer(t, AuthOptions{APIKeys: []string{"key-1"}})
+	if resp, _ := vendorGet(t, base+"/v2/keyed?api_key=key-1"); resp.StatusCode != 200 {
+		t.Fatalf("valid key: %d", resp.StatusCode)
+	}
+	if resp, _ := vendorGet(t, base+"/v2/keyed", "Authorization", "Basic YW55OmFueQ=="); resp.StatusCode != 200 {
+		t.Errorf("any basic user, basic not checked: %d", resp.StatusCode)
+	}
+	a.RevokeKey("key-1")
+	if resp, _ := vendorGet(t, base+"/v2/keyed?api_key=key-1"); resp.StatusCode != 401 {
+		t.Errorf("revoked key with no basic credentials: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := vendorGet(t, base+"/v2/orders"); resp.StatusCode != 401 {
+		t.Errorf("no bearer where OAuth2 is not checked: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader("anything")...); resp.StatusCode != 200 {
+		t.Errorf("any bearer where OAuth2 is not checked: %d", resp.StatusCode)
+	}
+}
