@@ -498,3 +498,26 @@ func TestAuthUnconfiguredKindNeedsItsCredential(t *testing.T) {
 		t.Errorf("any bearer where OAuth2 is not checked: %d", resp.StatusCode)
 	}
 }
+
+func TestAuthIssueToken(t *testing.T) {
+	t.Parallel()
+	clock := newVendorClock()
+	a, base := vendorServer(t, oauthOptions(clock))
+	tok, err := a.IssueToken("sync", "orders.read")
+	if err != nil || tok.Scope != "orders.read" {
+		t.Fatalf("IssueToken: %+v %v", tok, err)
+	}
+	if resp, _ := vendorGet(t, base+"/v2/orders", bearerHeader(tok.AccessToken)...); resp.StatusCode != 200 {
+		t.Errorf("a minted token: %d", resp.StatusCode)
+	}
+	if _, err := a.IssueToken("nobody"); err == nil {
+		t.Error("a token minted for an unknown client")
+	}
+	if _, err := a.IssueToken("sync", "admin"); err == nil {
+		t.Error("a token minted with an undeclared scope")
+	}
+	b, _ := NewAuth(AuthOptions{APIKeys: []string{"k"}})
+	if _, err := b.IssueToken("sync"); err == nil {
+		t.Error("a token minted without OAuth2")
+	}
+}
