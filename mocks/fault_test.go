@@ -325,3 +325,33 @@ func TestFaultSetChangesWhileServing(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// A request answered by a fault without reaching the operation is still
+// validated: the journal says it conformed (or not), so the contract gate
+// does not count faulted requests as invalid.
+func TestFaultedRequestsAreStillValidated(t *testing.T) {
+	t.Parallel()
+	fs := NewFaultSet(1)
+	m := newPetstore(t, WithFaults(fs))
+	for _, kind := range []string{FaultStatus, FaultRateLimited, FaultExpiredCredentials} {
+		fs.Clear()
+		if _, err := fs.Add(HTTPFault{Kind: kind}); err != nil {
+			t.Fatal(err)
+		}
+		m.Journal().Reset()
+		call(t, m, "GET", "/v1/pets/1", "", key, "k")
+		call(t, m, "GET", "/v1/pets/1", "", key, "k") // expired_credentials: refused again
+		call(t, m, "GET", "/v1/pets/0", "", key, "k") // petId below its minimum
+		call(t, m, "POST", "/v1/pets", `{"name":"Rex","species":"dog"}`, key, "k", "Content-Type", "application/json")
+		es := m.Journal().Entries(Filter{})
+		if es[0].Fault == "" || es[1].Fault == "" || !es[0].Valid || !es[1].Valid {
+			t.Errorf("%s: a valid faulted request is journaled invalid: %+v", kind, es[0])
+		}
+		if es[2].Valid || len(es[2].Violations) == 0 {
+			t.Errorf("%s: an invalid request is journaled valid: %+v", kind, es[2])
+		}
+		if kind != FaultExpiredCredentials && (es[3].Fault == "" || !es[3].Valid) {
+			t.Errorf("%s: a valid POST, faulted: %+v", kind, es[3])
+		}
+	}
+}
