@@ -34,6 +34,10 @@ const (
 	// "sha256=<hex HMAC-SHA256 of the body>", with X-GitHub-Event and
 	// X-GitHub-Delivery.
 	SchemeGitHub WebhookScheme = "github"
+	// SchemeHMAC is a plain HMAC as many smaller vendors sign:
+	// X-Webhook-Signature "sha256=<hex HMAC-SHA256 of the body>", with
+	// X-Webhook-Id and X-Webhook-Timestamp (not signed).
+	SchemeHMAC WebhookScheme = "hmac-sha256"
 )
 
 // The kinds of change a subscriber may ask for.
@@ -54,11 +58,11 @@ type WebhookSubscriber struct {
 }
 
 // ParseWebhook reads a subscriber written as on the command line:
-// "URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github]".
+// "URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256]".
 // Names after events= that hold no "=" are more event kinds.
 func ParseWebhook(s string) (WebhookSubscriber, error) {
 	bad := func(format string, a ...any) (WebhookSubscriber, error) {
-		return WebhookSubscriber{}, fmt.Errorf("mocks: webhook %q: %s (want URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github])", s, fmt.Sprintf(format, a...))
+		return WebhookSubscriber{}, fmt.Errorf("mocks: webhook %q: %s (want URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256])", s, fmt.Sprintf(format, a...))
 	}
 	parts := strings.Split(strings.TrimSpace(s), ",")
 	sub := WebhookSubscriber{URL: strings.TrimSpace(parts[0])}
@@ -109,9 +113,9 @@ func (s *WebhookSubscriber) check() error {
 	switch s.Scheme {
 	case "":
 		s.Scheme = SchemeStandard
-	case SchemeStandard, SchemeStripe, SchemeGitHub:
+	case SchemeStandard, SchemeStripe, SchemeGitHub, SchemeHMAC:
 	default:
-		return fmt.Errorf("scheme %q is not standard, stripe or github", s.Scheme)
+		return fmt.Errorf("scheme %q is not standard, stripe, github or hmac-sha256", s.Scheme)
 	}
 	if s.Secret == "" {
 		return nil
@@ -152,7 +156,7 @@ func newSecret(scheme WebhookScheme) string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	switch scheme {
-	case SchemeGitHub:
+	case SchemeGitHub, SchemeHMAC:
 		return hex.EncodeToString(b)
 	default:
 		return "whsec_" + base64.StdEncoding.EncodeToString(b)
@@ -174,6 +178,12 @@ func sign(h http.Header, sub *WebhookSubscriber, id, event string, at time.Time,
 		h.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 		h.Set("X-GitHub-Event", event)
 		h.Set("X-GitHub-Delivery", id)
+	case SchemeHMAC:
+		mac := hmac.New(sha256.New, []byte(sub.Secret))
+		mac.Write(body)
+		h.Set("X-Webhook-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		h.Set("X-Webhook-Id", id)
+		h.Set("X-Webhook-Timestamp", ts)
 	default:
 		h.Set("webhook-id", id)
 		h.Set("webhook-timestamp", ts)

@@ -102,6 +102,15 @@ func verifyGitHub(secret string, h http.Header, body []byte) error {
 	return nil
 }
 
+func verifyHMAC(secret string, h http.Header, body []byte) error {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if got := h.Get("X-Webhook-Signature"); got != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+		return fmt.Errorf("X-Webhook-Signature %q does not verify", got)
+	}
+	return nil
+}
+
 func TestWebhookVerifiersMatchPublishedVectors(t *testing.T) {
 	t.Parallel()
 	// The Standard Webhooks reference vector.
@@ -286,6 +295,7 @@ func TestWebhookSchemesVerify(t *testing.T) {
 		{SchemeStandard, "", verifyStandard},
 		{SchemeStripe, "whsec_stripe_test_secret", verifyStripe},
 		{SchemeGitHub, "gh-secret", verifyGitHub},
+		{SchemeHMAC, "", verifyHMAC},
 	} {
 		t.Run(string(tc.scheme), func(t *testing.T) {
 			t.Parallel()
