@@ -307,15 +307,9 @@ func (fs *FaultSet) stage(m *Mock) Stage {
 
 // serve answers x through the first fault that takes it, else through next.
 // A fault that answers without the operation (a 503, a 429, a 401) leaves
-// the request unvalidated, so serve validates it: the journal says whether
-// the request conformed whatever the answer, and the contract gate does
-// not count faulted requests as invalid.
+// the request to be judged against the contract by the mock after the
+// stages, so the journal still says whether it conformed.
 func (fs *FaultSet) serve(w http.ResponseWriter, x *faultExchange, next HandlerFunc) {
-	reached := false
-	inner := func(w http.ResponseWriter, ex *Exchange) {
-		reached = true
-		next(w, ex)
-	}
 	done := false
 	for _, f := range *fs.faults.Load() {
 		if f.spec.Operation != "" && f.spec.Operation != x.Operation {
@@ -325,19 +319,14 @@ func (fs *FaultSet) serve(w http.ResponseWriter, x *faultExchange, next HandlerF
 		if done {
 			continue
 		}
-		if label := f.inj.shape(w, x, inner, d); label != "" {
+		if label := f.inj.shape(w, x, next, d); label != "" {
 			f.hits.Add(1)
 			x.Entry.Fault = label
 			done = true
 		}
 	}
-	switch {
-	case !done:
+	if !done {
 		next(w, x.Exchange)
-	case !reached && x.mock != nil && x.op != nil:
-		r := x.Request
-		vs := x.mock.validator.ValidateRequest(r.Context(), r, x.Body, x.mock.contractRoute(x.Exchange))
-		x.Entry.Violations, x.Entry.Valid = vs, len(vs) == 0
 	}
 }
 
