@@ -491,7 +491,7 @@ type WebhookQueueEntry struct {
 func (w *Webhooks) Queue() WebhookQueue {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	q := WebhookQueue{Paused: w.paused, Pending: w.pending, Delivered: w.sent, Failed: w.failed, Dropped: w.dropped}
+	q := WebhookQueue{Paused: w.paused, Pending: w.pending, Delivered: w.sent, Failed: w.failed, Dropped: w.dropped, Subscribers: []WebhookQueueEntry{}}
 	for i, s := range w.subs {
 		e := WebhookQueueEntry{URL: s.URL, Scheme: string(s.Scheme), Events: s.Events, Removed: w.off[i]}
 		for _, lane := range w.lanes[i*webhookLanes : (i+1)*webhookLanes] {
