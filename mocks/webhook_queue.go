@@ -219,7 +219,7 @@ func (w *Webhooks) stage(m *Mock) Stage {
 				data[b.coll.IDField] = id
 			}
 			parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
-			if w.subscription(kind, b.coll.Name+"/"+parent+"/"+id, b.coll.Name, data) {
+			if w.subscription(kind, b.coll.Name+"/"+parent+"/"+id, b.coll, data) {
 				return
 			}
 			evType, shaped := b.coll.Name+"."+pastTense[kind], []byte(nil)

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/firedrill/firedrill/mocks/store"
 )
 
 // Where a contract lets clients subscribe (Stripe's webhook_endpoints,
@@ -15,16 +17,27 @@ var (
 	eventsFields      = []string{"enabled_events", "events", "event_types", "eventTypes", "topics"}
 )
 
-func isSubscriptionCollection(name string) bool {
-	return containsAny(strings.ToLower(name), subscriptionNouns)
+// isSubscriptionCollection reports whether a collection holds webhook
+// subscriptions: named like one, and its records declare a URL field (a
+// billing "subscriptions" collection has none at the top).
+func isSubscriptionCollection(c store.Collection) bool {
+	if !containsAny(strings.ToLower(c.Name), subscriptionNouns) || c.ItemSchema == nil {
+		return false
+	}
+	for _, f := range urlFields {
+		if _, ok := c.ItemSchema.Properties[f]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // subscription applies a change of a subscription collection to the
 // subscribers and reports whether the collection was one: creating a
 // record subscribes its URL, updating it replaces the subscriber, deleting
 // it unsubscribes. Such changes are not themselves delivered.
-func (w *Webhooks) subscription(kind, resource, collection string, rec map[string]any) bool {
-	if !isSubscriptionCollection(collection) {
+func (w *Webhooks) subscription(kind, resource string, c store.Collection, rec map[string]any) bool {
+	if !isSubscriptionCollection(c) {
 		return false
 	}
 	if kind == EventDelete {

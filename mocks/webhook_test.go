@@ -543,6 +543,11 @@ func TestWebhookShapedByContract(t *testing.T) {
 	if deleted["type"] != "orders.deleted" || deleted["data"].(map[string]any)["id"] != a["id"] {
 		t.Errorf("undeclared change: %v", deleted)
 	}
+	for _, coll := range srv.Mock().Store().Collections() {
+		if def, _ := srv.Mock().Store().Collection(coll); isSubscriptionCollection(def) {
+			t.Errorf("collection %s taken for webhook subscriptions", coll)
+		}
+	}
 	if findWebhookShape(c.Doc, "orders", EventUpdate) != nil || findWebhookShape(c.Doc, "invoices", EventCreate) != nil {
 		t.Error("a webhook matched a change it does not name")
 	}
@@ -693,5 +698,32 @@ func TestWebhookOrderPerResourceUnderFailures(t *testing.T) {
 				t.Fatalf("order %s: quantities arrived as %v, want 0..%d in order", id, qs, updates)
 			}
 		}
+	}
+}
+
+// TestWebhookBillingSubscriptionsAreNotSubscribers: a collection named
+// subscriptions whose records hold no URL (PayPal's billing subscriptions)
+// is data like any other: its changes are delivered, never subscribed.
+func TestWebhookBillingSubscriptionsAreNotSubscribers(t *testing.T) {
+	t.Parallel()
+	doc := strings.ReplaceAll(strings.ReplaceAll(ordersContract, "/orders", "/subscriptions"), "Order", "Subscription")
+	doc = strings.ReplaceAll(doc, "sku: {type: string}", "plan_id: {type: string}")
+	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
+	w, err := NewWebhooks(WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	srv, err := NewServer(parseContract(t, "billing.yaml", []byte(doc)), WithStateful(true), WithWebhooks(w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	vendorSend(t, "POST", srv.URL+"/subscriptions", `{"plan_id":"P-1"}`)
+	drainWebhooks(t, w)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if strings.Join(rc.order, " ") != "subscriptions.created" {
+		t.Errorf("received %v, want the subscription's creation", rc.order)
 	}
 }
