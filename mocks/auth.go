@@ -304,10 +304,11 @@ const (
 
 // check is the result of one scheme, with what to tell the client.
 type check struct {
-	v         verdict
-	scheme    string // the scheme's name in the contract
-	challenge string // WWW-Authenticate for this scheme
-	message   string
+	v       verdict
+	scheme  string // the scheme's name in the contract
+	s       *openapi3.SecurityScheme
+	extra   string // parameters of the challenge: error, scope
+	message string
 }
 
 func (a *Auth) stage(next HandlerFunc) HandlerFunc {
@@ -363,10 +364,9 @@ func (a *Auth) satisfies(r *http.Request, req openapi3.SecurityRequirement) ([]c
 }
 
 func (a *Auth) checkScheme(r *http.Request, name string, s *openapi3.SecurityScheme, scopes []string) check {
-	c := check{scheme: name}
+	c := check{scheme: name, s: s}
 	switch {
 	case s.Type == "apiKey":
-		c.challenge = fmt.Sprintf(`ApiKey realm=%q, in=%q, name=%q`, a.realm, s.In, s.Name)
 		v := apiKeyValue(r, s.In, s.Name)
 		switch {
 		case v == "":
@@ -377,7 +377,6 @@ func (a *Auth) checkScheme(r *http.Request, name string, s *openapi3.SecuritySch
 			c.v, c.message = invalid, fmt.Sprintf("the API key in %s %q is not valid (unknown or revoked)", s.In, s.Name)
 		}
 	case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
-		c.challenge = fmt.Sprintf(`Basic realm=%q`, a.realm)
 		user, pass, ok := r.BasicAuth()
 		switch {
 		case !ok:
@@ -395,6 +394,18 @@ func (a *Auth) checkScheme(r *http.Request, name string, s *openapi3.SecuritySch
 
 func grant(c check) check { c.v = granted; return c }
 
+// challenge is the WWW-Authenticate challenge of a failed check, built only
+// for refusals.
+func (a *Auth) challenge(c check) string {
+	switch {
+	case c.s.Type == "apiKey":
+		return fmt.Sprintf(`ApiKey realm=%q, in=%q, name=%q`, a.realm, c.s.In, c.s.Name)
+	case c.s.Type == "http" && strings.EqualFold(c.s.Scheme, "basic"):
+		return fmt.Sprintf(`Basic realm=%q`, a.realm)
+	}
+	return fmt.Sprintf(`Bearer realm=%q`, a.realm) + c.extra
+}
+
 func (a *Auth) basicValid(user, pass string) bool {
 	want, ok := a.basic[user]
 	return ok && subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1
@@ -403,7 +414,6 @@ func (a *Auth) basicValid(user, pass string) bool {
 // checkBearer accepts an access token the mock issued (with the scopes the
 // operation requires) or, for an http bearer scheme, a valid API key.
 func (a *Auth) checkBearer(r *http.Request, c check, oauth bool, scopes []string) check {
-	c.challenge = fmt.Sprintf(`Bearer realm=%q`, a.realm)
 	keys := a.keysEnforced() && !oauth
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	tok = strings.TrimSpace(tok)
@@ -419,19 +429,19 @@ func (a *Auth) checkBearer(r *http.Request, c check, oauth bool, scopes []string
 	}
 	if a.oauth == nil {
 		c.v, c.message = invalid, "the bearer token is not a valid API key (unknown or revoked)"
-		c.challenge += `, error="invalid_token", error_description="unknown or revoked key"`
+		c.extra = `, error="invalid_token", error_description="unknown or revoked key"`
 		return c
 	}
 	t, why := a.tokens.lookup(tok, a.now())
 	if why != "" {
 		c.v, c.message = invalid, "the access token "+why
-		c.challenge += fmt.Sprintf(`, error="invalid_token", error_description=%q`, "the access token "+why)
+		c.extra = fmt.Sprintf(`, error="invalid_token", error_description=%q`, "the access token "+why)
 		return c
 	}
 	if lacking := lackingScopes(t.scopes, scopes); oauth && len(lacking) > 0 {
 		c.v = forbidden
 		c.message = fmt.Sprintf("the token lacks the scopes %s", strings.Join(lacking, " "))
-		c.challenge += fmt.Sprintf(`, error="insufficient_scope", scope=%q`, strings.Join(scopes, " "))
+		c.extra = fmt.Sprintf(`, error="insufficient_scope", scope=%q`, strings.Join(scopes, " "))
 		return c
 	}
 	return grant(c)
@@ -460,9 +470,9 @@ func (a *Auth) refuse(w http.ResponseWriter, x *Exchange, failed []check) {
 	var challenges, seen = []string{}, map[string]bool{}
 	vs := make([]Violation, 0, len(failed))
 	for _, c := range failed {
-		if !seen[c.challenge] {
-			seen[c.challenge] = true
-			challenges = append(challenges, c.challenge)
+		if ch := a.challenge(c); !seen[ch] {
+			seen[ch] = true
+			challenges = append(challenges, ch)
 		}
 		vs = append(vs, Violation{In: contracts.InSecurity, Name: c.scheme, Message: c.message})
 	}
