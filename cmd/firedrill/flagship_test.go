@@ -9,15 +9,26 @@ import (
 	"testing"
 )
 
-// TestFlagship runs the flagship drill the way make demo does, with the
-// firedrill binary (built without the race detector, which would slow the
-// harness itself and falsify the latency gate): against the service it
-// passes every gate; against its naive build (ORDERSYNC_NAIVE=1) it fails,
-// losing the orders of the outage and writing without idempotency keys.
-func TestFlagship(t *testing.T) {
+// TestOrdersyncDrills runs two drills of the example the way make demo
+// does, with the firedrill binary (built without the race detector, which
+// would slow the harness itself and falsify the latency gate). Against the
+// service both pass every gate; against its naive build (ORDERSYNC_NAIVE=1)
+// the flagship loses the orders of the outage and the slow-accounting drill
+// duplicates invoices after blind retries, each failing with its reason.
+func TestOrdersyncDrills(t *testing.T) {
 	t.Parallel()
 	bin := buildFiredrill(t)
-	scenario, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "scenarios", "flagship.yaml"))
+	// One after the other: a drill pushes 120 requests a second and
+	// measures latency; two at once on a small machine measure each other.
+	drill(t, bin, "flagship.yaml", "every order invoiced exactly once", "missing")
+	drill(t, bin, "accounting-timeouts.yaml", "every order invoiced exactly once", "duplicated")
+}
+
+// drill runs a scenario of the example against the service, then against
+// its naive build, which must fail the named gate with the given word.
+func drill(t *testing.T, bin, file, gate, word string) {
+	t.Helper()
+	scenario, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "scenarios", file))
 	run := func(naive bool) (int, string) {
 		cmd := exec.Command(bin, "run", scenario, "--out", t.TempDir())
 		cmd.Env = append(os.Environ(), "ORDERSYNC_NAIVE=0")
@@ -29,22 +40,16 @@ func TestFlagship(t *testing.T) {
 		_ = cmd.Run()
 		return cmd.ProcessState.ExitCode(), out.String()
 	}
-	// One after the other: the drill pushes 120 requests a second and
-	// measures latency; two at once on a small machine measure each other.
 	if code, out := run(false); code != 0 || !strings.Contains(out, "PASS  7 gates, 0 failed") {
-		t.Fatalf("the service fails the flagship: exit %d\n%s", code, tail(out, 30))
+		t.Fatalf("%s: the service fails: exit %d\n%s", file, code, tail(out, 30))
 	}
 	code, out := run(true)
 	if code != 1 {
-		t.Fatalf("the naive service: exit %d, want 1\n%s", code, tail(out, 30))
+		t.Fatalf("%s: the naive service: exit %d, want 1\n%s", file, code, tail(out, 30))
 	}
-	for _, want := range []string{
-		"fail  consistency  every order invoiced exactly once",
-		"missing",
-		"fail  resilience  idempotency keys (accounting)",
-	} {
+	for _, want := range []string{"fail  consistency  " + gate, word, "fail  resilience  idempotency keys (accounting)"} {
 		if !strings.Contains(out, want) {
-			t.Errorf("the naive run's verdict lacks %q:\n%s", want, tail(out, 30))
+			t.Errorf("%s: the naive run's verdict lacks %q:\n%s", file, want, tail(out, 30))
 		}
 	}
 }

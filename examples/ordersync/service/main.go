@@ -10,8 +10,8 @@
 // dead-letter queue that is retried later and exposed at GET /dlq.
 //
 // ORDERSYNC_NAIVE=1 turns all of that off (no idempotency keys, immediate
-// blind retries, no breaker, no Retry-After, long timeouts, no dead-letter
-// queue): the integration many teams ship first, which the same scenarios
+// blind retries after a one-second timeout, no breaker, no Retry-After, no
+// dead-letter queue): the integration many teams ship first, which the same scenarios
 // must catch.
 //
 // Environment: PORT (default 8080), LISTEN_HOST (default 127.0.0.1),

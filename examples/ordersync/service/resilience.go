@@ -40,9 +40,10 @@ var carefulPolicy = policy{
 }
 
 // naivePolicy is the integration shipped without thinking about failure:
-// blind immediate retries, no keys, no breaker, long timeouts.
+// a client's default one-second timeout, blind immediate retries, no keys,
+// no breaker, no dead-letter queue.
 var naivePolicy = policy{
-	Timeout:     30 * time.Second,
+	Timeout:     time.Second,
 	MaxAttempts: 3,
 }
 
