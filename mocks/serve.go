@@ -53,7 +53,11 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *Entry) {
 	if r.Body == nil {
 		r.Body = http.NoBody // client-side requests handed straight to the handler
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.maxBody))
+	var body []byte
+	var err error
+	if r.Body != http.NoBody { // most GETs: nothing to read, nothing to allocate
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, m.maxBody))
+	}
 	e.Body = body
 	if err != nil {
 		var tooBig *http.MaxBytesError
