@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -222,12 +223,15 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 	}
 	defer results.Close()
 	var last time.Time
+	var lastFaults string
 	progress := func(p load.Progress) {
-		if time.Since(last) < 5*time.Second {
+		// A line every few seconds, and whenever a fault starts or ends.
+		faults := r.activeFaults(time.Now())
+		if time.Since(last) < 5*time.Second && faults == lastFaults {
 			return
 		}
-		last = time.Now()
-		r.progress("attack %s/%s  %.0f req/s  p99 %s  %d errors of %d", p.Elapsed.Round(time.Second), p.Total, p.Rate, p.P99.Round(time.Millisecond), p.Errors, p.Requests)
+		last, lastFaults = time.Now(), faults
+		r.progress("attack %s/%s  %.0f req/s  p99 %s  %d errors of %d%s", p.Elapsed.Round(time.Second), p.Total, p.Rate, p.P99.Round(time.Millisecond), p.Errors, p.Requests, faults)
 	}
 	opts := []load.Option{load.WithResults(results), load.WithSeed(uint64(r.seed)), load.WithProgress(progress), load.WithLogger(r.log)}
 	if hosts := r.allowHosts(); len(hosts) > 0 {
@@ -253,4 +257,18 @@ func (r *run) allowHosts() []string {
 	}
 	sort.Strings(hosts)
 	return hosts
+}
+
+// activeFaults names the faults on at now, for the progress line.
+func (r *run) activeFaults(now time.Time) string {
+	var on []string
+	for _, w := range r.windows {
+		if !now.Before(w.Start) && now.Before(w.End) {
+			on = append(on, w.Kind+" on "+w.Target)
+		}
+	}
+	if len(on) == 0 {
+		return ""
+	}
+	return "  faults: " + strings.Join(on, ", ")
 }

@@ -29,6 +29,9 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	if !out.Verdict.Passed || len(out.Verdict.Gates) != 4 {
 		t.Fatalf("verdict %+v", out.Verdict)
 	}
+	if !strings.Contains(progress.String(), "faults: latency on shop") {
+		t.Errorf("the progress never showed the active fault:\n%s", progress.String())
+	}
 	if out.Load == nil || out.Load.Flow.Requests < 50 {
 		t.Fatalf("load ran %v iterations, want about 60", out.Load)
 	}
