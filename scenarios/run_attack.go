@@ -15,6 +15,7 @@ import (
 	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/load"
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // loadPlan turns the scenario's load section into a load plan, with system
@@ -141,9 +142,35 @@ func (r *run) events() []chaos.Event {
 		if f.Toxicity != 0 {
 			params["toxicity"] = strconv.FormatFloat(f.Toxicity, 'f', -1, 64)
 		}
+		if f.System != "" {
+			events = append(events, r.mockFaultEvent(f))
+			continue
+		}
 		events = append(events, chaos.Event{At: f.At.D(), For: f.For.D(), Target: f.Proxy, Kind: f.Toxic, Params: params})
 	}
 	return events
+}
+
+// mockFaultEvent puts an HTTP or data fault of a mock on the timeline: the
+// fault set of the system's mock switches it on and off.
+func (r *run) mockFaultEvent(f Fault) chaos.Event {
+	ev := chaos.Event{At: f.At.D(), For: f.For.D(), Target: f.System, Kind: f.Fault, Params: f.Params}
+	sys := r.system(f.System)
+	ev.Fault = chaos.FaultFunc(func(ctx context.Context) (chaos.Revert, error) {
+		if sys == nil || sys.faults == nil {
+			return nil, fmt.Errorf("scenarios: system %q serves no mock that takes faults", f.System)
+		}
+		hf, err := mocks.NewHTTPFault(f.Fault, f.Params)
+		if err != nil {
+			return nil, err
+		}
+		revert, err := sys.faults.Activate(ctx, hf)
+		if err != nil {
+			return nil, err
+		}
+		return chaos.Revert(revert), nil
+	})
+	return ev
 }
 
 // attack runs the load and the fault timeline together, on one clock.
@@ -175,7 +202,11 @@ func (r *run) attack(ctx context.Context) error {
 	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(r.s.Chaos))
 	start := time.Now()
 	for _, f := range r.s.Chaos {
-		r.windows = append(r.windows, ci.FaultWindow{Target: f.Proxy, Start: start.Add(f.At.D()), End: start.Add(f.At.D() + f.For.D()), Kind: f.Toxic})
+		target, kind := f.Proxy, f.Toxic
+		if f.System != "" {
+			target, kind = f.System, f.Fault
+		}
+		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(f.At.D() + f.For.D()), Kind: kind})
 	}
 	go func() {
 		defer wg.Done()

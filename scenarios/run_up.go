@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -25,9 +27,10 @@ type system struct {
 	spec    *System
 	openapi *contracts.OpenAPI
 	graphql *contracts.GraphQL
-	journal *mocks.Journal // nil for a real endpoint or a service
-	store   *store.Store   // a stateful OpenAPI mock's collections
-	gql     *graphql.Mock  // a GraphQL mock (its state is read through it)
+	journal *mocks.Journal  // nil for a real endpoint or a service
+	store   *store.Store    // a stateful OpenAPI mock's collections
+	gql     *graphql.Mock   // a GraphQL mock (its state is read through it)
+	faults  *mocks.FaultSet // the HTTP and data faults the timeline switches on the mock
 	service RunningService
 	addr    Address // what the service under test uses: the proxy for vendors
 }
@@ -67,15 +70,20 @@ func (r *run) plan(ctx context.Context) error {
 	if r.s.Runtime != "" && r.s.Runtime != r.rt.Name() {
 		return fmt.Errorf("scenarios: the scenario asks for the %s runtime; this run uses %s", r.s.Runtime, r.rt.Name())
 	}
-	for i, f := range r.s.Chaos {
-		if f.System != "" {
-			return fmt.Errorf("scenarios: chaos[%d]: mock fault %q on %q: HTTP and data faults applied by mocks are not available in this version; use a toxic on the proxy", i, f.Fault, f.System)
-		}
-	}
 	if _, err := load.ParseThresholds(r.s.Gates.Load...); err != nil {
 		return fmt.Errorf("scenarios: gates.load: %w", err)
 	}
 	return nil
+}
+
+// faulted reports whether the timeline has HTTP or data faults for system.
+func (r *run) faulted(system string) bool {
+	for _, f := range r.s.Chaos {
+		if f.System == system {
+			return true
+		}
+	}
+	return false
 }
 
 func isGraphQL(path string) bool {
@@ -170,23 +178,49 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if m.Seed != 0 {
 		seed = m.Seed
 	}
-	if len(m.Webhooks) > 0 || m.RateLimit != "" || len(m.APIKeys) > 0 {
-		return nil, "", fmt.Errorf("scenarios: system %q: vendor behaviours webhooks, rate_limit and api_keys are not available in this version", sys.name)
+	if len(m.Webhooks) > 0 {
+		return nil, "", fmt.Errorf("scenarios: system %q: webhooks delivered by mocks are not wired into scenarios yet; post signed webhooks from the flow (sign: on a step)", sys.name)
+	}
+	if r.faulted(sys.name) {
+		sys.faults = mocks.NewFaultSet(seed)
 	}
 	if sys.graphql != nil {
-		if m.Idempotency != "" {
-			return nil, "", fmt.Errorf("scenarios: system %q: idempotency keys apply to HTTP APIs, not to a GraphQL mock", sys.name)
+		if m.Idempotency != "" || m.RateLimit != "" || len(m.APIKeys) > 0 {
+			return nil, "", fmt.Errorf("scenarios: system %q: idempotency, rate_limit and api_keys apply to HTTP APIs, not to a GraphQL mock", sys.name)
 		}
 		g, err := graphql.NewHandler(sys.graphql, graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log))
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
 		}
 		sys.journal, sys.gql = g.Journal(), g
+		if sys.faults != nil {
+			return journalFaults(sys.name, sys.faults, g, g.Journal()), "", nil
+		}
 		return g, "", nil
 	}
 	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log)}
 	if m.Idempotency != "" {
 		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: m.Idempotency}))
+	}
+	if m.RateLimit != "" {
+		rl, err := mocks.ParseRateLimit(m.RateLimit)
+		if err != nil {
+			return nil, "", fmt.Errorf("scenarios: system %q: %w", sys.name, err)
+		}
+		opts = append(opts, mocks.WithRateLimit(rl))
+	}
+	if len(m.APIKeys) > 0 {
+		keys := make([]string, len(m.APIKeys))
+		for i, k := range m.APIKeys {
+			var err error
+			if keys[i], err = r.res.Expand(k); err != nil {
+				return nil, "", fmt.Errorf("scenarios: systems.%s.mock.api_keys[%d]: %w", sys.name, i, err)
+			}
+		}
+		opts = append(opts, mocks.WithAPIKeys(keys...))
+	}
+	if sys.faults != nil {
+		opts = append(opts, mocks.WithFaults(sys.faults))
 	}
 	h, err := mocks.NewHandler(sys.openapi, opts...)
 	if err != nil {
@@ -294,4 +328,59 @@ func (r *run) steadyState(ctx context.Context) error {
 		r.progress("steady %s: %d", p.Name, resp.StatusCode)
 	}
 	return nil
+}
+
+type faultLabelKey struct{}
+
+// journalFaults puts a fault set in front of a handler that keeps its own
+// journal (the GraphQL mock) and records in that journal the answers the
+// faults gave instead of it, so the resilience gates see the failures and
+// the retries that followed. Such a request was not judged against the
+// schema: it is recorded as valid, the way the same request is judged when
+// it gets through.
+func journalFaults(name string, fs *mocks.FaultSet, h http.Handler, j *mocks.Journal) http.Handler {
+	faulted := fs.Handler(h, func(r *http.Request, label string) {
+		if p, ok := r.Context().Value(faultLabelKey{}).(*string); ok {
+			*p = label
+		}
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, mocks.MaxJournalBody+1))
+		if err != nil {
+			http.Error(w, "cannot read the request", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		var label string
+		r = r.WithContext(context.WithValue(r.Context(), faultLabelKey{}, &label))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		faulted.ServeHTTP(rec, r)
+		if label == "" {
+			return
+		}
+		j.Record(mocks.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
+			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body,
+			Status: rec.status, Fault: label, Valid: true})
+	})
+}
+
+// statusRecorder remembers the status an answer was written with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/load"
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // MaxAttack is the longest attack a scenario may ask for: every load is
@@ -161,8 +162,8 @@ func (v *validator) system(name string, sys *System) {
 
 func (v *validator) mock(path string, m *Mock) {
 	if m.RateLimit != "" {
-		if _, err := ParseRateLimit(m.RateLimit); err != nil {
-			v.addf(path+".rate_limit", "", "%v", err)
+		if _, err := mocks.ParseRateLimit(m.RateLimit); err != nil {
+			v.addf(path+".rate_limit", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		}
 	}
 	for i, w := range m.Webhooks {

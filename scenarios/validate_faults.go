@@ -5,22 +5,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/mocks"
 )
-
-// mockFaults are the HTTP and data faults a mock applies, with their parameters.
-var mockFaults = map[string][]string{
-	"status":              {"status", "rate"},
-	"rate_limited":        {"rate", "retry_after"},
-	"slow":                {"rate", "delay", "trickle"},
-	"truncated":           {"rate"},
-	"malformed":           {"rate"},
-	"bad_data":            {"rate", "mode"},
-	"expired_credentials": {},
-}
 
 func (v *validator) chaos() {
 	var attack = v.s.Load
@@ -37,7 +26,7 @@ func (v *validator) chaos() {
 			}
 		case f.System != "":
 			v.faultTarget(path+".system", f.System, true)
-			v.faultKind(path+".fault", "fault", f.Fault, mockFaults, f.Params, path)
+			v.mockFault(path, f)
 			if f.Toxic != "" {
 				v.addf(path+".toxic", "", "toxic applies to a proxy: use fault with system")
 			}
@@ -130,24 +119,18 @@ func (v *validator) faultTarget(path, name string, mock bool) {
 	}
 }
 
-func (v *validator) faultKind(path, what, kind string, catalogue map[string][]string, params map[string]string, parent string) {
-	known := sortedKeys(catalogue)
-	if kind == "" {
-		v.addf(path, "known: "+strings.Join(known, ", "), "which %s?", what)
-		return
-	}
-	allowed, ok := catalogue[kind]
-	if !ok {
-		v.addf(path, hintFrom(kind, known), "%s %q is unknown", what, kind)
-		return
-	}
-	for _, p := range sortedKeys(params) {
-		if !slices.Contains(allowed, p) {
-			h := "it takes no parameters"
-			if len(allowed) > 0 {
-				h = hintFrom(p, allowed)
-			}
-			v.addf(parent+"."+p, h, "%s %s has no parameter %q", what, kind, p)
+// mockFault checks an HTTP or data fault and its parameters against the
+// mocks' own catalogue.
+func (v *validator) mockFault(path string, f Fault) {
+	kinds := mocks.FaultKinds()
+	switch {
+	case f.Fault == "":
+		v.addf(path+".fault", "known: "+strings.Join(kinds, ", "), "which fault?")
+	case !slices.Contains(kinds, f.Fault):
+		v.addf(path+".fault", hintFrom(f.Fault, kinds), "fault %q is unknown", f.Fault)
+	default:
+		if _, err := mocks.NewHTTPFault(f.Fault, f.Params); err != nil {
+			v.addf(path+".fault", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		}
 	}
 }
@@ -203,29 +186,4 @@ func (v *validator) collection(path string, c Collection) {
 	if c.Collection == "" && c.Path == "" {
 		v.addf(path, "", "name the collection (a mock's state) or the path of a list endpoint")
 	}
-}
-
-// RateLimit is a mock's token bucket: Rate tokens a second, up to Burst at once.
-type RateLimit struct {
-	Rate  Rate
-	Burst int
-}
-
-// ParseRateLimit reads "20/s" or "20/s,burst=5".
-func ParseRateLimit(s string) (RateLimit, error) {
-	rate, rest, _ := strings.Cut(s, ",")
-	r, err := ParseRate(rate)
-	if err != nil {
-		return RateLimit{}, err
-	}
-	rl := RateLimit{Rate: r, Burst: max(1, int(r.PerSecond()))}
-	if rest = strings.TrimSpace(rest); rest != "" {
-		b, ok := strings.CutPrefix(rest, "burst=")
-		n, err := strconv.Atoi(b)
-		if !ok || err != nil || n < 1 {
-			return RateLimit{}, fmt.Errorf("rate limit %q: write burst=N with N ≥ 1 after the rate", s)
-		}
-		rl.Burst = n
-	}
-	return rl, nil
 }

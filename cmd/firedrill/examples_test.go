@@ -19,7 +19,7 @@ func TestExampleContractsLintClean(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 errors, 0 warnings") {
 		t.Errorf("lint: exit %d\n%s%s", code, out, errOut)
 	}
-	for _, s := range []string{"flagship.yaml", "baseline.yaml", "peak3x.yaml", "accounting-latency.yaml", "accounting-timeouts.yaml"} {
+	for _, s := range []string{"flagship.yaml", "baseline.yaml", "peak3x.yaml", "accounting-latency.yaml", "accounting-timeouts.yaml", "crm-503-bursts.yaml", "accounting-rate-limited.yaml"} {
 		if code, out, _ := runCLI(t, context.Background(), "validate", "../../examples/ordersync/scenarios/"+s); code != 0 {
 			t.Errorf("validate %s: %s", s, out)
 		}

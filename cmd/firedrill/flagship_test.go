@@ -9,12 +9,13 @@ import (
 	"testing"
 )
 
-// TestOrdersyncDrills runs two drills of the example the way make demo
+// TestOrdersyncDrills runs four drills of the example the way make demo
 // does, with the firedrill binary (built without the race detector, which
 // would slow the harness itself and falsify the latency gate). Against the
 // service both pass every gate; against its naive build (ORDERSYNC_NAIVE=1)
-// the flagship loses the orders of the outage and the slow-accounting drill
-// duplicates invoices after blind retries, each failing with its reason.
+// the flagship loses the orders of the outage, the slow-accounting drill
+// duplicates invoices after blind retries, and the CRM-503 and rate-limit
+// drills lose orders, each failing with its reason.
 func TestOrdersyncDrills(t *testing.T) {
 	t.Parallel()
 	bin := buildFiredrill(t)
@@ -22,6 +23,8 @@ func TestOrdersyncDrills(t *testing.T) {
 	// measures latency; two at once on a small machine measure each other.
 	drill(t, bin, "flagship.yaml", "every order invoiced exactly once", "missing")
 	drill(t, bin, "accounting-timeouts.yaml", "every order invoiced exactly once", "duplicated")
+	drill(t, bin, "crm-503-bursts.yaml", "every order invoiced exactly once", "missing")
+	drill(t, bin, "accounting-rate-limited.yaml", "every order invoiced exactly once", "missing")
 }
 
 // drill runs a scenario of the example against the service, then against

@@ -428,10 +428,8 @@ func (st *state) findByUniqueKey(coll string, rec map[string]any) (string, bool)
 		if !ok || want == nil {
 			continue
 		}
-		for _, stored := range st.records(coll) {
-			if v, ok := stored[key]; ok && fmt.Sprint(v) == fmt.Sprint(want) {
-				return fmt.Sprint(stored[st.idField[coll]]), true
-			}
+		if stored, ok, _ := st.store.Find(coll, key, want); ok {
+			return fmt.Sprint(stored[st.idField[coll]]), true
 		}
 	}
 	return "", false

@@ -109,19 +109,30 @@ func (p policy) backoff(n int) time.Duration {
 func (p policy) call(ctx context.Context, b *breaker, fn func(context.Context) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
+		if p.HonorRetryAfter {
+			// The vendor asked this client, not this request, to wait.
+			if err := b.pause(ctx); err != nil {
+				return err
+			}
+		}
 		if !b.allow() {
 			return fmt.Errorf("%s: %w", b.name, errBreakerOpen)
 		}
 		callCtx, cancel := context.WithTimeout(ctx, p.Timeout)
 		err = fn(callCtx)
 		cancel()
-		b.record(err == nil || !retryable(err))
+		var ve *vendorError
+		throttled := errors.As(err, &ve) && ve.Status == http.StatusTooManyRequests
+		// A 429 says "slower", not "down": it does not count towards the breaker.
+		b.record(err == nil || !retryable(err) || throttled)
+		if p.HonorRetryAfter && ve != nil && ve.RetryAfter > 0 {
+			b.holdFor(ve.RetryAfter)
+		}
 		if err == nil || !retryable(err) || attempt >= p.MaxAttempts || ctx.Err() != nil {
 			return err
 		}
 		wait := p.backoff(attempt)
-		var ve *vendorError
-		if p.HonorRetryAfter && errors.As(err, &ve) && ve.RetryAfter > wait {
+		if p.HonorRetryAfter && ve != nil && ve.RetryAfter > wait {
 			wait = ve.RetryAfter
 		}
 		if wait > 0 {
@@ -147,7 +158,42 @@ type breaker struct {
 	mu        sync.Mutex
 	failures  int
 	openUntil time.Time
-	trial     bool // a half-open trial is in flight
+	trial     bool      // a half-open trial is in flight
+	notBefore time.Time // the vendor's Retry-After: no call to it before then
+}
+
+// holdFor stops every call to the vendor for d (a Retry-After it sent).
+func (b *breaker) holdFor(d time.Duration) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until := b.now().Add(d); until.After(b.notBefore) {
+		b.notBefore = until
+	}
+}
+
+// pause waits until the vendor's Retry-After has passed.
+func (b *breaker) pause(ctx context.Context) error {
+	if b == nil {
+		return nil
+	}
+	for {
+		b.mu.Lock()
+		wait := b.notBefore.Sub(b.now())
+		b.mu.Unlock()
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 func newBreaker(name string, p policy) *breaker {

@@ -317,3 +317,41 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Error("a missing CRM_URL must be refused")
 	}
 }
+
+// TestRetryAfterHoldsEveryCallToTheVendor: after a 429 with Retry-After no
+// worker calls that vendor before the time is up, and 429s do not open the
+// breaker.
+func TestRetryAfterHoldsEveryCallToTheVendor(t *testing.T) {
+	t.Parallel()
+	p := fast(carefulPolicy)
+	p.BreakerThreshold = 2
+	var mu sync.Mutex
+	calls := 0
+	acct := func(w http.ResponseWriter) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		if first {
+			status(429, "Retry-After", "1")(w)
+			return
+		}
+		status(201)(w)
+	}
+	h := newHarness(t, p, []func(http.ResponseWriter){acct}, []func(http.ResponseWriter){status(200)})
+	for i := range 4 {
+		h.post(t, fmt.Sprintf("msg_%d", i), orderEvent(fmt.Sprintf("o-%d", i), "5.00"))
+	}
+	waitFor(t, 5*time.Second, "four invoices", func() bool { return len(h.accounting.snapshot()) >= 5 })
+	got := h.accounting.snapshot()
+	// Calls already in flight when the 429 was written may arrive just
+	// after it; none may be sent once the client has read it.
+	for _, c := range got[1:] {
+		if gap := c.at.Sub(got[0].at); gap > 50*time.Millisecond && gap < time.Second {
+			t.Errorf("a call came %v after the 429 that asked for 1s", gap)
+		}
+	}
+	if st := h.svc.breakers["accounting"].state(); st != "closed" {
+		t.Errorf("a 429 opened the breaker: %s", st)
+	}
+}
