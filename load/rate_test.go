@@ -42,7 +42,14 @@ func TestRateAccuracy(t *testing.T) {
 		t.Logf("%5.0f/s: achieved %.1f/s, %d of %.0f requests, success %.4f, p99 %s, generator lag %s",
 			rate, s.Rate, s.Requests, want, s.Success, s.P99, rep.Lag)
 		if math.Abs(s.Rate-rate)/rate > 0.01 || math.Abs(float64(s.Requests)-want)/want > 0.01 {
-			t.Errorf("%.0f/s: achieved %.1f/s with %d requests: off by more than 1%%", rate, s.Rate, s.Requests)
+			// The control, in the same run: can plain Vegeta hold this
+			// rate on this machine right now? If it cannot either, the
+			// machine is busy (other builds, other tests) and the leg
+			// proves nothing either way.
+			if _, plain := plainVegeta(srv.URL+"/health", rate, d); math.Abs(plain-rate)/rate > 0.01 {
+				t.Skipf("%.0f/s: achieved %.1f/s, but plain Vegeta managed only %.1f/s on this machine at this moment: the machine is the limit, not the flow layer", rate, s.Rate, plain)
+			}
+			t.Errorf("%.0f/s: achieved %.1f/s with %d requests: off by more than 1%%, while plain Vegeta holds the rate", rate, s.Rate, s.Requests)
 		}
 		if s.Success < 0.99 {
 			t.Errorf("%.0f/s: success %.4f %v", rate, s.Success, s.ErrorTexts)

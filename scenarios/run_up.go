@@ -199,6 +199,11 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		return g, "", nil
 	}
 	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log)}
+	if sys.faults != nil {
+		// Outermost: a faulted answer (a 429, an expired credential) must
+		// never be stored and replayed by the idempotency keys.
+		opts = append(opts, mocks.WithFaults(sys.faults))
+	}
 	if m.Idempotency != "" {
 		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: m.Idempotency}))
 	}
@@ -218,9 +223,6 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 			}
 		}
 		opts = append(opts, mocks.WithAPIKeys(keys...))
-	}
-	if sys.faults != nil {
-		opts = append(opts, mocks.WithFaults(sys.faults))
 	}
 	h, err := mocks.NewHandler(sys.openapi, opts...)
 	if err != nil {
