@@ -18,6 +18,10 @@ import (
 //	GET    /__firedrill/collections/{name}     every record
 //	PUT    /__firedrill/collections/{name}     replace the records with a JSON array
 //	DELETE /__firedrill/collections/{name}     empty the collection
+//
+// With WithAuth, /__firedrill/auth (see Auth.AdminHandler) and the OAuth2
+// token endpoint; with WithWebhooks, /__firedrill/webhooks (see
+// Webhooks.AdminHandler).
 func (m *Mock) admin(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, AdminPrefix)
 	switch {
@@ -30,6 +34,18 @@ func (m *Mock) admin(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeProblem(w, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
 	}
+}
+
+// frontRoute is an endpoint a vendor behaviour serves beside the contract's
+// paths: an OAuth2 token endpoint, the admin API of auth or of webhooks.
+type frontRoute struct {
+	path   string
+	prefix bool // also every path under path + "/"
+	h      http.Handler
+}
+
+func (f frontRoute) match(p string) bool {
+	return p == f.path || (f.prefix && strings.HasPrefix(p, f.path+"/"))
 }
 
 func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {

@@ -125,7 +125,9 @@ func NewAuth(o AuthOptions) (*Auth, error) {
 }
 
 // WithAuth makes the mock check credentials with a. One Auth serves one
-// mock: it reads that mock's security schemes and token URL.
+// mock: it reads that mock's security schemes and token URL. The mock also
+// serves a's admin API (AuthPath) and, with OAuth2, its token endpoint
+// (TokenPath); token requests are not journaled.
 func WithAuth(a *Auth) Option {
 	return func(m *Mock) error {
 		if a == nil {
@@ -133,6 +135,10 @@ func WithAuth(a *Auth) Option {
 		}
 		if err := a.bind(m); err != nil {
 			return err
+		}
+		m.front = append(m.front, frontRoute{path: AuthPath, prefix: true, h: a.AdminHandler()})
+		if a.oauth != nil {
+			m.front = append(m.front, frontRoute{path: a.TokenPath(), h: a.tokenHandler()})
 		}
 		m.stages = append(m.stages, a.stage)
 		return nil

@@ -176,17 +176,24 @@ func (a *Auth) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case a.oauth != nil && r.URL.Path == a.TokenPath():
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequest))
-			if err != nil {
-				a.writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "the request body is unreadable or too large"})
-				return
-			}
-			a.serveToken(w, r, body)
+			a.tokenHandler().ServeHTTP(w, r)
 		case r.URL.Path == AuthPath || strings.HasPrefix(r.URL.Path, AuthPath+"/"):
 			a.AdminHandler().ServeHTTP(w, r)
 		default:
 			next.ServeHTTP(w, r)
 		}
+	})
+}
+
+// tokenHandler serves the token endpoint.
+func (a *Auth) tokenHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequest))
+		if err != nil {
+			a.writeOAuthError(w, oauthError{http.StatusBadRequest, "invalid_request", "the request body is unreadable or too large"})
+			return
+		}
+		a.serveToken(w, r, body)
 	})
 }
 

@@ -28,6 +28,7 @@ type Mock struct {
 	journalSize int
 	logger      *slog.Logger
 	stages      []Stage
+	front       []frontRoute // endpoints of vendor behaviours, served before routing
 	addr        string
 	maxBody     int64
 

@@ -16,6 +16,12 @@ import (
 // and the answer, journaled. A panic (a bug of the mock, never the client's
 // doing) becomes a 500 that is logged and journaled.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, f := range m.front {
+		if f.match(r.URL.Path) {
+			f.h.ServeHTTP(w, r)
+			return
+		}
+	}
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		m.admin(w, r)
 		return

@@ -173,6 +173,7 @@ func WithWebhooks(w *Webhooks) Option {
 		w.bound = true
 		w.record = func(e Entry) { e.System = m.name; m.journal.Record(e) }
 		w.logger = func(msg string, args ...any) { m.logger.Warn(msg, append([]any{"mock", m.name}, args...)...) }
+		m.front = append(m.front, frontRoute{path: WebhooksPath, prefix: true, h: w.AdminHandler()})
 		m.stages = append(m.stages, w.stage(m))
 		return nil
 	}

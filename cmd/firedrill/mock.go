@@ -23,6 +23,14 @@ type mockFlags struct {
 	host     string
 	stateful bool
 	seed     int64
+
+	// Vendor behaviours of the OpenAPI mocks.
+	rateLimit      string
+	apiKeys        []string
+	basicUsers     []string
+	oauthClients   []string
+	webhooks       []string
+	idempotencyKey string
 }
 
 func newMockCmd(st *state) *cobra.Command {
@@ -41,10 +49,24 @@ flight and exit 0. With one contract the mock listens on --port; with several,
 on consecutive ports from --port (random ports with --port 0).
 
 Admin API of each OpenAPI mock: GET /__firedrill/health, /__firedrill/requests,
-/__firedrill/collections (with --stateful).`,
+/__firedrill/collections (with --stateful), /__firedrill/auth (with --api-key,
+--basic-user or --oauth-client: revoke keys, expire tokens),
+/__firedrill/webhooks (with --stateful: queue, pause, resume, drain).
+
+Vendor behaviours of the OpenAPI mocks, off unless asked for: --rate-limit
+throttles each credential (429 with Retry-After and X-RateLimit-* headers);
+--api-key, --basic-user and --oauth-client accept only those credentials
+(OAuth2 tokens from the contract's tokenUrl path, else /oauth/token);
+--idempotency-key honours keys as Stripe does; --webhook delivers the changes
+of stateful collections, signed as Standard Webhooks says (or scheme=stripe,
+scheme=github, scheme=hmac-sha256), retried with backoff. A contract's own
+subscription endpoint (webhook_endpoints and the like) subscribes loopback
+URLs too.`,
 		Example: `  firedrill mock examples/petstore/petstore.yaml --port 8080
   firedrill mock shop.openapi.yaml accounting.openapi.yaml crm.graphql --port 0 --stateful
-  curl -H 'X-API-Key: k' http://127.0.0.1:8080/v1/pets/1`,
+  curl -H 'X-API-Key: k' http://127.0.0.1:8080/v1/pets/1
+  firedrill mock accounting.openapi.yaml --stateful --rate-limit 20/s,burst=5 --api-key sk_test \
+    --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMock(cmd.Context(), st, args, f)
@@ -54,6 +76,12 @@ Admin API of each OpenAPI mock: GET /__firedrill/health, /__firedrill/requests,
 	cmd.Flags().StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	cmd.Flags().BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
 	cmd.Flags().Int64Var(&f.seed, "seed", mocks.DefaultSeed, "seed of the generated answers")
+	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B], e.g. 20/s,burst=5")
+	cmd.Flags().StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
+	cmd.Flags().StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
+	cmd.Flags().StringArrayVar(&f.oauthClients, "oauth-client", nil, "serve OAuth2 tokens to this client, ID:SECRET (repeatable); only its tokens are accepted")
+	cmd.Flags().StringArrayVar(&f.webhooks, "webhook", nil, "deliver changes to URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256] (repeatable; with --stateful)")
+	cmd.Flags().StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header, e.g. Idempotency-Key")
 	return cmd
 }
 
@@ -69,6 +97,11 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 	}
 	if f.port < 0 || f.port+len(paths)-1 > 65535 {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
+	}
+	_, stop, err := behaviours(f)
+	stop()
+	if err != nil {
+		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
 	}
 	served, err := startMocks(ctx, st, paths, f)
 	defer func() {
@@ -150,17 +183,87 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		}
 		return servedMock{name: name, url: s.Endpoint, close: func() { s.Close() }}, nil
 	}
-	s, err := mocks.NewUnstartedServer(o, mocks.WithAddr(addr), mocks.WithName(name), mocks.WithSeed(f.seed),
-		mocks.WithStateful(f.stateful), mocks.WithLogger(st.logger))
+	vendor, closeVendor, err := behaviours(f)
 	if err != nil {
+		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
+	}
+	s, err := mocks.NewUnstartedServer(o, append([]mocks.Option{mocks.WithAddr(addr), mocks.WithName(name), mocks.WithSeed(f.seed),
+		mocks.WithStateful(f.stateful), mocks.WithLogger(st.logger)}, vendor...)...)
+	if err != nil {
+		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
 	// The server outlives ctx's cancellation only until runMock closes it:
 	// Close waits for the requests in flight.
 	if err := s.Start(context.WithoutCancel(ctx)); err != nil {
+		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
-	return servedMock{name: name, url: s.URL, close: s.Close}, nil
+	return servedMock{name: name, url: s.URL, close: func() { s.Close(); closeVendor() }}, nil
+}
+
+// behaviours turns the vendor-behaviour flags into the options of one mock
+// (an Auth and a Webhooks serve one mock each), in the order they apply:
+// auth, then rate limit, idempotency and webhooks. stop ends what they
+// started. Every bad flag is reported at once.
+func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
+	stop = func() {}
+	var errs []error
+	pairs := func(flag string, vals []string) map[string]string {
+		out := map[string]string{}
+		for _, v := range vals {
+			k, secret, ok := strings.Cut(v, ":")
+			if !ok || k == "" {
+				errs = append(errs, fmt.Errorf("--%s %q: want NAME:SECRET", flag, v))
+				continue
+			}
+			out[k] = secret
+		}
+		return out
+	}
+	ao := mocks.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
+	if clients := pairs("oauth-client", f.oauthClients); len(clients) > 0 {
+		ao.OAuth2 = &mocks.OAuth2Options{Clients: clients}
+	}
+	if len(ao.APIKeys) > 0 || len(ao.BasicUsers) > 0 || ao.OAuth2 != nil {
+		a, err := mocks.NewAuth(ao)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		opts = append(opts, mocks.WithAuth(a))
+	}
+	if f.rateLimit != "" {
+		limit, err := mocks.ParseRateLimit(f.rateLimit)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
+		}
+		opts = append(opts, mocks.WithRateLimit(limit))
+	}
+	if f.idempotencyKey != "" {
+		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: f.idempotencyKey}))
+	}
+	var subs []mocks.WebhookSubscriber
+	for _, w := range f.webhooks {
+		s, err := mocks.ParseWebhook(w)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--webhook: %w", err))
+		}
+		subs = append(subs, s)
+	}
+	if len(subs) > 0 && !f.stateful {
+		errs = append(errs, errors.New("--webhook: events are changes of stateful collections: add --stateful"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, stop, err
+	}
+	if f.stateful { // a contract's own subscription endpoint works even without --webhook
+		w, err := mocks.NewWebhooks(mocks.WebhookOptions{Subscribers: subs})
+		if err != nil {
+			return nil, stop, err
+		}
+		opts, stop = append(opts, mocks.WithWebhooks(w)), w.Close
+	}
+	return opts, stop, nil
 }
 
 func isGraphQL(path string) bool {
