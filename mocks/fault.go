@@ -128,6 +128,9 @@ func WithFaults(fs *FaultSet) Option {
 			return errors.New("mocks: nil fault set")
 		}
 		m.stages = append(m.stages, fs.stage(m))
+		// The set's admin API, on the mock's own host: faults can be
+		// switched on and off at run time at /__firedrill/faults.
+		m.front = append(m.front, frontRoute{path: FaultsPath, prefix: true, h: fs.AdminHandler()})
 		return nil
 	}
 }
