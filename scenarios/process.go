@@ -31,6 +31,7 @@ type Process struct {
 	cmd      *exec.Cmd
 	logFile  *os.File
 	tail     *tailBuffer
+	out      io.WriteCloser // the redacting writer in front of the log
 	exited   chan struct{}
 	exitErr  error
 	stopOnce sync.Once
@@ -43,6 +44,9 @@ type ProcessSpec struct {
 	Dir     string
 	Env     []string // KEY=VALUE, added to the harness's own environment
 	LogDir  string   // the run folder: logs go to LogDir/<name>.log
+	// Redact, when set, filters what the service prints before it is kept
+	// (the run's secrets).
+	Redact *Secrets
 }
 
 // StartProcess starts spec's command in its own process group, with its
@@ -65,8 +69,8 @@ func StartProcess(ctx context.Context, spec ProcessSpec) (*Process, error) {
 	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), spec.Env...)
-	out := io.MultiWriter(logFile, p.tail)
-	cmd.Stdout, cmd.Stderr = out, out
+	p.out = spec.Redact.Writer(io.MultiWriter(logFile, p.tail))
+	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -145,6 +149,7 @@ func (p *Process) Stop(grace time.Duration) error {
 		}
 		// Children that outlived the leader still belong to the group.
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = p.out.Close()
 		p.logFile.Close()
 	})
 	return nil

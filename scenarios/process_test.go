@@ -140,3 +140,29 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestProcessOutputIsRedacted: what a service prints of the run's secrets
+// never reaches its log file or the lines shown in errors.
+func TestProcessOutputIsRedacted(t *testing.T) {
+	t.Parallel()
+	secrets := &Secrets{}
+	secrets.Add("sk_live_0123456789")
+	p, err := StartProcess(context.Background(), ProcessSpec{
+		Name:    "leaky",
+		Command: []string{"sh", "-c", "echo connecting with sk_live_0123456789; exit 1"},
+		LogDir:  t.TempDir(),
+		Redact:  secrets,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.WaitHealthy(context.Background(), "http://127.0.0.1:1/", 5*time.Second)
+	p.Stop(time.Second)
+	logged, _ := os.ReadFile(p.LogPath)
+	if strings.Contains(string(logged), "sk_live") || !strings.Contains(string(logged), "connecting with ***") {
+		t.Errorf("log file: %q", logged)
+	}
+	if err == nil || strings.Contains(err.Error(), "sk_live") {
+		t.Errorf("the error shows the secret or is missing: %v", err)
+	}
+}

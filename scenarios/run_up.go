@@ -282,7 +282,7 @@ func (r *run) upService(ctx context.Context, sys *system) error {
 			return fmt.Errorf("scenarios: systems.%s.service.command: %w", sys.name, err)
 		}
 	}
-	pspec := ProcessSpec{Name: sys.name, Command: command, Dir: r.s.Resolve(spec.Dir), LogDir: r.dir}
+	pspec := ProcessSpec{Name: sys.name, Command: command, Dir: r.s.Resolve(spec.Dir), LogDir: r.dir, Redact: r.secrets}
 	if spec.Dir == "" {
 		pspec.Dir = r.s.Dir()
 	}
