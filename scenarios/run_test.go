@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firedrill/firedrill/ci"
 )
@@ -97,5 +98,53 @@ func TestRunUnhealthyServiceExits3WithItsLogs(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not show %q:\n%v", want, err)
 		}
+	}
+}
+
+// panicking is a runtime whose services panic as they start: a bug in the
+// harness, halfway through bringing the systems up.
+type panicking struct{ *Embedded }
+
+func (p panicking) StartService(context.Context, ProcessSpec) (RunningService, error) {
+	panic("a bug while starting the service")
+}
+
+// TestRunDownsOnPanicAndDeadline: down runs when a panic unwinds the run
+// (then the panic goes on) and when the run's context ends mid-attack.
+func TestRunDownsOnPanicAndDeadline(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "e2e", "unhealthy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := panicking{&Embedded{}}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic was swallowed")
+			}
+		}()
+		Run(context.Background(), s, Options{Out: t.TempDir(), Runtime: rt})
+	}()
+	if !rt.closed {
+		t.Error("the runtime was not closed when the panic unwound the run")
+	}
+	if rt.tp == nil {
+		t.Fatal("the run never got to start Toxiproxy: the check proves nothing")
+	}
+	if _, err := rt.tp.Version(context.Background()); err == nil {
+		t.Error("Toxiproxy still answers after the panic")
+	}
+
+	s, err = ReadFile(filepath.Join("testdata", "e2e", "mock-only.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	emb := &Embedded{}
+	_, err = Run(ctx, s, Options{Out: t.TempDir(), Runtime: emb})
+	if ci.CodeOf(err) != ci.ExitInterrupted || !emb.closed {
+		t.Errorf("a run whose context ended: exit %v (%v), runtime closed %v", ci.CodeOf(err), err, emb.closed)
 	}
 }
