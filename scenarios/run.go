@@ -28,7 +28,10 @@ type Options struct {
 	Getenv   func(string) (string, bool)
 	Logger   *slog.Logger
 	Progress io.Writer // one line per phase and a few during the attack
-	Now      func() time.Time
+	// Annotations, when set, receives a GitHub Actions annotation
+	// (::error ...) for every failed gate: set it when GITHUB_ACTIONS=true.
+	Annotations io.Writer
+	Now         func() time.Time
 }
 
 // Outcome is what a run produced.

@@ -296,6 +296,11 @@ func (r *run) report() error {
 	if err := ci.WriteAll(r.dir, redacted); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
+	if r.o.Annotations != nil {
+		if err := ci.WriteAnnotations(r.o.Annotations, redacted); err != nil {
+			return fmt.Errorf("scenarios: annotations: %w", err)
+		}
+	}
 	return r.writeJournals()
 }
 

@@ -36,6 +36,9 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr}
+			if ci.GitHubActions(st.getenv) {
+				opts.Annotations = st.stdout
+			}
 			if peak != "" {
 				r, err := scenarios.ParseRate(peak)
 				if err != nil {
