@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 func TestParseGraphQLRepairs(t *testing.T) {
@@ -123,36 +124,9 @@ func TestLoadGraphQLSeveralFiles(t *testing.T) {
 	}
 }
 
-// corpusDir is the real-contracts folder: $FIREDRILL_CORPUS, else
-// ../shared/corpus beside the repository root.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("FIREDRILL_CORPUS"); d != "" {
-		return d
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "corpus")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func TestLoadGraphQLCorpus(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(corpusDir(t), "graphql")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
-	if len(files) == 0 {
-		t.Skipf("no GraphQL corpus in %s (set FIREDRILL_CORPUS to the real-contracts folder)", dir)
-	}
+	files := corpustest.Files(t, "graphql", "*.graphql")
 	want := map[string]string{ // a repair each schema needs
 		"github__schema.graphql":                     contracts.RuleGraphQLDuplicateField,
 		"monday__schema.graphql":                     contracts.RuleGraphQLBuiltinRedeclared,
@@ -212,10 +186,10 @@ func FuzzParseGraphQL(f *testing.F) {
 // the same text, the two interleaved in each iteration so a loaded machine
 // slows both alike, and reports the ratio: what tolerance costs.
 func BenchmarkParseGraphQL(b *testing.B) {
-	path := filepath.Join(corpusDir(b), "graphql", "shopify__storefront-2021-10.schema.graphql")
+	path := corpustest.File(b, "graphql", "shopify__storefront-2021-10.schema.graphql")
 	src, err := os.ReadFile(path)
 	if err != nil {
-		b.Skipf("no corpus schema: %v", err)
+		b.Fatal(err)
 	}
 	var strict, tolerant time.Duration
 	for b.Loop() {

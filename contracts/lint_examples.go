@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -301,14 +303,7 @@ func isComponentRef(ref string) bool { return strings.HasPrefix(ref, "#/componen
 
 func escapeToken(t string) string { return strings.TrimPrefix(joinPointer([]string{t}), "/") }
 
-func sortedNames[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedNames[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // keywords2020 remembers which schemas use, anywhere below them, a JSON
 // Schema keyword only the 2020-12 validator enforces.

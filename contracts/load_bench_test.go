@@ -4,28 +4,20 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // stripeSpec is the largest corpus document: Stripe's 2 MB Swagger 2.0.
 func stripeSpec(b *testing.B) []byte {
 	b.Helper()
-	var path string
-	for _, f := range openapiCorpus(b) {
-		if filepath.Base(f) == "stripe__spec2.2020-04-23.json" {
-			path = f
-		}
-	}
-	if path == "" {
-		b.Skip("stripe__spec2.2020-04-23.json is not in the corpus")
-	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(corpustest.File(b, "openapi", "stripe__spec2.2020-04-23.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -209,7 +209,7 @@ func (g *sampler) generate(s *openapi3.Schema, name string, key uint64, depth in
 		s = g.merge(s)
 	}
 	if s.Const != nil {
-		return asInteger(s, cloneValue(jsonShape(s.Const)))
+		return asInteger(s, JSONValue(s.Const))
 	}
 	if len(s.Enum) > 0 {
 		return asInteger(s, g.enum(s, key))
@@ -271,14 +271,14 @@ func (g *sampler) enum(s *openapi3.Schema, key uint64) any {
 			continue
 		}
 		if g.valid(s, v) {
-			return cloneValue(jsonShape(v))
+			return JSONValue(v)
 		}
 	}
 	if null {
 		return nil
 	}
 	g.bad = true // the contract contradicts itself: no listed value fits
-	return cloneValue(jsonShape(s.Enum[start]))
+	return JSONValue(s.Enum[start])
 }
 
 // pickType chooses the JSON type to generate: the first non-null listed type,
@@ -338,6 +338,18 @@ func mixSeed(a, b uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// JSONValue returns a deep copy of v in the shapes encoding/json decodes
+// to: float64 numbers, map[string]any objects, []any arrays. That is what
+// Validator.ValidateValue expects, and Sample's int64 integers are not. The
+// copy is the caller's to change. A value encoding/json cannot marshal comes
+// back as is.
+func JSONValue(v any) any {
+	if shaped(v) {
+		return cloneValue(v)
+	}
+	return jsonShape(v)
 }
 
 // jsonShape converts a value decoded from YAML or built by hand into the

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // BenchmarkSampleStripeCharge samples Stripe's charge (dozens of properties,
@@ -12,7 +14,7 @@ import (
 // with them: the x-marshal metric is how many marshals one sample costs. The
 // mocks cache generated answers, so this is for information.
 func BenchmarkSampleStripeCharge(b *testing.B) {
-	d, err := loadSampleDoc(b, sampleCorpusDir(b)+"/openapi/stripe__spec2.2020-04-23.json")
+	d, err := loadSampleDoc(b, corpustest.File(b, "openapi", "stripe__spec2.2020-04-23.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

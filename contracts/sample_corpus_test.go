@@ -20,21 +20,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"gopkg.in/yaml.v3"
-)
 
-// sampleCorpusDir is where the real vendor contracts are: $FIREDRILL_CORPUS, or
-// ../shared/corpus beside the repository.
-func sampleCorpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("FIREDRILL_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "openapi")); err != nil {
-		tb.Skipf("no contract corpus at %s (set FIREDRILL_CORPUS to the folder holding openapi/): %v", dir, err)
-	}
-	return dir
-}
+	"github.com/firedrill/firedrill/contracts/corpustest"
+)
 
 // sampleDoc is one loaded corpus document.
 type sampleDoc struct {
@@ -241,8 +229,7 @@ func checkSample(s *openapi3.Schema, v any, opts []openapi3.SchemaValidationOpti
 // of every corpus document validates against that schema.
 func TestSampleCorpusValid(t *testing.T) {
 	t.Parallel()
-	dir := sampleCorpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "openapi", "*"))
+	files := corpustest.Files(t, "openapi", "*")
 	formatFakers := sampleFormats()
 	stride := 1
 	if sampleRace && os.Getenv("FIREDRILL_CORPUS_FULL") == "" {

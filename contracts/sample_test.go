@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // sampleSchema decodes a schema written as JSON (3.0 or 3.1 keywords).
@@ -454,8 +456,7 @@ func TestSampleCycles(t *testing.T) {
 
 func TestSampleStripeCharge(t *testing.T) {
 	t.Parallel()
-	dir := sampleCorpusDir(t)
-	d, err := loadSampleDoc(t, dir+"/openapi/stripe__spec2.2020-04-23.json")
+	d, err := loadSampleDoc(t, corpustest.File(t, "openapi", "stripe__spec2.2020-04-23.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -405,7 +405,7 @@ func vSchemaViolations(out *[]Violation, base Violation, err error) {
 			}
 		}
 	}
-	v.Pointer = vPointer(path)
+	v.Pointer = joinPointer(path)
 	switch {
 	case se.Reason != "":
 		v.Message = se.Reason
@@ -415,17 +415,4 @@ func vSchemaViolations(out *[]Violation, base Violation, err error) {
 		v.Message = fmt.Sprintf("does not match the schema's %q", se.SchemaField)
 	}
 	*out = append(*out, v)
-}
-
-func vPointer(path []string) string {
-	if len(path) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, p := range path {
-		b.WriteByte('/')
-		p = strings.ReplaceAll(p, "~", "~0")
-		b.WriteString(strings.ReplaceAll(p, "/", "~1"))
-	}
-	return b.String()
 }

@@ -152,3 +152,19 @@ func TestMissingCredential(t *testing.T) {
 		}
 	}
 }
+
+// A violation's pointer escapes "~" and "/" in property names (RFC 6901), as
+// every other pointer contracts builds; a valid value has no violation.
+func TestValidateValuePointerEscapes(t *testing.T) {
+	t.Parallel()
+	schema := openapi3.NewObjectSchema().WithProperty("a/b~c",
+		openapi3.NewObjectSchema().WithProperty("n", openapi3.NewIntegerSchema()))
+	v := NewValidator(nil)
+	got := v.ValidateValue(schema, map[string]any{"a/b~c": map[string]any{"n": "x"}}, true)
+	if len(got) != 1 || got[0].Pointer != "/a~1b~0c/n" {
+		t.Errorf("violations %v; want one at /a~1b~0c/n", got)
+	}
+	if got := v.ValidateValue(schema, map[string]any{"a/b~c": map[string]any{"n": 1.0}}, true); len(got) != 0 {
+		t.Errorf("a valid value: %v", got)
+	}
+}
