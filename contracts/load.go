@@ -89,6 +89,13 @@ func ParseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, erro
 // parseOpenAPI is ParseOpenAPI that also returns the sources, so a failed
 // load can still be inspected (every broken $ref, not only the first).
 func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sources, error) {
+	return parseOpenAPIOrigins(ctx, path, data, false)
+}
+
+// parseOpenAPIOrigins is parseOpenAPI that, with origins, has the loader
+// record where each element was written (what a diff locates changes by;
+// it costs load time, so only a diff asks for it).
+func parseOpenAPIOrigins(ctx context.Context, path string, data []byte, origins bool) (*OpenAPI, *sources, error) {
 	src := newSources(path, data)
 	if err := ctx.Err(); err != nil {
 		return nil, src, fmt.Errorf("contracts: load %s: %w", path, err)
@@ -108,6 +115,7 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 		Context:               ctx,
 		IsExternalRefsAllowed: true,
 		ReadFromURIFunc:       src.readLocal(ctx),
+		IncludeOrigin:         origins,
 	}
 	loc := &url.URL{Path: src.root}
 	doc, err := loadDoc(version, data, loader, loc)
@@ -123,7 +131,7 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 		}
 		fixes = append(fixes, fix)
 		feed = next
-		loader = &openapi3.Loader{Context: ctx, IsExternalRefsAllowed: true, ReadFromURIFunc: src.readLocal(ctx)}
+		loader = &openapi3.Loader{Context: ctx, IsExternalRefsAllowed: true, ReadFromURIFunc: src.readLocal(ctx), IncludeOrigin: origins}
 		doc, err = loadDoc(version, feed, loader, loc)
 	}
 	if err != nil {
