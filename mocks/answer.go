@@ -1,7 +1,6 @@
 package mocks
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/internal/paramstyle"
 )
 
 // buildAnswer makes the answer for a key: declared headers with generated
@@ -23,7 +23,7 @@ func (m *Mock) buildAnswer(key answerKey, op *operation, resp *openapi3.Response
 			continue
 		}
 		if s := h.Value.Schema; s != nil && s.Value != nil {
-			a.header.Set(name, headerString(m.sample(s.Value, op.seed, name, contracts.Response)))
+			a.header.Set(name, paramstyle.Simple(m.sample(s.Value, op.seed, name, contracts.Response)))
 		}
 	}
 	if key.media == "" {
@@ -138,55 +138,14 @@ func (m *Mock) sample(s *openapi3.Schema, seed int64, name string, dir contracts
 	return contracts.Sample(s, contracts.SampleOptions{Seed: seed, Direction: dir, Name: name})
 }
 
-// normalize gives a value the shapes encoding/json decodes to (float64
-// numbers, map[string]any objects), which schema validation expects.
-func normalize(v any) any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return v
-	}
-	return out
-}
-
-// headerString renders a header value in the simple style OpenAPI uses.
-func headerString(v any) string {
-	switch t := normalize(v).(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = headerString(e)
-		}
-		return strings.Join(parts, ",")
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, 2*len(keys))
-		for _, k := range keys {
-			parts = append(parts, k, headerString(t[k]))
-		}
-		return strings.Join(parts, ",")
-	case float64:
-		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", t), "0"), ".")
-	default:
-		return fmt.Sprint(t)
-	}
-}
+// normalize gives a copy of a value in the shapes encoding/json decodes to
+// (float64 numbers, map[string]any objects), which schema validation expects.
+func normalize(v any) any { return contracts.JSONValue(v) }
 
 func formEncode(obj map[string]any) string {
 	q := url.Values{}
 	for k, v := range obj {
-		q.Set(k, headerString(v))
+		q.Set(k, paramstyle.Simple(v))
 	}
 	return q.Encode()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/internal/reqgen"
 )
 
@@ -30,10 +31,7 @@ const (
 // gets 401 with WWW-Authenticate wherever the operation requires any.
 func TestAuthCorpus(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(corpusDir(t), "openapi", "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpustest.Files(t, "openapi", "*")
 	var (
 		mu              sync.Mutex
 		calls, refusals int

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/internal/reqgen"
 	"github.com/firedrill/firedrill/mocks/store"
 )
@@ -24,10 +25,7 @@ import (
 // be a 404 problem. The share of valid steps is logged with each failure.
 func TestCorpusStatefulCRUD(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob(filepath.Join(corpusDir(t), "openapi", "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpustest.Files(t, "openapi", "*")
 	var (
 		mu                      sync.Mutex
 		steps, passed, collects int

@@ -268,7 +268,10 @@ func TestSlowFaultRate(t *testing.T) {
 			slowPlain++ // a busy machine, not the fault
 		}
 	}
-	if slowPlain > sequential/20 {
+	// A fault that ignored its rate would slow every one of them; a busy
+	// machine (the race detector, CI running packages side by side) slows
+	// a few, so the bar is a quarter, not zero.
+	if slowPlain > sequential/4 {
 		t.Errorf("%d of %d requests the draw did not pick took %v or more", slowPlain, sequential, delay)
 	}
 	// Then many clients at once.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/examples/petstore"
 )
 
@@ -86,14 +87,12 @@ func decodeProblem(tb testing.TB, resp *http.Response) Problem {
 	return p
 }
 
+// corpusDir is the corpus folder; the test skips without its OpenAPI part.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("FIREDRILL_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
+	dir := corpustest.Dir(tb)
 	if _, err := os.Stat(filepath.Join(dir, "openapi")); err != nil {
-		tb.Skipf("corpus of real contracts not found at %s (set FIREDRILL_CORPUS): %v", dir, err)
+		tb.Skipf("corpus of real contracts not found at %s (set %s): %v", dir, corpustest.Env, err)
 	}
 	return dir
 }

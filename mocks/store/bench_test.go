@@ -2,13 +2,13 @@ package store_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -98,7 +98,7 @@ func BenchmarkList(b *testing.B) {
 // BenchmarkInferStripe measures inference over the largest real contract
 // (part of the mock's start-up budget).
 func BenchmarkInferStripe(b *testing.B) {
-	doc := loadDoc(b, filepath.Join(corpusDir(b), "openapi", "stripe__spec2.2020-04-23.json"))
+	doc := loadDoc(b, corpustest.File(b, "openapi", "stripe__spec2.2020-04-23.json"))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

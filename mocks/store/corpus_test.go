@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -21,16 +21,12 @@ import (
 // read back and is listed. It returns every problem at once.
 func TestCorpusConformance(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(corpusDir(t), "openapi")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpustest.Files(t, "openapi", "*")
 	styles := map[store.Style]int{}
 	total := 0
-	for _, e := range ents {
-		t.Run(e.Name(), func(t *testing.T) {
-			doc := loadDoc(t, filepath.Join(dir, e.Name()))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			doc := loadDoc(t, f)
 			colls := store.Infer(doc)
 			total += len(colls)
 			for _, c := range colls {
@@ -41,7 +37,7 @@ func TestCorpusConformance(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d collections in %d contracts; list styles: %v", total, len(ents), styles)
+	t.Logf("%d collections in %d contracts; list styles: %v", total, len(files), styles)
 }
 
 // checkCollections returns every way the collections disagree with doc or

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -144,7 +144,7 @@ func TestParentValues(t *testing.T) {
 // corpusCollections infers the collections of one real contract.
 func corpusCollections(t *testing.T, file string) map[string]store.Collection {
 	t.Helper()
-	return inferByName(t, loadDoc(t, filepath.Join(corpusDir(t), "openapi", file)))
+	return inferByName(t, loadDoc(t, corpustest.File(t, "openapi", file)))
 }
 
 func TestInferCorpus(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -79,17 +78,4 @@ func readDoc(path string) (*openapi3.T, error) {
 		return nil, fmt.Errorf("%s: convert: %w", path, err)
 	}
 	return doc, nil
-}
-
-// corpusDir returns the folder of real contracts or skips the test.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("FIREDRILL_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "openapi")); err != nil {
-		tb.Skipf("real contracts not found at %s (set FIREDRILL_CORPUS to the corpus folder): %v", dir, err)
-	}
-	return dir
 }

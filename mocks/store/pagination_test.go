@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -328,7 +328,7 @@ func TestLinkHeader(t *testing.T) {
 // Twilio's answers name their array in meta.key; its SDKs read the list there.
 func TestRenderTwilioMeta(t *testing.T) {
 	t.Parallel()
-	doc := loadDoc(t, filepath.Join(corpusDir(t), "openapi", "twilio__twilio_conversations_v1.json"))
+	doc := loadDoc(t, corpustest.File(t, "openapi", "twilio__twilio_conversations_v1.json"))
 	var c store.Collection
 	for _, col := range store.Infer(doc) {
 		if col.Name == "Conversations" {

@@ -311,13 +311,13 @@ func (s *Store) Remove(coll string, parent []string, id string) (Record, error) 
 		return nil, err
 	}
 	c.mu.Lock()
-	b := c.parents[parentKey(parent)]
-	if b == nil || b.byID[id] == nil {
+	e, err := c.find(parent, id)
+	if err != nil {
 		c.mu.Unlock()
-		return nil, c.notFound(parent, id)
+		return nil, err
 	}
-	rec := b.byID[id].rec
-	b.remove(id)
+	rec := e.rec
+	c.parents[parentKey(parent)].remove(id)
 	c.mu.Unlock()
 	return deepCopyRecord(rec), nil // a reader may still be copying rec
 }

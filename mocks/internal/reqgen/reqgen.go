@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/internal/paramstyle"
 )
 
 // Op names one operation of a document.
@@ -74,13 +75,13 @@ func Build(doc *openapi3.T, baseURL string, op Op, seed int64) (*http.Request, e
 		v := paramValue(p, seed)
 		switch p.In {
 		case openapi3.ParameterInPath:
-			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(simple(v)))
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(paramstyle.Simple(v)))
 		case openapi3.ParameterInQuery:
 			addQuery(q, p, v)
 		case openapi3.ParameterInHeader:
-			header.Set(p.Name, simple(v))
+			header.Set(p.Name, paramstyle.Simple(v))
 		case openapi3.ParameterInCookie:
-			cookies = append(cookies, &http.Cookie{Name: p.Name, Value: url.QueryEscape(simple(v))})
+			cookies = append(cookies, &http.Cookie{Name: p.Name, Value: url.QueryEscape(paramstyle.Simple(v))})
 		}
 	}
 	addCredentials(doc, op, q, header)
@@ -149,33 +150,6 @@ func paramValue(p *openapi3.Parameter, seed int64) any {
 	return v
 }
 
-// simple renders a value in the simple style (path and header parameters).
-func simple(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = simple(e)
-		}
-		return strings.Join(parts, ",")
-	case map[string]any:
-		keys := sortedKeys(t)
-		parts := make([]string, 0, 2*len(keys))
-		for _, k := range keys {
-			parts = append(parts, k, simple(t[k]))
-		}
-		return strings.Join(parts, ",")
-	case float64:
-		b, _ := json.Marshal(t)
-		return string(b)
-	}
-	return fmt.Sprint(v)
-}
-
 func addQuery(q url.Values, p *openapi3.Parameter, v any) {
 	explode := p.Explode == nil || *p.Explode
 	switch t := v.(type) {
@@ -187,24 +161,24 @@ func addQuery(q url.Values, p *openapi3.Parameter, v any) {
 			}
 			parts := make([]string, len(t))
 			for i, e := range t {
-				parts[i] = simple(e)
+				parts[i] = paramstyle.Simple(e)
 			}
 			q.Add(p.Name, strings.Join(parts, sep))
 			return
 		}
 		for _, e := range t {
-			q.Add(p.Name, simple(e))
+			q.Add(p.Name, paramstyle.Simple(e))
 		}
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
 			if p.Style == "deepObject" {
-				q.Add(p.Name+"["+k+"]", simple(t[k]))
+				q.Add(p.Name+"["+k+"]", paramstyle.Simple(t[k]))
 			} else {
-				q.Add(k, simple(t[k]))
+				q.Add(k, paramstyle.Simple(t[k]))
 			}
 		}
 	default:
-		q.Add(p.Name, simple(v))
+		q.Add(p.Name, paramstyle.Simple(v))
 	}
 }
 
@@ -275,7 +249,7 @@ func requestBody(op Op, seed int64) ([]byte, string, error) {
 	case base == "multipart/form-data":
 		return multipartBody(v)
 	}
-	return []byte(simple(v)), media, nil
+	return []byte(paramstyle.Simple(v)), media, nil
 }
 
 func pickMedia(c openapi3.Content) string {
@@ -319,7 +293,7 @@ func formValues(v any) url.Values {
 	for _, k := range sortedKeys(obj) {
 		if list, ok := obj[k].([]any); ok && scalars(list) {
 			for _, e := range list {
-				q.Add(k, simple(e)) // Twilio's repeated keys
+				q.Add(k, paramstyle.Simple(e)) // Twilio's repeated keys
 			}
 			continue
 		}
@@ -349,7 +323,7 @@ func addForm(q url.Values, key string, v any) {
 			addForm(q, key+"["+k+"]", t[k])
 		}
 	default:
-		q.Add(key, simple(v))
+		q.Add(key, paramstyle.Simple(v))
 	}
 }
 
@@ -363,7 +337,7 @@ func multipartBody(v any) ([]byte, string, error) {
 				b, _ := json.Marshal(val)
 				val = string(b)
 			}
-			if err := w.WriteField(k, simple(val)); err != nil {
+			if err := w.WriteField(k, paramstyle.Simple(val)); err != nil {
 				return nil, "", err
 			}
 		}
