@@ -27,6 +27,9 @@ const (
 	DefaultMaxTokens = 100_000
 	// AuthPath is where a mock's admin API manages its credentials.
 	AuthPath = AdminPrefix + "auth"
+	// APIKeyHeader is where a server without security schemes (see
+	// Auth.Attach) reads an API key sent otherwise than as a bearer token.
+	APIKeyHeader = "X-API-Key"
 )
 
 // AuthOptions configure the credentials a mock accepts. Each kind is
@@ -75,14 +78,15 @@ type Auth struct {
 	oauth   *OAuth2Options
 	tokens  *tokenStore
 	bound   bool
-	doc     *openapi3.T
+	doc     *openapi3.T // the contract's, or plainDoc's
+	plain   bool        // no contract: any configured kind of credential passes
 	realm   string
 	tokPath string
 }
 
 // NewAuth checks o and returns the auth it describes.
 func NewAuth(o AuthOptions) (*Auth, error) {
-	a := &Auth{now: o.Now, basic: map[string]string{}, keys: map[string]bool{}}
+	a := &Auth{now: o.Now, basic: map[string]string{}, keys: map[string]bool{}, doc: plainDoc(), plain: true}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -173,22 +177,112 @@ func withNewAuth(o AuthOptions) Option {
 }
 
 func (a *Auth) bind(m *Mock) error {
+	realm := m.name
+	if realm == "" {
+		realm = m.contract.Name()
+	}
+	tokPath := ""
+	if a.oauth != nil {
+		tokPath = a.oauth.TokenPath
+		if tokPath == "" {
+			tokPath = tokenPathOf(m.contract.Doc)
+		}
+	}
+	if unused := a.unusedKinds(m.contract.Doc); len(unused) > 0 {
+		m.logger.Warn("mock: credentials given that the contract never asks for: requests are not checked for them", "mock", realm,
+			"credentials", strings.Join(unused, ", "), "schemes", strings.Join(sortedSchemeNames(m.contract.Doc), ", "))
+	}
+	return a.attach(realm, m.contract.Doc, tokPath)
+}
+
+// unusedKinds names the kinds of credential configured that no security
+// scheme of doc takes: API keys need an apiKey or bearer scheme, basic
+// users an HTTP basic one, OAuth2 clients a bearer, oauth2 or
+// openIdConnect one.
+func (a *Auth) unusedKinds(doc *openapi3.T) []string {
+	var apiKey, basic, bearer bool
+	if doc != nil {
+		for _, ref := range doc.Components.SecuritySchemes {
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			s := ref.Value
+			switch {
+			case s.Type == "apiKey":
+				apiKey = true
+			case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
+				basic = true
+			case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"), s.Type == "oauth2", s.Type == "openIdConnect":
+				bearer = true
+			}
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	if a.keysOn && !apiKey && !bearer {
+		out = append(out, "API keys")
+	}
+	if len(a.basic) > 0 && !basic {
+		out = append(out, "basic users")
+	}
+	if a.oauth != nil && !bearer {
+		out = append(out, "OAuth2 clients")
+	}
+	return out
+}
+
+// Attach binds a to a server that has a handler chain of its own and no
+// security schemes to read, such as the GraphQL mock; realm names it in
+// WWW-Authenticate challenges. Serve Handler in front of the server and
+// call Check for each of its requests. One Auth serves one server.
+func (a *Auth) Attach(realm string) error {
+	tokPath := ""
+	if a.oauth != nil {
+		tokPath = a.oauth.TokenPath
+	}
+	return a.attach(realm, nil, tokPath)
+}
+
+func (a *Auth) attach(realm string, doc *openapi3.T, tokPath string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.bound {
 		return errors.New("mocks: auth: already attached to a mock; build one Auth per mock")
 	}
-	a.bound, a.doc, a.realm = true, m.contract.Doc, m.name
-	if a.realm == "" {
-		a.realm = m.contract.Name()
-	}
-	if a.oauth != nil {
-		a.tokPath = a.oauth.TokenPath
-		if a.tokPath == "" {
-			a.tokPath = tokenPathOf(m.contract.Doc)
-		}
+	a.bound, a.realm, a.tokPath = true, realm, tokPath
+	if doc != nil {
+		a.doc, a.plain = doc, false
 	}
 	return nil
+}
+
+// plainDoc declares the schemes a server without a contract of them
+// accepts: an API key in APIKeyHeader, a bearer token (an API key or an
+// access token), an HTTP basic user.
+func plainDoc() *openapi3.T {
+	return &openapi3.T{Components: &openapi3.Components{SecuritySchemes: openapi3.SecuritySchemes{
+		"apiKey": {Value: &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: APIKeyHeader}},
+		"bearer": {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "bearer"}},
+		"basic":  {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "basic"}},
+	}}}
+}
+
+// plainRequirements are the alternatives of plainDoc's schemes that the
+// kinds of credential configured now allow.
+func (a *Auth) plainRequirements() openapi3.SecurityRequirements {
+	var reqs openapi3.SecurityRequirements
+	keys := a.keysEnforced() // keys may be added at run time
+	if keys {
+		reqs = append(reqs, openapi3.SecurityRequirement{"apiKey": nil})
+	}
+	if keys || a.oauth != nil {
+		reqs = append(reqs, openapi3.SecurityRequirement{"bearer": nil})
+	}
+	if len(a.basic) > 0 {
+		reqs = append(reqs, openapi3.SecurityRequirement{"basic": nil})
+	}
+	return reqs
 }
 
 // TokenPath is where the token endpoint is served, "" without OAuth2.
@@ -327,21 +421,72 @@ func (a *Auth) stage(next HandlerFunc) HandlerFunc {
 		if reqs == nil {
 			reqs = &a.doc.Security
 		}
-		if len(*reqs) == 0 {
+		e := a.check(x.Request, *reqs)
+		if e == nil {
 			next(w, x)
 			return
 		}
-		var failed []check
-		for _, req := range *reqs {
-			cs, ok := a.satisfies(x.Request, req)
-			if ok {
-				next(w, x)
-				return
-			}
-			failed = append(failed, cs...)
-		}
-		a.refuse(w, x, failed)
+		w.Header().Set("WWW-Authenticate", e.Challenge)
+		x.Entry.Fault = e.Fault()
+		writeProblem(w, e.Status, Problem{Title: e.Title, Operation: x.Operation, Violations: e.Violations})
 	}
+}
+
+// AuthError is the refusal of a request's credentials, as Check returns
+// it. Its text is what the client is told.
+type AuthError struct {
+	Status     int    // 401; 403 when a valid token lacked only scopes
+	Title      string // "Unauthorized" or "Insufficient scope"
+	Challenge  string // the WWW-Authenticate header: one challenge per scheme accepted
+	Violations []Violation
+}
+
+func (e *AuthError) Error() string {
+	msgs := make([]string, len(e.Violations))
+	for i, v := range e.Violations {
+		msgs[i] = v.Message
+	}
+	return strings.ToLower(e.Title) + ": " + strings.Join(msgs, "; ")
+}
+
+// Fault is how the journal marks the refused exchange (Entry.Fault).
+func (e *AuthError) Fault() string { return "auth: " + strings.ToLower(e.Title) }
+
+// Check checks the credentials of r and returns nil or the *AuthError to
+// answer with. Bound by WithAuth, a checks the contract's top-level
+// security requirements. Attached (see Attach) or not bound at all, it
+// takes any kind of credential it was configured with:
+//
+//   - an API key as "Authorization: Bearer KEY" or in the APIKeyHeader header;
+//   - an HTTP basic user as "Authorization: Basic ...";
+//   - with OAuth2, a live access token of its token endpoint as
+//     "Authorization: Bearer TOKEN".
+func (a *Auth) Check(r *http.Request) error {
+	reqs := a.doc.Security
+	if a.plain {
+		reqs = a.plainRequirements()
+	}
+	if e := a.check(r, reqs); e != nil {
+		return e
+	}
+	return nil
+}
+
+// check returns nil when r satisfies one of reqs (or there are none), else
+// the refusal listing every scheme that failed.
+func (a *Auth) check(r *http.Request, reqs openapi3.SecurityRequirements) *AuthError {
+	if len(reqs) == 0 {
+		return nil
+	}
+	var failed []check
+	for _, req := range reqs {
+		cs, ok := a.satisfies(r, req)
+		if ok {
+			return nil
+		}
+		failed = append(failed, cs...)
+	}
+	return a.refusal(failed)
 }
 
 // satisfies checks every scheme of one requirement (all must pass) and
@@ -463,26 +608,24 @@ func lackingScopes(have map[string]bool, need []string) []string {
 	return out
 }
 
-// refuse answers 403 when some requirement failed only for want of scopes,
-// 401 otherwise, with a challenge per scheme the operation accepts.
-func (a *Auth) refuse(w http.ResponseWriter, x *Exchange, failed []check) {
-	status, title := http.StatusForbidden, "Insufficient scope"
+// refusal is 403 when some requirement failed only for want of scopes, 401
+// otherwise, with a challenge per scheme the operation accepts.
+func (a *Auth) refusal(failed []check) *AuthError {
+	e := &AuthError{Status: http.StatusForbidden, Title: "Insufficient scope", Violations: make([]Violation, 0, len(failed))}
 	for _, c := range failed {
 		if c.v != forbidden {
-			status, title = http.StatusUnauthorized, "Unauthorized"
+			e.Status, e.Title = http.StatusUnauthorized, "Unauthorized"
 			break
 		}
 	}
 	var challenges, seen = []string{}, map[string]bool{}
-	vs := make([]Violation, 0, len(failed))
 	for _, c := range failed {
 		if ch := a.challenge(c); !seen[ch] {
 			seen[ch] = true
 			challenges = append(challenges, ch)
 		}
-		vs = append(vs, Violation{In: contracts.InSecurity, Name: c.scheme, Message: c.message})
+		e.Violations = append(e.Violations, Violation{In: contracts.InSecurity, Name: c.scheme, Message: c.message})
 	}
-	w.Header().Set("WWW-Authenticate", strings.Join(challenges, ", "))
-	x.Entry.Fault = "auth: " + strings.ToLower(title)
-	writeProblem(w, status, Problem{Title: title, Operation: x.Operation, Violations: vs})
+	e.Challenge = strings.Join(challenges, ", ")
+	return e
 }

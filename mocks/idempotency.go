@@ -4,7 +4,9 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +30,43 @@ type IdempotencyOptions struct {
 	MismatchStatus int
 	MaxKeys        int // DefaultIdempotencyKeys when 0
 	Now            func() time.Time
+}
+
+// ParseIdempotency reads idempotency options written as on the command
+// line: the header, then optional settings, "Idempotency-Key",
+// "Idempotency-Key,window=1h,mismatch=400". window is how long a key is
+// remembered (24h by default), mismatch the 4xx a key reused with another
+// request gets (422 by default, as Stripe).
+func ParseIdempotency(s string) (IdempotencyOptions, error) {
+	bad := func(format string, a ...any) (IdempotencyOptions, error) {
+		return IdempotencyOptions{}, fmt.Errorf("mocks: idempotency %q: %s (want HEADER[,window=24h][,mismatch=422])", s, fmt.Sprintf(format, a...))
+	}
+	parts := strings.Split(s, ",")
+	o := IdempotencyOptions{Header: strings.TrimSpace(parts[0])}
+	if !validHeaderName(o.Header) {
+		return bad("%q is not a header name", o.Header)
+	}
+	for _, kv := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "window":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return bad("window %q is not a positive duration", v)
+			}
+			o.Window = d
+		case "mismatch":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 400 || n > 499 {
+				return bad("mismatch %q is not a 4xx status", v)
+			}
+			o.MismatchStatus = n
+		default:
+			return bad("unknown setting %q (known: window, mismatch)", k)
+		}
+	}
+	return o, nil
 }
 
 // WithIdempotency makes the mock honour idempotency keys the way Stripe

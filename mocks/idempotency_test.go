@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,5 +196,42 @@ func TestShortCircuitedRequestsAreJudged(t *testing.T) {
 	}
 	if broken != 2 {
 		t.Errorf("%d entries recorded as broken, want the 2 without credentials", broken)
+	}
+}
+
+// TestParseIdempotency reads the command line's and the scenario's form,
+// and the settings reach the wire: a key reused with another body gets the
+// status asked for, and a key is forgotten after the window.
+func TestParseIdempotency(t *testing.T) {
+	t.Parallel()
+	o, err := ParseIdempotency(" Idempotency-Key , window=1h, mismatch=400")
+	if err != nil || o.Header != "Idempotency-Key" || o.Window != time.Hour || o.MismatchStatus != 400 {
+		t.Fatalf("%+v %v", o, err)
+	}
+	for in, want := range map[string]string{
+		"":               `"" is not a header name`,
+		"Idem Key":       `"Idem Key" is not a header name`,
+		"K,window=-1h":   `window "-1h"`,
+		"K,window=soon":  `window "soon"`,
+		"K,mismatch=200": `mismatch "200" is not a 4xx`,
+		"K,ttl=1h":       `unknown setting "ttl"`,
+	} {
+		if _, err := ParseIdempotency(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseIdempotency(%q) = %v, want an error naming %s", in, err, want)
+		}
+	}
+	clock := newVendorClock()
+	o, _ = ParseIdempotency("Idempotency-Key,window=1m,mismatch=409")
+	o.Now = clock.Now
+	srv := accountingServer(t, WithIdempotency(o))
+	if status, _, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-1"); status != http.StatusCreated {
+		t.Fatalf("first: %d", status)
+	}
+	if status, _, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-2"); status != http.StatusConflict {
+		t.Errorf("key reused with another body: %d, want the 409 asked for", status)
+	}
+	clock.Advance(2 * time.Minute)
+	if status, header, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-2"); status != http.StatusCreated || header.Get(ReplayedHeader) != "" {
+		t.Errorf("after the window: %d replayed=%q, want a new 201", status, header.Get(ReplayedHeader))
 	}
 }

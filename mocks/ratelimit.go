@@ -46,10 +46,14 @@ type RateLimitOptions struct {
 
 // ParseRateLimit reads a rate limit written as on the command line:
 // "20/s", "100/m,burst=10", "5000/h", "3/500ms". The unit is s, m, h, or a
-// Go duration; burst defaults to the number of requests.
+// Go duration; burst defaults to the number of requests. The budget
+// headers take a vendor's names with limit-header=, remaining-header= and
+// reset-header= ("-" leaves one out), and reset=epoch sends the reset as a
+// Unix time (GitHub's way) instead of seconds left:
+// "5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch".
 func ParseRateLimit(s string) (RateLimitOptions, error) {
 	bad := func(format string, a ...any) (RateLimitOptions, error) {
-		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
+		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B][,limit-header=H][,remaining-header=H][,reset-header=H][,reset=epoch|seconds], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
 	}
 	rate, rest, hasOpts := strings.Cut(strings.TrimSpace(s), ",")
 	num, unit, ok := strings.Cut(strings.TrimSpace(rate), "/")
@@ -75,8 +79,22 @@ func ParseRateLimit(s string) (RateLimitOptions, error) {
 					return bad("burst %q is not a positive number", v)
 				}
 				o.Burst = b
+			case "limit-header", "remaining-header", "reset-header":
+				name := strings.TrimSpace(v)
+				if name != "-" && !validHeaderName(name) {
+					return bad("%s %q is not a header name", strings.TrimSpace(k), v)
+				}
+				*map[string]*string{"limit-header": &o.Headers.Limit, "remaining-header": &o.Headers.Remaining, "reset-header": &o.Headers.Reset}[strings.TrimSpace(k)] = name
+			case "reset":
+				switch strings.TrimSpace(v) {
+				case "epoch":
+					o.Headers.ResetEpoch = true
+				case "seconds":
+				default:
+					return bad("reset %q is not epoch or seconds", v)
+				}
 			default:
-				return bad("unknown setting %q (known: burst)", k)
+				return bad("unknown setting %q (known: burst, limit-header, remaining-header, reset-header, reset)", k)
 			}
 		}
 	}
@@ -103,6 +121,20 @@ func parseRateUnit(u string) (time.Duration, error) {
 
 // String writes the options back as ParseRateLimit reads them.
 func (o RateLimitOptions) String() string {
+	out := o.rate()
+	for _, h := range [][2]string{{"limit-header", o.Headers.Limit}, {"remaining-header", o.Headers.Remaining}, {"reset-header", o.Headers.Reset}} {
+		if h[1] != "" {
+			out += "," + h[0] + "=" + h[1]
+		}
+	}
+	if o.Headers.ResetEpoch {
+		out += ",reset=epoch"
+	}
+	return out
+}
+
+// rate is the rate and burst alone, as refusals state the limit.
+func (o RateLimitOptions) rate() string {
 	unit := o.Per.String()
 	switch o.Per {
 	case time.Second:
@@ -112,10 +144,11 @@ func (o RateLimitOptions) String() string {
 	case time.Hour:
 		unit = "h"
 	}
+	out := fmt.Sprintf("%d/%s", o.Requests, unit)
 	if o.Burst > 0 && o.Burst != o.Requests {
-		return fmt.Sprintf("%d/%s,burst=%d", o.Requests, unit, o.Burst)
+		out += fmt.Sprintf(",burst=%d", o.Burst)
 	}
-	return fmt.Sprintf("%d/%s", o.Requests, unit)
+	return out
 }
 
 // WithRateLimit throttles the mock with a token bucket per credential. A
@@ -130,16 +163,58 @@ func WithRateLimit(o RateLimitOptions) Option {
 		if err != nil {
 			return err
 		}
-		m.stages = append(m.stages, func(next HandlerFunc) HandlerFunc { return l.stage(m, next) })
+		l.keys = apiKeySchemes(m)
+		m.stages = append(m.stages, l.stage)
 		return nil
 	}
 }
 
-type rateLimiter struct {
+// RateLimiter is the token bucket behind WithRateLimit, for servers with a
+// handler chain of their own, such as the GraphQL mock: call Allow for each
+// request and answer 429 when it refuses. Safe for concurrent use.
+type RateLimiter struct {
 	o        RateLimitOptions
-	perToken time.Duration // time to earn one token
+	perToken time.Duration              // time to earn one token
+	keys     []*openapi3.SecurityScheme // where API keys are read, after Authorization
 	mu       sync.Mutex
 	buckets  map[string]*bucket
+}
+
+// NewRateLimiter checks o and returns its limiter. Requests are told apart
+// by their Authorization header, else their APIKeyHeader, else the client's
+// address.
+func NewRateLimiter(o RateLimitOptions) (*RateLimiter, error) {
+	l, err := newRateLimiter(o)
+	if err != nil {
+		return nil, err
+	}
+	l.keys = []*openapi3.SecurityScheme{{Type: "apiKey", In: "header", Name: APIKeyHeader}}
+	return l, nil
+}
+
+// ThrottleError is the refusal of RateLimiter.Allow: the bucket of the
+// request's credential is empty. Its text is what the client is told.
+type ThrottleError struct {
+	Limit      string        // as ParseRateLimit reads it: "20/s"
+	RetryAfter time.Duration // whole seconds, at least one: the Retry-After sent
+}
+
+func (e *ThrottleError) Error() string {
+	return fmt.Sprintf("too many requests: the limit is %s per credential; retry after %d s", e.Limit, int64(e.RetryAfter/time.Second))
+}
+
+// Allow spends one token of the bucket of r's credential and sets the
+// budget headers (RateLimitHeaders) in h. When the bucket is empty it also
+// sets Retry-After and returns a *ThrottleError.
+func (l *RateLimiter) Allow(h http.Header, r *http.Request) error {
+	d := l.take(rateKey(l.keys, r))
+	l.setHeaders(h, d)
+	if d.allowed {
+		return nil
+	}
+	secs := retrySeconds(d.retry)
+	h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	return &ThrottleError{Limit: l.o.rate(), RetryAfter: time.Duration(secs) * time.Second}
 }
 
 type bucket struct {
@@ -147,7 +222,7 @@ type bucket struct {
 	at     time.Time // when tokens was last computed
 }
 
-func newRateLimiter(o RateLimitOptions) (*rateLimiter, error) {
+func newRateLimiter(o RateLimitOptions) (*RateLimiter, error) {
 	switch {
 	case o.Requests <= 0:
 		return nil, fmt.Errorf("mocks: rate limit: requests %d must be positive", o.Requests)
@@ -171,7 +246,7 @@ func newRateLimiter(o RateLimitOptions) (*rateLimiter, error) {
 	h.Limit = defaultName(h.Limit, DefaultRateLimitLimitHeader)
 	h.Remaining = defaultName(h.Remaining, DefaultRateLimitRemainingHeader)
 	h.Reset = defaultName(h.Reset, DefaultRateLimitResetHeader)
-	return &rateLimiter{o: o, perToken: o.Per / time.Duration(o.Requests), buckets: map[string]*bucket{}}, nil
+	return &RateLimiter{o: o, perToken: o.Per / time.Duration(o.Requests), buckets: map[string]*bucket{}}, nil
 }
 
 func defaultName(name, def string) string {
@@ -190,7 +265,7 @@ type decision struct {
 }
 
 // take spends one token of key's bucket if it has one.
-func (l *rateLimiter) take(key string) decision {
+func (l *RateLimiter) take(key string) decision {
 	now := l.o.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -212,7 +287,7 @@ func (l *rateLimiter) take(key string) decision {
 	return d
 }
 
-func (l *rateLimiter) refill(b *bucket, now time.Time) {
+func (l *RateLimiter) refill(b *bucket, now time.Time) {
 	if elapsed := now.Sub(b.at); elapsed > 0 {
 		b.tokens = math.Min(float64(l.o.Burst), b.tokens+float64(elapsed)/float64(l.perToken))
 		b.at = now
@@ -221,7 +296,7 @@ func (l *rateLimiter) refill(b *bucket, now time.Time) {
 
 // evict makes room for a new bucket: full buckets are idle and forgotten
 // at no cost to anyone; if none is, the first found goes.
-func (l *rateLimiter) evict(now time.Time) {
+func (l *RateLimiter) evict(now time.Time) {
 	if len(l.buckets) < l.o.MaxKeys {
 		return
 	}
@@ -239,27 +314,19 @@ func (l *rateLimiter) evict(now time.Time) {
 	}
 }
 
-func (l *rateLimiter) stage(m *Mock, next HandlerFunc) HandlerFunc {
-	keys := apiKeySchemes(m)
+func (l *RateLimiter) stage(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, x *Exchange) {
-		d := l.take(rateKey(keys, x.Request))
-		l.setHeaders(w.Header(), d)
-		if d.allowed {
+		err := l.Allow(w.Header(), x.Request)
+		if err == nil {
 			next(w, x)
 			return
 		}
 		x.Entry.Throttled = true
-		secs := retrySeconds(d.retry)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeProblem(w, http.StatusTooManyRequests, Problem{
-			Title:     "Too many requests",
-			Detail:    fmt.Sprintf("the limit is %s per credential; retry after %d s", l.o, secs),
-			Operation: x.Operation,
-		})
+		writeProblem(w, http.StatusTooManyRequests, Problem{Title: "Too many requests", Detail: err.Error(), Operation: x.Operation})
 	}
 }
 
-func (l *rateLimiter) setHeaders(h http.Header, d decision) {
+func (l *RateLimiter) setHeaders(h http.Header, d decision) {
 	hs := l.o.Headers
 	if hs.Limit != "-" {
 		h.Set(hs.Limit, strconv.Itoa(l.o.Requests))

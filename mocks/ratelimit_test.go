@@ -1,6 +1,7 @@
 package mocks
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -53,6 +54,8 @@ func TestParseRateLimit(t *testing.T) {
 		{" 100/m , burst=10 ", RateLimitOptions{Requests: 100, Per: time.Minute, Burst: 10}},
 		{"5000/h", RateLimitOptions{Requests: 5000, Per: time.Hour}},
 		{"3/500ms", RateLimitOptions{Requests: 3, Per: 500 * time.Millisecond}},
+		{"5000/h,limit-header=X-HubSpot-RateLimit-Max,remaining-header=X-HubSpot-RateLimit-Remaining,reset-header=-,reset=epoch",
+			RateLimitOptions{Requests: 5000, Per: time.Hour, Headers: RateLimitHeaders{Limit: "X-HubSpot-RateLimit-Max", Remaining: "X-HubSpot-RateLimit-Remaining", Reset: "-", ResetEpoch: true}}},
 	}
 	for _, tc := range good {
 		t.Run(tc.in, func(t *testing.T) {
@@ -61,27 +64,30 @@ func TestParseRateLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Requests != tc.want.Requests || got.Per != tc.want.Per || got.Burst != tc.want.Burst {
+			if got.Requests != tc.want.Requests || got.Per != tc.want.Per || got.Burst != tc.want.Burst || got.Headers != tc.want.Headers {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 			again, err := ParseRateLimit(got.String())
-			if err != nil || again.Requests != got.Requests || again.Per != got.Per {
+			if err != nil || again.Requests != got.Requests || again.Per != got.Per || again.Headers != got.Headers {
 				t.Fatalf("String() %q does not parse back: %v", got.String(), err)
 			}
 		})
 	}
 	bad := map[string]string{
-		"":               `no "/"`,
-		"20":             `no "/"`,
-		"x/s":            `"x" is not a positive number`,
-		"0/s":            `"0" is not a positive number`,
-		"-3/s":           `"-3" is not a positive number`,
-		"20/":            "no unit",
-		"20/fortnight":   `unit "fortnight"`,
-		"20/-1s":         `unit "-1s"`,
-		"20/s,burst=0":   `burst "0"`,
-		"20/s,burst=abc": `burst "abc"`,
-		"20/s,bust=5":    `unknown setting "bust"`,
+		"":                          `no "/"`,
+		"20":                        `no "/"`,
+		"x/s":                       `"x" is not a positive number`,
+		"0/s":                       `"0" is not a positive number`,
+		"-3/s":                      `"-3" is not a positive number`,
+		"20/":                       "no unit",
+		"20/fortnight":              `unit "fortnight"`,
+		"20/-1s":                    `unit "-1s"`,
+		"20/s,burst=0":              `burst "0"`,
+		"20/s,burst=abc":            `burst "abc"`,
+		"20/s,bust=5":               `unknown setting "bust"`,
+		"20/s,limit-header=X Limit": `limit-header "X Limit" is not a header name`,
+		"20/s,reset-header=":        `reset-header "" is not a header name`,
+		"20/s,reset=unix":           `reset "unix" is not epoch or seconds`,
 	}
 	for in, want := range bad {
 		t.Run("bad "+in, func(t *testing.T) {
@@ -327,5 +333,50 @@ func TestRateLimitEvictsIdleBuckets(t *testing.T) {
 	}
 	if d := l.take("c"); d.allowed {
 		t.Error("the new bucket c was evicted instead of an idle one")
+	}
+}
+
+// TestRateLimiterAllow: the limiter on its own (for servers without a
+// contract) tells credentials apart by Authorization, then APIKeyHeader,
+// then the client's address, and refuses with a ThrottleError and the
+// headers a client needs.
+func TestRateLimiterAllow(t *testing.T) {
+	t.Parallel()
+	clock := newVendorClock()
+	l, err := NewRateLimiter(RateLimitOptions{Requests: 1, Per: 30 * time.Second, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := func(addr string, header ...string) (http.Header, error) {
+		r, _ := http.NewRequest(http.MethodGet, "http://mock/graphql", nil)
+		r.RemoteAddr = addr
+		for i := 0; i+1 < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		h := http.Header{}
+		return h, l.Allow(h, r)
+	}
+	for _, c := range [][]string{{APIKeyHeader, "alpha"}, {APIKeyHeader, "beta"}, {"Authorization", "Bearer one"}, nil} {
+		if h, err := allow("127.0.0.1:1", c...); err != nil || h.Get("X-RateLimit-Limit") != "1" || h.Get("X-RateLimit-Remaining") != "0" {
+			t.Errorf("first request of %v: %v, headers %v", c, err, h)
+		}
+	}
+	h, err := allow("127.0.0.1:2", APIKeyHeader, "alpha")
+	var te *ThrottleError
+	if !errors.As(err, &te) || te.RetryAfter != 30*time.Second || te.Limit != "1/30s" || h.Get("Retry-After") != "30" {
+		t.Fatalf("second request of alpha: %v, headers %v; want a ThrottleError to retry after 30 s", err, h)
+	}
+	if _, err := allow("127.0.0.1:2"); err == nil {
+		t.Error("a second request from the same address without credentials was let through")
+	}
+	if _, err := allow("127.0.0.2:1"); err != nil {
+		t.Errorf("another address shares a bucket: %v", err)
+	}
+	clock.Advance(30 * time.Second)
+	if _, err := allow("127.0.0.1:2", APIKeyHeader, "alpha"); err != nil {
+		t.Errorf("alpha after waiting Retry-After: %v", err)
+	}
+	if _, err := NewRateLimiter(RateLimitOptions{Requests: 1}); err == nil {
+		t.Error("a limit without a window accepted")
 	}
 }
