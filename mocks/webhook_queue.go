@@ -17,6 +17,10 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/mocks/store"
 )
 
 // Webhook delivery defaults.
@@ -42,7 +46,12 @@ type WebhookOptions struct {
 	MaxBackoff  time.Duration // DefaultWebhookMaxBackoff
 	Timeout     time.Duration // of one attempt (DefaultWebhookTimeout)
 	MaxQueue    int           // events waiting, all subscribers together (DefaultWebhookQueue)
-	Now         func() time.Time
+	// CallbackScheme and CallbackSecret sign the deliveries to the URLs
+	// requests name through the contract's callbacks (SchemeStandard and
+	// a generated secret when empty; see CallbackSigning).
+	CallbackScheme WebhookScheme
+	CallbackSecret string
+	Now            func() time.Time
 }
 
 // WebhookEvent is the body of a delivery when the contract declares no
@@ -77,9 +86,11 @@ type Webhooks struct {
 	dropped int // refused because the queue was full
 	bound   bool
 	record  func(Entry)
-	shapes  sync.Map       // collection and kind → *webhookShape (nil: none declared)
+	shapes  sync.Map       // shapeKey → *webhookShape (nil: none declared)
+	skipped sync.Map       // callback and host already said to be beyond loopback
 	off     map[int]bool   // subscribers removed through the contract
 	byRes   map[string]int // subscription resource → subscriber
+	cb      int            // the subscriber slot whose lanes carry callbacks; -1 until the first
 	logger  func(msg string, args ...any)
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -120,7 +131,10 @@ func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
 	if o.MaxAttempts < 0 || o.Backoff < 0 || o.MaxBackoff < 0 || o.Timeout < 0 || o.MaxQueue < 0 {
 		return nil, errors.New("mocks: webhooks: attempts, backoff, timeout and queue size must be positive")
 	}
-	w := &Webhooks{o: o, lanes: make([][]*delivery, len(o.Subscribers)*webhookLanes)}
+	if err := o.checkCallbackSigning(); err != nil {
+		return nil, fmt.Errorf("mocks: webhooks: %w", err)
+	}
+	w := &Webhooks{o: o, lanes: make([][]*delivery, len(o.Subscribers)*webhookLanes), cb: -1}
 	for i := range o.Subscribers {
 		s := o.Subscribers[i]
 		if err := s.check(); err != nil {
@@ -158,8 +172,12 @@ func loopbackOnly(_, address string, _ syscall.RawConn) error {
 // collection (named like webhook, hook or subscription, e.g. Stripe's
 // webhook_endpoints), a record created there with a loopback URL subscribes
 // it too, for the events it names, until the record is deleted. Deliveries
-// take the shape of the contract's OpenAPI 3.1 webhook for the change when
-// it declares one. One Webhooks serves one mock.
+// take the shape of the contract's OpenAPI 3.1 webhook or 3.0 callback for
+// the change when it declares one. An operation's 3.0 callbacks are also
+// called at the loopback URL the request names through the callback's
+// runtime expression ({$request.body#/callback_url}), stateful or not,
+// signed as WebhookOptions.CallbackScheme says. One Webhooks serves one
+// mock.
 func WithWebhooks(w *Webhooks) Option {
 	return func(m *Mock) error {
 		if w == nil {
@@ -184,25 +202,42 @@ func WithWebhooks(w *Webhooks) Option {
 func (w *Webhooks) Subscribers() []WebhookSubscriber {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]WebhookSubscriber, len(w.subs))
+	out := make([]WebhookSubscriber, 0, len(w.subs))
 	for i, s := range w.subs {
-		out[i] = *s
-		out[i].Events = append([]string(nil), s.Events...)
+		if i == w.cb {
+			continue
+		}
+		sub := *s
+		sub.Events = append([]string(nil), s.Events...)
+		out = append(out, sub)
 	}
 	return out
 }
 
-// stage turns successful changes of stateful collections into events.
+// stage turns successful changes of stateful collections into events for
+// the subscribers, and calls the operation's callbacks at the URLs the
+// request names.
 func (w *Webhooks) stage(m *Mock) Stage {
 	return func(next HandlerFunc) HandlerFunc {
-		if m.state == nil {
-			m.logger.Warn("mock: webhooks need stateful collections (WithStateful); none will be sent", "mock", m.name)
-			return next
+		shaper := m.state
+		if shaper == nil {
+			if len(w.subs) > 0 {
+				m.logger.Warn("mock: webhook subscribers get changes of stateful collections (WithStateful); only the contract's callbacks will be sent", "mock", m.name)
+			}
+			shaper = &stateful{m: m}
 		}
 		return func(rw http.ResponseWriter, x *Exchange) {
-			b, ok := m.state.byOp[x.Operation]
+			var b binding
+			inColl := false
+			if m.state != nil {
+				b, inColl = m.state.byOp[x.Operation]
+			}
 			kind := changeKind(b.kind)
-			if p, _ := parsePrefer(x.Request.Header.Values("Prefer")); !ok || kind == "" || p.code != 0 || p.example != "" {
+			var cbs openapi3.Callbacks
+			if x.op != nil && x.op.op != nil {
+				cbs = x.op.op.Callbacks
+			}
+			if p, _ := parsePrefer(x.Request.Header.Values("Prefer")); (kind == "" && len(cbs) == 0) || p.code != 0 || p.example != "" {
 				next(rw, x)
 				return
 			}
@@ -213,26 +248,46 @@ func (w *Webhooks) stage(m *Mock) Stage {
 			}
 			data := map[string]any{}
 			_ = json.Unmarshal(rec.body, &data)
-			id := x.PathParams[b.coll.IDParam]
-			if kind == EventCreate {
-				id, _ = b.coll.IDOf(data)
-			} else if len(data) == 0 && b.coll.IDField != "" {
-				data[b.coll.IDField] = id
-			}
-			parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
-			if w.subscription(kind, b.coll.Name+"/"+parent+"/"+id, b.coll, data) {
-				return
-			}
-			evType, shaped := b.coll.Name+"."+pastTense[kind], []byte(nil)
-			if sh := w.shapeFor(m, b.coll.Name, kind); sh != nil {
-				var err error
-				if shaped, err = sh.body(m.state, data); err == nil {
-					evType = sh.name
+			resource, nouns := x.Operation+"/"+x.Request.URL.Path, []string(nil)
+			if inColl && kind != "" {
+				id := x.PathParams[b.coll.IDParam]
+				if kind == EventCreate {
+					id, _ = b.coll.IDOf(data)
+				} else if len(data) == 0 && b.coll.IDField != "" {
+					data[b.coll.IDField] = id
 				}
+				parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
+				resource, nouns = b.coll.Name+"/"+parent+"/"+id, collectionNouns(b.coll.Name)
+				if w.subscription(kind, resource, b.coll, data) {
+					return
+				}
+				w.change(m, b.coll, kind, resource, data)
 			}
-			w.enqueue(kind, evType, b.coll.Name+"/"+parent+"/"+id, data, shaped)
+			if len(cbs) > 0 {
+				status := rec.status
+				if status == 0 {
+					status = http.StatusOK
+				}
+				a := &answered{x: x, status: status, header: rec.header, body: rec.body}
+				w.callbacks(shaper, a, cbs, nouns, kind, resource, data)
+			}
 		}
 	}
+}
+
+// change queues a change of a collection for the subscribers, in the shape
+// the contract declares for it, if it does.
+func (w *Webhooks) change(m *Mock, c store.Collection, kind, resource string, data map[string]any) {
+	evType, shaped := c.Name+"."+pastTense[kind], []byte(nil)
+	if sh := w.shapeFor(m, c, kind); sh != nil {
+		var err error
+		if shaped, err = sh.body(m.state, data); err == nil {
+			evType = sh.event
+		} else {
+			w.logger("mock: webhook body not shaped as the contract declares; sending the default envelope", "webhook", sh.name, "err", err)
+		}
+	}
+	w.enqueue(kind, evType, resource, data, shaped)
 }
 
 func changeKind(op string) string {
@@ -249,13 +304,20 @@ func changeKind(op string) string {
 
 var pastTense = map[string]string{EventCreate: "created", EventUpdate: "updated", EventDelete: "deleted"}
 
-// shapeFor is the contract's webhook for a change, looked up once.
-func (w *Webhooks) shapeFor(m *Mock, collection, kind string) *webhookShape {
-	key := collection + "\x00" + kind
+// shapeKey names a change of one mock's collection.
+type shapeKey struct {
+	m          *Mock
+	collection string
+	kind       string
+}
+
+// shapeFor is the contract's webhook or callback for a change, looked up once.
+func (w *Webhooks) shapeFor(m *Mock, c store.Collection, kind string) *webhookShape {
+	key := shapeKey{m, c.Name, kind}
 	if v, ok := w.shapes.Load(key); ok {
 		return v.(*webhookShape)
 	}
-	v, _ := w.shapes.LoadOrStore(key, findWebhookShape(m.contract.Doc, collection, kind))
+	v, _ := w.shapes.LoadOrStore(key, findWebhookShape(m.contract.Doc, c, kind))
 	return v.(*webhookShape)
 }
 
@@ -282,7 +344,7 @@ func (w *Webhooks) enqueue(kind, evType, resource string, data map[string]any, s
 		return
 	}
 	for i, s := range w.subs {
-		if w.off[i] || !s.wants(kind) {
+		if w.off[i] || i == w.cb || !s.wants(kind) {
 			continue
 		}
 		d := &delivery{sub: i, to: s, id: randomID("msg_"), event: ev.Type, body: body}

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/store"
 )
 
 const ordersContract = `openapi: 3.0.3
@@ -201,6 +204,23 @@ func ordersServer(t *testing.T, w *Webhooks) *Server {
 	}
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// hookedServer serves c with webhooks built from o (closed at the end of
+// the test), and the options given.
+func hookedServer(t *testing.T, c *contracts.OpenAPI, o WebhookOptions, opts ...Option) (*Webhooks, *Server) {
+	t.Helper()
+	w, err := NewWebhooks(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	srv, err := NewServer(c, append(opts, WithWebhooks(w))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return w, srv
 }
 
 func vendorSend(t *testing.T, method, url, body string) map[string]any {
@@ -501,16 +521,7 @@ func TestWebhookShapedByContract(t *testing.T) {
 `
 	c := parseContract(t, "orders31.yaml", []byte(doc))
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, err := NewWebhooks(WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	srv, err := NewServer(c, WithStateful(true), WithWebhooks(w))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	w, srv := hookedServer(t, c, WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}}, WithStateful(true))
 	a := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"A","qty":2}`)
 	vendorSend(t, "DELETE", srv.URL+"/orders/"+fmt.Sprint(a["id"]), "")
 	drainWebhooks(t, w)
@@ -548,7 +559,9 @@ func TestWebhookShapedByContract(t *testing.T) {
 			t.Errorf("collection %s taken for webhook subscriptions", coll)
 		}
 	}
-	if findWebhookShape(c.Doc, "orders", EventUpdate) != nil || findWebhookShape(c.Doc, "invoices", EventCreate) != nil {
+	st := srv.Mock().Store()
+	orders, _ := st.Collection("orders")
+	if findWebhookShape(c.Doc, orders, EventUpdate) != nil || findWebhookShape(c.Doc, store.Collection{Name: "invoices"}, EventCreate) != nil {
 		t.Error("a webhook matched a change it does not name")
 	}
 }
@@ -581,16 +594,7 @@ components:`, 1) + `    Endpoint:
         enabled_events: {type: array, items: {type: string}}
 `
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, err := NewWebhooks(WebhookOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	srv, err := NewServer(parseContract(t, "subscribe.yaml", []byte(doc)), WithStateful(true), WithWebhooks(w))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	w, srv := hookedServer(t, parseContract(t, "subscribe.yaml", []byte(doc)), WebhookOptions{}, WithStateful(true))
 	vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"before"}`) // nobody subscribed yet
 	ep := vendorSend(t, "POST", srv.URL+"/webhook_endpoints", `{"url":"`+rc.url+`","enabled_events":["order.created"]}`)
 	vendorSend(t, "POST", srv.URL+"/webhook_endpoints", `{"url":"http://example.com/hooks"}`) // beyond loopback: ignored
@@ -709,16 +713,7 @@ func TestWebhookBillingSubscriptionsAreNotSubscribers(t *testing.T) {
 	doc := strings.ReplaceAll(strings.ReplaceAll(ordersContract, "/orders", "/subscriptions"), "Order", "Subscription")
 	doc = strings.ReplaceAll(doc, "sku: {type: string}", "plan_id: {type: string}")
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, err := NewWebhooks(WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	srv, err := NewServer(parseContract(t, "billing.yaml", []byte(doc)), WithStateful(true), WithWebhooks(w))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	w, srv := hookedServer(t, parseContract(t, "billing.yaml", []byte(doc)), WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}}, WithStateful(true))
 	vendorSend(t, "POST", srv.URL+"/subscriptions", `{"plan_id":"P-1"}`)
 	drainWebhooks(t, w)
 	rc.mu.Lock()
