@@ -2,6 +2,8 @@ package graphql_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/graphql"
 )
 
@@ -83,64 +86,131 @@ func selection(s *ast.Schema, def *ast.Definition, depth int) string {
 	return "{ " + strings.Join(parts, " ") + " }"
 }
 
-// rootQuery is a query over one root field of the schema.
-func rootQuery(s *ast.Schema, f *ast.FieldDefinition) string {
-	return "query { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
+// rootOperation is an operation ("query" or "mutation") of one root field
+// of the schema.
+func rootOperation(s *ast.Schema, kind string, f *ast.FieldDefinition) string {
+	return kind + " { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
 }
 
-// rootMutation is a mutation of one root mutation field.
-func rootMutation(s *ast.Schema, f *ast.FieldDefinition) string {
-	return "mutation { " + f.Name + requiredArgs(s, f) + " " + selection(s, s.Types[f.Type.Name()], 1) + " }"
-}
-
-func TestCorpus(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(corpusDir(t), "graphql")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
-	if len(files) == 0 {
-		t.Skipf("no GraphQL corpus in %s (set FIREDRILL_CORPUS to the real-contracts folder)", dir)
+// askRoots sends m one operation of the kind per root field, in order, and
+// counts the fields asked and the answers: answered, a 200 whose data holds
+// the field and conforms to the schema; notFound, where notFoundOK, a 200
+// whose one error is the field's not-found error (an update or delete of a
+// record that does not exist). Any other answer is a test error.
+func askRoots(t testing.TB, m http.Handler, s *ast.Schema, kind string, fields ast.FieldList, notFoundOK bool) (asked, answered, notFound int) {
+	t.Helper()
+	for _, f := range fields {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		asked++
+		q := rootOperation(s, kind, f)
+		r := do(t, m, q, nil)
+		if r.status != http.StatusOK {
+			t.Errorf("%s: status %d: %s\n%s: %s", f.Name, r.status, r.raw, kind, q)
+			continue
+		}
+		if notFoundOK && len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, f.Name+": no ") {
+			notFound++
+			continue
+		}
+		if _, ok := r.Data[f.Name]; !ok || len(r.Errors) > 0 {
+			t.Errorf("%s: errors or no data for the field: %s\n%s: %s", f.Name, r.raw, kind, q)
+			continue
+		}
+		if err := conforms(s, q, r.Data); err != nil {
+			t.Errorf("%s: the answer breaks the schema: %v", f.Name, err)
+			continue
+		}
+		answered++
 	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
+	return asked, answered, notFound
+}
+
+// eachCorpusSchema runs fn on every GraphQL schema of the corpus, loaded,
+// in a parallel subtest named after its file.
+func eachCorpusSchema(t *testing.T, fn func(t *testing.T, name string, c *contracts.GraphQL)) {
+	t.Helper()
+	for _, file := range corpustest.Files(t, "graphql", "*.graphql") {
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c, err := contracts.LoadGraphQL(context.Background(), file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := graphql.NewHandler(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := do(t, m, introspectionQuery(t), nil).ok(t)
-			if err := checkIntrospection(c.Schema, r.Data); err != nil {
-				t.Errorf("introspection: %v", err)
-			}
-			fields, answered := 0, 0
-			for _, f := range c.Schema.Query.Fields {
-				if strings.HasPrefix(f.Name, "__") {
-					continue
-				}
-				fields++
-				q := rootQuery(c.Schema, f)
-				r := do(t, m, q, nil)
-				if r.status != 200 || len(r.Errors) > 0 || r.Data == nil {
-					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
-					continue
-				}
-				if _, ok := r.Data[f.Name]; !ok {
-					t.Errorf("%s: no data for the field: %s", f.Name, r.raw)
-					continue
-				}
-				if err := conforms(c.Schema, q, r.Data); err != nil {
-					t.Errorf("%s: the answer breaks the schema: %v", f.Name, err)
-					continue
-				}
-				answered++
-			}
-			t.Logf("%s: introspection ok; %d of %d root query fields answered with data and no errors",
-				filepath.Base(file), answered, fields)
-			if answered != fields {
-				t.Errorf("%d root query fields failed", fields-answered)
+			fn(t, name, c)
+		})
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	t.Parallel()
+	eachCorpusSchema(t, func(t *testing.T, name string, c *contracts.GraphQL) {
+		m, err := graphql.NewHandler(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, m, introspectionQuery(t), nil).ok(t)
+		if err := checkIntrospection(c.Schema, r.Data); err != nil {
+			t.Errorf("introspection: %v", err)
+		}
+		fields, answered, _ := askRoots(t, m, c.Schema, "query", c.Schema.Query.Fields, false)
+		t.Logf("%s: introspection ok; %d of %d root query fields answered with data and no errors",
+			name, answered, fields)
+		if answered != fields {
+			t.Errorf("%d root query fields failed", fields-answered)
+		}
+	})
+}
+
+// errorsTB is a testing.TB that records Errorf instead of failing.
+type errorsTB struct {
+	testing.TB
+	errs []string
+}
+
+func (e *errorsTB) Helper() {}
+
+func (e *errorsTB) Errorf(format string, args ...any) {
+	e.errs = append(e.errs, fmt.Sprintf(format, args...))
+}
+
+// Negative control for askRoots: what the corpus tests count as answered or
+// not found, and every other answer an error.
+func TestAskRoots(t *testing.T) {
+	t.Parallel()
+	s := shopSchema(t).Schema
+	customer := ast.FieldList{s.Query.Fields.ForName("customer")}
+	answer := func(status int, body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+		})
+	}
+	notFound := answer(200, `{"data":{"customer":null},"errors":[{"message":"customer: no Customer \"1\""}]}`)
+	for _, tt := range []struct {
+		name               string
+		h                  http.Handler
+		notFoundOK         bool
+		answered, notFound int
+		errs               int
+	}{
+		{"the mock", newMock(t), false, 1, 0, 0},
+		{"not found, allowed", notFound, true, 0, 1, 0},
+		{"not found, not allowed", notFound, false, 0, 0, 1},
+		{"status 500", answer(500, `{"errors":[{"message":"boom"}]}`), true, 0, 0, 1},
+		{"no data for the field", answer(200, `{"data":{}}`), false, 0, 0, 1},
+		{"data that breaks the schema", answer(200, `{"data":{"customer":{"__typename":"Customer","id":[1]}}}`), false, 0, 0, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &errorsTB{TB: t}
+			asked, answered, notFound := askRoots(rec, tt.h, s, "query", customer, tt.notFoundOK)
+			if asked != 1 || answered != tt.answered || notFound != tt.notFound || len(rec.errs) != tt.errs {
+				t.Errorf("asked %d, answered %d, not found %d, errors %q; want 1, %d, %d and %d errors",
+					asked, answered, notFound, rec.errs, tt.answered, tt.notFound, tt.errs)
 			}
 		})
 	}
@@ -152,7 +222,7 @@ func TestRootQueryBuilderNegative(t *testing.T) {
 	t.Parallel()
 	c := shopSchema(t)
 	f := c.Schema.Query.Fields.ForName("customer")
-	q := rootQuery(c.Schema, f)
+	q := rootOperation(c.Schema, "query", f)
 	if !strings.Contains(q, `customer(id: "1")`) || !strings.Contains(q, "orders") {
 		t.Fatalf("built %s; want the required id and one level of objects", q)
 	}
@@ -168,84 +238,32 @@ func TestRootQueryBuilderNegative(t *testing.T) {
 // with the not-found error on that field.
 func TestCorpusStatefulMutations(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(corpusDir(t), "graphql")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.graphql"))
-	if len(files) == 0 {
-		t.Skipf("no GraphQL corpus in %s (set FIREDRILL_CORPUS to the real-contracts folder)", dir)
-	}
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			t.Parallel()
-			c, err := contracts.LoadGraphQL(context.Background(), file)
-			if err != nil {
-				t.Fatal(err)
+	eachCorpusSchema(t, func(t *testing.T, name string, c *contracts.GraphQL) {
+		if c.Schema.Mutation == nil {
+			t.Skip("no mutations")
+		}
+		m, err := graphql.NewHandler(c, graphql.WithStateful(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Creates first and deletes last, so updates find what creates made.
+		rank := func(field string) int {
+			n := strings.ToLower(field)
+			switch {
+			case strings.Contains(n, "create") || strings.Contains(n, "add"):
+				return 0
+			case strings.Contains(n, "delete") || strings.Contains(n, "remove"):
+				return 2
 			}
-			if c.Schema.Mutation == nil {
-				t.Skip("no mutations")
-			}
-			m, err := graphql.NewHandler(c, graphql.WithStateful(true))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Creates first and deletes last, so updates find what creates made.
-			rank := func(name string) int {
-				n := strings.ToLower(name)
-				switch {
-				case strings.Contains(n, "create") || strings.Contains(n, "add"):
-					return 0
-				case strings.Contains(n, "delete") || strings.Contains(n, "remove"):
-					return 2
-				}
-				return 1
-			}
-			muts := slices.Clone(c.Schema.Mutation.Fields)
-			slices.SortStableFunc(muts, func(a, b *ast.FieldDefinition) int { return rank(a.Name) - rank(b.Name) })
-			total, answered, notFound := 0, 0, 0
-			for _, f := range muts {
-				total++
-				q := rootMutation(c.Schema, f)
-				r := do(t, m, q, nil)
-				switch {
-				case r.status != 200:
-					t.Errorf("%s: status %d: %s", f.Name, r.status, r.raw)
-				case len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, f.Name+": no "):
-					notFound++
-				case len(r.Errors) > 0:
-					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
-				default:
-					if err := conforms(c.Schema, q, r.Data); err != nil {
-						t.Errorf("%s: the answer breaks the schema: %v", f.Name, err)
-						continue
-					}
-					answered++
-				}
-			}
-			t.Logf("%s: %d root mutations: %d answered with data, %d update/delete of a missing record refused",
-				filepath.Base(file), total, answered, notFound)
-			// Then every root query reads the state those mutations left.
-			queries, read := 0, 0
-			for _, f := range c.Schema.Query.Fields {
-				if strings.HasPrefix(f.Name, "__") {
-					continue
-				}
-				queries++
-				q := rootQuery(c.Schema, f)
-				r := do(t, m, q, nil)
-				switch {
-				case r.status != 200:
-					t.Errorf("%s: status %d: %s", f.Name, r.status, r.raw)
-				case len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, f.Name+": no "):
-				case len(r.Errors) > 0:
-					t.Errorf("%s: %s\nquery: %s", f.Name, r.raw, q)
-				default:
-					if err := conforms(c.Schema, q, r.Data); err != nil {
-						t.Errorf("%s: the stateful answer breaks the schema: %v", f.Name, err)
-						continue
-					}
-					read++
-				}
-			}
-			t.Logf("%s: %d of %d root queries answered from state with data that conforms", filepath.Base(file), read, queries)
-		})
-	}
+			return 1
+		}
+		muts := slices.Clone(c.Schema.Mutation.Fields)
+		slices.SortStableFunc(muts, func(a, b *ast.FieldDefinition) int { return rank(a.Name) - rank(b.Name) })
+		total, answered, notFound := askRoots(t, m, c.Schema, "mutation", muts, true)
+		t.Logf("%s: %d root mutations: %d answered with data, %d update/delete of a missing record refused",
+			name, total, answered, notFound)
+		// Then every root query reads the state those mutations left.
+		queries, read, _ := askRoots(t, m, c.Schema, "query", c.Schema.Query.Fields, true)
+		t.Logf("%s: %d of %d root queries answered from state with data that conforms", name, read, queries)
+	})
 }

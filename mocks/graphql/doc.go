@@ -79,6 +79,29 @@
 // collection and id, so every read of a record agrees. Records live in a
 // mocks/store Store ([Mock.Store]), one collection per type, named after it.
 //
+// # Vendor behaviours
+//
+// Off unless asked for, and built on the OpenAPI mock's own (package mocks),
+// since an SDL declares no security schemes nor limits:
+//
+//   - [WithAuth] accepts only the credentials a mocks.Auth knows: an API key
+//     as "Authorization: Bearer KEY" or in an X-API-Key header, an HTTP basic
+//     user, or an access token of the OAuth2 token endpoint the mock serves
+//     at /oauth/token (client_credentials and refresh_token grants; tokens
+//     expire). Introspection needs credentials too. A refusal is 401 with
+//     WWW-Authenticate and {"errors":[{"message":...,"extensions":{"code":
+//     "UNAUTHENTICATED"}}]}. Keys are added and revoked and tokens expired at
+//     run time through /__firedrill/auth, as on the OpenAPI mock.
+//   - [WithRateLimit] gives each credential (Authorization, else X-API-Key,
+//     else the client's address) a token bucket. Every answer within the
+//     limit carries X-RateLimit-Limit, -Remaining and -Reset (names
+//     configurable); a request over it gets 429 with Retry-After and the
+//     error code RATE_LIMITED, and is journaled as Throttled.
+//
+// They run in the order of their options, WithAuth first to throttle only
+// requests that authenticated. A request they refuse is still judged against
+// the schema for the journal (Valid, violations), never executed.
+//
 // # Admin API
 //
 // Under [AdminPrefix]: GET health; GET and DELETE requests (the journal of

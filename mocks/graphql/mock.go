@@ -46,6 +46,8 @@ type options struct {
 	name        string
 	logger      *slog.Logger
 	scalar      ScalarFunc
+	gates       []gate      // vendor behaviours, in the order of their options
+	auth        *mocks.Auth // WithAuth's, attached by NewHandler
 }
 
 // WithAddr sets the address NewServer listens on (DefaultAddr). Only
@@ -133,6 +135,7 @@ type Mock struct {
 	scalar  ScalarFunc
 	log     *slog.Logger
 	docs    docCache
+	handler http.Handler // route, behind the auth endpoints with WithAuth
 }
 
 // NewHandler returns the mock of c.
@@ -155,6 +158,13 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 	}
 	if o.stateful {
 		m.state = newState(c.Schema, o.seed)
+	}
+	m.handler = http.HandlerFunc(m.route)
+	if o.auth != nil {
+		if err := m.attachAuth(); err != nil {
+			return nil, err
+		}
+		m.handler = o.auth.Handler(m.handler) // the token endpoint and the auth admin API
 	}
 	return m, nil
 }
@@ -180,7 +190,9 @@ func (m *Mock) Path() string { return m.opts.path }
 
 // ServeHTTP answers GraphQL requests on the mock's path and the admin API
 // under AdminPrefix.
-func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.handler.ServeHTTP(w, r) }
+
+func (m *Mock) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == m.opts.path:
 		// Browser IDEs (GraphiQL, Apollo Sandbox) run on other origins.
@@ -262,14 +274,17 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		status, resp = http.StatusBadRequest, response{Errors: gqlerror.List{{Message: "reading the body: " + err.Error()}}}
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "body", Message: resp.Errors[0].Message})
 	default:
-		status, resp = m.run(r, body, &entry)
+		status, resp = m.run(w.Header(), r, body, &entry)
 	}
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, POST")
 	}
 	out := writeJSON(w, status, resp)
 	entry.Status, entry.ResponseBody, entry.ResponseHeader = status, journalCopy(out), w.Header().Clone()
-	entry.Valid = len(entry.Violations) == 0 && status < 400
+	// Every refusal for what the request is records a violation; a refusal
+	// by a vendor behaviour (credentials, rate) breaks no contract: the SDL
+	// declares neither.
+	entry.Valid = len(entry.Violations) == 0
 	entry.Duration = time.Since(start)
 	m.journal.Record(entry)
 }
@@ -284,8 +299,33 @@ func journalCopy(b []byte) []byte {
 	return bytes.Clone(b)
 }
 
-// run reads, validates and executes one request.
-func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, response) {
+// run admits, reads, validates and executes one request.
+func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *mocks.Entry) (int, response) {
+	if status, ge := m.admit(h, r, entry); ge != nil {
+		// Refused before it ran, the request is still judged against the
+		// schema for the journal, as the OpenAPI mock judges what its
+		// stages answer: the conformance gate never counts it blindly.
+		m.prepare(r, body, entry)
+		return status, response{Errors: gqlerror.List{ge}}
+	}
+	p, status, resp := m.prepare(r, body, entry)
+	if p.op == nil {
+		return status, resp
+	}
+	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}
+}
+
+// plan is a request ready to execute.
+type plan struct {
+	doc  *ast.QueryDocument
+	op   *ast.OperationDefinition
+	vars map[string]any
+}
+
+// prepare reads and validates one request; without an operation in the
+// plan, status and response are the refusal.
+func (m *Mock) prepare(r *http.Request, body []byte, entry *mocks.Entry) (plan, int, response) {
 	p, err := readParams(r, body)
 	if err != nil {
 		var re *requestError
@@ -295,12 +335,12 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 			in = "method"
 		}
 		entry.Violations = append(entry.Violations, mocks.Violation{In: in, Message: re.msg})
-		return re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
+		return plan{}, re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
 	doc, parseErrs, invalid := m.docs.load(m.schema, p.Query)
 	if len(parseErrs) > 0 {
 		violations(entry, r.Method, "query", parseErrs)
-		return http.StatusOK, response{Errors: parseErrs}
+		return plan{}, http.StatusOK, response{Errors: parseErrs}
 	}
 	op, opErr := pickOperation(doc, p.OperationName)
 	if opErr == nil {
@@ -308,25 +348,24 @@ func (m *Mock) run(r *http.Request, body []byte, entry *mocks.Entry) (int, respo
 	}
 	if len(invalid) > 0 {
 		violations(entry, r.Method, "query", invalid)
-		return http.StatusOK, response{Errors: invalid}
+		return plan{}, http.StatusOK, response{Errors: invalid}
 	}
 	if opErr != nil {
 		violations(entry, r.Method, "operationName", gqlerror.List{gqlerror.Wrap(opErr)})
-		return http.StatusOK, response{Errors: gqlerror.List{{Message: opErr.Error()}}}
+		return plan{}, http.StatusOK, response{Errors: gqlerror.List{{Message: opErr.Error()}}}
 	}
 	if r.Method == http.MethodGet && op.Operation != ast.Query {
 		msg := fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation)
 		entry.Violations = append(entry.Violations, mocks.Violation{In: "method", Message: msg})
-		return http.StatusMethodNotAllowed, response{Errors: gqlerror.List{{Message: msg}}}
+		return plan{}, http.StatusMethodNotAllowed, response{Errors: gqlerror.List{{Message: msg}}}
 	}
 	vars, err := validator.VariableValues(m.schema, op, p.Variables)
 	if err != nil {
 		ge := gqlerror.WrapIfUnwrapped(err)
 		violations(entry, r.Method, "variables", gqlerror.List{ge})
-		return http.StatusOK, response{Errors: gqlerror.List{ge}}
+		return plan{}, http.StatusOK, response{Errors: gqlerror.List{ge}}
 	}
-	data, errs := m.execute(r.Context(), doc, op, vars)
-	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}
+	return plan{doc: doc, op: op, vars: vars}, 0, response{}
 }
 
 // execute runs op; a panic in the executor is a bug, reported as a GraphQL
