@@ -18,6 +18,27 @@ type System struct {
 	URL      string `json:"url,omitempty"`      // where it listens
 	Proxy    string `json:"proxy,omitempty"`    // the proxy listener in front of it
 	Contract string `json:"contract,omitempty"` // the contract file it serves
+	// Webhooks is what a mock delivered to its webhook subscribers.
+	Webhooks *Deliveries `json:"webhooks,omitempty"`
+}
+
+// Deliveries counts a mock's webhook deliveries when the run was checked.
+type Deliveries struct {
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`  // given up after the last attempt
+	Dropped   int `json:"dropped"` // refused: the vendor's queue was full
+	Pending   int `json:"pending"` // still queued or waiting to retry
+}
+
+// Lost is how many events never reached their receiver for good.
+func (d Deliveries) Lost() int { return d.Failed + d.Dropped }
+
+func (d Deliveries) String() string {
+	s := fmt.Sprintf("%d delivered, %d failed, %d dropped", d.Delivered, d.Failed, d.Dropped)
+	if d.Pending > 0 {
+		s += fmt.Sprintf(", %d pending", d.Pending)
+	}
+	return s
 }
 
 // Flow is one arrow of the system map: data moving from one system to another.

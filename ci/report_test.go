@@ -282,3 +282,54 @@ func TestVerdict(t *testing.T) {
 }
 
 var _ = context.Background
+
+// TestReportWebhooks: what a mock delivered as webhooks shows in every
+// report that lists systems, lost deliveries marked; a report without
+// webhooks has no such section (the golden files prove the latter too).
+func TestReportWebhooks(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.Systems[0].Webhooks = &Deliveries{Delivered: 118, Failed: 2, Pending: 1}
+	var md, html, js bytes.Buffer
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "### Webhooks") || !strings.Contains(md.String(), "| shop ⚠️ | 118 | 2 | 0 | 1 |") {
+		t.Errorf("summary.md lacks the webhook figures:\n%s", md.String())
+	}
+	if !strings.Contains(html.String(), "⚠ webhooks: 118 delivered, 2 failed, 0 dropped, 1 pending") {
+		t.Error("report.html lacks the webhook figures")
+	}
+	var s struct {
+		Systems []System `json:"systems"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.Systems[0].Webhooks; w == nil || *w != (Deliveries{Delivered: 118, Failed: 2, Pending: 1}) {
+		t.Errorf("summary.json webhooks %+v", w)
+	}
+
+	r.Systems[0].Webhooks = &Deliveries{Delivered: 120}
+	md.Reset()
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| shop | 120 | 0 | 0 | 0 |") {
+		t.Errorf("a mock that lost nothing is marked or missing:\n%s", md.String())
+	}
+	r.Systems[0].Webhooks = nil
+	md.Reset()
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(md.String(), "Webhooks") {
+		t.Error("summary.md shows a webhooks section for a run without webhooks")
+	}
+}

@@ -81,6 +81,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		}
 		fmt.Fprintf(&b, "\n<details><summary>❌ %s: evidence</summary>\n\n```text\n%s\n```\n\n</details>\n", mdCell(g.Name), strings.ReplaceAll(strings.Join(g.Detail, "\n"), "```", "'''"))
 	}
+	writeMarkdownWebhooks(&b, r.Systems)
 	if len(r.Faults) > 0 {
 		b.WriteString("\n### Faults\n\n| Target | Kind | From | To |\n|---|---|---|---|\n")
 		for _, f := range r.Faults {
@@ -89,6 +90,27 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownWebhooks lists what the mocks delivered as webhooks, when
+// any did: events a receiver never got are data the vendor sent and lost.
+func writeMarkdownWebhooks(b *strings.Builder, systems []System) {
+	head := false
+	for _, s := range systems {
+		if s.Webhooks == nil {
+			continue
+		}
+		if !head {
+			b.WriteString("\n### Webhooks\n\n| Mock | Delivered | Failed | Dropped | Pending |\n|---|---|---|---|---|\n")
+			head = true
+		}
+		w := s.Webhooks
+		icon := ""
+		if w.Lost() > 0 {
+			icon = " ⚠️"
+		}
+		fmt.Fprintf(b, "| %s%s | %d | %d | %d | %d |\n", mdCell(s.Name), icon, w.Delivered, w.Failed, w.Dropped, w.Pending)
+	}
 }
 
 // offset is t relative to the start of the run.
