@@ -166,3 +166,53 @@ func TestProcessOutputIsRedacted(t *testing.T) {
 		t.Errorf("the error shows the secret or is missing: %v", err)
 	}
 }
+
+// TestEmbeddedHoldsTheServicePort: the port ServiceAddress gives a service
+// stays held until the service starts, so nothing else of the run (a mock
+// or proxy on :0) is handed it and answers the health check in its place;
+// the service then gets it.
+func TestEmbeddedHoldsTheServicePort(t *testing.T) {
+	t.Parallel()
+	e := &Embedded{}
+	defer e.Close(context.Background())
+	addr, err := e.ServiceAddress("web", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostPort := net.JoinHostPort(addr.Host, fmt.Sprint(addr.Port))
+	if ln, err := net.Listen("tcp", hostPort); err == nil {
+		ln.Close()
+		t.Fatalf("%s is free before the service starts: another listener could take it", hostPort)
+	}
+	svc, err := e.StartService(context.Background(), ProcessSpec{
+		Name:    "web",
+		Command: []string{os.Args[0], "-test.run=^$"},
+		Env:     []string{helperEnv + "=" + hostPort},
+		LogDir:  t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.WaitHealthy(context.Background(), addr.URL()+"/healthz", 10*time.Second); err != nil {
+		t.Fatalf("the service could not have its port: %v", err)
+	}
+}
+
+// TestEmbeddedRefusesATakenPort: a fixed service port another program
+// listens on is an error naming the field, not a health check that the
+// other program answers.
+func TestEmbeddedRefusesATakenPort(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	e := &Embedded{}
+	defer e.Close(context.Background())
+	_, err = e.ServiceAddress("web", port)
+	if err == nil || !strings.Contains(err.Error(), "systems.web.service.port") || !strings.Contains(err.Error(), fmt.Sprintf("port %d is taken", port)) {
+		t.Fatalf("want an error naming systems.web.service.port and port %d, got %v", port, err)
+	}
+}

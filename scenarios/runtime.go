@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -52,6 +53,7 @@ type Embedded struct {
 	tp       *chaos.Toxiproxy
 	servers  []*http.Server
 	services []RunningService
+	held     map[string]net.Listener // service ports, held until the service starts
 	closed   bool
 }
 
@@ -97,21 +99,48 @@ func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler) (
 // ProxyListen is a free loopback port.
 func (e *Embedded) ProxyListen(string) string { return "127.0.0.1:0" }
 
-// ServiceAddress picks a free loopback port when port is 0.
+// ServiceAddress picks a free loopback port when port is 0, and holds the
+// port, fixed or picked, until the service starts: a mock or proxy of this
+// run listening on :0 meanwhile cannot be handed it, and the health check
+// cannot reach another program instead of the service. A fixed port that
+// another program already holds is an error.
 func (e *Embedded) ServiceAddress(name string, port int) (Address, error) {
-	if port == 0 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return Address{}, fmt.Errorf("scenarios: a port for %q: %w", name, err)
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		if port != 0 {
+			return Address{}, fmt.Errorf("scenarios: systems.%s.service.port: port %d is taken by another program, whose answers would pass for the service's: %w", name, port, err)
 		}
-		port = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+		return Address{}, fmt.Errorf("scenarios: a port for %q: %w", name, err)
 	}
-	return Address{Scheme: "http", Host: "127.0.0.1", Port: port}, nil
+	e.mu.Lock()
+	if e.held == nil {
+		e.held = map[string]net.Listener{}
+	}
+	if old := e.held[name]; old != nil {
+		old.Close()
+	}
+	e.held[name] = ln
+	e.mu.Unlock()
+	return Address{Scheme: "http", Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}, nil
 }
 
-// StartService starts the service as a child process group.
+// Reserved hands over the listener ServiceAddress holds for the service
+// name, or nil. A runtime that serves the service in this process serves
+// on it; one that starts a process closes it just before the start.
+func (e *Embedded) Reserved(name string) net.Listener {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ln := e.held[name]
+	delete(e.held, name)
+	return ln
+}
+
+// StartService starts the service as a child process group, on the port
+// ServiceAddress held for it.
 func (e *Embedded) StartService(ctx context.Context, spec ProcessSpec) (RunningService, error) {
+	if ln := e.Reserved(spec.Name); ln != nil {
+		ln.Close()
+	}
 	p, err := StartProcess(ctx, spec)
 	if p != nil {
 		e.mu.Lock()
@@ -134,6 +163,10 @@ func (e *Embedded) Close(ctx context.Context) error {
 	}
 	e.closed = true
 	services, servers, tp := e.services, e.servers, e.tp
+	for _, ln := range e.held { // services that never started
+		ln.Close()
+	}
+	e.held = nil
 	e.mu.Unlock()
 	for _, s := range services {
 		_ = s.Stop(5 * time.Second)
