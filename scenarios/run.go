@@ -40,8 +40,11 @@ type Outcome struct {
 	Verdict ci.Verdict // every gate and the exit code
 	Load    *load.Report
 	Systems map[string]Address // where each system was reached
-	Started time.Time
-	Ended   time.Time
+	// Webhooks is what each mock with webhooks delivered, by system; Lost
+	// counts the events a receiver never got.
+	Webhooks map[string]ci.Deliveries
+	Started  time.Time
+	Ended    time.Time
 }
 
 // Run executes the scenario: plan, up, steady state, attack, settle, check,
@@ -172,6 +175,7 @@ func (r *run) execute(ctx context.Context) (*Outcome, error) {
 		r.settle(ctx)
 	}
 	gates := r.check(ctx)
+	r.tallyWebhooks()
 	r.out.Verdict = ci.Judge(gates...)
 	r.out.Ended = r.o.Now()
 	if err := r.report(); err != nil {

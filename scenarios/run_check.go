@@ -23,8 +23,10 @@ const (
 	DefaultSettle = 30 * time.Second
 )
 
-// settle waits until no mock has seen a request for QuietFor (the
-// integration has caught up), bounded by the consistency settle time.
+// settle waits until no mock has seen a request for QuietFor and no mock
+// has a webhook still queued or waiting to retry (the integration has
+// caught up, and the vendors have sent all they had), bounded by the
+// consistency settle time.
 func (r *run) settle(ctx context.Context) {
 	limit := DefaultSettle
 	if c := r.s.Gates.Consistency; c != nil && c.Settle.D() > 0 {
@@ -44,12 +46,56 @@ func (r *run) settle(ctx context.Context) {
 		if n := r.journalTotal(); n != last {
 			last, quietSince = n, time.Now()
 		}
-		if time.Since(quietSince) >= QuietFor {
+		if time.Since(quietSince) >= QuietFor && r.webhooksPending() == 0 {
 			r.progress("settle quiet after %s", time.Since(start).Round(100*time.Millisecond))
 			return
 		}
 	}
+	if n := r.webhooksPending(); n > 0 {
+		r.progress("settle still busy after %s (%d webhooks not yet delivered); checking anyway", limit, n)
+		return
+	}
 	r.progress("settle still busy after %s; checking anyway", limit)
+}
+
+// webhooksPending counts the webhooks queued or waiting to retry, every
+// mock together.
+func (r *run) webhooksPending() int {
+	n := 0
+	for _, sys := range r.systems {
+		if sys.webhooks != nil {
+			n += sys.webhooks.Queue().Pending
+		}
+	}
+	return n
+}
+
+// tallyWebhooks records what each mock delivered as webhooks, for the
+// outcome and the reports, and warns of every delivery lost: data the
+// vendor sent that the receiver never took.
+func (r *run) tallyWebhooks() {
+	for _, sys := range r.systems {
+		if sys.webhooks == nil {
+			continue
+		}
+		q := sys.webhooks.Queue()
+		d := ci.Deliveries{Delivered: q.Delivered, Failed: q.Failed, Dropped: q.Dropped, Pending: q.Pending}
+		if d == (ci.Deliveries{}) && (sys.spec.Mock == nil || len(sys.spec.Mock.Webhooks) == 0) {
+			continue // every HTTP mock can deliver; this one was asked for nothing
+		}
+		if r.out.Webhooks == nil {
+			r.out.Webhooks = map[string]ci.Deliveries{}
+		}
+		r.out.Webhooks[sys.name] = d
+		switch {
+		case d.Lost() > 0:
+			r.progress("webhook %-12s %s — WARNING: %d events never reached their receiver: data the vendor sent is lost", sys.name, d, d.Lost())
+		case d.Pending > 0:
+			r.progress("webhook %-12s %s — WARNING: checked before every event was delivered", sys.name, d)
+		default:
+			r.progress("webhook %-12s %s", sys.name, d)
+		}
+	}
 }
 
 func (r *run) journalTotal() uint64 {
@@ -76,6 +122,14 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 			gates = append(gates, g)
 		}
 	}
+	// Consistency first: its checks retry until the data agrees, and while
+	// they wait the service may still be catching up (a breaker cooling
+	// down, a backoff longer than settle's quiet second). The journals are
+	// read after, so that the resilience gates see that catching up.
+	var consistency []ci.Gate
+	if c := r.s.Gates.Consistency; c != nil {
+		consistency = r.consistencyGates(ctx, c.Checks)
+	}
 	entries := r.entries()
 	if c := r.s.Gates.Contract; c != nil {
 		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests}))
@@ -83,10 +137,7 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 	for _, rg := range r.s.Gates.Resilience {
 		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)
 	}
-	if c := r.s.Gates.Consistency; c != nil {
-		gates = append(gates, r.consistencyGates(ctx, c.Checks)...)
-	}
-	return gates
+	return append(gates, consistency...)
 }
 
 // consistencyGates settles every check at once: the systems converge
@@ -272,6 +323,9 @@ func (r *run) report() error {
 			rs.Kind, rs.URL, rs.Proxy = "external", sys.spec.URL, sys.addr.Addr()
 		default:
 			rs.Kind, rs.Proxy, rs.Contract = "mock", sys.addr.Addr(), sys.spec.Contract
+			if d, ok := r.out.Webhooks[sys.name]; ok {
+				rs.Webhooks = &d
+			}
 		}
 		rep.Systems = append(rep.Systems, rs)
 	}
@@ -370,6 +424,16 @@ func (r *run) reportFlows() []ci.Flow {
 		}
 	}
 	for _, sys := range r.systems {
+		if m := sys.spec.Mock; m != nil {
+			for _, wh := range m.Webhooks {
+				refs, _ := ParseRefs(wh.URL)
+				for _, ref := range refs {
+					if ref.Kind == RefSystem && ref.System != sys.name {
+						add(ci.Flow{Name: "webhooks", From: sys.name, To: ref.System})
+					}
+				}
+			}
+		}
 		if sys.spec.Service == nil {
 			continue
 		}

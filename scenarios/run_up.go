@@ -31,8 +31,10 @@ type system struct {
 	store   *store.Store    // a stateful OpenAPI mock's collections
 	gql     *graphql.Mock   // a GraphQL mock (its state is read through it)
 	faults  *mocks.FaultSet // the HTTP and data faults the timeline switches on the mock
-	service RunningService
-	addr    Address // what the service under test uses: the proxy for vendors
+	// webhooks delivers a stateful mock's changes to its subscribers.
+	webhooks *mocks.Webhooks
+	service  RunningService
+	addr     Address // what the service under test uses: the proxy for vendors
 }
 
 func (sys *system) mocked() bool { return sys.openapi != nil || sys.graphql != nil }
@@ -113,10 +115,7 @@ func (r *run) up(ctx context.Context) error {
 		return err
 	}
 	r.tp = tp
-	for _, sys := range r.systems {
-		if sys.spec.Service != nil {
-			continue
-		}
+	for _, sys := range r.vendorsInOrder() {
 		if err := r.upVendor(ctx, sys); err != nil {
 			return err
 		}
@@ -178,17 +177,35 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if m.Seed != 0 {
 		seed = m.Seed
 	}
-	if len(m.Webhooks) > 0 {
-		return nil, "", fmt.Errorf("scenarios: system %q: webhooks delivered by mocks are not wired into scenarios yet; post signed webhooks from the flow (sign: on a step)", sys.name)
-	}
 	if r.faulted(sys.name) {
 		sys.faults = mocks.NewFaultSet(seed)
 	}
-	if sys.graphql != nil {
-		if m.Idempotency != "" || m.RateLimit != "" || len(m.APIKeys) > 0 {
-			return nil, "", fmt.Errorf("scenarios: system %q: idempotency, rate_limit and api_keys apply to HTTP APIs, not to a GraphQL mock", sys.name)
+	// The vendor's own checks, as a vendor makes them: who is calling
+	// (the rate limit counts per credential, so it throttles only requests
+	// that authenticated), how fast (a replayed request is a request like
+	// any other and costs a token), and whether the request is a repeat (a
+	// replay changes nothing and so sends no webhook).
+	auth, err := r.mockAuth(sys.name, m)
+	if err != nil {
+		return nil, "", err
+	}
+	var limit *mocks.RateLimitOptions
+	if m.RateLimit != "" {
+		rl, err := mocks.ParseRateLimit(m.RateLimit)
+		if err != nil {
+			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.rate_limit: %w", sys.name, err)
 		}
-		g, err := graphql.NewHandler(sys.graphql, graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log))
+		limit = &rl
+	}
+	if sys.graphql != nil {
+		gopts := []graphql.Option{graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log)}
+		if auth != nil {
+			gopts = append(gopts, graphql.WithAuth(auth))
+		}
+		if limit != nil {
+			gopts = append(gopts, graphql.WithRateLimit(*limit))
+		}
+		g, err := graphql.NewHandler(sys.graphql, gopts...)
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
 		}
@@ -199,31 +216,34 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		return g, "", nil
 	}
 	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log)}
+	// Stages run in the order given, the first outermost.
 	if sys.faults != nil {
 		// Outermost: a faulted answer (a 429, an expired credential) must
 		// never be stored and replayed by the idempotency keys.
 		opts = append(opts, mocks.WithFaults(sys.faults))
 	}
+	if auth != nil {
+		opts = append(opts, mocks.WithAuth(auth))
+	}
+	if limit != nil {
+		opts = append(opts, mocks.WithRateLimit(*limit))
+	}
 	if m.Idempotency != "" {
-		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: m.Idempotency}))
-	}
-	if m.RateLimit != "" {
-		rl, err := mocks.ParseRateLimit(m.RateLimit)
+		io, err := mocks.ParseIdempotency(m.Idempotency)
 		if err != nil {
-			return nil, "", fmt.Errorf("scenarios: system %q: %w", sys.name, err)
+			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.idempotency: %w", sys.name, err)
 		}
-		opts = append(opts, mocks.WithRateLimit(rl))
+		opts = append(opts, mocks.WithIdempotency(io))
 	}
-	if len(m.APIKeys) > 0 {
-		keys := make([]string, len(m.APIKeys))
-		for i, k := range m.APIKeys {
-			var err error
-			if keys[i], err = r.res.Expand(k); err != nil {
-				return nil, "", fmt.Errorf("scenarios: systems.%s.mock.api_keys[%d]: %w", sys.name, i, err)
-			}
-		}
-		opts = append(opts, mocks.WithAPIKeys(keys...))
+	// Innermost: a webhook leaves only for a change the mock really made.
+	// Every HTTP mock has them, as with firedrill mock: a contract's own
+	// subscription endpoint and its callbacks work without webhooks: too.
+	w, err := r.webhooks(sys.name, m)
+	if err != nil {
+		return nil, "", err
 	}
+	sys.webhooks = w
+	opts = append(opts, mocks.WithWebhooks(w))
 	h, err := mocks.NewHandler(sys.openapi, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
@@ -232,9 +252,59 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	return h, h.BasePath(), nil
 }
 
+// webhooks builds the deliverer of a mock's webhooks, its references
+// resolved: every service has its address before the first vendor starts,
+// so ${sync.url} resolves here. Down closes it, whatever ends the run: it
+// owns the goroutines that deliver.
+func (r *run) webhooks(name string, m *Mock) (*mocks.Webhooks, error) {
+	o := mocks.WebhookOptions{}
+	if rt := m.WebhookRetry; rt != nil {
+		o.MaxAttempts, o.Backoff, o.MaxBackoff = rt.Attempts, rt.Backoff.D(), rt.MaxBackoff.D()
+	}
+	if cb := m.Callbacks; cb != nil {
+		secret, err := r.res.Expand(cb.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: systems.%s.mock.callbacks.secret: %w", name, err)
+		}
+		o.CallbackSecret, o.CallbackScheme = secret, mocks.WebhookScheme(cb.Scheme)
+	}
+	for i, wh := range m.Webhooks {
+		field := fmt.Sprintf("systems.%s.mock.webhooks[%d]", name, i)
+		u, err := r.res.Expand(wh.URL)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %s.url: %w", field, err)
+		}
+		secret, err := r.res.Expand(wh.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: %s.secret: %w", field, err)
+		}
+		o.Subscribers = append(o.Subscribers, mocks.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: mocks.WebhookScheme(wh.Scheme)})
+	}
+	w, err := mocks.NewWebhooks(o)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: system %q: %w", name, err)
+	}
+	r.closers = append(r.closers, func() error { w.Close(); return nil })
+	return w, nil
+}
+
+// vendorsInOrder returns the vendors (mocks and real endpoints) in file
+// order, except that a mock whose webhooks go to another vendor starts
+// after it. Services have their addresses before any vendor starts.
+func (r *run) vendorsInOrder() []*system {
+	return r.inOrder(func(sys *system) bool { return sys.spec.Service == nil })
+}
+
 // servicesInOrder returns the services so that one whose environment
-// refers to another starts after it (Validate refused cycles).
+// refers to another starts after it.
 func (r *run) servicesInOrder() []*system {
+	return r.inOrder(func(sys *system) bool { return sys.spec.Service != nil })
+}
+
+// inOrder returns the systems of one kind in file order, except that one
+// starts after those of its kind it needs the address of (System.needs).
+// Validate refused cycles.
+func (r *run) inOrder(kind func(*system) bool) []*system {
 	var order []*system
 	done := map[string]bool{}
 	var visit func(sys *system)
@@ -243,18 +313,15 @@ func (r *run) servicesInOrder() []*system {
 			return
 		}
 		done[sys.name] = true
-		for _, v := range sys.spec.Service.Env {
-			refs, _ := ParseRefs(v)
-			for _, ref := range refs {
-				if dep := r.system(ref.System); ref.Kind == RefSystem && dep != nil && dep.spec.Service != nil {
-					visit(dep)
-				}
+		for _, name := range sys.spec.needs() {
+			if dep := r.system(name); dep != nil && kind(dep) {
+				visit(dep)
 			}
 		}
 		order = append(order, sys)
 	}
 	for _, sys := range r.systems {
-		if sys.spec.Service != nil {
+		if kind(sys) {
 			visit(sys)
 		}
 	}
@@ -385,4 +452,47 @@ func (s *statusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// mockAuth builds the credentials a mock accepts, their references
+// resolved; nil when the scenario sets none.
+func (r *run) mockAuth(name string, m *Mock) (*mocks.Auth, error) {
+	if len(m.APIKeys) == 0 && len(m.BasicUsers) == 0 && len(m.OAuthClients) == 0 {
+		return nil, nil
+	}
+	o := mocks.AuthOptions{}
+	for i, k := range m.APIKeys {
+		key, err := r.res.Expand(k)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: systems.%s.mock.api_keys[%d]: %w", name, i, err)
+		}
+		o.APIKeys = append(o.APIKeys, key)
+	}
+	expandAll := func(field string, in map[string]string) (map[string]string, error) {
+		out := map[string]string{}
+		for k, v := range in {
+			x, err := r.res.Expand(v)
+			if err != nil {
+				return nil, fmt.Errorf("scenarios: systems.%s.mock.%s.%s: %w", name, field, k, err)
+			}
+			out[k] = x
+		}
+		return out, nil
+	}
+	var err error
+	if o.BasicUsers, err = expandAll("basic_users", m.BasicUsers); err != nil {
+		return nil, err
+	}
+	if len(m.OAuthClients) > 0 {
+		clients, err := expandAll("oauth_clients", m.OAuthClients)
+		if err != nil {
+			return nil, err
+		}
+		o.OAuth2 = &mocks.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
+	}
+	a, err := mocks.NewAuth(o)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", name, err)
+	}
+	return a, nil
 }

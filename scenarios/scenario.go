@@ -55,6 +55,33 @@ type System struct {
 	Service *Service `yaml:"service,omitempty" json:"service,omitempty"`
 }
 
+// needs names the systems whose addresses s must have before it starts:
+// those a service's environment refers to, the receivers of a mock's
+// webhooks. The runner starts them first; Validate refuses cycles.
+func (s *System) needs() []string {
+	var values []string
+	switch {
+	case s.Service != nil:
+		for _, k := range sortedKeys(s.Service.Env) {
+			values = append(values, s.Service.Env[k])
+		}
+	case s.Mock != nil:
+		for _, wh := range s.Mock.Webhooks {
+			values = append(values, wh.URL)
+		}
+	}
+	var names []string
+	for _, v := range values {
+		refs, _ := ParseRefs(v)
+		for _, r := range refs {
+			if r.Kind == RefSystem {
+				names = append(names, r.System)
+			}
+		}
+	}
+	return names
+}
+
 // Mock configures the mock of a system's contract and the vendor behaviours
 // it imitates.
 type Mock struct {
@@ -62,19 +89,60 @@ type Mock struct {
 	Seed     int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
 	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5".
 	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
-	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key.
+	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key,
+	// optionally with how long keys are kept and the status of a key reused
+	// with another request: "Idempotency-Key,window=1h,mismatch=400".
 	Idempotency string `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
-	// APIKeys are the valid API keys; others get 401.
+	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
+	// them as Authorization: Bearer KEY or in an X-API-Key header.
 	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
-	// Webhooks are the subscribers the mock notifies when its state changes.
+	// BasicUsers are the HTTP basic users accepted, user: password.
+	BasicUsers map[string]string `yaml:"basic_users,omitempty" json:"basic_users,omitempty"`
+	// OAuthClients are the OAuth2 clients the mock serves tokens to
+	// (client credentials and refresh grants at the contract's tokenUrl, else
+	// /oauth/token), client id: secret; only their tokens are accepted.
+	OAuthClients map[string]string `yaml:"oauth_clients,omitempty" json:"oauth_clients,omitempty"`
+	// OAuthTokenTTL is the life of the access tokens served (default 1h);
+	// short, it drills the integration's refresh.
+	OAuthTokenTTL Duration `yaml:"oauth_token_ttl,omitempty" json:"oauth_token_ttl,omitempty"`
+	// Webhooks are the subscribers the mock notifies when its state changes
+	// (an HTTP mock with stateful: true; deliveries go to loopback only).
 	Webhooks []Webhook `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
+	// WebhookRetry is how the mock retries a delivery its receiver refused
+	// (webhooks, subscriptions made through the contract, callbacks).
+	WebhookRetry *WebhookRetry `yaml:"webhook_retry,omitempty" json:"webhook_retry,omitempty"`
+	// Callbacks signs the calls an HTTP mock makes to the URLs requests
+	// name through the contract's OpenAPI 3.0 callbacks (a callback_url in
+	// the body...); a generated secret when absent.
+	Callbacks *CallbackSigning `yaml:"callbacks,omitempty" json:"callbacks,omitempty"`
+}
+
+// CallbackSigning is how a mock signs its callbacks.
+type CallbackSigning struct {
+	// Secret signs the callbacks; use ${env:NAME} to keep it out of the file.
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
+}
+
+// WebhookRetry is a vendor's retry policy for webhook deliveries: GitHub
+// does not retry (attempts: 1), others retry with a growing backoff.
+type WebhookRetry struct {
+	// Attempts per event and subscriber, the first included (default 8).
+	Attempts int `yaml:"attempts,omitempty" json:"attempts,omitempty" jsonschema:"minimum=0"`
+	// Backoff before the first retry, doubled after each (default 500ms).
+	Backoff Duration `yaml:"backoff,omitempty" json:"backoff,omitempty"`
+	// MaxBackoff caps the backoff (default 30s).
+	MaxBackoff Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
 }
 
 // Webhook is one subscriber of a mock's state changes.
 type Webhook struct {
 	// On limits the events: create, update, delete; all when empty.
-	On  []string `yaml:"on,omitempty" json:"on,omitempty"`
-	URL string   `yaml:"url" json:"url" jsonschema:"required"`
+	On []string `yaml:"on,omitempty" json:"on,omitempty"`
+	// URL receives the deliveries: a ${system.url} reference (the service
+	// under test) or a loopback address.
+	URL string `yaml:"url" json:"url" jsonschema:"required"`
 	// Secret signs deliveries; use ${env:NAME} to keep it out of the file.
 	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
 	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.

@@ -11,14 +11,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // Signature makes a flow step sign its requests as a webhook sender does.
 type Signature struct {
 	// Scheme is standard (Standard Webhooks: webhook-id, webhook-timestamp,
-	// webhook-signature), stripe (Stripe-Signature) or github
-	// (X-Hub-Signature-256).
-	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github"`
+	// webhook-signature), stripe (Stripe-Signature), github
+	// (X-Hub-Signature-256) or hmac-sha256 (X-Webhook-Signature).
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
 	// Secret is the signing secret; use ${env:NAME} to keep it out of the file.
 	// For standard, a whsec_ prefix means the rest is base64.
 	Secret string `yaml:"secret" json:"secret" jsonschema:"required"`
@@ -45,25 +47,16 @@ func signer(scheme, secret string, now func() time.Time) (func(http.Header, []by
 			h.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 			return nil
 		}, nil
-	case "stripe":
+	case "stripe", "github", "hmac-sha256":
+		// Signed as the mocks sign their own deliveries.
+		if secret == "" {
+			return nil, fmt.Errorf("%s signatures need a secret", scheme)
+		}
 		return func(h http.Header, body []byte) error {
-			ts := strconv.FormatInt(now().Unix(), 10)
-			mac := hmac.New(sha256.New, key)
-			fmt.Fprintf(mac, "%s.", ts)
-			mac.Write(body)
-			h.Set("Stripe-Signature", "t="+ts+",v1="+hex.EncodeToString(mac.Sum(nil)))
-			return nil
-		}, nil
-	case "github":
-		return func(h http.Header, body []byte) error {
-			mac := hmac.New(sha256.New, key)
-			mac.Write(body)
-			h.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-			h.Set("X-GitHub-Delivery", randomID())
-			return nil
+			return mocks.SignDelivery(h, mocks.WebhookScheme(scheme), secret, "msg_"+randomID(), "", now(), body)
 		}, nil
 	}
-	return nil, fmt.Errorf("signature scheme %q is not standard, stripe or github", scheme)
+	return nil, fmt.Errorf("signature scheme %q is not standard, stripe, github or hmac-sha256", scheme)
 }
 
 func randomID() string {

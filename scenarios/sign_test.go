@@ -50,8 +50,22 @@ func TestSignatureSchemesVerify(t *testing.T) {
 		t.Errorf("github: %q", h.Get("X-Hub-Signature-256"))
 	}
 
+	if h.Get("X-GitHub-Delivery") == "" || h.Get("X-GitHub-Event") != "" {
+		t.Errorf("github: a delivery id and no made-up event: %v", h)
+	}
+
+	sign, _ = signer("hmac-sha256", "plain", now)
+	h = http.Header{}
+	sign(h, body)
+	if want := "sha256=" + hex.EncodeToString(mac([]byte("plain"), string(body))); h.Get("X-Webhook-Signature") != want || h.Get("X-Webhook-Timestamp") != "1700000000" {
+		t.Errorf("hmac-sha256: %v", h)
+	}
+
 	if _, err := signer("md5", "x", now); err == nil {
 		t.Error("an unknown scheme must be refused")
+	}
+	if _, err := signer("github", "", now); err == nil {
+		t.Error("a github signature without a secret must be refused")
 	}
 	if _, err := signer("standard", "whsec_!!!", now); err == nil {
 		t.Error("a whsec_ secret that is not base64 must be refused")

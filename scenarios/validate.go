@@ -1,8 +1,12 @@
 package scenarios
 
 import (
+	"encoding/base64"
 	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -150,7 +154,7 @@ func (v *validator) system(name string, sys *System) {
 		v.addf(path+".mock", "", "a mock needs the contract it serves")
 	}
 	if sys.Mock != nil {
-		v.mock(path+".mock", sys.Mock)
+		v.mock(path+".mock", sys)
 	}
 	if sys.URL != "" {
 		v.url(path+".url", sys.URL, nil)
@@ -160,22 +164,150 @@ func (v *validator) system(name string, sys *System) {
 	}
 }
 
-func (v *validator) mock(path string, m *Mock) {
+func (v *validator) mock(path string, sys *System) {
+	m := sys.Mock
 	if m.RateLimit != "" {
 		if _, err := mocks.ParseRateLimit(m.RateLimit); err != nil {
 			v.addf(path+".rate_limit", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		}
 	}
+	if m.Idempotency != "" {
+		if _, err := mocks.ParseIdempotency(m.Idempotency); err != nil {
+			v.addf(path+".idempotency", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
+		}
+	}
+	for i, k := range m.APIKeys {
+		if strings.TrimSpace(k) == "" {
+			v.addf(fmt.Sprintf("%s.api_keys[%d]", path, i), "", "an API key cannot be empty")
+		}
+		v.refs(fmt.Sprintf("%s.api_keys[%d]", path, i), k, nil)
+	}
+	for _, field := range []struct {
+		name string
+		m    map[string]string
+	}{{"basic_users", m.BasicUsers}, {"oauth_clients", m.OAuthClients}} {
+		for _, k := range sortedKeys(field.m) {
+			if k == "" || strings.Contains(k, ":") {
+				v.addf(path+"."+field.name, "", "%q cannot be a name: it must be non-empty, without ':'", k)
+			}
+			v.refs(path+"."+field.name+"."+k, field.m[k], nil)
+		}
+	}
+	if m.OAuthTokenTTL.D() != 0 && len(m.OAuthClients) == 0 {
+		v.addf(path+".oauth_token_ttl", "", "tokens are served to OAuth2 clients: add oauth_clients")
+	}
+	if m.OAuthTokenTTL.D() < 0 {
+		v.addf(path+".oauth_token_ttl", "", "%s is not a positive duration", m.OAuthTokenTTL)
+	}
+	if isGraphQLSystem(sys) {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"idempotency", m.Idempotency != ""}, {"callbacks", m.Callbacks != nil}, {"webhook_retry", m.WebhookRetry != nil}} {
+			if f.set {
+				v.addf(path+"."+f.name, "", "%s applies to HTTP (OpenAPI) mocks; a GraphQL mock has none", f.name)
+			}
+		}
+	}
+	if cb := m.Callbacks; cb != nil {
+		v.signing(path+".callbacks", cb.Scheme, cb.Secret)
+	}
+	v.webhooks(path, sys)
+}
+
+// isGraphQLSystem reports whether a system's contract is a GraphQL schema.
+func isGraphQLSystem(sys *System) bool {
+	contract := sys.Contract
+	if contract == "" && len(sys.Contracts) > 0 {
+		contract = sys.Contracts[0]
+	}
+	return contract != "" && isGraphQL(contract)
+}
+
+// signing checks a signature scheme and, when written literally, the
+// secret it signs with.
+func (v *validator) signing(path, scheme, secret string) {
+	v.refs(path+".secret", secret, nil)
+	if scheme != "" && !slices.Contains(webhookSchemes, scheme) {
+		h := hintFrom(scheme, webhookSchemes)
+		if strings.HasPrefix(h, "known") {
+			h = "" // the message lists them
+		}
+		v.addf(path+".scheme", h, "scheme %q is not one of %s", scheme, strings.Join(webhookSchemes, ", "))
+	}
+	if refs, _ := ParseRefs(secret); len(refs) == 0 && secret != "" && (scheme == "" || scheme == string(mocks.SchemeStandard)) {
+		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err != nil || len(key) == 0 {
+			v.addf(path+".secret", "", "a Standard Webhooks secret is whsec_ followed by a base64 key")
+		}
+	}
+}
+
+// webhookSchemes are the signature schemes a mock's webhooks may use.
+var webhookSchemes = []string{string(mocks.SchemeStandard), string(mocks.SchemeStripe), string(mocks.SchemeGitHub), string(mocks.SchemeHMAC)}
+
+// webhooks checks what a mock delivers: only a stateful HTTP mock has
+// changes to deliver, only to loopback, signed by a known scheme.
+func (v *validator) webhooks(path string, sys *System) {
+	m := sys.Mock
+	if len(m.Webhooks) > 0 {
+		switch {
+		case isGraphQLSystem(sys):
+			v.addf(path+".webhooks", "", "webhooks are delivered by HTTP (OpenAPI) mocks; the GraphQL mock sends none")
+		case !m.Stateful:
+			v.addf(path+".webhooks", "", "webhooks deliver the changes of stateful collections: add stateful: true")
+		}
+	}
 	for i, w := range m.Webhooks {
 		wp := fmt.Sprintf("%s.webhooks[%d]", path, i)
-		v.url(wp+".url", w.URL, nil)
-		v.refs(wp+".secret", w.Secret, nil)
+		v.webhookURL(wp+".url", w.URL)
 		for j, on := range w.On {
 			if !slices.Contains([]string{"create", "update", "delete"}, on) {
 				v.addf(fmt.Sprintf("%s.on[%d]", wp, j), "", "event %q is not create, update or delete", on)
 			}
 		}
+		v.signing(wp, w.Scheme, w.Secret)
 	}
+	if r := m.WebhookRetry; r != nil {
+		if r.Attempts < 0 {
+			v.addf(path+".webhook_retry.attempts", "", "attempts %d must be 1 or more (0 for the default, %d)", r.Attempts, mocks.DefaultWebhookAttempts)
+		}
+		if r.MaxBackoff.D() > 0 && r.Backoff.D() > r.MaxBackoff.D() {
+			v.addf(path+".webhook_retry.max_backoff", "", "max_backoff %s is shorter than backoff %s", r.MaxBackoff, r.Backoff)
+		}
+	}
+}
+
+// webhookURL checks where a mock delivers: the address of a system of the
+// scenario (${sync.url}/webhooks) or a loopback URL. Nothing else: the
+// harness sends traffic only to the machine it runs on.
+func (v *validator) webhookURL(path, u string) {
+	v.url(path, u, nil)
+	if strings.TrimSpace(u) == "" {
+		return
+	}
+	refs, err := ParseRefs(u)
+	if err != nil {
+		return // reported by url
+	}
+	if strings.HasPrefix(u, "${") {
+		if len(refs) == 0 || refs[0].Kind != RefSystem || refs[0].Attr != "url" || refs[0].Offset != 0 {
+			v.addf(path, "", "a webhook url starts with a ${system.url} reference or is a loopback URL: got %q", u)
+		}
+		return
+	}
+	parsed, err := url.Parse(u)
+	if err != nil || len(refs) > 0 && strings.Contains(parsed.Host, "${") {
+		v.addf(path, "", "a webhook url starts with a ${system.url} reference or is a loopback URL: got %q", u)
+		return
+	}
+	if h := parsed.Hostname(); h != "localhost" && !isLoopbackIP(h) {
+		v.addf(path, "deliver to the service under test with ${name.url}/path", "webhooks go to loopback only (127.0.0.1, ::1, localhost): got host %q", h)
+	}
+}
+
+func isLoopbackIP(h string) bool {
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (v *validator) service(path string, svc *Service) {
@@ -251,30 +383,44 @@ func hintFrom(got string, known []string) string {
 	return strings.Replace(hint(got, fields), "known fields: ", "known: ", 1)
 }
 
-// serviceCycles finds services whose environments refer to each other:
-// none of them could start first.
+// serviceCycles finds services whose environments refer to each other,
+// and mocks whose webhooks go to each other: none of them could start
+// first (a service needs the addresses its environment names, a mock the
+// addresses of the vendors its webhooks go to).
 func (v *validator) serviceCycles() {
-	deps := map[string][]string{}
+	services, mocks := map[string][]string{}, map[string][]string{}
 	for name, sys := range v.s.Systems {
-		if sys == nil || sys.Service == nil {
+		if sys == nil {
 			continue
 		}
-		for _, k := range sortedKeys(sys.Service.Env) {
-			refs, _ := ParseRefs(sys.Service.Env[k])
-			for _, r := range refs {
-				if other, ok := v.s.Systems[r.System]; r.Kind == RefSystem && ok && other != nil && other.Service != nil && r.System != name {
-					deps[name] = append(deps[name], r.System)
-				}
+		deps := mocks
+		if sys.Service != nil {
+			deps = services
+		}
+		for _, other := range sys.needs() {
+			if o, ok := v.s.Systems[other]; ok && o != nil && (o.Service != nil) == (sys.Service != nil) && other != name {
+				deps[name] = append(deps[name], other)
 			}
 		}
 	}
+	if c := findCycle(services, v.s.sortedSystems()); c != nil {
+		v.addf("systems."+c[0]+".service.env", "", "services refer to each other in a cycle (%s): none can start first", strings.Join(c, " → "))
+	}
+	if c := findCycle(mocks, v.s.sortedSystems()); c != nil {
+		v.addf("systems."+c[0]+".mock.webhooks", "", "mocks deliver webhooks to each other in a cycle (%s): none can start first", strings.Join(c, " → "))
+	}
+}
+
+// findCycle returns the first cycle of deps, visiting names in order, its
+// first name repeated at its end; nil when there is none.
+func findCycle(deps map[string][]string, names []string) []string {
 	const (
 		unseen = iota
 		visiting
 		done
 	)
 	state := map[string]int{}
-	var stack []string
+	var stack, cycle []string
 	var visit func(string) bool
 	visit = func(n string) bool {
 		state[n] = visiting
@@ -282,8 +428,7 @@ func (v *validator) serviceCycles() {
 		for _, d := range deps[n] {
 			if state[d] == visiting {
 				i := slices.Index(stack, d)
-				cycle := append(slices.Clone(stack[i:]), d)
-				v.addf("systems."+d+".service.env", "", "services refer to each other in a cycle (%s): none can start first", strings.Join(cycle, " → "))
+				cycle = append(slices.Clone(stack[i:]), d)
 				return true
 			}
 			if state[d] == unseen && visit(d) {
@@ -294,11 +439,12 @@ func (v *validator) serviceCycles() {
 		state[n] = done
 		return false
 	}
-	for _, name := range v.s.sortedSystems() {
+	for _, name := range names {
 		if state[name] == unseen && visit(name) {
-			return
+			return cycle
 		}
 	}
+	return nil
 }
 
 func (v *validator) load() {
@@ -376,11 +522,4 @@ func walkStrings(x any, f func(string)) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
