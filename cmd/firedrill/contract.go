@@ -18,11 +18,12 @@ func newContractCmd(st *state) *cobra.Command {
 		Use:   "contract",
 		Short: "Check vendor contracts (OpenAPI, GraphQL)",
 		Example: `  firedrill contract lint contracts/accounting.openapi.yaml
-  firedrill contract lint contracts/*.yaml contracts/crm.graphql --format json`,
+  firedrill contract lint contracts/*.yaml contracts/crm.graphql --format json
+  firedrill contract diff vendor/accounting-v1.yaml vendor/accounting-v2.yaml --used-by runs/demo/journal-accounting.jsonl`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newContractLintCmd(st))
+	cmd.AddCommand(newContractLintCmd(st), newContractDiffCmd(st))
 	return cmd
 }
 
