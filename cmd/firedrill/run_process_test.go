@@ -73,7 +73,7 @@ chaos:
 	if !attacking || len(addrs) != 2 {
 		t.Fatalf("the run never reached the attack (addresses %v)", addrs)
 	}
-	if pids := pgrep(marker); len(pids) == 0 {
+	if pids := pgrep(t, marker); len(pids) == 0 {
 		t.Fatal("the service process is not visible before the interrupt: the check below would prove nothing")
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -89,7 +89,7 @@ chaos:
 	if _, err := os.Stat(filepath.Join(dir, "run", "summary.json")); err != nil {
 		t.Errorf("no partial report: %v", err)
 	}
-	if pids := pgrep(marker); len(pids) > 0 {
+	if pids := pgrep(t, marker); len(pids) > 0 {
 		t.Errorf("service processes left running: %v", pids)
 	}
 	for _, a := range addrs {
@@ -100,8 +100,26 @@ chaos:
 	}
 }
 
-// pgrep lists the pids whose command line holds marker.
-func pgrep(marker string) []string {
-	out, _ := exec.Command("pgrep", "-f", marker).Output()
-	return strings.Fields(string(out))
+// pgrep lists the pids whose command line holds marker. It reads /proc
+// itself rather than calling pgrep, which a minimal CI image may not have:
+// an empty answer must mean no such process, never no such tool.
+func pgrep(t *testing.T, marker string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("cannot list processes from /proc: %v", err)
+	}
+	var pids []string
+	for _, f := range dirs {
+		cmdline, err := os.ReadFile(f)
+		if err != nil {
+			continue // the process ended while we looked
+		}
+		// Zombies have an empty command line: they are gone but for the
+		// exit status, and hold no port.
+		if strings.Contains(string(cmdline), marker) {
+			pids = append(pids, filepath.Base(filepath.Dir(f)))
+		}
+	}
+	return pids
 }
