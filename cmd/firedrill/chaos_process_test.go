@@ -29,14 +29,14 @@ func buildFiredrill(t *testing.T) string {
 
 // startProcess starts bin with args; the process is killed at the end of
 // the test if it still runs.
-func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Scanner, *lockedBuffer) {
+func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *bufio.Scanner, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -17,24 +16,6 @@ import (
 
 	"github.com/firedrill/firedrill/chaos"
 )
-
-// lockedBuffer is a bytes.Buffer safe to read while a command writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var apiLine = regexp.MustCompile(`toxiproxy API on (http://\S+)`)
 
@@ -82,7 +63,7 @@ func TestChaosServeIsDrivenByToxiproxyClient(t *testing.T) {
 	if err := os.WriteFile(config, []byte(`[{"name": "crm", "upstream": "`+up+`"}]`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out, errOut lockedBuffer
+	var out, errOut syncBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, []string{"chaos", "serve", "--api", "127.0.0.1:0", "--proxy", "shop=" + up, "--config", config}, strings.NewReader(""), &out, &errOut)
@@ -166,7 +147,7 @@ func TestChaosApplyInterruptedRemovesAndExits130(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut syncBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, []string{"chaos", "apply", "--toxiproxy", tp.URL(), "--proxy", "crm", "--toxic", "down", "--for", "1h"},

@@ -9,13 +9,15 @@ import (
 	"testing"
 )
 
-// TestOrdersyncDrills runs four drills of the example the way make demo
+// TestOrdersyncDrills runs five drills of the example the way make demo
 // does, with the firedrill binary (built without the race detector, which
 // would slow the harness itself and falsify the latency gate). Against the
 // service both pass every gate; against its naive build (ORDERSYNC_NAIVE=1)
 // the flagship loses the orders of the outage, the slow-accounting drill
-// duplicates invoices after blind retries, and the CRM-503 and rate-limit
-// drills lose orders, each failing with its reason.
+// duplicates invoices after blind retries, and the CRM-503, rate-limit and
+// shop-webhooks drills lose orders, each failing with its reason. In the
+// shop-webhooks drill the orders reach the service only as the shop mock's
+// own webhook deliveries: every order invoiced proves they all arrived.
 func TestOrdersyncDrills(t *testing.T) {
 	t.Parallel()
 	bin := buildFiredrill(t)
@@ -25,6 +27,7 @@ func TestOrdersyncDrills(t *testing.T) {
 	drill(t, bin, "accounting-timeouts.yaml", "every order invoiced exactly once", "duplicated")
 	drill(t, bin, "crm-503-bursts.yaml", "every order invoiced exactly once", "missing")
 	drill(t, bin, "accounting-rate-limited.yaml", "every order invoiced exactly once", "missing")
+	drill(t, bin, "shop-webhooks.yaml", "every order invoiced exactly once", "missing")
 }
 
 // drill runs a scenario of the example against the service, then against

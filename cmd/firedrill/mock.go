@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,13 +25,20 @@ type mockFlags struct {
 	stateful bool
 	seed     int64
 
-	// Vendor behaviours of the OpenAPI mocks.
+	// Vendor behaviours: rate limit and credentials for every mock, the rest
+	// for the OpenAPI mocks only.
 	rateLimit      string
 	apiKeys        []string
 	basicUsers     []string
 	oauthClients   []string
 	webhooks       []string
+	callbackSecret string
+	callbackScheme string
 	idempotencyKey string
+
+	callbackGenerated bool // callbackSecret was generated, not given
+
+	tokenTTL time.Duration
 }
 
 func newMockCmd(st *state) *cobra.Command {
@@ -40,33 +48,43 @@ func newMockCmd(st *state) *cobra.Command {
 		Short: "Serve vendor APIs as strict mocks from their contracts",
 		Long: `Serve each contract (OpenAPI 2.0, 3.0 or 3.1 in YAML or JSON; GraphQL SDL in
 .graphql or .gql) as a mock on loopback. Requests are validated against the
-contract (refusals are application/problem+json naming every violation) and
-answered with the contract's examples or data generated from its schemas.
+contract (refusals are application/problem+json naming every violation, or
+GraphQL errors from a GraphQL mock) and answered with the contract's examples
+or data generated from its schemas.
 
 Once every mock is ready, one line per contract is printed: NAME URL. The
 mocks serve until interrupted (Ctrl-C, SIGTERM), then finish the requests in
 flight and exit 0. With one contract the mock listens on --port; with several,
 on consecutive ports from --port (random ports with --port 0).
 
-Admin API of each OpenAPI mock: GET /__firedrill/health, /__firedrill/requests,
+Admin API of each mock: GET /__firedrill/health, /__firedrill/requests,
 /__firedrill/collections (with --stateful), /__firedrill/auth (with --api-key,
---basic-user or --oauth-client: revoke keys, expire tokens),
-/__firedrill/webhooks (with --stateful: queue, pause, resume, drain).
+--basic-user or --oauth-client: revoke keys, expire tokens); of each OpenAPI
+mock also /__firedrill/webhooks (queue, pause, resume, drain).
 
-Vendor behaviours of the OpenAPI mocks, off unless asked for: --rate-limit
-throttles each credential (429 with Retry-After and X-RateLimit-* headers);
---api-key, --basic-user and --oauth-client accept only those credentials
-(OAuth2 tokens from the contract's tokenUrl path, else /oauth/token);
+Vendor behaviours, off unless asked for. For every mock, OpenAPI and GraphQL:
+--rate-limit throttles each credential (429 with Retry-After and
+X-RateLimit-* headers); --api-key, --basic-user and --oauth-client accept only
+those credentials (OAuth2 tokens from the contract's tokenUrl path, else
+/oauth/token). A GraphQL mock takes an API key as "Authorization: Bearer KEY"
+or in an X-API-Key header, wants credentials for introspection too, and
+refuses with GraphQL errors (codes UNAUTHENTICATED, RATE_LIMITED).
+
+For the OpenAPI mocks only (refused when every contract is GraphQL):
 --idempotency-key honours keys as Stripe does; --webhook delivers the changes
 of stateful collections, signed as Standard Webhooks says (or scheme=stripe,
 scheme=github, scheme=hmac-sha256), retried with backoff. A contract's own
 subscription endpoint (webhook_endpoints and the like) subscribes loopback
-URLs too.`,
+URLs too. An operation's OpenAPI 3.0 callbacks are called at the loopback URL
+the request names ({$request.body#/callback_url} and the like), signed with
+--callback-secret (generated when not given) by --callback-scheme.`,
 		Example: `  firedrill mock examples/petstore/petstore.yaml --port 8080
   firedrill mock shop.openapi.yaml accounting.openapi.yaml crm.graphql --port 0 --stateful
   curl -H 'X-API-Key: k' http://127.0.0.1:8080/v1/pets/1
   firedrill mock accounting.openapi.yaml --stateful --rate-limit 20/s,burst=5 --api-key sk_test \
-    --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create`,
+    --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create
+  firedrill mock shop.openapi.yaml --stateful --callback-secret whsec_ZGVtby1zaG9wLXNlY3JldA==
+  firedrill mock crm.graphql --rate-limit 20/s --api-key crm_key --oauth-client sync:s3cret`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMock(cmd.Context(), st, args, f)
@@ -81,7 +99,10 @@ URLs too.`,
 	cmd.Flags().StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
 	cmd.Flags().StringArrayVar(&f.oauthClients, "oauth-client", nil, "serve OAuth2 tokens to this client, ID:SECRET (repeatable); only its tokens are accepted")
 	cmd.Flags().StringArrayVar(&f.webhooks, "webhook", nil, "deliver changes to URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256] (repeatable; with --stateful)")
-	cmd.Flags().StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header, e.g. Idempotency-Key")
+	cmd.Flags().DurationVar(&f.tokenTTL, "oauth-token-ttl", 0, "life of the access tokens served to --oauth-client clients (default 1h); short, it drills the refresh")
+	cmd.Flags().StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
+	cmd.Flags().StringVar(&f.callbackScheme, "callback-scheme", "standard", "how callbacks are signed: standard, stripe, github or hmac-sha256")
+	cmd.Flags().StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
 	return cmd
 }
 
@@ -98,10 +119,19 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 	if f.port < 0 || f.port+len(paths)-1 > 65535 {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
 	}
+	if err := openAPIOnly(st, paths, f); err != nil {
+		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
+	}
 	_, stop, err := behaviours(f)
 	stop()
 	if err != nil {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
+	}
+	if f.callbackSecret == "" { // one generated secret for every mock, said once
+		probe, _ := mocks.NewWebhooks(mocks.WebhookOptions{CallbackScheme: mocks.WebhookScheme(f.callbackScheme)})
+		_, f.callbackSecret = probe.CallbackSigning()
+		f.callbackGenerated = true
+		probe.Close()
 	}
 	served, err := startMocks(ctx, st, paths, f)
 	defer func() {
@@ -174,10 +204,47 @@ func startMocks(ctx context.Context, st *state, paths []string, f mockFlags) ([]
 	return served, nil
 }
 
+// openAPIOnly refuses the flags of behaviours a GraphQL mock does not have
+// when every contract is GraphQL, and says once that they skip the GraphQL
+// mocks when the contracts are mixed.
+func openAPIOnly(st *state, paths []string, f mockFlags) error {
+	var set []string
+	if f.idempotencyKey != "" {
+		set = append(set, "--idempotency-key")
+	}
+	if len(f.webhooks) > 0 {
+		set = append(set, "--webhook")
+	}
+	if f.callbackSecret != "" {
+		set = append(set, "--callback-secret")
+	}
+	if f.callbackScheme != "" && f.callbackScheme != string(mocks.SchemeStandard) {
+		set = append(set, "--callback-scheme")
+	}
+	gql := 0
+	for _, p := range paths {
+		if isGraphQL(p) {
+			gql++
+		}
+	}
+	switch {
+	case len(set) == 0 || gql == 0:
+		return nil
+	case gql == len(paths):
+		return fmt.Errorf("%s: only OpenAPI mocks have this behaviour, and every contract given is GraphQL", strings.Join(set, ", "))
+	}
+	st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(set, " "))
+	return nil
+}
+
 func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts.GraphQL, name, addr string, f mockFlags) (servedMock, error) {
 	if g != nil {
-		s, err := graphql.NewServer(g, graphql.WithAddr(addr), graphql.WithName(name), graphql.WithSeed(f.seed),
-			graphql.WithStateful(f.stateful), graphql.WithLogger(st.logger))
+		vendor, err := graphqlBehaviours(f)
+		if err != nil {
+			return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
+		}
+		s, err := graphql.NewServer(g, append([]graphql.Option{graphql.WithAddr(addr), graphql.WithName(name), graphql.WithSeed(f.seed),
+			graphql.WithStateful(f.stateful), graphql.WithLogger(st.logger)}, vendor...)...)
 		if err != nil {
 			return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 		}
@@ -199,22 +266,47 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
+	if f.callbackGenerated && declaresCallbacks(o) {
+		// A receiver cannot verify the callbacks without it.
+		st.logger.Warn("mock: the contract's callbacks are signed with a generated secret; choose one with --callback-secret", "mock", name,
+			"scheme", f.callbackScheme, "secret", f.callbackSecret)
+	}
 	return servedMock{name: name, url: s.URL, close: func() { s.Close(); closeVendor() }}, nil
 }
 
-// behaviours turns the vendor-behaviour flags into the options of one mock
-// (an Auth and a Webhooks serve one mock each), in the order they apply:
-// auth, then rate limit, idempotency and webhooks. stop ends what they
-// started. Every bad flag is reported at once.
-func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
-	stop = func() {}
+// declaresCallbacks reports whether an operation of c declares callbacks.
+func declaresCallbacks(c *contracts.OpenAPI) bool {
+	if c.Doc.Paths == nil {
+		return false
+	}
+	for _, item := range c.Doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if len(op.Callbacks) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// vendor are the behaviours of the flags every kind of mock takes: an Auth
+// (nil without credential flags; one per mock) and a rate limit.
+type vendor struct {
+	auth  *mocks.Auth
+	limit *mocks.RateLimitOptions
+}
+
+// parseVendor reads the credential and rate-limit flags; every bad flag is
+// reported.
+func parseVendor(f mockFlags) (vendor, []error) {
+	var v vendor
 	var errs []error
 	pairs := func(flag string, vals []string) map[string]string {
 		out := map[string]string{}
-		for _, v := range vals {
-			k, secret, ok := strings.Cut(v, ":")
+		for _, s := range vals {
+			k, secret, ok := strings.Cut(s, ":")
 			if !ok || k == "" {
-				errs = append(errs, fmt.Errorf("--%s %q: want NAME:SECRET", flag, v))
+				errs = append(errs, fmt.Errorf("--%s %q: want NAME:SECRET", flag, s))
 				continue
 			}
 			out[k] = secret
@@ -223,24 +315,69 @@ func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
 	}
 	ao := mocks.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
 	if clients := pairs("oauth-client", f.oauthClients); len(clients) > 0 {
-		ao.OAuth2 = &mocks.OAuth2Options{Clients: clients}
+		ao.OAuth2 = &mocks.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
+	}
+	switch {
+	case f.tokenTTL < 0:
+		errs = append(errs, fmt.Errorf("--oauth-token-ttl %s: want a positive duration", f.tokenTTL))
+	case f.tokenTTL > 0 && len(f.oauthClients) == 0:
+		errs = append(errs, errors.New("--oauth-token-ttl: tokens are served to OAuth2 clients: add --oauth-client"))
 	}
 	if len(ao.APIKeys) > 0 || len(ao.BasicUsers) > 0 || ao.OAuth2 != nil {
 		a, err := mocks.NewAuth(ao)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		opts = append(opts, mocks.WithAuth(a))
+		v.auth = a
 	}
 	if f.rateLimit != "" {
 		limit, err := mocks.ParseRateLimit(f.rateLimit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
 		}
-		opts = append(opts, mocks.WithRateLimit(limit))
+		v.limit = &limit
+	}
+	return v, errs
+}
+
+// graphqlBehaviours turns the flags into the options of one GraphQL mock,
+// in the order they apply (see behaviours).
+func graphqlBehaviours(f mockFlags) ([]graphql.Option, error) {
+	v, errs := parseVendor(f)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var opts []graphql.Option
+	if v.auth != nil {
+		opts = append(opts, graphql.WithAuth(v.auth))
+	}
+	if v.limit != nil {
+		opts = append(opts, graphql.WithRateLimit(*v.limit))
+	}
+	return opts, nil
+}
+
+// behaviours turns the vendor-behaviour flags into the options of one
+// OpenAPI mock (an Auth and a Webhooks serve one mock each), in the order
+// they apply: auth, then rate limit, idempotency and webhooks; auth first so
+// that only requests that authenticated spend a budget, and a bad
+// credential is told 401, its real problem. stop ends what they started.
+// Every bad flag is reported at once.
+func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
+	stop = func() {}
+	v, errs := parseVendor(f)
+	if v.auth != nil {
+		opts = append(opts, mocks.WithAuth(v.auth))
+	}
+	if v.limit != nil {
+		opts = append(opts, mocks.WithRateLimit(*v.limit))
 	}
 	if f.idempotencyKey != "" {
-		opts = append(opts, mocks.WithIdempotency(mocks.IdempotencyOptions{Header: f.idempotencyKey}))
+		io, err := mocks.ParseIdempotency(f.idempotencyKey)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--idempotency-key: %w", err))
+		}
+		opts = append(opts, mocks.WithIdempotency(io))
 	}
 	var subs []mocks.WebhookSubscriber
 	for _, w := range f.webhooks {
@@ -253,17 +390,23 @@ func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
 	if len(subs) > 0 && !f.stateful {
 		errs = append(errs, errors.New("--webhook: events are changes of stateful collections: add --stateful"))
 	}
+	signing := mocks.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: mocks.WebhookScheme(f.callbackScheme)}
+	if probe, err := mocks.NewWebhooks(signing); err != nil {
+		errs = append(errs, fmt.Errorf("--callback-secret, --callback-scheme: %w", err))
+	} else {
+		probe.Close()
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, stop, err
 	}
-	if f.stateful { // a contract's own subscription endpoint works even without --webhook
-		w, err := mocks.NewWebhooks(mocks.WebhookOptions{Subscribers: subs})
-		if err != nil {
-			return nil, stop, err
-		}
-		opts, stop = append(opts, mocks.WithWebhooks(w)), w.Close
+	// Always: a contract's own subscription endpoint and its callbacks
+	// work even without --webhook.
+	signing.Subscribers = subs
+	w, err := mocks.NewWebhooks(signing)
+	if err != nil {
+		return nil, stop, err
 	}
-	return opts, stop, nil
+	return append(opts, mocks.WithWebhooks(w)), w.Close, nil
 }
 
 func isGraphQL(path string) bool {

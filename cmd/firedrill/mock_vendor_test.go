@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,11 +19,15 @@ import (
 func TestMockVendorFlagsRefusedExit2(t *testing.T) {
 	t.Parallel()
 	for flag, args := range map[string][]string{
-		"--rate-limit":   {"--rate-limit", "20"},
-		"--basic-user":   {"--basic-user", "nocolon"},
-		"--oauth-client": {"--oauth-client", ":secret"},
-		"--webhook":      {"--webhook", "http://example.com/hooks", "--stateful"},
-		"--stateful":     {"--webhook", "http://127.0.0.1:1/hooks"},
+		"--rate-limit":      {"--rate-limit", "20"},
+		"--basic-user":      {"--basic-user", "nocolon"},
+		"--oauth-client":    {"--oauth-client", ":secret"},
+		"--webhook":         {"--webhook", "http://example.com/hooks", "--stateful"},
+		"--stateful":        {"--webhook", "http://127.0.0.1:1/hooks"},
+		"--callback-scheme": {"--callback-scheme", "sha1"},
+		"--idempotency-key": {"--idempotency-key", "Idempotency-Key,mismatch=200"},
+		"--oauth-token-ttl": {"--oauth-token-ttl", "1m"},
+		"--callback-secret": {"--callback-secret", "whsec_not base64!"},
 	} {
 		code, _, stderr := runCLI(t, context.Background(), append([]string{"mock", petstorePath(t), "--port", "0"}, args...)...)
 		if code != 2 || !strings.Contains(stderr, flag) {
@@ -42,9 +51,10 @@ func TestMockVendorFlags(t *testing.T) {
 	}))
 	defer recv.Close()
 	lines, stop := startMockCLI(t, 1, petstorePath(t), "--port", "0", "--stateful", "--api-key", "k1",
-		"--rate-limit", "2/m", "--idempotency-key", "Idempotency-Key", "--webhook", recv.URL+"/hooks,events=create")
+		"--rate-limit", "2/m,limit-header=X-Vendor-Limit,reset-header=-", "--idempotency-key", "Idempotency-Key", "--webhook", recv.URL+"/hooks,events=create")
 	defer stop()
 	url := strings.SplitN(lines[0], " ", 2)[1]
+	var lastHeader http.Header
 	do := func(method, key, body string) int {
 		req, _ := http.NewRequest(method, url+"/pets", strings.NewReader(body))
 		req.Header.Set("X-API-Key", key)
@@ -56,6 +66,7 @@ func TestMockVendorFlags(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		lastHeader = resp.Header
 		return resp.StatusCode
 	}
 	if s := do("GET", "k2", ""); s != 401 {
@@ -66,6 +77,9 @@ func TestMockVendorFlags(t *testing.T) {
 	}
 	if s1, s2 := do("GET", "k1", ""), do("GET", "k1", ""); s1 != 200 || s2 != 429 {
 		t.Errorf("at 2/m: %d then %d, want 200 then 429", s1, s2)
+	}
+	if h := lastHeader; h.Get("X-Vendor-Limit") != "2" || h.Get("X-RateLimit-Limit") != "" || h.Get("X-RateLimit-Reset") != "" || h.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("budget headers named by --rate-limit: %v", h)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -81,5 +95,58 @@ func TestMockVendorFlags(t *testing.T) {
 	defer mu.Unlock()
 	if len(events) != 1 || !strings.Contains(events[0], `"type":"pets.created"`) {
 		t.Errorf("webhook deliveries %q, want one pets.created", events)
+	}
+}
+
+// TestMockCallbacks: a request naming a callback URL the contract declares
+// gets the callback there, signed with --callback-secret; the generated
+// secret is said when none is given.
+func TestMockCallbacks(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec_ZGVtby1zaG9wLXNlY3JldA=="
+	got := make(chan http.Header, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte("demo-shop-secret"))
+		fmt.Fprintf(mac, "%s.%s.%s", r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), body)
+		if r.Header.Get("webhook-signature") != "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)) || !strings.Contains(string(body), `"type":"order.created"`) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		got <- r.Header
+	}))
+	defer recv.Close()
+	shop, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "contracts", "shop.openapi.yaml"))
+	lines, stop := startMockCLI(t, 1, shop, "--port", "0", "--stateful", "--callback-secret", secret)
+	url := strings.SplitN(lines[0], " ", 2)[1]
+	req, _ := http.NewRequest("POST", url+"/orders", strings.NewReader(`{"customer":{"email":"a@example.com"},"total_price":"1.00","currency":"EUR","line_items":[{"sku":"TEA-01","quantity":1,"price":"1.00"}],"callback_url":"`+recv.URL+`/cb"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Shop-Key", "k")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	var called bool
+	if err == nil && resp.StatusCode == http.StatusCreated {
+		select {
+		case <-got:
+			called = true
+		case <-time.After(5 * time.Second):
+		}
+	}
+	if _, stderr := stop(); strings.Contains(stderr, "generated secret") {
+		t.Errorf("a given secret said to be generated: %s", stderr)
+	}
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case resp.StatusCode != http.StatusCreated:
+		t.Fatalf("create order: %d", resp.StatusCode)
+	case !called:
+		t.Fatal("no verified orderCreated callback at the callback_url")
+	}
+	_, stop = startMockCLI(t, 1, shop, "--port", "0", "--callback-scheme", "github")
+	if _, stderr := stop(); !strings.Contains(stderr, "generated secret") || !strings.Contains(stderr, "scheme=github") {
+		t.Errorf("the generated callback secret is not said: %s", stderr)
 	}
 }
