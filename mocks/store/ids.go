@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -34,6 +35,7 @@ type idMaker struct {
 	re      *regexp.Regexp
 	prefix  string
 	minLen  int
+	maxLen  int // 0: no limit
 	fake    *gofakeit.Faker
 }
 
@@ -50,6 +52,9 @@ func newIDMaker(c Collection, seed uint64) *idMaker {
 		return m
 	}
 	m.minLen = int(s.MinLength)
+	if s.MaxLength != nil {
+		m.maxLen = int(*s.MaxLength)
+	}
 	switch {
 	case s.Type.Includes("integer") || s.Type.Includes("number"):
 		m.kind = idSeq
@@ -100,8 +105,8 @@ func (m *idMaker) next(c *coll) any {
 	case idUUID:
 		return m.fake.UUID()
 	case idPattern:
-		for range 8 {
-			if v := m.fake.Regex(m.pattern); m.re.MatchString(v) {
+		for range 16 {
+			if v := m.fake.Regex(m.pattern); m.fits(v) {
 				return v
 			}
 		}
@@ -115,6 +120,14 @@ func (m *idMaker) next(c *coll) any {
 		v = strings.Repeat("0", m.minLen-len(v)) + v
 	}
 	return v
+}
+
+// fits reports whether a generated id keeps the id schema's pattern and
+// length limits: a pattern like ^[a-zA-Z0-9]*$ also yields "", which
+// minLength 1 forbids.
+func (m *idMaker) fits(v string) bool {
+	n := utf8.RuneCountInString(v)
+	return m.re.MatchString(v) && n >= m.minLen && (m.maxLen == 0 || n <= m.maxLen)
 }
 
 // typedID turns an id from a URL into the stored value: an integer when the

@@ -374,3 +374,22 @@ func TestReplaceAllIsAtomic(t *testing.T) {
 		}
 	}
 }
+
+// TestIDPatternKeepsLengthLimits: an id pattern that allows the empty
+// string (PayPal's ^[a-zA-Z0-9]*$) still yields ids its minLength and
+// maxLength accept, whatever the seed.
+func TestIDPatternKeepsLengthLimits(t *testing.T) {
+	t.Parallel()
+	idSchema := openapi3.NewStringSchema().WithMinLength(1).WithMaxLength(12)
+	idSchema.Pattern = `^[a-zA-Z0-9]*$`
+	s := store.New(store.Collection{Name: "trackers", IDField: "id", IDSchema: idSchema})
+	for range 500 {
+		rec, err := s.Create("trackers", nil, store.Record{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := idSchema.VisitJSON(rec["id"]); err != nil {
+			t.Fatalf("id %q breaks its schema: %v", rec["id"], err)
+		}
+	}
+}
