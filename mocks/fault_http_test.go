@@ -298,8 +298,14 @@ func TestSlowFaultRate(t *testing.T) {
 	for err := range failed {
 		t.Fatal(err)
 	}
+	// The journal records an exchange once its handler returns, which can
+	// be just after the client has read the last byte: wait for them all.
+	gets := func() []Entry { return s.Mock().Journal().Entries(Filter{Method: "GET"}) }
+	for deadline := time.Now().Add(5 * time.Second); len(gets()) < proofRequests && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	var journaled, fast int
-	for _, e := range s.Mock().Journal().Entries(Filter{Method: "GET"}) {
+	for _, e := range gets() {
 		switch {
 		case e.Fault == "slow "+delay.String():
 			journaled++
