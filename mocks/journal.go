@@ -1,9 +1,12 @@
 package mocks
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultJournalSize is how many exchanges a journal keeps before it drops
@@ -27,11 +30,11 @@ type Entry struct {
 	Operation string      `json:"operation,omitempty"` // operationId (or METHOD template); GraphQL: operation name or root field
 	Template  string      `json:"template,omitempty"`  // the contract's path template
 	Header    http.Header `json:"header,omitempty"`    // secrets masked
-	Body      []byte      `json:"body,omitempty"`      // truncated to MaxJournalBody
+	Body      Body        `json:"body,omitempty"`      // truncated to MaxJournalBody
 
 	Status         int         `json:"status"`
 	ResponseHeader http.Header `json:"response_header,omitempty"`
-	ResponseBody   []byte      `json:"response_body,omitempty"`
+	ResponseBody   Body        `json:"response_body,omitempty"`
 
 	Violations []Violation `json:"violations,omitempty"` // why the request broke the contract
 	Valid      bool        `json:"valid"`                // the request conformed to the contract
@@ -42,6 +45,47 @@ type Entry struct {
 	Replayed       bool   `json:"replayed,omitempty"`        // answered from the idempotency store
 	Fault          string `json:"fault,omitempty"`           // the injected fault that shaped the answer
 	Error          string `json:"error,omitempty"`           // transport error of a webhook attempt
+}
+
+// Body is a body kept in the journal. In JSON it is the text itself when it
+// is UTF-8, which is what a reader of /__firedrill/requests or of a run's
+// journal-SYSTEM.jsonl wants to see, and {"base64": "..."} when it is not
+// (an image, a gzip body, a body cut inside a character), so every byte
+// comes back as it was sent.
+type Body []byte
+
+// MarshalJSON writes the body as a string, or base64 in an object.
+func (b Body) MarshalJSON() ([]byte, error) {
+	if utf8.Valid(b) {
+		return json.Marshal(string(b))
+	}
+	return json.Marshal(binaryBody{Base64: b})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (b *Body) UnmarshalJSON(data []byte) error {
+	switch {
+	case string(data) == "null":
+		*b = nil
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return fmt.Errorf("mocks: journal body: %w", err)
+		}
+		*b = Body(s)
+		return nil
+	}
+	var v binaryBody
+	if err := json.Unmarshal(data, &v); err != nil {
+		return fmt.Errorf("mocks: journal body: want a string or {\"base64\": ...}: %w", err)
+	}
+	*b = v.Base64
+	return nil
+}
+
+type binaryBody struct {
+	Base64 []byte `json:"base64"`
 }
 
 // MaxJournalBody bounds the bytes of one body kept in the journal.

@@ -1,6 +1,9 @@
 package mocks
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -76,5 +79,42 @@ func TestJournalConcurrentRecordsAreAllCounted(t *testing.T) {
 		if len(e.Body) > MaxJournalBody || cap(e.Body) > MaxJournalBody {
 			t.Fatalf("a body over MaxJournalBody was kept whole (len %d, cap %d)", len(e.Body), cap(e.Body))
 		}
+	}
+}
+
+// TestJournalBodiesReadAsText: a UTF-8 body is written into the journal's
+// JSON as its text, which a reader of /__firedrill/requests can read; a
+// binary one as base64 in an object; both come back byte for byte.
+func TestJournalBodiesReadAsText(t *testing.T) {
+	t.Parallel()
+	text := `{"reference":"order-1","note":"café ☕"}`
+	binary := []byte{0x1f, 0x8b, 0x08, 0x00, 0xff, 'a'} // a gzip header: not UTF-8
+	in := Entry{Body: Body(text), ResponseBody: binary}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw["body"] != text {
+		t.Errorf("body in the journal: %#v, want the text %q", raw["body"], text)
+	}
+	if obj, ok := raw["response_body"].(map[string]any); !ok || obj["base64"] != base64.StdEncoding.EncodeToString(binary) {
+		t.Errorf("binary response body in the journal: %#v, want {\"base64\": ...}", raw["response_body"])
+	}
+	var out Entry
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Body) != text || !bytes.Equal(out.ResponseBody, binary) {
+		t.Errorf("bodies after a round trip: %q, %v", out.Body, out.ResponseBody)
+	}
+	if b, _ := json.Marshal(Entry{}); bytes.Contains(b, []byte("body")) {
+		t.Errorf("an entry without bodies writes them: %s", b)
+	}
+	if err := json.Unmarshal([]byte(`{"body": 12}`), &out); err == nil {
+		t.Error("a body that is neither text nor base64 is accepted")
 	}
 }
