@@ -28,6 +28,11 @@ type Collection struct {
 
 	ItemSchema *openapi3.Schema // the schema of one record; nil when the contract declares none
 	IDSchema   *openapi3.Schema // the schema of the id property (or of the id parameter); may be nil
+	// IDParamSchema is the schema of the item path's id parameter, when the
+	// id property has one too: the ids the store makes fit both, so a record
+	// can be fetched at the URL its own id makes (PayPal's order id is a
+	// plain string in the body but ^[A-Z0-9]+$ in the path). May be nil.
+	IDParamSchema *openapi3.Schema
 
 	CreateOp string // POST on the list path
 	ListOp   string // GET on the list path
@@ -275,6 +280,9 @@ func (g *group) collection() (Collection, bool) {
 	}
 	c.IDField = chooseIDField(c.ItemSchema, c.IDParam)
 	c.IDSchema = idSchema(c, g)
+	if ps := idParamSchema(c, g); ps != c.IDSchema {
+		c.IDParamSchema = ps
+	}
 	return c, true
 }
 
@@ -311,6 +319,11 @@ func idSchema(c Collection, g *group) *openapi3.Schema {
 	if ref := properties(c.ItemSchema)[c.IDField]; ref != nil && ref.Value != nil {
 		return ref.Value
 	}
+	return idParamSchema(c, g)
+}
+
+// idParamSchema is the schema of the item path's id parameter, or nil.
+func idParamSchema(c Collection, g *group) *openapi3.Schema {
 	if g.itemPI == nil {
 		return nil
 	}

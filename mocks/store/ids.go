@@ -33,6 +33,7 @@ type idMaker struct {
 	kind    idKind
 	pattern string
 	re      *regexp.Regexp
+	also    *regexp.Regexp // the id parameter's pattern, when both have one
 	prefix  string
 	minLen  int
 	maxLen  int // 0: no limit
@@ -47,24 +48,41 @@ func newIDMaker(c Collection, seed uint64) *idMaker {
 		seed ^= h.Sum64() | 1
 	}
 	m.fake = gofakeit.New(seed)
-	s := c.IDSchema
+	s, p := c.IDSchema, c.IDParamSchema
+	if s == nil {
+		s, p = p, nil
+	}
 	if s == nil {
 		return m
 	}
-	m.minLen = int(s.MinLength)
-	if s.MaxLength != nil {
-		m.maxLen = int(*s.MaxLength)
+	if p == nil {
+		p = &openapi3.Schema{} // no second constraint
 	}
+	// The limits of both schemas hold: the tighter of each.
+	m.minLen = int(max(s.MinLength, p.MinLength))
+	for _, l := range []*uint64{s.MaxLength, p.MaxLength} {
+		if l != nil && (m.maxLen == 0 || int(*l) < m.maxLen) {
+			m.maxLen = int(*l)
+		}
+	}
+	numeric := func(x *openapi3.Schema) bool { return x.Type.Includes("integer") || x.Type.Includes("number") }
 	switch {
-	case s.Type.Includes("integer") || s.Type.Includes("number"):
+	case numeric(s):
 		m.kind = idSeq
-	case s.Format == "uuid":
+	case numeric(p):
+		m.kind = idSeqString // a string property the path reads as a number: "1", "2"...
+	case s.Format == "uuid" && !compiles(p.Pattern):
 		m.kind = idUUID
 	case compiles(s.Pattern):
 		m.kind, m.pattern, m.re = idPattern, s.Pattern, regexp.MustCompile(s.Pattern)
+		if compiles(p.Pattern) {
+			m.also = regexp.MustCompile(p.Pattern)
+		}
+	case compiles(p.Pattern):
+		m.kind, m.pattern, m.re = idPattern, p.Pattern, regexp.MustCompile(p.Pattern)
 	case examplePrefix(s) != "":
 		m.kind, m.prefix = idPrefixed, examplePrefix(s)
-	case s.MaxLength != nil && *s.MaxLength < 36:
+	case m.maxLen > 0 && m.maxLen < 36:
 		m.kind = idSeqString
 	default:
 		m.kind = idUUID
@@ -122,12 +140,13 @@ func (m *idMaker) next(c *coll) any {
 	return v
 }
 
-// fits reports whether a generated id keeps the id schema's pattern and
+// fits reports whether a generated id keeps the id schemas' patterns and
 // length limits: a pattern like ^[a-zA-Z0-9]*$ also yields "", which
 // minLength 1 forbids.
 func (m *idMaker) fits(v string) bool {
 	n := utf8.RuneCountInString(v)
-	return m.re.MatchString(v) && n >= m.minLen && (m.maxLen == 0 || n <= m.maxLen)
+	return m.re.MatchString(v) && (m.also == nil || m.also.MatchString(v)) &&
+		n >= m.minLen && (m.maxLen == 0 || n <= m.maxLen)
 }
 
 // typedID turns an id from a URL into the stored value: an integer when the

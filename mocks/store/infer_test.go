@@ -16,7 +16,7 @@ import (
 // summary is what the inference tests compare: the collection without its
 // schemas, which are checked separately.
 func summary(c store.Collection) store.Collection {
-	c.ItemSchema, c.IDSchema, c.List.Schema = nil, nil, nil
+	c.ItemSchema, c.IDSchema, c.IDParamSchema, c.List.Schema = nil, nil, nil, nil
 	return c
 }
 

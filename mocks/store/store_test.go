@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -391,5 +392,81 @@ func TestIDPatternKeepsLengthLimits(t *testing.T) {
 		if err := idSchema.VisitJSON(rec["id"]); err != nil {
 			t.Fatalf("id %q breaks its schema: %v", rec["id"], err)
 		}
+	}
+}
+
+// TestIDsFitThePathParameter: where the id property is looser than the
+// item path's id parameter, the ids made fit the parameter too, so a record
+// can be read at the URL its own id makes. The three shapes come from the
+// corpus: PayPal's order id (a plain string in the body, ^[A-Z0-9]+$ in the
+// path), HubSpot's subscription id (a string in the body, an integer in the
+// path) and PayPal's setup token (short in the body, minLength 7 in the path).
+func TestIDsFitThePathParameter(t *testing.T) {
+	t.Parallel()
+	const spec = `openapi: 3.0.3
+info: {title: ids, version: "1"}
+paths:
+  /orders:
+    post:
+      responses: {"201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}}
+  /orders/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string, pattern: "^[A-Z0-9]+$", maxLength: 36}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}}
+  /subscriptions:
+    post:
+      responses: {"201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Subscription"}}}}}
+  /subscriptions/{subscriptionId}:
+    get:
+      parameters: [{name: subscriptionId, in: path, required: true, schema: {type: integer, format: int32}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Subscription"}}}}}
+  /setup-tokens:
+    post:
+      responses: {"201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Token"}}}}}
+  /setup-tokens/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string, minLength: 7, maxLength: 36}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Token"}}}}}
+components:
+  schemas:
+    Order: {type: object, properties: {id: {type: string}}}
+    Subscription: {type: object, properties: {id: {type: string}}}
+    Token: {type: object, properties: {id: {type: string, maxLength: 20}}}
+`
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	colls := store.Infer(doc)
+	s := store.New(colls...)
+	for _, c := range colls {
+		if c.IDParamSchema == nil {
+			t.Fatalf("%s: no id parameter schema inferred", c.Name)
+		}
+		for range 100 {
+			rec, err := s.Create(c.Name, nil, store.Record{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _ := c.IDOf(rec)
+			// The path holds text: an integer parameter reads it as a number.
+			var v any = id
+			if c.IDParamSchema.Type.Includes("integer") {
+				n, err := strconv.Atoi(id)
+				if err != nil {
+					t.Fatalf("%s: id %q is no integer, as the path needs", c.Name, id)
+				}
+				v = float64(n)
+			}
+			if err := c.IDParamSchema.VisitJSON(v); err != nil {
+				t.Fatalf("%s: id %q breaks the path parameter: %v", c.Name, id, err)
+			}
+			if err := c.IDSchema.VisitJSON(rec[c.IDField]); err != nil {
+				t.Fatalf("%s: id %q breaks the id property: %v", c.Name, id, err)
+			}
+		}
+	}
+	if len(colls) != 3 {
+		t.Errorf("%d collections inferred, want 3", len(colls))
 	}
 }
