@@ -71,8 +71,11 @@ func TestCorpusStatefulCRUD(t *testing.T) {
 	}
 	share := float64(passed) / float64(steps)
 	t.Logf("stateful corpus: %d collections walked, %d/%d steps (%.2f%%) answered as expected", collects, passed, steps, 100*share)
-	if share < 0.95 {
-		t.Errorf("only %.2f%% of the stateful steps answered as expected, want >= 95%%", 100*share)
+	// Every step passes today (477 of 477); the bar leaves room for a
+	// corpus update, not for the mock refusing its own ids again (that cost
+	// 6 steps).
+	if share < 0.99 {
+		t.Errorf("only %.2f%% of the stateful steps answered as expected, want >= 99%%", 100*share)
 	}
 }
 
