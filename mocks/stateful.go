@@ -22,6 +22,7 @@ const (
 	opPut    = "put"
 	opPatch  = "patch"
 	opDelete = "delete"
+	opAction = "action" // POST on a verb under the item path: /orders/{id}/capture
 )
 
 // stateful answers the operations of the collections inferred from the
@@ -69,7 +70,39 @@ func newStateful(m *Mock) (*stateful, error) {
 			s.byOp[c.UpdateOp] = binding{coll: c, kind: opPatch}
 		}
 	}
+	s.bindActions(colls)
 	return s, nil
+}
+
+// bindActions binds the actions on a record: a POST on one literal segment
+// under a collection's item path (PayPal's /orders/{id}/capture, Stripe's
+// /invoices/{invoice}/pay). An action on a record the store does not hold
+// is a 404, as on the vendor; one whose answer describes the record (its
+// schema has the id property) answers with the record, so the id and what
+// was stored carry over. Operations a collection already claims keep their
+// binding.
+func (s *stateful) bindActions(colls []store.Collection) {
+	if s.m.contract.Doc.Paths == nil {
+		return
+	}
+	for _, c := range colls {
+		if c.ItemPath == "" {
+			continue
+		}
+		for path, item := range s.m.contract.Doc.Paths.Map() {
+			verb, ok := strings.CutPrefix(path, c.ItemPath+"/")
+			if !ok || item == nil || item.Post == nil || verb == "" || strings.ContainsAny(verb, "/{") {
+				continue
+			}
+			id := item.Post.OperationID
+			if id == "" {
+				id = http.MethodPost + " " + path
+			}
+			if _, taken := s.byOp[id]; !taken {
+				s.byOp[id] = binding{coll: c, kind: opAction}
+			}
+		}
+	}
 }
 
 // Store is the mock's stateful store, nil unless WithStateful.
@@ -114,6 +147,13 @@ func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
 		}
 	case opGet:
 		out, err = s.store.Get(name, parent, id)
+	case opAction:
+		// The item path's parameters are the action path's first ones,
+		// with the same names: the action path starts with it.
+		parent = b.coll.ParentValues(b.coll.ItemPath, x.PathParams)
+		if out, err = s.store.Get(name, parent, id); err == nil && !s.describesRecord(x, b.coll) {
+			return false // the record exists; the contract's answer is not it
+		}
 	case opDelete:
 		err = s.store.Delete(name, parent, id)
 	case opList:
@@ -125,6 +165,22 @@ func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
 	}
 	s.write(w, x, b.kind, out)
 	return true
+}
+
+// describesRecord reports whether the answer x's operation gives on success
+// is the record itself: an object schema with the collection's id property.
+func (s *stateful) describesRecord(x *Exchange, c store.Collection) bool {
+	_, resp, types, err := x.op.defaults()
+	if err != nil || len(types) == 0 {
+		return false
+	}
+	mt := resp.Content.Get(types[0])
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return false
+	}
+	props, _, _ := objectView(mt.Schema.Value)
+	_, ok := props[c.IDField]
+	return ok
 }
 
 func (s *stateful) list(c store.Collection, parent []string, x *Exchange) (any, error) {
