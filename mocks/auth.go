@@ -188,11 +188,27 @@ func (a *Auth) bind(m *Mock) error {
 			tokPath = tokenPathOf(m.contract.Doc)
 		}
 	}
+	if !declaresSchemes(m.contract.Doc) {
+		// Credentials were asked for and the contract says nothing of them
+		// (older specs often leave security out, Stripe's among them): every
+		// request must carry one of the credentials given, in any form.
+		if err := a.attach(realm, nil, tokPath); err != nil {
+			return err
+		}
+		m.logger.Info("mock: the contract declares no security scheme; every request must carry one of the credentials given",
+			"mock", realm, "accepted", strings.Join(a.plainForms(), "; "))
+		return nil
+	}
 	if unused := a.unusedKinds(m.contract.Doc); len(unused) > 0 {
 		m.logger.Warn("mock: credentials given that the contract never asks for: requests are not checked for them", "mock", realm,
 			"credentials", strings.Join(unused, ", "), "schemes", strings.Join(sortedSchemeNames(m.contract.Doc), ", "))
 	}
 	return a.attach(realm, m.contract.Doc, tokPath)
+}
+
+// declaresSchemes reports whether doc declares any security scheme.
+func declaresSchemes(doc *openapi3.T) bool {
+	return doc != nil && doc.Components != nil && len(doc.Components.SecuritySchemes) > 0
 }
 
 // unusedKinds names the kinds of credential configured that no security
@@ -266,6 +282,22 @@ func plainDoc() *openapi3.T {
 		"bearer": {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "bearer"}},
 		"basic":  {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "basic"}},
 	}}}
+}
+
+// plainForms says how a request carries each kind of credential configured
+// when no contract names the schemes.
+func (a *Auth) plainForms() []string {
+	var forms []string
+	if a.keysEnforced() {
+		forms = append(forms, "an API key as Authorization: Bearer KEY or "+APIKeyHeader)
+	}
+	if len(a.basic) > 0 {
+		forms = append(forms, "a user as Authorization: Basic")
+	}
+	if a.oauth != nil {
+		forms = append(forms, "an access token of "+a.TokenPath()+" as Authorization: Bearer")
+	}
+	return forms
 }
 
 // plainRequirements are the alternatives of plainDoc's schemes that the
@@ -417,11 +449,16 @@ func (a *Auth) stage(next HandlerFunc) HandlerFunc {
 			a.serveToken(w, x.Request, x.Body) // the contract declares the token endpoint
 			return
 		}
-		reqs := x.op.op.Security
-		if reqs == nil {
-			reqs = &a.doc.Security
+		var e *AuthError
+		if a.plain { // a contract without security schemes
+			e = a.check(x.Request, a.plainRequirements())
+		} else {
+			reqs := x.op.op.Security
+			if reqs == nil {
+				reqs = &a.doc.Security
+			}
+			e = a.check(x.Request, *reqs)
 		}
-		e := a.check(x.Request, *reqs)
 		if e == nil {
 			next(w, x)
 			return
