@@ -3,6 +3,7 @@ package ci
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -292,7 +293,11 @@ const DefaultSlack = 50 * time.Millisecond
 // RetryAfter is the gate "Retry-After is honoured": after a 429 or 503 that
 // carried Retry-After, the next attempt of that request (or, when it was
 // never retried, the next request from that client to that system) came no
-// earlier than asked, counted from when the answer was written.
+// earlier than asked, counted from when the answer was written. A
+// throttled answer without Retry-After whose body holds GraphQL
+// extensions.cost (a GraphQL mock throttling by query cost, Shopify's way,
+// answers 200) asks for (requestedQueryCost - currentlyAvailable) /
+// restoreRate seconds, and is judged the same way.
 func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 	if o.Slack <= 0 {
 		o.Slack = DefaultSlack
@@ -304,11 +309,8 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 	shortest := time.Duration(math.MaxInt64)
 	for i := range j {
 		e := &j[i]
-		if e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable {
-			continue
-		}
 		answered := e.Time.Add(e.Duration)
-		ra, ok := retryAfter(e.ResponseHeader.Get("Retry-After"), answered)
+		ra, ok := askedWait(e, answered)
 		if !ok {
 			continue
 		}
@@ -323,12 +325,16 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 			honoured++
 			continue
 		}
-		g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s: %d asked to wait %s, next request after %s (%s)",
-			describe(e), e.Status, ms(ra), ms(wait), describe(next)))
+		refusal := strconv.Itoa(e.Status)
+		if e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable {
+			refusal = "THROTTLED"
+		}
+		g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s: %s asked to wait %s, next request after %s (%s)",
+			describe(e), refusal, ms(ra), ms(wait), describe(next)))
 	}
 	if asked == 0 {
 		g.Skipped = true
-		g.Measured = "no 429 or 503 with Retry-After was followed by another request"
+		g.Measured = "no 429 or 503 with Retry-After, nor throttled GraphQL query, was followed by another request"
 		g.Reason = "not exercised"
 		return g
 	}
@@ -340,6 +346,52 @@ func RetryAfter(entries []mocks.Entry, o RetryAfterOptions) Gate {
 		g.Reason = fmt.Sprintf("%d requests came sooner than Retry-After allowed", asked-honoured)
 	}
 	return g
+}
+
+// askedWait is how long an answer asked its client to wait: the
+// Retry-After of a 429 or 503, else, for a throttled answer without
+// Retry-After, what its GraphQL extensions.cost implies (costWait).
+func askedWait(e *mocks.Entry, answered time.Time) (time.Duration, bool) {
+	v := e.ResponseHeader.Get("Retry-After")
+	switch {
+	case e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable:
+		if d, ok := retryAfter(v, answered); ok || v != "" || !e.Throttled {
+			return d, ok
+		}
+		return costWait(e.ResponseBody)
+	case e.Throttled && v == "":
+		return costWait(e.ResponseBody)
+	}
+	return 0, false
+}
+
+// costWait reads a throttled GraphQL answer's extensions.cost: the client
+// must wait until the bucket holds the query's cost again,
+// (requestedQueryCost - currentlyAvailable) / restoreRate seconds.
+func costWait(body []byte) (time.Duration, bool) {
+	var r struct {
+		Extensions struct {
+			Cost *struct {
+				Requested float64 `json:"requestedQueryCost"`
+				Throttle  *struct {
+					Available   float64 `json:"currentlyAvailable"`
+					RestoreRate float64 `json:"restoreRate"`
+				} `json:"throttleStatus"`
+			} `json:"cost"`
+		} `json:"extensions"`
+	}
+	if len(body) == 0 || json.Unmarshal(body, &r) != nil {
+		return 0, false
+	}
+	c := r.Extensions.Cost
+	if c == nil || c.Throttle == nil || !(c.Throttle.RestoreRate > 0) {
+		return 0, false
+	}
+	secs := max(c.Requested-c.Throttle.Available, 0) / c.Throttle.RestoreRate
+	if math.IsNaN(secs) || secs > 1e9 {
+		return 0, false
+	}
+	return time.Duration(secs * float64(time.Second)), true
 }
 
 // nextAfter is the next attempt of j[i]'s logical request, or, when there is

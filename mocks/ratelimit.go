@@ -42,6 +42,12 @@ type RateLimitOptions struct {
 	Headers  RateLimitHeaders
 	MaxKeys  int // DefaultRateLimitBuckets when 0
 	Now      func() time.Time
+	// Cost throttles GraphQL queries by their calculated cost, Shopify's
+	// way, instead of one token a request: the tokens are cost points,
+	// Requests per Per is the restore rate and Burst the bucket size
+	// (maximumAvailable). Only the GraphQL mock has it (RateLimiter.Charge);
+	// WithRateLimit refuses it.
+	Cost bool
 }
 
 // ParseRateLimit reads a rate limit written as on the command line:
@@ -50,10 +56,13 @@ type RateLimitOptions struct {
 // headers take a vendor's names with limit-header=, remaining-header= and
 // reset-header= ("-" leaves one out), and reset=epoch sends the reset as a
 // Unix time (GitHub's way) instead of seconds left:
-// "5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch".
+// "5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch". by=cost
+// throttles GraphQL queries by their cost (RateLimitOptions.Cost): N/unit
+// is the restore rate in points, burst the bucket size,
+// "50/s,burst=1000,by=cost"; by=requests, the default, counts requests.
 func ParseRateLimit(s string) (RateLimitOptions, error) {
 	bad := func(format string, a ...any) (RateLimitOptions, error) {
-		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B][,limit-header=H][,remaining-header=H][,reset-header=H][,reset=epoch|seconds], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
+		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B][,by=requests|cost][,limit-header=H][,remaining-header=H][,reset-header=H][,reset=epoch|seconds], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
 	}
 	rate, rest, hasOpts := strings.Cut(strings.TrimSpace(s), ",")
 	num, unit, ok := strings.Cut(strings.TrimSpace(rate), "/")
@@ -93,8 +102,16 @@ func ParseRateLimit(s string) (RateLimitOptions, error) {
 				default:
 					return bad("reset %q is not epoch or seconds", v)
 				}
+			case "by":
+				switch strings.TrimSpace(v) {
+				case "cost":
+					o.Cost = true
+				case "requests":
+				default:
+					return bad("by %q is not requests or cost", v)
+				}
 			default:
-				return bad("unknown setting %q (known: burst, limit-header, remaining-header, reset-header, reset)", k)
+				return bad("unknown setting %q (known: burst, by, limit-header, remaining-header, reset-header, reset)", k)
 			}
 		}
 	}
@@ -130,6 +147,9 @@ func (o RateLimitOptions) String() string {
 	if o.Headers.ResetEpoch {
 		out += ",reset=epoch"
 	}
+	if o.Cost {
+		out += ",by=cost"
+	}
 	return out
 }
 
@@ -156,9 +176,12 @@ func (o RateLimitOptions) rate() string {
 // seconds, rounded up, never 0) and is marked Throttled in the journal;
 // every answer carries the limit, the remaining tokens and the reset time.
 // Stages run in the order given: put WithRateLimit after WithAuth to
-// throttle only requests that authenticated.
+// throttle only requests that authenticated. o.Cost is refused: ErrCostLimit.
 func WithRateLimit(o RateLimitOptions) Option {
 	return func(m *Mock) error {
+		if o.Cost {
+			return fmt.Errorf("mocks: rate limit %s: %w", o, ErrCostLimit)
+		}
 		l, err := newRateLimiter(o)
 		if err != nil {
 			return err
@@ -168,6 +191,10 @@ func WithRateLimit(o RateLimitOptions) Option {
 		return nil
 	}
 }
+
+// ErrCostLimit refuses RateLimitOptions.Cost where requests, not queries,
+// are throttled.
+var ErrCostLimit = errors.New("by=cost throttles GraphQL queries by their cost; an OpenAPI mock throttles requests")
 
 // RateLimiter is the token bucket behind WithRateLimit, for servers with a
 // handler chain of their own, such as the GraphQL mock: call Allow for each
@@ -207,7 +234,7 @@ func (e *ThrottleError) Error() string {
 // budget headers (RateLimitHeaders) in h. When the bucket is empty it also
 // sets Retry-After and returns a *ThrottleError.
 func (l *RateLimiter) Allow(h http.Header, r *http.Request) error {
-	d := l.take(rateKey(l.keys, r))
+	d := l.take(rateKey(l.keys, r), 1)
 	l.setHeaders(h, d)
 	if d.allowed {
 		return nil
@@ -215,6 +242,48 @@ func (l *RateLimiter) Allow(h http.Header, r *http.Request) error {
 	secs := retrySeconds(d.retry)
 	h.Set("Retry-After", strconv.FormatInt(secs, 10))
 	return &ThrottleError{Limit: l.o.rate(), RetryAfter: time.Duration(secs) * time.Second}
+}
+
+// BucketStatus is the state of a credential's bucket in cost mode, as
+// Shopify reports it in extensions.cost.throttleStatus.
+type BucketStatus struct {
+	Maximum     float64 // maximumAvailable: the bucket size, Burst
+	Available   float64 // currentlyAvailable: the points left, whole
+	RestoreRate float64 // restoreRate: points restored per second
+}
+
+// Charge spends cost points of the bucket of r's credential when it holds
+// that many, and returns whether it did with the bucket's state after it.
+// It is the cost mode (RateLimitOptions.Cost) of the GraphQL mock: a
+// query's requested cost is charged before it runs and the part it did not
+// use refunded after (Refund). Charge(r, 0) reads the state.
+func (l *RateLimiter) Charge(r *http.Request, cost float64) (BucketStatus, bool) {
+	d := l.take(rateKey(l.keys, r), max(cost, 0))
+	return l.status(d.tokens), d.allowed
+}
+
+// Refund gives points back to the bucket of r's credential, never beyond
+// its size, and returns the bucket's state after it.
+func (l *RateLimiter) Refund(r *http.Request, points float64) BucketStatus {
+	key := rateKey(l.keys, r)
+	now := l.o.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil { // evicted since: a new bucket is full
+		return l.status(float64(l.o.Burst))
+	}
+	l.refill(b, now)
+	b.tokens = math.Min(float64(l.o.Burst), b.tokens+max(points, 0))
+	return l.status(b.tokens)
+}
+
+func (l *RateLimiter) status(tokens float64) BucketStatus {
+	return BucketStatus{
+		Maximum:     float64(l.o.Burst),
+		Available:   math.Floor(tokens),
+		RestoreRate: float64(l.o.Requests) / l.o.Per.Seconds(),
+	}
 }
 
 type bucket struct {
@@ -260,12 +329,13 @@ func defaultName(name, def string) string {
 type decision struct {
 	allowed   bool
 	remaining int           // whole tokens left after this request
-	retry     time.Duration // until one token is back (when refused)
+	retry     time.Duration // until the tokens asked for are back (when refused)
+	tokens    float64       // left after this request
 	full      time.Duration // until the bucket is full again
 }
 
-// take spends one token of key's bucket if it has one.
-func (l *RateLimiter) take(key string) decision {
+// take spends n tokens of key's bucket if it has them.
+func (l *RateLimiter) take(key string, n float64) decision {
 	now := l.o.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -276,12 +346,13 @@ func (l *RateLimiter) take(key string) decision {
 		l.buckets[key] = b
 	}
 	l.refill(b, now)
-	d := decision{allowed: b.tokens >= 1}
+	d := decision{allowed: b.tokens >= n}
 	if d.allowed {
-		b.tokens--
+		b.tokens -= n
 	} else {
-		d.retry = time.Duration((1 - b.tokens) * float64(l.perToken))
+		d.retry = time.Duration((n - b.tokens) * float64(l.perToken))
 	}
+	d.tokens = b.tokens
 	d.remaining = int(math.Floor(b.tokens))
 	d.full = time.Duration((float64(l.o.Burst) - b.tokens) * float64(l.perToken))
 	return d

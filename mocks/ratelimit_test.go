@@ -56,6 +56,8 @@ func TestParseRateLimit(t *testing.T) {
 		{"3/500ms", RateLimitOptions{Requests: 3, Per: 500 * time.Millisecond}},
 		{"5000/h,limit-header=X-HubSpot-RateLimit-Max,remaining-header=X-HubSpot-RateLimit-Remaining,reset-header=-,reset=epoch",
 			RateLimitOptions{Requests: 5000, Per: time.Hour, Headers: RateLimitHeaders{Limit: "X-HubSpot-RateLimit-Max", Remaining: "X-HubSpot-RateLimit-Remaining", Reset: "-", ResetEpoch: true}}},
+		{"50/s,burst=1000,by=cost", RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}},
+		{"20/s, by = requests", RateLimitOptions{Requests: 20, Per: time.Second}},
 	}
 	for _, tc := range good {
 		t.Run(tc.in, func(t *testing.T) {
@@ -64,11 +66,11 @@ func TestParseRateLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Requests != tc.want.Requests || got.Per != tc.want.Per || got.Burst != tc.want.Burst || got.Headers != tc.want.Headers {
+			if got.Requests != tc.want.Requests || got.Per != tc.want.Per || got.Burst != tc.want.Burst || got.Headers != tc.want.Headers || got.Cost != tc.want.Cost {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 			again, err := ParseRateLimit(got.String())
-			if err != nil || again.Requests != got.Requests || again.Per != got.Per || again.Headers != got.Headers {
+			if err != nil || again.Requests != got.Requests || again.Per != got.Per || again.Headers != got.Headers || again.Cost != got.Cost {
 				t.Fatalf("String() %q does not parse back: %v", got.String(), err)
 			}
 		})
@@ -88,12 +90,14 @@ func TestParseRateLimit(t *testing.T) {
 		"20/s,limit-header=X Limit": `limit-header "X Limit" is not a header name`,
 		"20/s,reset-header=":        `reset-header "" is not a header name`,
 		"20/s,reset=unix":           `reset "unix" is not epoch or seconds`,
+		"20/s,by=points":            `by "points" is not requests or cost`,
+		"20/s,by=":                  `by "" is not requests or cost`,
 	}
 	for in, want := range bad {
 		t.Run("bad "+in, func(t *testing.T) {
 			t.Parallel()
 			_, err := ParseRateLimit(in)
-			if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "mocks: rate limit") {
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "mocks: rate limit") || !strings.Contains(err.Error(), "[,by=requests|cost]") {
 				t.Fatalf("ParseRateLimit(%q) = %v, want an error naming %s", in, err, want)
 			}
 		})
@@ -312,6 +316,58 @@ func TestRateLimitHeaderNames(t *testing.T) {
 	}
 }
 
+// TestRateLimitCostRefused: an OpenAPI mock throttles requests; by=cost,
+// for GraphQL queries, is refused with a clear error, and the same limit
+// by requests (the control) is taken.
+func TestRateLimitCostRefused(t *testing.T) {
+	t.Parallel()
+	o, err := ParseRateLimit("50/s,burst=1000,by=cost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newPetstoreErr(t, WithRateLimit(o))
+	if !errors.Is(err, ErrCostLimit) || !strings.Contains(err.Error(), "by=cost throttles GraphQL queries by their cost; an OpenAPI mock throttles requests") {
+		t.Fatalf("by=cost on an OpenAPI mock: %v", err)
+	}
+	o.Cost = false
+	if _, err := newPetstoreErr(t, WithRateLimit(o)); err != nil {
+		t.Fatalf("the same limit by requests: %v", err)
+	}
+}
+
+// TestRateLimiterCharge: in cost mode a credential's bucket is charged
+// points, refuses what it cannot pay without spending, is refunded up to
+// its size, and restores at the rate.
+func TestRateLimiterCharge(t *testing.T) {
+	t.Parallel()
+	clock := newVendorClock()
+	l, err := NewRateLimiter(RateLimitOptions{Requests: 10, Per: time.Second, Burst: 100, Cost: true, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := http.NewRequest(http.MethodPost, "http://mock/graphql", nil)
+	r.Header.Set("Authorization", "Bearer shop")
+	other, _ := http.NewRequest(http.MethodPost, "http://mock/graphql", nil)
+	other.Header.Set(APIKeyHeader, "shop")
+	if st, ok := l.Charge(r, 70); !ok || st != (BucketStatus{Maximum: 100, Available: 30, RestoreRate: 10}) {
+		t.Fatalf("charge 70 of 100: %v %+v", ok, st)
+	}
+	if st, ok := l.Charge(r, 40); ok || st.Available != 30 {
+		t.Fatalf("charge 40 of 30: %v %+v, want refused and nothing spent", ok, st)
+	}
+	if st, ok := l.Charge(other, 40); !ok || st.Available != 60 {
+		t.Fatalf("another credential: %v %+v", ok, st)
+	}
+	if st := l.Refund(r, 500); st.Available != 100 {
+		t.Fatalf("refund beyond the size: %+v", st)
+	}
+	l.Charge(r, 100)
+	clock.Advance(2500 * time.Millisecond)
+	if st, _ := l.Charge(r, 0); st.Available != 25 {
+		t.Fatalf("after 2.5 s at 10/s: %+v", st)
+	}
+}
+
 func newPetstoreErr(t testing.TB, opts ...Option) (*Mock, error) {
 	t.Helper()
 	return NewHandler(petstoreContract(t), opts...)
@@ -324,14 +380,14 @@ func TestRateLimitEvictsIdleBuckets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.take("a")
-	l.take("b")
+	l.take("a", 1)
+	l.take("b", 1)
 	clock.Advance(2 * time.Second)
-	l.take("c")
+	l.take("c", 1)
 	if len(l.buckets) > 2 {
 		t.Fatalf("%d buckets kept, bound is 2", len(l.buckets))
 	}
-	if d := l.take("c"); d.allowed {
+	if d := l.take("c", 1); d.allowed {
 		t.Error("the new bucket c was evicted instead of an idle one")
 	}
 }

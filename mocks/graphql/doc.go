@@ -96,7 +96,15 @@
 //     else the client's address) a token bucket. Every answer within the
 //     limit carries X-RateLimit-Limit, -Remaining and -Reset (names
 //     configurable); a request over it gets 429 with Retry-After and the
-//     error code RATE_LIMITED, and is journaled as Throttled.
+//     error code RATE_LIMITED, and is journaled as Throttled. With
+//     mocks.RateLimitOptions.Cost (by=cost) it throttles by calculated
+//     query cost instead, Shopify's way: each bucket holds points, a valid
+//     operation is charged its requested cost (scalars and enums 0,
+//     objects 1, connections 2 plus their page times one item, mutations
+//     10) and refunded what its answer did not use; every answer carries
+//     extensions.cost with the bucket's throttleStatus, and a query the
+//     bucket cannot pay gets 200 with the code THROTTLED (journaled as
+//     Throttled), one over the bucket size MAX_COST_EXCEEDED.
 //
 // They run in the order of their options, WithAuth first to throttle only
 // requests that authenticated. A request they refuse is still judged against

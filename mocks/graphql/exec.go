@@ -68,6 +68,7 @@ type execution struct {
 	errs      gqlerror.List
 	items     int                        // generated list items so far
 	collected map[groupKey][]*fieldGroup // see groups
+	costs     map[groupKey]float64       // see selectionCost
 	over      bool                       // MaxGeneratedItems reached: the answer is cut short
 }
 
@@ -552,6 +553,16 @@ type orderedObject struct {
 func (o *orderedObject) add(k string, v any) {
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
+}
+
+// get returns the value of key k and whether the object has it.
+func (o *orderedObject) get(k string) (any, bool) {
+	for i, key := range o.keys {
+		if key == k {
+			return o.vals[i], true
+		}
+	}
+	return nil, false
 }
 
 // MarshalJSON writes the object with its keys in order.

@@ -48,6 +48,7 @@ type options struct {
 	scalar      ScalarFunc
 	gates       []gate      // vendor behaviours, in the order of their options
 	auth        *mocks.Auth // WithAuth's, attached by NewHandler
+	cost        *costLimit  // WithRateLimit's in cost mode, after the gates
 }
 
 // WithAddr sets the address NewServer listens on (DefaultAddr). Only
@@ -222,6 +223,8 @@ type response struct {
 	Errors gqlerror.List `json:"errors,omitempty"`
 	// hasData keeps "data": null when execution nulled the whole result.
 	hasData bool
+	// cost is extensions.cost in cost mode.
+	cost *costReport
 }
 
 // MarshalJSON keeps "data" when execution ran, even when null. The data is
@@ -246,6 +249,18 @@ func (r response) MarshalJSON() ([]byte, error) {
 		}
 		b.WriteString(`"errors":`)
 		b.Write(errs)
+	}
+	if r.cost != nil {
+		cost, err := r.cost.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if r.hasData || len(r.Errors) > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"extensions":{"cost":`)
+		b.Write(cost)
+		b.WriteByte('}')
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
@@ -309,6 +324,9 @@ func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *mocks.Ent
 		return status, response{Errors: gqlerror.List{ge}}
 	}
 	p, status, resp := m.prepare(r, body, entry)
+	if m.opts.cost != nil {
+		return m.runCosted(r, p, status, resp, entry)
+	}
 	if p.op == nil {
 		return status, resp
 	}

@@ -43,11 +43,37 @@ type refusal struct {
 // stages do: WithAuth first (the order firedrill mock uses) throttles only
 // requests that authenticated, so a client with a bad credential is told
 // 401, its real problem, rather than 429.
+//
+// With o.Cost the mock throttles by calculated query cost, Shopify's way:
+// o.Requests per o.Per is the restore rate in points and o.Burst the
+// bucket size (o.Requests when 0). Each valid operation's requested cost
+// (see the constants ConnectionCost and MutationCost) is charged to its
+// credential's bucket before it runs, and the difference from its actual
+// cost, counted on the answer, refunded after. A query costing more than
+// the bucket size gets CodeMaxCostExceeded, one the bucket cannot pay yet
+// CodeThrottled (journaled Throttled): both 200, never executed. Every
+// answer carries extensions.cost {requestedQueryCost, actualQueryCost
+// (null when not executed), throttleStatus {maximumAvailable,
+// currentlyAvailable, restoreRate}}, and no budget headers nor
+// Retry-After: a client waits (requestedQueryCost - currentlyAvailable) /
+// restoreRate seconds. Costs need the parsed operation, so in cost mode the
+// throttle comes after every other behaviour, WithAuth's included.
 func WithRateLimit(o mocks.RateLimitOptions) Option {
 	return func(opts *options) error {
 		l, err := mocks.NewRateLimiter(o)
 		if err != nil {
 			return fmt.Errorf("graphql: %w", err)
+		}
+		if o.Cost {
+			if opts.cost != nil {
+				return errors.New("graphql: WithRateLimit by cost given twice: one bucket per credential holds its points")
+			}
+			size := o.Burst
+			if size == 0 {
+				size = o.Requests
+			}
+			opts.cost = &costLimit{l: l, size: size}
+			return nil
 		}
 		opts.gates = append(opts.gates, func(h http.Header, r *http.Request) *refusal {
 			err := l.Allow(h, r)
