@@ -167,8 +167,12 @@ func (v *validator) system(name string, sys *System) {
 func (v *validator) mock(path string, sys *System) {
 	m := sys.Mock
 	if m.RateLimit != "" {
-		if _, err := mocks.ParseRateLimit(m.RateLimit); err != nil {
+		rl, err := mocks.ParseRateLimit(m.RateLimit)
+		switch {
+		case err != nil:
 			v.addf(path+".rate_limit", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
+		case rl.Cost && !isGraphQLSystem(sys):
+			v.addf(path+".rate_limit", "", "rate limit %q: %v", m.RateLimit, mocks.ErrCostLimit)
 		}
 	}
 	if m.Idempotency != "" {

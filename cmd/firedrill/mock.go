@@ -64,11 +64,15 @@ mock also /__firedrill/webhooks (queue, pause, resume, drain).
 
 Vendor behaviours, off unless asked for. For every mock, OpenAPI and GraphQL:
 --rate-limit throttles each credential (429 with Retry-After and
-X-RateLimit-* headers); --api-key, --basic-user and --oauth-client accept only
-those credentials (OAuth2 tokens from the contract's tokenUrl path, else
-/oauth/token). A GraphQL mock takes an API key as "Authorization: Bearer KEY"
+X-RateLimit-* headers); --api-key, --basic-user and --oauth-client accept
+only those credentials (OAuth2 tokens from the contract's tokenUrl path, else
+/oauth/token). On GraphQL contracts only, --rate-limit N/unit,burst=B,by=cost
+throttles by calculated query cost as Shopify does: N/unit restores points,
+B is the bucket; every answer carries extensions.cost, and a query over the
+bucket or past what it holds gets MAX_COST_EXCEEDED or THROTTLED with HTTP
+200. A GraphQL mock takes an API key as "Authorization: Bearer KEY"
 or in an X-API-Key header, wants credentials for introspection too, and
-refuses with GraphQL errors (codes UNAUTHENTICATED, RATE_LIMITED).
+refuses with GraphQL errors (codes UNAUTHENTICATED, RATE_LIMITED, THROTTLED).
 
 For the OpenAPI mocks only (refused when every contract is GraphQL):
 --idempotency-key honours keys as Stripe does; --webhook delivers the changes
@@ -84,7 +88,8 @@ the request names ({$request.body#/callback_url} and the like), signed with
   firedrill mock accounting.openapi.yaml --stateful --rate-limit 20/s,burst=5 --api-key sk_test \
     --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create
   firedrill mock shop.openapi.yaml --stateful --callback-secret whsec_ZGVtby1zaG9wLXNlY3JldA==
-  firedrill mock crm.graphql --rate-limit 20/s --api-key crm_key --oauth-client sync:s3cret`,
+  firedrill mock crm.graphql --rate-limit 20/s --api-key crm_key --oauth-client sync:s3cret
+  firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMock(cmd.Context(), st, args, f)
@@ -94,7 +99,7 @@ the request names ({$request.body#/callback_url} and the like), signed with
 	cmd.Flags().StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	cmd.Flags().BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
 	cmd.Flags().Int64Var(&f.seed, "seed", mocks.DefaultSeed, "seed of the generated answers")
-	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B], e.g. 20/s,burst=5")
+	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
 	cmd.Flags().StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
 	cmd.Flags().StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
 	cmd.Flags().StringArrayVar(&f.oauthClients, "oauth-client", nil, "serve OAuth2 tokens to this client, ID:SECRET (repeatable); only its tokens are accepted")
@@ -120,6 +125,9 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
 	}
 	if err := openAPIOnly(st, paths, f); err != nil {
+		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
+	}
+	if err := costOnGraphQLOnly(paths, f); err != nil {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
 	}
 	_, stop, err := behaviours(f)
@@ -234,6 +242,25 @@ func openAPIOnly(st *state, paths []string, f mockFlags) error {
 		return fmt.Errorf("%s: only OpenAPI mocks have this behaviour, and every contract given is GraphQL", strings.Join(set, ", "))
 	}
 	st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(set, " "))
+	return nil
+}
+
+// costOnGraphQLOnly refuses --rate-limit by=cost when a contract is not
+// GraphQL: the rate limit applies to every mock, and an OpenAPI mock has
+// requests to count, not query costs.
+func costOnGraphQLOnly(paths []string, f mockFlags) error {
+	if f.rateLimit == "" {
+		return nil
+	}
+	o, err := mocks.ParseRateLimit(f.rateLimit)
+	if err != nil || !o.Cost {
+		return nil // a bad value is reported with the other flags
+	}
+	for _, p := range paths {
+		if !isGraphQL(p) {
+			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), mocks.ErrCostLimit)
+		}
+	}
 	return nil
 }
 

@@ -161,3 +161,51 @@ func crmToken(t *testing.T, base string) crmTok {
 	}
 	return tok
 }
+
+// TestMockGraphQLCostFlag: --rate-limit by=cost throttles a GraphQL mock by
+// query cost: every answer carries extensions.cost with the bucket given and
+// no budget headers. On an OpenAPI contract, alone or beside a GraphQL one,
+// it is refused (exit 2) with the reason; by requests (the control) is taken.
+func TestMockGraphQLCostFlag(t *testing.T) {
+	t.Parallel()
+	lines, stop := startMockCLI(t, 1, crmPath(t), "--port", "0", "--rate-limit", "50/s,burst=1000,by=cost")
+	defer stop()
+	endpoint := strings.SplitN(lines[0], " ", 2)[1]
+	s, h, body := askCRM(t, endpoint)
+	var a struct {
+		Data       map[string]any `json:"data"`
+		Extensions struct {
+			Cost struct {
+				Requested int  `json:"requestedQueryCost"`
+				Actual    *int `json:"actualQueryCost"`
+				Throttle  struct {
+					Maximum     float64 `json:"maximumAvailable"`
+					Available   float64 `json:"currentlyAvailable"`
+					RestoreRate float64 `json:"restoreRate"`
+				} `json:"throttleStatus"`
+			} `json:"cost"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal([]byte(body), &a); err != nil || s != 200 || a.Data["customer"] == nil {
+		t.Fatalf("a query: %d %s (%v)", s, body, err)
+	}
+	c := a.Extensions.Cost
+	if c.Requested != 1 || c.Actual == nil || *c.Actual != 1 || c.Throttle.Maximum != 1000 || c.Throttle.RestoreRate != 50 || c.Throttle.Available < 999 {
+		t.Errorf("extensions.cost %+v, want a customer costing 1 of a bucket of 1000 at 50/s: %s", c, body)
+	}
+	if h.Get("X-RateLimit-Limit") != "" || h.Get("Retry-After") != "" {
+		t.Errorf("budget headers in cost mode: %v", h)
+	}
+
+	const reason = "by=cost throttles GraphQL queries by their cost; an OpenAPI mock throttles requests"
+	for _, contracts := range [][]string{{petstorePath(t)}, {crmPath(t), petstorePath(t)}} {
+		code, _, stderr := runCLI(t, context.Background(), append(append([]string{"mock"}, contracts...), "--port", "0", "--rate-limit", "50/s,by=cost")...)
+		if code != 2 || !strings.Contains(stderr, reason) || !strings.Contains(stderr, "petstore.yaml") {
+			t.Errorf("by=cost with %d contract(s), one OpenAPI: exit %d, stderr %q", len(contracts), code, stderr)
+		}
+	}
+	_, stopPlain := startMockCLI(t, 1, petstorePath(t), "--port", "0", "--rate-limit", "50/s,by=requests")
+	if code, stderr := stopPlain(); code != 0 {
+		t.Errorf("control, by=requests on OpenAPI: exit %d, %s", code, stderr)
+	}
+}
