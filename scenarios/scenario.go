@@ -87,7 +87,11 @@ func (s *System) needs() []string {
 type Mock struct {
 	Stateful bool  `yaml:"stateful,omitempty" json:"stateful,omitempty"`
 	Seed     int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
-	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5".
+	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5";
+	// a vendor's header names with limit-header=, remaining-header= and
+	// reset-header= ("-" leaves one out), reset=epoch for a Unix-time reset;
+	// on a GraphQL mock, by=cost throttles by query cost, Shopify's way
+	// ("50/s,burst=1000,by=cost": 50 points restored a second, 1000 at most).
 	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
 	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key,
 	// optionally with how long keys are kept and the status of a key reused

@@ -47,10 +47,14 @@ func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
 	}
 }
 
+// rateLimitPattern is what an editor checks a rate limit against: the rate,
+// then any of mocks.ParseRateLimit's options (which checks their values).
+const rateLimitPattern = `^\s*[0-9]+\s*/\s*[0-9a-zµ.]+(\s*,\s*(burst|limit-header|remaining-header|reset-header|reset|by)\s*=\s*[^,\s][^,]*)*\s*$`
+
 // JSONSchemaExtend gives the rate limit its pattern (a struct tag cannot
 // hold the comma it needs).
 func (Mock) JSONSchemaExtend(s *jsonschema.Schema) {
 	if p, ok := s.Properties.Get("rate_limit"); ok {
-		p.Pattern = `^[0-9.]+/(s|m|h)(\s*,\s*burst=[0-9]+)?$`
+		p.Pattern = rateLimitPattern
 	}
 }

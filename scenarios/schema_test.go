@@ -6,8 +6,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/invopop/jsonschema"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -108,12 +110,47 @@ func TestSchemaValidatesFiles(t *testing.T) {
 		}
 		return out
 	}
-	if err := sch.Validate(asJSON(filepath.Join("testdata", "good.yaml"))); err != nil {
-		t.Errorf("good.yaml fails the schema: %v", err)
+	// Every scenario firedrill runs passes the schema an editor checks.
+	good, _ := filepath.Glob(filepath.Join("..", "examples", "*", "scenarios", "*.yaml"))
+	e2e, _ := filepath.Glob(filepath.Join("testdata", "e2e", "*.yaml"))
+	for _, f := range append(append([]string{filepath.Join("testdata", "good.yaml")}, good...), e2e...) {
+		if err := sch.Validate(asJSON(f)); err != nil {
+			t.Errorf("%s fails the schema: %v", f, err)
+		}
+	}
+	if len(good) == 0 || len(e2e) == 0 {
+		t.Error("no example or e2e scenario found to check against the schema")
 	}
 	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml"} {
 		if err := sch.Validate(asJSON(filepath.Join("testdata", "bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; an editor would not flag it", bad)
+		}
+	}
+}
+
+// TestSchemaRateLimitAgreesWithTheParser: every rate limit firedrill takes
+// passes the editor's pattern, so an editor never flags a working scenario;
+// and what the pattern lets through that the parser refuses is caught by
+// firedrill validate.
+func TestSchemaRateLimitAgreesWithTheParser(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(rateLimitPattern)
+	for _, s := range []string{
+		"100/s", "20/s,burst=5", "5000/h", "3/500ms", " 10 / m , burst = 2 ",
+		"5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch",
+		"20/s,remaining-header=-,reset-header=-", "50/s,burst=1000,by=cost", "20/s,by=requests",
+	} {
+		if _, err := mocks.ParseRateLimit(s); err != nil {
+			t.Errorf("%q: the parser refuses it: %v", s, err)
+			continue
+		}
+		if !re.MatchString(s) {
+			t.Errorf("%q: firedrill takes it, the schema's pattern flags it", s)
+		}
+	}
+	for _, s := range []string{"fast", "20", "20/s,colour=red", "20/s,burst="} {
+		if re.MatchString(s) {
+			t.Errorf("%q passes the schema's pattern", s)
 		}
 	}
 }
