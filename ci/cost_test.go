@@ -151,3 +151,36 @@ func askItems(t *testing.T, endpoint string) (itemsCost, string) {
 	}
 	return a.Extensions.Cost, code
 }
+
+// TestBackoffSeesCostThrottles: a query throttled by cost is answered 200,
+// yet it is a failed attempt; a client that retries it at a fixed pace
+// fails the backoff gate, one that doubles its waits passes.
+func TestBackoffSeesCostThrottles(t *testing.T) {
+	t.Parallel()
+	// chain is a first success, then a query throttled and retried after
+	// each of waits in turn, the last retry going through.
+	chain := func(waits ...time.Duration) []mocks.Entry {
+		es := costJournal(0)[:1]
+		at := 2 * time.Second
+		for i := range len(waits) + 1 {
+			e := costJournal(0)[1] // throttled
+			if i == len(waits) {
+				e = costJournal(0)[2] // through
+			}
+			e.Seq, e.Time = uint64(i+2), t0.Add(at)
+			es = append(es, e)
+			if i < len(waits) {
+				at += waits[i]
+			}
+		}
+		return es
+	}
+	fixed := chain(500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond)
+	if g := Backoff(fixed, BackoffOptions{}); g.Passed || g.Skipped {
+		t.Errorf("fixed 500 ms retries of a throttled query: %s: %s", g.Status(), g.Measured)
+	}
+	doubling := chain(500*time.Millisecond, time.Second, 2*time.Second, 4*time.Second)
+	if g := Backoff(doubling, BackoffOptions{}); !g.Passed {
+		t.Errorf("doubling retries of a throttled query: %s: %s %s", g.Status(), g.Measured, g.Reason)
+	}
+}

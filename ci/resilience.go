@@ -102,7 +102,8 @@ func bodyHash(b []byte) string {
 
 // failed reports whether an attempt calls for a retry.
 func failed(e *mocks.Entry) bool {
-	return e.Status == 0 || e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Error != ""
+	// Throttled covers a GraphQL mock's cost throttle, answered 200.
+	return e.Status == 0 || e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Error != "" || e.Throttled
 }
 
 // chains groups the journal into retry chains: attempts of one logical
