@@ -68,6 +68,11 @@ type SampleOptions struct {
 	Direction Direction // Response (default) or Request
 	MaxDepth  int       // nesting depth to stop at; 0 means DefaultMaxDepth
 	Name      string    // the property or parameter name: a hint for realistic values
+	// RequiredOnly leaves out the optional properties of every object that
+	// lists required ones: the smallest value the contract accepts, as a
+	// person would write it (a starter scenario's request body). An object
+	// that requires nothing still gets its optional properties.
+	RequiredOnly bool
 }
 
 // Sample returns a value valid against s, generated for the given options.
@@ -110,6 +115,8 @@ type sampler struct {
 	// optional property leading back into one of them (a reference cycle)
 	// can be left out.
 	path []*openapi3.Schema
+	// required is SampleOptions.RequiredOnly.
+	required bool
 }
 
 func newSampler(opts SampleOptions) *sampler {
@@ -119,6 +126,7 @@ func newSampler(opts SampleOptions) *sampler {
 		budget:   DefaultSampleBudget,
 		root:     mixSeed(uint64(opts.Seed), 0x9e3779b97f4a7c15),
 		merged:   map[*openapi3.Schema]*openapi3.Schema{},
+		required: opts.RequiredOnly,
 	}
 	if g.maxDepth <= 0 {
 		g.maxDepth = DefaultMaxDepth

@@ -44,7 +44,7 @@ func (g *sampler) object(s *openapi3.Schema, key uint64, depth int) any {
 		}
 		m[name] = g.property(s, ref, name, key, depth)
 	}
-	if !g.minimal(depth) {
+	if !g.minimal(depth) && !(g.required && len(s.Required) > 0) {
 		for _, name := range g.optional(s, key) {
 			if full() {
 				break

@@ -646,3 +646,44 @@ func TestSampleDependentRequired(t *testing.T) {
 		t.Error("negative control: card without billing validates")
 	}
 }
+
+// TestSampleRequiredOnly: with RequiredOnly an order is what a person
+// would write, its required properties at every level and nothing else; an
+// object that requires nothing still gets its properties; the value
+// validates. Without it the optional properties are filled.
+func TestSampleRequiredOnly(t *testing.T) {
+	t.Parallel()
+	s := sampleSchema(t, `{"type": "object", "required": ["intent", "purchase_units"], "properties": {
+		"intent": {"type": "string", "enum": ["CAPTURE", "AUTHORIZE"]},
+		"payer": {"type": "object", "properties": {"email": {"type": "string", "format": "email"}}},
+		"purchase_units": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["amount"], "properties": {
+			"amount": {"type": "object", "required": ["currency_code", "value"], "properties": {
+				"currency_code": {"type": "string", "minLength": 3, "maxLength": 3},
+				"value": {"type": "string"},
+				"breakdown": {"type": "object"}}},
+			"description": {"type": "string"},
+			"shipping": {"type": "object", "properties": {"name": {"type": "string"}}}}}}}}`)
+	v := Sample(s, SampleOptions{Seed: 1, Direction: Request, RequiredOnly: true})
+	if err := checkSampleValid(s, sampleRoundTrip(t, v), Request); err != nil {
+		t.Fatalf("%v does not validate: %v", v, err)
+	}
+	b, _ := json.Marshal(v)
+	for _, left := range []string{"payer", "breakdown", "description", "shipping"} {
+		if strings.Contains(string(b), `"`+left+`"`) {
+			t.Errorf("optional %q in the required-only sample %s", left, b)
+		}
+	}
+	for _, kept := range []string{"intent", "purchase_units", "amount", "currency_code", "value"} {
+		if !strings.Contains(string(b), `"`+kept+`"`) {
+			t.Errorf("required %q missing from %s", kept, b)
+		}
+	}
+	open := sampleSchema(t, `{"type": "object", "properties": {"name": {"type": "string"}, "note": {"type": "string"}}}`)
+	if m, _ := Sample(open, SampleOptions{Seed: 1, RequiredOnly: true}).(map[string]any); len(m) != 2 {
+		t.Errorf("an object that requires nothing got %v, want its properties", m)
+	}
+	full, _ := json.Marshal(Sample(s, SampleOptions{Seed: 1, Direction: Request}))
+	if !strings.Contains(string(full), `"payer"`) {
+		t.Errorf("without RequiredOnly the optional properties are left out: %s", full)
+	}
+}

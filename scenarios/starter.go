@@ -81,7 +81,7 @@ func starterSystem(ctx context.Context, path string) (name, steps string, err er
 		body := "{}"
 		if op.RequestBody != nil && op.RequestBody.Value != nil {
 			if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-				sample := contracts.Sample(mt.Schema.Value, contracts.SampleOptions{Seed: 1, Direction: contracts.Request})
+				sample := contracts.Sample(mt.Schema.Value, contracts.SampleOptions{Seed: 1, Direction: contracts.Request, RequiredOnly: true})
 				if data, err := json.Marshal(sample); err == nil {
 					body = string(data)
 				}

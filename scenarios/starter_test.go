@@ -2,11 +2,14 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // TestStarterIsValid writes a starter for the example's contracts, saves it
@@ -78,5 +81,35 @@ func TestStarterRuns(t *testing.T) {
 	outcome, err := Run(context.Background(), s, Options{Out: filepath.Join(dir, "run"), Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatalf("the starter does not pass as written: %v\n%+v\n%s", err, outcome.Verdict, out)
+	}
+}
+
+// TestStarterBodyIsMinimal: the starter's create step sends what the
+// contract requires, not every optional property: for PayPal's order that
+// is the intent and the purchase units, where a full sample runs to
+// kilobytes of payment sources no real request combines.
+func TestStarterBodyIsMinimal(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(corpustest.Dir(t), "openapi", "paypal__checkout_orders_v2.json")
+	if _, err := os.Stat(file); err != nil {
+		t.Skipf("corpus contract not found: %v", err)
+	}
+	out, err := Starter(context.Background(), t.TempDir(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for _, line := range strings.Split(string(out), "\n") {
+		if b, ok := strings.CutPrefix(strings.TrimSpace(line), "body: "); ok {
+			body = b
+			break
+		}
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("create body %q: %v", body, err)
+	}
+	if len(v) != 2 || v["intent"] == nil || v["purchase_units"] == nil || len(body) > 400 {
+		t.Errorf("create body has %d properties in %d bytes, want intent and purchase_units only:\n%s", len(v), len(body), body)
 	}
 }
