@@ -202,7 +202,10 @@ func idString(v any) string {
 
 // Conventional names, folded by norm, of the timestamps the store sets.
 var (
-	createdNames = []string{"created", "createdat", "createtime", "datecreated", "creationdate", "createdon", "createdtime", "insertedat", "createdate"}
+	createdNames = []string{"created", "createdat", "createtime", "datecreated", "creationdate", "createdon", "createdtime", "insertedat", "createdate",
+		// Events a record is born with: an invoice is issued, a form
+		// submitted, a payment received when the vendor creates it.
+		"issuedat", "issuedon", "issuedate", "dateissued", "submittedat", "receivedat", "registeredat"}
 	updatedNames = []string{"updated", "updatedat", "updatetime", "dateupdated", "modifiedat", "lastmodified", "datemodified", "updatedon", "lastupdated", "updatedtime", "lastmodifieddate", "modified"}
 )
 

@@ -470,3 +470,35 @@ components:
 		t.Errorf("%d collections inferred, want 3", len(colls))
 	}
 }
+
+// TestIssuedAtIsTheCreation: an invoice the vendor creates is issued then
+// (a readOnly issued_at is stamped with the creation time, as created_at
+// is, not a sample date from the contract's example), and keeps that time
+// through an update.
+func TestIssuedAtIsTheCreation(t *testing.T) {
+	t.Parallel()
+	issued := openapi3.NewDateTimeSchema()
+	issued.ReadOnly = true
+	item := openapi3.NewObjectSchema().WithProperty("id", openapi3.NewStringSchema()).WithProperty("reference", openapi3.NewStringSchema())
+	item.Properties["issued_at"] = issued.NewRef()
+	item.Properties["issued_at"].Value.Example = "2025-09-01T10:30:34Z"
+	now := fixedNow
+	s, err := store.NewWithOptions([]store.Option{store.WithClock(func() time.Time { return now })},
+		store.Collection{Name: "invoices", IDField: "id", ItemSchema: item})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Create("invoices", nil, store.Record{"reference": "order-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec["issued_at"] != "2026-01-02T03:04:05Z" {
+		t.Fatalf("issued_at %v, want the creation time", rec["issued_at"])
+	}
+	now = fixedNow.Add(time.Hour)
+	id := rec["id"].(string)
+	rep, err := s.Replace("invoices", nil, id, store.Record{"reference": "order-1b", "issued_at": "1999-01-01T00:00:00Z"})
+	if err != nil || rep["issued_at"] != "2026-01-02T03:04:05Z" {
+		t.Fatalf("after a replace issued_at %v (%v), want the creation time kept", rep["issued_at"], err)
+	}
+}
