@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -390,13 +391,37 @@ func (s *stateful) fit(schema *openapi3.Schema, v, base any, depth int) (any, bo
 		if _, ok := out[k]; ok {
 			continue
 		}
-		if bv, ok := baseObj[k]; ok {
-			out[k] = bv
-		} else if ps := props[k]; ps != nil {
-			out[k] = s.base(ps)
+		bv, ok := baseObj[k]
+		if !ok && props[k] != nil {
+			bv, ok = s.base(props[k]), true
+		}
+		if ok {
+			out[k] = emptyList(props[k], bv)
 		}
 	}
 	return out, true
+}
+
+// emptyList returns v, or, when schema is a list object the record does not
+// hold (Stripe's {"object": "list", "data": [...], "has_more": false} for a
+// customer's sources), a copy with no items: a record just created has none
+// yet, where the generated ones would be another customer's cards.
+func emptyList(schema *openapi3.Schema, v any) any {
+	obj, ok := v.(map[string]any)
+	if schema == nil || !ok {
+		return v
+	}
+	props, _, _ := objectView(schema)
+	data, more := props["data"], props["has_more"]
+	if data == nil || more == nil || !data.Type.Includes("array") || data.MinItems > 0 || !more.Type.Includes("boolean") {
+		return v
+	}
+	out := maps.Clone(obj)
+	out["data"], out["has_more"] = []any{}, false
+	if tc := props["total_count"]; tc != nil && out["total_count"] != nil {
+		out["total_count"] = float64(0)
+	}
+	return out
 }
 
 // objectView flattens an object schema with its allOf parts: the declared

@@ -90,3 +90,57 @@ func TestStatefulActions(t *testing.T) {
 		t.Errorf("%d journal entries, want 5", entries)
 	}
 }
+
+// TestStatefulNewRecordHasEmptyLists: a list object a new record does not
+// hold (Stripe's customer.sources) is answered empty, not filled with
+// generated items from nobody's account; the answer still validates.
+func TestStatefulNewRecordHasEmptyLists(t *testing.T) {
+	t.Parallel()
+	const spec = `openapi: 3.0.3
+info: {title: billing, version: "1"}
+paths:
+  /customers:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {email: {type: string}}}}}}
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Customer"}}}}}
+  /customers/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Customer"}}}}}
+components:
+  schemas:
+    Customer:
+      type: object
+      required: [id, object, sources]
+      properties:
+        id: {type: string}
+        object: {type: string, enum: [customer]}
+        email: {type: string}
+        sources:
+          type: object
+          required: [object, data, has_more, url, total_count]
+          properties:
+            object: {type: string, enum: [list]}
+            data: {type: array, items: {type: object, required: [id], properties: {id: {type: string}, last4: {type: string}}}}
+            has_more: {type: boolean}
+            total_count: {type: integer}
+            url: {type: string}
+`
+	m, err := NewHandler(parseContract(t, "billing.yaml", []byte(spec)), WithStateful(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := call(t, m, "POST", "/customers", `{"email":"ada@example.com"}`, "Content-Type", "application/json")
+	validAnswer(t, m, "POST", "/customers", resp)
+	got := jsonOf(t, resp)
+	sources, _ := got["sources"].(map[string]any)
+	if data, ok := sources["data"].([]any); !ok || len(data) != 0 || sources["has_more"] != false || sources["total_count"] != float64(0) || sources["object"] != "list" {
+		t.Fatalf("a new customer's sources: %v, want an empty list", sources)
+	}
+	id := fmt.Sprint(got["id"])
+	resp = call(t, m, "GET", "/customers/"+id, "")
+	validAnswer(t, m, "GET", "/customers/"+id, resp)
+	if sources, _ := jsonOf(t, resp)["sources"].(map[string]any); len(sources["data"].([]any)) != 0 {
+		t.Fatalf("read back, the customer's sources: %v", sources)
+	}
+}
