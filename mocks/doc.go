@@ -33,8 +33,12 @@
 // With [WithStateful], the collections mocks/store infers from the paths keep
 // what clients create: POST creates, GET reads or 404s, PUT replaces, PATCH
 // merges (RFC 7386), DELETE removes, and lists answer the stored records in
-// the contract's list shape with its pagination. Answers are fitted to the
-// response schema: required fields a record lacks are generated.
+// the contract's list shape with its pagination. A POST on a verb under a
+// record's path (/orders/{id}/capture) is an action on it: 404 when the
+// record does not exist, the record itself when the answer describes it.
+// Ids fit the id property and the item path's parameter. Answers are fitted
+// to the response schema: required fields a record lacks are generated,
+// but for list objects, which a new record holds empty.
 //
 // # Stages
 //
@@ -48,8 +52,8 @@
 // Every exchange goes into a bounded ring ([Journal]; [WithJournalSize]):
 // method, path, operation, headers and query with secrets masked ([Masked]:
 // Authorization, cookies, the contract's API-key parameters, anything named
-// like a token, secret, key or password), bodies, status, validation outcome
-// and violations, timings. The admin API, under [AdminPrefix]:
+// like a token, secret, key or password), bodies (as text in JSON when they
+// are UTF-8: [Body]), status, validation outcome and violations, timings. The admin API, under [AdminPrefix]:
 //
 //	GET    /__firedrill/health
 //	GET    /__firedrill/requests?operation=&method=&status=&since=&until=
