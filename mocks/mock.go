@@ -25,6 +25,7 @@ type Mock struct {
 	name        string
 	seed        int64
 	stateful    bool
+	references  bool // check references between collections (WithReferences)
 	journalSize int
 	logger      *slog.Logger
 	stages      []Stage
@@ -132,6 +133,9 @@ func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
 	m.secrets = secretsOf(c.Doc)
 	if err := m.buildRoutes(); err != nil {
 		return nil, err
+	}
+	if m.references && !m.stateful {
+		return nil, errors.New("mocks: references are checked between stateful collections: add WithStateful")
 	}
 	if m.stateful {
 		st, err := newStateful(m)

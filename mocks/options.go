@@ -36,6 +36,16 @@ func WithStateful(on bool) Option {
 	return func(m *Mock) error { m.stateful = on; return nil }
 }
 
+// WithReferences makes a stateful mock check the references between its
+// collections, as a vendor does: a write whose record names another
+// collection's record (an invoice's "customer", see store.Collection's
+// References) that the store does not hold is refused with 400. It catches
+// an integration that creates an invoice before its customer. Without
+// WithStateful it is an error.
+func WithReferences(on bool) Option {
+	return func(m *Mock) error { m.references = on; return nil }
+}
+
 // WithJournalSize sets how many exchanges the journal keeps
 // (DefaultJournalSize when not given).
 func WithJournalSize(n int) Option {

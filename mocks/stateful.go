@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -138,6 +140,12 @@ func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
 		if !ok {
 			return false
 		}
+		if s.m.references {
+			if err := s.checkReferences(b.coll, rec); err != nil {
+				s.refuse(w, x, err)
+				return true
+			}
+		}
 		switch b.kind {
 		case opCreate:
 			out, err = s.store.Create(name, parent, rec)
@@ -166,6 +174,28 @@ func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
 	}
 	s.write(w, x, b.kind, out)
 	return true
+}
+
+// checkReferences refuses a record that names a record of another
+// collection the store does not hold (WithReferences).
+func (s *stateful) checkReferences(c store.Collection, rec store.Record) error {
+	for _, prop := range slices.Sorted(maps.Keys(c.References)) {
+		var id string
+		switch v := rec[prop].(type) {
+		case string:
+			id = v
+		case float64:
+			id = strconv.FormatFloat(v, 'f', -1, 64)
+		default:
+			continue // absent, null, or an expanded object
+		}
+		target := c.References[prop]
+		if _, err := s.store.Get(target, nil, id); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: %s %q: no such record in %s (it must exist before a record of %s names it)",
+				store.ErrBadRequest, prop, id, target, c.Name)
+		}
+	}
+	return nil
 }
 
 // describesRecord reports whether the answer x's operation gives on success

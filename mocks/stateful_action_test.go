@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -142,5 +143,85 @@ components:
 	validAnswer(t, m, "GET", "/customers/"+id, resp)
 	if sources, _ := jsonOf(t, resp)["sources"].(map[string]any); len(sources["data"].([]any)) != 0 {
 		t.Fatalf("read back, the customer's sources: %v", sources)
+	}
+}
+
+// referencesContract has customers and invoices naming them, Stripe's way
+// (an expandable "customer": the id or the object).
+const referencesContract = `openapi: 3.0.3
+info: {title: billing, version: "1"}
+paths:
+  /customers:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {email: {type: string}}}}}}
+      responses: {"201": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Customer"}}}}}
+  /customers/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Customer"}}}}}
+  /invoices:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, required: [customer], properties: {customer: {type: string}, amount: {type: integer}}}}}}
+      responses: {"201": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}}
+  /invoices/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}}
+    patch:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody: {content: {application/merge-patch+json: {schema: {type: object, properties: {customer: {type: string}}}}}}
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}}
+components:
+  schemas:
+    Customer: {type: object, required: [id], properties: {id: {type: string}, email: {type: string}}}
+    Invoice:
+      type: object
+      required: [id, customer]
+      properties:
+        id: {type: string}
+        amount: {type: integer}
+        customer: {anyOf: [{type: string}, {$ref: "#/components/schemas/Customer"}]}
+`
+
+// TestStatefulReferences: with references checked, an invoice naming a
+// customer the mock never created is refused with 400 naming the property
+// (an integration that invoices before it syncs the customer fails the
+// drill), and goes through once the customer exists; a patch is checked
+// too. Without the option the same invoice is accepted, as before.
+func TestStatefulReferences(t *testing.T) {
+	t.Parallel()
+	c := parseContract(t, "billing.yaml", []byte(referencesContract))
+	m, err := NewHandler(c, WithStateful(true), WithReferences(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.state.byOp["POST /invoices"].coll.References; got["customer"] != "customers" || len(got) != 1 {
+		t.Fatalf("invoices reference %v, want customer → customers", got)
+	}
+	jsonCT := []string{"Content-Type", "application/json"}
+	resp := call(t, m, "POST", "/invoices", `{"customer":"cus_never","amount":1250}`, jsonCT...)
+	if p := decodeProblem(t, resp); resp.StatusCode != 400 || !strings.Contains(p.Detail, `customer "cus_never": no such record in customers`) {
+		t.Fatalf("invoice for an unknown customer: %d %+v, want 400 naming it", resp.StatusCode, p)
+	}
+	cust := jsonOf(t, call(t, m, "POST", "/customers", `{"email":"ada@example.com"}`, jsonCT...))
+	resp = call(t, m, "POST", "/invoices", fmt.Sprintf(`{"customer":%q,"amount":1250}`, cust["id"]), jsonCT...)
+	if resp.StatusCode != 201 {
+		t.Fatalf("invoice for a known customer: %d %s", resp.StatusCode, readBody(t, resp))
+	}
+	inv := fmt.Sprint(jsonOf(t, resp)["id"])
+	resp = call(t, m, "PATCH", "/invoices/"+inv, `{"customer":"cus_gone"}`, "Content-Type", "application/merge-patch+json")
+	if resp.StatusCode != 400 {
+		t.Errorf("patch to an unknown customer: %d, want 400", resp.StatusCode)
+	}
+
+	loose, err := NewHandler(c, WithStateful(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := call(t, loose, "POST", "/invoices", `{"customer":"cus_never"}`, jsonCT...); resp.StatusCode != 201 {
+		t.Errorf("without references checked: %d, want 201", resp.StatusCode)
+	}
+	if _, err := NewHandler(c, WithReferences(true)); err == nil {
+		t.Error("references without stateful collections are accepted")
 	}
 }

@@ -28,6 +28,12 @@ type Collection struct {
 
 	ItemSchema *openapi3.Schema // the schema of one record; nil when the contract declares none
 	IDSchema   *openapi3.Schema // the schema of the id property (or of the id parameter); may be nil
+	// References maps a property of the record to the top-level collection
+	// whose id it holds: an invoice's "customer" (or "customer_id") names a
+	// record of "customers". A mock with references checked refuses a write
+	// that names a record the collection does not hold, as the vendor does.
+	References map[string]string
+
 	// IDParamSchema is the schema of the item path's id parameter, when the
 	// id property has one too: the ids the store makes fit both, so a record
 	// can be fetched at the URL its own id makes (PayPal's order id is a
@@ -143,8 +149,99 @@ func Infer(doc *openapi3.T) []Collection {
 		out = append(out, c)
 	}
 	linkParents(out)
+	linkReferences(out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// linkReferences sets References: a property of a record whose name is
+// another top-level collection's singular ("customer" for "customers"), with
+// or without an id suffix ("customer_id", "customerId"), and whose value
+// can be a string or an integer, holds that collection's ids. Stripe's
+// expandable fields (a string id or the object) count.
+func linkReferences(colls []Collection) {
+	bySingular := map[string]string{}
+	for _, c := range colls {
+		if len(c.ParentParams) > 0 || c.CreateOp == "" && c.GetOp == "" {
+			continue
+		}
+		segs := strings.Split(c.Name, ".")
+		one := singular(norm(segs[len(segs)-1]))
+		if _, taken := bySingular[one]; taken {
+			bySingular[one] = "" // two collections of that name: ambiguous
+			continue
+		}
+		bySingular[one] = c.Name
+	}
+	for i := range colls {
+		c := &colls[i]
+		for name, ref := range properties(c.ItemSchema) {
+			if name == c.idField() || ref == nil || !holdsID(ref.Value) || !namesARecord(name, ref.Value) {
+				continue
+			}
+			n := norm(name)
+			target, ok := bySingular[strings.TrimSuffix(n, "id")]
+			if !ok || target == "" {
+				target, ok = bySingular[n]
+			}
+			if !ok || target == "" || target == c.Name {
+				continue
+			}
+			if c.References == nil {
+				c.References = map[string]string{}
+			}
+			c.References[name] = target
+		}
+	}
+}
+
+// namesARecord reports whether a property named for a collection holds the
+// id of one of its records rather than some other value of that name
+// (Postmark's sender "Domain" is a domain name, not a domain's id): its name
+// ends in id, or it is expandable (the id or the object, Stripe's way), or
+// its description says it is an id.
+func namesARecord(name string, s *openapi3.Schema) bool {
+	if strings.HasSuffix(norm(name), "id") {
+		return true
+	}
+	for _, alt := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
+		if alt != nil && alt.Value != nil && (alt.Value.Type.Includes("object") || len(alt.Value.Properties) > 0) {
+			return true
+		}
+	}
+	return idWord.MatchString(s.Description)
+}
+
+var idWord = regexp.MustCompile(`(?i)\b(id|identifier)\b`)
+
+// singular is the English singular of a collection name, as APIs name them.
+func singular(s string) string {
+	switch {
+	case strings.HasSuffix(s, "ies") && len(s) > 3:
+		return s[:len(s)-3] + "y"
+	case strings.HasSuffix(s, "sses"), strings.HasSuffix(s, "xes"):
+		return s[:len(s)-2]
+	case strings.HasSuffix(s, "s") && !strings.HasSuffix(s, "ss"):
+		return s[:len(s)-1]
+	}
+	return s
+}
+
+// holdsID reports whether a property can hold an id: a string or an
+// integer, or any of alternatives one of which is.
+func holdsID(s *openapi3.Schema) bool {
+	if s == nil {
+		return false
+	}
+	if s.Type.Includes("string") || s.Type.Includes("integer") {
+		return s.Format == "" || s.Format == "uuid"
+	}
+	for _, alt := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
+		if alt != nil && alt.Value != nil && (alt.Value.Type.Includes("string") || alt.Value.Type.Includes("integer")) {
+			return true
+		}
+	}
+	return false
 }
 
 // linkParents sets Parent: the collection whose item path is the prefix of

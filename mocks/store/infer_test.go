@@ -324,3 +324,50 @@ func TestInferRecordWithItems(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
 }
+
+// TestInferReferences: a property named for another collection's record
+// (singular, with or without an id suffix) that holds an id is a
+// reference; a property of that name holding something else (a domain
+// name, a date) is not, nor is the record's own id.
+func TestInferReferences(t *testing.T) {
+	t.Parallel()
+	const spec = `openapi: 3.0.3
+info: {title: refs, version: "1"}
+paths:
+  /customers: {post: {responses: {"201": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Customer"}}}}}}}
+  /customers/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}}
+  /tax_rates: {post: {responses: {"201": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}}}}
+  /domains: {post: {responses: {"201": {description: ok, content: {application/json: {schema: {type: object, properties: {ID: {type: integer}}}}}}}}}
+  /invoices: {post: {responses: {"201": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}}}}
+  /invoices/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Invoice"}}}}}}}
+  /tax_rates/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}}
+  /domains/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: integer}}], responses: {"200": {description: ok}}}}
+components:
+  schemas:
+    Customer: {type: object, properties: {id: {type: string}, email: {type: string}}}
+    Invoice:
+      type: object
+      properties:
+        id: {type: string}
+        customer: {anyOf: [{type: string}, {$ref: "#/components/schemas/Customer"}]}
+        tax_rate_id: {type: string}
+        domain: {type: string, description: "the sending domain's name"}
+        invoice: {type: string, description: "The ID of the invoice this one replaces."}
+        created: {type: string, format: date-time}
+`
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	colls := inferByName(t, doc)
+	for _, name := range []string{"customers", "tax_rates", "domains", "invoices"} {
+		if _, ok := colls[name]; !ok {
+			t.Fatalf("no collection %q inferred: %v", name, colls)
+		}
+	}
+	got := colls["invoices"].References
+	want := map[string]string{"customer": "customers", "tax_rate_id": "tax_rates"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("invoices references (-want +got):\n%s", d)
+	}
+}
