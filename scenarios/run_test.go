@@ -148,3 +148,31 @@ func TestRunDownsOnPanicAndDeadline(t *testing.T) {
 		t.Errorf("a run whose context ended: exit %v (%v), runtime closed %v", ci.CodeOf(err), err, emb.closed)
 	}
 }
+
+// TestRunChecksReferences: references: true reaches the mock. The flow
+// expects an invoice for an unknown customer to be refused (400) and one
+// for a customer it created to go through (201); with the option off the
+// first step gets 201 and the load gate fails (the negative control).
+func TestRunChecksReferences(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{true, false} {
+		s, err := ReadFile(filepath.Join("testdata", "e2e", "references.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Systems["billing"].Mock.References = on
+		var progress strings.Builder
+		out, err := Run(context.Background(), s, Options{Out: t.TempDir(), Progress: &progress, Runtime: &Embedded{}})
+		if out == nil || out.Load == nil || out.Load.Flow.Requests == 0 {
+			t.Fatalf("references %v: the flow did not run: %v\n%s", on, err, progress.String())
+		}
+		if out.Verdict.Passed != on {
+			t.Errorf("references %v: verdict passed %v, want %v\n%s", on, out.Verdict.Passed, on, progress.String())
+		}
+		for _, g := range out.Verdict.Gates {
+			if g.Kind == "contract" && !g.Passed {
+				t.Errorf("references %v: %s: %s", on, g.Name, g.Measured) // a 400 for a valid request is the vendor's answer, not a broken contract
+			}
+		}
+	}
+}

@@ -215,7 +215,7 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		}
 		return g, "", nil
 	}
-	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithLogger(r.log)}
+	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithReferences(m.References), mocks.WithLogger(r.log)}
 	// Stages run in the order given, the first outermost.
 	if sys.faults != nil {
 		// Outermost: a faulted answer (a 429, an expired credential) must

@@ -85,8 +85,13 @@ func (s *System) needs() []string {
 // Mock configures the mock of a system's contract and the vendor behaviours
 // it imitates.
 type Mock struct {
-	Stateful bool  `yaml:"stateful,omitempty" json:"stateful,omitempty"`
-	Seed     int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	Stateful bool `yaml:"stateful,omitempty" json:"stateful,omitempty"`
+	// References makes a stateful HTTP mock refuse (400) a write naming a
+	// record of another collection it does not hold: an invoice for a
+	// customer never created, as the vendor would. It catches an integration
+	// that syncs out of order.
+	References bool  `yaml:"references,omitempty" json:"references,omitempty"`
+	Seed       int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
 	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5";
 	// a vendor's header names with limit-header=, remaining-header= and
 	// reset-header= ("-" leaves one out), reset=epoch for a Unix-time reset;

@@ -166,6 +166,14 @@ func (v *validator) system(name string, sys *System) {
 
 func (v *validator) mock(path string, sys *System) {
 	m := sys.Mock
+	if m.References {
+		switch {
+		case isGraphQLSystem(sys):
+			v.addf(path+".references", "", "references are checked by HTTP (OpenAPI) mocks; the GraphQL mock has no such check")
+		case !m.Stateful:
+			v.addf(path+".references", "", "references are checked between stateful collections: add stateful: true")
+		}
+	}
 	if m.RateLimit != "" {
 		rl, err := mocks.ParseRateLimit(m.RateLimit)
 		switch {

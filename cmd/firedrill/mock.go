@@ -20,10 +20,11 @@ import (
 
 // mockFlags are the options of `firedrill mock`.
 type mockFlags struct {
-	port     int
-	host     string
-	stateful bool
-	seed     int64
+	port       int
+	host       string
+	stateful   bool
+	references bool
+	seed       int64
 
 	// Vendor behaviours: rate limit and credentials for every mock, the rest
 	// for the OpenAPI mocks only.
@@ -98,6 +99,7 @@ the request names ({$request.body#/callback_url} and the like), signed with
 	cmd.Flags().IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
 	cmd.Flags().StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	cmd.Flags().BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
+	cmd.Flags().BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
 	cmd.Flags().Int64Var(&f.seed, "seed", mocks.DefaultSeed, "seed of the generated answers")
 	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
 	cmd.Flags().StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
@@ -123,6 +125,9 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 	}
 	if f.port < 0 || f.port+len(paths)-1 > 65535 {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
+	}
+	if f.references && !f.stateful {
+		return ci.WithExit(ci.ExitUsage, errors.New("mock: --references checks references between stateful collections: add --stateful"))
 	}
 	if err := openAPIOnly(st, paths, f); err != nil {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
@@ -223,6 +228,9 @@ func openAPIOnly(st *state, paths []string, f mockFlags) error {
 	if len(f.webhooks) > 0 {
 		set = append(set, "--webhook")
 	}
+	if f.references {
+		set = append(set, "--references")
+	}
 	if f.callbackSecret != "" {
 		set = append(set, "--callback-secret")
 	}
@@ -282,7 +290,7 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
 	s, err := mocks.NewUnstartedServer(o, append([]mocks.Option{mocks.WithAddr(addr), mocks.WithName(name), mocks.WithSeed(f.seed),
-		mocks.WithStateful(f.stateful), mocks.WithLogger(st.logger)}, vendor...)...)
+		mocks.WithStateful(f.stateful), mocks.WithReferences(f.references), mocks.WithLogger(st.logger)}, vendor...)...)
 	if err != nil {
 		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)

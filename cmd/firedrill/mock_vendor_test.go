@@ -5,10 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ func TestMockVendorFlagsRefusedExit2(t *testing.T) {
 		"--idempotency-key": {"--idempotency-key", "Idempotency-Key,mismatch=200"},
 		"--oauth-token-ttl": {"--oauth-token-ttl", "1m"},
 		"--callback-secret": {"--callback-secret", "whsec_not base64!"},
+		"--references":      {"--references"}, // without --stateful
 	} {
 		code, _, stderr := runCLI(t, context.Background(), append([]string{"mock", petstorePath(t), "--port", "0"}, args...)...)
 		if code != 2 || !strings.Contains(stderr, flag) {
@@ -148,5 +151,51 @@ func TestMockCallbacks(t *testing.T) {
 	_, stop = startMockCLI(t, 1, shop, "--port", "0", "--callback-scheme", "github")
 	if _, stderr := stop(); !strings.Contains(stderr, "generated secret") || !strings.Contains(stderr, "scheme=github") {
 		t.Errorf("the generated callback secret is not said: %s", stderr)
+	}
+}
+
+// TestMockReferences: with --stateful --references an invoice naming a
+// customer the mock never created is refused with 400, and goes through
+// once the customer exists.
+func TestMockReferences(t *testing.T) {
+	t.Parallel()
+	contract := filepath.Join(t.TempDir(), "billing.yaml")
+	spec := `openapi: 3.0.3
+info: {title: billing, version: "1"}
+paths:
+  /customers:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"201": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}}}}}}}
+  /customers/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}}
+  /invoices:
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {customer_id: {type: string}}}}}}
+      responses: {"201": {description: ok, content: {application/json: {schema: {type: object, properties: {id: {type: string}, customer_id: {type: string}}}}}}}
+  /invoices/{id}: {get: {parameters: [{name: id, in: path, required: true, schema: {type: string}}], responses: {"200": {description: ok}}}}
+`
+	if err := os.WriteFile(contract, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines, stop := startMockCLI(t, 1, contract, "--port", "0", "--stateful", "--references")
+	defer stop()
+	base := strings.Fields(lines[0])[1]
+	post := func(path, body string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	if code, p := post("/invoices", `{"customer_id":"c-404"}`); code != 400 || !strings.Contains(fmt.Sprint(p["detail"]), "customer_id") {
+		t.Fatalf("invoice for an unknown customer: %d %v, want 400 naming customer_id", code, p)
+	}
+	_, cust := post("/customers", `{}`)
+	if code, v := post("/invoices", fmt.Sprintf(`{"customer_id":%q}`, cust["id"])); code != 201 {
+		t.Fatalf("invoice for a known customer: %d %v", code, v)
 	}
 }
