@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/store"
 )
 
 // mockFlags are the options of `firedrill mock`.
@@ -301,6 +303,9 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
+	if f.stateful {
+		st.logger.Info("mock: stateful collections", append([]any{"mock", name}, collectionsSummary(s.Mock().Store(), f.references)...)...)
+	}
 	if f.callbackGenerated && declaresCallbacks(o) {
 		// A receiver cannot verify the callbacks without it.
 		st.logger.Warn("mock: the contract's callbacks are signed with a generated secret; choose one with --callback-secret", "mock", name,
@@ -450,4 +455,25 @@ func isGraphQL(path string) bool {
 		return true
 	}
 	return false
+}
+
+// collectionsSummary says what a stateful mock keeps, for the log a user
+// reads at start: how many collections, the first of their names, and with
+// --references how many references between them are checked.
+func collectionsSummary(st *store.Store, references bool) []any {
+	names := st.Collections()
+	shown := names
+	if len(shown) > 8 {
+		shown = append(slices.Clone(shown[:8]), fmt.Sprintf("and %d more", len(names)-8))
+	}
+	out := []any{"collections", len(names), "names", strings.Join(shown, ", ")}
+	if references {
+		n := 0
+		for _, name := range names {
+			c, _ := st.Collection(name)
+			n += len(c.References)
+		}
+		out = append(out, "references", n)
+	}
+	return out
 }

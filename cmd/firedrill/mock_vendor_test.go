@@ -156,7 +156,7 @@ func TestMockCallbacks(t *testing.T) {
 
 // TestMockReferences: with --stateful --references an invoice naming a
 // customer the mock never created is refused with 400, and goes through
-// once the customer exists.
+// once the customer exists; -v logs the collections and references.
 func TestMockReferences(t *testing.T) {
 	t.Parallel()
 	contract := filepath.Join(t.TempDir(), "billing.yaml")
@@ -177,8 +177,13 @@ paths:
 	if err := os.WriteFile(contract, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lines, stop := startMockCLI(t, 1, contract, "--port", "0", "--stateful", "--references")
-	defer stop()
+	lines, stop := startMockCLI(t, 1, contract, "-v", "--port", "0", "--stateful", "--references")
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
 	base := strings.Fields(lines[0])[1]
 	post := func(path, body string) (int, map[string]any) {
 		t.Helper()
@@ -197,5 +202,10 @@ paths:
 	_, cust := post("/customers", `{}`)
 	if code, v := post("/invoices", fmt.Sprintf(`{"customer_id":%q}`, cust["id"])); code != 201 {
 		t.Fatalf("invoice for a known customer: %d %v", code, v)
+	}
+	// -v says what the mock keeps and checks.
+	stopped = true
+	if _, stderr := stop(); !strings.Contains(stderr, "collections=2") || !strings.Contains(stderr, `names="customers, invoices"`) || !strings.Contains(stderr, "references=1") {
+		t.Errorf("the log does not say what the stateful mock keeps and checks:\n%s", stderr)
 	}
 }
