@@ -122,7 +122,7 @@ func (p *inProcess) Close(ctx context.Context) error {
 }
 
 func (p *inProcess) StartService(_ context.Context, spec ProcessSpec) (RunningService, error) {
-	ln := p.Reserved(spec.Name)
+	ln := p.reserved(spec.Name)
 	if ln == nil {
 		return nil, fmt.Errorf("no port held for %q", spec.Name)
 	}

@@ -124,10 +124,10 @@ func (e *Embedded) ServiceAddress(name string, port int) (Address, error) {
 	return Address{Scheme: "http", Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}, nil
 }
 
-// Reserved hands over the listener ServiceAddress holds for the service
+// reserved hands over the listener ServiceAddress holds for the service
 // name, or nil. A runtime that serves the service in this process serves
 // on it; one that starts a process closes it just before the start.
-func (e *Embedded) Reserved(name string) net.Listener {
+func (e *Embedded) reserved(name string) net.Listener {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ln := e.held[name]
@@ -138,7 +138,7 @@ func (e *Embedded) Reserved(name string) net.Listener {
 // StartService starts the service as a child process group, on the port
 // ServiceAddress held for it.
 func (e *Embedded) StartService(ctx context.Context, spec ProcessSpec) (RunningService, error) {
-	if ln := e.Reserved(spec.Name); ln != nil {
+	if ln := e.reserved(spec.Name); ln != nil {
 		ln.Close()
 	}
 	p, err := StartProcess(ctx, spec)
