@@ -204,8 +204,8 @@ func namesARecord(name string, s *openapi3.Schema) bool {
 	if strings.HasSuffix(norm(name), "id") {
 		return true
 	}
-	for _, alt := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
-		if alt != nil && alt.Value != nil && (alt.Value.Type.Includes("object") || len(alt.Value.Properties) > 0) {
+	for _, alt := range alternatives(s) {
+		if alt.Type.Includes("object") || len(alt.Properties) > 0 {
 			return true
 		}
 	}
@@ -236,12 +236,23 @@ func holdsID(s *openapi3.Schema) bool {
 	if s.Type.Includes("string") || s.Type.Includes("integer") {
 		return s.Format == "" || s.Format == "uuid"
 	}
-	for _, alt := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
-		if alt != nil && alt.Value != nil && (alt.Value.Type.Includes("string") || alt.Value.Type.Includes("integer")) {
+	for _, alt := range alternatives(s) {
+		if alt.Type.Includes("string") || alt.Type.Includes("integer") {
 			return true
 		}
 	}
 	return false
+}
+
+// alternatives are the schemas of s's anyOf and oneOf that are set.
+func alternatives(s *openapi3.Schema) []*openapi3.Schema {
+	var out []*openapi3.Schema
+	for _, ref := range append(append(openapi3.SchemaRefs{}, s.AnyOf...), s.OneOf...) {
+		if ref != nil && ref.Value != nil {
+			out = append(out, ref.Value)
+		}
+	}
+	return out
 }
 
 // linkParents sets Parent: the collection whose item path is the prefix of
