@@ -7,18 +7,18 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/openapi"
 )
 
 // newOrdersMock serves testdata/orders.yaml from a stateful firedrill mock
 // on loopback.
-func newOrdersMock(t testing.TB) (*contracts.OpenAPI, *mocks.Server) {
+func newOrdersMock(t testing.TB) (*contracts.OpenAPI, *openapi.Server) {
 	t.Helper()
 	c, err := contracts.LoadOpenAPI(context.Background(), "testdata/orders.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := mocks.NewServer(c, mocks.WithStateful(true))
+	srv, err := openapi.NewServer(c, openapi.WithStateful(true))
 	if err != nil {
 		t.Fatal(err)
 	}

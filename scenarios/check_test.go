@@ -7,17 +7,17 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
-func startMock(t *testing.T, contract string) *mocks.Server {
+func startMock(t *testing.T, contract string) *openapi.Server {
 	t.Helper()
 	c, err := contracts.LoadOpenAPI(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", contract))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := mocks.NewServer(c, mocks.WithStateful(true))
+	srv, err := openapi.NewServer(c, openapi.WithStateful(true))
 	if err != nil {
 		t.Fatal(err)
 	}

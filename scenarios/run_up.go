@@ -16,8 +16,8 @@ import (
 	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -27,12 +27,12 @@ type system struct {
 	spec    *System
 	openapi *contracts.OpenAPI
 	graphql *contracts.GraphQL
-	journal *mocks.Journal  // nil for a real endpoint or a service
-	store   *store.Store    // a stateful OpenAPI mock's collections
-	gql     *graphql.Mock   // a GraphQL mock (its state is read through it)
-	faults  *mocks.FaultSet // the HTTP and data faults the timeline switches on the mock
+	journal *openapi.Journal  // nil for a real endpoint or a service
+	store   *store.Store      // a stateful OpenAPI mock's collections
+	gql     *graphql.Mock     // a GraphQL mock (its state is read through it)
+	faults  *openapi.FaultSet // the HTTP and data faults the timeline switches on the mock
 	// webhooks delivers a stateful mock's changes to its subscribers.
-	webhooks *mocks.Webhooks
+	webhooks *openapi.Webhooks
 	service  RunningService
 	addr     Address // what the service under test uses: the proxy for vendors
 }
@@ -178,7 +178,7 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		seed = m.Seed
 	}
 	if r.faulted(sys.name) {
-		sys.faults = mocks.NewFaultSet(seed)
+		sys.faults = openapi.NewFaultSet(seed)
 	}
 	// The vendor's own checks, as a vendor makes them: who is calling
 	// (the rate limit counts per credential, so it throttles only requests
@@ -189,9 +189,9 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var limit *mocks.RateLimitOptions
+	var limit *openapi.RateLimitOptions
 	if m.RateLimit != "" {
-		rl, err := mocks.ParseRateLimit(m.RateLimit)
+		rl, err := openapi.ParseRateLimit(m.RateLimit)
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.rate_limit: %w", sys.name, err)
 		}
@@ -215,25 +215,25 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		}
 		return g, "", nil
 	}
-	opts := []mocks.Option{mocks.WithName(sys.name), mocks.WithSeed(seed), mocks.WithStateful(m.Stateful), mocks.WithReferences(m.References), mocks.WithLogger(r.log)}
+	opts := []openapi.Option{openapi.WithName(sys.name), openapi.WithSeed(seed), openapi.WithStateful(m.Stateful), openapi.WithReferences(m.References), openapi.WithLogger(r.log)}
 	// Stages run in the order given, the first outermost.
 	if sys.faults != nil {
 		// Outermost: a faulted answer (a 429, an expired credential) must
 		// never be stored and replayed by the idempotency keys.
-		opts = append(opts, mocks.WithFaults(sys.faults))
+		opts = append(opts, openapi.WithFaults(sys.faults))
 	}
 	if auth != nil {
-		opts = append(opts, mocks.WithAuth(auth))
+		opts = append(opts, openapi.WithAuth(auth))
 	}
 	if limit != nil {
-		opts = append(opts, mocks.WithRateLimit(*limit))
+		opts = append(opts, openapi.WithRateLimit(*limit))
 	}
 	if m.Idempotency != "" {
-		io, err := mocks.ParseIdempotency(m.Idempotency)
+		io, err := openapi.ParseIdempotency(m.Idempotency)
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.idempotency: %w", sys.name, err)
 		}
-		opts = append(opts, mocks.WithIdempotency(io))
+		opts = append(opts, openapi.WithIdempotency(io))
 	}
 	// Innermost: a webhook leaves only for a change the mock really made.
 	// Every HTTP mock has them, as with firedrill mock: a contract's own
@@ -243,8 +243,8 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		return nil, "", err
 	}
 	sys.webhooks = w
-	opts = append(opts, mocks.WithWebhooks(w))
-	h, err := mocks.NewHandler(sys.openapi, opts...)
+	opts = append(opts, openapi.WithWebhooks(w))
+	h, err := openapi.NewHandler(sys.openapi, opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
 	}
@@ -256,8 +256,8 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 // resolved: every service has its address before the first vendor starts,
 // so ${sync.url} resolves here. Down closes it, whatever ends the run: it
 // owns the goroutines that deliver.
-func (r *run) webhooks(name string, m *Mock) (*mocks.Webhooks, error) {
-	o := mocks.WebhookOptions{}
+func (r *run) webhooks(name string, m *Mock) (*openapi.Webhooks, error) {
+	o := openapi.WebhookOptions{}
 	if rt := m.WebhookRetry; rt != nil {
 		o.MaxAttempts, o.Backoff, o.MaxBackoff = rt.Attempts, rt.Backoff.D(), rt.MaxBackoff.D()
 	}
@@ -266,7 +266,7 @@ func (r *run) webhooks(name string, m *Mock) (*mocks.Webhooks, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: systems.%s.mock.callbacks.secret: %w", name, err)
 		}
-		o.CallbackSecret, o.CallbackScheme = secret, mocks.WebhookScheme(cb.Scheme)
+		o.CallbackSecret, o.CallbackScheme = secret, openapi.WebhookScheme(cb.Scheme)
 	}
 	for i, wh := range m.Webhooks {
 		field := fmt.Sprintf("systems.%s.mock.webhooks[%d]", name, i)
@@ -278,9 +278,9 @@ func (r *run) webhooks(name string, m *Mock) (*mocks.Webhooks, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s.secret: %w", field, err)
 		}
-		o.Subscribers = append(o.Subscribers, mocks.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: mocks.WebhookScheme(wh.Scheme)})
+		o.Subscribers = append(o.Subscribers, openapi.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: openapi.WebhookScheme(wh.Scheme)})
 	}
-	w, err := mocks.NewWebhooks(o)
+	w, err := openapi.NewWebhooks(o)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: system %q: %w", name, err)
 	}
@@ -407,14 +407,14 @@ type faultLabelKey struct{}
 // the retries that followed. Such a request was not judged against the
 // schema: it is recorded as valid, the way the same request is judged when
 // it gets through.
-func journalFaults(name string, fs *mocks.FaultSet, h http.Handler, j *mocks.Journal) http.Handler {
+func journalFaults(name string, fs *openapi.FaultSet, h http.Handler, j *openapi.Journal) http.Handler {
 	faulted := fs.Handler(h, func(r *http.Request, label string) {
 		if p, ok := r.Context().Value(faultLabelKey{}).(*string); ok {
 			*p = label
 		}
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, mocks.MaxJournalBody+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, openapi.MaxJournalBody+1))
 		if err != nil {
 			http.Error(w, "cannot read the request", http.StatusBadRequest)
 			return
@@ -428,7 +428,7 @@ func journalFaults(name string, fs *mocks.FaultSet, h http.Handler, j *mocks.Jou
 		if label == "" {
 			return
 		}
-		j.Record(mocks.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
+		j.Record(openapi.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
 			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body,
 			Status: rec.status, Fault: label, Valid: true})
 	})
@@ -456,11 +456,11 @@ func (s *statusRecorder) Flush() {
 
 // mockAuth builds the credentials a mock accepts, their references
 // resolved; nil when the scenario sets none.
-func (r *run) mockAuth(name string, m *Mock) (*mocks.Auth, error) {
+func (r *run) mockAuth(name string, m *Mock) (*openapi.Auth, error) {
 	if len(m.APIKeys) == 0 && len(m.BasicUsers) == 0 && len(m.OAuthClients) == 0 {
 		return nil, nil
 	}
-	o := mocks.AuthOptions{}
+	o := openapi.AuthOptions{}
 	for i, k := range m.APIKeys {
 		key, err := r.res.Expand(k)
 		if err != nil {
@@ -488,9 +488,9 @@ func (r *run) mockAuth(name string, m *Mock) (*mocks.Auth, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.OAuth2 = &mocks.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
+		o.OAuth2 = &openapi.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
 	}
-	a, err := mocks.NewAuth(o)
+	a, err := openapi.NewAuth(o)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", name, err)
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/openapi"
 )
 
 // Signature makes a flow step sign its requests as a webhook sender does.
@@ -53,7 +53,7 @@ func signer(scheme, secret string, now func() time.Time) (func(http.Header, []by
 			return nil, fmt.Errorf("%s signatures need a secret", scheme)
 		}
 		return func(h http.Header, body []byte) error {
-			return mocks.SignDelivery(h, mocks.WebhookScheme(scheme), secret, "msg_"+randomID(), "", now(), body)
+			return openapi.SignDelivery(h, openapi.WebhookScheme(scheme), secret, "msg_"+randomID(), "", now(), body)
 		}, nil
 	}
 	return nil, fmt.Errorf("signature scheme %q is not standard, stripe, github or hmac-sha256", scheme)

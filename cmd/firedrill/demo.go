@@ -15,7 +15,7 @@ import (
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
-	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/openapi"
 )
 
 func newDemoCmd(st *state) *cobra.Command {
@@ -65,7 +65,7 @@ func runDemo(ctx context.Context, st *state) error {
 	if err != nil {
 		return ci.WithExit(ci.ExitSetup, fmt.Errorf("demo: %w", err))
 	}
-	srv, err := mocks.NewServer(c, mocks.WithStateful(true), mocks.WithLogger(st.logger))
+	srv, err := openapi.NewServer(c, openapi.WithStateful(true), openapi.WithLogger(st.logger))
 	if err != nil {
 		return ci.WithExit(ci.ExitSetup, fmt.Errorf("demo: %w", err))
 	}
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, st *state) error {
 	}
 	j := srv.Mock().Journal()
 	refused := 0
-	for _, e := range j.Entries(mocks.Filter{}) {
+	for _, e := range j.Entries(openapi.Filter{}) {
 		if !e.Valid {
 			refused++
 		}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -102,7 +102,7 @@ the request names ({$request.body#/callback_url} and the like), signed with
 	cmd.Flags().StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	cmd.Flags().BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
 	cmd.Flags().BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
-	cmd.Flags().Int64Var(&f.seed, "seed", mocks.DefaultSeed, "seed of the generated answers")
+	cmd.Flags().Int64Var(&f.seed, "seed", openapi.DefaultSeed, "seed of the generated answers")
 	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
 	cmd.Flags().StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
 	cmd.Flags().StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
@@ -143,7 +143,7 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
 	}
 	if f.callbackSecret == "" { // one generated secret for every mock, said once
-		probe, _ := mocks.NewWebhooks(mocks.WebhookOptions{CallbackScheme: mocks.WebhookScheme(f.callbackScheme)})
+		probe, _ := openapi.NewWebhooks(openapi.WebhookOptions{CallbackScheme: openapi.WebhookScheme(f.callbackScheme)})
 		_, f.callbackSecret = probe.CallbackSigning()
 		f.callbackGenerated = true
 		probe.Close()
@@ -236,7 +236,7 @@ func openAPIOnly(st *state, paths []string, f mockFlags) error {
 	if f.callbackSecret != "" {
 		set = append(set, "--callback-secret")
 	}
-	if f.callbackScheme != "" && f.callbackScheme != string(mocks.SchemeStandard) {
+	if f.callbackScheme != "" && f.callbackScheme != string(openapi.SchemeStandard) {
 		set = append(set, "--callback-scheme")
 	}
 	gql := 0
@@ -262,13 +262,13 @@ func costOnGraphQLOnly(paths []string, f mockFlags) error {
 	if f.rateLimit == "" {
 		return nil
 	}
-	o, err := mocks.ParseRateLimit(f.rateLimit)
+	o, err := openapi.ParseRateLimit(f.rateLimit)
 	if err != nil || !o.Cost {
 		return nil // a bad value is reported with the other flags
 	}
 	for _, p := range paths {
 		if !isGraphQL(p) {
-			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), mocks.ErrCostLimit)
+			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), openapi.ErrCostLimit)
 		}
 	}
 	return nil
@@ -291,8 +291,8 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 	if err != nil {
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
-	s, err := mocks.NewUnstartedServer(o, append([]mocks.Option{mocks.WithAddr(addr), mocks.WithName(name), mocks.WithSeed(f.seed),
-		mocks.WithStateful(f.stateful), mocks.WithReferences(f.references), mocks.WithLogger(st.logger)}, vendor...)...)
+	s, err := openapi.NewUnstartedServer(o, append([]openapi.Option{openapi.WithAddr(addr), openapi.WithName(name), openapi.WithSeed(f.seed),
+		openapi.WithStateful(f.stateful), openapi.WithReferences(f.references), openapi.WithLogger(st.logger)}, vendor...)...)
 	if err != nil {
 		closeVendor()
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
@@ -332,8 +332,8 @@ func declaresCallbacks(c *contracts.OpenAPI) bool {
 // vendor are the behaviours of the flags every kind of mock takes: an Auth
 // (nil without credential flags; one per mock) and a rate limit.
 type vendor struct {
-	auth  *mocks.Auth
-	limit *mocks.RateLimitOptions
+	auth  *openapi.Auth
+	limit *openapi.RateLimitOptions
 }
 
 // parseVendor reads the credential and rate-limit flags; every bad flag is
@@ -353,9 +353,9 @@ func parseVendor(f mockFlags) (vendor, []error) {
 		}
 		return out
 	}
-	ao := mocks.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
+	ao := openapi.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
 	if clients := pairs("oauth-client", f.oauthClients); len(clients) > 0 {
-		ao.OAuth2 = &mocks.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
+		ao.OAuth2 = &openapi.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
 	}
 	switch {
 	case f.tokenTTL < 0:
@@ -364,14 +364,14 @@ func parseVendor(f mockFlags) (vendor, []error) {
 		errs = append(errs, errors.New("--oauth-token-ttl: tokens are served to OAuth2 clients: add --oauth-client"))
 	}
 	if len(ao.APIKeys) > 0 || len(ao.BasicUsers) > 0 || ao.OAuth2 != nil {
-		a, err := mocks.NewAuth(ao)
+		a, err := openapi.NewAuth(ao)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		v.auth = a
 	}
 	if f.rateLimit != "" {
-		limit, err := mocks.ParseRateLimit(f.rateLimit)
+		limit, err := openapi.ParseRateLimit(f.rateLimit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
 		}
@@ -403,25 +403,25 @@ func graphqlBehaviours(f mockFlags) ([]graphql.Option, error) {
 // that only requests that authenticated spend a budget, and a bad
 // credential is told 401, its real problem. stop ends what they started.
 // Every bad flag is reported at once.
-func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
+func behaviours(f mockFlags) (opts []openapi.Option, stop func(), err error) {
 	stop = func() {}
 	v, errs := parseVendor(f)
 	if v.auth != nil {
-		opts = append(opts, mocks.WithAuth(v.auth))
+		opts = append(opts, openapi.WithAuth(v.auth))
 	}
 	if v.limit != nil {
-		opts = append(opts, mocks.WithRateLimit(*v.limit))
+		opts = append(opts, openapi.WithRateLimit(*v.limit))
 	}
 	if f.idempotencyKey != "" {
-		io, err := mocks.ParseIdempotency(f.idempotencyKey)
+		io, err := openapi.ParseIdempotency(f.idempotencyKey)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--idempotency-key: %w", err))
 		}
-		opts = append(opts, mocks.WithIdempotency(io))
+		opts = append(opts, openapi.WithIdempotency(io))
 	}
-	var subs []mocks.WebhookSubscriber
+	var subs []openapi.WebhookSubscriber
 	for _, w := range f.webhooks {
-		s, err := mocks.ParseWebhook(w)
+		s, err := openapi.ParseWebhook(w)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--webhook: %w", err))
 		}
@@ -430,8 +430,8 @@ func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
 	if len(subs) > 0 && !f.stateful {
 		errs = append(errs, errors.New("--webhook: events are changes of stateful collections: add --stateful"))
 	}
-	signing := mocks.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: mocks.WebhookScheme(f.callbackScheme)}
-	if probe, err := mocks.NewWebhooks(signing); err != nil {
+	signing := openapi.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: openapi.WebhookScheme(f.callbackScheme)}
+	if probe, err := openapi.NewWebhooks(signing); err != nil {
 		errs = append(errs, fmt.Errorf("--callback-secret, --callback-scheme: %w", err))
 	} else {
 		probe.Close()
@@ -442,11 +442,11 @@ func behaviours(f mockFlags) (opts []mocks.Option, stop func(), err error) {
 	// Always: a contract's own subscription endpoint and its callbacks
 	// work even without --webhook.
 	signing.Subscribers = subs
-	w, err := mocks.NewWebhooks(signing)
+	w, err := openapi.NewWebhooks(signing)
 	if err != nil {
 		return nil, stop, err
 	}
-	return append(opts, mocks.WithWebhooks(w)), w.Close, nil
+	return append(opts, openapi.WithWebhooks(w)), w.Close, nil
 }
 
 func isGraphQL(path string) bool {

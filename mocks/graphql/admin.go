@@ -10,7 +10,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
 )
 
@@ -25,7 +25,7 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 
 // serveAdmin answers under AdminPrefix:
 //
-//	GET    /__firedrill/health              200, a mocks.Health (base_path is the GraphQL path; operations the root fields)
+//	GET    /__firedrill/health              200, a openapi.Health (base_path is the GraphQL path; operations the root fields)
 //	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
 //	DELETE /__firedrill/requests            empty the journal
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
@@ -52,7 +52,7 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		writeJSON(w, http.StatusOK, mocks.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
+		writeJSON(w, http.StatusOK, openapi.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
 			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})
 	case rest == "requests":
 		m.serveRequests(w, r)
@@ -75,7 +75,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusMethodNotAllowed, "requests is GET or DELETE")
 		return
 	}
-	f, vs := mocks.ParseFilter(r.URL.Query()) // the OpenAPI mock's filter, so both journals answer alike
+	f, vs := openapi.ParseFilter(r.URL.Query()) // the OpenAPI mock's filter, so both journals answer alike
 	if len(vs) > 0 {
 		var msgs []string
 		for _, v := range vs {
@@ -86,7 +86,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := m.journal.Entries(f)
 	if entries == nil {
-		entries = []mocks.Entry{}
+		entries = []openapi.Entry{}
 	}
 	writeJSON(w, http.StatusOK, entries)
 }

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/openapi"
 )
 
 // costSchema is testdata/cost.graphql.
@@ -51,7 +51,7 @@ func costAnswer(t *testing.T, a answer) costOf {
 }
 
 // costServer runs the cost schema's mock throttled by cost.
-func costServer(t *testing.T, o mocks.RateLimitOptions, opts ...graphql.Option) *graphql.Server {
+func costServer(t *testing.T, o openapi.RateLimitOptions, opts ...graphql.Option) *graphql.Server {
 	t.Helper()
 	o.Cost = true
 	s, err := graphql.NewServer(costSchema(t), append(opts, graphql.WithRateLimit(o))...)
@@ -68,7 +68,7 @@ func costServer(t *testing.T, o mocks.RateLimitOptions, opts ...graphql.Option) 
 // by Shopify's rules, to the point.
 func TestCostRequested(t *testing.T) {
 	t.Parallel()
-	s := costServer(t, mocks.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000})
+	s := costServer(t, openapi.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000})
 	for _, c := range []struct {
 		name, query string
 		want        int
@@ -114,7 +114,7 @@ func TestCostRequested(t *testing.T) {
 func TestCostActual(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := costServer(t, mocks.RateLimitOptions{Requests: 1000, Per: time.Second, Burst: 1000, Now: clock.Now}, graphql.WithStateful(true))
+	s := costServer(t, openapi.RateLimitOptions{Requests: 1000, Per: time.Second, Burst: 1000, Now: clock.Now}, graphql.WithStateful(true))
 	mustCost := func(q string, wantRequested int) (costOf, answer) {
 		t.Helper()
 		a := query(t, s.Endpoint, q)
@@ -168,7 +168,7 @@ const exactQuery = `{ a: customers(first: 2) { edges { node { id address { city 
 func TestCostThrottle(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := costServer(t, mocks.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 100, Now: clock.Now})
+	s := costServer(t, openapi.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 100, Now: clock.Now})
 	ask := func(q, key string) (answer, costOf) {
 		t.Helper()
 		a := query(t, s.Endpoint, q, "Authorization", "Bearer "+key)
@@ -217,7 +217,7 @@ func TestCostThrottle(t *testing.T) {
 		t.Errorf("an invalid query: %d %s, want 200 costing nothing", bad.status, bad.raw)
 	}
 	var throttled []uint64
-	for _, e := range s.Mock.Journal().Entries(mocks.Filter{}) {
+	for _, e := range s.Mock.Journal().Entries(openapi.Filter{}) {
 		if e.Throttled != strings.Contains(string(e.ResponseBody), `"THROTTLED"`) || e.Status != http.StatusOK {
 			t.Errorf("journal entry %d: status %d, throttled %v: %s", e.Seq, e.Status, e.Throttled, e.ResponseBody)
 		}
@@ -234,11 +234,11 @@ func TestCostThrottle(t *testing.T) {
 // whatever the order of the options, and spends nothing.
 func TestCostAfterAuth(t *testing.T) {
 	t.Parallel()
-	auth, err := mocks.NewAuth(mocks.AuthOptions{APIKeys: []string{"good"}})
+	auth, err := openapi.NewAuth(openapi.AuthOptions{APIKeys: []string{"good"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := graphql.NewServer(costSchema(t), graphql.WithRateLimit(mocks.RateLimitOptions{Requests: 1, Per: time.Second, Burst: 28, Cost: true}), graphql.WithAuth(auth))
+	s, err := graphql.NewServer(costSchema(t), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1, Per: time.Second, Burst: 28, Cost: true}), graphql.WithAuth(auth))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,12 +253,12 @@ func TestCostAfterAuth(t *testing.T) {
 
 func TestCostOptionRefusedTwice(t *testing.T) {
 	t.Parallel()
-	o := mocks.RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}
+	o := openapi.RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}
 	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(o)); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("two cost limits: %v", err)
 	}
 	o.Cost = false
-	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(mocks.RateLimitOptions{Requests: 50, Per: time.Second, Cost: true})); err != nil {
+	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 50, Per: time.Second, Cost: true})); err != nil {
 		t.Errorf("a request limit and a cost limit: %v", err)
 	}
 }
@@ -273,7 +273,7 @@ func FuzzCostQuery(f *testing.F) {
 		f.Add(q)
 	}
 	m, err := graphql.NewHandler(costSchema(f), graphql.WithJournalSize(16),
-		graphql.WithRateLimit(mocks.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000, Cost: true}))
+		graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000, Cost: true}))
 	if err != nil {
 		f.Fatal(err)
 	}

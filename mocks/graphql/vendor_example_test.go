@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/openapi"
 )
 
 // A CRM's GraphQL API that wants an API key and allows one request per
 // minute per key.
 func ExampleWithAuth() {
 	c, _ := contracts.LoadGraphQL(context.Background(), "testdata/shop.graphql")
-	auth, _ := mocks.NewAuth(mocks.AuthOptions{APIKeys: []string{"crm_key"}})
-	s, err := graphql.NewServer(c, graphql.WithAuth(auth), graphql.WithRateLimit(mocks.RateLimitOptions{Requests: 1, Per: time.Minute}))
+	auth, _ := openapi.NewAuth(openapi.AuthOptions{APIKeys: []string{"crm_key"}})
+	s, err := graphql.NewServer(c, graphql.WithAuth(auth), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1, Per: time.Minute}))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,0 +1,273 @@
+package openapi
+
+import (
+	"container/list"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Idempotency defaults, as Stripe documents its keys.
+const (
+	DefaultIdempotencyHeader = "Idempotency-Key"
+	DefaultIdempotencyWindow = 24 * time.Hour
+	// DefaultIdempotencyKeys bounds the keys kept; the oldest go first.
+	DefaultIdempotencyKeys = 100_000
+	// ReplayedHeader marks an answer served from the idempotency store.
+	ReplayedHeader = "Idempotent-Replayed"
+)
+
+// IdempotencyOptions configure the idempotency-key behaviour.
+type IdempotencyOptions struct {
+	Header string        // the request header (DefaultIdempotencyHeader)
+	Window time.Duration // how long a key is remembered (DefaultIdempotencyWindow)
+	// MismatchStatus answers a key reused with another request (422, as Stripe).
+	MismatchStatus int
+	MaxKeys        int // DefaultIdempotencyKeys when 0
+	Now            func() time.Time
+}
+
+// ParseIdempotency reads idempotency options written as on the command
+// line: the header, then optional settings, "Idempotency-Key",
+// "Idempotency-Key,window=1h,mismatch=400". window is how long a key is
+// remembered (24h by default), mismatch the 4xx a key reused with another
+// request gets (422 by default, as Stripe).
+func ParseIdempotency(s string) (IdempotencyOptions, error) {
+	bad := func(format string, a ...any) (IdempotencyOptions, error) {
+		return IdempotencyOptions{}, fmt.Errorf("mocks: idempotency %q: %s (want HEADER[,window=24h][,mismatch=422])", s, fmt.Sprintf(format, a...))
+	}
+	parts := strings.Split(s, ",")
+	o := IdempotencyOptions{Header: strings.TrimSpace(parts[0])}
+	if !validHeaderName(o.Header) {
+		return bad("%q is not a header name", o.Header)
+	}
+	for _, kv := range parts[1:] {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "window":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return bad("window %q is not a positive duration", v)
+			}
+			o.Window = d
+		case "mismatch":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 400 || n > 499 {
+				return bad("mismatch %q is not a 4xx status", v)
+			}
+			o.MismatchStatus = n
+		default:
+			return bad("unknown setting %q (known: window, mismatch)", k)
+		}
+	}
+	return o, nil
+}
+
+// WithIdempotency makes the mock honour idempotency keys the way Stripe
+// documents them: the first unsafe request with a key is processed and its
+// answer stored; a repeat with the same key and the same request gets the
+// stored answer byte for byte with Idempotent-Replayed: true and changes
+// nothing; the same key with a different request is refused (422); while
+// the first is still in flight a repeat gets 409. Keys are scoped to the
+// credential that sent them and expire after the window. Answers that ask
+// for a retry (429 and 5xx) are not stored: the retry runs anew.
+func WithIdempotency(o IdempotencyOptions) Option {
+	return func(m *Mock) error {
+		s, err := newIdempotency(o)
+		if err != nil {
+			return err
+		}
+		m.stages = append(m.stages, s.stage)
+		return nil
+	}
+}
+
+type idempotency struct {
+	o     IdempotencyOptions
+	mu    sync.Mutex
+	keys  map[string]*list.Element // of *idemEntry, oldest first
+	order *list.List
+}
+
+type idemEntry struct {
+	key      string
+	request  [sha256.Size]byte // operation and body
+	stored   time.Time
+	complete bool
+	status   int
+	header   http.Header
+	body     []byte
+}
+
+func newIdempotency(o IdempotencyOptions) (*idempotency, error) {
+	if o.Header == "" {
+		o.Header = DefaultIdempotencyHeader
+	}
+	if o.Window == 0 {
+		o.Window = DefaultIdempotencyWindow
+	}
+	if o.MismatchStatus == 0 {
+		o.MismatchStatus = http.StatusUnprocessableEntity
+	}
+	if o.MaxKeys == 0 {
+		o.MaxKeys = DefaultIdempotencyKeys
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	switch {
+	case o.Window < 0:
+		return nil, errors.New("mocks: idempotency window must be positive")
+	case o.MismatchStatus < 400 || o.MismatchStatus > 499:
+		return nil, errors.New("mocks: idempotency mismatch status must be a 4xx")
+	case o.MaxKeys < 0:
+		return nil, errors.New("mocks: idempotency MaxKeys must be positive")
+	}
+	return &idempotency{o: o, keys: map[string]*list.Element{}, order: list.New()}, nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+func (s *idempotency) stage(next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, x *Exchange) {
+		key := x.Request.Header.Get(s.o.Header)
+		if key == "" || safeMethod(x.Request.Method) {
+			next(w, x)
+			return
+		}
+		x.Entry.IdempotencyKey = key
+		scoped := credentialOf(x.Request) + "\x00" + key
+		sum := sha256.New()
+		sum.Write([]byte(x.Operation + "\x00"))
+		sum.Write(x.Body)
+		var request [sha256.Size]byte
+		copy(request[:], sum.Sum(nil))
+
+		e, fresh := s.claim(scoped, request)
+		switch {
+		case fresh:
+			rec := &captureWriter{ResponseWriter: w, header: http.Header{}}
+			next(rec, x)
+			s.finish(scoped, e, rec)
+		case !e.complete:
+			x.Entry.Fault = "idempotency: in flight"
+			writeProblem(w, http.StatusConflict, Problem{Title: "Request in progress", Detail: "a request with this idempotency key is still being processed; retry later"})
+		case e.request != request:
+			x.Entry.Fault = "idempotency: key reused"
+			writeProblem(w, s.o.MismatchStatus, Problem{Title: "Idempotency key reused", Detail: "this key was used with a different request; use a new key for a new request"})
+		default:
+			x.Entry.Replayed = true
+			for k, v := range e.header {
+				w.Header()[k] = v
+			}
+			w.Header().Set(ReplayedHeader, "true")
+			w.WriteHeader(e.status)
+			_, _ = w.Write(e.body)
+		}
+	}
+}
+
+// claim returns the entry of key, creating it (fresh) when there is none
+// or the one there has expired.
+func (s *idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, bool) {
+	now := s.o.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if el, ok := s.keys[key]; ok {
+		e := el.Value.(*idemEntry)
+		if now.Sub(e.stored) < s.o.Window {
+			return *e, false
+		}
+		s.order.Remove(el)
+		delete(s.keys, key)
+	}
+	e := &idemEntry{key: key, request: request, stored: now}
+	s.keys[key] = s.order.PushBack(e)
+	for s.order.Len() > s.o.MaxKeys {
+		oldest := s.order.Front()
+		s.order.Remove(oldest)
+		delete(s.keys, oldest.Value.(*idemEntry).key)
+	}
+	return *e, true
+}
+
+// finish stores the answer of the first request, or forgets the key when
+// the answer asks for a retry.
+func (s *idempotency) finish(key string, claimed idemEntry, rec *captureWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.keys[key]
+	if !ok {
+		return
+	}
+	e := el.Value.(*idemEntry)
+	if e.stored != claimed.stored {
+		return // expired and claimed again meanwhile
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status == http.StatusTooManyRequests || status >= 500 {
+		s.order.Remove(el)
+		delete(s.keys, key)
+		return
+	}
+	e.complete, e.status, e.header, e.body = true, status, rec.header.Clone(), rec.body
+}
+
+// credentialOf names who sent a request, so keys of different clients
+// never collide: the Authorization header, else the client address.
+func credentialOf(r *http.Request) string {
+	if a := r.Header.Get("Authorization"); a != "" {
+		sum := sha256.Sum256([]byte(a))
+		return string(sum[:])
+	}
+	host, _, _ := strings.Cut(r.RemoteAddr, ":")
+	return host
+}
+
+// captureWriter passes an answer through and keeps a copy of it.
+type captureWriter struct {
+	http.ResponseWriter
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *captureWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+		for k, v := range c.ResponseWriter.Header() {
+			c.header[k] = v
+		}
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushing a
+// slow answer, hijacking a cut one) through the capture.
+func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// Flush passes a flush through.
+func (c *captureWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (c *captureWriter) Write(p []byte) (int, error) {
+	if c.status == 0 {
+		c.WriteHeader(http.StatusOK)
+	}
+	c.body = append(c.body, p...)
+	return c.ResponseWriter.Write(p)
+}

@@ -1,0 +1,139 @@
+package openapi
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Masked replaces a secret's value in the journal.
+const Masked = "***"
+
+// secretish matches names that hold credentials whatever the contract says.
+var secretish = regexp.MustCompile(`(?i)token|secret|key|passw|auth|session|signature|credential`)
+
+// notSecret matches names that look secret but are not: idempotency keys are
+// what the resilience gates compare across retries.
+var notSecret = regexp.MustCompile(`(?i)idempotency`)
+
+// looksSecretCache remembers looksSecret's answer per name: the same few
+// header names come with every request, and the regexps cost a tenth of a
+// mock's time under load. Bounded, so odd names cannot grow it for ever.
+var looksSecretCache sync.Map // string -> bool
+
+const maxLooksSecretCache = 4096
+
+var looksSecretCached atomic.Int64
+
+func looksSecret(name string) bool {
+	if v, ok := looksSecretCache.Load(name); ok {
+		return v.(bool)
+	}
+	secret := secretish.MatchString(name) && !notSecret.MatchString(name)
+	if looksSecretCached.Load() < maxLooksSecretCache {
+		if _, loaded := looksSecretCache.LoadOrStore(name, secret); !loaded {
+			looksSecretCached.Add(1)
+		}
+	}
+	return secret
+}
+
+// secretNames knows which headers, query parameters and cookies hold secrets:
+// those the contract's security schemes name, and any named like one.
+type secretNames struct {
+	schemes map[string]*openapi3.SecurityScheme
+	headers map[string]bool // canonical header names
+	query   map[string]bool
+}
+
+func secretsOf(doc *openapi3.T) secretNames {
+	s := secretNames{
+		schemes: map[string]*openapi3.SecurityScheme{},
+		headers: map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true},
+		query:   map[string]bool{},
+	}
+	if doc.Components == nil {
+		return s
+	}
+	for name, ref := range doc.Components.SecuritySchemes {
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		s.schemes[name] = ref.Value
+		if ref.Value.Type != "apiKey" {
+			continue
+		}
+		switch ref.Value.In {
+		case "header":
+			s.headers[http.CanonicalHeaderKey(ref.Value.Name)] = true
+		case "query":
+			s.query[ref.Value.Name] = true
+		}
+	}
+	return s
+}
+
+func (s secretNames) isSecretHeader(name string) bool {
+	return s.headers[name] || looksSecret(name)
+}
+
+// maskHeader copies h with every secret's value masked.
+func (s secretNames) maskHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if s.isSecretHeader(k) {
+			masked := make([]string, len(vs))
+			for i := range vs {
+				masked[i] = maskValue(k, vs[i])
+			}
+			out[k] = masked
+			continue
+		}
+		out[k] = vs
+	}
+	return out
+}
+
+// maskValue keeps the scheme of an Authorization header ("Bearer ***") so a
+// gate can still tell which kind of credential was sent.
+func maskValue(name, v string) string {
+	if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
+		if scheme, _, ok := strings.Cut(v, " "); ok {
+			return scheme + " " + Masked
+		}
+	}
+	return Masked
+}
+
+// maskQuery masks the values of secret query parameters in a raw query.
+func (s secretNames) maskQuery(raw string) string {
+	if raw == "" || !s.queryMayHoldSecret(raw) {
+		return raw
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return Masked
+	}
+	for k, vs := range q {
+		if s.query[k] || looksSecret(k) {
+			for i := range vs {
+				vs[i] = Masked
+			}
+		}
+	}
+	return q.Encode()
+}
+
+func (s secretNames) queryMayHoldSecret(raw string) bool {
+	for k := range s.query {
+		if strings.Contains(raw, k) {
+			return true
+		}
+	}
+	return secretish.MatchString(raw)
+}

@@ -1,0 +1,248 @@
+package openapi
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/internal/router"
+)
+
+// Mock serves one OpenAPI contract as an http.Handler: it routes each
+// request to its operation under the contract's base path, validates it,
+// and answers with the operation's example or a body generated from its
+// schema, journaling every exchange. Build one with NewHandler.
+type Mock struct {
+	contract    *contracts.OpenAPI
+	name        string
+	seed        int64
+	stateful    bool
+	references  bool // check references between collections (WithReferences)
+	journalSize int
+	logger      *slog.Logger
+	stages      []Stage
+	front       []frontRoute // endpoints of vendor behaviours, served before routing
+	addr        string
+	maxBody     int64
+
+	basePath  string
+	routes    []*route
+	router    *router.Router
+	validator *contracts.Validator
+	journal   *Journal
+	secrets   secretNames
+	answers   sync.Map // answerKey → *answer
+	state     *stateful
+	chain     HandlerFunc
+}
+
+// route is one path template of the contract with its operations by method.
+type route struct {
+	template string
+	item     *openapi3.PathItem
+	ops      map[string]*operation
+	allow    string // the Allow header for a 405
+}
+
+// operation is one method of one path template.
+type operation struct {
+	index    int
+	id       string // operationId, or "METHOD /template"
+	method   string
+	template string
+	item     *openapi3.PathItem
+	op       *openapi3.Operation
+	seed     int64
+
+	// The default answer's status, response and media types (best first),
+	// worked out on first use: the hot path does no sorting.
+	once     sync.Once
+	status   int
+	response *openapi3.Response
+	media    []string
+	err      error
+}
+
+// defaults returns the answer chosen when the client states no preference.
+func (o *operation) defaults() (int, *openapi3.Response, []string, error) {
+	o.once.Do(func() {
+		o.status, o.response, o.err = pickStatus(o.op, 0)
+		if o.err == nil {
+			o.media = sortedMedia(o.response)
+		}
+	})
+	return o.status, o.response, o.media, o.err
+}
+
+// Exchange is one request on its way through a mock: what stages see and
+// may act on. Stages may set fields of Entry (Throttled, Fault,
+// IdempotencyKey, Replayed...) to explain how they shaped the answer.
+type Exchange struct {
+	Request    *http.Request
+	Body       []byte            // the request body, read once
+	Operation  string            // operationId, or "METHOD /template"
+	Template   string            // the contract's path template
+	PathParams map[string]string // decoded values of the template's parameters
+	Entry      *Entry            // the journal entry being built
+
+	op        *operation
+	validated bool // the request was judged against the contract
+}
+
+// HandlerFunc answers an exchange.
+type HandlerFunc func(w http.ResponseWriter, x *Exchange)
+
+// Stage wraps the handler of the next stage, like HTTP middleware that knows
+// the operation. See WithStage.
+type Stage func(next HandlerFunc) HandlerFunc
+
+// NewHandler returns a mock of c. It does no work proportional to the
+// contract's schemas: answers are built on first use and cached, so even
+// very large contracts start at once.
+func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
+	if c == nil || c.Doc == nil {
+		return nil, errors.New("mocks: no contract")
+	}
+	m := &Mock{
+		contract:    c,
+		seed:        DefaultSeed,
+		journalSize: DefaultJournalSize,
+		logger:      discardLogger(),
+		addr:        DefaultAddr,
+		maxBody:     DefaultMaxBody,
+	}
+	for _, o := range opts {
+		if err := o(m); err != nil {
+			return nil, err
+		}
+	}
+	if m.name == "" {
+		m.name = c.Name()
+	}
+	m.basePath = c.BasePath()
+	m.validator = contracts.NewValidator(c.Doc)
+	m.journal = NewJournal(m.journalSize)
+	m.secrets = secretsOf(c.Doc)
+	if err := m.buildRoutes(); err != nil {
+		return nil, err
+	}
+	if m.references && !m.stateful {
+		return nil, errors.New("mocks: references are checked between stateful collections: add WithStateful")
+	}
+	if m.stateful {
+		st, err := newStateful(m)
+		if err != nil {
+			return nil, err
+		}
+		m.state = st
+	}
+	m.chain = m.answer
+	for i := len(m.stages) - 1; i >= 0; i-- {
+		m.chain = m.stages[i](m.chain)
+	}
+	return m, nil
+}
+
+// Name is the mock's name: WithName, else the contract's.
+func (m *Mock) Name() string { return m.name }
+
+// BasePath is the path the contract's operations are served under, "" for
+// the root.
+func (m *Mock) BasePath() string { return m.basePath }
+
+// Journal is the mock's record of exchanges.
+func (m *Mock) Journal() *Journal { return m.journal }
+
+func (m *Mock) buildRoutes() error {
+	doc := m.contract.Doc
+	if doc.Paths == nil {
+		return m.compileRoutes(nil)
+	}
+	templates := doc.Paths.InMatchingOrder()
+	sort.Strings(templates)
+	idx := 0
+	for _, t := range templates {
+		item := doc.Paths.Value(t)
+		if item == nil {
+			continue
+		}
+		if strings.HasPrefix(m.basePath+t, strings.TrimSuffix(AdminPrefix, "/")) {
+			m.logger.Warn("mock: a contract path lies under the admin API and is not served", "mock", m.name, "path", t)
+		}
+		r := &route{template: t, item: item, ops: map[string]*operation{}}
+		var allow []string
+		for method, op := range item.Operations() {
+			o := &operation{index: idx, method: method, template: t, item: item, op: op}
+			idx++
+			o.id = op.OperationID
+			if o.id == "" {
+				o.id = method + " " + t
+			}
+			o.seed = m.seed ^ int64(hash64(o.id))
+			r.ops[method] = o
+			allow = append(allow, method)
+		}
+		sort.Strings(allow)
+		r.allow = strings.Join(allow, ", ")
+		m.routes = append(m.routes, r)
+	}
+	return m.compileRoutes(m.routes)
+}
+
+func (m *Mock) compileRoutes(routes []*route) error {
+	templates := make([]string, len(routes))
+	for i, r := range routes {
+		templates[i] = r.template
+	}
+	rt, err := router.New(templates)
+	if err != nil {
+		// Templates that differ only in parameter names: the first is served.
+		m.logger.Warn("mock: ambiguous path templates", "mock", m.name, "detail", err.Error())
+	}
+	m.router = rt
+	return nil
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// find resolves a request path (escaped, base path removed) and method.
+// ok is false when no template matches; op is nil (and allow set) when the
+// path matches but no template has the method.
+func (m *Mock) find(escapedPath, method string) (op *operation, params map[string]string, allow string, ok bool) {
+	matches := m.router.MatchAll(escapedPath)
+	if len(matches) == 0 {
+		return nil, nil, "", false
+	}
+	for _, want := range []string{method, headFallback(method)} {
+		if want == "" {
+			continue
+		}
+		for _, mt := range matches {
+			if o := m.routes[mt.Index].ops[want]; o != nil {
+				return o, mt.Params, "", true
+			}
+		}
+	}
+	return nil, nil, m.routes[matches[0].Index].allow, true
+}
+
+func headFallback(method string) string {
+	if method == http.MethodHead {
+		return http.MethodGet
+	}
+	return ""
+}
+
+func (m *Mock) String() string { return fmt.Sprintf("mock %s", m.name) }
