@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -166,15 +165,17 @@ func loadBody(ctx context.Context, f loadFlags, step *load.Step) error {
 	return nil
 }
 
-// parseRate reads 40/s, 600/m, 2/h or a bare number per second.
+// parseRate reads a rate with contracts.ParseRate, the one grammar of every
+// rate firedrill takes, and bounds it to what the load can pace.
 func parseRate(s string) (float64, error) {
-	num, unit, _ := strings.Cut(strings.TrimSpace(s), "/")
-	per := map[string]float64{"": 1, "s": 1, "m": 60, "min": 60, "h": 3600}[unit]
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || per == 0 || !(v > 0 && v <= 1e7) {
-		return 0, errors.New("want a positive rate such as 40/s, 600/m or 2/h")
+	r, err := contracts.ParseRate(s)
+	if err != nil {
+		return 0, err
 	}
-	return v / per, nil
+	if v := r.PerSecond(); v > load.MaxRate {
+		return 0, fmt.Errorf("rate %s is %g/s, over the %d/s the load paces at most", r, v, load.MaxRate)
+	}
+	return r.PerSecond(), nil
 }
 
 func runLoad(ctx context.Context, st *state, f loadFlags) error {

@@ -155,12 +155,12 @@ func TestLoadContractBodyAndInterrupt(t *testing.T) {
 
 func TestParseRate(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]float64{"40/s": 40, "600/m": 10, "7200/h": 2, "12": 12, "0.5/s": 0.5, " 3/min ": 0.05} {
+	for in, want := range map[string]float64{"40/s": 40, "600/m": 10, "7200/h": 2, "0.5/s": 0.5, " 3/min ": 0.05, "2/500ms": 4} {
 		if got, err := parseRate(in); err != nil || got != want {
 			t.Errorf("%q: %g %v, want %g", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "fast", "0/s", "-1/s", "4/d", "1e9/s", "NaN/s", "/s"} {
+	for _, in := range []string{"", "12", "fast", "0/s", "-1/s", "4/d", "1e9/s", "NaN/s", "/s"} {
 		if _, err := parseRate(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/scenarios"
 )
 
@@ -40,7 +41,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 				opts.Annotations = st.stdout
 			}
 			if peak != "" {
-				r, err := scenarios.ParseRate(peak)
+				r, err := contracts.ParseRate(peak)
 				if err != nil {
 					return ci.WithExit(ci.ExitUsage, fmt.Errorf("--peak: %w", err))
 				}
