@@ -67,23 +67,74 @@ func TestDirFromEnv(t *testing.T) {
 	}
 }
 
-func TestDirBesideModuleRoot(t *testing.T) {
+func TestDirInRepository(t *testing.T) {
 	t.Setenv(Env, "")
-	want, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus"))
+	want, err := filepath.Abs(filepath.Join("..", "testdata", "corpus"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := Dir(t); got != want {
-		t.Errorf("Dir = %q; want %q (../shared/corpus beside the folder holding go.mod)", got, want)
+		t.Errorf("Dir = %q; want %q (%s below the folder holding go.mod)", got, want, Path)
 	}
-	// Negative control: outside any module there is no root to stand beside.
+	// The corpus ships with the repository: both kinds are there.
+	for _, kind := range []string{"openapi", "graphql"} {
+		if files, _ := filepath.Glob(filepath.Join(want, kind, "*")); len(files) == 0 {
+			t.Errorf("no %s corpus in %s", kind, want)
+		}
+	}
+	// Negative control: outside any module there is no root to find it under.
 	t.Chdir(t.TempDir())
 	if got, r := call(Dir); r.failed == "" || !strings.Contains(r.failed, "go.mod") {
 		t.Errorf("outside a module: Dir = %q, failure %q; want a failure naming go.mod", got, r.failed)
 	}
 }
 
+// TestMissing: what is missing skips a test on a developer's machine and
+// fails it under CI=true, through Missing itself and through Files and File.
+func TestMissing(t *testing.T) {
+	corpus(t, "openapi/a.json")
+	uses := map[string]func(testing.TB){
+		"Missing": func(tb testing.TB) { Missing(tb, "no %s on PATH", "vegeta") },
+		"Files":   func(tb testing.TB) { Files(tb, "graphql", "*") },
+		"File":    func(tb testing.TB) { File(tb, "openapi", "b.json") },
+	}
+	for _, tt := range []struct {
+		ci   string
+		fail bool
+	}{
+		{"", false},
+		{"false", false},
+		{"0", false},
+		{"yes", false}, // not a boolean: not CI
+		{"true", true},
+		{"TRUE", true},
+		{"1", true},
+	} {
+		t.Setenv(CIEnv, tt.ci)
+		for name, use := range uses {
+			_, r := call(func(tb testing.TB) struct{} { use(tb); return struct{}{} })
+			switch {
+			case tt.fail && (r.failed == "" || r.skipped != ""):
+				t.Errorf("CI=%q: %s skipped %q, failed %q; want a failure", tt.ci, name, r.skipped, r.failed)
+			case tt.fail && !strings.Contains(r.failed, "CI=true"):
+				t.Errorf("CI=%q: %s failure %q does not say CI=true made it one", tt.ci, name, r.failed)
+			case !tt.fail && (r.skipped == "" || r.failed != ""):
+				t.Errorf("CI=%q: %s skipped %q, failed %q; want a skip", tt.ci, name, r.skipped, r.failed)
+			}
+			if msg := r.skipped + r.failed; name == "Missing" && !strings.Contains(msg, "no vegeta on PATH") {
+				t.Errorf("CI=%q: message %q lacks the caller's", tt.ci, msg)
+			}
+		}
+	}
+	// Negative control: what is present neither skips nor fails, even in CI.
+	t.Setenv(CIEnv, "true")
+	if _, r := call(func(tb testing.TB) string { return File(tb, "openapi", "a.json") }); r.skipped != "" || r.failed != "" {
+		t.Errorf("a present file under CI=true: skipped %q, failed %q", r.skipped, r.failed)
+	}
+}
+
 func TestFiles(t *testing.T) {
+	t.Setenv(CIEnv, "")
 	dir := corpus(t, "openapi/b.yaml", "openapi/a.json", "graphql/s.graphql", "graphql/notes.txt")
 	got := Files(t, "openapi", "*")
 	want := []string{filepath.Join(dir, "openapi", "a.json"), filepath.Join(dir, "openapi", "b.yaml")}
@@ -109,6 +160,7 @@ func TestFiles(t *testing.T) {
 }
 
 func TestFile(t *testing.T) {
+	t.Setenv(CIEnv, "")
 	dir := corpus(t, "openapi/a.json")
 	if got := File(t, "openapi", "a.json"); got != filepath.Join(dir, "openapi", "a.json") {
 		t.Errorf("File = %q", got)
