@@ -4,8 +4,6 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/firedrill
-# The shared corpus of real vendor contracts, when it sits beside the checkout.
-export FIREDRILL_CORPUS ?= $(abspath ../shared/corpus)
 
 .PHONY: help build test bench lint demo clean
 

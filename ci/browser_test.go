@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // chromium finds a Chromium or Chrome binary: $FIREDRILL_CHROMIUM, then the
@@ -84,7 +86,7 @@ const factsJS = `(() => {
 func TestReportInBrowser(t *testing.T) {
 	bin := chromium()
 	if bin == "" {
-		t.Skip("no chromium installed: apt-get install -y chromium (.ci/run installs it in CI)")
+		corpustest.Missing(t, "no chromium installed: apt-get install -y chromium (.ci/run installs it in CI)")
 	}
 	dir := artifacts(t)
 	failing := sampleReport(t)

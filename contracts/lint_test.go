@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 func TestLintFiles(t *testing.T) {
@@ -123,7 +125,7 @@ func TestLintGraphQL(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join("testdata", "graphql", "*.graphql"))
 	if len(files) == 0 {
-		t.Skip("no GraphQL fixtures in testdata/graphql")
+		corpustest.Missing(t, "no GraphQL fixtures in testdata/graphql")
 	}
 	for _, f := range files {
 		ps, err := LintFiles(context.Background(), f)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // TestVegetaReportReadsResults runs the real `vegeta report` on a results
@@ -18,7 +20,7 @@ func TestVegetaReportReadsResults(t *testing.T) {
 	t.Parallel()
 	bin, err := exec.LookPath("vegeta")
 	if err != nil {
-		t.Skip("vegeta not on PATH; the lib decoder is checked by TestChainedFlowFindsEveryRecord and TestMergeShards")
+		corpustest.Missing(t, "vegeta not on PATH (go install github.com/tsenart/vegeta/v12@v12.13.0; .ci/run does); the lib decoder is checked by TestChainedFlowFindsEveryRecord and TestMergeShards")
 	}
 	_, srv := newFakeStore(t, 0)
 	name := filepath.Join(t.TempDir(), "results.bin")

@@ -90,10 +90,7 @@ func TestStarterRuns(t *testing.T) {
 // kilobytes of payment sources no real request combines.
 func TestStarterBodyIsMinimal(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(corpustest.Dir(t), "openapi", "paypal__checkout_orders_v2.json")
-	if _, err := os.Stat(file); err != nil {
-		t.Skipf("corpus contract not found: %v", err)
-	}
+	file := corpustest.File(t, "openapi", "paypal__checkout_orders_v2.json")
 	out, err := Starter(context.Background(), t.TempDir(), file)
 	if err != nil {
 		t.Fatal(err)
