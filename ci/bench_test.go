@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -310,14 +309,4 @@ func TestConsistencyAtScale(t *testing.T) {
 	if os.Getenv("FIREDRILL_HEAVY") == "1" && n == 1_000_000 && took > 5*time.Second {
 		t.Errorf("a million records took %s, over 5s", took)
 	}
-}
-
-// cpuTime is the CPU time the process has used, user and system: on a
-// machine shared with other work it shows the cost the wall clock hides.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

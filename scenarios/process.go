@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -23,12 +22,15 @@ const DefaultStartTimeout = 60 * time.Second
 var ErrUnhealthy = errors.New("service never became healthy")
 
 // Process is a service under test running as a child process. It owns the
-// process group: Stop ends the service and every process it started.
+// service's group (a process group on Unix, a job object on Windows: see
+// process_unix.go and process_windows.go): Stop ends the service and every
+// process it started.
 type Process struct {
 	Name    string
 	LogPath string // where its stdout and stderr go
 
 	cmd      *exec.Cmd
+	group    *group
 	logFile  *os.File
 	tail     *tailBuffer
 	out      io.WriteCloser // the redacting writer in front of the log
@@ -49,8 +51,8 @@ type ProcessSpec struct {
 	Redact *Secrets
 }
 
-// StartProcess starts spec's command in its own process group, with its
-// output captured to a log file and the last lines kept for errors.
+// StartProcess starts spec's command in a group of its own, with its output
+// captured to a log file and the last lines kept for errors.
 func StartProcess(ctx context.Context, spec ProcessSpec) (*Process, error) {
 	if len(spec.Command) == 0 {
 		return nil, fmt.Errorf("scenarios: service %q has no command", spec.Name)
@@ -71,12 +73,19 @@ func StartProcess(ctx context.Context, spec ProcessSpec) (*Process, error) {
 	cmd.Env = append(os.Environ(), spec.Env...)
 	p.out = spec.Redact.Writer(io.MultiWriter(logFile, p.tail))
 	cmd.Stdout, cmd.Stderr = p.out, p.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("scenarios: start service %q (%s): %w", spec.Name, strings.Join(spec.Command, " "), err)
 	}
-	p.cmd = cmd
+	g, err := newGroup(cmd.Process)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logFile.Close()
+		return nil, fmt.Errorf("scenarios: start service %q: %w", spec.Name, err)
+	}
+	p.cmd, p.group = cmd, g
 	go func() {
 		p.exitErr = cmd.Wait()
 		close(p.exited)
@@ -132,23 +141,27 @@ func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Dura
 	}
 }
 
-// Stop ends the process group: SIGTERM, then SIGKILL after grace. It is
-// idempotent and nil-safe, and closes the log file.
+// Stop ends the service's group: it asks the service to stop (SIGTERM on
+// Unix, CTRL_BREAK on Windows), then kills the whole group after grace, or
+// at once where the request cannot be delivered. It is idempotent and
+// nil-safe, and closes the log file.
 func (p *Process) Stop(grace time.Duration) error {
 	if p == nil || p.cmd == nil {
 		return nil
 	}
 	p.stopOnce.Do(func() {
-		pgid := p.cmd.Process.Pid
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		if err := p.group.interrupt(); err != nil {
+			grace = 0 // nothing will stop it but the kill
+		}
 		select {
 		case <-p.exited:
 		case <-time.After(grace):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			_ = p.group.kill()
 			<-p.exited
 		}
 		// Children that outlived the leader still belong to the group.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = p.group.kill()
+		p.group.close()
 		_ = p.out.Close()
 		p.logFile.Close()
 	})
