@@ -14,8 +14,8 @@ import (
 	"github.com/firedrill/firedrill/load"
 )
 
-// probeSeconds is how long each rate is held in the benchmarks.
-const probeSeconds = 3 * time.Second
+// probeTime is how long each rate is held in the benchmarks.
+const probeTime = 3 * time.Second
 
 // plainVegeta attacks url at rate for d with vegeta alone, its pool capped
 // like load's, and returns the requests sent and vegeta's measured rate.
@@ -40,7 +40,7 @@ func flowLayer(url string, rate float64, d time.Duration) (uint64, float64) {
 	return rep.Steps[0].Requests, rep.Steps[0].Rate
 }
 
-// probe holds rate for probeSeconds against a fresh target and returns the
+// probe holds rate for probeTime against a fresh target and returns the
 // pacing error in percent: the worse of the achieved rate's and the request
 // count's distance from the schedule.
 func probe(b *testing.B, name string, attack func(string, float64, time.Duration) (uint64, float64), rate float64) float64 {
@@ -49,8 +49,8 @@ func probe(b *testing.B, name string, attack func(string, float64, time.Duration
 		w.Write([]byte(`{"status":"ok"}`))
 	}))
 	defer srv.Close()
-	n, got := attack(srv.URL, rate, probeSeconds)
-	want := rate * probeSeconds.Seconds()
+	n, got := attack(srv.URL, rate, probeTime)
+	want := rate * probeTime.Seconds()
 	errPct := 100 * math.Max(math.Abs(got-rate)/rate, math.Abs(float64(n)-want)/want)
 	b.Logf("%-6s %6.0f/s: %7.1f/s achieved, %d requests, pacing error %.2f%%", name, rate, got, n, errPct)
 	return errPct
@@ -60,7 +60,7 @@ func probe(b *testing.B, name string, attack func(string, float64, time.Duration
 // pacing error under 1%, generator and target on the same box, for a plain
 // vegeta attack and for load's flow layer on the same target, rung by rung
 // in the same run (so both see the same machine); flow/vegeta is the ratio
-// (the flow layer must keep it ≥ 0.9). Each probe lasts probeSeconds and the
+// (the flow layer must keep it ≥ 0.9). Each probe lasts probeTime and the
 // ladder stops at the first rung both miss.
 //
 //	go test -run '^$' -bench SustainedRate -benchtime 1x ./load

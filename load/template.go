@@ -80,14 +80,6 @@ func (t template) refs() []string {
 	return out
 }
 
-// constant reports whether t reads no variable, and its text.
-func (t template) constant() (string, bool) {
-	if len(t.refs()) > 0 {
-		return "", false
-	}
-	return t.expand(nil), true
-}
-
 // expand writes t with vars substituted. A missing variable expands to the
 // empty string; callers check references before a run (Flow.Validate).
 func (t template) expand(vars func(string) string) string {

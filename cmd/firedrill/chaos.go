@@ -104,10 +104,10 @@ it, with every proxy it created.`,
 				return chaosExit(err)
 			}
 			tp, err := chaos.Embedded(ctx, chaos.WithAPIAddr(api), chaos.WithLogger(st.logger))
-			defer tp.Close()
 			if err != nil {
 				return chaosExit(err)
 			}
+			defer tp.Close()
 			fmt.Fprintf(st.stdout, "toxiproxy API on %s (Ctrl-C to stop)\n", tp.URL())
 			created, err := tp.Populate(ctx, configs)
 			if err != nil {
