@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // DefaultOutageKinds are the fault kinds during which a breaker must open.
@@ -28,7 +28,7 @@ type BreakerOptions struct {
 // reached the mock: faults the mock injects (status, error) are measured;
 // behind a proxy that refuses connections the mock sees nothing, so feed
 // such windows' attempts from the proxy, or rely on a status fault.
-func Breaker(entries []openapi.Entry, windows []FaultWindow, o BreakerOptions) Gate {
+func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) Gate {
 	g := Gate{Name: "breaker opens" + onSystem(o.System), Kind: KindResilience}
 	kinds := o.Kinds
 	if len(kinds) == 0 {
@@ -87,7 +87,7 @@ type TimeoutOptions struct {
 // gave up and retried). A client that gave up without retrying is not in
 // the journal, so the figure is an upper bound of the wait; delay added
 // between the client and the mock (a proxy's latency) is not in it either.
-func Timeouts(entries []openapi.Entry, o TimeoutOptions) Gate {
+func Timeouts(entries []toolkit.Entry, o TimeoutOptions) Gate {
 	g := Gate{Name: "calls time out" + onSystem(o.System), Kind: KindResilience}
 	j := inbound(entries, o.System)
 	same := j.nextSame()
@@ -137,7 +137,7 @@ type RecoveryOptions struct {
 
 // Recovery is the gate "the integration recovers": after the last fault
 // ends, it succeeds again against the system and is caught up within a bound.
-func Recovery(ctx context.Context, entries []openapi.Entry, windows []FaultWindow, o RecoveryOptions) Gate {
+func Recovery(ctx context.Context, entries []toolkit.Entry, windows []FaultWindow, o RecoveryOptions) Gate {
 	g := Gate{Name: "recovers after faults" + onSystem(o.System), Kind: KindResilience}
 	var end time.Time
 	for _, w := range windows {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // throttledBody is a GraphQL mock's answer to a query it throttled by cost.
@@ -22,15 +22,15 @@ func throttledBody(requested, available, rate float64) []byte {
 
 // costJournal is a GraphQL client throttled by cost (HTTP 200, no
 // Retry-After) that retries the same query after retry.
-func costJournal(retry time.Duration) []openapi.Entry {
+func costJournal(retry time.Duration) []toolkit.Entry {
 	q := []byte(`{"query":"{ customers(first: 10) { nodes { id } } }"}`)
-	e := func(seq uint64, at time.Duration, throttled bool, body []byte) openapi.Entry {
-		return openapi.Entry{Seq: seq, System: "shop", Time: t0.Add(at), Duration: ms10, Direction: "inbound", Client: "127.0.0.1:6000",
+	e := func(seq uint64, at time.Duration, throttled bool, body []byte) toolkit.Entry {
+		return toolkit.Entry{Seq: seq, System: "shop", Time: t0.Add(at), Duration: ms10, Direction: "inbound", Client: "127.0.0.1:6000",
 			Method: http.MethodPost, Path: "/graphql", Operation: "customers", Body: q, Status: http.StatusOK, Valid: true,
 			Throttled: throttled, ResponseBody: body, ResponseHeader: http.Header{"Content-Type": {"application/json"}}}
 	}
 	// Asked to wait (28 - 16) / 10 = 1.2 s.
-	return []openapi.Entry{
+	return []toolkit.Entry{
 		e(1, time.Second, false, []byte(`{"data":{}}`)),
 		e(2, 2*time.Second, true, throttledBody(28, 16, 10)),
 		e(3, 2*time.Second+ms10+retry, false, []byte(`{"data":{}}`)),
@@ -89,14 +89,14 @@ func TestRetryAfterCostMockJournal(t *testing.T) {
 	}
 	for _, honour := range []bool{true, false} {
 		s, err := graphql.NewServer(c, graphql.WithName("items"),
-			graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 8, Per: time.Second, Burst: 4, Cost: true}))
+			graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 8, Per: time.Second, Burst: 4, Cost: true}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		throttled := false
 		for i := 0; i < 3; i++ {
-			cost, code := askItems(t, s.Endpoint)
+			cost, code := askItems(t, s.URL)
 			if code != graphql.CodeThrottled {
 				continue
 			}
@@ -108,7 +108,7 @@ func TestRetryAfterCostMockJournal(t *testing.T) {
 		if !throttled {
 			t.Fatal("the mock never throttled a client at 3 queries of 4 against a bucket of 4")
 		}
-		g := RetryAfter(s.Mock.Journal().Entries(openapi.Filter{}), RetryAfterOptions{System: "items"})
+		g := RetryAfter(s.Mock.Journal().Entries(toolkit.Filter{}), RetryAfterOptions{System: "items"})
 		if g.Skipped || g.Passed != honour {
 			t.Errorf("client honouring the cost %v: %s: %s %s %v", honour, g.Status(), g.Measured, g.Reason, g.Detail)
 		}
@@ -159,7 +159,7 @@ func TestBackoffSeesCostThrottles(t *testing.T) {
 	t.Parallel()
 	// chain is a first success, then a query throttled and retried after
 	// each of waits in turn, the last retry going through.
-	chain := func(waits ...time.Duration) []openapi.Entry {
+	chain := func(waits ...time.Duration) []toolkit.Entry {
 		es := costJournal(0)[:1]
 		at := 2 * time.Second
 		for i := range len(waits) + 1 {

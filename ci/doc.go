@@ -13,8 +13,9 @@
 // examples with go-cmp diffs; Settle retries until consistent.
 //
 // Resilience: Backoff, RetryAfter, Breaker, Idempotency, Timeouts and
-// Recovery judge the integration from []mocks.Entry and the FaultWindows of
-// the run; Conformance judges the requests against the contracts. Each
+// Recovery judge the integration from the mocks' journals ([]toolkit.Entry,
+// package mocks/toolkit) and the FaultWindows of the run; Conformance
+// judges the requests against the contracts. Each
 // returns a Gate with its measured value and reason, and is skipped when the
 // run did not exercise it.
 //

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // A consistency check: every shop order invoiced exactly once, totals equal
@@ -66,9 +66,9 @@ func ExampleCheck_Compile() {
 // Resilience gates read the mocks' journals; the verdict weighs every gate.
 func ExampleJudge() {
 	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	var journal []openapi.Entry
+	var journal []toolkit.Entry
 	for i := range 4 { // the same write, retried every 100 ms
-		journal = append(journal, openapi.Entry{System: "accounting", Time: at.Add(time.Duration(i) * 100 * time.Millisecond),
+		journal = append(journal, toolkit.Entry{System: "accounting", Time: at.Add(time.Duration(i) * 100 * time.Millisecond),
 			Method: "POST", Path: "/invoices", Body: []byte(`{"ref":"1"}`), Status: 503, Valid: true})
 	}
 	v := ci.Judge(

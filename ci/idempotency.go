@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // IdempotencyOptions bound the idempotency gate.
@@ -31,7 +31,7 @@ func unsafeMethod(m string) bool {
 // operation that requires a key was sent without one, and a write sent
 // again with the same body reused its key (a new key per retry defeats the
 // vendor's deduplication).
-func Idempotency(entries []openapi.Entry, o IdempotencyOptions) Gate {
+func Idempotency(entries []toolkit.Entry, o IdempotencyOptions) Gate {
 	if o.Header == "" {
 		o.Header = DefaultIdempotencyHeader
 	}
@@ -39,7 +39,7 @@ func Idempotency(entries []openapi.Entry, o IdempotencyOptions) Gate {
 	j := inbound(entries, o.System)
 	required, missing, masked := 0, 0, 0
 	keys := map[string][]string{} // system method path body → distinct keys, in order
-	first := map[string]*openapi.Entry{}
+	first := map[string]*toolkit.Entry{}
 	var order []string
 	for i := range j {
 		e := &j[i]
@@ -97,7 +97,7 @@ func Idempotency(entries []openapi.Entry, o IdempotencyOptions) Gate {
 }
 
 // requires reports whether e's operation is one that needs a key.
-func requires(e *openapi.Entry, ops []string) bool {
+func requires(e *toolkit.Entry, ops []string) bool {
 	for _, op := range ops {
 		if op == e.Operation || op == e.Method+" "+e.Template || op == e.Method+" "+e.Path {
 			return true
@@ -115,7 +115,7 @@ type ConformanceOptions struct {
 // Conformance is the gate "every request the service sent was valid against
 // the contract of the system it called". Invalid requests are listed with
 // their violations.
-func Conformance(entries []openapi.Entry, o ConformanceOptions) Gate {
+func Conformance(entries []toolkit.Entry, o ConformanceOptions) Gate {
 	g := Gate{Name: "requests conform to the contracts" + onSystem(o.System), Kind: KindContract}
 	j := inbound(entries, o.System)
 	invalid := 0

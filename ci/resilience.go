@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // FaultWindow is one fault the timeline held: what it targeted, when, and its kind
@@ -32,10 +32,10 @@ const DefaultIdempotencyHeader = "Idempotency-Key"
 const maxDetail = 10
 
 // journal is a time-ordered view of the inbound requests to one system.
-type journal []openapi.Entry
+type journal []toolkit.Entry
 
 // inbound keeps the requests sent to system ("" for every system), oldest first.
-func inbound(entries []openapi.Entry, system string) journal {
+func inbound(entries []toolkit.Entry, system string) journal {
 	var out journal
 	for _, e := range entries {
 		if e.Direction == "webhook" || (system != "" && e.System != system) {
@@ -56,14 +56,14 @@ func inbound(entries []openapi.Entry, system string) journal {
 // the header, and whether it carried one at all: a journal that masked the
 // header (mocks mask names like *key*) shows that a key was sent but not
 // which, so the key reads "" with present true.
-func idempotencyKey(e *openapi.Entry, header string) (key string, present bool) {
+func idempotencyKey(e *toolkit.Entry, header string) (key string, present bool) {
 	if e.IdempotencyKey != "" {
 		return e.IdempotencyKey, true
 	}
 	switch v := e.Header.Get(header); v {
 	case "":
 		return "", false
-	case openapi.Masked:
+	case toolkit.Masked:
 		return "", true
 	default:
 		return v, true
@@ -72,7 +72,7 @@ func idempotencyKey(e *openapi.Entry, header string) (key string, present bool) 
 
 // logical names the logical request an entry belongs to: its idempotency key,
 // or its method, path and body hash.
-func logical(e *openapi.Entry) string {
+func logical(e *toolkit.Entry) string {
 	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
 		return e.System + " key " + k
 	}
@@ -101,16 +101,16 @@ func bodyHash(b []byte) string {
 }
 
 // failed reports whether an attempt calls for a retry.
-func failed(e *openapi.Entry) bool {
+func failed(e *toolkit.Entry) bool {
 	// Throttled covers a GraphQL mock's cost throttle, answered 200.
 	return e.Status == 0 || e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Error != "" || e.Throttled
 }
 
 // chains groups the journal into retry chains: attempts of one logical
 // request, each after a failed one. A success ends a chain.
-func (j journal) chains() [][]*openapi.Entry {
-	open := map[string][]*openapi.Entry{}
-	var out [][]*openapi.Entry
+func (j journal) chains() [][]*toolkit.Entry {
+	open := map[string][]*toolkit.Entry{}
+	var out [][]*toolkit.Entry
 	for i := range j {
 		e := &j[i]
 		k := logical(e)
@@ -138,7 +138,7 @@ func (j journal) chains() [][]*openapi.Entry {
 	return out
 }
 
-func describe(e *openapi.Entry) string {
+func describe(e *toolkit.Entry) string {
 	s := fmt.Sprintf("%s %s %s", e.System, e.Method, e.Path)
 	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
 		s += fmt.Sprintf(" (key %s)", k)
@@ -171,7 +171,7 @@ const (
 // of the same logical request (same idempotency key, or same method, path
 // and body) grow, exponentially with jitter allowed, and stay under a cap.
 // Intervals are measured start to start, as the mock saw the attempts.
-func Backoff(entries []openapi.Entry, o BackoffOptions) Gate {
+func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
 	if o.MinGrowth <= 0 {
 		o.MinGrowth = DefaultMinGrowth
 	}
@@ -299,7 +299,7 @@ const DefaultSlack = 50 * time.Millisecond
 // extensions.cost (a GraphQL mock throttling by query cost, Shopify's way,
 // answers 200) asks for (requestedQueryCost - currentlyAvailable) /
 // restoreRate seconds, and is judged the same way.
-func RetryAfter(entries []openapi.Entry, o RetryAfterOptions) Gate {
+func RetryAfter(entries []toolkit.Entry, o RetryAfterOptions) Gate {
 	if o.Slack <= 0 {
 		o.Slack = DefaultSlack
 	}
@@ -352,7 +352,7 @@ func RetryAfter(entries []openapi.Entry, o RetryAfterOptions) Gate {
 // askedWait is how long an answer asked its client to wait: the
 // Retry-After of a 429 or 503, else, for a throttled answer without
 // Retry-After, what its GraphQL extensions.cost implies (costWait).
-func askedWait(e *openapi.Entry, answered time.Time) (time.Duration, bool) {
+func askedWait(e *toolkit.Entry, answered time.Time) (time.Duration, bool) {
 	v := e.ResponseHeader.Get("Retry-After")
 	switch {
 	case e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable:
@@ -397,7 +397,7 @@ func costWait(body []byte) (time.Duration, bool) {
 
 // nextAfter is the next attempt of j[i]'s logical request, or, when there is
 // none, the next request from the same client to the same system.
-func (j journal) nextAfter(i int, same []int) *openapi.Entry {
+func (j journal) nextAfter(i int, same []int) *toolkit.Entry {
 	if n := same[i]; n >= 0 {
 		return &j[n]
 	}
@@ -411,7 +411,7 @@ func (j journal) nextAfter(i int, same []int) *openapi.Entry {
 
 // clientOf identifies the client of a request: the credential the journal
 // names, or the remote host without its port (each connection has its own).
-func clientOf(e *openapi.Entry) string {
+func clientOf(e *toolkit.Entry) string {
 	if host, _, err := net.SplitHostPort(e.Client); err == nil {
 		return host
 	}

@@ -9,16 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // journalBuilder writes fixture journals of the accounting mock.
-type journalBuilder struct{ es []openapi.Entry }
+type journalBuilder struct{ es []toolkit.Entry }
 
-func (b *journalBuilder) add(at time.Duration, key string, order, status int, dur time.Duration, retryAfter string) *openapi.Entry {
-	e := openapi.Entry{
+func (b *journalBuilder) add(at time.Duration, key string, order, status int, dur time.Duration, retryAfter string) *toolkit.Entry {
+	e := toolkit.Entry{
 		Seq: uint64(len(b.es) + 1), System: "accounting", Time: t0.Add(at), Duration: dur, Direction: "inbound",
 		Client: "127.0.0.1:5000", Method: http.MethodPost, Path: "/invoices", Template: "/invoices",
 		Operation: "createInvoice", Body: []byte(fmt.Sprintf(`{"reference":"%d"}`, order)),
@@ -42,7 +42,7 @@ const ms10 = 10 * time.Millisecond
 // resilientJournal is a service that backs off exponentially with jitter,
 // honours Retry-After, opens a breaker, sends and reuses keys, times out
 // after 1 s and drains its backlog after the outage.
-func resilientJournal() []openapi.Entry {
+func resilientJournal() []toolkit.Entry {
 	b := &journalBuilder{}
 	b.add(1*time.Second, "ord-1", 1, 201, ms10, "")
 	b.add(3*time.Second, "ord-2", 2, 429, ms10, "2")
@@ -66,7 +66,7 @@ func resilientJournal() []openapi.Entry {
 // naiveJournal is a service with none of it: immediate retries without
 // keys, Retry-After ignored, no breaker, no timeout, writes lost after the
 // outage, one request that breaks the contract.
-func naiveJournal() []openapi.Entry {
+func naiveJournal() []toolkit.Entry {
 	b := &journalBuilder{}
 	b.add(1*time.Second, "", 1, 201, ms10, "")
 	b.add(3*time.Second, "", 2, 429, ms10, "2")
@@ -77,12 +77,12 @@ func naiveJournal() []openapi.Entry {
 	b.add(30*time.Second, "", 9, 201, 5*time.Second, "").Fault = "latency"
 	bad := b.add(40*time.Second, "", 10, 422, ms10, "")
 	bad.Valid = false
-	bad.Violations = []openapi.Violation{{In: "body", Pointer: "/amount_cents", Message: "property \"amount_cents\" is missing"}}
+	bad.Violations = []toolkit.Violation{{In: "body", Pointer: "/amount_cents", Message: "property \"amount_cents\" is missing"}}
 	return b.es
 }
 
 // remintingJournal retries with backoff but a new key per attempt.
-func remintingJournal() []openapi.Entry {
+func remintingJournal() []toolkit.Entry {
 	b := &journalBuilder{}
 	b.add(10*time.Second, "k-1", 3, 503, ms10, "")
 	b.add(11*time.Second, "k-2", 3, 503, ms10, "")
@@ -93,24 +93,24 @@ func remintingJournal() []openapi.Entry {
 func TestResilienceGates(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	gates := map[string]func([]openapi.Entry) Gate{
-		"backoff": func(es []openapi.Entry) Gate {
+	gates := map[string]func([]toolkit.Entry) Gate{
+		"backoff": func(es []toolkit.Entry) Gate {
 			return Backoff(es, BackoffOptions{System: "accounting", Cap: 30 * time.Second})
 		},
-		"retry-after": func(es []openapi.Entry) Gate { return RetryAfter(es, RetryAfterOptions{System: "accounting"}) },
-		"breaker": func(es []openapi.Entry) Gate {
+		"retry-after": func(es []toolkit.Entry) Gate { return RetryAfter(es, RetryAfterOptions{System: "accounting"}) },
+		"breaker": func(es []toolkit.Entry) Gate {
 			return Breaker(es, outage, BreakerOptions{System: "accounting", MaxRate: 1, Within: 2 * time.Second})
 		},
-		"idempotency": func(es []openapi.Entry) Gate {
+		"idempotency": func(es []toolkit.Entry) Gate {
 			return Idempotency(es, IdempotencyOptions{System: "accounting", Operations: []string{"createInvoice"}})
 		},
-		"timeouts": func(es []openapi.Entry) Gate {
+		"timeouts": func(es []toolkit.Entry) Gate {
 			return Timeouts(es, TimeoutOptions{System: "accounting", Max: 2 * time.Second})
 		},
-		"recovery": func(es []openapi.Entry) Gate {
+		"recovery": func(es []toolkit.Entry) Gate {
 			return Recovery(ctx, es, outage, RecoveryOptions{System: "accounting", Within: 5 * time.Second})
 		},
-		"conformance": func(es []openapi.Entry) Gate { return Conformance(es, ConformanceOptions{}) },
+		"conformance": func(es []toolkit.Entry) Gate { return Conformance(es, ConformanceOptions{}) },
 	}
 	naiveReasons := map[string]string{
 		"backoff":     "retry intervals do not grow",
@@ -211,13 +211,13 @@ func FuzzRetryAfter(f *testing.F) {
 }
 
 // BenchmarkResilienceGates runs every journal gate over a full journal
-// (openapi.DefaultJournalSize entries of the naive service, retries and
+// (toolkit.DefaultJournalSize entries of the naive service, retries and
 // throttling included) and reports the ratio of their time to the baseline
 // of ordering the journal, which each gate does once.
 func BenchmarkResilienceGates(b *testing.B) {
 	base := naiveJournal()
-	var es []openapi.Entry
-	for len(es) < openapi.DefaultJournalSize {
+	var es []toolkit.Entry
+	for len(es) < toolkit.DefaultJournalSize {
 		shift := time.Duration(len(es)/len(base)) * time.Minute
 		for _, e := range base {
 			e.Time = e.Time.Add(shift)
@@ -249,7 +249,7 @@ func TestIdempotencyMaskedHeader(t *testing.T) {
 	t.Parallel()
 	b := &journalBuilder{}
 	e := b.add(time.Second, "", 1, 201, ms10, "")
-	e.Header = http.Header{"Idempotency-Key": {openapi.Masked}}
+	e.Header = http.Header{"Idempotency-Key": {toolkit.Masked}}
 	b.add(2*time.Second, "", 2, 201, ms10, "") // no key at all
 	g := Idempotency(b.es, IdempotencyOptions{Operations: []string{"createInvoice"}})
 	if g.Passed || !strings.Contains(g.Measured, "1 of 2 requests that require a key lacked it") || !strings.Contains(g.Measured, "1 keys masked") {

@@ -32,13 +32,13 @@ func TestCheckConsistencyAgainstRunningMocks(t *testing.T) {
 		{"id": "o-1", "total_price": "10.00", "currency": "EUR", "customer": map[string]any{"email": "a@example.com"}, "line_items": []any{}},
 		{"id": "o-2", "total_price": "20.50", "currency": "EUR", "customer": map[string]any{"email": "b@example.com"}, "line_items": []any{}},
 	}
-	if err := shop.Mock().Store().Seed("orders", orders); err != nil {
+	if err := shop.Mock.Store().Seed("orders", orders); err != nil {
 		t.Fatal(err)
 	}
 	invoice := func(id, ref string, cents int) store.Record {
 		return store.Record{"id": id, "object": "invoice", "status": "open", "reference": ref, "customer_email": "a@example.com", "amount_cents": cents, "currency": "EUR", "issued_at": "2026-11-23T10:00:00Z"}
 	}
-	if err := accounting.Mock().Store().Seed("invoices", []store.Record{invoice("in-1", "o-1", 1000), invoice("in-2", "o-2", 2050)}); err != nil {
+	if err := accounting.Mock.Store().Seed("invoices", []store.Record{invoice("in-1", "o-1", 1000), invoice("in-2", "o-2", 2050)}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := ReadFile(filepath.Join("testdata", "check", "orders-invoiced.yaml"))
@@ -58,7 +58,7 @@ func TestCheckConsistencyAgainstRunningMocks(t *testing.T) {
 		}
 	}
 	// Negative control: a duplicated invoice and a wrong amount.
-	if err := accounting.Mock().Store().Seed("invoices", []store.Record{invoice("in-3", "o-1", 1000), invoice("in-4", "o-2", 2500)}); err != nil {
+	if err := accounting.Mock.Store().Seed("invoices", []store.Record{invoice("in-3", "o-1", 1000), invoice("in-4", "o-2", 2500)}); err != nil {
 		t.Fatal(err)
 	}
 	opts.Only = "every order invoiced exactly once"

@@ -15,7 +15,7 @@ import (
 	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // loadPlan turns the scenario's load section into a load plan, with system
@@ -160,7 +160,7 @@ func (r *run) mockFaultEvent(f Fault) chaos.Event {
 		if sys == nil || sys.faults == nil {
 			return nil, fmt.Errorf("scenarios: system %q serves no mock that takes faults", f.System)
 		}
-		hf, err := openapi.NewHTTPFault(f.Fault, f.Params)
+		hf, err := toolkit.NewHTTPFault(f.Fault, f.Params)
 		if err != nil {
 			return nil, err
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Settle defaults: how long the systems must be quiet, and the longest wait.
@@ -164,11 +164,11 @@ func (r *run) consistencyGates(ctx context.Context, checks []ConsistencyCheck) [
 }
 
 // entries are every mock's journal, oldest first.
-func (r *run) entries() []openapi.Entry {
-	var all []openapi.Entry
+func (r *run) entries() []toolkit.Entry {
+	var all []toolkit.Entry
 	for _, sys := range r.systems {
 		if sys.journal != nil {
-			all = append(all, sys.journal.Entries(openapi.Filter{})...)
+			all = append(all, sys.journal.Entries(toolkit.Filter{})...)
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
@@ -177,7 +177,7 @@ func (r *run) entries() []openapi.Entry {
 
 // resilienceGates turns one resilience entry of the scenario into the
 // gates it asks for, each read from the journals.
-func (r *run) resilienceGates(ctx context.Context, entries []openapi.Entry, rg ResilienceGate) []ci.Gate {
+func (r *run) resilienceGates(ctx context.Context, entries []toolkit.Entry, rg ResilienceGate) []ci.Gate {
 	var gates []ci.Gate
 	if rg.HonorsRetryAfter {
 		gates = append(gates, ci.RetryAfter(entries, ci.RetryAfterOptions{System: rg.System}))
@@ -367,7 +367,7 @@ func (r *run) writeJournals() error {
 		}
 		var b strings.Builder
 		enc := json.NewEncoder(&b)
-		for _, e := range sys.journal.Entries(openapi.Filter{}) {
+		for _, e := range sys.journal.Entries(toolkit.Filter{}) {
 			if err := enc.Encode(e); err != nil {
 				return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
 			}

@@ -12,22 +12,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // journalOf reads a system's journal from a run folder.
-func journalOf(t *testing.T, dir, system string) []openapi.Entry {
+func journalOf(t *testing.T, dir, system string) []toolkit.Entry {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "journal-"+system+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []openapi.Entry
+	var out []toolkit.Entry
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var e openapi.Entry
+		var e toolkit.Entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestRunMockCredentials(t *testing.T) {
 	if _, err := Run(context.Background(), s, Options{Out: dir, Progress: &progress, Runtime: &Embedded{}}); err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
-	count := func(entries []openapi.Entry, keep func(openapi.Entry) bool) int {
+	count := func(entries []toolkit.Entry, keep func(toolkit.Entry) bool) int {
 		n := 0
 		for _, e := range entries {
 			if keep(e) {
@@ -61,17 +61,17 @@ func TestRunMockCredentials(t *testing.T) {
 		return n
 	}
 	crm := journalOf(t, dir, "crm")
-	keyed := func(e openapi.Entry) bool { return e.Header.Get("Authorization") != "" }
-	ok := count(crm, func(e openapi.Entry) bool { return keyed(e) && e.Status == 200 })
-	throttled := count(crm, func(e openapi.Entry) bool { return keyed(e) && e.Status == 429 && e.Throttled })
-	refused := count(crm, func(e openapi.Entry) bool { return !keyed(e) && e.Status == 401 })
-	unkeyedPassed := count(crm, func(e openapi.Entry) bool { return !keyed(e) && e.Status == 200 })
+	keyed := func(e toolkit.Entry) bool { return e.Header.Get("Authorization") != "" }
+	ok := count(crm, func(e toolkit.Entry) bool { return keyed(e) && e.Status == 200 })
+	throttled := count(crm, func(e toolkit.Entry) bool { return keyed(e) && e.Status == 429 && e.Throttled })
+	refused := count(crm, func(e toolkit.Entry) bool { return !keyed(e) && e.Status == 401 })
+	unkeyedPassed := count(crm, func(e toolkit.Entry) bool { return !keyed(e) && e.Status == 200 })
 	if ok < 5 || throttled == 0 || refused < 10 || unkeyedPassed > 0 {
 		t.Errorf("crm: %d keyed answered, %d keyed throttled, %d unkeyed refused, %d unkeyed answered; want >= 5, > 0, >= 10, 0", ok, throttled, refused, unkeyedPassed)
 	}
 	ledger := journalOf(t, dir, "ledger")
-	created := count(ledger, func(e openapi.Entry) bool { return e.Status == 201 })
-	wrong := count(ledger, func(e openapi.Entry) bool { return e.Status == 401 })
+	created := count(ledger, func(e toolkit.Entry) bool { return e.Status == 201 })
+	wrong := count(ledger, func(e toolkit.Entry) bool { return e.Status == 401 })
 	if created < 10 || wrong < 10 || created+wrong != len(ledger) {
 		t.Errorf("ledger: %d booked as ops, %d refused, of %d requests", created, wrong, len(ledger))
 	}

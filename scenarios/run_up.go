@@ -19,6 +19,7 @@ import (
 	"github.com/firedrill/firedrill/mocks/graphql"
 	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // system is one system of a run, with what the run made of it.
@@ -27,12 +28,12 @@ type system struct {
 	spec    *System
 	openapi *contracts.OpenAPI
 	graphql *contracts.GraphQL
-	journal *openapi.Journal  // nil for a real endpoint or a service
+	journal *toolkit.Journal  // nil for a real endpoint or a service
 	store   *store.Store      // a stateful OpenAPI mock's collections
 	gql     *graphql.Mock     // a GraphQL mock (its state is read through it)
-	faults  *openapi.FaultSet // the HTTP and data faults the timeline switches on the mock
+	faults  *toolkit.FaultSet // the HTTP and data faults the timeline switches on the mock
 	// webhooks delivers a stateful mock's changes to its subscribers.
-	webhooks *openapi.Webhooks
+	webhooks *toolkit.Webhooks
 	service  RunningService
 	addr     Address // what the service under test uses: the proxy for vendors
 }
@@ -178,7 +179,7 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		seed = m.Seed
 	}
 	if r.faulted(sys.name) {
-		sys.faults = openapi.NewFaultSet(seed)
+		sys.faults = toolkit.NewFaultSet(seed)
 	}
 	// The vendor's own checks, as a vendor makes them: who is calling
 	// (the rate limit counts per credential, so it throttles only requests
@@ -189,9 +190,9 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var limit *openapi.RateLimitOptions
+	var limit *toolkit.RateLimitOptions
 	if m.RateLimit != "" {
-		rl, err := openapi.ParseRateLimit(m.RateLimit)
+		rl, err := toolkit.ParseRateLimit(m.RateLimit)
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.rate_limit: %w", sys.name, err)
 		}
@@ -229,7 +230,7 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 		opts = append(opts, openapi.WithRateLimit(*limit))
 	}
 	if m.Idempotency != "" {
-		io, err := openapi.ParseIdempotency(m.Idempotency)
+		io, err := toolkit.ParseIdempotency(m.Idempotency)
 		if err != nil {
 			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.idempotency: %w", sys.name, err)
 		}
@@ -256,8 +257,8 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 // resolved: every service has its address before the first vendor starts,
 // so ${sync.url} resolves here. Down closes it, whatever ends the run: it
 // owns the goroutines that deliver.
-func (r *run) webhooks(name string, m *Mock) (*openapi.Webhooks, error) {
-	o := openapi.WebhookOptions{}
+func (r *run) webhooks(name string, m *Mock) (*toolkit.Webhooks, error) {
+	o := toolkit.WebhookOptions{}
 	if rt := m.WebhookRetry; rt != nil {
 		o.MaxAttempts, o.Backoff, o.MaxBackoff = rt.Attempts, rt.Backoff.D(), rt.MaxBackoff.D()
 	}
@@ -266,7 +267,7 @@ func (r *run) webhooks(name string, m *Mock) (*openapi.Webhooks, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: systems.%s.mock.callbacks.secret: %w", name, err)
 		}
-		o.CallbackSecret, o.CallbackScheme = secret, openapi.WebhookScheme(cb.Scheme)
+		o.CallbackSecret, o.CallbackScheme = secret, toolkit.WebhookScheme(cb.Scheme)
 	}
 	for i, wh := range m.Webhooks {
 		field := fmt.Sprintf("systems.%s.mock.webhooks[%d]", name, i)
@@ -278,9 +279,9 @@ func (r *run) webhooks(name string, m *Mock) (*openapi.Webhooks, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenarios: %s.secret: %w", field, err)
 		}
-		o.Subscribers = append(o.Subscribers, openapi.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: openapi.WebhookScheme(wh.Scheme)})
+		o.Subscribers = append(o.Subscribers, toolkit.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: toolkit.WebhookScheme(wh.Scheme)})
 	}
-	w, err := openapi.NewWebhooks(o)
+	w, err := toolkit.NewWebhooks(o)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: system %q: %w", name, err)
 	}
@@ -407,14 +408,14 @@ type faultLabelKey struct{}
 // the retries that followed. Such a request was not judged against the
 // schema: it is recorded as valid, the way the same request is judged when
 // it gets through.
-func journalFaults(name string, fs *openapi.FaultSet, h http.Handler, j *openapi.Journal) http.Handler {
+func journalFaults(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal) http.Handler {
 	faulted := fs.Handler(h, func(r *http.Request, label string) {
 		if p, ok := r.Context().Value(faultLabelKey{}).(*string); ok {
 			*p = label
 		}
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, openapi.MaxJournalBody+1))
+		body, err := io.ReadAll(io.LimitReader(r.Body, toolkit.MaxJournalBody+1))
 		if err != nil {
 			http.Error(w, "cannot read the request", http.StatusBadRequest)
 			return
@@ -428,7 +429,7 @@ func journalFaults(name string, fs *openapi.FaultSet, h http.Handler, j *openapi
 		if label == "" {
 			return
 		}
-		j.Record(openapi.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
+		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
 			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body,
 			Status: rec.status, Fault: label, Valid: true})
 	})
@@ -456,11 +457,11 @@ func (s *statusRecorder) Flush() {
 
 // mockAuth builds the credentials a mock accepts, their references
 // resolved; nil when the scenario sets none.
-func (r *run) mockAuth(name string, m *Mock) (*openapi.Auth, error) {
+func (r *run) mockAuth(name string, m *Mock) (*toolkit.Auth, error) {
 	if len(m.APIKeys) == 0 && len(m.BasicUsers) == 0 && len(m.OAuthClients) == 0 {
 		return nil, nil
 	}
-	o := openapi.AuthOptions{}
+	o := toolkit.AuthOptions{}
 	for i, k := range m.APIKeys {
 		key, err := r.res.Expand(k)
 		if err != nil {
@@ -488,9 +489,9 @@ func (r *run) mockAuth(name string, m *Mock) (*openapi.Auth, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.OAuth2 = &openapi.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
+		o.OAuth2 = &toolkit.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
 	}
-	a, err := openapi.NewAuth(o)
+	a, err := toolkit.NewAuth(o)
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", name, err)
 	}

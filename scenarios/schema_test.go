@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 	"github.com/invopop/jsonschema"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -140,7 +140,7 @@ func TestSchemaRateLimitAgreesWithTheParser(t *testing.T) {
 		"5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch",
 		"20/s,remaining-header=-,reset-header=-", "50/s,burst=1000,by=cost", "20/s,by=requests",
 	} {
-		if _, err := openapi.ParseRateLimit(s); err != nil {
+		if _, err := toolkit.ParseRateLimit(s); err != nil {
 			t.Errorf("%q: the parser refuses it: %v", s, err)
 			continue
 		}

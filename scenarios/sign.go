@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Signature makes a flow step sign its requests as a webhook sender does.
@@ -53,7 +53,7 @@ func signer(scheme, secret string, now func() time.Time) (func(http.Header, []by
 			return nil, fmt.Errorf("%s signatures need a secret", scheme)
 		}
 		return func(h http.Header, body []byte) error {
-			return openapi.SignDelivery(h, openapi.WebhookScheme(scheme), secret, "msg_"+randomID(), "", now(), body)
+			return toolkit.SignDelivery(h, toolkit.WebhookScheme(scheme), secret, "msg_"+randomID(), "", now(), body)
 		}, nil
 	}
 	return nil, fmt.Errorf("signature scheme %q is not standard, stripe, github or hmac-sha256", scheme)

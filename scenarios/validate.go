@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // MaxAttack is the longest attack a scenario may ask for: every load is
@@ -175,16 +175,16 @@ func (v *validator) mock(path string, sys *System) {
 		}
 	}
 	if m.RateLimit != "" {
-		rl, err := openapi.ParseRateLimit(m.RateLimit)
+		rl, err := toolkit.ParseRateLimit(m.RateLimit)
 		switch {
 		case err != nil:
 			v.addf(path+".rate_limit", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		case rl.Cost && !isGraphQLSystem(sys):
-			v.addf(path+".rate_limit", "", "rate limit %q: %v", m.RateLimit, openapi.ErrCostLimit)
+			v.addf(path+".rate_limit", "", "rate limit %q: %v", m.RateLimit, toolkit.ErrCostLimit)
 		}
 	}
 	if m.Idempotency != "" {
-		if _, err := openapi.ParseIdempotency(m.Idempotency); err != nil {
+		if _, err := toolkit.ParseIdempotency(m.Idempotency); err != nil {
 			v.addf(path+".idempotency", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		}
 	}
@@ -247,7 +247,7 @@ func (v *validator) signing(path, scheme, secret string) {
 		}
 		v.addf(path+".scheme", h, "scheme %q is not one of %s", scheme, strings.Join(webhookSchemes, ", "))
 	}
-	if refs, _ := ParseRefs(secret); len(refs) == 0 && secret != "" && (scheme == "" || scheme == string(openapi.SchemeStandard)) {
+	if refs, _ := ParseRefs(secret); len(refs) == 0 && secret != "" && (scheme == "" || scheme == string(toolkit.SchemeStandard)) {
 		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err != nil || len(key) == 0 {
 			v.addf(path+".secret", "", "a Standard Webhooks secret is whsec_ followed by a base64 key")
 		}
@@ -255,7 +255,7 @@ func (v *validator) signing(path, scheme, secret string) {
 }
 
 // webhookSchemes are the signature schemes a mock's webhooks may use.
-var webhookSchemes = []string{string(openapi.SchemeStandard), string(openapi.SchemeStripe), string(openapi.SchemeGitHub), string(openapi.SchemeHMAC)}
+var webhookSchemes = []string{string(toolkit.SchemeStandard), string(toolkit.SchemeStripe), string(toolkit.SchemeGitHub), string(toolkit.SchemeHMAC)}
 
 // webhooks checks what a mock delivers: only a stateful HTTP mock has
 // changes to deliver, only to loopback, signed by a known scheme.
@@ -281,7 +281,7 @@ func (v *validator) webhooks(path string, sys *System) {
 	}
 	if r := m.WebhookRetry; r != nil {
 		if r.Attempts < 0 {
-			v.addf(path+".webhook_retry.attempts", "", "attempts %d must be 1 or more (0 for the default, %d)", r.Attempts, openapi.DefaultWebhookAttempts)
+			v.addf(path+".webhook_retry.attempts", "", "attempts %d must be 1 or more (0 for the default, %d)", r.Attempts, toolkit.DefaultWebhookAttempts)
 		}
 		if r.MaxBackoff.D() > 0 && r.Backoff.D() > r.MaxBackoff.D() {
 			v.addf(path+".webhook_retry.max_backoff", "", "max_backoff %s is shorter than backoff %s", r.MaxBackoff, r.Backoff)

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/chaos"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func (v *validator) chaos() {
@@ -122,14 +122,14 @@ func (v *validator) faultTarget(path, name string, mock bool) {
 // mockFault checks an HTTP or data fault and its parameters against the
 // mocks' own catalogue.
 func (v *validator) mockFault(path string, f Fault) {
-	kinds := openapi.FaultKinds()
+	kinds := toolkit.FaultKinds()
 	switch {
 	case f.Fault == "":
 		v.addf(path+".fault", "known: "+strings.Join(kinds, ", "), "which fault?")
 	case !slices.Contains(kinds, f.Fault):
 		v.addf(path+".fault", hintFrom(f.Fault, kinds), "fault %q is unknown", f.Fault)
 	default:
-		if _, err := openapi.NewHTTPFault(f.Fault, f.Params); err != nil {
+		if _, err := toolkit.NewHTTPFault(f.Fault, f.Params); err != nil {
 			v.addf(path+".fault", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
 		}
 	}

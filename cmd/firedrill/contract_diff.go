@@ -14,7 +14,7 @@ import (
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 type diffFlags struct {
@@ -134,7 +134,7 @@ func runContractDiff(cmd *cobra.Command, st *state, base, rev string, f diffFlag
 // operations the journals record calls to (all of them without journals).
 func diffOpenAPI(ctx context.Context, base, rev string, journals []string) (all, kept []contracts.Change, used int, err error) {
 	ops := map[string]bool{}
-	if err := eachCall(journals, "an OpenAPI", func(e openapi.Entry) (bool, error) {
+	if err := eachCall(journals, "an OpenAPI", func(e toolkit.Entry) (bool, error) {
 		if e.Template == "" || e.Method == "" {
 			return false, nil
 		}
@@ -160,7 +160,7 @@ func diffGraphQL(ctx context.Context, base, rev string, journals []string) (all,
 		return nil, nil, 0, err
 	}
 	var usage contracts.GraphQLUsage
-	if err := eachCall(journals, "a GraphQL", func(e openapi.Entry) (bool, error) {
+	if err := eachCall(journals, "a GraphQL", func(e toolkit.Entry) (bool, error) {
 		var req struct {
 			Query string `json:"query"`
 		}
@@ -177,7 +177,7 @@ func diffGraphQL(ctx context.Context, base, rev string, journals []string) (all,
 // eachCall hands use every call an integration made that the journals
 // record (not the webhooks the mock delivered); use says whether it could
 // read the call. A journal with no call it could read is an error.
-func eachCall(journals []string, kind string, use func(openapi.Entry) (bool, error)) error {
+func eachCall(journals []string, kind string, use func(toolkit.Entry) (bool, error)) error {
 	var errs []error
 	for _, p := range journals {
 		n, err := readJournal(p, use)
@@ -191,7 +191,7 @@ func eachCall(journals []string, kind string, use func(openapi.Entry) (bool, err
 	return errors.Join(errs...)
 }
 
-func readJournal(path string, use func(openapi.Entry) (bool, error)) (int, error) {
+func readJournal(path string, use func(toolkit.Entry) (bool, error)) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -204,7 +204,7 @@ func readJournal(path string, use func(openapi.Entry) (bool, error)) (int, error
 		if len(strings.TrimSpace(sc.Text())) == 0 {
 			continue
 		}
-		var e openapi.Entry
+		var e toolkit.Entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return n, fmt.Errorf("line %d: not a journal entry: %w", line, err)
 		}

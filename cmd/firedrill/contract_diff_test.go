@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 var (
@@ -144,7 +144,7 @@ func TestContractDiffGraphQL(t *testing.T) {
 		t.Errorf("exit %d:\n%s%s", code, out, stderr)
 	}
 	body, _ := json.Marshal(map[string]any{"operationName": "Upsert", "query": "mutation Upsert($input: CustomerInput!) { upsertCustomer(input: $input) { customer { id email } created } }"})
-	entry, _ := json.Marshal(openapi.Entry{System: "crm", Direction: "inbound", Method: "POST", Path: "/graphql", Body: body, Status: 200})
+	entry, _ := json.Marshal(toolkit.Entry{System: "crm", Direction: "inbound", Method: "POST", Path: "/graphql", Body: body, Status: 200})
 	j := filepath.Join(t.TempDir(), "journal-crm.jsonl")
 	if err := os.WriteFile(j, append(entry, '\n'), 0o644); err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestContractDiffGraphQL(t *testing.T) {
 		t.Errorf("narrowed to the upsert: exit %d:\n%s", code, out)
 	}
 	read, _ := json.Marshal(map[string]any{"query": "{ customer(id: \"1\") { id firstName } }"})
-	entry, _ = json.Marshal(openapi.Entry{Direction: "inbound", Method: "POST", Path: "/graphql", Body: read, Status: 200})
+	entry, _ = json.Marshal(toolkit.Entry{Direction: "inbound", Method: "POST", Path: "/graphql", Body: read, Status: 200})
 	if err := os.WriteFile(j, append(entry, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}

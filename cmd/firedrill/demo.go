@@ -16,6 +16,7 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func newDemoCmd(st *state) *cobra.Command {
@@ -70,7 +71,7 @@ func runDemo(ctx context.Context, st *state) error {
 		return ci.WithExit(ci.ExitSetup, fmt.Errorf("demo: %w", err))
 	}
 	defer srv.Close()
-	fmt.Fprintf(st.stdout, "mock %s serving %s\n", srv.Mock().Name(), srv.URL)
+	fmt.Fprintf(st.stdout, "mock %s serving %s\n", srv.Mock.Name(), srv.URL)
 	client := &http.Client{Timeout: 5 * time.Second}
 	id := ""
 	for _, s := range demoSteps() {
@@ -90,14 +91,14 @@ func runDemo(ctx context.Context, st *state) error {
 			id = pet.ID.String()
 		}
 	}
-	j := srv.Mock().Journal()
+	j := srv.Mock.Journal()
 	refused := 0
-	for _, e := range j.Entries(openapi.Filter{}) {
+	for _, e := range j.Entries(toolkit.Filter{}) {
 		if !e.Valid {
 			refused++
 		}
 	}
-	fmt.Fprintf(st.stdout, "\njournal: %d requests, %d refused as contract violations (GET %s/__firedrill/requests)\n", j.Total(), refused, strings.TrimSuffix(srv.URL, srv.Mock().BasePath()))
+	fmt.Fprintf(st.stdout, "\njournal: %d requests, %d refused as contract violations (GET %s/__firedrill/requests)\n", j.Total(), refused, strings.TrimSuffix(srv.URL, srv.Mock.BasePath()))
 	return nil
 }
 

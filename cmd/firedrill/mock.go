@@ -18,6 +18,7 @@ import (
 	"github.com/firedrill/firedrill/mocks/graphql"
 	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // mockFlags are the options of `firedrill mock`.
@@ -143,7 +144,7 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
 	}
 	if f.callbackSecret == "" { // one generated secret for every mock, said once
-		probe, _ := openapi.NewWebhooks(openapi.WebhookOptions{CallbackScheme: openapi.WebhookScheme(f.callbackScheme)})
+		probe, _ := toolkit.NewWebhooks(toolkit.WebhookOptions{CallbackScheme: toolkit.WebhookScheme(f.callbackScheme)})
 		_, f.callbackSecret = probe.CallbackSigning()
 		f.callbackGenerated = true
 		probe.Close()
@@ -236,7 +237,7 @@ func openAPIOnly(st *state, paths []string, f mockFlags) error {
 	if f.callbackSecret != "" {
 		set = append(set, "--callback-secret")
 	}
-	if f.callbackScheme != "" && f.callbackScheme != string(openapi.SchemeStandard) {
+	if f.callbackScheme != "" && f.callbackScheme != string(toolkit.SchemeStandard) {
 		set = append(set, "--callback-scheme")
 	}
 	gql := 0
@@ -262,13 +263,13 @@ func costOnGraphQLOnly(paths []string, f mockFlags) error {
 	if f.rateLimit == "" {
 		return nil
 	}
-	o, err := openapi.ParseRateLimit(f.rateLimit)
+	o, err := toolkit.ParseRateLimit(f.rateLimit)
 	if err != nil || !o.Cost {
 		return nil // a bad value is reported with the other flags
 	}
 	for _, p := range paths {
 		if !isGraphQL(p) {
-			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), openapi.ErrCostLimit)
+			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), toolkit.ErrCostLimit)
 		}
 	}
 	return nil
@@ -285,7 +286,7 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		if err != nil {
 			return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 		}
-		return servedMock{name: name, url: s.Endpoint, close: func() { s.Close() }}, nil
+		return servedMock{name: name, url: s.URL, close: func() { s.Close() }}, nil
 	}
 	vendor, closeVendor, err := behaviours(f)
 	if err != nil {
@@ -304,7 +305,7 @@ func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts
 		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
 	}
 	if f.stateful {
-		st.logger.Info("mock: stateful collections", append([]any{"mock", name}, collectionsSummary(s.Mock().Store(), f.references)...)...)
+		st.logger.Info("mock: stateful collections", append([]any{"mock", name}, collectionsSummary(s.Mock.Store(), f.references)...)...)
 	}
 	if f.callbackGenerated && declaresCallbacks(o) {
 		// A receiver cannot verify the callbacks without it.
@@ -332,8 +333,8 @@ func declaresCallbacks(c *contracts.OpenAPI) bool {
 // vendor are the behaviours of the flags every kind of mock takes: an Auth
 // (nil without credential flags; one per mock) and a rate limit.
 type vendor struct {
-	auth  *openapi.Auth
-	limit *openapi.RateLimitOptions
+	auth  *toolkit.Auth
+	limit *toolkit.RateLimitOptions
 }
 
 // parseVendor reads the credential and rate-limit flags; every bad flag is
@@ -353,9 +354,9 @@ func parseVendor(f mockFlags) (vendor, []error) {
 		}
 		return out
 	}
-	ao := openapi.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
+	ao := toolkit.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
 	if clients := pairs("oauth-client", f.oauthClients); len(clients) > 0 {
-		ao.OAuth2 = &openapi.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
+		ao.OAuth2 = &toolkit.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
 	}
 	switch {
 	case f.tokenTTL < 0:
@@ -364,14 +365,14 @@ func parseVendor(f mockFlags) (vendor, []error) {
 		errs = append(errs, errors.New("--oauth-token-ttl: tokens are served to OAuth2 clients: add --oauth-client"))
 	}
 	if len(ao.APIKeys) > 0 || len(ao.BasicUsers) > 0 || ao.OAuth2 != nil {
-		a, err := openapi.NewAuth(ao)
+		a, err := toolkit.NewAuth(ao)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		v.auth = a
 	}
 	if f.rateLimit != "" {
-		limit, err := openapi.ParseRateLimit(f.rateLimit)
+		limit, err := toolkit.ParseRateLimit(f.rateLimit)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
 		}
@@ -413,15 +414,15 @@ func behaviours(f mockFlags) (opts []openapi.Option, stop func(), err error) {
 		opts = append(opts, openapi.WithRateLimit(*v.limit))
 	}
 	if f.idempotencyKey != "" {
-		io, err := openapi.ParseIdempotency(f.idempotencyKey)
+		io, err := toolkit.ParseIdempotency(f.idempotencyKey)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--idempotency-key: %w", err))
 		}
 		opts = append(opts, openapi.WithIdempotency(io))
 	}
-	var subs []openapi.WebhookSubscriber
+	var subs []toolkit.WebhookSubscriber
 	for _, w := range f.webhooks {
-		s, err := openapi.ParseWebhook(w)
+		s, err := toolkit.ParseWebhook(w)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--webhook: %w", err))
 		}
@@ -430,8 +431,8 @@ func behaviours(f mockFlags) (opts []openapi.Option, stop func(), err error) {
 	if len(subs) > 0 && !f.stateful {
 		errs = append(errs, errors.New("--webhook: events are changes of stateful collections: add --stateful"))
 	}
-	signing := openapi.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: openapi.WebhookScheme(f.callbackScheme)}
-	if probe, err := openapi.NewWebhooks(signing); err != nil {
+	signing := toolkit.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: toolkit.WebhookScheme(f.callbackScheme)}
+	if probe, err := toolkit.NewWebhooks(signing); err != nil {
 		errs = append(errs, fmt.Errorf("--callback-secret, --callback-scheme: %w", err))
 	} else {
 		probe.Close()
@@ -442,7 +443,7 @@ func behaviours(f mockFlags) (opts []openapi.Option, stop func(), err error) {
 	// Always: a contract's own subscription endpoint and its callbacks
 	// work even without --webhook.
 	signing.Subscribers = subs
-	w, err := openapi.NewWebhooks(signing)
+	w, err := toolkit.NewWebhooks(signing)
 	if err != nil {
 		return nil, stop, err
 	}

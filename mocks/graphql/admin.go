@@ -1,7 +1,6 @@
 package graphql
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -10,22 +9,19 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
-// adminError is the admin API's refusal: application/problem+json, as the
-// OpenAPI mock's admin API answers.
+// adminError is the admin API's refusal: a problem, as every mock's admin
+// API answers.
 func adminError(w http.ResponseWriter, status int, detail string) {
-	b, _ := json.Marshal(map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	toolkit.WriteProblem(w, status, toolkit.Problem{Title: http.StatusText(status), Detail: detail})
 }
 
 // serveAdmin answers under AdminPrefix:
 //
-//	GET    /__firedrill/health              200, a openapi.Health (base_path is the GraphQL path; operations the root fields)
+//	GET    /__firedrill/health              200, a toolkit.Health (base_path is the GraphQL path; operations the root fields)
 //	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
 //	DELETE /__firedrill/requests            empty the journal
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
@@ -52,7 +48,7 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		writeJSON(w, http.StatusOK, openapi.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
+		writeJSON(w, http.StatusOK, toolkit.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
 			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})
 	case rest == "requests":
 		m.serveRequests(w, r)
@@ -75,7 +71,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusMethodNotAllowed, "requests is GET or DELETE")
 		return
 	}
-	f, vs := openapi.ParseFilter(r.URL.Query()) // the OpenAPI mock's filter, so both journals answer alike
+	f, vs := toolkit.ParseFilter(r.URL.Query()) // the toolkit's filter, so both mocks' journals answer alike
 	if len(vs) > 0 {
 		var msgs []string
 		for _, v := range vs {
@@ -86,7 +82,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := m.journal.Entries(f)
 	if entries == nil {
-		entries = []openapi.Entry{}
+		entries = []toolkit.Entry{}
 	}
 	writeJSON(w, http.StatusOK, entries)
 }

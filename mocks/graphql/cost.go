@@ -10,11 +10,11 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Codes of the GraphQL errors of cost mode (WithRateLimit with
-// openapi.RateLimitOptions.Cost), as Shopify names them.
+// toolkit.RateLimitOptions.Cost), as Shopify names them.
 const (
 	CodeThrottled       = "THROTTLED"
 	CodeMaxCostExceeded = "MAX_COST_EXCEEDED"
@@ -38,7 +38,7 @@ const (
 
 // costLimit is WithRateLimit's bucket in cost mode.
 type costLimit struct {
-	l    *openapi.RateLimiter
+	l    *toolkit.RateLimiter
 	size int // the bucket size: the most a single query may cost
 }
 
@@ -46,7 +46,7 @@ type costLimit struct {
 type costReport struct {
 	Requested int
 	Actual    *int // null when the query did not run
-	Status    openapi.BucketStatus
+	Status    toolkit.BucketStatus
 }
 
 // MarshalJSON writes the report with throttleStatus.
@@ -70,7 +70,7 @@ func (c *costReport) MarshalJSON() ([]byte, error) {
 // CodeThrottled (journaled Throttled); both are 200 and never executed.
 // Every answer carries extensions.cost; a request that is not a valid
 // operation costs nothing.
-func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, entry *openapi.Entry) (int, response) {
+func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, entry *toolkit.Entry) (int, response) {
 	c := m.opts.cost
 	if p.op == nil {
 		st, _ := c.l.Charge(r, 0)

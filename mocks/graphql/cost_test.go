@@ -12,7 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // costSchema is testdata/cost.graphql.
@@ -51,14 +51,14 @@ func costAnswer(t *testing.T, a answer) costOf {
 }
 
 // costServer runs the cost schema's mock throttled by cost.
-func costServer(t *testing.T, o openapi.RateLimitOptions, opts ...graphql.Option) *graphql.Server {
+func costServer(t *testing.T, o toolkit.RateLimitOptions, opts ...graphql.Option) *graphql.Server {
 	t.Helper()
 	o.Cost = true
 	s, err := graphql.NewServer(costSchema(t), append(opts, graphql.WithRateLimit(o))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -68,7 +68,7 @@ func costServer(t *testing.T, o openapi.RateLimitOptions, opts ...graphql.Option
 // by Shopify's rules, to the point.
 func TestCostRequested(t *testing.T) {
 	t.Parallel()
-	s := costServer(t, openapi.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000})
+	s := costServer(t, toolkit.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000})
 	for _, c := range []struct {
 		name, query string
 		want        int
@@ -94,7 +94,7 @@ func TestCostRequested(t *testing.T) {
 		{"two mutations", `mutation { a: customerCreate(name: "a") { customer { id } } customerDelete(id: "1") }`, 2 * graphql.MutationCost},
 		{"typename", `{ __typename }`, 0},
 	} {
-		a := query(t, s.Endpoint, c.query)
+		a := query(t, s.URL, c.query)
 		got := costAnswer(t, a)
 		if a.status != http.StatusOK || len(a.Errors) > 0 {
 			t.Errorf("%s: %d %s", c.name, a.status, a.raw)
@@ -114,10 +114,10 @@ func TestCostRequested(t *testing.T) {
 func TestCostActual(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := costServer(t, openapi.RateLimitOptions{Requests: 1000, Per: time.Second, Burst: 1000, Now: clock.Now}, graphql.WithStateful(true))
+	s := costServer(t, toolkit.RateLimitOptions{Requests: 1000, Per: time.Second, Burst: 1000, Now: clock.Now}, graphql.WithStateful(true))
 	mustCost := func(q string, wantRequested int) (costOf, answer) {
 		t.Helper()
-		a := query(t, s.Endpoint, q)
+		a := query(t, s.URL, q)
 		c := costAnswer(t, a)
 		if c.Requested != wantRequested || c.Actual == nil {
 			t.Fatalf("%s: requested %d (want %d), actual %v: %s", q, c.Requested, wantRequested, c.Actual, a.raw)
@@ -168,10 +168,10 @@ const exactQuery = `{ a: customers(first: 2) { edges { node { id address { city 
 func TestCostThrottle(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := costServer(t, openapi.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 100, Now: clock.Now})
+	s := costServer(t, toolkit.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 100, Now: clock.Now})
 	ask := func(q, key string) (answer, costOf) {
 		t.Helper()
-		a := query(t, s.Endpoint, q, "Authorization", "Bearer "+key)
+		a := query(t, s.URL, q, "Authorization", "Bearer "+key)
 		for _, h := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
 			if a.header.Get(h) != "" {
 				t.Errorf("%s sent in cost mode: %v", h, a.header)
@@ -217,7 +217,7 @@ func TestCostThrottle(t *testing.T) {
 		t.Errorf("an invalid query: %d %s, want 200 costing nothing", bad.status, bad.raw)
 	}
 	var throttled []uint64
-	for _, e := range s.Mock.Journal().Entries(openapi.Filter{}) {
+	for _, e := range s.Mock.Journal().Entries(toolkit.Filter{}) {
 		if e.Throttled != strings.Contains(string(e.ResponseBody), `"THROTTLED"`) || e.Status != http.StatusOK {
 			t.Errorf("journal entry %d: status %d, throttled %v: %s", e.Seq, e.Status, e.Throttled, e.ResponseBody)
 		}
@@ -234,31 +234,31 @@ func TestCostThrottle(t *testing.T) {
 // whatever the order of the options, and spends nothing.
 func TestCostAfterAuth(t *testing.T) {
 	t.Parallel()
-	auth, err := openapi.NewAuth(openapi.AuthOptions{APIKeys: []string{"good"}})
+	auth, err := toolkit.NewAuth(toolkit.AuthOptions{APIKeys: []string{"good"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := graphql.NewServer(costSchema(t), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1, Per: time.Second, Burst: 28, Cost: true}), graphql.WithAuth(auth))
+	s, err := graphql.NewServer(costSchema(t), graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 1, Per: time.Second, Burst: 28, Cost: true}), graphql.WithAuth(auth))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
-	if a := query(t, s.Endpoint, exactQuery, "Authorization", "Bearer bad"); a.status != http.StatusUnauthorized {
+	t.Cleanup(func() { s.Close() })
+	if a := query(t, s.URL, exactQuery, "Authorization", "Bearer bad"); a.status != http.StatusUnauthorized {
 		t.Fatalf("a bad key: %d %s", a.status, a.raw)
 	}
-	if a := query(t, s.Endpoint, exactQuery, "Authorization", "Bearer good"); a.status != http.StatusOK || len(a.Errors) > 0 {
+	if a := query(t, s.URL, exactQuery, "Authorization", "Bearer good"); a.status != http.StatusOK || len(a.Errors) > 0 {
 		t.Fatalf("the good key after a refused one: %d %s", a.status, a.raw)
 	}
 }
 
 func TestCostOptionRefusedTwice(t *testing.T) {
 	t.Parallel()
-	o := openapi.RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}
+	o := toolkit.RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}
 	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(o)); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("two cost limits: %v", err)
 	}
 	o.Cost = false
-	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 50, Per: time.Second, Cost: true})); err != nil {
+	if _, err := graphql.NewHandler(costSchema(t), graphql.WithRateLimit(o), graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 50, Per: time.Second, Cost: true})); err != nil {
 		t.Errorf("a request limit and a cost limit: %v", err)
 	}
 }
@@ -273,7 +273,7 @@ func FuzzCostQuery(f *testing.F) {
 		f.Add(q)
 	}
 	m, err := graphql.NewHandler(costSchema(f), graphql.WithJournalSize(16),
-		graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000, Cost: true}))
+		graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 1_000_000, Per: time.Second, Burst: 1_000_000, Cost: true}))
 	if err != nil {
 		f.Fatal(err)
 	}

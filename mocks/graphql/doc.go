@@ -81,10 +81,11 @@
 //
 // # Vendor behaviours
 //
-// Off unless asked for, and built on the OpenAPI mock's own (package mocks),
-// since an SDL declares no security schemes nor limits:
+// Off unless asked for, and built on the vendor toolkit the OpenAPI mock
+// uses too (package mocks/toolkit), since an SDL declares no security
+// schemes nor limits:
 //
-//   - [WithAuth] accepts only the credentials a mocks.Auth knows: an API key
+//   - [WithAuth] accepts only the credentials a toolkit.Auth knows: an API key
 //     as "Authorization: Bearer KEY" or in an X-API-Key header, an HTTP basic
 //     user, or an access token of the OAuth2 token endpoint the mock serves
 //     at /oauth/token (client_credentials and refresh_token grants; tokens
@@ -97,7 +98,7 @@
 //     limit carries X-RateLimit-Limit, -Remaining and -Reset (names
 //     configurable); a request over it gets 429 with Retry-After and the
 //     error code RATE_LIMITED, and is journaled as Throttled. With
-//     mocks.RateLimitOptions.Cost (by=cost) it throttles by calculated
+//     toolkit.RateLimitOptions.Cost (by=cost) it throttles by calculated
 //     query cost instead, Shopify's way: each bucket holds points, a valid
 //     operation is charged its requested cost (scalars and enums 0,
 //     objects 1, connections 2 plus their page times one item, mutations
@@ -113,7 +114,7 @@
 // # Admin API
 //
 // Under [AdminPrefix]: GET health; GET and DELETE requests (the journal of
-// mocks.Entry, the same shape the OpenAPI mock records, with Operation the
+// toolkit.Entry, the same shape the OpenAPI mock records, with Operation the
 // operation's name or its first root field); GET collections; GET, PUT (a JSON
 // array replaces the records) and DELETE collections/{name}. A request that
 // breaks the contract is journaled with Valid false and one violation per

@@ -26,7 +26,7 @@ func Example() {
 	defer s.Close()
 
 	post := func(query string) {
-		resp, err := http.Post(s.Endpoint, "application/json", strings.NewReader(fmt.Sprintf(`{"query": %q}`, query)))
+		resp, err := http.Post(s.URL, "application/json", strings.NewReader(fmt.Sprintf(`{"query": %q}`, query)))
 		if err != nil {
 			fmt.Println(err)
 			return

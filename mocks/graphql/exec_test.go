@@ -14,7 +14,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func TestScalarsEnumsAndLists(t *testing.T) {
@@ -273,12 +273,12 @@ func TestJournalKeepsBoundedCopies(t *testing.T) {
 	}
 	q.WriteString(" }")
 	r := do(t, m, q.String(), nil).ok(t)
-	if len(r.raw) <= openapi.MaxJournalBody {
-		t.Fatalf("the introspection answer is %d bytes; the test needs one over %d", len(r.raw), openapi.MaxJournalBody)
+	if len(r.raw) <= toolkit.MaxJournalBody {
+		t.Fatalf("the introspection answer is %d bytes; the test needs one over %d", len(r.raw), toolkit.MaxJournalBody)
 	}
-	e := m.Journal().Entries(openapi.Filter{})[0]
-	if len(e.ResponseBody) != openapi.MaxJournalBody || cap(e.ResponseBody) > openapi.MaxJournalBody+64 {
-		t.Errorf("journal keeps %d bytes with capacity %d; want a copy of at most %d", len(e.ResponseBody), cap(e.ResponseBody), openapi.MaxJournalBody)
+	e := m.Journal().Entries(toolkit.Filter{})[0]
+	if len(e.ResponseBody) != toolkit.MaxJournalBody || cap(e.ResponseBody) > toolkit.MaxJournalBody+64 {
+		t.Errorf("journal keeps %d bytes with capacity %d; want a copy of at most %d", len(e.ResponseBody), cap(e.ResponseBody), toolkit.MaxJournalBody)
 	}
 	if e.Operation != "Big" || !e.Valid {
 		t.Errorf("entry operation %q valid %v", e.Operation, e.Valid)

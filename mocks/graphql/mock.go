@@ -19,8 +19,8 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Defaults of the options.
@@ -47,7 +47,7 @@ type options struct {
 	logger      *slog.Logger
 	scalar      ScalarFunc
 	gates       []gate        // vendor behaviours, in the order of their options
-	auth        *openapi.Auth // WithAuth's, attached by NewHandler
+	auth        *toolkit.Auth // WithAuth's, attached by NewHandler
 	cost        *costLimit    // WithRateLimit's in cost mode, after the gates
 }
 
@@ -86,7 +86,7 @@ func WithStateful(on bool) Option {
 	return func(o *options) error { o.stateful = on; return nil }
 }
 
-// WithJournalSize sets how many exchanges the journal keeps (openapi.DefaultJournalSize).
+// WithJournalSize sets how many exchanges the journal keeps (toolkit.DefaultJournalSize).
 func WithJournalSize(n int) Option {
 	return func(o *options) error {
 		if n < 0 {
@@ -131,7 +131,7 @@ type Mock struct {
 	c       *contracts.GraphQL
 	schema  *ast.Schema
 	opts    options
-	journal *openapi.Journal
+	journal *toolkit.Journal
 	state   *state // nil unless stateful
 	scalar  ScalarFunc
 	log     *slog.Logger
@@ -150,7 +150,7 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 			return nil, err
 		}
 	}
-	m := &Mock{c: c, schema: c.Schema, opts: o, journal: openapi.NewJournal(o.journalSize), scalar: o.scalar, log: o.logger}
+	m := &Mock{c: c, schema: c.Schema, opts: o, journal: toolkit.NewJournal(o.journalSize), scalar: o.scalar, log: o.logger}
 	if m.scalar == nil {
 		m.scalar = contracts.FakeScalar
 	}
@@ -171,7 +171,7 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 }
 
 // Journal is the record of the exchanges the mock answered.
-func (m *Mock) Journal() *openapi.Journal { return m.journal }
+func (m *Mock) Journal() *toolkit.Journal { return m.journal }
 
 // Name is the system name the journal records (WithName).
 func (m *Mock) Name() string { return m.opts.name }
@@ -274,9 +274,9 @@ func (r response) MarshalJSON() ([]byte, error) {
 func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
-	entry := openapi.Entry{
+	entry := toolkit.Entry{
 		System: m.opts.name, Time: start, Direction: "inbound", Client: r.RemoteAddr,
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: maskHeader(r.Header), Body: journalCopy(body),
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: secrets.MaskHeader(r.Header), Body: journalCopy(body),
 	}
 	var status int
 	var resp response
@@ -284,10 +284,10 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &tooLarge):
 		status, resp = http.StatusRequestEntityTooLarge, response{Errors: gqlerror.List{{Message: fmt.Sprintf("body over %d bytes", MaxRequestBody)}}}
-		entry.Violations = append(entry.Violations, openapi.Violation{In: "body", Message: resp.Errors[0].Message})
+		entry.Violations = append(entry.Violations, toolkit.Violation{In: "body", Message: resp.Errors[0].Message})
 	case err != nil:
 		status, resp = http.StatusBadRequest, response{Errors: gqlerror.List{{Message: "reading the body: " + err.Error()}}}
-		entry.Violations = append(entry.Violations, openapi.Violation{In: "body", Message: resp.Errors[0].Message})
+		entry.Violations = append(entry.Violations, toolkit.Violation{In: "body", Message: resp.Errors[0].Message})
 	default:
 		status, resp = m.run(w.Header(), r, body, &entry)
 	}
@@ -304,18 +304,18 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	m.journal.Record(entry)
 }
 
-// journalCopy keeps at most openapi.MaxJournalBody bytes of b in a slice of
+// journalCopy keeps at most toolkit.MaxJournalBody bytes of b in a slice of
 // its own: a truncated sub-slice would pin a 3 MB introspection answer in
 // the journal ring for as long as the entry lives.
 func journalCopy(b []byte) []byte {
-	if len(b) > openapi.MaxJournalBody {
-		b = b[:openapi.MaxJournalBody]
+	if len(b) > toolkit.MaxJournalBody {
+		b = b[:toolkit.MaxJournalBody]
 	}
 	return bytes.Clone(b)
 }
 
 // run admits, reads, validates and executes one request.
-func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *openapi.Entry) (int, response) {
+func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *toolkit.Entry) (int, response) {
 	if status, ge := m.admit(h, r, entry); ge != nil {
 		// Refused before it ran, the request is still judged against the
 		// schema for the journal, as the OpenAPI mock judges what its
@@ -343,7 +343,7 @@ type plan struct {
 
 // prepare reads and validates one request; without an operation in the
 // plan, status and response are the refusal.
-func (m *Mock) prepare(r *http.Request, body []byte, entry *openapi.Entry) (plan, int, response) {
+func (m *Mock) prepare(r *http.Request, body []byte, entry *toolkit.Entry) (plan, int, response) {
 	p, err := readParams(r, body)
 	if err != nil {
 		var re *requestError
@@ -352,7 +352,7 @@ func (m *Mock) prepare(r *http.Request, body []byte, entry *openapi.Entry) (plan
 		if re.status == http.StatusMethodNotAllowed {
 			in = "method"
 		}
-		entry.Violations = append(entry.Violations, openapi.Violation{In: in, Message: re.msg})
+		entry.Violations = append(entry.Violations, toolkit.Violation{In: in, Message: re.msg})
 		return plan{}, re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
 	doc, parseErrs, invalid := m.docs.load(m.schema, p.Query)
@@ -374,7 +374,7 @@ func (m *Mock) prepare(r *http.Request, body []byte, entry *openapi.Entry) (plan
 	}
 	if r.Method == http.MethodGet && op.Operation != ast.Query {
 		msg := fmt.Sprintf("a %s cannot be sent with GET: use POST", op.Operation)
-		entry.Violations = append(entry.Violations, openapi.Violation{In: "method", Message: msg})
+		entry.Violations = append(entry.Violations, toolkit.Violation{In: "method", Message: msg})
 		return plan{}, http.StatusMethodNotAllowed, response{Errors: gqlerror.List{{Message: msg}}}
 	}
 	vars, err := validator.VariableValues(m.schema, op, p.Variables)
@@ -454,7 +454,7 @@ func operationName(op *ast.OperationDefinition) string {
 
 // violations journals GraphQL errors as violations of the request's body
 // (POST) or URL query (GET), named after the parameter at fault.
-func violations(e *openapi.Entry, method, name string, errs gqlerror.List) {
+func violations(e *toolkit.Entry, method, name string, errs gqlerror.List) {
 	in := "body"
 	if method == http.MethodGet {
 		in = "query"
@@ -464,7 +464,7 @@ func violations(e *openapi.Entry, method, name string, errs gqlerror.List) {
 		if len(ge.Locations) > 0 {
 			msg = fmt.Sprintf("%d:%d: %s", ge.Locations[0].Line, ge.Locations[0].Column, msg)
 		}
-		e.Violations = append(e.Violations, openapi.Violation{In: in, Name: name, Message: msg})
+		e.Violations = append(e.Violations, toolkit.Violation{In: in, Name: name, Message: msg})
 	}
 }
 
@@ -488,20 +488,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) []byte {
 	return b
 }
 
-// maskHeader copies h with the values of credentials replaced.
-func maskHeader(h http.Header) http.Header {
-	out := h.Clone()
-	for k := range out {
-		lk := strings.ToLower(k)
-		if lk == "authorization" || lk == "cookie" || lk == "proxy-authorization" ||
-			strings.Contains(lk, "token") || strings.Contains(lk, "api-key") || strings.Contains(lk, "apikey") || strings.Contains(lk, "secret") {
-			for i := range out[k] {
-				out[k][i] = "***"
-			}
-		}
-	}
-	return out
-}
+// secrets masks credentials in the journal as the OpenAPI mock does; an SDL
+// names no API-key parameters, so only what is named like a secret is.
+var secrets = toolkit.NewSecrets(nil)
 
 // DocCacheSize is how many query documents a mock keeps parsed and
 // validated: clients send the same few queries again and again, and parsing

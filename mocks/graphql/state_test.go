@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func TestStatefulRoundTrip(t *testing.T) {
@@ -239,7 +239,7 @@ func TestAdminAPI(t *testing.T) {
 		return rec.Code, rec.Body.String()
 	}
 	code, body := call("GET", "/__firedrill/health", "")
-	var h openapi.Health
+	var h toolkit.Health
 	if err := json.Unmarshal([]byte(body), &h); code != 200 || err != nil || h.Status != "ok" || h.Name != "crm" || !h.Stateful ||
 		h.BasePath != "/graphql" || h.Operations != 8+6+1 {
 		t.Errorf("health: %d %s", code, body)
@@ -279,7 +279,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 
 	code, body = call("GET", "/__firedrill/requests?operation=createCustomer", "")
-	var entries []openapi.Entry
+	var entries []toolkit.Entry
 	if err := json.Unmarshal([]byte(body), &entries); code != 200 || err != nil || len(entries) != 1 {
 		t.Fatalf("journal for createCustomer: %d %v %s", code, err, body)
 	}

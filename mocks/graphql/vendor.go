@@ -7,7 +7,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Codes of the GraphQL errors (extensions.code) of refused requests, as
@@ -27,13 +27,13 @@ type gate func(h http.Header, r *http.Request) *refusal
 type refusal struct {
 	status    int
 	err       *gqlerror.Error
-	throttled bool   // openapi.Entry.Throttled
-	fault     string // openapi.Entry.Fault
+	throttled bool   // toolkit.Entry.Throttled
+	fault     string // toolkit.Entry.Fault
 }
 
-// WithRateLimit throttles the mock with the OpenAPI mock's token bucket
-// (openapi.WithRateLimit), one bucket per credential: the Authorization header,
-// else the openapi.APIKeyHeader header, else the client's address. Every
+// WithRateLimit throttles the mock with the toolkit's token bucket
+// (toolkit.RateLimiter), as the OpenAPI mock does, one bucket per credential: the Authorization header,
+// else the toolkit.APIKeyHeader header, else the client's address. Every
 // answer within the limit carries the budget headers (o.Headers names them,
 // X-RateLimit-Limit, -Remaining and -Reset by default); a request over it
 // gets 429 with Retry-After and a GraphQL error with the code
@@ -58,9 +58,9 @@ type refusal struct {
 // Retry-After: a client waits (requestedQueryCost - currentlyAvailable) /
 // restoreRate seconds. Costs need the parsed operation, so in cost mode the
 // throttle comes after every other behaviour, WithAuth's included.
-func WithRateLimit(o openapi.RateLimitOptions) Option {
+func WithRateLimit(o toolkit.RateLimitOptions) Option {
 	return func(opts *options) error {
-		l, err := openapi.NewRateLimiter(o)
+		l, err := toolkit.NewRateLimiter(o)
 		if err != nil {
 			return fmt.Errorf("graphql: %w", err)
 		}
@@ -87,17 +87,17 @@ func WithRateLimit(o openapi.RateLimitOptions) Option {
 }
 
 // WithAuth makes the mock accept only the credentials a knows (see
-// openapi.Auth.Check): an API key as "Authorization: Bearer KEY" or in the
-// openapi.APIKeyHeader header (X-API-Key), an HTTP basic user, or an access
+// toolkit.Auth.Check): an API key as "Authorization: Bearer KEY" or in the
+// toolkit.APIKeyHeader header (X-API-Key), an HTTP basic user, or an access
 // token of the OAuth2 token endpoint, which the mock serves on its host
-// (openapi.DefaultTokenPath unless openapi.OAuth2Options.TokenPath says
+// (toolkit.DefaultTokenPath unless toolkit.OAuth2Options.TokenPath says
 // otherwise; client_credentials and refresh_token grants). Introspection
 // needs credentials too, as on real vendors; CORS preflights do not. A
 // refused request gets 401 with WWW-Authenticate and a GraphQL error with
 // the code CodeUnauthenticated; the journal marks it with the fault "auth:
-// unauthorized". The admin API under openapi.AuthPath adds and revokes keys
+// unauthorized". The admin API under toolkit.AuthPath adds and revokes keys
 // and expires tokens at run time. One Auth serves one mock.
-func WithAuth(a *openapi.Auth) Option {
+func WithAuth(a *toolkit.Auth) Option {
 	return func(opts *options) error {
 		switch {
 		case a == nil:
@@ -112,7 +112,7 @@ func WithAuth(a *openapi.Auth) Option {
 				return nil
 			}
 			rf := &refusal{status: http.StatusUnauthorized, err: codedError(err.Error(), CodeUnauthenticated)}
-			var ae *openapi.AuthError // what Check refuses with
+			var ae *toolkit.AuthError // what Check refuses with
 			if errors.As(err, &ae) {
 				h.Set("WWW-Authenticate", ae.Challenge)
 				rf.fault = ae.Fault()
@@ -143,7 +143,7 @@ func (m *Mock) attachAuth() error {
 }
 
 // admit runs the gates in order; the first refusal is the answer.
-func (m *Mock) admit(h http.Header, r *http.Request, e *openapi.Entry) (int, *gqlerror.Error) {
+func (m *Mock) admit(h http.Header, r *http.Request, e *toolkit.Entry) (int, *gqlerror.Error) {
 	for _, g := range m.opts.gates {
 		if rf := g(h, r); rf != nil {
 			e.Throttled, e.Fault = rf.throttled, rf.fault

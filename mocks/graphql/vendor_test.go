@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // fakeClock is a clock the test moves by hand, safe for the server's goroutines.
@@ -35,7 +35,7 @@ func vendorServer(t *testing.T, opts ...graphql.Option) *graphql.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -102,10 +102,10 @@ func exchange(t *testing.T, method, target, contentType, body string, header ...
 func TestRateLimitAtConfiguredRate(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := vendorServer(t, graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 20, Per: time.Second, Burst: 5, Now: clock.Now}))
+	s := vendorServer(t, graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 20, Per: time.Second, Burst: 5, Now: clock.Now}))
 	ok, throttled := 0, 0
 	for i := range 100 {
-		a := query(t, s.Endpoint, "{ version }", "Authorization", "Bearer sk_test")
+		a := query(t, s.URL, "{ version }", "Authorization", "Bearer sk_test")
 		h := a.header
 		remaining, err := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 		if h.Get("X-RateLimit-Limit") != "20" || err != nil || remaining < 0 || remaining > 4 || h.Get("X-RateLimit-Reset") == "" {
@@ -135,7 +135,7 @@ func TestRateLimitAtConfiguredRate(t *testing.T) {
 		t.Errorf("%d requests passed in one second at 20/s burst 5, want 24 or 25", ok)
 	}
 	marked := 0
-	for _, e := range s.Mock.Journal().Entries(openapi.Filter{}) {
+	for _, e := range s.Mock.Journal().Entries(toolkit.Filter{}) {
 		if e.Throttled != (e.Status == http.StatusTooManyRequests) || !e.Valid || e.Operation != "version" {
 			t.Errorf("journal entry %d: status %d, throttled %v, valid %v, operation %q", e.Seq, e.Status, e.Throttled, e.Valid, e.Operation)
 		}
@@ -154,8 +154,8 @@ func TestRateLimitAtConfiguredRate(t *testing.T) {
 func TestRateLimitRetryAfterHonoured(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	s := vendorServer(t, graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 3, Now: clock.Now}))
-	send := func() answer { return query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "k") }
+	s := vendorServer(t, graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 10, Per: time.Second, Burst: 3, Now: clock.Now}))
+	send := func() answer { return query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "k") }
 	throttled := 0
 	for i := range 150 {
 		a := send()
@@ -183,17 +183,17 @@ func TestRateLimitRetryAfterHonoured(t *testing.T) {
 
 func TestRateLimitHeaderNames(t *testing.T) {
 	t.Parallel()
-	s := vendorServer(t, graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 2, Per: time.Second,
-		Headers: openapi.RateLimitHeaders{Limit: "X-Rate-Limit-Limit", Remaining: "-"}}))
-	h := query(t, s.Endpoint, "{ version }").header
+	s := vendorServer(t, graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 2, Per: time.Second,
+		Headers: toolkit.RateLimitHeaders{Limit: "X-Rate-Limit-Limit", Remaining: "-"}}))
+	h := query(t, s.URL, "{ version }").header
 	if h.Get("X-Rate-Limit-Limit") != "2" || h.Get("X-RateLimit-Limit") != "" || h.Get("X-RateLimit-Remaining") != "" || h.Get("X-RateLimit-Reset") == "" {
 		t.Errorf("headers %v: want X-Rate-Limit-Limit, no remaining, the default reset", h)
 	}
 }
 
-func newAuth(t *testing.T, o openapi.AuthOptions) *openapi.Auth {
+func newAuth(t *testing.T, o toolkit.AuthOptions) *toolkit.Auth {
 	t.Helper()
-	a, err := openapi.NewAuth(o)
+	a, err := toolkit.NewAuth(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,22 +206,22 @@ func newAuth(t *testing.T, o openapi.AuthOptions) *openapi.Auth {
 // admin API is refused from then on.
 func TestAuthAPIKeys(t *testing.T) {
 	t.Parallel()
-	s := vendorServer(t, graphql.WithName("crm"), graphql.WithAuth(newAuth(t, openapi.AuthOptions{APIKeys: []string{"k1", "k2"}})))
+	s := vendorServer(t, graphql.WithName("crm"), graphql.WithAuth(newAuth(t, toolkit.AuthOptions{APIKeys: []string{"k1", "k2"}})))
 	for _, tc := range []struct {
 		q      string
 		header []string
 		want   int
 	}{
 		{"{ version }", []string{"Authorization", "Bearer k1"}, 200},
-		{"{ version }", []string{openapi.APIKeyHeader, "k1"}, 200},
-		{"{ __schema { queryType { name } } }", []string{openapi.APIKeyHeader, "k1"}, 200},
-		{"{ version }", []string{openapi.APIKeyHeader, "nope"}, 401},
+		{"{ version }", []string{toolkit.APIKeyHeader, "k1"}, 200},
+		{"{ __schema { queryType { name } } }", []string{toolkit.APIKeyHeader, "k1"}, 200},
+		{"{ version }", []string{toolkit.APIKeyHeader, "nope"}, 401},
 		{"{ version }", []string{"Authorization", "Bearer nope"}, 401},
 		{"{ version }", nil, 401},
 		{"{ __schema { queryType { name } } }", nil, 401},
 		{"{ notAField }", nil, 401}, // credentials come before the query
 	} {
-		a := query(t, s.Endpoint, tc.q, tc.header...)
+		a := query(t, s.URL, tc.q, tc.header...)
 		if a.status != tc.want {
 			t.Errorf("%s with %v: %d, want %d: %s", tc.q, tc.header, a.status, tc.want, a.raw)
 			continue
@@ -234,46 +234,46 @@ func TestAuthAPIKeys(t *testing.T) {
 			}
 		}
 	}
-	if a := exchange(t, http.MethodGet, s.Endpoint+"?query="+url.QueryEscape("{ version }"), "", ""); a.status != 401 {
+	if a := exchange(t, http.MethodGet, s.URL+"?query="+url.QueryEscape("{ version }"), "", ""); a.status != 401 {
 		t.Errorf("GET without credentials: %d", a.status)
 	}
-	if a := exchange(t, http.MethodOptions, s.Endpoint, "", ""); a.status != http.StatusNoContent {
+	if a := exchange(t, http.MethodOptions, s.URL, "", ""); a.status != http.StatusNoContent {
 		t.Errorf("a CORS preflight (sent without credentials) got %d", a.status)
 	}
-	refused := s.Mock.Journal().Entries(openapi.Filter{Status: 401})
+	refused := s.Mock.Journal().Entries(toolkit.Filter{Status: 401})
 	if len(refused) != 6 || refused[0].Fault != "auth: unauthorized" || !refused[0].Valid || refused[len(refused)-2].Valid {
 		t.Errorf("journal of the 401s: %+v; want 6 marked, valid unless the query breaks the schema", refused)
 	}
-	if a := exchange(t, http.MethodDelete, s.URL+openapi.AuthPath+"/keys/k1", "", ""); a.status != http.StatusNoContent {
+	if a := exchange(t, http.MethodDelete, "http://"+s.Addr+toolkit.AuthPath+"/keys/k1", "", ""); a.status != http.StatusNoContent {
 		t.Fatalf("revoke k1: %d %s", a.status, a.raw)
 	}
-	if a := query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "k1"); a.status != 401 || a.code() != graphql.CodeUnauthenticated {
+	if a := query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "k1"); a.status != 401 || a.code() != graphql.CodeUnauthenticated {
 		t.Errorf("revoked key: %d %s", a.status, a.raw)
 	}
-	if a := query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "k2"); a.status != 200 {
+	if a := query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "k2"); a.status != 200 {
 		t.Errorf("the key not revoked: %d %s", a.status, a.raw)
 	}
 }
 
 func TestAuthBasicUsers(t *testing.T) {
 	t.Parallel()
-	s := vendorServer(t, graphql.WithAuth(newAuth(t, openapi.AuthOptions{BasicUsers: map[string]string{"ann": "pw"}})))
-	if a := query(t, s.Endpoint, "{ version }", "Authorization", "Basic YW5uOnB3"); a.status != 200 {
+	s := vendorServer(t, graphql.WithAuth(newAuth(t, toolkit.AuthOptions{BasicUsers: map[string]string{"ann": "pw"}})))
+	if a := query(t, s.URL, "{ version }", "Authorization", "Basic YW5uOnB3"); a.status != 200 {
 		t.Errorf("ann:pw: %d %s", a.status, a.raw)
 	}
-	a := query(t, s.Endpoint, "{ version }", "Authorization", "Basic YW5uOng=")
+	a := query(t, s.URL, "{ version }", "Authorization", "Basic YW5uOng=")
 	if a.status != 401 || !strings.HasPrefix(a.header.Get("WWW-Authenticate"), `Basic realm="graphql"`) || a.code() != graphql.CodeUnauthenticated {
 		t.Errorf("ann:x: %d %q %s", a.status, a.header.Get("WWW-Authenticate"), a.raw)
 	}
-	if a := query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "k1"); a.status != 401 {
+	if a := query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "k1"); a.status != 401 {
 		t.Errorf("an API key where only basic users are configured: %d", a.status)
 	}
 }
 
 // token asks the mock's token endpoint for a grant as the client sync.
-func token(t *testing.T, s *graphql.Server, form url.Values) openapi.TokenResponse {
+func token(t *testing.T, s *graphql.Server, form url.Values) toolkit.TokenResponse {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+openapi.DefaultTokenPath, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.Addr+toolkit.DefaultTokenPath, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("sync", "s3cret")
 	resp, err := http.DefaultClient.Do(req)
@@ -281,7 +281,7 @@ func token(t *testing.T, s *graphql.Server, form url.Values) openapi.TokenRespon
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var tr openapi.TokenResponse
+	var tr toolkit.TokenResponse
 	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil || resp.StatusCode != 200 || tr.AccessToken == "" {
 		t.Fatalf("token grant %v: %d %v %+v", form, resp.StatusCode, err, tr)
 	}
@@ -293,26 +293,26 @@ func token(t *testing.T, s *graphql.Server, form url.Values) openapi.TokenRespon
 // after a refresh-token grant the same query succeeds.
 func TestAuthTokenExpiredThenRefreshed(t *testing.T) {
 	t.Parallel()
-	s := vendorServer(t, graphql.WithAuth(newAuth(t, openapi.AuthOptions{
-		OAuth2: &openapi.OAuth2Options{Clients: map[string]string{"sync": "s3cret"}}})))
+	s := vendorServer(t, graphql.WithAuth(newAuth(t, toolkit.AuthOptions{
+		OAuth2: &toolkit.OAuth2Options{Clients: map[string]string{"sync": "s3cret"}}})))
 	tr := token(t, s, url.Values{"grant_type": {"client_credentials"}})
 	const q = `{ customer(id: "7") { id email } }`
-	if a := query(t, s.Endpoint, q, "Authorization", "Bearer "+tr.AccessToken); a.status != 200 || a.Data == nil {
+	if a := query(t, s.URL, q, "Authorization", "Bearer "+tr.AccessToken); a.status != 200 || a.Data == nil {
 		t.Fatalf("fresh token: %d %s", a.status, a.raw)
 	}
-	if a := exchange(t, http.MethodPost, s.URL+openapi.AuthPath+"/tokens/expire", "application/json", `{"token":"`+tr.AccessToken+`"}`); a.status != 200 {
+	if a := exchange(t, http.MethodPost, "http://"+s.Addr+toolkit.AuthPath+"/tokens/expire", "application/json", `{"token":"`+tr.AccessToken+`"}`); a.status != 200 {
 		t.Fatalf("expire through the admin API: %d %s", a.status, a.raw)
 	}
-	a := query(t, s.Endpoint, q, "Authorization", "Bearer "+tr.AccessToken)
+	a := query(t, s.URL, q, "Authorization", "Bearer "+tr.AccessToken)
 	if a.status != 401 || a.code() != graphql.CodeUnauthenticated || !strings.Contains(a.header.Get("WWW-Authenticate"), `error="invalid_token"`) ||
 		!strings.Contains(a.Errors[0].Message, "expired") {
 		t.Fatalf("expired token: %d %q %s", a.status, a.header.Get("WWW-Authenticate"), a.raw)
 	}
 	fresh := token(t, s, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tr.RefreshToken}})
-	if a := query(t, s.Endpoint, q, "Authorization", "Bearer "+fresh.AccessToken); a.status != 200 || a.Data == nil {
+	if a := query(t, s.URL, q, "Authorization", "Bearer "+fresh.AccessToken); a.status != 200 || a.Data == nil {
 		t.Errorf("after the refresh: %d %s", a.status, a.raw)
 	}
-	if e := s.Mock.Journal().Entries(openapi.Filter{}); len(e) != 3 {
+	if e := s.Mock.Journal().Entries(toolkit.Filter{}); len(e) != 3 {
 		t.Errorf("journal holds %d entries; want the three queries, not the token requests", len(e))
 	}
 }
@@ -322,30 +322,30 @@ func TestAuthTokenExpiredThenRefreshed(t *testing.T) {
 // first: the bad key's own bucket runs dry and it is told 429.
 func TestVendorOrder(t *testing.T) {
 	t.Parallel()
-	limit := openapi.RateLimitOptions{Requests: 1, Per: time.Minute}
+	limit := toolkit.RateLimitOptions{Requests: 1, Per: time.Minute}
 	for _, tc := range []struct {
 		name string
-		opts func(*openapi.Auth) []graphql.Option
+		opts func(*toolkit.Auth) []graphql.Option
 		bad  [2]int
 	}{
-		{"auth first", func(a *openapi.Auth) []graphql.Option {
+		{"auth first", func(a *toolkit.Auth) []graphql.Option {
 			return []graphql.Option{graphql.WithAuth(a), graphql.WithRateLimit(limit)}
 		}, [2]int{401, 401}},
-		{"rate limit first", func(a *openapi.Auth) []graphql.Option {
+		{"rate limit first", func(a *toolkit.Auth) []graphql.Option {
 			return []graphql.Option{graphql.WithRateLimit(limit), graphql.WithAuth(a)}
 		}, [2]int{401, 429}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := vendorServer(t, tc.opts(newAuth(t, openapi.AuthOptions{APIKeys: []string{"good"}}))...)
+			s := vendorServer(t, tc.opts(newAuth(t, toolkit.AuthOptions{APIKeys: []string{"good"}}))...)
 			var got [2]int
 			for i := range got {
-				got[i] = query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "bad").status
+				got[i] = query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "bad").status
 			}
 			if got != tc.bad {
 				t.Errorf("bad key: %v, want %v", got, tc.bad)
 			}
-			if a, b := query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "good"), query(t, s.Endpoint, "{ version }", openapi.APIKeyHeader, "good"); a.status != 200 || b.status != 429 {
+			if a, b := query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "good"), query(t, s.URL, "{ version }", toolkit.APIKeyHeader, "good"); a.status != 200 || b.status != 429 {
 				t.Errorf("good key at 1/m: %d then %d, want 200 then 429", a.status, b.status)
 			}
 		})
@@ -358,13 +358,13 @@ func TestNoVendorOptions(t *testing.T) {
 	t.Parallel()
 	s := vendorServer(t)
 	for i := range 50 {
-		a := query(t, s.Endpoint, "{ __schema { queryType { name } } }", openapi.APIKeyHeader, "anything")
+		a := query(t, s.URL, "{ __schema { queryType { name } } }", toolkit.APIKeyHeader, "anything")
 		if a.status != 200 || a.header.Get("X-RateLimit-Limit") != "" || a.header.Get("WWW-Authenticate") != "" {
 			t.Fatalf("request %d: %d %v %s", i, a.status, a.header, a.raw)
 		}
 	}
-	for _, p := range []string{openapi.DefaultTokenPath, openapi.AuthPath} {
-		if a := exchange(t, http.MethodGet, s.URL+p, "", ""); a.status != 404 {
+	for _, p := range []string{toolkit.DefaultTokenPath, toolkit.AuthPath} {
+		if a := exchange(t, http.MethodGet, "http://"+s.Addr+p, "", ""); a.status != 404 {
 			t.Errorf("GET %s: %d, want 404", p, a.status)
 		}
 	}
@@ -372,17 +372,17 @@ func TestNoVendorOptions(t *testing.T) {
 
 func TestVendorOptionsRefused(t *testing.T) {
 	t.Parallel()
-	attached := newAuth(t, openapi.AuthOptions{APIKeys: []string{"k"}})
+	attached := newAuth(t, toolkit.AuthOptions{APIKeys: []string{"k"}})
 	if err := attached.Attach("elsewhere"); err != nil {
 		t.Fatal(err)
 	}
-	oauth := func(path string) *openapi.Auth {
-		return newAuth(t, openapi.AuthOptions{OAuth2: &openapi.OAuth2Options{Clients: map[string]string{"c": "s"}, TokenPath: path}})
+	oauth := func(path string) *toolkit.Auth {
+		return newAuth(t, toolkit.AuthOptions{OAuth2: &toolkit.OAuth2Options{Clients: map[string]string{"c": "s"}, TokenPath: path}})
 	}
 	for name, opts := range map[string][]graphql.Option{
-		"no window":             {graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 1})},
+		"no window":             {graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 1})},
 		"nil auth":              {graphql.WithAuth(nil)},
-		"two auths":             {graphql.WithAuth(newAuth(t, openapi.AuthOptions{})), graphql.WithAuth(newAuth(t, openapi.AuthOptions{}))},
+		"two auths":             {graphql.WithAuth(newAuth(t, toolkit.AuthOptions{})), graphql.WithAuth(newAuth(t, toolkit.AuthOptions{}))},
 		"auth of another mock":  {graphql.WithAuth(attached)},
 		"token path on graphql": {graphql.WithAuth(oauth("/graphql"))},
 	} {
@@ -401,13 +401,13 @@ func FuzzVendorCredentials(f *testing.F) {
 	f.Add("Bearer k1", "k1", "/graphql")
 	f.Add("Basic YW5uOnB3", "", "/graphql")
 	f.Add("Basic !!!", "\x00", "/oauth/token")
-	f.Add("Bearer ", "k1", openapi.AuthPath+"/keys/%zz")
-	a, err := openapi.NewAuth(openapi.AuthOptions{APIKeys: []string{"k1"}, BasicUsers: map[string]string{"ann": "pw"},
-		OAuth2: &openapi.OAuth2Options{Clients: map[string]string{"sync": "s3cret"}}})
+	f.Add("Bearer ", "k1", toolkit.AuthPath+"/keys/%zz")
+	a, err := toolkit.NewAuth(toolkit.AuthOptions{APIKeys: []string{"k1"}, BasicUsers: map[string]string{"ann": "pw"},
+		OAuth2: &toolkit.OAuth2Options{Clients: map[string]string{"sync": "s3cret"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
-	m := newMock(f, graphql.WithAuth(a), graphql.WithRateLimit(openapi.RateLimitOptions{Requests: 5, Per: time.Second}), graphql.WithJournalSize(16))
+	m := newMock(f, graphql.WithAuth(a), graphql.WithRateLimit(toolkit.RateLimitOptions{Requests: 5, Per: time.Second}), graphql.WithJournalSize(16))
 	f.Fuzz(func(t *testing.T, authorization, key, path string) {
 		target := (&url.URL{Path: path}).String()
 		if !strings.HasPrefix(target, "/") {
@@ -415,7 +415,7 @@ func FuzzVendorCredentials(f *testing.F) {
 		}
 		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(`{"query":"{ version }"}`))
 		req.Header["Authorization"] = []string{authorization}
-		req.Header[openapi.APIKeyHeader] = []string{key}
+		req.Header[toolkit.APIKeyHeader] = []string{key}
 		rec := httptest.NewRecorder()
 		m.ServeHTTP(rec, req)
 		if rec.Code >= 500 {

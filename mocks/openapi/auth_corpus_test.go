@@ -10,10 +10,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/mocks/internal/reqgen"
+	"github.com/firedrill/firedrill/mocks/toolkit"
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // The credentials reqgen sends (its apiKey, basic and bearer values).
@@ -48,10 +49,10 @@ func TestAuthCorpus(t *testing.T) {
 				if err != nil || c.Doc.Components == nil || len(c.Doc.Components.SecuritySchemes) == 0 {
 					return // not loadable (the corpus proof reports it), or no scheme to check
 				}
-				a, err := NewAuth(AuthOptions{
+				a, err := toolkit.NewAuth(toolkit.AuthOptions{
 					APIKeys:    []string{corpusKey},
 					BasicUsers: map[string]string{"user": "pass"},
-					OAuth2:     &OAuth2Options{Clients: map[string]string{"c": "s"}},
+					OAuth2:     &toolkit.OAuth2Options{Clients: map[string]string{"c": "s"}},
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -60,8 +61,13 @@ func TestAuthCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				a.tokens.access[corpusToken] = &accessToken{scopes: scopeSet(a.declaredScopes()), expires: time.Now().Add(time.Hour)}
-				n, r, fails := authCorpusCalls(m, a)
+				// A live token with every scope the contract declares, sent
+				// where reqgen sends its bearer token.
+				tok, err := a.IssueToken("c")
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, r, fails := authCorpusCalls(m, tok.AccessToken)
 				for _, f := range fails {
 					t.Error(f)
 				}
@@ -82,20 +88,16 @@ func TestAuthCorpus(t *testing.T) {
 	}
 }
 
-func scopeSet(scopes []string) map[string]bool {
-	out := map[string]bool{}
-	for _, s := range scopes {
-		out[s] = true
-	}
-	return out
-}
-
-func authCorpusCalls(m *Mock, a *Auth) (n, refused int, fails []string) {
-	for i, op := range reqgen.Ops(a.doc) {
-		req, err := reqgen.Build(a.doc, "http://127.0.0.1"+m.BasePath(), op, int64(i+1))
+// authCorpusCalls sends every operation of m's contract with the right
+// credentials (token the bearer token), then with wrong ones.
+func authCorpusCalls(m *Mock, token string) (n, refused int, fails []string) {
+	doc := m.contract.Doc
+	for i, op := range reqgen.Ops(doc) {
+		req, err := reqgen.Build(doc, "http://127.0.0.1"+m.BasePath(), op, int64(i+1))
 		if err != nil {
 			continue
 		}
+		withToken(req, token)
 		n++
 		w := newRecorder()
 		m.ServeHTTP(w, req.Clone(req.Context()))
@@ -103,10 +105,10 @@ func authCorpusCalls(m *Mock, a *Auth) (n, refused int, fails []string) {
 			fails = append(fails, fmt.Sprintf("%s: the right credentials refused %d: %s", op.Name(), w.code, firstLine(string(w.body))))
 			continue
 		}
-		if !needsCredentials(a, op) {
+		if !needsCredentials(doc, op) {
 			continue
 		}
-		wrong := spoilCredentials(req)
+		wrong := spoilCredentials(req, token)
 		w = newRecorder()
 		m.ServeHTTP(w, wrong)
 		if w.code != http.StatusUnauthorized || w.header.Get("WWW-Authenticate") == "" {
@@ -120,10 +122,10 @@ func authCorpusCalls(m *Mock, a *Auth) (n, refused int, fails []string) {
 
 // needsCredentials reports whether every requirement of op names a scheme
 // (none is the empty, anonymous one).
-func needsCredentials(a *Auth, op reqgen.Op) bool {
+func needsCredentials(doc *openapi3.T, op reqgen.Op) bool {
 	reqs := op.Operation.Security
 	if reqs == nil {
-		reqs = &a.doc.Security
+		reqs = &doc.Security
 	}
 	if len(*reqs) == 0 {
 		return false
@@ -136,10 +138,21 @@ func needsCredentials(a *Auth, op reqgen.Op) bool {
 	return true
 }
 
-// spoilCredentials copies req with every credential reqgen set made wrong.
-func spoilCredentials(req *http.Request) *http.Request {
+// withToken puts token where reqgen put its bearer token.
+func withToken(req *http.Request, token string) {
+	for k, vs := range req.Header {
+		for i, v := range vs {
+			vs[i] = strings.ReplaceAll(v, corpusToken, token)
+		}
+		req.Header[k] = vs
+	}
+}
+
+// spoilCredentials copies req with every credential reqgen set (and the
+// token) made wrong.
+func spoilCredentials(req *http.Request, token string) *http.Request {
 	out := req.Clone(req.Context())
-	spoil := strings.NewReplacer(corpusKey, "wrong", corpusToken, "wrong", corpusBasic, "d3Jvbmc6d3Jvbmc=")
+	spoil := strings.NewReplacer(corpusKey, "wrong", token, "wrong", corpusBasic, "d3Jvbmc6d3Jvbmc=")
 	for k, vs := range out.Header {
 		for i, v := range vs {
 			vs[i] = spoil.Replace(v)

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // TestAuthOnTheMocksOwnHost: a mock server serves its token endpoint and
@@ -16,11 +18,11 @@ func TestAuthOnTheMocksOwnHost(t *testing.T) {
 	clock := newVendorClock()
 	o := oauthOptions(clock)
 	o.APIKeys = []string{"key-1"}
-	a, err := NewAuth(o)
+	a, err := toolkit.NewAuth(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := NewWebhooks(WebhookOptions{})
+	hooks, err := toolkit.NewWebhooks(toolkit.WebhookOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestAuthOnTheMocksOwnHost(t *testing.T) {
 	if resp, body := vendorGet(t, srv.URL+"/orders", bearerHeader(tok.AccessToken)...); resp.StatusCode != 200 {
 		t.Fatalf("with the token: %d %s", resp.StatusCode, body)
 	}
-	resp, err := http.Post(host+AuthPath+"/tokens/expire", "application/json", strings.NewReader(""))
+	resp, err := http.Post(host+toolkit.AuthPath+"/tokens/expire", "application/json", strings.NewReader(""))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("expire through the mock's admin API: %v %v", resp, err)
 	}
@@ -49,15 +51,15 @@ func TestAuthOnTheMocksOwnHost(t *testing.T) {
 	if resp, _ := vendorGet(t, srv.URL+"/keyed?api_key=key-1"); resp.StatusCode != 200 {
 		t.Fatalf("valid key: %d", resp.StatusCode)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, host+AuthPath+"/keys/key-1", nil)
+	req, _ := http.NewRequest(http.MethodDelete, host+toolkit.AuthPath+"/keys/key-1", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
 		t.Fatalf("revoke through the mock's admin API: %v %v", resp, err)
 	}
 	if resp, _ := vendorGet(t, srv.URL+"/keyed?api_key=key-1"); resp.StatusCode != 401 {
 		t.Errorf("a revoked key: %d, want 401", resp.StatusCode)
 	}
-	resp, body := vendorGet(t, host+WebhooksPath)
-	var q WebhookQueue
+	resp, body := vendorGet(t, host+toolkit.WebhooksPath)
+	var q toolkit.WebhookQueue
 	if err := json.Unmarshal(body, &q); resp.StatusCode != 200 || err != nil {
 		t.Errorf("webhook admin API on the mock's host: %d %v", resp.StatusCode, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // TestAuthWarnsOfUnusedCredentials: credentials of a kind the contract
@@ -14,15 +16,15 @@ func TestAuthWarnsOfUnusedCredentials(t *testing.T) {
 	t.Parallel()
 	shop := loadContract(t, "../../examples/ordersync/contracts/shop.openapi.yaml")
 	for _, tc := range []struct {
-		o    AuthOptions
+		o    toolkit.AuthOptions
 		want string
 	}{
-		{AuthOptions{APIKeys: []string{"k"}}, ""},
-		{AuthOptions{APIKeys: []string{"k"}, BasicUsers: map[string]string{"ops": "pw"}}, "basic users"},
-		{AuthOptions{OAuth2: &OAuth2Options{Clients: map[string]string{"c": "s"}}}, "OAuth2 clients"},
+		{toolkit.AuthOptions{APIKeys: []string{"k"}}, ""},
+		{toolkit.AuthOptions{APIKeys: []string{"k"}, BasicUsers: map[string]string{"ops": "pw"}}, "basic users"},
+		{toolkit.AuthOptions{OAuth2: &toolkit.OAuth2Options{Clients: map[string]string{"c": "s"}}}, "OAuth2 clients"},
 	} {
 		var logs bytes.Buffer
-		a, err := NewAuth(tc.o)
+		a, err := toolkit.NewAuth(tc.o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +54,7 @@ paths:
     get:
       responses: {"200": {description: ok, content: {application/json: {schema: {type: array, items: {type: object}}}}}}
 `))
-	a, err := NewAuth(AuthOptions{APIKeys: []string{"sk_test_123"}, BasicUsers: map[string]string{"ops": "pw"}})
+	a, err := toolkit.NewAuth(toolkit.AuthOptions{APIKeys: []string{"sk_test_123"}, BasicUsers: map[string]string{"ops": "pw"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ paths:
 		{nil, 401},
 		{[]string{"Authorization", "Bearer sk_test_wrong"}, 401},
 		{[]string{"Authorization", "Bearer sk_test_123"}, 200},
-		{[]string{APIKeyHeader, "sk_test_123"}, 200},
+		{[]string{toolkit.APIKeyHeader, "sk_test_123"}, 200},
 		{[]string{"Authorization", "Basic b3BzOnB3"}, 200}, // ops:pw
 		{[]string{"Authorization", "Basic b3BzOnd4"}, 401}, // ops:wx
 	} {
@@ -84,7 +86,7 @@ paths:
 		}
 	}
 	// The refusals are auth's, not the contract's: the requests conform.
-	for _, e := range m.Journal().Entries(Filter{}) {
+	for _, e := range m.Journal().Entries(toolkit.Filter{}) {
 		if !e.Valid {
 			t.Errorf("request %d journaled as breaking a contract that asks for no credentials: %v", e.Seq, e.Violations)
 		}

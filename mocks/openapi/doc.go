@@ -1,12 +1,16 @@
-// Package mocks serves mock vendor APIs from their contracts: routing,
-// request validation, example or generated answers, stateful collections,
-// vendor behaviours, a request journal and an admin API under /__firedrill/.
+// Package openapi is the OpenAPI mock: it serves a vendor's API from its
+// OpenAPI contract (2.0, 3.0, 3.1) with routing, request validation,
+// example or generated answers, stateful collections and their admin API,
+// and the OpenAPI side of webhooks. It sits on mocks/toolkit, as the
+// GraphQL mock (mocks/graphql) does: the journal, problems, auth, rate
+// limits, idempotency keys, HTTP faults, webhook delivery and the server
+// are the toolkit's; this package reads from the contract what they need.
 //
 // # Serving a contract
 //
 // [NewHandler] turns a loaded OpenAPI contract into an http.Handler;
-// [NewServer] runs one on loopback, shaped like httptest.Server (URL, Close
-// that waits for the requests in flight). Operations are served under the
+// [NewServer] runs one on loopback as a toolkit.Server, shaped like
+// httptest.Server (URL, Close that waits for the requests in flight). Operations are served under the
 // path of the contract's first server URL (Swagger 2.0: basePath). Paths are
 // matched as a real router does: literal segments before parameters
 // (/orders/latest beats /orders/{id}), with backtracking.
@@ -14,7 +18,7 @@
 // Every request is validated against the contract (kin-openapi's
 // openapi3filter, wrapped by contracts.Validator): parameters, content type,
 // body and security (credentials present). A refusal is a 4xx
-// application/problem+json [Problem] listing every [Violation] and where it
+// application/problem+json toolkit.Problem listing every violation and where it
 // is: 401 with WWW-Authenticate when credentials are missing, 415 for an
 // undeclared content type, 400 otherwise, 404 for an unknown path, 405 with
 // Allow for a wrong method. A mock never answers 500 because of what a client
@@ -40,20 +44,35 @@
 // to the response schema: required fields a record lacks are generated,
 // but for list objects, which a new record holds empty.
 //
-// # Stages
+// # Stages and vendor behaviours
 //
 // [WithStage] wraps the operation handler like middleware that knows the
-// operation ([Exchange]): vendor behaviours (rate limits, idempotency keys,
-// auth) and HTTP faults plug in there and mark the journal [Entry] with what
-// they did (Throttled, Replayed, Fault...).
+// operation (a toolkit.Exchange, whose Contract answers for the
+// operation's security requirements and answer schemas). The toolkit's
+// behaviours plug in there, in the order of their options, and mark the
+// journal entry with what they did (Throttled, Replayed, Fault...):
+// [WithAuth] (credentials checked against the contract's security
+// schemes), [WithRateLimit] (one bucket per credential, API keys read where
+// the contract's apiKey schemes say), [WithIdempotency] and [WithFaults]
+// (bad_data breaks answers against their response schema). They also serve
+// their admin APIs beside the contract's paths.
+//
+// # Webhooks
+//
+// [WithWebhooks] hands the toolkit's deliverer what this mock knows from
+// its contract: the changes of stateful collections, shaped as the
+// contract's 3.1 webhooks or 3.0 callbacks declare; the callbacks a request
+// names through runtime expressions; the subscriptions clients create in a
+// subscription collection (Stripe's webhook_endpoints).
 //
 // # Journal and admin API
 //
-// Every exchange goes into a bounded ring ([Journal]; [WithJournalSize]):
-// method, path, operation, headers and query with secrets masked ([Masked]:
-// Authorization, cookies, the contract's API-key parameters, anything named
-// like a token, secret, key or password), bodies (as text in JSON when they
-// are UTF-8: [Body]), status, validation outcome and violations, timings. The admin API, under [AdminPrefix]:
+// Every exchange goes into a bounded toolkit.Journal ([WithJournalSize]):
+// method, path, operation, headers and query with secrets masked
+// (toolkit.Secrets: Authorization, cookies, the contract's API-key
+// parameters, anything named like a token, secret, key or password),
+// bodies, status, validation outcome and violations, timings. The admin
+// API, under [AdminPrefix]:
 //
 //	GET    /__firedrill/health
 //	GET    /__firedrill/requests?operation=&method=&status=&since=&until=

@@ -11,6 +11,7 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // A mock server on loopback: refusals name every violation, valid requests
@@ -27,7 +28,7 @@ func ExampleNewServer() {
 	defer s.Close()
 
 	resp, _ := http.Get(s.URL + "/pets/1") // no API key
-	var p openapi.Problem
+	var p toolkit.Problem
 	json.NewDecoder(resp.Body).Decode(&p)
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"), p.Violations[0].In)
@@ -68,7 +69,7 @@ func ExampleNewHandler() {
 	w = httptest.NewRecorder()
 	m.ServeHTTP(w, req)
 	fmt.Println(w.Code, strings.Contains(w.Body.String(), `"name":"Tom"`))
-	for _, e := range m.Journal().Entries(openapi.Filter{}) {
+	for _, e := range m.Journal().Entries(toolkit.Filter{}) {
 		fmt.Println(e.Method, e.Template, e.Operation, e.Status, e.Header.Get("X-API-Key"))
 	}
 	// Output:

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"testing"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // TestFaultAdminOnTheMocksHost: a fault added through the OpenAPI mock's
@@ -11,7 +13,7 @@ import (
 // them.
 func TestFaultAdminOnTheMocksHost(t *testing.T) {
 	t.Parallel()
-	srv := accountingServer(t, WithFaults(NewFaultSet(1)))
+	srv := accountingServer(t, WithFaults(toolkit.NewFaultSet(1)))
 	base := srv.URL[:len(srv.URL)-len("/v1")]
 	get := func() int {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/invoices", nil)
@@ -26,7 +28,7 @@ func TestFaultAdminOnTheMocksHost(t *testing.T) {
 	if got := get(); got != http.StatusOK {
 		t.Fatalf("before any fault: %d", got)
 	}
-	resp, err := http.Post(base+FaultsPath, "application/json", bytes.NewBufferString(`{"id":"down","kind":"status","params":{"status":"503"}}`))
+	resp, err := http.Post(base+toolkit.FaultsPath, "application/json", bytes.NewBufferString(`{"id":"down","kind":"status","params":{"status":"503"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestFaultAdminOnTheMocksHost(t *testing.T) {
 	if got := get(); got != http.StatusServiceUnavailable {
 		t.Errorf("with the fault on: %d, want 503", got)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, base+FaultsPath+"/down", nil)
+	req, _ := http.NewRequest(http.MethodDelete, base+toolkit.FaultsPath+"/down", nil)
 	if resp, err = http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // BenchmarkFaultSetOverhead measures what a fault set costs a request,
@@ -15,13 +17,13 @@ import (
 // means free. The three mocks take turns, so none always runs first.
 func BenchmarkFaultSetOverhead(b *testing.B) {
 	plain := newPetstore(b)
-	empty := newPetstore(b, WithFaults(NewFaultSet(1)))
-	busy := NewFaultSet(1)
+	empty := newPetstore(b, WithFaults(toolkit.NewFaultSet(1)))
+	busy := toolkit.NewFaultSet(1)
 	active := newPetstore(b, WithFaults(busy))
-	for _, f := range []HTTPFault{
-		{Kind: FaultStatus, Operation: "createPet"},
-		{Kind: FaultMalformed, Operation: "listPets"},
-		{Kind: FaultSlow, Rate: 0.01, Operation: "getPet", Params: map[string]string{"delay": "1ns"}},
+	for _, f := range []toolkit.HTTPFault{
+		{Kind: toolkit.FaultStatus, Operation: "createPet"},
+		{Kind: toolkit.FaultMalformed, Operation: "listPets"},
+		{Kind: toolkit.FaultSlow, Rate: 0.01, Operation: "getPet", Params: map[string]string{"delay": "1ns"}},
 	} {
 		if _, err := busy.Add(f); err != nil {
 			b.Fatal(err)
@@ -58,16 +60,4 @@ func BenchmarkFaultSetOverhead(b *testing.B) {
 	b.ReportMetric(float64(tPlain.Nanoseconds())/float64(b.N), "ns/plain")
 	b.ReportMetric(float64(tEmpty)/float64(tPlain), "ratio_empty")
 	b.ReportMetric(float64(tActive)/float64(tPlain), "ratio_active")
-}
-
-// BenchmarkFaultDraw is the cost of deciding whether a request is hit.
-func BenchmarkFaultDraw(b *testing.B) {
-	fs := NewFaultSet(1)
-	if _, err := fs.Add(HTTPFault{ID: "x", Kind: FaultStatus, Rate: 0.3}); err != nil {
-		b.Fatal(err)
-	}
-	f := fs.find("x")
-	for b.Loop() {
-		f.decide()
-	}
 }

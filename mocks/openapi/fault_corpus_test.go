@@ -9,6 +9,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/internal/reqgen"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // TestBadDataOnRealContracts breaks the answers of real vendors' contracts
@@ -41,12 +42,12 @@ func TestBadDataOnRealContracts(t *testing.T) {
 			if err != nil {
 				t.Skipf("not loadable: %v", err)
 			}
-			fs := NewFaultSet(1)
+			fs := toolkit.NewFaultSet(1)
 			m, err := NewHandler(c, WithFaults(fs))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := fs.Add(HTTPFault{Kind: FaultBadData}); err != nil {
+			if _, err := fs.Add(toolkit.HTTPFault{Kind: toolkit.FaultBadData}); err != nil {
 				t.Fatal(err)
 			}
 			v := contracts.NewValidator(c.Doc)
@@ -65,7 +66,7 @@ func TestBadDataOnRealContracts(t *testing.T) {
 					continue
 				}
 				answered++
-				entries := m.Journal().Entries(Filter{})
+				entries := m.Journal().Entries(toolkit.Filter{})
 				label := entries[len(entries)-1].Fault
 				if label == "" {
 					continue

@@ -9,20 +9,21 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // HTTP faults on a mock: 503 for 30% of the requests, the same requests
 // for the same seed, and the journal says which fault shaped which answer.
 func ExampleWithFaults() {
 	c, _ := contracts.ParseOpenAPI(context.Background(), "petstore.yaml", petstore.Contract())
-	faults := openapi.NewFaultSet(42)
+	faults := toolkit.NewFaultSet(42)
 	s, err := openapi.NewServer(c, openapi.WithFaults(faults))
 	if err != nil {
 		panic(err)
 	}
 	defer s.Close()
 
-	if _, err := faults.Add(openapi.HTTPFault{ID: "outage", Kind: openapi.FaultStatus, Rate: 0.3, Params: map[string]string{"status": "503"}}); err != nil {
+	if _, err := faults.Add(toolkit.HTTPFault{ID: "outage", Kind: toolkit.FaultStatus, Rate: 0.3, Params: map[string]string{"status": "503"}}); err != nil {
 		panic(err)
 	}
 	var got strings.Builder
@@ -41,18 +42,10 @@ func ExampleWithFaults() {
 		}
 	}
 	fmt.Println(got.String())
-	fmt.Println(s.Mock().Journal().Entries(openapi.Filter{Status: 503})[0].Fault)
+	fmt.Println(s.Mock.Journal().Entries(toolkit.Filter{Status: 503})[0].Fault)
 	fmt.Printf("%+v\n", faults.List()[0].Hits)
 	// Output:
 	// .xxx..x.x..x..x.....
 	// status 503
 	// 7
-}
-
-// A fault with a wrong parameter is refused with an error naming it.
-func ExampleParseHTTPFault() {
-	_, err := openapi.ParseHTTPFault([]byte(`{"kind": "slow", "rate": 0.5, "params": {"delay": "soon"}}`))
-	fmt.Println(err)
-	// Output:
-	// mocks: fault slow: params.delay: "soon" is not a duration (like 2s or 150ms): invalid fault
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // The proof over real HTTP on loopback: each fault, at 30% of 2,000
@@ -30,7 +31,7 @@ const (
 
 // faultyPetstore serves a stateful petstore with fs on loopback, with three
 // pets stored before any fault is added.
-func faultyPetstore(tb testing.TB, fs *FaultSet, opts ...Option) *Server {
+func faultyPetstore(tb testing.TB, fs *toolkit.FaultSet, opts ...Option) *Server {
 	tb.Helper()
 	s, err := NewServer(petstoreContract(tb), append([]Option{WithStateful(true), WithFaults(fs)}, opts...)...)
 	if err != nil {
@@ -93,7 +94,7 @@ func proofClient(tb testing.TB) *http.Client {
 func predicted(seed int64, id string, rate float64, n int) []bool {
 	out := make([]bool, n)
 	for i := range out {
-		out[i] = faultHit(faultKey(seed, id), rate, uint64(i))
+		out[i] = toolkit.HTTPFault{ID: id, Rate: rate}.Hits(seed, uint64(i))
 	}
 	return out
 }
@@ -118,43 +119,43 @@ func TestFaultsOverLoopbackHitExactlyTheirRate(t *testing.T) {
 		// must be false for every answer the fault did not pick.
 		faulted func(a answerSeen, target string) bool
 	}{
-		{FaultStatus, map[string]string{"status": "503"}, "/pets/1", proofRequests, func(a answerSeen, _ string) bool {
-			var p Problem
-			return a.StatusCode == 503 && a.Header.Get("Content-Type") == ProblemContentType &&
+		{toolkit.FaultStatus, map[string]string{"status": "503"}, "/pets/1", proofRequests, func(a answerSeen, _ string) bool {
+			var p toolkit.Problem
+			return a.StatusCode == 503 && a.Header.Get("Content-Type") == toolkit.ProblemContentType &&
 				json.Unmarshal(a.body, &p) == nil && p.Status == 503
 		}},
-		{FaultRateLimited, map[string]string{"retry_after": "2", "limit": "100"}, "/pets", proofRequests, func(a answerSeen, _ string) bool {
+		{toolkit.FaultRateLimited, map[string]string{"retry_after": "2", "limit": "100"}, "/pets", proofRequests, func(a answerSeen, _ string) bool {
 			h := a.Header
 			return a.StatusCode == 429 && h.Get("Retry-After") == "2" && h.Get("X-RateLimit-Limit") == "100" &&
 				h.Get("X-RateLimit-Remaining") == "0" && h.Get("X-RateLimit-Reset") == "2"
 		}},
-		{FaultTruncated, map[string]string{"framing": "length"}, "/pets/1", proofRequests, func(a answerSeen, _ string) bool { return a.err == nil && a.readErr != nil && !decodes(a) }},
-		{FaultTruncated, map[string]string{"framing": "chunked"}, "/pets", variantRequests, func(a answerSeen, _ string) bool { return a.err == nil && a.readErr != nil && !decodes(a) }},
-		{FaultTruncated, map[string]string{"framing": "clean", "at": "0.9"}, "/pets/2", variantRequests, func(a answerSeen, _ string) bool {
+		{toolkit.FaultTruncated, map[string]string{"framing": "length"}, "/pets/1", proofRequests, func(a answerSeen, _ string) bool { return a.err == nil && a.readErr != nil && !decodes(a) }},
+		{toolkit.FaultTruncated, map[string]string{"framing": "chunked"}, "/pets", variantRequests, func(a answerSeen, _ string) bool { return a.err == nil && a.readErr != nil && !decodes(a) }},
+		{toolkit.FaultTruncated, map[string]string{"framing": "clean", "at": "0.9"}, "/pets/2", variantRequests, func(a answerSeen, _ string) bool {
 			return a.readErr == nil && a.StatusCode == 200 && !decodes(a)
 		}},
-		{FaultMalformed, map[string]string{"mode": "syntax"}, "/pets", proofRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
-		{FaultMalformed, map[string]string{"mode": "html"}, "/pets/1", variantRequests, func(a answerSeen, _ string) bool {
+		{toolkit.FaultMalformed, map[string]string{"mode": "syntax"}, "/pets", proofRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
+		{toolkit.FaultMalformed, map[string]string{"mode": "html"}, "/pets/1", variantRequests, func(a answerSeen, _ string) bool {
 			return a.StatusCode == 200 && !decodes(a) && strings.HasPrefix(a.Header.Get("Content-Type"), "application/json")
 		}},
-		{FaultMalformed, map[string]string{"mode": "empty"}, "/pets/1", variantRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
-		{FaultMalformed, map[string]string{"mode": "nan"}, "/pets/3", variantRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
-		{FaultBadData, map[string]string{"mode": "missing"}, "/pets", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
-		{FaultBadData, map[string]string{"mode": "type"}, "/pets/1", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
-		{FaultBadData, map[string]string{"mode": "null"}, "/pets/2", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
-		{FaultBadData, nil, "/pets", proofRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
+		{toolkit.FaultMalformed, map[string]string{"mode": "empty"}, "/pets/1", variantRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
+		{toolkit.FaultMalformed, map[string]string{"mode": "nan"}, "/pets/3", variantRequests, func(a answerSeen, _ string) bool { return a.StatusCode == 200 && !decodes(a) }},
+		{toolkit.FaultBadData, map[string]string{"mode": "missing"}, "/pets", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
+		{toolkit.FaultBadData, map[string]string{"mode": "type"}, "/pets/1", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
+		{toolkit.FaultBadData, map[string]string{"mode": "null"}, "/pets/2", variantRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
+		{toolkit.FaultBadData, nil, "/pets", proofRequests, func(a answerSeen, p string) bool { return decodes(a) && !validates(a, p) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.kind+" "+fmt.Sprint(tc.params), func(t *testing.T) {
 			t.Parallel()
-			fs := NewFaultSet(proofSeed)
+			fs := toolkit.NewFaultSet(proofSeed)
 			s := faultyPetstore(t, fs)
-			id, err := fs.Add(HTTPFault{Kind: tc.kind, Rate: proofRate, Params: tc.params})
+			id, err := fs.Add(toolkit.HTTPFault{Kind: tc.kind, Rate: proofRate, Params: tc.params})
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := predicted(proofSeed, id, proofRate, tc.n)
-			check := tc.kind == FaultBadData // kin-openapi validation is slow under -race
+			check := tc.kind == toolkit.FaultBadData // kin-openapi validation is slow under -race
 			c := proofClient(t)
 			hits, wrong := 0, 0
 			for n := range tc.n {
@@ -180,7 +181,7 @@ func TestFaultsOverLoopbackHitExactlyTheirRate(t *testing.T) {
 				t.Errorf("%d requests differ from the seeded draw", wrong)
 			}
 			journaled := 0
-			for _, e := range s.Mock().Journal().Entries(Filter{Method: "GET"}) {
+			for _, e := range s.Mock.Journal().Entries(toolkit.Filter{Method: "GET"}) {
 				if strings.HasPrefix(e.Fault, tc.kind+" ") || e.Fault == tc.kind {
 					journaled++
 				}
@@ -194,9 +195,9 @@ func TestFaultsOverLoopbackHitExactlyTheirRate(t *testing.T) {
 
 // validatePetAnswer checks an answer to GET target with kin-openapi's
 // response validation, as an integration's contract test would.
-func validatePetAnswer(c *contracts.OpenAPI, v *contracts.Validator, target string, a answerSeen) []Violation {
+func validatePetAnswer(c *contracts.OpenAPI, v *contracts.Validator, target string, a answerSeen) []toolkit.Violation {
 	if a.Response == nil {
-		return []Violation{{Message: "no response"}}
+		return []toolkit.Violation{{Message: "no response"}}
 	}
 	doc := c.Doc
 	tmpl, params := "/pets", map[string]string{}
@@ -214,9 +215,9 @@ func validatePetAnswer(c *contracts.OpenAPI, v *contracts.Validator, target stri
 func TestFaultsHitTheSameRequestsForTheSameSeed(t *testing.T) {
 	t.Parallel()
 	run := func(seed int64) string {
-		fs := NewFaultSet(seed)
+		fs := toolkit.NewFaultSet(seed)
 		s := faultyPetstore(t, fs)
-		if _, err := fs.Add(HTTPFault{ID: "outage", Kind: FaultStatus, Rate: 0.3}); err != nil {
+		if _, err := fs.Add(toolkit.HTTPFault{ID: "outage", Kind: toolkit.FaultStatus, Rate: 0.3}); err != nil {
 			t.Fatal(err)
 		}
 		c := proofClient(t)
@@ -246,9 +247,9 @@ func TestFaultsHitTheSameRequestsForTheSameSeed(t *testing.T) {
 func TestSlowFaultRate(t *testing.T) {
 	t.Parallel()
 	const delay = 20 * time.Millisecond
-	fs := NewFaultSet(proofSeed)
+	fs := toolkit.NewFaultSet(proofSeed)
 	s := faultyPetstore(t, fs)
-	id, err := fs.Add(HTTPFault{Kind: FaultSlow, Rate: proofRate, Params: map[string]string{"delay": delay.String()}})
+	id, err := fs.Add(toolkit.HTTPFault{Kind: toolkit.FaultSlow, Rate: proofRate, Params: map[string]string{"delay": delay.String()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +301,7 @@ func TestSlowFaultRate(t *testing.T) {
 	}
 	// The journal records an exchange once its handler returns, which can
 	// be just after the client has read the last byte: wait for them all.
-	gets := func() []Entry { return s.Mock().Journal().Entries(Filter{Method: "GET"}) }
+	gets := func() []toolkit.Entry { return s.Mock.Journal().Entries(toolkit.Filter{Method: "GET"}) }
 	for deadline := time.Now().Add(5 * time.Second); len(gets()) < proofRequests && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -326,7 +327,7 @@ func TestSlowFaultRate(t *testing.T) {
 func TestSlowFaultDelaysHeadersAndTricklesTheBody(t *testing.T) {
 	t.Parallel()
 	const delay, trickle = 150 * time.Millisecond, 200 * time.Millisecond
-	fs := NewFaultSet(1)
+	fs := toolkit.NewFaultSet(1)
 	s := faultyPetstore(t, fs)
 	measure := func() (headers, firstByte, all time.Duration, body []byte) {
 		req, _ := http.NewRequest("GET", s.URL+"/pets", nil)
@@ -353,7 +354,7 @@ func TestSlowFaultDelaysHeadersAndTricklesTheBody(t *testing.T) {
 	if plain >= delay {
 		t.Fatalf("without the fault an answer took %v", plain)
 	}
-	if _, err := fs.Add(HTTPFault{Kind: FaultSlow, Params: map[string]string{"delay": delay.String(), "trickle": trickle.String(), "chunks": "4"}}); err != nil {
+	if _, err := fs.Add(toolkit.HTTPFault{Kind: toolkit.FaultSlow, Params: map[string]string{"delay": delay.String(), "trickle": trickle.String(), "chunks": "4"}}); err != nil {
 		t.Fatal(err)
 	}
 	headers, first, all, body := measure()
@@ -374,9 +375,9 @@ func TestSlowFaultDelaysHeadersAndTricklesTheBody(t *testing.T) {
 
 func TestRateLimitedHeadersAreConfigurable(t *testing.T) {
 	t.Parallel()
-	fs := NewFaultSet(1)
+	fs := toolkit.NewFaultSet(1)
 	s := faultyPetstore(t, fs)
-	if _, err := fs.Add(HTTPFault{Kind: FaultRateLimited, Params: map[string]string{
+	if _, err := fs.Add(toolkit.HTTPFault{Kind: toolkit.FaultRateLimited, Params: map[string]string{
 		"retry_after": "1500ms", "limit": "40", "remaining_header": "", "reset": "epoch", "reset_header": "X-Shopify-Reset", "limit_header": "X-Shopify-Limit",
 	}}); err != nil {
 		t.Fatal(err)
@@ -391,7 +392,7 @@ func TestRateLimitedHeadersAreConfigurable(t *testing.T) {
 	if reset < fmt.Sprint(before+1) || reset > fmt.Sprint(time.Now().Unix()+2) {
 		t.Errorf("epoch reset %s, want about %d", reset, before+2)
 	}
-	if e := s.Mock().Journal().Entries(Filter{Status: 429}); len(e) != 1 || !e[0].Throttled || e[0].Fault != "rate_limited 429 retry_after=2s" {
+	if e := s.Mock.Journal().Entries(toolkit.Filter{Status: 429}); len(e) != 1 || !e[0].Throttled || e[0].Fault != "rate_limited 429 retry_after=2s" {
 		t.Errorf("journal %+v", e)
 	}
 }
@@ -401,7 +402,7 @@ func TestRateLimitedHeadersAreConfigurable(t *testing.T) {
 // seen before expire only when the rate picks them.
 func TestExpiredCredentialsUntilReauthentication(t *testing.T) {
 	t.Parallel()
-	fs := NewFaultSet(1)
+	fs := toolkit.NewFaultSet(1)
 	s := faultyPetstore(t, fs)
 	get := func(cred string) answerSeen {
 		return send(t, http.DefaultClient, "GET", s.URL+"/pets/1", "", key, cred)
@@ -412,7 +413,7 @@ func TestExpiredCredentialsUntilReauthentication(t *testing.T) {
 	if a := get("other-client"); a.StatusCode != 200 {
 		t.Fatalf("before the fault: %d", a.StatusCode)
 	}
-	revert, err := fs.Activate(context.Background(), HTTPFault{Kind: FaultExpiredCredentials})
+	revert, err := fs.Activate(context.Background(), toolkit.HTTPFault{Kind: toolkit.FaultExpiredCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +439,7 @@ func TestExpiredCredentialsUntilReauthentication(t *testing.T) {
 		t.Fatalf("after revert: %d", a.StatusCode)
 	}
 	var n401 int
-	for _, e := range s.Mock().Journal().Entries(Filter{Status: 401}) {
+	for _, e := range s.Mock.Journal().Entries(toolkit.Filter{Status: 401}) {
 		if e.Fault == "expired_credentials" {
 			n401++
 		}
@@ -452,9 +453,9 @@ func TestExpiredCredentialsUntilReauthentication(t *testing.T) {
 // and each of those clients gets back in with a new one.
 func TestExpiredCredentialsAtARate(t *testing.T) {
 	t.Parallel()
-	fs := NewFaultSet(3)
+	fs := toolkit.NewFaultSet(3)
 	s := faultyPetstore(t, fs)
-	if _, err := fs.Add(HTTPFault{ID: "expiry", Kind: FaultExpiredCredentials, Rate: 0.3}); err != nil {
+	if _, err := fs.Add(toolkit.HTTPFault{ID: "expiry", Kind: toolkit.FaultExpiredCredentials, Rate: 0.3}); err != nil {
 		t.Fatal(err)
 	}
 	c := proofClient(t)
@@ -497,9 +498,9 @@ func TestExpiredCredentialsAtARate(t *testing.T) {
 // vendor's invoices.
 func TestBadDataOnAccountingInvoices(t *testing.T) {
 	t.Parallel()
-	c := loadContract(t, filepath.Join("..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
+	c := loadContract(t, filepath.Join("..", "..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
 	for _, mode := range []string{"missing", "type", "null"} {
-		fs := NewFaultSet(1)
+		fs := toolkit.NewFaultSet(1)
 		s, err := NewServer(c, WithFaults(fs))
 		if err != nil {
 			t.Fatal(err)
@@ -508,7 +509,7 @@ func TestBadDataOnAccountingInvoices(t *testing.T) {
 		v := contracts.NewValidator(c.Doc)
 		item := c.Doc.Paths.Value("/invoices/{invoice_id}")
 		rt := contracts.Route{Path: "/invoices/{invoice_id}", Method: "GET", PathItem: item, Operation: item.Get, PathParams: map[string]string{"invoice_id": "in_1"}}
-		check := func() ([]Violation, answerSeen) {
+		check := func() ([]toolkit.Violation, answerSeen) {
 			a := send(t, http.DefaultClient, "GET", s.URL+"/invoices/in_1", "", "Authorization", "Bearer t")
 			req, _ := http.NewRequest("GET", s.URL+"/invoices/in_1", nil)
 			return v.ValidateResponse(context.Background(), req, rt, a.StatusCode, a.Header, a.body), a
@@ -516,7 +517,7 @@ func TestBadDataOnAccountingInvoices(t *testing.T) {
 		if vs, a := check(); len(vs) > 0 || a.StatusCode != 200 {
 			t.Fatalf("without the fault: %d %v", a.StatusCode, vs)
 		}
-		if _, err := fs.Add(HTTPFault{Kind: FaultBadData, Params: map[string]string{"mode": mode}}); err != nil {
+		if _, err := fs.Add(toolkit.HTTPFault{Kind: toolkit.FaultBadData, Params: map[string]string{"mode": mode}}); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
@@ -525,7 +526,7 @@ func TestBadDataOnAccountingInvoices(t *testing.T) {
 			if len(vs) == 0 {
 				t.Fatalf("%s: a bad_data answer passed validation: %s", mode, a.body)
 			}
-			seen[s.Mock().Journal().Entries(Filter{})[s.Mock().Journal().Total()-1].Fault] = true
+			seen[s.Mock.Journal().Entries(toolkit.Filter{})[s.Mock.Journal().Total()-1].Fault] = true
 		}
 		if len(seen) < 3 {
 			t.Errorf("%s: 20 requests broke only %v: the field should be drawn per request", mode, seen)
@@ -535,57 +536,57 @@ func TestBadDataOnAccountingInvoices(t *testing.T) {
 
 func TestAdminFaultsAPI(t *testing.T) {
 	t.Parallel()
-	fs := NewFaultSet(1)
+	fs := toolkit.NewFaultSet(1)
 	m := newPetstore(t, WithFaults(fs))
 	mux := http.NewServeMux()
-	mux.Handle(FaultsPath, fs.AdminHandler())
-	mux.Handle(FaultsPath+"/", fs.AdminHandler())
+	mux.Handle(toolkit.FaultsPath, fs.AdminHandler())
+	mux.Handle(toolkit.FaultsPath+"/", fs.AdminHandler())
 	mux.Handle("/", m)
 	do := func(method, path, body string) answerSeen {
 		resp := call(t, mux, method, path, body)
 		b := readBody(t, resp)
 		return answerSeen{Response: resp, body: b}
 	}
-	if a := do("POST", FaultsPath, `{"id":"outage","kind":"status","rate":1,"params":{"status":503,"retry_after":"2s"}}`); a.StatusCode != 201 || a.Header.Get("Location") != FaultsPath+"/outage" {
+	if a := do("POST", toolkit.FaultsPath, `{"id":"outage","kind":"status","rate":1,"params":{"status":503,"retry_after":"2s"}}`); a.StatusCode != 201 || a.Header.Get("Location") != toolkit.FaultsPath+"/outage" {
 		t.Fatalf("POST: %d %s", a.StatusCode, a.body)
 	}
 	if got := call(t, mux, "GET", "/v1/pets/1", "", key, "k"); got.StatusCode != 503 || got.Header.Get("Retry-After") != "2" {
 		t.Fatalf("with the fault: %d", got.StatusCode)
 	}
-	var list []ActiveFault
-	if a := do("GET", FaultsPath, ""); a.StatusCode != 200 || json.Unmarshal(a.body, &list) != nil || len(list) != 1 || list[0].Hits != 1 || list[0].Params["status"] != "503" {
+	var list []toolkit.ActiveFault
+	if a := do("GET", toolkit.FaultsPath, ""); a.StatusCode != 200 || json.Unmarshal(a.body, &list) != nil || len(list) != 1 || list[0].Hits != 1 || list[0].Params["status"] != "503" {
 		t.Fatalf("GET: %d %s", a.StatusCode, a.body)
 	}
-	if a := do("GET", FaultsPath+"/outage", ""); a.StatusCode != 200 {
+	if a := do("GET", toolkit.FaultsPath+"/outage", ""); a.StatusCode != 200 {
 		t.Fatalf("GET one: %d %s", a.StatusCode, a.body)
 	}
-	if a := do("POST", FaultsPath, `{"id":"outage","kind":"status"}`); a.StatusCode != 409 {
+	if a := do("POST", toolkit.FaultsPath, `{"id":"outage","kind":"status"}`); a.StatusCode != 409 {
 		t.Fatalf("duplicate: %d %s", a.StatusCode, a.body)
 	}
-	bad := do("POST", FaultsPath, `{"kind":"status","params":{"status":200,"colour":"red"}}`)
+	bad := do("POST", toolkit.FaultsPath, `{"kind":"status","params":{"status":200,"colour":"red"}}`)
 	p := decodeProblem(t, bad.Response)
 	if bad.StatusCode != 400 || len(p.Violations) != 2 || !strings.Contains(p.Violations[0].Message+p.Violations[1].Message, "params.colour") || !strings.Contains(p.Violations[0].Message+p.Violations[1].Message, "params.status") {
 		t.Fatalf("invalid fault: %d %+v", bad.StatusCode, p)
 	}
-	syntax := do("POST", FaultsPath, "{\n  \"kind\": \"status\",\n  \"rate\": \"high\"\n}")
+	syntax := do("POST", toolkit.FaultsPath, "{\n  \"kind\": \"status\",\n  \"rate\": \"high\"\n}")
 	if p := decodeProblem(t, syntax.Response); syntax.StatusCode != 400 || !strings.Contains(p.Violations[0].Message, "line 3") || !strings.Contains(p.Violations[0].Message, "rate") {
 		t.Fatalf("wrong type: %d %+v", syntax.StatusCode, p)
 	}
-	if a := do("PUT", FaultsPath, ""); a.StatusCode != 405 || a.Header.Get("Allow") == "" {
+	if a := do("PUT", toolkit.FaultsPath, ""); a.StatusCode != 405 || a.Header.Get("Allow") == "" {
 		t.Fatalf("PUT: %d", a.StatusCode)
 	}
-	if a := do("DELETE", FaultsPath+"/outage", ""); a.StatusCode != 204 {
+	if a := do("DELETE", toolkit.FaultsPath+"/outage", ""); a.StatusCode != 204 {
 		t.Fatalf("DELETE one: %d", a.StatusCode)
 	}
-	if a := do("DELETE", FaultsPath+"/outage", ""); a.StatusCode != 404 {
+	if a := do("DELETE", toolkit.FaultsPath+"/outage", ""); a.StatusCode != 404 {
 		t.Fatalf("DELETE again: %d", a.StatusCode)
 	}
 	if got := call(t, mux, "GET", "/v1/pets/1", "", key, "k"); got.StatusCode != 200 {
 		t.Fatalf("after removal: %d", got.StatusCode)
 	}
-	do("POST", FaultsPath, `{"kind":"malformed"}`)
-	do("POST", FaultsPath, `{"kind":"slow","params":{"delay":"1ms"}}`)
-	if a := do("DELETE", FaultsPath, ""); a.StatusCode != 204 || len(fs.List()) != 0 {
+	do("POST", toolkit.FaultsPath, `{"kind":"malformed"}`)
+	do("POST", toolkit.FaultsPath, `{"kind":"slow","params":{"delay":"1ms"}}`)
+	if a := do("DELETE", toolkit.FaultsPath, ""); a.StatusCode != 204 || len(fs.List()) != 0 {
 		t.Fatalf("DELETE all: %d, left %v", a.StatusCode, fs.List())
 	}
 	if a := do("GET", AdminPrefix+"faultsx", ""); a.StatusCode != 404 {

@@ -10,11 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/contracts/corpustest"
 	"github.com/firedrill/firedrill/examples/petstore"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // parseContract loads a contract from data as firedrill does.
@@ -75,12 +78,12 @@ func readBody(tb testing.TB, resp *http.Response) []byte {
 	return b
 }
 
-func decodeProblem(tb testing.TB, resp *http.Response) Problem {
+func decodeProblem(tb testing.TB, resp *http.Response) toolkit.Problem {
 	tb.Helper()
-	if ct := resp.Header.Get("Content-Type"); ct != ProblemContentType {
-		tb.Fatalf("refusal has Content-Type %q, want %q", ct, ProblemContentType)
+	if ct := resp.Header.Get("Content-Type"); ct != toolkit.ProblemContentType {
+		tb.Fatalf("refusal has Content-Type %q, want %q", ct, toolkit.ProblemContentType)
 	}
-	var p Problem
+	var p toolkit.Problem
 	if err := json.Unmarshal(readBody(tb, resp), &p); err != nil {
 		tb.Fatalf("problem body: %v", err)
 	}
@@ -96,3 +99,15 @@ func corpusDir(tb testing.TB) string {
 	}
 	return dir
 }
+
+// vendorClock is a clock a test moves by hand, safe for the server's goroutines.
+type vendorClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newVendorClock() *vendorClock { return &vendorClock{now: time.Unix(1_700_000_000, 0)} }
+
+func (c *vendorClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *vendorClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }

@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func accountingServer(t *testing.T, opts ...Option) *Server {
 	t.Helper()
-	c, err := contracts.LoadOpenAPI(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
+	c, err := contracts.LoadOpenAPI(context.Background(), filepath.Join("..", "..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func postInvoice(t *testing.T, url, key, ref string) (int, http.Header, []byte) 
 // 2xx answer is byte-identical; a different body with that key is refused.
 func TestIdempotencyConcurrentRetries(t *testing.T) {
 	t.Parallel()
-	srv := accountingServer(t, WithIdempotency(IdempotencyOptions{}))
+	srv := accountingServer(t, WithIdempotency(toolkit.IdempotencyOptions{}))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var bodies [][]byte
@@ -79,25 +80,25 @@ func TestIdempotencyConcurrentRetries(t *testing.T) {
 			t.Fatalf("2xx answers differ:\n%s\n%s", bodies[0], b)
 		}
 	}
-	records, err := srv.Mock().Store().Snapshot("invoices")
+	records, err := srv.Mock.Store().Snapshot("invoices")
 	if err != nil || len(records) != 1 {
 		t.Fatalf("%d invoices created (%v), want exactly 1", len(records), err)
 	}
 	// A later retry is a replay, marked as such.
 	status, header, body := postInvoice(t, srv.URL, "order-1-invoice", "order-1")
-	if status != 201 || header.Get(ReplayedHeader) != "true" || !bytes.Equal(body, bodies[0]) {
-		t.Errorf("replay: %d %q", status, header.Get(ReplayedHeader))
+	if status != 201 || header.Get(toolkit.ReplayedHeader) != "true" || !bytes.Equal(body, bodies[0]) {
+		t.Errorf("replay: %d %q", status, header.Get(toolkit.ReplayedHeader))
 	}
 	// The same key with another request is refused and changes nothing.
 	if status, _, _ := postInvoice(t, srv.URL, "order-1-invoice", "order-2"); status != http.StatusUnprocessableEntity {
 		t.Errorf("key reused with another body: %d, want 422", status)
 	}
-	records, _ = srv.Mock().Store().Snapshot("invoices")
+	records, _ = srv.Mock.Store().Snapshot("invoices")
 	if len(records) != 1 {
 		t.Errorf("%d invoices after the replay and the refusal, want 1", len(records))
 	}
 	replayed := 0
-	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+	for _, e := range srv.Mock.Journal().Entries(toolkit.Filter{}) {
 		if e.Replayed {
 			replayed++
 		}
@@ -118,7 +119,7 @@ func TestWithoutIdempotencyRetriesDuplicate(t *testing.T) {
 	for range 3 {
 		postInvoice(t, srv.URL, "order-1-invoice", "order-1")
 	}
-	records, _ := srv.Mock().Store().Snapshot("invoices")
+	records, _ := srv.Mock.Store().Snapshot("invoices")
 	if len(records) != 3 {
 		t.Fatalf("%d invoices, want 3 without idempotency", len(records))
 	}
@@ -129,7 +130,7 @@ func TestIdempotencyKeysExpireAndAreScopedByCredential(t *testing.T) {
 	var clockMu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
-	srv := accountingServer(t, WithIdempotency(IdempotencyOptions{Window: time.Hour, Now: clock}))
+	srv := accountingServer(t, WithIdempotency(toolkit.IdempotencyOptions{Window: time.Hour, Now: clock}))
 	postInvoice(t, srv.URL, "k-12345678", "order-1")
 	// Another credential with the same key is another request.
 	body := `{"reference":"order-1","customer_email":"ada@example.com","amount_cents":4990,"currency":"EUR"}`
@@ -142,20 +143,20 @@ func TestIdempotencyKeysExpireAndAreScopedByCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.Header.Get(ReplayedHeader) != "" {
+	if resp.Header.Get(toolkit.ReplayedHeader) != "" {
 		t.Error("a key of one credential was replayed to another")
 	}
 	clockMu.Lock()
 	now = now.Add(2 * time.Hour)
 	clockMu.Unlock()
-	if _, h, _ := postInvoice(t, srv.URL, "k-12345678", "order-1"); h.Get(ReplayedHeader) != "" {
+	if _, h, _ := postInvoice(t, srv.URL, "k-12345678", "order-1"); h.Get(toolkit.ReplayedHeader) != "" {
 		t.Error("an expired key was replayed")
 	}
-	records, _ := srv.Mock().Store().Snapshot("invoices")
+	records, _ := srv.Mock.Store().Snapshot("invoices")
 	if len(records) != 3 {
 		t.Errorf("%d invoices, want 3 (first, other credential, after expiry)", len(records))
 	}
-	if _, err := newIdempotency(IdempotencyOptions{MismatchStatus: 200}); err == nil {
+	if _, err := toolkit.NewIdempotency(toolkit.IdempotencyOptions{MismatchStatus: 200}); err == nil {
 		t.Error("a 2xx mismatch status must be refused")
 	}
 }
@@ -165,12 +166,12 @@ func TestIdempotencyKeysExpireAndAreScopedByCredential(t *testing.T) {
 // request conformed, so the conformance gate does not count them as broken.
 func TestShortCircuitedRequestsAreJudged(t *testing.T) {
 	t.Parallel()
-	srv := accountingServer(t, WithIdempotency(IdempotencyOptions{}))
+	srv := accountingServer(t, WithIdempotency(toolkit.IdempotencyOptions{}))
 	postInvoice(t, srv.URL, "order-9-invoice", "order-9")
-	if status, h, _ := postInvoice(t, srv.URL, "order-9-invoice", "order-9"); h.Get(ReplayedHeader) != "true" {
+	if status, h, _ := postInvoice(t, srv.URL, "order-9-invoice", "order-9"); h.Get(toolkit.ReplayedHeader) != "true" {
 		t.Fatalf("no replay: %d", status)
 	}
-	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+	for _, e := range srv.Mock.Journal().Entries(toolkit.Filter{}) {
 		if !e.Valid || len(e.Violations) > 0 {
 			t.Errorf("entry %d (replayed %v) recorded as invalid: %v", e.Seq, e.Replayed, e.Violations)
 		}
@@ -189,7 +190,7 @@ func TestShortCircuitedRequestsAreJudged(t *testing.T) {
 		resp.Body.Close()
 	}
 	broken := 0
-	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+	for _, e := range srv.Mock.Journal().Entries(toolkit.Filter{}) {
 		if !e.Valid && len(e.Violations) > 0 {
 			broken++
 		}
@@ -204,7 +205,7 @@ func TestShortCircuitedRequestsAreJudged(t *testing.T) {
 // status asked for, and a key is forgotten after the window.
 func TestParseIdempotency(t *testing.T) {
 	t.Parallel()
-	o, err := ParseIdempotency(" Idempotency-Key , window=1h, mismatch=400")
+	o, err := toolkit.ParseIdempotency(" Idempotency-Key , window=1h, mismatch=400")
 	if err != nil || o.Header != "Idempotency-Key" || o.Window != time.Hour || o.MismatchStatus != 400 {
 		t.Fatalf("%+v %v", o, err)
 	}
@@ -216,12 +217,12 @@ func TestParseIdempotency(t *testing.T) {
 		"K,mismatch=200": `mismatch "200" is not a 4xx`,
 		"K,ttl=1h":       `unknown setting "ttl"`,
 	} {
-		if _, err := ParseIdempotency(in); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := toolkit.ParseIdempotency(in); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseIdempotency(%q) = %v, want an error naming %s", in, err, want)
 		}
 	}
 	clock := newVendorClock()
-	o, _ = ParseIdempotency("Idempotency-Key,window=1m,mismatch=409")
+	o, _ = toolkit.ParseIdempotency("Idempotency-Key,window=1m,mismatch=409")
 	o.Now = clock.Now
 	srv := accountingServer(t, WithIdempotency(o))
 	if status, _, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-1"); status != http.StatusCreated {
@@ -231,7 +232,7 @@ func TestParseIdempotency(t *testing.T) {
 		t.Errorf("key reused with another body: %d, want the 409 asked for", status)
 	}
 	clock.Advance(2 * time.Minute)
-	if status, header, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-2"); status != http.StatusCreated || header.Get(ReplayedHeader) != "" {
-		t.Errorf("after the window: %d replayed=%q, want a new 201", status, header.Get(ReplayedHeader))
+	if status, header, _ := postInvoice(t, srv.URL, "invoice-key-1", "order-2"); status != http.StatusCreated || header.Get(toolkit.ReplayedHeader) != "" {
+		t.Errorf("after the window: %d replayed=%q, want a new 201", status, header.Get(toolkit.ReplayedHeader))
 	}
 }

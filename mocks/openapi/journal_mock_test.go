@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func TestJournalRecordsEveryExchangeWithSecretsMasked(t *testing.T) {
@@ -13,7 +15,7 @@ func TestJournalRecordsEveryExchangeWithSecretsMasked(t *testing.T) {
 	call(t, m, "GET", "/v1/pets/7?access_token=abc&limit=1", "", key, "secret-key", "Authorization", "Bearer tok123", "X-Session-Token", "s3", "Accept", "application/json", "Idempotency-Key", "idem-1")
 	call(t, m, "POST", "/v1/pets", `{"species":"lion"}`, key, "secret-key", "Content-Type", "application/json")
 	call(t, m, "GET", "/v1/nowhere", "")
-	es := m.Journal().Entries(Filter{})
+	es := m.Journal().Entries(toolkit.Filter{})
 	if len(es) != 3 {
 		t.Fatalf("%d entries, want 3", len(es))
 	}
@@ -27,7 +29,7 @@ func TestJournalRecordsEveryExchangeWithSecretsMasked(t *testing.T) {
 			t.Errorf("the journal holds the secret %q", secret)
 		}
 	}
-	if got := get.Header.Get("Authorization"); got != "Bearer "+Masked {
+	if got := get.Header.Get("Authorization"); got != "Bearer "+toolkit.Masked {
 		t.Errorf("Authorization journaled as %q", got)
 	}
 	for h, want := range map[string]string{"Accept": "application/json", "Idempotency-Key": "idem-1"} {
@@ -66,7 +68,7 @@ func TestAdminRequestsFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		resp := call(t, m, "GET", "/__firedrill/requests"+tt.query, "")
-		var es []Entry
+		var es []toolkit.Entry
 		if err := json.Unmarshal(readBody(t, resp), &es); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %v", tt.query, resp.StatusCode, err)
 		}
@@ -91,22 +93,5 @@ func TestAdminRequestsFilters(t *testing.T) {
 	}
 	if m.Journal().Total() != 0 {
 		t.Error("admin calls were journaled as exchanges with the contract")
-	}
-}
-
-func TestMaskQuery(t *testing.T) {
-	t.Parallel()
-	s := secretNames{query: map[string]bool{"k": true}}
-	tests := map[string]string{
-		"":                      "",
-		"limit=1":               "limit=1",
-		"k=abc&limit=1":         "k=%2A%2A%2A&limit=1",
-		"api_token=x":           "api_token=%2A%2A%2A",
-		"%zz=1&password=hunter": Masked,
-	}
-	for in, want := range tests {
-		if got := s.maskQuery(in); got != want {
-			t.Errorf("maskQuery(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // TestMemoryStaysBounded pushes many requests through a mock and checks the
@@ -20,10 +22,10 @@ func TestMemoryStaysBounded(t *testing.T) {
 	ring, n := 1000, 8_000
 	if s := os.Getenv("FIREDRILL_MEMORY_REQUESTS"); s != "" {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 4*DefaultJournalSize {
-			t.Fatalf("FIREDRILL_MEMORY_REQUESTS=%q: want a number >= %d", s, 4*DefaultJournalSize)
+		if err != nil || v < 4*toolkit.DefaultJournalSize {
+			t.Fatalf("FIREDRILL_MEMORY_REQUESTS=%q: want a number >= %d", s, 4*toolkit.DefaultJournalSize)
 		}
-		ring, n = DefaultJournalSize, v
+		ring, n = toolkit.DefaultJournalSize, v
 	}
 	full, end := pushRequests(t, ring, n)
 	t.Logf("%d requests, journal of %d: heap %.1f MiB once the journal is full, %.1f MiB at the end; %s", n, ring, mib(full), mib(end), rss())
@@ -92,8 +94,8 @@ func pushRequests(t *testing.T, ring, n int) (full, end uint64) {
 		send(i)
 	}
 	end = heap()
-	if m.Journal().Total() != uint64(n) || len(m.Journal().Entries(Filter{})) != min(ring, n) {
-		t.Fatalf("journal total %d, kept %d", m.Journal().Total(), len(m.Journal().Entries(Filter{})))
+	if m.Journal().Total() != uint64(n) || len(m.Journal().Entries(toolkit.Filter{})) != min(ring, n) {
+		t.Fatalf("journal total %d, kept %d", m.Journal().Total(), len(m.Journal().Entries(toolkit.Filter{})))
 	}
 	return full, end
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/internal/router"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Mock serves one OpenAPI contract as an http.Handler: it routes each
@@ -28,8 +29,9 @@ type Mock struct {
 	references  bool // check references between collections (WithReferences)
 	journalSize int
 	logger      *slog.Logger
-	stages      []Stage
+	stages      []toolkit.Stage
 	front       []frontRoute // endpoints of vendor behaviours, served before routing
+	hooks       []*hooks     // WithWebhooks's, attached once the journal exists
 	addr        string
 	maxBody     int64
 
@@ -37,11 +39,12 @@ type Mock struct {
 	routes    []*route
 	router    *router.Router
 	validator *contracts.Validator
-	journal   *Journal
-	secrets   secretNames
-	answers   sync.Map // answerKey → *answer
+	journal   *toolkit.Journal
+	secrets   toolkit.Secrets
+	schemes   map[string]*openapi3.SecurityScheme // the contract's security schemes, by name
+	answers   sync.Map                            // answerKey → *answer
 	state     *stateful
-	chain     HandlerFunc
+	chain     toolkit.HandlerFunc
 }
 
 // route is one path template of the contract with its operations by method.
@@ -82,27 +85,42 @@ func (o *operation) defaults() (int, *openapi3.Response, []string, error) {
 	return o.status, o.response, o.media, o.err
 }
 
-// Exchange is one request on its way through a mock: what stages see and
-// may act on. Stages may set fields of Entry (Throttled, Fault,
-// IdempotencyKey, Replayed...) to explain how they shaped the answer.
-type Exchange struct {
-	Request    *http.Request
-	Body       []byte            // the request body, read once
-	Operation  string            // operationId, or "METHOD /template"
-	Template   string            // the contract's path template
-	PathParams map[string]string // decoded values of the template's parameters
-	Entry      *Entry            // the journal entry being built
-
+// exchange is a toolkit.Exchange with what the mock knows of it: the
+// operation it is routed to. It is the exchange's Contract, so the stages
+// read the operation's security and answer schemas through it.
+type exchange struct {
+	toolkit.Exchange
+	m         *Mock
 	op        *operation
 	validated bool // the request was judged against the contract
 }
 
-// HandlerFunc answers an exchange.
-type HandlerFunc func(w http.ResponseWriter, x *Exchange)
+// served is the exchange the mock routed, from what a stage hands on.
+func served(x *toolkit.Exchange) *exchange { return x.Contract.(*exchange) }
 
-// Stage wraps the handler of the next stage, like HTTP middleware that knows
-// the operation. See WithStage.
-type Stage func(next HandlerFunc) HandlerFunc
+// Security is the operation's security requirements (else the contract's)
+// and the contract's schemes.
+func (x *exchange) Security() (openapi3.SecurityRequirements, map[string]*openapi3.SecurityScheme) {
+	reqs := x.op.op.Security
+	if reqs == nil {
+		reqs = &x.m.contract.Doc.Security
+	}
+	return *reqs, x.m.schemes
+}
+
+// Challenge is the WWW-Authenticate header of a 401 for missing credentials.
+func (x *exchange) Challenge() string { return x.m.challenge(x.op) }
+
+// ResponseSchema is the schema of the operation's answer with status and
+// content type.
+func (x *exchange) ResponseSchema(status int, contentType string) *openapi3.Schema {
+	return responseSchema(x.op.op, status, contentType)
+}
+
+// ValidateValue checks v against schema as an answer.
+func (x *exchange) ValidateValue(schema *openapi3.Schema, v any) []toolkit.Violation {
+	return x.m.validator.ValidateValue(schema, v, true)
+}
 
 // NewHandler returns a mock of c. It does no work proportional to the
 // contract's schemas: answers are built on first use and cached, so even
@@ -114,7 +132,7 @@ func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
 	m := &Mock{
 		contract:    c,
 		seed:        DefaultSeed,
-		journalSize: DefaultJournalSize,
+		journalSize: toolkit.DefaultJournalSize,
 		logger:      discardLogger(),
 		addr:        DefaultAddr,
 		maxBody:     DefaultMaxBody,
@@ -129,8 +147,9 @@ func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
 	}
 	m.basePath = c.BasePath()
 	m.validator = contracts.NewValidator(c.Doc)
-	m.journal = NewJournal(m.journalSize)
-	m.secrets = secretsOf(c.Doc)
+	m.journal = toolkit.NewJournal(m.journalSize)
+	m.secrets = toolkit.NewSecrets(c.Doc)
+	m.schemes = schemesOf(c.Doc)
 	if err := m.buildRoutes(); err != nil {
 		return nil, err
 	}
@@ -143,6 +162,11 @@ func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
 			return nil, err
 		}
 		m.state = st
+	}
+	for _, h := range m.hooks {
+		if err := h.attach(); err != nil {
+			return nil, err
+		}
 	}
 	m.chain = m.answer
 	for i := len(m.stages) - 1; i >= 0; i-- {
@@ -159,7 +183,21 @@ func (m *Mock) Name() string { return m.name }
 func (m *Mock) BasePath() string { return m.basePath }
 
 // Journal is the mock's record of exchanges.
-func (m *Mock) Journal() *Journal { return m.journal }
+func (m *Mock) Journal() *toolkit.Journal { return m.journal }
+
+// schemesOf are doc's security schemes, by name.
+func schemesOf(doc *openapi3.T) map[string]*openapi3.SecurityScheme {
+	out := map[string]*openapi3.SecurityScheme{}
+	if doc.Components == nil {
+		return out
+	}
+	for name, ref := range doc.Components.SecuritySchemes {
+		if ref != nil && ref.Value != nil {
+			out[name] = ref.Value
+		}
+	}
+	return out
+}
 
 func (m *Mock) buildRoutes() error {
 	doc := m.contract.Doc
@@ -174,7 +212,7 @@ func (m *Mock) buildRoutes() error {
 		if item == nil {
 			continue
 		}
-		if strings.HasPrefix(m.basePath+t, strings.TrimSuffix(AdminPrefix, "/")) {
+		if strings.HasPrefix(m.basePath+t, strings.TrimSuffix(toolkit.AdminPrefix, "/")) {
 			m.logger.Warn("mock: a contract path lies under the admin API and is not served", "mock", m.name, "path", t)
 		}
 		r := &route{template: t, item: item, ops: map[string]*operation{}}

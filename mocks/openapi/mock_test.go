@@ -9,6 +9,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/internal/reqgen"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 const key = "X-API-Key"
@@ -23,7 +24,7 @@ func TestRequestsAnsweredOrRefused(t *testing.T) {
 		body       string
 		header     []string
 		wantStatus int
-		wantViol   []Violation // for refusals: each must be found (In, and Name and Pointer when set)
+		wantViol   []toolkit.Violation // for refusals: each must be found (In, and Name and Pointer when set)
 		wantAllow  string
 		fromSpec   bool // an answer the contract declares, not a refusal
 	}{
@@ -32,24 +33,24 @@ func TestRequestsAnsweredOrRefused(t *testing.T) {
 		{name: "list", method: "GET", target: "/v1/pets?limit=5&status=sold", header: []string{key, "k"}, wantStatus: 200},
 		{name: "create", method: "POST", target: "/v1/pets", body: `{"name":"Rex","species":"dog"}`, header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 201},
 		{name: "delete answers 204", method: "DELETE", target: "/v1/pets/3", header: []string{key, "k"}, wantStatus: 204},
-		{name: "no api key", method: "GET", target: "/v1/pets/7", wantStatus: 401, wantViol: []Violation{{In: "security", Name: "apiKey"}}},
-		{name: "path parameter not an integer", method: "GET", target: "/v1/pets/abc", header: []string{key, "k"}, wantStatus: 400, wantViol: []Violation{{In: "path", Name: "petId"}}},
+		{name: "no api key", method: "GET", target: "/v1/pets/7", wantStatus: 401, wantViol: []toolkit.Violation{{In: "security", Name: "apiKey"}}},
+		{name: "path parameter not an integer", method: "GET", target: "/v1/pets/abc", header: []string{key, "k"}, wantStatus: 400, wantViol: []toolkit.Violation{{In: "path", Name: "petId"}}},
 		{name: "every query violation", method: "GET", target: "/v1/pets?limit=0&offset=-1&status=lost", header: []string{key, "k"}, wantStatus: 400,
-			wantViol: []Violation{{In: "query", Name: "limit"}, {In: "query", Name: "offset"}, {In: "query", Name: "status"}}},
+			wantViol: []toolkit.Violation{{In: "query", Name: "limit"}, {In: "query", Name: "offset"}, {In: "query", Name: "status"}}},
 		{name: "every body violation with its pointer", method: "POST", target: "/v1/pets", body: `{"species":"lion","tags":[1],"colour":"red"}`, header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 400,
-			wantViol: []Violation{{In: "body", Pointer: "/name"}, {In: "body", Pointer: "/species"}, {In: "body", Pointer: "/tags/0"}, {In: "body", Pointer: "/colour"}}},
-		{name: "missing required body", method: "POST", target: "/v1/pets", header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 400, wantViol: []Violation{{In: "body"}}},
+			wantViol: []toolkit.Violation{{In: "body", Pointer: "/name"}, {In: "body", Pointer: "/species"}, {In: "body", Pointer: "/tags/0"}, {In: "body", Pointer: "/colour"}}},
+		{name: "missing required body", method: "POST", target: "/v1/pets", header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 400, wantViol: []toolkit.Violation{{In: "body"}}},
 		{name: "security and body together", method: "POST", target: "/v1/pets", body: `{}`, header: []string{"Content-Type", "application/json"}, wantStatus: 401,
-			wantViol: []Violation{{In: "security", Name: "apiKey"}, {In: "body", Pointer: "/name"}, {In: "body", Pointer: "/species"}}},
-		{name: "undeclared content type", method: "POST", target: "/v1/pets", body: `name=Rex`, header: []string{key, "k", "Content-Type", "application/x-www-form-urlencoded"}, wantStatus: 415, wantViol: []Violation{{In: "header", Name: "Content-Type"}}},
-		{name: "malformed JSON", method: "POST", target: "/v1/pets", body: `{"name":`, header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 400, wantViol: []Violation{{In: "body"}}},
-		{name: "unknown path", method: "GET", target: "/v1/owners", header: []string{key, "k"}, wantStatus: 404, wantViol: []Violation{{In: "route"}}},
-		{name: "outside the base path", method: "GET", target: "/pets/7", header: []string{key, "k"}, wantStatus: 404, wantViol: []Violation{{In: "route"}}},
-		{name: "wrong method", method: "PUT", target: "/v1/pets", header: []string{key, "k"}, wantStatus: 405, wantAllow: "GET, POST", wantViol: []Violation{{In: "method", Name: "PUT"}}},
+			wantViol: []toolkit.Violation{{In: "security", Name: "apiKey"}, {In: "body", Pointer: "/name"}, {In: "body", Pointer: "/species"}}},
+		{name: "undeclared content type", method: "POST", target: "/v1/pets", body: `name=Rex`, header: []string{key, "k", "Content-Type", "application/x-www-form-urlencoded"}, wantStatus: 415, wantViol: []toolkit.Violation{{In: "header", Name: "Content-Type"}}},
+		{name: "malformed JSON", method: "POST", target: "/v1/pets", body: `{"name":`, header: []string{key, "k", "Content-Type", "application/json"}, wantStatus: 400, wantViol: []toolkit.Violation{{In: "body"}}},
+		{name: "unknown path", method: "GET", target: "/v1/owners", header: []string{key, "k"}, wantStatus: 404, wantViol: []toolkit.Violation{{In: "route"}}},
+		{name: "outside the base path", method: "GET", target: "/pets/7", header: []string{key, "k"}, wantStatus: 404, wantViol: []toolkit.Violation{{In: "route"}}},
+		{name: "wrong method", method: "PUT", target: "/v1/pets", header: []string{key, "k"}, wantStatus: 405, wantAllow: "GET, POST", wantViol: []toolkit.Violation{{In: "method", Name: "PUT"}}},
 		{name: "prefer a declared code", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Prefer", "code=404"}, wantStatus: 404, fromSpec: true},
-		{name: "prefer an undeclared code", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Prefer", "code=418"}, wantStatus: 400, wantViol: []Violation{{In: "header", Name: "Prefer"}}},
-		{name: "prefer an unknown example", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Prefer", "example=nemo"}, wantStatus: 400, wantViol: []Violation{{In: "header", Name: "Prefer"}}},
-		{name: "accept nothing it answers", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Accept", "application/xml"}, wantStatus: 406, wantViol: []Violation{{In: "header", Name: "Accept"}}},
+		{name: "prefer an undeclared code", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Prefer", "code=418"}, wantStatus: 400, wantViol: []toolkit.Violation{{In: "header", Name: "Prefer"}}},
+		{name: "prefer an unknown example", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Prefer", "example=nemo"}, wantStatus: 400, wantViol: []toolkit.Violation{{In: "header", Name: "Prefer"}}},
+		{name: "accept nothing it answers", method: "GET", target: "/v1/pets/7", header: []string{key, "k", "Accept", "application/xml"}, wantStatus: 406, wantViol: []toolkit.Violation{{In: "header", Name: "Accept"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,8 +180,8 @@ func TestEveryOperationAnswersValidly(t *testing.T) {
 
 func TestPanicIsA500AndJournaled(t *testing.T) {
 	t.Parallel()
-	m := newPetstore(t, WithStage(func(next HandlerFunc) HandlerFunc {
-		return func(w http.ResponseWriter, x *Exchange) {
+	m := newPetstore(t, WithStage(func(next toolkit.HandlerFunc) toolkit.HandlerFunc {
+		return func(w http.ResponseWriter, x *toolkit.Exchange) {
 			if x.Operation == "getPet" {
 				panic("a bug")
 			}
@@ -191,7 +192,7 @@ func TestPanicIsA500AndJournaled(t *testing.T) {
 	if resp.StatusCode != 500 {
 		t.Fatalf("status %d, want 500", resp.StatusCode)
 	}
-	es := m.Journal().Entries(Filter{Operation: "getPet"})
+	es := m.Journal().Entries(toolkit.Filter{Operation: "getPet"})
 	if len(es) != 1 || !strings.Contains(es[0].Error, "a bug") || es[0].Status != 500 {
 		t.Fatalf("journal %+v", es)
 	}

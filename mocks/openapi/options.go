@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Defaults of a mock's options.
@@ -14,11 +16,11 @@ const (
 	// the same bodies on every run.
 	DefaultSeed int64 = 1
 	// DefaultAddr is where a Server listens: loopback, a free port.
-	DefaultAddr = "127.0.0.1:0"
+	DefaultAddr = toolkit.DefaultAddr
 	// DefaultMaxBody bounds the request body a mock reads; longer ones get 413.
 	DefaultMaxBody int64 = 10 << 20
 	// AdminPrefix is where the admin API lives, beside the contract's paths.
-	AdminPrefix = "/__firedrill/"
+	AdminPrefix = toolkit.AdminPrefix
 )
 
 // Option configures a Mock (and the Server around it).
@@ -47,7 +49,7 @@ func WithReferences(on bool) Option {
 }
 
 // WithJournalSize sets how many exchanges the journal keeps
-// (DefaultJournalSize when not given).
+// (toolkit.DefaultJournalSize when not given).
 func WithJournalSize(n int) Option {
 	return func(m *Mock) error {
 		if n <= 0 {
@@ -110,10 +112,12 @@ func WithMaxBody(n int64) Option {
 }
 
 // WithStage adds a stage around the operation handler. Stages run after
-// routing (the Exchange names the operation) and before validation, in the
-// order given: the first added is the outermost. Vendor behaviours (rate
-// limits, idempotency keys, auth) and HTTP faults are stages.
-func WithStage(s Stage) Option {
+// routing (the toolkit.Exchange names the operation, and its Contract
+// answers for the operation's security and answer schemas) and before
+// validation, in the order given: the first added is the outermost. Vendor
+// behaviours (rate limits, idempotency keys, auth) and HTTP faults are
+// stages.
+func WithStage(s toolkit.Stage) Option {
 	return func(m *Mock) error {
 		if s == nil {
 			return errors.New("mocks: nil stage")

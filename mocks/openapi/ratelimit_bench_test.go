@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // benchOverhead serves GET /v1/pets b.N times through a plain petstore mock
@@ -47,5 +49,5 @@ func benchOverhead(b *testing.B, header []string, opts ...Option) {
 
 // BenchmarkRateLimitOverhead: one credential, a limit it never reaches.
 func BenchmarkRateLimitOverhead(b *testing.B) {
-	benchOverhead(b, []string{"X-API-Key", "k"}, WithRateLimit(RateLimitOptions{Requests: 1 << 30, Per: time.Second}))
+	benchOverhead(b, []string{"X-API-Key", "k"}, WithRateLimit(toolkit.RateLimitOptions{Requests: 1 << 30, Per: time.Second}))
 }

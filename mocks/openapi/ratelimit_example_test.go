@@ -8,13 +8,14 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // A mock that throttles like a vendor: each API key has a bucket of two
 // requests refilled at one a minute; the third request is told when to come
 // back.
 func ExampleWithRateLimit() {
-	limit, err := openapi.ParseRateLimit("1/m,burst=2")
+	limit, err := toolkit.ParseRateLimit("1/m,burst=2")
 	if err != nil {
 		panic(err)
 	}

@@ -3,12 +3,15 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // answer is a ready-to-send response, built once per operation, status,
@@ -59,10 +62,10 @@ func parsePrefer(values []string) (preference, error) {
 }
 
 // respond answers a valid request from the contract.
-func (m *Mock) respond(w http.ResponseWriter, x *Exchange) {
+func (m *Mock) respond(w http.ResponseWriter, x *exchange) {
 	pref, err := parsePrefer(x.Request.Header.Values("Prefer"))
 	if err != nil {
-		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
+		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []toolkit.Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
 		return
 	}
 	status, resp, types, err := x.op.defaults()
@@ -71,18 +74,18 @@ func (m *Mock) respond(w http.ResponseWriter, x *Exchange) {
 		types = sortedMedia(resp)
 	}
 	if err != nil {
-		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
+		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []toolkit.Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
 		return
 	}
 	media, err := negotiate(types, x.Request.Header.Get("Accept"))
 	if err != nil {
-		m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []Violation{{In: "header", Name: "Accept", Message: err.Error()}})
+		m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []toolkit.Violation{{In: "header", Name: "Accept", Message: err.Error()}})
 		return
 	}
 	key := answerKey{op: x.op.index, status: status, media: media, example: pref.example}
 	a, err := m.cachedAnswer(key, x.op, resp)
 	if err != nil {
-		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
+		m.refuse(w, x.Entry, http.StatusBadRequest, "Unusable Prefer header", []toolkit.Violation{{In: "header", Name: "Prefer", Message: err.Error()}})
 		return
 	}
 	writeAnswer(w, a)
@@ -173,6 +176,28 @@ func responseFor(rs *openapi3.Responses, status int) *openapi3.Response {
 		return d.Value
 	}
 	return nil
+}
+
+// responseSchema finds the schema of the answer with status and content
+// type: the status's response, else the default, and the media type sent;
+// nil unless it is a JSON one.
+func responseSchema(op *openapi3.Operation, status int, contentType string) *openapi3.Schema {
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	ref := op.Responses.Status(status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(contentType)
+	media := ref.Value.Content.Get(mt)
+	if media == nil || media.Schema == nil || !strings.Contains(mt, "json") {
+		return nil
+	}
+	return media.Schema.Value
 }
 
 // pickMedia chooses the media type of the answer among those the response

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // ServeHTTP answers one request: admin API, routing, the stages, validation
@@ -22,28 +23,28 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+	if strings.HasPrefix(r.URL.Path, toolkit.AdminPrefix) {
 		m.admin(w, r)
 		return
 	}
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
-	e := &Entry{
+	e := &toolkit.Entry{
 		System:    m.name,
 		Time:      start,
 		Direction: "inbound",
 		Client:    r.RemoteAddr,
 		Method:    r.Method,
 		Path:      r.URL.Path,
-		Query:     m.secrets.maskQuery(r.URL.RawQuery),
-		Header:    m.secrets.maskHeader(r.Header),
+		Query:     m.secrets.MaskQuery(r.URL.RawQuery),
+		Header:    m.secrets.MaskHeader(r.Header),
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			m.logger.Error("mock: panic answering a request", "mock", m.name, "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 			e.Error = fmt.Sprintf("panic: %v", p)
 			if !rec.wroteHeader {
-				writeProblem(rec, http.StatusInternalServerError, Problem{Title: "The mock failed", Detail: "an internal error of firedrill; it is logged and journaled"})
+				toolkit.WriteProblem(rec, http.StatusInternalServerError, toolkit.Problem{Title: "The mock failed", Detail: "an internal error of firedrill; it is logged and journaled"})
 			}
 		}
 		e.Duration = time.Since(start)
@@ -55,7 +56,7 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.serve(rec, r, e)
 }
 
-func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *Entry) {
+func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *toolkit.Entry) {
 	if r.Body == nil {
 		r.Body = http.NoBody // client-side requests handed straight to the handler
 	}
@@ -68,30 +69,31 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *Entry) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			m.refuse(w, e, http.StatusRequestEntityTooLarge, "Request body too large", []Violation{{In: contracts.InBody, Message: fmt.Sprintf("the body exceeds %d bytes", m.maxBody)}})
+			m.refuse(w, e, http.StatusRequestEntityTooLarge, "Request body too large", []toolkit.Violation{{In: contracts.InBody, Message: fmt.Sprintf("the body exceeds %d bytes", m.maxBody)}})
 			return
 		}
-		m.refuse(w, e, http.StatusBadRequest, "Request body unreadable", []Violation{{In: contracts.InBody, Message: err.Error()}})
+		m.refuse(w, e, http.StatusBadRequest, "Request body unreadable", []toolkit.Violation{{In: contracts.InBody, Message: err.Error()}})
 		return
 	}
 	escaped, ok := m.stripBase(r.URL.EscapedPath())
 	if !ok {
-		m.refuse(w, e, http.StatusNotFound, "No such operation", []Violation{{In: "route", Message: fmt.Sprintf("%s is not under the base path %s", r.URL.Path, m.basePath)}})
+		m.refuse(w, e, http.StatusNotFound, "No such operation", []toolkit.Violation{{In: "route", Message: fmt.Sprintf("%s is not under the base path %s", r.URL.Path, m.basePath)}})
 		return
 	}
 	op, params, allow, found := m.find(escaped, r.Method)
 	if !found {
-		m.refuse(w, e, http.StatusNotFound, "No such operation", []Violation{{In: "route", Message: fmt.Sprintf("no path of the contract matches %s", r.URL.Path)}})
+		m.refuse(w, e, http.StatusNotFound, "No such operation", []toolkit.Violation{{In: "route", Message: fmt.Sprintf("no path of the contract matches %s", r.URL.Path)}})
 		return
 	}
 	if op == nil {
 		w.Header().Set("Allow", allow)
-		m.refuse(w, e, http.StatusMethodNotAllowed, "Method not allowed", []Violation{{In: "method", Name: r.Method, Message: "the path allows " + allow}})
+		m.refuse(w, e, http.StatusMethodNotAllowed, "Method not allowed", []toolkit.Violation{{In: "method", Name: r.Method, Message: "the path allows " + allow}})
 		return
 	}
 	e.Operation, e.Template = op.id, op.template
-	x := &Exchange{Request: r, Body: body, Operation: op.id, Template: op.template, PathParams: params, Entry: e, op: op}
-	m.chain(w, x)
+	x := &exchange{m: m, op: op}
+	x.Exchange = toolkit.Exchange{Request: r, Body: body, Operation: op.id, Template: op.template, PathParams: params, Entry: e, Contract: x}
+	m.chain(w, &x.Exchange)
 	if !x.validated {
 		// A stage answered before validation (a replay, a throttle, a
 		// fault): the request is still judged against the contract for the
@@ -114,7 +116,8 @@ func (m *Mock) stripBase(p string) (string, bool) {
 
 // answer is the innermost handler: validate, then answer from state or from
 // the contract.
-func (m *Mock) answer(w http.ResponseWriter, x *Exchange) {
+func (m *Mock) answer(w http.ResponseWriter, tx *toolkit.Exchange) {
+	x := served(tx)
 	if vs := m.judge(x); len(vs) > 0 {
 		m.refuseInvalid(w, x, vs)
 		return
@@ -127,7 +130,7 @@ func (m *Mock) answer(w http.ResponseWriter, x *Exchange) {
 
 // judge validates the request of x against the contract once and records
 // the outcome in its journal entry.
-func (m *Mock) judge(x *Exchange) []Violation {
+func (m *Mock) judge(x *exchange) []toolkit.Violation {
 	r := x.Request
 	vs := m.validator.ValidateRequest(r.Context(), r, x.Body, m.contractRoute(x))
 	x.validated = true
@@ -136,14 +139,14 @@ func (m *Mock) judge(x *Exchange) []Violation {
 	return vs
 }
 
-func (m *Mock) contractRoute(x *Exchange) contracts.Route {
+func (m *Mock) contractRoute(x *exchange) contracts.Route {
 	return contracts.Route{Path: x.op.template, Method: x.op.method, PathItem: x.op.item, Operation: x.op.op, PathParams: x.PathParams}
 }
 
 // refuseInvalid answers a request that breaks the contract: 401 when the
 // credentials are missing, 415 for an undeclared content type, 400 otherwise;
 // every violation is listed.
-func (m *Mock) refuseInvalid(w http.ResponseWriter, x *Exchange, vs []Violation) {
+func (m *Mock) refuseInvalid(w http.ResponseWriter, x *exchange, vs []toolkit.Violation) {
 	status, title := http.StatusBadRequest, "Request does not match the contract"
 	for _, v := range vs {
 		if v.In == contracts.InSecurity {
@@ -159,10 +162,10 @@ func (m *Mock) refuseInvalid(w http.ResponseWriter, x *Exchange, vs []Violation)
 }
 
 // refuse writes a problem and journals the violations.
-func (m *Mock) refuse(w http.ResponseWriter, e *Entry, status int, title string, vs []Violation) {
+func (m *Mock) refuse(w http.ResponseWriter, e *toolkit.Entry, status int, title string, vs []toolkit.Violation) {
 	e.Violations = vs
 	e.Valid = false
-	writeProblem(w, status, Problem{Title: title, Operation: e.Operation, Violations: vs})
+	toolkit.WriteProblem(w, status, toolkit.Problem{Title: title, Operation: e.Operation, Violations: vs})
 }
 
 // challenge builds WWW-Authenticate from the operation's security schemes.
@@ -175,7 +178,7 @@ func (m *Mock) challenge(op *operation) string {
 	seen := map[string]bool{}
 	for _, req := range *reqs {
 		for name := range req {
-			s := m.secrets.schemes[name]
+			s := m.schemes[name]
 			if s == nil {
 				continue
 			}
@@ -223,7 +226,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if !r.wroteHeader {
 		r.WriteHeader(http.StatusOK)
 	}
-	if room := MaxJournalBody - len(r.body); room > 0 {
+	if room := toolkit.MaxJournalBody - len(r.body); room > 0 {
 		r.body = append(r.body, p[:min(room, len(p))]...)
 	}
 	return r.ResponseWriter.Write(p)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 func TestServerServesOnLoopbackUnderTheBasePath(t *testing.T) {
@@ -25,7 +27,7 @@ func TestServerServesOnLoopbackUnderTheBasePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h Health
+	var h toolkit.Health
 	json.NewDecoder(resp.Body).Decode(&h)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || h.Status != "ok" || h.Operations != 7 || h.BasePath != "/v1" {
@@ -46,8 +48,8 @@ func TestServerServesOnLoopbackUnderTheBasePath(t *testing.T) {
 func TestServerCloseWaitsForRequestsInFlight(t *testing.T) {
 	t.Parallel()
 	var started atomic.Bool
-	slow := WithStage(func(next HandlerFunc) HandlerFunc {
-		return func(w http.ResponseWriter, x *Exchange) {
+	slow := WithStage(func(next toolkit.HandlerFunc) toolkit.HandlerFunc {
+		return func(w http.ResponseWriter, x *toolkit.Exchange) {
 			started.Store(true)
 			time.Sleep(300 * time.Millisecond)
 			next(w, x)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // The kinds of operation a stateful collection answers.
@@ -119,7 +120,7 @@ func (m *Mock) Store() *store.Store {
 // handles answers x from the store when its operation belongs to a
 // collection, and reports whether it did. A Prefer header asking for a
 // status or an example is left to the contract's answers.
-func (s *stateful) handles(w http.ResponseWriter, x *Exchange) bool {
+func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	b, ok := s.byOp[x.Operation]
 	if !ok {
 		return false
@@ -200,7 +201,7 @@ func (s *stateful) checkReferences(c store.Collection, rec store.Record) error {
 
 // describesRecord reports whether the answer x's operation gives on success
 // is the record itself: an object schema with the collection's id property.
-func (s *stateful) describesRecord(x *Exchange, c store.Collection) bool {
+func (s *stateful) describesRecord(x *exchange, c store.Collection) bool {
 	_, resp, types, err := x.op.defaults()
 	if err != nil || len(types) == 0 {
 		return false
@@ -214,7 +215,7 @@ func (s *stateful) describesRecord(x *Exchange, c store.Collection) bool {
 	return ok
 }
 
-func (s *stateful) list(c store.Collection, parent []string, x *Exchange) (any, error) {
+func (s *stateful) list(c store.Collection, parent []string, x *exchange) (any, error) {
 	req, err := c.List.PageRequest(x.Request.URL.Query())
 	if err != nil {
 		return nil, err
@@ -260,14 +261,14 @@ func listItemSchema(c store.Collection) *openapi3.Schema {
 
 // fillFor generates the fields of a list wrapper; Render changes the value
 // it gets, so it gets a copy of the cached one.
-func (s *stateful) fillFor(x *Exchange) func(*openapi3.Schema) any {
+func (s *stateful) fillFor(x *exchange) func(*openapi3.Schema) any {
 	return func(sc *openapi3.Schema) any { return normalize(s.base(sc)) }
 }
 
 // decodeRecord reads the request body as an object: JSON, or a form as
 // Stripe and Twilio take, typed by the request schema. A body that is not an
 // object is not stateful.
-func decodeRecord(x *Exchange) (store.Record, bool) {
+func decodeRecord(x *exchange) (store.Record, bool) {
 	ct := strings.ToLower(x.Request.Header.Get("Content-Type"))
 	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 		var schema *openapi3.Schema
@@ -290,7 +291,7 @@ func decodeRecord(x *Exchange) (store.Record, bool) {
 	return rec, true
 }
 
-func (s *stateful) refuse(w http.ResponseWriter, x *Exchange, err error) {
+func (s *stateful) refuse(w http.ResponseWriter, x *exchange, err error) {
 	status, title := http.StatusInternalServerError, "Store failed"
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -301,20 +302,20 @@ func (s *stateful) refuse(w http.ResponseWriter, x *Exchange, err error) {
 		status, title = http.StatusBadRequest, "Bad request"
 	}
 	x.Entry.Operation = x.Operation
-	writeProblem(w, status, Problem{Title: title, Detail: err.Error(), Operation: x.Operation})
+	toolkit.WriteProblem(w, status, toolkit.Problem{Title: title, Detail: err.Error(), Operation: x.Operation})
 }
 
 // write answers with the operation's lowest 2xx, the value shaped by the
 // response schema: what the schema declares and the record lacks is
 // generated, so the answer still validates.
-func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any) {
+func (s *stateful) write(w http.ResponseWriter, x *exchange, kind string, v any) {
 	status, resp, types, err := x.op.defaults()
 	if err != nil {
 		status, resp, types = http.StatusOK, &openapi3.Response{}, nil
 	}
 	media, err := negotiate(types, x.Request.Header.Get("Accept"))
 	if err != nil {
-		s.m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []Violation{{In: "header", Name: "Accept", Message: err.Error()}})
+		s.m.refuse(w, x.Entry, http.StatusNotAcceptable, "Not acceptable", []toolkit.Violation{{In: "header", Name: "Accept", Message: err.Error()}})
 		return
 	}
 	if media == "" || kind == opDelete {
@@ -334,7 +335,7 @@ func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any)
 	}
 	body, ct, err := encodeBody(media, v)
 	if err != nil {
-		writeProblem(w, http.StatusInternalServerError, Problem{Title: "Unencodable record", Detail: err.Error()})
+		toolkit.WriteProblem(w, http.StatusInternalServerError, toolkit.Problem{Title: "Unencodable record", Detail: err.Error()})
 		return
 	}
 	h := w.Header()
@@ -357,7 +358,7 @@ func (s *stateful) write(w http.ResponseWriter, x *Exchange, kind string, v any)
 // fitted recursively where both are objects, and otherwise replaced by the
 // generated value; required properties the record lacks are generated;
 // undeclared ones are kept only where the schema allows them.
-func (s *stateful) shape(schema *openapi3.Schema, v any, _ *Exchange) any {
+func (s *stateful) shape(schema *openapi3.Schema, v any, _ *exchange) any {
 	if schema == nil {
 		return normalize(v)
 	}
@@ -506,7 +507,7 @@ type CollectionInfo struct {
 func (m *Mock) adminState(w http.ResponseWriter, r *http.Request, name string) {
 	st := m.state.store
 	if name == "" {
-		if !allow(w, r, http.MethodGet) {
+		if !toolkit.AllowMethods(w, r, http.MethodGet) {
 			return
 		}
 		out := []CollectionInfo{}
@@ -514,27 +515,27 @@ func (m *Mock) adminState(w http.ResponseWriter, r *http.Request, name string) {
 			c, _ := st.Collection(n)
 			out = append(out, CollectionInfo{Name: n, Records: st.Len(n), ListPath: c.ListPath, ItemPath: c.ItemPath, IDField: c.IDField})
 		}
-		writeJSON(w, http.StatusOK, out)
+		toolkit.WriteJSON(w, http.StatusOK, out)
 		return
 	}
-	if !allow(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
+	if !toolkit.AllowMethods(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
 		return
 	}
 	if _, ok := st.Collection(name); !ok {
-		writeProblem(w, http.StatusNotFound, Problem{Title: "No such collection", Detail: fmt.Sprintf("%q; the collections are %s", name, strings.Join(st.Collections(), ", "))})
+		toolkit.WriteProblem(w, http.StatusNotFound, toolkit.Problem{Title: "No such collection", Detail: fmt.Sprintf("%q; the collections are %s", name, strings.Join(st.Collections(), ", "))})
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
 		recs, err := st.Snapshot(name)
 		if err != nil {
-			writeProblem(w, http.StatusInternalServerError, Problem{Title: "Store failed", Detail: err.Error()})
+			toolkit.WriteProblem(w, http.StatusInternalServerError, toolkit.Problem{Title: "Store failed", Detail: err.Error()})
 			return
 		}
 		if recs == nil {
 			recs = []store.Record{}
 		}
-		writeJSON(w, http.StatusOK, recs)
+		toolkit.WriteJSON(w, http.StatusOK, recs)
 	case http.MethodDelete:
 		st.Reset(name)
 		w.WriteHeader(http.StatusNoContent)
@@ -548,7 +549,7 @@ func (m *Mock) adminSeed(w http.ResponseWriter, r *http.Request, name string) {
 	var recs []store.Record
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, m.maxBody))
 	if err := dec.Decode(&recs); err != nil {
-		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad records", Violations: []Violation{{In: "body", Message: "want a JSON array of objects: " + err.Error()}}})
+		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad records", Violations: []toolkit.Violation{{In: "body", Message: "want a JSON array of objects: " + err.Error()}}})
 		return
 	}
 	st := m.state.store
@@ -558,8 +559,8 @@ func (m *Mock) adminSeed(w http.ResponseWriter, r *http.Request, name string) {
 		if errors.Is(err, store.ErrConflict) {
 			status = http.StatusConflict
 		}
-		writeProblem(w, status, Problem{Title: "Records refused", Detail: err.Error()})
+		toolkit.WriteProblem(w, status, toolkit.Problem{Title: "Records refused", Detail: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, CollectionInfo{Name: name, Records: st.Len(name)})
+	toolkit.WriteJSON(w, http.StatusOK, CollectionInfo{Name: name, Records: st.Len(name)})
 }

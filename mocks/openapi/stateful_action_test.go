@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // actionsContract has an order collection with two actions: capture answers
@@ -81,7 +83,7 @@ func TestStatefulActions(t *testing.T) {
 		}
 	}
 	var entries int
-	for _, e := range m.Journal().Entries(Filter{}) {
+	for _, e := range m.Journal().Entries(toolkit.Filter{}) {
 		if e.Status == 404 && (e.Operation != "captureOrder" && e.Operation != "POST /orders/{id}/refund") {
 			t.Errorf("404 journaled as %q", e.Operation)
 		}

@@ -1,220 +1,166 @@
 package openapi
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
-// WebhookScheme is how deliveries are signed.
-type WebhookScheme string
-
-// The signature schemes a subscriber may choose.
-const (
-	// SchemeStandard signs as the Standard Webhooks specification says:
-	// webhook-id, webhook-timestamp and webhook-signature "v1,<base64
-	// HMAC-SHA256 of id.timestamp.body>", keyed by the base64 part of a
-	// "whsec_" secret. The default.
-	SchemeStandard WebhookScheme = "standard"
-	// SchemeStripe signs as Stripe does: Stripe-Signature "t=<unix>,v1=<hex
-	// HMAC-SHA256 of timestamp.body>", keyed by the whole secret.
-	SchemeStripe WebhookScheme = "stripe"
-	// SchemeGitHub signs as GitHub does: X-Hub-Signature-256
-	// "sha256=<hex HMAC-SHA256 of the body>", with X-GitHub-Event and
-	// X-GitHub-Delivery.
-	SchemeGitHub WebhookScheme = "github"
-	// SchemeHMAC is a plain HMAC as many smaller vendors sign:
-	// X-Webhook-Signature "sha256=<hex HMAC-SHA256 of the body>", with
-	// X-Webhook-Id and X-Webhook-Timestamp (not signed).
-	SchemeHMAC WebhookScheme = "hmac-sha256"
-)
-
-// The kinds of change a subscriber may ask for.
-const (
-	EventCreate = "create"
-	EventUpdate = "update"
-	EventDelete = "delete"
-)
-
-var eventKinds = []string{EventCreate, EventUpdate, EventDelete}
-
-// WebhookSubscriber is one receiver of a mock's events.
-type WebhookSubscriber struct {
-	URL    string        // where events are POSTed; loopback only
-	Secret string        // signing secret; generated when empty (see Webhooks.Subscribers)
-	Events []string      // create, update, delete; every kind when empty
-	Scheme WebhookScheme // SchemeStandard when empty
-}
-
-// ParseWebhook reads a subscriber written as on the command line:
-// "URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256]".
-// Names after events= that hold no "=" are more event kinds.
-func ParseWebhook(s string) (WebhookSubscriber, error) {
-	bad := func(format string, a ...any) (WebhookSubscriber, error) {
-		return WebhookSubscriber{}, fmt.Errorf("mocks: webhook %q: %s (want URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256])", s, fmt.Sprintf(format, a...))
-	}
-	parts := strings.Split(strings.TrimSpace(s), ",")
-	sub := WebhookSubscriber{URL: strings.TrimSpace(parts[0])}
-	last := ""
-	for _, p := range parts[1:] {
-		p = strings.TrimSpace(p)
-		k, v, hasEq := strings.Cut(p, "=")
-		if !hasEq {
-			if last != "events" {
-				return bad("%q is not key=value", p)
-			}
-			sub.Events = append(sub.Events, p)
-			continue
+// WithWebhooks delivers the changes of the mock's stateful collections
+// (WithStateful) to w's subscribers. Where the contract has a subscription
+// collection (named like webhook, hook or subscription, e.g. Stripe's
+// webhook_endpoints), a record created there with a loopback URL subscribes
+// it too, for the events it names, until the record is deleted. Deliveries
+// take the shape of the contract's OpenAPI 3.1 webhook or 3.0 callback for
+// the change when it declares one. An operation's 3.0 callbacks are also
+// called at the loopback URL the request names through the callback's
+// runtime expression ({$request.body#/callback_url}), stateful or not,
+// signed as toolkit.WebhookOptions.CallbackScheme says. The mock serves w's
+// admin API (toolkit.WebhooksPath) and journals its attempts. One Webhooks
+// serves one mock.
+func WithWebhooks(w *toolkit.Webhooks) Option {
+	return func(m *Mock) error {
+		if w == nil {
+			return errors.New("mocks: nil webhooks")
 		}
-		last = k
-		switch k {
-		case "secret":
-			sub.Secret = v
-		case "events":
-			sub.Events = append(sub.Events, v)
-		case "scheme":
-			sub.Scheme = WebhookScheme(v)
-		default:
-			return bad("unknown setting %q (known: secret, events, scheme)", k)
-		}
-	}
-	if err := sub.check(); err != nil {
-		return bad("%v", err)
-	}
-	return sub, nil
-}
-
-// check validates a subscriber: a loopback http URL, known events, a known
-// scheme and a secret that scheme can use.
-func (s *WebhookSubscriber) check() error {
-	u, err := url.Parse(s.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("URL %q is not an http(s) URL", s.URL)
-	}
-	if !loopbackHost(u.Hostname()) {
-		return fmt.Errorf("URL %q: only loopback receivers are allowed (127.0.0.1, ::1, localhost)", s.URL)
-	}
-	for _, e := range s.Events {
-		if !slices.Contains(eventKinds, e) {
-			return fmt.Errorf("event %q is not one of create, update, delete", e)
-		}
-	}
-	switch s.Scheme {
-	case "":
-		s.Scheme = SchemeStandard
-	case SchemeStandard, SchemeStripe, SchemeGitHub, SchemeHMAC:
-	default:
-		return fmt.Errorf("scheme %q is not standard, stripe, github or hmac-sha256", s.Scheme)
-	}
-	if s.Secret == "" {
+		h := &hooks{w: w, m: m}
+		m.hooks = append(m.hooks, h)
+		m.front = append(m.front, frontRoute{path: toolkit.WebhooksPath, prefix: true, h: w.AdminHandler()})
+		m.stages = append(m.stages, h.stage)
 		return nil
 	}
-	if s.Scheme == SchemeStandard {
-		if _, err := standardKey(s.Secret); err != nil {
-			return err
+}
+
+// hooks is a toolkit.Webhooks attached to a mock: its stage queues the
+// changes of the mock's stateful collections and the operations' callbacks
+// in the shapes the contract declares.
+type hooks struct {
+	w       *toolkit.Webhooks
+	m       *Mock
+	shapes  sync.Map // shapeKey → *webhookShape (nil: none declared)
+	skipped sync.Map // callback and host already said to be beyond loopback
+}
+
+// attach binds the deliverer to the mock once its name and journal are
+// known.
+func (h *hooks) attach() error {
+	return h.w.Attach(h.m.name, h.m.journal, h.m.logger)
+}
+
+// warn logs what the webhooks of the mock could not do.
+func (h *hooks) warn(msg string, args ...any) {
+	h.m.logger.Warn(msg, append([]any{"mock", h.m.name}, args...)...)
+}
+
+// stage turns successful changes of stateful collections into events for
+// the subscribers, and calls the operation's callbacks at the URLs the
+// request names.
+func (h *hooks) stage(next toolkit.HandlerFunc) toolkit.HandlerFunc {
+	m := h.m
+	shaper := m.state
+	if shaper == nil {
+		if len(h.w.Subscribers()) > 0 {
+			m.logger.Warn("mock: webhook subscribers get changes of stateful collections (WithStateful); only the contract's callbacks will be sent", "mock", m.name)
+		}
+		shaper = &stateful{m: m}
+	}
+	return func(rw http.ResponseWriter, tx *toolkit.Exchange) {
+		x := served(tx)
+		var b binding
+		inColl := false
+		if m.state != nil {
+			b, inColl = m.state.byOp[x.Operation]
+		}
+		kind := changeKind(b.kind)
+		var cbs openapi3.Callbacks
+		if x.op != nil && x.op.op != nil {
+			cbs = x.op.op.Callbacks
+		}
+		if p, _ := parsePrefer(x.Request.Header.Values("Prefer")); (kind == "" && len(cbs) == 0) || p.code != 0 || p.example != "" {
+			next(rw, tx)
+			return
+		}
+		rec := toolkit.NewCaptureWriter(rw)
+		next(rec, tx)
+		status, header, body := rec.Answer()
+		if status/100 != 2 && status != 0 || x.Entry.Replayed {
+			return
+		}
+		data := map[string]any{}
+		_ = json.Unmarshal(body, &data)
+		resource, nouns := x.Operation+"/"+x.Request.URL.Path, []string(nil)
+		if inColl && kind != "" {
+			id := x.PathParams[b.coll.IDParam]
+			if kind == toolkit.EventCreate {
+				id, _ = b.coll.IDOf(data)
+			} else if len(data) == 0 && b.coll.IDField != "" {
+				data[b.coll.IDField] = id
+			}
+			parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
+			resource, nouns = b.coll.Name+"/"+parent+"/"+id, collectionNouns(b.coll.Name)
+			if h.subscription(kind, resource, b.coll, data) {
+				return
+			}
+			h.change(b.coll, kind, resource, data)
+		}
+		if len(cbs) > 0 {
+			if status == 0 {
+				status = http.StatusOK
+			}
+			a := &answered{x: x, status: status, header: header, body: body}
+			h.callbacks(shaper, a, cbs, nouns, kind, resource, data)
 		}
 	}
-	return nil
 }
 
-func loopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
-// wants reports whether the subscriber asked for kind.
-func (s *WebhookSubscriber) wants(kind string) bool {
-	return len(s.Events) == 0 || slices.Contains(s.Events, kind)
-}
-
-// standardKey decodes a Standard Webhooks secret: "whsec_" (optional) and
-// the key in base64.
-func standardKey(secret string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	if err != nil || len(key) == 0 {
-		return nil, errors.New("a Standard Webhooks secret is whsec_ followed by a base64 key")
-	}
-	return key, nil
-}
-
-// newSecret makes a secret the scheme accepts.
-func newSecret(scheme WebhookScheme) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	switch scheme {
-	case SchemeGitHub, SchemeHMAC:
-		return hex.EncodeToString(b)
-	default:
-		return "whsec_" + base64.StdEncoding.EncodeToString(b)
-	}
-}
-
-// SignDelivery sets the headers of a delivery signed by scheme with secret,
-// as the mock's own deliveries carry them: what a flow step that plays a
-// vendor's webhook sender sends. event names the event where the scheme
-// carries it (GitHub's X-GitHub-Event); "" leaves it out.
-func SignDelivery(h http.Header, scheme WebhookScheme, secret, id, event string, at time.Time, body []byte) error {
-	sub := WebhookSubscriber{URL: "http://127.0.0.1/", Secret: secret, Scheme: scheme}
-	if err := sub.check(); err != nil {
-		return fmt.Errorf("mocks: sign: %w", err)
-	}
-	sign(h, &sub, id, event, at, body)
-	return nil
-}
-
-// sign sets the signature headers of one delivery attempt.
-func sign(h http.Header, sub *WebhookSubscriber, id, event string, at time.Time, body []byte) {
-	ts := strconv.FormatInt(at.Unix(), 10)
-	switch sub.Scheme {
-	case SchemeStripe:
-		mac := hmac.New(sha256.New, []byte(sub.Secret))
-		mac.Write([]byte(ts + "."))
-		mac.Write(body)
-		h.Set("Stripe-Signature", "t="+ts+",v1="+hex.EncodeToString(mac.Sum(nil)))
-	case SchemeGitHub:
-		mac := hmac.New(sha256.New, []byte(sub.Secret))
-		mac.Write(body)
-		h.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-		if event != "" {
-			h.Set("X-GitHub-Event", event)
+// change queues a change of a collection for the subscribers, in the shape
+// the contract declares for it, if it does.
+func (h *hooks) change(c store.Collection, kind, resource string, data map[string]any) {
+	evType, shaped := c.Name+"."+pastTense[kind], []byte(nil)
+	if sh := h.shapeFor(c, kind); sh != nil {
+		var err error
+		if shaped, err = sh.body(h.m.state, data); err == nil {
+			evType = sh.event
+		} else {
+			h.warn("mock: webhook body not shaped as the contract declares; sending the default envelope", "webhook", sh.name, "err", err)
 		}
-		h.Set("X-GitHub-Delivery", id)
-	case SchemeHMAC:
-		mac := hmac.New(sha256.New, []byte(sub.Secret))
-		mac.Write(body)
-		h.Set("X-Webhook-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-		h.Set("X-Webhook-Id", id)
-		h.Set("X-Webhook-Timestamp", ts)
-	default:
-		h.Set("webhook-id", id)
-		h.Set("webhook-timestamp", ts)
-		h.Set("webhook-signature", StandardSignature(sub.Secret, id, at.Unix(), body))
 	}
+	h.w.Enqueue(kind, evType, resource, data, shaped)
 }
 
-// StandardSignature is the webhook-signature value of the Standard Webhooks
-// specification for one message ("" when the secret is not a valid one).
-func StandardSignature(secret, id string, timestamp int64, body []byte) string {
-	key, err := standardKey(secret)
-	if err != nil {
-		return ""
+func changeKind(op string) string {
+	switch op {
+	case opCreate:
+		return toolkit.EventCreate
+	case opPut, opPatch:
+		return toolkit.EventUpdate
+	case opDelete:
+		return toolkit.EventDelete
 	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return ""
+}
+
+var pastTense = map[string]string{toolkit.EventCreate: "created", toolkit.EventUpdate: "updated", toolkit.EventDelete: "deleted"}
+
+// shapeKey names a change of one of the mock's collections.
+type shapeKey struct {
+	collection string
+	kind       string
+}
+
+// shapeFor is the contract's webhook or callback for a change, looked up once.
+func (h *hooks) shapeFor(c store.Collection, kind string) *webhookShape {
+	key := shapeKey{c.Name, kind}
+	if v, ok := h.shapes.Load(key); ok {
+		return v.(*webhookShape)
+	}
+	v, _ := h.shapes.LoadOrStore(key, findWebhookShape(h.m.contract.Doc, c, kind))
+	return v.(*webhookShape)
 }

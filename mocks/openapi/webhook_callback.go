@@ -2,8 +2,6 @@ package openapi
 
 import (
 	"encoding/json"
-	"fmt"
-	"hash/fnv"
 	"maps"
 	"net/http"
 	"net/url"
@@ -14,16 +12,14 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
-)
 
-// CallbacksURL names, in the queue and the journal, the deliveries to the
-// URLs requests name through the contract's callbacks.
-const CallbacksURL = "callbacks named in requests"
+	"github.com/firedrill/firedrill/mocks/toolkit"
+)
 
 // answered is what the stage saw of an answered exchange: what runtime
 // expressions of a callback may read.
 type answered struct {
-	x      *Exchange
+	x      *exchange
 	status int
 	header http.Header
 	body   []byte
@@ -139,7 +135,7 @@ func pointerValue(doc any, ptr string) (string, bool) {
 // Each is shaped by the callback's body schema, with record (the answer,
 // or the stored record) as its data; nouns and kind are those of the
 // collection change, if the operation makes one.
-func (w *Webhooks) callbacks(sh *stateful, a *answered, cbs openapi3.Callbacks, nouns []string, kind, resource string, record map[string]any) {
+func (h *hooks) callbacks(sh *stateful, a *answered, cbs openapi3.Callbacks, nouns []string, kind, resource string, record map[string]any) {
 	for _, name := range slices.Sorted(maps.Keys(cbs)) {
 		ref := cbs[name]
 		if ref == nil || ref.Value == nil {
@@ -154,85 +150,31 @@ func (w *Webhooks) callbacks(sh *stateful, a *answered, cbs openapi3.Callbacks, 
 			if !ok {
 				continue // the request names no URL for this callback
 			}
-			u, err := url.Parse(target)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !loopbackHost(u.Hostname()) {
+			if !toolkit.LoopbackURL(target) {
 				// Said once per callback and host: generated request bodies
 				// name such URLs on every request.
 				host := target
-				if err == nil {
+				if u, err := url.Parse(target); err == nil {
 					host = u.Host
 				}
-				if _, said := w.skipped.LoadOrStore(name+"\x00"+host, true); !said {
-					w.logger("mock: callback URL skipped (said once per host): only loopback http(s) receivers are called", "callback", name, "url", target)
+				if _, said := h.skipped.LoadOrStore(name+"\x00"+host, true); !said {
+					h.warn("mock: callback URL skipped (said once per host): only loopback http(s) receivers are called", "callback", name, "url", target)
 				}
 				continue
 			}
+			var err error
 			event, body := name, []byte(nil)
 			if s := webhookBodySchema(items[key]); s != nil {
 				shape := shapeOf(name, s, nouns, kind)
 				if body, err = shape.body(sh, record); err != nil {
-					w.logger("mock: callback body unencodable", "callback", name, "err", err)
+					h.warn("mock: callback body unencodable", "callback", name, "err", err)
 					continue
 				}
 				event = shape.event
 			} else if body, err = json.Marshal(record); err != nil {
 				continue
 			}
-			w.enqueueTo(target, event, resource, body)
+			h.w.EnqueueTo(target, event, resource, body)
 		}
 	}
-}
-
-// enqueueTo queues one delivery to a URL a request named, on the lanes
-// kept for callbacks, signed with the callback secret.
-func (w *Webhooks) enqueueTo(target, event, resource string, body []byte) {
-	h := fnv.New32a()
-	h.Write([]byte(resource))
-	lane := int(h.Sum32() % webhookLanes)
-	now := w.o.Now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return
-	}
-	if w.cb < 0 {
-		w.cb = len(w.subs)
-		w.subs = append(w.subs, &WebhookSubscriber{URL: CallbacksURL, Secret: w.o.CallbackSecret, Scheme: w.o.CallbackScheme})
-		first := len(w.lanes)
-		w.lanes = append(w.lanes, make([][]*delivery, webhookLanes)...)
-		if w.started {
-			w.startLanes(first)
-		}
-	}
-	to := *w.subs[w.cb]
-	to.URL = target
-	d := &delivery{sub: w.cb, to: &to, id: randomID("msg_"), event: event, body: body}
-	if w.pending >= w.o.MaxQueue {
-		w.dropped++
-		w.journal(d, now, 0, nil, nil, "queue full: callback dropped", 0)
-		return
-	}
-	w.pending++
-	w.lanes[w.cb*webhookLanes+lane] = append(w.lanes[w.cb*webhookLanes+lane], d)
-	w.startLocked()
-	w.cond.Broadcast()
-}
-
-// CallbackSigning is how deliveries to the URLs requests name are signed:
-// the scheme and the secret (generated when WebhookOptions gave none).
-func (w *Webhooks) CallbackSigning() (WebhookScheme, string) {
-	return w.o.CallbackScheme, w.o.CallbackSecret
-}
-
-// checkCallbackSigning validates and completes the callback signing options.
-func (o *WebhookOptions) checkCallbackSigning() error {
-	s := WebhookSubscriber{URL: "http://127.0.0.1/", Secret: o.CallbackSecret, Scheme: o.CallbackScheme}
-	if err := s.check(); err != nil {
-		return fmt.Errorf("callbacks: %w", err)
-	}
-	o.CallbackScheme = s.Scheme
-	if o.CallbackSecret == "" {
-		o.CallbackSecret = newSecret(o.CallbackScheme)
-	}
-	return nil
 }

@@ -13,13 +13,14 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // webhookBodies are the bodies the mock delivered, in order.
 func deliveredBodies(t *testing.T, srv *Server) []map[string]any {
 	t.Helper()
 	var bodies []map[string]any
-	for _, e := range srv.Mock().Journal().Entries(Filter{Method: "POST"}) {
+	for _, e := range srv.Mock.Journal().Entries(toolkit.Filter{Method: "POST"}) {
 		if e.Direction != "webhook" {
 			continue
 		}
@@ -35,7 +36,7 @@ func deliveredBodies(t *testing.T, srv *Server) []map[string]any {
 // checkDeclared fails when a delivery breaks the schema it was shaped by.
 func checkDeclared(t *testing.T, srv *Server, schema *openapi3.Schema, body map[string]any) {
 	t.Helper()
-	if vs := srv.Mock().validator.ValidateValue(schema, any(body), true); len(vs) > 0 {
+	if vs := srv.Mock.validator.ValidateValue(schema, any(body), true); len(vs) > 0 {
 		t.Errorf("the delivery %v breaks the declared schema: %v", body, vs)
 	}
 }
@@ -59,7 +60,7 @@ func TestWebhookShapedByCallback(t *testing.T) {
 	t.Parallel()
 	c := loadContract(t, "../../examples/ordersync/contracts/shop.openapi.yaml")
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, srv := hookedServer(t, c, WebhookOptions{Subscribers: []WebhookSubscriber{{URL: rc.url}}}, WithStateful(true))
+	w, srv := hookedServer(t, c, toolkit.WebhookOptions{Subscribers: []toolkit.WebhookSubscriber{{URL: rc.url}}}, WithStateful(true))
 	req, _ := http.NewRequest("POST", srv.URL+"/orders", strings.NewReader(`{"number":7,"customer":{"email":"ada@example.com"},"total_price":"9.90","currency":"EUR","line_items":[{"sku":"TEA-01","quantity":1,"price":"9.90"}]}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Shop-Key", "shpat_test")
@@ -175,7 +176,7 @@ func TestWebhookCallbacksBySubscription(t *testing.T) {
 	t.Parallel()
 	c := parseContract(t, "callbacks.yaml", []byte(withUpdateCallback(callbacksContract)))
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, srv := hookedServer(t, c, WebhookOptions{}, WithStateful(true))
+	w, srv := hookedServer(t, c, toolkit.WebhookOptions{}, WithStateful(true))
 	vendorSend(t, "POST", srv.URL+"/subscriptions", `{"callback_url":"`+rc.url+`"}`)
 	a := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"A","qty":1}`)
 	vendorSend(t, "PATCH", srv.URL+"/orders/"+fmt.Sprint(a["id"]), `{"qty":3}`)
@@ -208,13 +209,13 @@ func TestWebhookCallbackNegative(t *testing.T) {
 	t.Parallel()
 	c := parseContract(t, "callbacks.yaml", []byte(callbacksContract))
 	orders := store.Collection{Name: "orders", ListPath: "/orders", ItemPath: "/orders/{id}"}
-	if sh := findWebhookShape(c.Doc, orders, EventUpdate); sh != nil {
+	if sh := findWebhookShape(c.Doc, orders, toolkit.EventUpdate); sh != nil {
 		t.Errorf("an order update took the %s callback", sh.name)
 	}
-	if sh := findWebhookShape(c.Doc, store.Collection{Name: "customers", ListPath: "/customers"}, EventCreate); sh != nil {
+	if sh := findWebhookShape(c.Doc, store.Collection{Name: "customers", ListPath: "/customers"}, toolkit.EventCreate); sh != nil {
 		t.Errorf("a customer creation took the %s callback", sh.name)
 	}
-	if sh := findWebhookShape(c.Doc, orders, EventCreate); sh == nil || sh.name != "orderCreated" || sh.event != "order.created" {
+	if sh := findWebhookShape(c.Doc, orders, toolkit.EventCreate); sh == nil || sh.name != "orderCreated" || sh.event != "order.created" {
 		t.Errorf("order creation: %+v", sh)
 	}
 	two := strings.Replace(withUpdateCallback(callbacksContract), "        onChange:", `        audit:
@@ -224,7 +225,7 @@ func TestWebhookCallbackNegative(t *testing.T) {
               responses: {"200": {description: ok}}
         onChange:`, 1)
 	c2 := parseContract(t, "two.yaml", []byte(two))
-	if sh := findWebhookShape(c2.Doc, orders, EventUpdate); sh != nil {
+	if sh := findWebhookShape(c2.Doc, orders, toolkit.EventUpdate); sh != nil {
 		t.Errorf("with two callbacks, neither named for the change, the update took %s", sh.name)
 	}
 }
@@ -240,13 +241,13 @@ func TestDeclaredEventType(t *testing.T) {
 		want   string
 		ok     bool
 	}{
-		{&openapi3.Schema{Const: "order.created"}, EventCreate, "order.created", true},
-		{&openapi3.Schema{Enum: []any{"ping"}}, EventDelete, "ping", true},
-		{&openapi3.Schema{Enum: []any{"invoice.created", "order.created", "order.updated"}}, EventCreate, "order.created", true},
-		{&openapi3.Schema{Enum: []any{"invoice.created", "order.updated"}}, EventCreate, "", false},
-		{&openapi3.Schema{Enum: []any{"updated", "created"}}, EventCreate, "created", true},
-		{&openapi3.Schema{Enum: []any{"order.created", "order.updated"}}, EventDelete, "", false},
-		{&openapi3.Schema{}, EventCreate, "", false},
+		{&openapi3.Schema{Const: "order.created"}, toolkit.EventCreate, "order.created", true},
+		{&openapi3.Schema{Enum: []any{"ping"}}, toolkit.EventDelete, "ping", true},
+		{&openapi3.Schema{Enum: []any{"invoice.created", "order.created", "order.updated"}}, toolkit.EventCreate, "order.created", true},
+		{&openapi3.Schema{Enum: []any{"invoice.created", "order.updated"}}, toolkit.EventCreate, "", false},
+		{&openapi3.Schema{Enum: []any{"updated", "created"}}, toolkit.EventCreate, "created", true},
+		{&openapi3.Schema{Enum: []any{"order.created", "order.updated"}}, toolkit.EventDelete, "", false},
+		{&openapi3.Schema{}, toolkit.EventCreate, "", false},
 	} {
 		got, ok := declaredEventType(tc.schema, nouns, tc.kind)
 		if got != tc.want || ok != tc.ok {
@@ -265,7 +266,7 @@ func TestCallbackToRequestURL(t *testing.T) {
 	c := loadContract(t, "../../examples/ordersync/contracts/shop.openapi.yaml")
 	rc := newHookReceiver(t, 1, func(h http.Header, body []byte) error { return verifyStandard(secret, h, body) })
 	var logs lockedBuffer
-	w, srv := hookedServer(t, c, WebhookOptions{CallbackSecret: secret, Backoff: 10 * time.Millisecond}, WithStateful(true), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	w, srv := hookedServer(t, c, toolkit.WebhookOptions{CallbackSecret: secret, Backoff: 10 * time.Millisecond}, WithStateful(true), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	order := func(callback string) map[string]any {
 		body := `{"customer":{"email":"ada@example.com"},"total_price":"9.90","currency":"EUR","line_items":[{"sku":"TEA-01","quantity":1,"price":"9.90"}]` + callback + `}`
 		req, _ := http.NewRequest("POST", srv.URL+"/orders", strings.NewReader(body))
@@ -309,7 +310,7 @@ func TestCallbackToRequestURL(t *testing.T) {
 	if n := strings.Count(logs.String(), "callback URL skipped"); n != 1 {
 		t.Errorf("a URL beyond loopback said %d times, want once:\n%s", n, logs.String())
 	}
-	if scheme, got := w.CallbackSigning(); scheme != SchemeStandard || got != secret {
+	if scheme, got := w.CallbackSigning(); scheme != toolkit.SchemeStandard || got != secret {
 		t.Errorf("CallbackSigning = %s %q", scheme, got)
 	}
 	if subs := w.Subscribers(); len(subs) != 0 {
@@ -353,12 +354,12 @@ paths:
               responses: {"200": {description: ok}}
 `))
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
-	w, srv := hookedServer(t, c, WebhookOptions{CallbackScheme: SchemeGitHub})
+	w, srv := hookedServer(t, c, toolkit.WebhookOptions{CallbackScheme: toolkit.SchemeGitHub})
 	vendorSend(t, "POST", srv.URL+"/payments?notify="+rc.url, `{"amount":100}`)
 	vendorSend(t, "POST", srv.URL+"/payments", `{"amount":5}`) // no notify: no callback
 	drainWebhooks(t, w)
-	var calls []Entry
-	for _, e := range srv.Mock().Journal().Entries(Filter{}) {
+	var calls []toolkit.Entry
+	for _, e := range srv.Mock.Journal().Entries(toolkit.Filter{}) {
 		if e.Direction == "webhook" {
 			calls = append(calls, e)
 		}
@@ -379,7 +380,7 @@ paths:
 	if body["status"] != "settled" || body["id"] != "pay_42" {
 		t.Errorf("callback body %v", body)
 	}
-	if q := w.Queue(); len(q.Subscribers) != 1 || q.Subscribers[0].URL != CallbacksURL || q.Delivered != 1 {
+	if q := w.Queue(); len(q.Subscribers) != 1 || q.Subscribers[0].URL != toolkit.CallbacksURL || q.Delivered != 1 {
 		t.Errorf("queue: %+v", q)
 	}
 }
@@ -392,7 +393,7 @@ func TestCallbackExpressions(t *testing.T) {
 	req.Host = "127.0.0.1:8080"
 	req.Header.Set("X-Notify", "http://127.0.0.1:9/n")
 	a := &answered{
-		x:      &Exchange{Request: req, Body: []byte(`{"hooks":{"a/b":"http://127.0.0.1:9/ab","list":["http://127.0.0.1:9/0"]},"n":7}`), PathParams: map[string]string{"shop": "s1"}},
+		x:      &exchange{Exchange: toolkit.Exchange{Request: req, Body: []byte(`{"hooks":{"a/b":"http://127.0.0.1:9/ab","list":["http://127.0.0.1:9/0"]},"n":7}`), PathParams: map[string]string{"shop": "s1"}}},
 		status: 201, header: http.Header{"Location": {"/orders/9"}}, body: []byte(`{"id":"o_9","total":12.5}`),
 	}
 	for key, want := range map[string]string{
@@ -451,7 +452,7 @@ func FuzzCallbackURL(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, key, body string) {
 		req, _ := http.NewRequest("POST", "http://127.0.0.1:1/p?x=1", nil)
-		a := &answered{x: &Exchange{Request: req, Body: []byte(body), PathParams: map[string]string{"id": "7"}},
+		a := &answered{x: &exchange{Exchange: toolkit.Exchange{Request: req, Body: []byte(body), PathParams: map[string]string{"id": "7"}}},
 			status: 201, header: http.Header{"Location": {"/l"}}, body: []byte(body)}
 		if got, ok := a.callbackURL(key); ok && expression.MatchString(got) && !strings.Contains(body, "{$") && !strings.Contains(key, "{{") {
 			t.Errorf("%q resolved to %q, which still holds an expression", key, got)

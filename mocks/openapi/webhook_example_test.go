@@ -12,6 +12,7 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // A stateful mock tells a subscriber about every pet created, signed as the
@@ -24,12 +25,12 @@ func ExampleWithWebhooks() {
 		ts := r.Header.Get("webhook-timestamp")
 		var unix int64
 		fmt.Sscan(ts, &unix)
-		valid := openapi.StandardSignature(secret, r.Header.Get("webhook-id"), unix, body) == r.Header.Get("webhook-signature")
+		valid := toolkit.StandardSignature(secret, r.Header.Get("webhook-id"), unix, body) == r.Header.Get("webhook-signature")
 		got <- fmt.Sprint(valid, " ", strings.Contains(string(body), `"type":"pets.created"`))
 	}))
 	defer receiver.Close()
 
-	hooks, err := openapi.NewWebhooks(openapi.WebhookOptions{Subscribers: []openapi.WebhookSubscriber{{URL: receiver.URL, Secret: secret}}})
+	hooks, err := toolkit.NewWebhooks(toolkit.WebhookOptions{Subscribers: []toolkit.WebhookSubscriber{{URL: receiver.URL, Secret: secret}}})
 	if err != nil {
 		panic(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // webhookShape is the webhook or callback a contract declares for one
@@ -27,9 +28,9 @@ var (
 	webhookDataFields = []string{"data", "object", "payload", "record", "resource"}
 	webhookTypeFields = []string{"type", "event", "eventType", "event_type", "topic"}
 	kindWords         = map[string][]string{
-		EventCreate: {"created", "create", "new", "added"},
-		EventUpdate: {"updated", "update", "changed", "modified"},
-		EventDelete: {"deleted", "delete", "removed"},
+		toolkit.EventCreate: {"created", "create", "new", "added"},
+		toolkit.EventUpdate: {"updated", "update", "changed", "modified"},
+		toolkit.EventDelete: {"deleted", "delete", "removed"},
 	}
 )
 
@@ -77,9 +78,11 @@ func findWebhookShape(doc *openapi3.T, c store.Collection, kind string) *webhook
 			}
 		}
 	}
-	for name, s := range callbackBodies(doc.Components.Callbacks) {
-		if _, ok := all[name]; !ok {
-			all[name] = s
+	if doc.Components != nil { // a contract may have no components at all
+		for name, s := range callbackBodies(doc.Components.Callbacks) {
+			if _, ok := all[name]; !ok {
+				all[name] = s
+			}
 		}
 	}
 	return namedShape(all, nouns, kind, true)
@@ -127,11 +130,11 @@ func changeOperations(doc *openapi3.T, c store.Collection, kind string) []*opena
 		}
 	}
 	switch kind {
-	case EventCreate:
+	case toolkit.EventCreate:
 		add(c.ListPath, func(p *openapi3.PathItem) []*openapi3.Operation { return []*openapi3.Operation{p.Post} })
-	case EventUpdate:
+	case toolkit.EventUpdate:
 		add(c.ItemPath, func(p *openapi3.PathItem) []*openapi3.Operation { return []*openapi3.Operation{p.Patch, p.Put, p.Post} })
-	case EventDelete:
+	case toolkit.EventDelete:
 		add(c.ItemPath, func(p *openapi3.PathItem) []*openapi3.Operation { return []*openapi3.Operation{p.Delete} })
 	}
 	return ops

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Where a contract lets clients subscribe (Stripe's webhook_endpoints,
@@ -15,6 +16,7 @@ var (
 	subscriptionNouns = []string{"webhook", "subscription", "hook"}
 	urlFields         = []string{"url", "target_url", "targetUrl", "callback_url", "callbackUrl", "endpoint", "uri", "address"}
 	eventsFields      = []string{"enabled_events", "events", "event_types", "eventTypes", "topics"}
+	eventKinds        = []string{toolkit.EventCreate, toolkit.EventUpdate, toolkit.EventDelete}
 )
 
 // isSubscriptionCollection reports whether a collection holds webhook
@@ -36,12 +38,12 @@ func isSubscriptionCollection(c store.Collection) bool {
 // subscribers and reports whether the collection was one: creating a
 // record subscribes its URL, updating it replaces the subscriber, deleting
 // it unsubscribes. Such changes are not themselves delivered.
-func (w *Webhooks) subscription(kind, resource string, c store.Collection, rec map[string]any) bool {
+func (h *hooks) subscription(kind, resource string, c store.Collection, rec map[string]any) bool {
 	if !isSubscriptionCollection(c) {
 		return false
 	}
-	if kind == EventDelete {
-		w.unsubscribe(resource)
+	if kind == toolkit.EventDelete {
+		h.w.Unsubscribe(resource)
 		return true
 	}
 	target := ""
@@ -56,21 +58,13 @@ func (w *Webhooks) subscription(kind, resource string, c store.Collection, rec m
 	if target == "" {
 		return true
 	}
-	sub := WebhookSubscriber{URL: target, Events: eventsFrom(rec)}
+	sub := toolkit.WebhookSubscriber{URL: target, Events: eventsFrom(rec)}
 	if s, ok := rec["secret"].(string); ok {
 		sub.Secret = s
-		if sub.check() != nil {
-			sub.Secret = "" // the contract's secret does not fit the scheme: one is made
-		}
 	}
-	if err := sub.check(); err != nil {
-		w.logger("mock: subscription through the contract ignored", "url", target, "err", err.Error())
-		return true
+	if err := h.w.Subscribe(resource, sub); err != nil {
+		h.warn("mock: subscription through the contract ignored", "url", target, "err", err.Error())
 	}
-	if sub.Secret == "" {
-		sub.Secret = newSecret(sub.Scheme)
-	}
-	w.subscribe(resource, sub)
 	return true
 }
 
@@ -98,35 +92,4 @@ func eventsFrom(rec map[string]any) []string {
 		return kinds
 	}
 	return nil
-}
-
-// subscribe adds a subscriber for resource, replacing the one it had.
-func (w *Webhooks) subscribe(resource string, sub WebhookSubscriber) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return
-	}
-	if i, ok := w.byRes[resource]; ok {
-		w.off[i] = true
-	}
-	if w.byRes == nil {
-		w.byRes, w.off = map[string]int{}, map[int]bool{}
-	}
-	w.byRes[resource] = len(w.subs)
-	w.subs = append(w.subs, &sub)
-	first := len(w.lanes)
-	w.lanes = append(w.lanes, make([][]*delivery, webhookLanes)...)
-	if w.started {
-		w.startLanes(first)
-	}
-}
-
-func (w *Webhooks) unsubscribe(resource string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if i, ok := w.byRes[resource]; ok {
-		w.off[i] = true
-		delete(w.byRes, resource)
-	}
 }

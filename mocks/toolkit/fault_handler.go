@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 )
 
 // Handler applies the set's faults to any handler, such as a GraphQL mock
-// or a hand-written fake: the same kinds, rates and draws as WithFaults,
+// or a hand-written fake: the same kinds, rates and draws as Stage,
 // with these differences, since h has no contract the set can read:
 //
 //   - a fault's Operation is matched against "METHOD /path";
@@ -40,7 +40,7 @@ func (fs *FaultSet) Handler(h http.Handler, onFault func(r *http.Request, label 
 			Template:  r.URL.Path,
 			Entry:     &Entry{Time: time.Now(), Method: r.Method, Path: r.URL.Path},
 		}
-		fs.serve(w, &faultExchange{Exchange: x}, next)
+		fs.serve(w, x, next)
 		if x.Entry.Fault != "" && onFault != nil {
 			onFault(r, x.Entry.Fault)
 		}

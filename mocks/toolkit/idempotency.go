@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"container/list"
@@ -69,26 +69,16 @@ func ParseIdempotency(s string) (IdempotencyOptions, error) {
 	return o, nil
 }
 
-// WithIdempotency makes the mock honour idempotency keys the way Stripe
-// documents them: the first unsafe request with a key is processed and its
-// answer stored; a repeat with the same key and the same request gets the
-// stored answer byte for byte with Idempotent-Replayed: true and changes
-// nothing; the same key with a different request is refused (422); while
-// the first is still in flight a repeat gets 409. Keys are scoped to the
-// credential that sent them and expire after the window. Answers that ask
-// for a retry (429 and 5xx) are not stored: the retry runs anew.
-func WithIdempotency(o IdempotencyOptions) Option {
-	return func(m *Mock) error {
-		s, err := newIdempotency(o)
-		if err != nil {
-			return err
-		}
-		m.stages = append(m.stages, s.stage)
-		return nil
-	}
-}
-
-type idempotency struct {
+// Idempotency honours idempotency keys the way Stripe documents them, as a
+// Stage: the first unsafe request with a key is processed and its answer
+// stored; a repeat with the same key and the same request gets the stored
+// answer byte for byte with Idempotent-Replayed: true and changes nothing;
+// the same key with a different request is refused (422); while the first
+// is still in flight a repeat gets 409. Keys are scoped to the credential
+// that sent them and expire after the window. Answers that ask for a retry
+// (429 and 5xx) are not stored: the retry runs anew. Build one with
+// NewIdempotency; it is safe for concurrent use.
+type Idempotency struct {
 	o     IdempotencyOptions
 	mu    sync.Mutex
 	keys  map[string]*list.Element // of *idemEntry, oldest first
@@ -105,7 +95,8 @@ type idemEntry struct {
 	body     []byte
 }
 
-func newIdempotency(o IdempotencyOptions) (*idempotency, error) {
+// NewIdempotency checks o and returns the behaviour it describes.
+func NewIdempotency(o IdempotencyOptions) (*Idempotency, error) {
 	if o.Header == "" {
 		o.Header = DefaultIdempotencyHeader
 	}
@@ -129,14 +120,15 @@ func newIdempotency(o IdempotencyOptions) (*idempotency, error) {
 	case o.MaxKeys < 0:
 		return nil, errors.New("mocks: idempotency MaxKeys must be positive")
 	}
-	return &idempotency{o: o, keys: map[string]*list.Element{}, order: list.New()}, nil
+	return &Idempotency{o: o, keys: map[string]*list.Element{}, order: list.New()}, nil
 }
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
 }
 
-func (s *idempotency) stage(next HandlerFunc) HandlerFunc {
+// Stage applies the keys to the exchanges of next.
+func (s *Idempotency) Stage(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, x *Exchange) {
 		key := x.Request.Header.Get(s.o.Header)
 		if key == "" || safeMethod(x.Request.Method) {
@@ -154,15 +146,15 @@ func (s *idempotency) stage(next HandlerFunc) HandlerFunc {
 		e, fresh := s.claim(scoped, request)
 		switch {
 		case fresh:
-			rec := &captureWriter{ResponseWriter: w, header: http.Header{}}
+			rec := NewCaptureWriter(w)
 			next(rec, x)
 			s.finish(scoped, e, rec)
 		case !e.complete:
 			x.Entry.Fault = "idempotency: in flight"
-			writeProblem(w, http.StatusConflict, Problem{Title: "Request in progress", Detail: "a request with this idempotency key is still being processed; retry later"})
+			WriteProblem(w, http.StatusConflict, Problem{Title: "Request in progress", Detail: "a request with this idempotency key is still being processed; retry later"})
 		case e.request != request:
 			x.Entry.Fault = "idempotency: key reused"
-			writeProblem(w, s.o.MismatchStatus, Problem{Title: "Idempotency key reused", Detail: "this key was used with a different request; use a new key for a new request"})
+			WriteProblem(w, s.o.MismatchStatus, Problem{Title: "Idempotency key reused", Detail: "this key was used with a different request; use a new key for a new request"})
 		default:
 			x.Entry.Replayed = true
 			for k, v := range e.header {
@@ -177,7 +169,7 @@ func (s *idempotency) stage(next HandlerFunc) HandlerFunc {
 
 // claim returns the entry of key, creating it (fresh) when there is none
 // or the one there has expired.
-func (s *idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, bool) {
+func (s *Idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, bool) {
 	now := s.o.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,7 +193,7 @@ func (s *idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, b
 
 // finish stores the answer of the first request, or forgets the key when
 // the answer asks for a retry.
-func (s *idempotency) finish(key string, claimed idemEntry, rec *captureWriter) {
+func (s *Idempotency) finish(key string, claimed idemEntry, rec *CaptureWriter) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	el, ok := s.keys[key]
@@ -212,7 +204,7 @@ func (s *idempotency) finish(key string, claimed idemEntry, rec *captureWriter) 
 	if e.stored != claimed.stored {
 		return // expired and claimed again meanwhile
 	}
-	status := rec.status
+	status, header, body := rec.Answer()
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -221,7 +213,7 @@ func (s *idempotency) finish(key string, claimed idemEntry, rec *captureWriter) 
 		delete(s.keys, key)
 		return
 	}
-	e.complete, e.status, e.header, e.body = true, status, rec.header.Clone(), rec.body
+	e.complete, e.status, e.header, e.body = true, status, header.Clone(), body
 }
 
 // credentialOf names who sent a request, so keys of different clients
@@ -233,41 +225,4 @@ func credentialOf(r *http.Request) string {
 	}
 	host, _, _ := strings.Cut(r.RemoteAddr, ":")
 	return host
-}
-
-// captureWriter passes an answer through and keeps a copy of it.
-type captureWriter struct {
-	http.ResponseWriter
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (c *captureWriter) WriteHeader(status int) {
-	if c.status == 0 {
-		c.status = status
-		for k, v := range c.ResponseWriter.Header() {
-			c.header[k] = v
-		}
-	}
-	c.ResponseWriter.WriteHeader(status)
-}
-
-// Unwrap lets http.ResponseController reach the connection (flushing a
-// slow answer, hijacking a cut one) through the capture.
-func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
-
-// Flush passes a flush through.
-func (c *captureWriter) Flush() {
-	if f, ok := c.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (c *captureWriter) Write(p []byte) (int, error) {
-	if c.status == 0 {
-		c.WriteHeader(http.StatusOK)
-	}
-	c.body = append(c.body, p...)
-	return c.ResponseWriter.Write(p)
 }

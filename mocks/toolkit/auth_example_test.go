@@ -1,4 +1,4 @@
-package openapi_test
+package toolkit_test
 
 import (
 	"context"
@@ -8,12 +8,13 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/examples/petstore"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // API keys checked where the contract's security scheme reads them, and a
 // key revoked while the mock runs ("credentials rotated").
 func ExampleNewAuth() {
-	auth, err := openapi.NewAuth(openapi.AuthOptions{APIKeys: []string{"key-live", "key-old"}})
+	auth, err := toolkit.NewAuth(toolkit.AuthOptions{APIKeys: []string{"key-live", "key-old"}})
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"bytes"
@@ -58,23 +58,23 @@ func (a *Auth) AdminHandler() http.Handler {
 		rest = strings.TrimPrefix(rest, "/")
 		switch {
 		case rest == "":
-			if allow(w, r, http.MethodGet) {
-				writeJSON(w, http.StatusOK, a.State())
+			if AllowMethods(w, r, http.MethodGet) {
+				WriteJSON(w, http.StatusOK, a.State())
 			}
 		case rest == "keys":
-			if allow(w, r, http.MethodPost) {
+			if AllowMethods(w, r, http.MethodPost) {
 				a.adminAddKey(w, r)
 			}
 		case strings.HasPrefix(rest, "keys/"):
-			if allow(w, r, http.MethodDelete) {
+			if AllowMethods(w, r, http.MethodDelete) {
 				a.adminRevokeKey(w, strings.TrimPrefix(rest, "keys/"))
 			}
 		case rest == "tokens/expire":
-			if allow(w, r, http.MethodPost) {
+			if AllowMethods(w, r, http.MethodPost) {
 				a.adminExpire(w, r)
 			}
 		default:
-			writeProblem(w, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
+			WriteProblem(w, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
 		}
 	})
 }
@@ -108,11 +108,11 @@ func (a *Auth) adminAddKey(w http.ResponseWriter, r *http.Request) {
 		Key string `json:"key"`
 	}
 	if err := readAdminJSON(r, &in, false); err != nil {
-		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "body", Message: err.Error()}}})
+		WriteProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "body", Message: err.Error()}}})
 		return
 	}
 	if err := a.AddKey(in.Key); err != nil {
-		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "body", Name: "key", Message: "required, non-empty"}}})
+		WriteProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "body", Name: "key", Message: "required, non-empty"}}})
 		return
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -121,11 +121,11 @@ func (a *Auth) adminAddKey(w http.ResponseWriter, r *http.Request) {
 func (a *Auth) adminRevokeKey(w http.ResponseWriter, escaped string) {
 	key, err := url.PathUnescape(escaped)
 	if err != nil || key == "" {
-		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "path", Name: "key", Message: "not a valid escaped key"}}})
+		WriteProblem(w, http.StatusBadRequest, Problem{Title: "Bad key", Violations: []Violation{{In: "path", Name: "key", Message: "not a valid escaped key"}}})
 		return
 	}
 	if !a.RevokeKey(key) {
-		writeProblem(w, http.StatusNotFound, Problem{Title: "No such key", Detail: "the key is not a valid key of this mock"})
+		WriteProblem(w, http.StatusNotFound, Problem{Title: "No such key", Detail: "the key is not a valid key of this mock"})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -136,20 +136,20 @@ func (a *Auth) adminExpire(w http.ResponseWriter, r *http.Request) {
 		Token string `json:"token"`
 	}
 	if err := readAdminJSON(r, &in, true); err != nil {
-		writeProblem(w, http.StatusBadRequest, Problem{Title: "Bad expiry", Violations: []Violation{{In: "body", Message: err.Error()}}})
+		WriteProblem(w, http.StatusBadRequest, Problem{Title: "Bad expiry", Violations: []Violation{{In: "body", Message: err.Error()}}})
 		return
 	}
 	if a.oauth == nil {
-		writeProblem(w, http.StatusNotFound, Problem{Title: "No tokens", Detail: "this mock has no OAuth2 server (WithOAuth2)"})
+		WriteProblem(w, http.StatusNotFound, Problem{Title: "No tokens", Detail: "this mock has no OAuth2 server (AuthOptions.OAuth2, --oauth-client)"})
 		return
 	}
 	if in.Token == "" {
-		writeJSON(w, http.StatusOK, map[string]int{"expired": a.ExpireTokens()})
+		WriteJSON(w, http.StatusOK, map[string]int{"expired": a.ExpireTokens()})
 		return
 	}
 	if !a.ExpireToken(in.Token) {
-		writeProblem(w, http.StatusNotFound, Problem{Title: "No such token", Detail: "the token is not a live access token of this mock"})
+		WriteProblem(w, http.StatusNotFound, Problem{Title: "No such token", Detail: "the token is not a live access token of this mock"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"expired": 1})
+	WriteJSON(w, http.StatusOK, map[string]int{"expired": 1})
 }

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"crypto/sha256"
@@ -46,7 +46,7 @@ type RateLimitOptions struct {
 	// way, instead of one token a request: the tokens are cost points,
 	// Requests per Per is the restore rate and Burst the bucket size
 	// (maximumAvailable). Only the GraphQL mock has it (RateLimiter.Charge);
-	// WithRateLimit refuses it.
+	// the OpenAPI mock refuses it (ErrCostLimit).
 	Cost bool
 }
 
@@ -171,34 +171,17 @@ func (o RateLimitOptions) rate() string {
 	return out
 }
 
-// WithRateLimit throttles the mock with a token bucket per credential. A
-// request over the limit gets 429 as problem+json with Retry-After (whole
-// seconds, rounded up, never 0) and is marked Throttled in the journal;
-// every answer carries the limit, the remaining tokens and the reset time.
-// Stages run in the order given: put WithRateLimit after WithAuth to
-// throttle only requests that authenticated. o.Cost is refused: ErrCostLimit.
-func WithRateLimit(o RateLimitOptions) Option {
-	return func(m *Mock) error {
-		if o.Cost {
-			return fmt.Errorf("mocks: rate limit %s: %w", o, ErrCostLimit)
-		}
-		l, err := newRateLimiter(o)
-		if err != nil {
-			return err
-		}
-		l.keys = apiKeySchemes(m)
-		m.stages = append(m.stages, l.stage)
-		return nil
-	}
-}
-
 // ErrCostLimit refuses RateLimitOptions.Cost where requests, not queries,
-// are throttled.
+// are throttled (the OpenAPI mock's WithRateLimit).
 var ErrCostLimit = errors.New("by=cost throttles GraphQL queries by their cost; an OpenAPI mock throttles requests")
 
-// RateLimiter is the token bucket behind WithRateLimit, for servers with a
-// handler chain of their own, such as the GraphQL mock: call Allow for each
-// request and answer 429 when it refuses. Safe for concurrent use.
+// RateLimiter is a token bucket per credential. A mock with stages runs its
+// Stage: a request over the limit gets 429 as problem+json with Retry-After
+// (whole seconds, rounded up, never 0) and is marked Throttled in the
+// journal; every answer carries the limit, the remaining tokens and the
+// reset time. A mock with a handler chain of its own, such as the GraphQL
+// mock, calls Allow (or, by cost, Charge and Refund) for each request.
+// Safe for concurrent use.
 type RateLimiter struct {
 	o        RateLimitOptions
 	perToken time.Duration              // time to earn one token
@@ -216,6 +199,19 @@ func NewRateLimiter(o RateLimitOptions) (*RateLimiter, error) {
 		return nil, err
 	}
 	l.keys = []*openapi3.SecurityScheme{{Type: "apiKey", In: "header", Name: APIKeyHeader}}
+	return l, nil
+}
+
+// NewContractRateLimiter is NewRateLimiter for a mock served from doc:
+// requests are told apart by their Authorization header, else the value of
+// an API key one of doc's apiKey schemes names (in name order), else the
+// client's address.
+func NewContractRateLimiter(o RateLimitOptions, doc *openapi3.T) (*RateLimiter, error) {
+	l, err := newRateLimiter(o)
+	if err != nil {
+		return nil, err
+	}
+	l.keys = apiKeySchemes(doc)
 	return l, nil
 }
 
@@ -385,7 +381,8 @@ func (l *RateLimiter) evict(now time.Time) {
 	}
 }
 
-func (l *RateLimiter) stage(next HandlerFunc) HandlerFunc {
+// Stage throttles the exchanges of next.
+func (l *RateLimiter) Stage(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, x *Exchange) {
 		err := l.Allow(w.Header(), x.Request)
 		if err == nil {
@@ -393,7 +390,7 @@ func (l *RateLimiter) stage(next HandlerFunc) HandlerFunc {
 			return
 		}
 		x.Entry.Throttled = true
-		writeProblem(w, http.StatusTooManyRequests, Problem{Title: "Too many requests", Detail: err.Error(), Operation: x.Operation})
+		WriteProblem(w, http.StatusTooManyRequests, Problem{Title: "Too many requests", Detail: err.Error(), Operation: x.Operation})
 	}
 }
 
@@ -425,11 +422,14 @@ func retrySeconds(d time.Duration) int64 {
 	return max(s, 1)
 }
 
-// apiKeySchemes are the contract's apiKey schemes, in name order.
-func apiKeySchemes(m *Mock) []*openapi3.SecurityScheme {
+// apiKeySchemes are doc's apiKey schemes, in name order.
+func apiKeySchemes(doc *openapi3.T) []*openapi3.SecurityScheme {
 	var out []*openapi3.SecurityScheme
-	for _, name := range sortedSchemeNames(m.contract.Doc) {
-		if s := m.contract.Doc.Components.SecuritySchemes[name].Value; s.Type == "apiKey" {
+	if doc == nil {
+		return nil
+	}
+	for _, name := range sortedSchemeNames(doc) {
+		if s := doc.Components.SecuritySchemes[name].Value; s.Type == "apiKey" {
 			out = append(out, s)
 		}
 	}

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"bytes"
@@ -136,7 +136,7 @@ func (fs *FaultSet) AdminHandler() http.Handler {
 func (fs *FaultSet) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, FaultsPath)
 	if !ok || (rest != "" && rest[0] != '/') {
-		writeProblem(w, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
+		WriteProblem(w, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
 		return
 	}
 	id := strings.TrimPrefix(rest, "/")
@@ -144,12 +144,12 @@ func (fs *FaultSet) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		fs.adminAll(w, r)
 		return
 	}
-	if !allow(w, r, http.MethodGet, http.MethodDelete) {
+	if !AllowMethods(w, r, http.MethodGet, http.MethodDelete) {
 		return
 	}
 	if r.Method == http.MethodDelete {
 		if !fs.Remove(id) {
-			writeProblem(w, http.StatusNotFound, Problem{Title: "No such fault", Detail: id})
+			WriteProblem(w, http.StatusNotFound, Problem{Title: "No such fault", Detail: id})
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -157,27 +157,27 @@ func (fs *FaultSet) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, f := range fs.List() {
 		if f.ID == id {
-			writeJSON(w, http.StatusOK, f)
+			WriteJSON(w, http.StatusOK, f)
 			return
 		}
 	}
-	writeProblem(w, http.StatusNotFound, Problem{Title: "No such fault", Detail: id})
+	WriteProblem(w, http.StatusNotFound, Problem{Title: "No such fault", Detail: id})
 }
 
 func (fs *FaultSet) adminAll(w http.ResponseWriter, r *http.Request) {
-	if !allow(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
+	if !AllowMethods(w, r, http.MethodGet, http.MethodPost, http.MethodDelete) {
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		writeJSON(w, http.StatusOK, fs.List())
+		WriteJSON(w, http.StatusOK, fs.List())
 	case http.MethodDelete:
 		fs.Clear()
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFaultBody))
 		if err != nil {
-			writeProblem(w, http.StatusRequestEntityTooLarge, Problem{Title: "Fault unreadable", Detail: err.Error()})
+			WriteProblem(w, http.StatusRequestEntityTooLarge, Problem{Title: "Fault unreadable", Detail: err.Error()})
 			return
 		}
 		f, err := ParseHTTPFault(data)
@@ -186,18 +186,18 @@ func (fs *FaultSet) adminAll(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case errors.Is(err, ErrFaultExists):
-			writeProblem(w, http.StatusConflict, Problem{Title: "Fault id in use", Detail: err.Error()})
+			WriteProblem(w, http.StatusConflict, Problem{Title: "Fault id in use", Detail: err.Error()})
 		case err != nil:
-			writeProblem(w, http.StatusBadRequest, Problem{Title: "Invalid fault", Violations: faultViolations(err)})
+			WriteProblem(w, http.StatusBadRequest, Problem{Title: "Invalid fault", Violations: faultViolations(err)})
 		default:
 			w.Header().Set("Location", FaultsPath+"/"+f.ID)
 			for _, a := range fs.List() {
 				if a.ID == f.ID {
-					writeJSON(w, http.StatusCreated, a)
+					WriteJSON(w, http.StatusCreated, a)
 					return
 				}
 			}
-			writeJSON(w, http.StatusCreated, ActiveFault{HTTPFault: f}) // removed meanwhile
+			WriteJSON(w, http.StatusCreated, ActiveFault{HTTPFault: f}) // removed meanwhile
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"bytes"
@@ -34,9 +34,9 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 }
 
 // capture runs next into a buffer and returns the answer's status and body.
-func capture(x *faultExchange, w http.ResponseWriter, next HandlerFunc) (int, []byte) {
+func capture(x *Exchange, w http.ResponseWriter, next HandlerFunc) (int, []byte) {
 	b := &bufferWriter{w: w}
-	next(b, x.Exchange)
+	next(b, x)
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
@@ -73,7 +73,7 @@ func newSlowFault(p *faultParams) injector {
 	return f
 }
 
-func (f *slowFault) shape(w http.ResponseWriter, x *faultExchange, next HandlerFunc, d draw) string {
+func (f *slowFault) shape(w http.ResponseWriter, x *Exchange, next HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}
@@ -144,7 +144,7 @@ func newTruncatedFault(p *faultParams) injector {
 	return f
 }
 
-func (f *truncatedFault) shape(w http.ResponseWriter, x *faultExchange, next HandlerFunc, d draw) string {
+func (f *truncatedFault) shape(w http.ResponseWriter, x *Exchange, next HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}
@@ -206,7 +206,7 @@ func newMalformedFault(p *faultParams) injector {
 	return f
 }
 
-func (f *malformedFault) shape(w http.ResponseWriter, x *faultExchange, next HandlerFunc, d draw) string {
+func (f *malformedFault) shape(w http.ResponseWriter, x *Exchange, next HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}

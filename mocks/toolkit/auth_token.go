@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"crypto/rand"
@@ -167,7 +167,7 @@ func (a *Auth) writeOAuthError(w http.ResponseWriter, e oauthError) {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Basic realm=%q`, a.realm))
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.description})
+	WriteJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.description})
 }
 
 // Handler serves the token endpoint and the auth admin API (AuthPath) in
@@ -176,7 +176,7 @@ func (a *Auth) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case a.oauth != nil && r.URL.Path == a.TokenPath():
-			a.tokenHandler().ServeHTTP(w, r)
+			a.TokenHandler().ServeHTTP(w, r)
 		case r.URL.Path == AuthPath || strings.HasPrefix(r.URL.Path, AuthPath+"/"):
 			a.AdminHandler().ServeHTTP(w, r)
 		default:
@@ -185,8 +185,9 @@ func (a *Auth) Handler(next http.Handler) http.Handler {
 	})
 }
 
-// tokenHandler serves the token endpoint.
-func (a *Auth) tokenHandler() http.Handler {
+// TokenHandler serves the OAuth2 token endpoint (see TokenPath): the
+// client_credentials and refresh_token grants. A mock serves it on its host.
+func (a *Auth) TokenHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequest))
 		if err != nil {
@@ -248,7 +249,7 @@ func (a *Auth) serveToken(w http.ResponseWriter, r *http.Request, body []byte) {
 	now := a.now()
 	tok, rt := a.tokens.issue(client, scopes, now.Add(a.oauth.TokenTTL), now, refresh)
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, TokenResponse{
+	WriteJSON(w, http.StatusOK, TokenResponse{
 		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(a.oauth.TokenTTL / time.Second),
 		RefreshToken: rt, Scope: strings.Join(scopes, " "),
 	})

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"encoding/json"
@@ -25,7 +25,11 @@ type Problem struct {
 	Violations []Violation `json:"violations,omitempty"`
 }
 
-func writeProblem(w http.ResponseWriter, status int, p Problem) {
+// WriteProblem answers with p as application/problem+json and status: the
+// one way a mock of either kind, or a behaviour in front of it, refuses.
+// Without a Type it is "about:blank"; without a Detail, the violation when
+// there is one, else how many there are.
+func WriteProblem(w http.ResponseWriter, status int, p Problem) {
 	p.Status = status
 	if p.Type == "" {
 		p.Type = "about:blank"

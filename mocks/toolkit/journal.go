@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"encoding/json"

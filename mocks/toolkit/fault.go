@@ -1,9 +1,10 @@
-package openapi
+package toolkit
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"net/http"
 	"sort"
@@ -92,6 +93,18 @@ func NewHTTPFault(kind string, params map[string]string) (HTTPFault, error) {
 	return f, nil
 }
 
+// Hits reports whether f, in a set seeded with seed, hits the request
+// numbered n (from 0) among those it sees: a pure function of the seed,
+// f.ID, f.Rate (0 is 1) and n, so a run's faults can be predicted and
+// replayed request for request.
+func (f HTTPFault) Hits(seed int64, n uint64) bool {
+	rate := f.Rate
+	if rate == 0 {
+		rate = 1
+	}
+	return faultHit(faultKey(seed, f.ID), rate, n)
+}
+
 // ActiveFault is a fault in a set, with what it did so far.
 type ActiveFault struct {
 	HTTPFault
@@ -99,9 +112,11 @@ type ActiveFault struct {
 	Hits     uint64 `json:"hits"`     // answers it shaped
 }
 
-// FaultSet holds the HTTP faults of one or more mocks (WithFaults). It is
-// safe to change while requests are served: each request sees the faults
-// active when it reached the set.
+// FaultSet holds the HTTP faults of one or more mocks: a mock with stages
+// runs its Stage (the OpenAPI mock's WithFaults), any other handler goes
+// behind its Handler, and its AdminHandler switches faults on and off at
+// run time. It is safe to change while requests are served: each request
+// sees the faults active when it reached the set.
 type FaultSet struct {
 	seed   int64
 	mu     sync.Mutex // serialises writers
@@ -114,25 +129,6 @@ func NewFaultSet(seed int64) *FaultSet {
 	fs := &FaultSet{seed: seed, nextID: map[string]int{}}
 	fs.faults.Store(&[]*activeFault{})
 	return fs
-}
-
-// WithFaults applies the faults of fs to the mock's answers, as a stage
-// (see WithStage: the stages added before it run outside it). Give it
-// before the vendor behaviours (WithIdempotency...) so that a faulted
-// answer is what the client sees, not what the vendor stored: a retry with
-// the same idempotency key then gets the real answer, as from a vendor
-// whose answer was lost on the way.
-func WithFaults(fs *FaultSet) Option {
-	return func(m *Mock) error {
-		if fs == nil {
-			return errors.New("mocks: nil fault set")
-		}
-		m.stages = append(m.stages, fs.stage(m))
-		// The set's admin API, on the mock's own host: faults can be
-		// switched on and off at run time at /__firedrill/faults.
-		m.front = append(m.front, frontRoute{path: FaultsPath, prefix: true, h: fs.AdminHandler()})
-		return nil
-	}
 }
 
 // FaultKinds lists the kinds of HTTP fault, sorted.
@@ -256,7 +252,7 @@ type activeFault struct {
 // the label for the journal, or "" when it left the request alone (next not
 // called then). hit says whether the fault's rate picked this request.
 type injector interface {
-	shape(w http.ResponseWriter, x *faultExchange, next HandlerFunc, d draw) string
+	shape(w http.ResponseWriter, x *Exchange, next HandlerFunc, d draw) string
 }
 
 // draw is the decision of a fault for one request.
@@ -297,14 +293,15 @@ func cloneParams(p map[string]string) map[string]string {
 	return out
 }
 
-// stage applies the set's faults: every fault that covers the operation
-// counts the request; the first (in the order added) that takes it shapes
-// the answer.
-func (fs *FaultSet) stage(m *Mock) Stage {
-	return func(next HandlerFunc) HandlerFunc {
-		return func(w http.ResponseWriter, x *Exchange) {
-			fs.serve(w, &faultExchange{Exchange: x, mock: m}, next)
-		}
+// Stage applies the set's faults to the exchanges of next: every fault
+// that covers the operation counts the request; the first (in the order
+// added) that takes it shapes the answer. Put it outside the vendor
+// behaviours (idempotency keys...) so that a faulted answer is what the
+// client sees, not what the vendor stored: a retry with the same key then
+// gets the real answer, as from a vendor whose answer was lost on the way.
+func (fs *FaultSet) Stage(next HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, x *Exchange) {
+		fs.serve(w, x, next)
 	}
 }
 
@@ -312,7 +309,7 @@ func (fs *FaultSet) stage(m *Mock) Stage {
 // A fault that answers without the operation (a 503, a 429, a 401) leaves
 // the request to be judged against the contract by the mock after the
 // stages, so the journal still says whether it conformed.
-func (fs *FaultSet) serve(w http.ResponseWriter, x *faultExchange, next HandlerFunc) {
+func (fs *FaultSet) serve(w http.ResponseWriter, x *Exchange, next HandlerFunc) {
 	done := false
 	for _, f := range *fs.faults.Load() {
 		if f.spec.Operation != "" && f.spec.Operation != x.Operation {
@@ -329,15 +326,8 @@ func (fs *FaultSet) serve(w http.ResponseWriter, x *faultExchange, next HandlerF
 		}
 	}
 	if !done {
-		next(w, x.Exchange)
+		next(w, x)
 	}
-}
-
-// faultExchange is an exchange with the mock that serves it: injectors
-// reach its validator and security schemes without widening Exchange.
-type faultExchange struct {
-	*Exchange
-	mock *Mock
 }
 
 // decide counts a request and says whether the fault's rate picks it.
@@ -395,6 +385,12 @@ func drawBlock(key uint64, rate float64, b uint64) [faultBlock]bool {
 
 // faultKey mixes the set's seed and a fault's id.
 func faultKey(seed int64, id string) uint64 { return mix64(uint64(seed) ^ mix64(hash64(id))) }
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
 
 // mix64 is SplitMix64's finaliser: a bijective, well-spread hash.
 func mix64(z uint64) uint64 {

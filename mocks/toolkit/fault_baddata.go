@@ -1,8 +1,7 @@
-package openapi
+package toolkit
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -41,7 +40,7 @@ type mutation struct {
 	path   string
 }
 
-func (f *badDataFault) shape(w http.ResponseWriter, x *faultExchange, next HandlerFunc, d draw) string {
+func (f *badDataFault) shape(w http.ResponseWriter, x *Exchange, next HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}
@@ -57,11 +56,12 @@ func (f *badDataFault) shape(w http.ResponseWriter, x *faultExchange, next Handl
 
 // mutate returns the broken body and its label, or "" when the answer
 // cannot be broken.
-func (f *badDataFault) mutate(x *faultExchange, status int, contentType string, body []byte, d draw) ([]byte, string) {
-	if x.mock == nil || x.op == nil {
+func (f *badDataFault) mutate(x *Exchange, status int, contentType string, body []byte, d draw) ([]byte, string) {
+	c, ok := x.Contract.(ResponseSchemas)
+	if !ok {
 		return nil, "" // a handler without a contract: no schema to break
 	}
-	schema := responseSchema(x.op.op, status, contentType)
+	schema := c.ResponseSchema(status, contentType)
 	if schema == nil || len(body) == 0 {
 		return nil, ""
 	}
@@ -85,7 +85,7 @@ func (f *badDataFault) mutate(x *faultExchange, status int, contentType string, 
 		}
 		m := cands[(start+i)%len(cands)]
 		apply(m)
-		if len(x.mock.validator.ValidateValue(schema, v, true)) == 0 {
+		if len(c.ValidateValue(schema, v)) == 0 {
 			continue // the schema allows it after all
 		}
 		out, err := json.Marshal(v)
@@ -139,27 +139,6 @@ func wrongType(v any) any {
 		return "[object Object]"
 	}
 	return "unexpected"
-}
-
-// responseSchema finds the schema of the answer with status and content
-// type: the status's response, else the default, and the media type sent.
-func responseSchema(op *openapi3.Operation, status int, contentType string) *openapi3.Schema {
-	if op == nil || op.Responses == nil {
-		return nil
-	}
-	ref := op.Responses.Status(status)
-	if ref == nil {
-		ref = op.Responses.Default()
-	}
-	if ref == nil || ref.Value == nil {
-		return nil
-	}
-	mt, _, _ := mime.ParseMediaType(contentType)
-	media := ref.Value.Content.Get(mt)
-	if media == nil || media.Schema == nil || !strings.Contains(mt, "json") {
-		return nil
-	}
-	return media.Schema.Value
 }
 
 // collectMutations lists the ways to break v at path, following the schema

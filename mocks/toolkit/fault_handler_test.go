@@ -1,4 +1,4 @@
-package openapi_test
+package toolkit_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
 	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // FaultSet.Handler puts the HTTP faults in front of a GraphQL mock (the
@@ -23,7 +24,7 @@ import (
 // data, and onFault names each shaped answer.
 func TestFaultHandlerInFrontOfAGraphQLMock(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join("..", "examples", "ordersync", "contracts", "crm.graphql")
+	path := filepath.Join("..", "..", "examples", "ordersync", "contracts", "crm.graphql")
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -40,15 +41,15 @@ func TestFaultHandlerInFrontOfAGraphQLMock(t *testing.T) {
 		kind, mode string
 		faulted    func(resp *http.Response, body []byte, readErr error) bool
 	}{
-		{openapi.FaultStatus, "", func(resp *http.Response, _ []byte, _ error) bool { return resp.StatusCode == 503 }},
-		{openapi.FaultMalformed, "html", func(resp *http.Response, body []byte, _ error) bool {
+		{toolkit.FaultStatus, "", func(resp *http.Response, _ []byte, _ error) bool { return resp.StatusCode == 503 }},
+		{toolkit.FaultMalformed, "html", func(resp *http.Response, body []byte, _ error) bool {
 			return resp.StatusCode == 200 && !json.Valid(body)
 		}},
-		{openapi.FaultTruncated, "", func(_ *http.Response, body []byte, readErr error) bool { return readErr != nil && !json.Valid(body) }},
+		{toolkit.FaultTruncated, "", func(_ *http.Response, body []byte, readErr error) bool { return readErr != nil && !json.Valid(body) }},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
-			fs := openapi.NewFaultSet(3)
+			fs := toolkit.NewFaultSet(3)
 			var mu sync.Mutex
 			labels := map[string]int{}
 			s := httptest.NewServer(fs.Handler(gm, func(_ *http.Request, label string) {
@@ -61,8 +62,8 @@ func TestFaultHandlerInFrontOfAGraphQLMock(t *testing.T) {
 			if tc.mode != "" {
 				params["mode"] = tc.mode
 			}
-			spec, _ := json.Marshal(openapi.HTTPFault{Kind: tc.kind, Rate: 0.25, Params: params})
-			resp, err := http.Post(s.URL+openapi.FaultsPath, "application/json", strings.NewReader(string(spec)))
+			spec, _ := json.Marshal(toolkit.HTTPFault{Kind: tc.kind, Rate: 0.25, Params: params})
+			resp, err := http.Post(s.URL+toolkit.FaultsPath, "application/json", strings.NewReader(string(spec)))
 			if err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("add the fault through the admin API: %v %v", err, resp.Status)
 			}

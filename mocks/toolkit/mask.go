@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"net/http"
@@ -43,28 +43,30 @@ func looksSecret(name string) bool {
 	return secret
 }
 
-// secretNames knows which headers, query parameters and cookies hold secrets:
-// those the contract's security schemes name, and any named like one.
-type secretNames struct {
-	schemes map[string]*openapi3.SecurityScheme
+// Secrets knows which headers and query parameters of a request hold
+// credentials, so that the journal keeps them masked: Authorization,
+// cookies, the API-key parameters of a contract's security schemes, and
+// anything named like a token, secret, key or password (idempotency keys
+// excepted: the resilience gates compare them across retries).
+type Secrets struct {
 	headers map[string]bool // canonical header names
 	query   map[string]bool
 }
 
-func secretsOf(doc *openapi3.T) secretNames {
-	s := secretNames{
-		schemes: map[string]*openapi3.SecurityScheme{},
+// NewSecrets returns the secrets of requests to a mock of doc; a nil doc
+// (a GraphQL mock) has only those named like secrets.
+func NewSecrets(doc *openapi3.T) Secrets {
+	s := Secrets{
 		headers: map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true},
 		query:   map[string]bool{},
 	}
-	if doc.Components == nil {
+	if doc == nil || doc.Components == nil {
 		return s
 	}
-	for name, ref := range doc.Components.SecuritySchemes {
+	for _, ref := range doc.Components.SecuritySchemes {
 		if ref == nil || ref.Value == nil {
 			continue
 		}
-		s.schemes[name] = ref.Value
 		if ref.Value.Type != "apiKey" {
 			continue
 		}
@@ -78,12 +80,13 @@ func secretsOf(doc *openapi3.T) secretNames {
 	return s
 }
 
-func (s secretNames) isSecretHeader(name string) bool {
+func (s Secrets) isSecretHeader(name string) bool {
 	return s.headers[name] || looksSecret(name)
 }
 
-// maskHeader copies h with every secret's value masked.
-func (s secretNames) maskHeader(h http.Header) http.Header {
+// MaskHeader copies h with every secret's value masked; an Authorization
+// header keeps its scheme ("Bearer ***").
+func (s Secrets) MaskHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		if s.isSecretHeader(k) {
@@ -110,8 +113,8 @@ func maskValue(name, v string) string {
 	return Masked
 }
 
-// maskQuery masks the values of secret query parameters in a raw query.
-func (s secretNames) maskQuery(raw string) string {
+// MaskQuery masks the values of secret query parameters in a raw query.
+func (s Secrets) MaskQuery(raw string) string {
 	if raw == "" || !s.queryMayHoldSecret(raw) {
 		return raw
 	}
@@ -129,7 +132,7 @@ func (s secretNames) maskQuery(raw string) string {
 	return q.Encode()
 }
 
-func (s secretNames) queryMayHoldSecret(raw string) bool {
+func (s Secrets) queryMayHoldSecret(raw string) bool {
 	for k := range s.query {
 		if strings.Contains(raw, k) {
 			return true

@@ -1,9 +1,10 @@
-package openapi
+package toolkit
 
 import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -67,7 +68,9 @@ type OAuth2Options struct {
 // requirements: API keys, HTTP basic users and OAuth2 bearer tokens, with
 // scopes. Keys can be added and revoked and tokens expired while the mock
 // runs ("credentials rotated" drills), by method or through AdminHandler.
-// Build one with NewAuth and attach it with WithAuth.
+// Build one with NewAuth; bind it to an OpenAPI mock with Bind (the
+// OpenAPI mock's WithAuth does) and run its Stage, or Attach it to a mock
+// with a handler chain of its own and call Check.
 type Auth struct {
 	now   func() time.Time
 	basic map[string]string
@@ -128,82 +131,38 @@ func NewAuth(o AuthOptions) (*Auth, error) {
 	return a, nil
 }
 
-// WithAuth makes the mock check credentials with a. One Auth serves one
-// mock: it reads that mock's security schemes and token URL. The mock also
-// serves a's admin API (AuthPath) and, with OAuth2, its token endpoint
-// (TokenPath); token requests are not journaled.
-func WithAuth(a *Auth) Option {
-	return func(m *Mock) error {
-		if a == nil {
-			return errors.New("mocks: nil auth")
-		}
-		if err := a.bind(m); err != nil {
-			return err
-		}
-		m.front = append(m.front, frontRoute{path: AuthPath, prefix: true, h: a.AdminHandler()})
-		if a.oauth != nil {
-			m.front = append(m.front, frontRoute{path: a.TokenPath(), h: a.tokenHandler()})
-		}
-		m.stages = append(m.stages, a.stage)
-		return nil
-	}
-}
-
-// WithAPIKeys accepts only the given API keys (see AuthOptions.APIKeys).
-// To revoke keys at run time or to combine kinds, use NewAuth and WithAuth.
-func WithAPIKeys(keys ...string) Option {
-	return withNewAuth(AuthOptions{APIKeys: keys})
-}
-
-// WithBasicUsers accepts only the given users for http basic schemes.
-func WithBasicUsers(users map[string]string) Option {
-	return withNewAuth(AuthOptions{BasicUsers: users})
-}
-
-// WithOAuth2 serves an OAuth2 token endpoint and accepts only the bearer
-// tokens it issued.
-func WithOAuth2(o OAuth2Options) Option {
-	return withNewAuth(AuthOptions{OAuth2: &o})
-}
-
-func withNewAuth(o AuthOptions) Option {
-	return func(m *Mock) error {
-		a, err := NewAuth(o)
-		if err != nil {
-			return err
-		}
-		return WithAuth(a)(m)
-	}
-}
-
-func (a *Auth) bind(m *Mock) error {
-	realm := m.name
-	if realm == "" {
-		realm = m.contract.Name()
-	}
+// Bind binds a to a mock served from doc, named realm in WWW-Authenticate
+// challenges: a checks the security requirements of doc's operations, and
+// with OAuth2 serves its token endpoint at the path of doc's tokenUrl on
+// the mock's own host (DefaultTokenPath otherwise, or
+// OAuth2Options.TokenPath). When doc declares no security scheme, every
+// request must carry one of the credentials given, in any form, as when
+// attached (see Attach); log says so, and names the credentials given that
+// no scheme of doc asks for. One Auth serves one mock.
+func (a *Auth) Bind(realm string, doc *openapi3.T, log *slog.Logger) error {
 	tokPath := ""
 	if a.oauth != nil {
 		tokPath = a.oauth.TokenPath
 		if tokPath == "" {
-			tokPath = tokenPathOf(m.contract.Doc)
+			tokPath = tokenPathOf(doc)
 		}
 	}
-	if !declaresSchemes(m.contract.Doc) {
+	if !declaresSchemes(doc) {
 		// Credentials were asked for and the contract says nothing of them
 		// (older specs often leave security out, Stripe's among them): every
 		// request must carry one of the credentials given, in any form.
 		if err := a.attach(realm, nil, tokPath); err != nil {
 			return err
 		}
-		m.logger.Info("mock: the contract declares no security scheme; every request must carry one of the credentials given",
+		log.Info("mock: the contract declares no security scheme; every request must carry one of the credentials given",
 			"mock", realm, "accepted", strings.Join(a.plainForms(), "; "))
 		return nil
 	}
-	if unused := a.unusedKinds(m.contract.Doc); len(unused) > 0 {
-		m.logger.Warn("mock: credentials given that the contract never asks for: requests are not checked for them", "mock", realm,
-			"credentials", strings.Join(unused, ", "), "schemes", strings.Join(sortedSchemeNames(m.contract.Doc), ", "))
+	if unused := a.unusedKinds(doc); len(unused) > 0 {
+		log.Warn("mock: credentials given that the contract never asks for: requests are not checked for them", "mock", realm,
+			"credentials", strings.Join(unused, ", "), "schemes", strings.Join(sortedSchemeNames(doc), ", "))
 	}
-	return a.attach(realm, m.contract.Doc, tokPath)
+	return a.attach(realm, doc, tokPath)
 }
 
 // declaresSchemes reports whether doc declares any security scheme.
@@ -443,21 +402,27 @@ type check struct {
 	message string
 }
 
-func (a *Auth) stage(next HandlerFunc) HandlerFunc {
+// Stage checks the credentials of the exchanges of next against the
+// requirements of their operation (Exchange.Contract; the contract's
+// top-level ones without it) and refuses with 401 or 403, WWW-Authenticate
+// and a problem; the journal marks the refusal with AuthError.Fault. A
+// request to the token endpoint, when the contract declares it, gets a
+// token.
+func (a *Auth) Stage(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, x *Exchange) {
 		if a.oauth != nil && x.Request.URL.Path == a.TokenPath() {
 			a.serveToken(w, x.Request, x.Body) // the contract declares the token endpoint
 			return
 		}
 		var e *AuthError
-		if a.plain { // a contract without security schemes
+		switch {
+		case a.plain: // a contract without security schemes
 			e = a.check(x.Request, a.plainRequirements())
-		} else {
-			reqs := x.op.op.Security
-			if reqs == nil {
-				reqs = &a.doc.Security
-			}
-			e = a.check(x.Request, *reqs)
+		case x.Contract != nil:
+			reqs, _ := x.Contract.Security()
+			e = a.check(x.Request, reqs)
+		default:
+			e = a.check(x.Request, a.doc.Security)
 		}
 		if e == nil {
 			next(w, x)
@@ -465,7 +430,7 @@ func (a *Auth) stage(next HandlerFunc) HandlerFunc {
 		}
 		w.Header().Set("WWW-Authenticate", e.Challenge)
 		x.Entry.Fault = e.Fault()
-		writeProblem(w, e.Status, Problem{Title: e.Title, Operation: x.Operation, Violations: e.Violations})
+		WriteProblem(w, e.Status, Problem{Title: e.Title, Operation: x.Operation, Violations: e.Violations})
 	}
 }
 
@@ -490,7 +455,7 @@ func (e *AuthError) Error() string {
 func (e *AuthError) Fault() string { return "auth: " + strings.ToLower(e.Title) }
 
 // Check checks the credentials of r and returns nil or the *AuthError to
-// answer with. Bound by WithAuth, a checks the contract's top-level
+// answer with. Bound (see Bind), a checks the contract's top-level
 // security requirements. Attached (see Attach) or not bound at all, it
 // takes any kind of credential it was configured with:
 //

@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"context"
@@ -29,25 +29,25 @@ func (w *Webhooks) AdminHandler() http.Handler {
 		rest, _ := strings.CutPrefix(r.URL.Path, WebhooksPath)
 		switch strings.TrimPrefix(rest, "/") {
 		case "":
-			if allow(rw, r, http.MethodGet) {
-				writeJSON(rw, http.StatusOK, w.Queue())
+			if AllowMethods(rw, r, http.MethodGet) {
+				WriteJSON(rw, http.StatusOK, w.Queue())
 			}
 		case "pause":
-			if allow(rw, r, http.MethodPost) {
+			if AllowMethods(rw, r, http.MethodPost) {
 				w.Pause()
-				writeJSON(rw, http.StatusOK, w.Queue())
+				WriteJSON(rw, http.StatusOK, w.Queue())
 			}
 		case "resume":
-			if allow(rw, r, http.MethodPost) {
+			if AllowMethods(rw, r, http.MethodPost) {
 				w.Resume()
-				writeJSON(rw, http.StatusOK, w.Queue())
+				WriteJSON(rw, http.StatusOK, w.Queue())
 			}
 		case "drain":
-			if allow(rw, r, http.MethodPost) {
+			if AllowMethods(rw, r, http.MethodPost) {
 				w.adminDrain(rw, r)
 			}
 		default:
-			writeProblem(rw, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
+			WriteProblem(rw, http.StatusNotFound, Problem{Title: "No such admin endpoint", Detail: r.URL.Path})
 		}
 	})
 }
@@ -57,7 +57,7 @@ func (w *Webhooks) adminDrain(rw http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("timeout"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 || d > 10*time.Minute {
-			writeProblem(rw, http.StatusBadRequest, Problem{Title: "Bad drain timeout", Violations: []Violation{{In: "query", Name: "timeout", Message: fmt.Sprintf("%q is not a duration in (0, 10m]", s)}}})
+			WriteProblem(rw, http.StatusBadRequest, Problem{Title: "Bad drain timeout", Violations: []Violation{{In: "query", Name: "timeout", Message: fmt.Sprintf("%q is not a duration in (0, 10m]", s)}}})
 			return
 		}
 		timeout = d
@@ -66,10 +66,10 @@ func (w *Webhooks) adminDrain(rw http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	switch err := w.Drain(ctx); {
 	case err == nil:
-		writeJSON(rw, http.StatusOK, w.Queue())
+		WriteJSON(rw, http.StatusOK, w.Queue())
 	case errors.Is(err, ErrWebhooksPaused):
-		writeProblem(rw, http.StatusConflict, Problem{Title: "Delivery paused", Detail: "resume before draining"})
+		WriteProblem(rw, http.StatusConflict, Problem{Title: "Delivery paused", Detail: "resume before draining"})
 	default:
-		writeProblem(rw, http.StatusGatewayTimeout, Problem{Title: "Drain timed out", Detail: err.Error()})
+		WriteProblem(rw, http.StatusGatewayTimeout, Problem{Title: "Drain timed out", Detail: err.Error()})
 	}
 }

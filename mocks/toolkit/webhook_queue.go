@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"bytes"
@@ -10,17 +10,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/firedrill/firedrill/mocks/store"
 )
 
 // Webhook delivery defaults.
@@ -63,12 +59,13 @@ type WebhookEvent struct {
 	Data      map[string]any `json:"data"`
 }
 
-// Webhooks delivers the changes of a mock's stateful collections to
-// subscribers: signed, retried with exponential backoff, in order per
-// resource, every attempt journaled (Direction "webhook"). Delivery can be
-// paused, resumed and drained while the mock runs. Build one with
-// NewWebhooks, attach it with WithWebhooks, and Close it when done: it owns
-// the goroutines that deliver.
+// Webhooks delivers a mock's events to subscribers: signed, retried with
+// exponential backoff, in order per resource, every attempt journaled
+// (Direction "webhook"). Delivery can be paused, resumed and drained while
+// the mock runs. Build one with NewWebhooks, Attach it to the mock whose
+// events it delivers (the OpenAPI mock's WithWebhooks does, and queues the
+// changes of its stateful collections with Enqueue and its callbacks with
+// EnqueueTo), and Close it when done: it owns the goroutines that deliver.
 type Webhooks struct {
 	o      WebhookOptions
 	subs   []*WebhookSubscriber
@@ -86,8 +83,6 @@ type Webhooks struct {
 	dropped int // refused because the queue was full
 	bound   bool
 	record  func(Entry)
-	shapes  sync.Map       // shapeKey → *webhookShape (nil: none declared)
-	skipped sync.Map       // callback and host already said to be beyond loopback
 	off     map[int]bool   // subscribers removed through the contract
 	byRes   map[string]int // subscription resource → subscriber
 	cb      int            // the subscriber slot whose lanes carry callbacks; -1 until the first
@@ -167,34 +162,22 @@ func loopbackOnly(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// WithWebhooks delivers the changes of the mock's stateful collections
-// (WithStateful) to w's subscribers. Where the contract has a subscription
-// collection (named like webhook, hook or subscription, e.g. Stripe's
-// webhook_endpoints), a record created there with a loopback URL subscribes
-// it too, for the events it names, until the record is deleted. Deliveries
-// take the shape of the contract's OpenAPI 3.1 webhook or 3.0 callback for
-// the change when it declares one. An operation's 3.0 callbacks are also
-// called at the loopback URL the request names through the callback's
-// runtime expression ({$request.body#/callback_url}), stateful or not,
-// signed as WebhookOptions.CallbackScheme says. One Webhooks serves one
-// mock.
-func WithWebhooks(w *Webhooks) Option {
-	return func(m *Mock) error {
-		if w == nil {
-			return errors.New("mocks: nil webhooks")
-		}
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.bound {
-			return errors.New("mocks: webhooks: already attached to a mock; build one Webhooks per mock")
-		}
-		w.bound = true
-		w.record = func(e Entry) { e.System = m.name; m.journal.Record(e) }
-		w.logger = func(msg string, args ...any) { m.logger.Warn(msg, append([]any{"mock", m.name}, args...)...) }
-		m.front = append(m.front, frontRoute{path: WebhooksPath, prefix: true, h: w.AdminHandler()})
-		m.stages = append(m.stages, w.stage(m))
-		return nil
+// Attach makes w deliver the events of the mock named system: every
+// attempt goes into j, marked with system, and what w cannot deliver is
+// logged to log. One Webhooks serves one mock.
+func (w *Webhooks) Attach(system string, j *Journal, log *slog.Logger) error {
+	if j == nil || log == nil {
+		return errors.New("mocks: webhooks: attach needs a journal and a logger")
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.bound {
+		return errors.New("mocks: webhooks: already attached to a mock; build one Webhooks per mock")
+	}
+	w.bound = true
+	w.record = func(e Entry) { e.System = system; j.Record(e) }
+	w.logger = func(msg string, args ...any) { log.Warn(msg, append([]any{"mock", system}, args...)...) }
+	return nil
 }
 
 // Subscribers returns the subscribers with their secrets (generated ones
@@ -214,122 +197,19 @@ func (w *Webhooks) Subscribers() []WebhookSubscriber {
 	return out
 }
 
-// stage turns successful changes of stateful collections into events for
-// the subscribers, and calls the operation's callbacks at the URLs the
-// request names.
-func (w *Webhooks) stage(m *Mock) Stage {
-	return func(next HandlerFunc) HandlerFunc {
-		shaper := m.state
-		if shaper == nil {
-			if len(w.subs) > 0 {
-				m.logger.Warn("mock: webhook subscribers get changes of stateful collections (WithStateful); only the contract's callbacks will be sent", "mock", m.name)
-			}
-			shaper = &stateful{m: m}
-		}
-		return func(rw http.ResponseWriter, x *Exchange) {
-			var b binding
-			inColl := false
-			if m.state != nil {
-				b, inColl = m.state.byOp[x.Operation]
-			}
-			kind := changeKind(b.kind)
-			var cbs openapi3.Callbacks
-			if x.op != nil && x.op.op != nil {
-				cbs = x.op.op.Callbacks
-			}
-			if p, _ := parsePrefer(x.Request.Header.Values("Prefer")); (kind == "" && len(cbs) == 0) || p.code != 0 || p.example != "" {
-				next(rw, x)
-				return
-			}
-			rec := &captureWriter{ResponseWriter: rw, header: http.Header{}}
-			next(rec, x)
-			if rec.status/100 != 2 && rec.status != 0 || x.Entry.Replayed {
-				return
-			}
-			data := map[string]any{}
-			_ = json.Unmarshal(rec.body, &data)
-			resource, nouns := x.Operation+"/"+x.Request.URL.Path, []string(nil)
-			if inColl && kind != "" {
-				id := x.PathParams[b.coll.IDParam]
-				if kind == EventCreate {
-					id, _ = b.coll.IDOf(data)
-				} else if len(data) == 0 && b.coll.IDField != "" {
-					data[b.coll.IDField] = id
-				}
-				parent := strings.Join(b.coll.ParentValues(x.Template, x.PathParams), "/")
-				resource, nouns = b.coll.Name+"/"+parent+"/"+id, collectionNouns(b.coll.Name)
-				if w.subscription(kind, resource, b.coll, data) {
-					return
-				}
-				w.change(m, b.coll, kind, resource, data)
-			}
-			if len(cbs) > 0 {
-				status := rec.status
-				if status == 0 {
-					status = http.StatusOK
-				}
-				a := &answered{x: x, status: status, header: rec.header, body: rec.body}
-				w.callbacks(shaper, a, cbs, nouns, kind, resource, data)
-			}
-		}
-	}
-}
-
-// change queues a change of a collection for the subscribers, in the shape
-// the contract declares for it, if it does.
-func (w *Webhooks) change(m *Mock, c store.Collection, kind, resource string, data map[string]any) {
-	evType, shaped := c.Name+"."+pastTense[kind], []byte(nil)
-	if sh := w.shapeFor(m, c, kind); sh != nil {
-		var err error
-		if shaped, err = sh.body(m.state, data); err == nil {
-			evType = sh.event
-		} else {
-			w.logger("mock: webhook body not shaped as the contract declares; sending the default envelope", "webhook", sh.name, "err", err)
-		}
-	}
-	w.enqueue(kind, evType, resource, data, shaped)
-}
-
-func changeKind(op string) string {
-	switch op {
-	case opCreate:
-		return EventCreate
-	case opPut, opPatch:
-		return EventUpdate
-	case opDelete:
-		return EventDelete
-	}
-	return ""
-}
-
-var pastTense = map[string]string{EventCreate: "created", EventUpdate: "updated", EventDelete: "deleted"}
-
-// shapeKey names a change of one mock's collection.
-type shapeKey struct {
-	m          *Mock
-	collection string
-	kind       string
-}
-
-// shapeFor is the contract's webhook or callback for a change, looked up once.
-func (w *Webhooks) shapeFor(m *Mock, c store.Collection, kind string) *webhookShape {
-	key := shapeKey{m, c.Name, kind}
-	if v, ok := w.shapes.Load(key); ok {
-		return v.(*webhookShape)
-	}
-	v, _ := w.shapes.LoadOrStore(key, findWebhookShape(m.contract.Doc, c, kind))
-	return v.(*webhookShape)
-}
-
-// enqueue queues an event for every subscriber that wants it. resource
-// keys the order: events with one key are delivered one after the other.
-// shaped, when not nil, is the body in the contract's declared shape.
-func (w *Webhooks) enqueue(kind, evType, resource string, data map[string]any, shaped []byte) {
+// Enqueue queues an event for every subscriber that wants its kind of
+// change (EventCreate, EventUpdate or EventDelete): data, the record that
+// changed, in a WebhookEvent of type evType (as Stripe sends its events to
+// SchemeStripe subscribers), or shaped, when not nil, as the body to send,
+// in the shape the contract declares. resource keys the order: events of
+// one resource are delivered one after the other. Nothing is queued after
+// Close.
+func (w *Webhooks) Enqueue(kind, evType, resource string, data map[string]any, shaped []byte) {
 	now := w.o.Now()
 	ev := WebhookEvent{ID: randomID("evt_"), Type: evType, Timestamp: now.UTC(), Data: data}
 	body, err := json.Marshal(ev)
 	if err != nil {
-		w.logger("mock: webhook event unencodable", "event", ev.Type, "err", err)
+		w.log("mock: webhook event unencodable", "event", ev.Type, "err", err)
 		return
 	}
 	if shaped != nil {
@@ -487,6 +367,13 @@ func (w *Webhooks) journal(d *delivery, at time.Time, status int, h http.Header,
 		e.Header = h.Clone()
 	}
 	w.record(e)
+}
+
+// log warns of what could not be delivered, once attached.
+func (w *Webhooks) log(msg string, args ...any) {
+	if w.logger != nil {
+		w.logger(msg, args...)
+	}
 }
 
 // Pause stops new delivery attempts (one in flight finishes); events keep

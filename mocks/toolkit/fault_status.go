@@ -1,4 +1,4 @@
-package openapi
+package toolkit
 
 import (
 	"crypto/sha256"
@@ -28,14 +28,14 @@ func newStatusFault(p *faultParams) injector {
 	return f
 }
 
-func (f *statusFault) shape(w http.ResponseWriter, x *faultExchange, _ HandlerFunc, d draw) string {
+func (f *statusFault) shape(w http.ResponseWriter, x *Exchange, _ HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}
 	if f.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(ceilSeconds(f.retryAfter)))
 	}
-	writeProblem(w, f.status, Problem{Title: http.StatusText(f.status), Detail: "injected by fault " + f.id, Operation: x.Operation})
+	WriteProblem(w, f.status, Problem{Title: http.StatusText(f.status), Detail: "injected by fault " + f.id, Operation: x.Operation})
 	return f.label
 }
 
@@ -92,7 +92,7 @@ func validHeaderName(s string) bool {
 	return s != ""
 }
 
-func (f *rateLimitedFault) shape(w http.ResponseWriter, x *faultExchange, _ HandlerFunc, d draw) string {
+func (f *rateLimitedFault) shape(w http.ResponseWriter, x *Exchange, _ HandlerFunc, d draw) string {
 	if !d.hit {
 		return ""
 	}
@@ -113,7 +113,7 @@ func (f *rateLimitedFault) shape(w http.ResponseWriter, x *faultExchange, _ Hand
 		h.Set(f.resetHdr, strconv.FormatInt(reset, 10))
 	}
 	x.Entry.Throttled = true
-	writeProblem(w, http.StatusTooManyRequests, Problem{Title: "Too Many Requests", Detail: "rate limited by fault " + f.id + "; retry after " + strconv.Itoa(secs) + "s", Operation: x.Operation})
+	WriteProblem(w, http.StatusTooManyRequests, Problem{Title: "Too Many Requests", Detail: "rate limited by fault " + f.id + "; retry after " + strconv.Itoa(secs) + "s", Operation: x.Operation})
 	return f.label
 }
 
@@ -155,7 +155,7 @@ func newExpiredCredentialsFault(p *faultParams) injector {
 	return f
 }
 
-func (f *expiredCredentialsFault) shape(w http.ResponseWriter, x *faultExchange, _ HandlerFunc, d draw) string {
+func (f *expiredCredentialsFault) shape(w http.ResponseWriter, x *Exchange, _ HandlerFunc, d draw) string {
 	cred, ok := requestCredential(x)
 	if !ok {
 		return ""
@@ -166,13 +166,13 @@ func (f *expiredCredentialsFault) shape(w http.ResponseWriter, x *faultExchange,
 	challenge := f.challenge
 	switch {
 	case challenge != "":
-	case x.mock != nil && x.op != nil:
-		challenge = x.mock.challenge(x.op)
+	case x.Contract != nil:
+		challenge = x.Contract.Challenge()
 	default:
 		challenge = `Bearer realm="firedrill"`
 	}
 	w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="The access token expired"`)
-	writeProblem(w, http.StatusUnauthorized, Problem{Title: "Credentials expired", Detail: "expired by fault " + f.id + "; authenticate again", Operation: x.Operation})
+	WriteProblem(w, http.StatusUnauthorized, Problem{Title: "Credentials expired", Detail: "expired by fault " + f.id + "; authenticate again", Operation: x.Operation})
 	return "expired_credentials"
 }
 
@@ -213,7 +213,7 @@ func (f *expiredCredentialsFault) remember(cred [sha256.Size]byte, st credState)
 
 // requestCredential digests what identifies the client: the Authorization
 // header and the values of the contract's API-key parameters.
-func requestCredential(x *faultExchange) ([sha256.Size]byte, bool) {
+func requestCredential(x *Exchange) ([sha256.Size]byte, bool) {
 	r := x.Request
 	var parts []string
 	add := func(name, v string) {
@@ -223,8 +223,8 @@ func requestCredential(x *faultExchange) ([sha256.Size]byte, bool) {
 	}
 	add("authorization", r.Header.Get("Authorization"))
 	var schemes map[string]*openapi3.SecurityScheme
-	if x.mock != nil {
-		schemes = x.mock.secrets.schemes
+	if x.Contract != nil {
+		_, schemes = x.Contract.Security()
 	}
 	for _, s := range schemes {
 		if s.Type != "apiKey" {
