@@ -358,19 +358,17 @@ func (r *run) report() error {
 	return r.writeJournals()
 }
 
-// writeJournals keeps every mock's journal in the run folder, one JSON
-// line per exchange: the evidence behind the resilience and contract gates.
+// writeJournals keeps every mock's journal in the run folder, in the
+// toolkit's journal format (one JSON line per exchange), secrets redacted:
+// the evidence behind the resilience and contract gates.
 func (r *run) writeJournals() error {
 	for _, sys := range r.systems {
 		if sys.journal == nil {
 			continue
 		}
 		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		for _, e := range sys.journal.Entries(toolkit.Filter{}) {
-			if err := enc.Encode(e); err != nil {
-				return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
-			}
+		if err := toolkit.WriteJournal(&b, sys.journal.Entries(toolkit.Filter{})); err != nil {
+			return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
 		}
 		name := filepath.Join(r.dir, "journal-"+sys.name+".jsonl")
 		if err := os.WriteFile(name, []byte(r.secrets.Redact(b.String())), 0o644); err != nil {

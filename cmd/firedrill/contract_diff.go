@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -191,35 +190,32 @@ func eachCall(journals []string, kind string, use func(toolkit.Entry) (bool, err
 	return errors.Join(errs...)
 }
 
+// readJournal hands use the calls of one journal file (toolkit.ReadJournal)
+// and counts those it could read.
 func readJournal(path string, use func(toolkit.Entry) (bool, error)) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	entries, err := toolkit.ReadJournal(f)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for line := 1; sc.Scan(); line++ {
-		if len(strings.TrimSpace(sc.Text())) == 0 {
-			continue
-		}
-		var e toolkit.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return n, fmt.Errorf("line %d: not a journal entry: %w", line, err)
-		}
+	for i, e := range entries {
 		if e.Direction == "webhook" {
 			continue
 		}
 		ok, err := use(e)
 		if err != nil {
-			return n, fmt.Errorf("line %d: %w", line, err)
+			return n, fmt.Errorf("entry %d (seq %d): %w", i+1, e.Seq, err)
 		}
 		if ok {
 			n++
 		}
 	}
-	return n, sc.Err()
+	return n, nil
 }
 
 // diffReport is what contract diff says.
