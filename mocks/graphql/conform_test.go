@@ -16,7 +16,7 @@ import (
 // respected, Int within 32 bits, enums among their values, objects of a
 // possible type). It returns one error listing every violation.
 func conforms(s *ast.Schema, query string, data map[string]any) error {
-	doc, errs := gqlparser.LoadQuery(s, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s, query, nil)
 	if len(errs) > 0 {
 		return fmt.Errorf("query does not validate: %v", errs)
 	}

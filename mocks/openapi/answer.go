@@ -28,7 +28,7 @@ func (m *Mock) buildAnswer(key answerKey, op *operation, resp *openapi3.Response
 	}
 	if key.media == "" {
 		if key.example != "" {
-			return nil, fmt.Errorf("Prefer example=%q: the %d answer has no body", key.example, key.status)
+			return nil, fmt.Errorf("example=%q: the %d answer has no body", key.example, key.status)
 		}
 		return a, nil
 	}
@@ -54,7 +54,7 @@ func (m *Mock) pickBody(key answerKey, op *operation, mt *openapi3.MediaType) (a
 	if key.example != "" {
 		ex := mt.Examples[key.example]
 		if ex == nil || ex.Value == nil {
-			return nil, "", fmt.Errorf("Prefer example=%q: the %d answer's examples are %s", key.example, key.status, exampleNames(mt))
+			return nil, "", fmt.Errorf("example=%q: the %d answer's examples are %s", key.example, key.status, exampleNames(mt))
 		}
 		if v, ok := m.usableExample(schema, ex.Value.Value); ok {
 			return v, "example " + key.example, nil

@@ -50,7 +50,7 @@ func parsePrefer(values []string) (preference, error) {
 			case "code":
 				n, err := strconv.Atoi(val)
 				if err != nil || n < 100 || n > 599 {
-					return p, fmt.Errorf("Prefer code=%q is not an HTTP status", val)
+					return p, fmt.Errorf("code=%q is not an HTTP status", val)
 				}
 				p.code = n
 			case "example":
@@ -130,7 +130,7 @@ func pickStatus(op *openapi3.Operation, prefer int) (int, *openapi3.Response, er
 		if r := responseFor(rs, prefer); r != nil {
 			return prefer, r, nil
 		}
-		return 0, nil, fmt.Errorf("Prefer code=%d: the operation declares %s", prefer, strings.Join(declared, ", "))
+		return 0, nil, fmt.Errorf("code=%d: the operation declares %s", prefer, strings.Join(declared, ", "))
 	}
 	codes := make([]int, 0, len(declared))
 	for _, s := range declared {
@@ -200,13 +200,6 @@ func responseSchema(op *openapi3.Operation, status int, contentType string) *ope
 	return media.Schema.Value
 }
 
-// pickMedia chooses the media type of the answer among those the response
-// declares: the first the Accept header names, else JSON, else the first
-// other type the mock can write. "" when the response has no body.
-func pickMedia(resp *openapi3.Response, accept string) (string, error) {
-	return negotiate(sortedMedia(resp), accept)
-}
-
 // sortedMedia lists the media types of a response, the best to answer first.
 func sortedMedia(resp *openapi3.Response) []string {
 	if resp == nil || len(resp.Content) == 0 {
@@ -243,7 +236,7 @@ func negotiate(types []string, accept string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("Accept %q: the operation answers %s", accept, strings.Join(types, ", "))
+	return "", fmt.Errorf("%q: the operation answers %s", accept, strings.Join(types, ", "))
 }
 
 func mediaMatches(want, declared string) bool {

@@ -484,17 +484,6 @@ func objectView(s *openapi3.Schema) (props map[string]*openapi3.Schema, required
 	return props, required, open
 }
 
-// requiredOf lists the required properties of a schema and of its allOf parts.
-func requiredOf(s *openapi3.Schema) []string {
-	out := append([]string(nil), s.Required...)
-	for _, part := range s.AllOf {
-		if part != nil && part.Value != nil {
-			out = append(out, requiredOf(part.Value)...)
-		}
-	}
-	return out
-}
-
 // CollectionInfo is one entry of GET /__firedrill/collections.
 type CollectionInfo struct {
 	Name     string `json:"name"`

@@ -21,16 +21,17 @@ var (
 // (Twilio declares Page, PageSize and PageToken and pages by number), a
 // cursor over an offset, an offset over a page size alone.
 func (s *ListShape) detectParams(params openapi3.Parameters) {
+	// The first declared of the parameters a name folds to (page_size,
+	// pageSize) stands for it; among a role's names the list's order
+	// decides, not the contract's: a "size" filter declared before "limit"
+	// must not page.
 	byNorm := map[string]*openapi3.Parameter{}
-	var order []string
 	for _, ref := range params {
 		if ref == nil || ref.Value == nil || ref.Value.In != "query" {
 			continue
 		}
-		n := norm(ref.Value.Name)
-		if _, ok := byNorm[n]; !ok {
+		if n := norm(ref.Value.Name); byNorm[n] == nil {
 			byNorm[n] = ref.Value
-			order = append(order, n)
 		}
 	}
 	find := func(names []string) *openapi3.Parameter {

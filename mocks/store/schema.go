@@ -99,26 +99,6 @@ func collectProps(s *openapi3.Schema, out openapi3.Schemas, depth int) {
 	}
 }
 
-func requiredSet(s *openapi3.Schema) map[string]bool {
-	out := map[string]bool{}
-	var walk func(*openapi3.Schema, int)
-	walk = func(s *openapi3.Schema, depth int) {
-		if s == nil || depth > maxDepth {
-			return
-		}
-		for _, r := range s.Required {
-			out[r] = true
-		}
-		for _, ref := range s.AllOf {
-			if ref != nil {
-				walk(ref.Value, depth+1)
-			}
-		}
-	}
-	walk(s, 0)
-	return out
-}
-
 // isObject reports whether a schema describes a JSON object.
 func isObject(s *openapi3.Schema) bool {
 	if s == nil {
