@@ -4,8 +4,11 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/firedrill
+# staticcheck from PATH, else where go install puts it.
+STATICCHECK ?= $(or $(shell command -v staticcheck 2>/dev/null),$(shell $(GO) env GOPATH)/bin/staticcheck)
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test bench lint demo clean
+.PHONY: help build test drills bench lint cross demo clean
 
 ## help: list the targets
 help:
@@ -15,19 +18,32 @@ help:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firedrill
 
-## test: run every test with the race detector, then the rate proofs without it
+## test: run every test with the race detector (the flagship drill both ways included), then the rate proofs without it
 test:
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -run TestRateAccuracy ./load
+
+## drills: run the example's four other drills against the service and its naive build
+drills:
+	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$' -v ./cmd/firedrill
 
 ## bench: run the benchmarks (ratios against a baseline in the same run)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and staticcheck
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@test -x "$(STATICCHECK)" || { echo "no staticcheck: go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)"; exit 1; }
+	$(STATICCHECK) ./...
+
+## cross: build and vet for darwin and windows too (the tests included)
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 
 ## demo: run the flagship drill (order sync at 3x peak through an accounting outage), embedded
 demo: build
