@@ -37,6 +37,23 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the duration back in the form it is read.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
+// MarshalJSON writes the duration as YAML does, "30s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads "30s".
+func (d *Duration) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"30s\", got %s", data)
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
 // ParseDuration reads a non-negative duration with its unit.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firedrill/firedrill/contracts"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -65,17 +66,18 @@ func ParseRateLimit(s string) (RateLimitOptions, error) {
 		return RateLimitOptions{}, fmt.Errorf("mocks: rate limit %q: %s (want N/unit[,burst=B][,by=requests|cost][,limit-header=H][,remaining-header=H][,reset-header=H][,reset=epoch|seconds], e.g. 20/s,burst=5)", s, fmt.Sprintf(format, a...))
 	}
 	rate, rest, hasOpts := strings.Cut(strings.TrimSpace(s), ",")
-	num, unit, ok := strings.Cut(strings.TrimSpace(rate), "/")
-	if !ok {
-		return bad("no \"/\" between the number of requests and the unit")
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil || n <= 0 {
-		return bad("%q is not a positive number of requests", num)
-	}
-	per, err := parseRateUnit(strings.TrimSpace(unit))
+	r, err := contracts.ParseRate(rate)
 	if err != nil {
-		return bad("%v", err)
+		msg, _, _ := strings.Cut(err.Error(), " (want ") // the grammar follows
+		return bad("%s", strings.TrimPrefix(msg, contracts.ErrRate.Error()+": "))
+	}
+	// A fractional rate is one request per its interval: 0.5/s is 1/2s.
+	n, per := int(r.Count), r.Per
+	if float64(n) != r.Count {
+		n, per = 1, r.Interval()
+	}
+	if per <= 0 {
+		return bad("the rate is too fast to keep a window")
 	}
 	o := RateLimitOptions{Requests: n, Per: per}
 	if hasOpts {
@@ -116,24 +118,6 @@ func ParseRateLimit(s string) (RateLimitOptions, error) {
 		}
 	}
 	return o, nil
-}
-
-func parseRateUnit(u string) (time.Duration, error) {
-	switch u {
-	case "s", "sec", "second":
-		return time.Second, nil
-	case "m", "min", "minute":
-		return time.Minute, nil
-	case "h", "hour":
-		return time.Hour, nil
-	case "":
-		return 0, errors.New("no unit after \"/\"")
-	}
-	d, err := time.ParseDuration(u)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("unit %q is not s, m, h or a positive duration", u)
-	}
-	return d, nil
 }
 
 // String writes the options back as ParseRateLimit reads them.

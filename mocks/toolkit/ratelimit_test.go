@@ -32,6 +32,8 @@ func TestParseRateLimit(t *testing.T) {
 		{" 100/m , burst=10 ", RateLimitOptions{Requests: 100, Per: time.Minute, Burst: 10}},
 		{"5000/h", RateLimitOptions{Requests: 5000, Per: time.Hour}},
 		{"3/500ms", RateLimitOptions{Requests: 3, Per: 500 * time.Millisecond}},
+		{"0.5/s", RateLimitOptions{Requests: 1, Per: 2 * time.Second}},
+		{"2.5/s,burst=3", RateLimitOptions{Requests: 1, Per: 400 * time.Millisecond, Burst: 3}},
 		{"5000/h,limit-header=X-HubSpot-RateLimit-Max,remaining-header=X-HubSpot-RateLimit-Remaining,reset-header=-,reset=epoch",
 			RateLimitOptions{Requests: 5000, Per: time.Hour, Headers: RateLimitHeaders{Limit: "X-HubSpot-RateLimit-Max", Remaining: "X-HubSpot-RateLimit-Remaining", Reset: "-", ResetEpoch: true}}},
 		{"50/s,burst=1000,by=cost", RateLimitOptions{Requests: 50, Per: time.Second, Burst: 1000, Cost: true}},
@@ -54,12 +56,12 @@ func TestParseRateLimit(t *testing.T) {
 		})
 	}
 	bad := map[string]string{
-		"":                          `no "/"`,
-		"20":                        `no "/"`,
+		"":                          `no unit`,
+		"20":                        `no unit`,
 		"x/s":                       `"x" is not a positive number`,
 		"0/s":                       `"0" is not a positive number`,
 		"-3/s":                      `"-3" is not a positive number`,
-		"20/":                       "no unit",
+		"20/":                       `unit ""`,
 		"20/fortnight":              `unit "fortnight"`,
 		"20/-1s":                    `unit "-1s"`,
 		"20/s,burst=0":              `burst "0"`,

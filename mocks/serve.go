@@ -1,0 +1,37 @@
+package mocks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
+)
+
+// Serve runs a Vendor on loopback at addr (toolkit.DefaultAddr when empty).
+// The server's URL is where the contract's operations are (the OpenAPI base
+// path, the GraphQL endpoint). It serves until Close, which waits for the
+// requests in flight; ctx only bounds the start.
+func Serve(ctx context.Context, v *Vendor, addr string, log *slog.Logger) (*toolkit.Server[http.Handler], error) {
+	if addr == "" {
+		addr = toolkit.DefaultAddr
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("mocks: address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("mocks: address %q: only loopback addresses are allowed", addr)
+	}
+	path := v.BasePath
+	if v.GraphQL != nil {
+		path = v.GraphQL.Path()
+	}
+	s := toolkit.NewUnstartedServer(v.Handler, toolkit.ServerConfig{Name: v.Name, Addr: addr, Path: path, Logger: log})
+	if err := s.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

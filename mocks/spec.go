@@ -1,0 +1,297 @@
+package mocks
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/toolkit"
+)
+
+// Spec declares one mocked vendor: the contract it serves and the vendor
+// behaviours it imitates. It is the one value behind every door: a
+// scenario's `mock:` section decodes into it, the flags of `firedrill mock`
+// fill it, and `firedrill mock --config FILE` reads it whole, in the very
+// format of a scenario's `mock:` section. It serialises (YAML and JSON) to
+// what it was read from, so a runtime can hand a declaration to a
+// `firedrill mock` process elsewhere. New builds the mock it declares, its
+// behaviours in the order Order gives.
+type Spec struct {
+	// Contract is the contract served: an OpenAPI 2.0/3.0/3.1 document or a
+	// GraphQL schema (.graphql, .gql), relative to the file it is written
+	// in. In a scenario the system's contract: fills it.
+	Contract string `yaml:"contract,omitempty" json:"contract,omitempty"`
+	// Stateful keeps what clients create: collections inferred from the
+	// paths (OpenAPI) or the types (GraphQL).
+	Stateful bool `yaml:"stateful,omitempty" json:"stateful,omitempty"`
+	// References makes a stateful HTTP mock refuse (400) a write naming a
+	// record of another collection it does not hold: an invoice for a
+	// customer never created, as the vendor would. It catches an integration
+	// that syncs out of order.
+	References bool `yaml:"references,omitempty" json:"references,omitempty"`
+	// Seed seeds the generated answers and the faults' draws (the run's
+	// seed when 0).
+	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// RateLimit is a token bucket per credential, "100/s" or
+	// "20/s,burst=5", or the same as a mapping (see RateLimit).
+	RateLimit *RateLimit `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
+	// Idempotency honours idempotency keys as Stripe does:
+	// "Idempotency-Key" or "Idempotency-Key,window=1h,mismatch=400", or the
+	// same as a mapping (see Idempotency). OpenAPI mocks only.
+	Idempotency *Idempotency `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
+	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
+	// them as Authorization: Bearer KEY or in an X-API-Key header.
+	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
+	// BasicUsers are the HTTP basic users accepted, user: password.
+	BasicUsers map[string]string `yaml:"basic_users,omitempty" json:"basic_users,omitempty"`
+	// OAuthClients are the OAuth2 clients the mock serves tokens to
+	// (client credentials and refresh grants at the contract's tokenUrl, else
+	// /oauth/token), client id: secret; only their tokens are accepted.
+	OAuthClients map[string]string `yaml:"oauth_clients,omitempty" json:"oauth_clients,omitempty"`
+	// OAuthTokenTTL is the life of the access tokens served (default 1h);
+	// short, it drills the integration's refresh.
+	OAuthTokenTTL contracts.Duration `yaml:"oauth_token_ttl,omitempty" json:"oauth_token_ttl,omitempty"`
+	// Webhooks are the subscribers the mock notifies when its state changes
+	// (an HTTP mock with stateful: true; deliveries go to loopback only).
+	Webhooks []Webhook `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
+	// WebhookRetry is how the mock retries a delivery its receiver refused
+	// (webhooks, subscriptions made through the contract, callbacks).
+	WebhookRetry *WebhookRetry `yaml:"webhook_retry,omitempty" json:"webhook_retry,omitempty"`
+	// Callbacks signs the calls an HTTP mock makes to the URLs requests
+	// name through the contract's OpenAPI 3.0 callbacks (a callback_url in
+	// the body...); a generated secret when absent.
+	Callbacks *CallbackSigning `yaml:"callbacks,omitempty" json:"callbacks,omitempty"`
+	// Faults are HTTP and data faults active from the start, beside those a
+	// timeline or the admin API (/__firedrill/faults) switches on and off.
+	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+}
+
+// CallbackSigning is how a mock signs its callbacks.
+type CallbackSigning struct {
+	// Secret signs the callbacks; use ${env:NAME} to keep it out of the file.
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
+}
+
+// WebhookRetry is a vendor's retry policy for webhook deliveries: GitHub
+// does not retry (attempts: 1), others retry with a growing backoff.
+type WebhookRetry struct {
+	// Attempts per event and subscriber, the first included (default 8).
+	Attempts int `yaml:"attempts,omitempty" json:"attempts,omitempty" jsonschema:"minimum=0"`
+	// Backoff before the first retry, doubled after each (default 500ms).
+	Backoff contracts.Duration `yaml:"backoff,omitempty" json:"backoff,omitempty"`
+	// MaxBackoff caps the backoff (default 30s).
+	MaxBackoff contracts.Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
+}
+
+// Webhook is one subscriber of a mock's state changes.
+type Webhook struct {
+	// On limits the events: create, update, delete; all when empty.
+	On []string `yaml:"on,omitempty" json:"on,omitempty"`
+	// URL receives the deliveries: a ${system.url} reference (the service
+	// under test) or a loopback address.
+	URL string `yaml:"url" json:"url" jsonschema:"required"`
+	// Secret signs deliveries; use ${env:NAME} to keep it out of the file.
+	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
+	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
+	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
+}
+
+// Fault is an HTTP or data fault a mock applies from the start: the kind,
+// then its parameters beside it, as on a scenario's timeline
+// ({fault: status, status: 503, rate: 0.1, operation: createInvoice}).
+// `firedrill chaos faults` lists the kinds and their parameters.
+type Fault struct {
+	// Fault is the kind: status, rate_limited, slow, truncated, malformed,
+	// bad_data or expired_credentials.
+	Fault string `yaml:"fault" json:"fault" jsonschema:"required"`
+	// Params are the fault's parameters: rate, operation, id, and the
+	// kind's own (status: 503, retry_after: 2s...).
+	Params map[string]string `yaml:",inline" json:"-"`
+}
+
+// HTTPFault is the fault as a mock's fault set takes it, checked.
+func (f Fault) HTTPFault() (toolkit.HTTPFault, error) {
+	return toolkit.NewHTTPFault(f.Fault, f.Params)
+}
+
+// Kind says which kind of mock a contract makes.
+type Kind int
+
+// The kinds of mock.
+const (
+	KindOpenAPI Kind = iota
+	KindGraphQL
+)
+
+func (k Kind) String() string {
+	if k == KindGraphQL {
+		return "GraphQL"
+	}
+	return "OpenAPI"
+}
+
+// KindOf tells the kind of mock a contract file makes, from its name.
+func KindOf(contract string) Kind {
+	switch strings.ToLower(filepath.Ext(strings.TrimSpace(contract))) {
+	case ".graphql", ".gql", ".graphqls", ".sdl":
+		return KindGraphQL
+	}
+	return KindOpenAPI
+}
+
+// FieldError is one problem of a Spec: the field, named as in the file
+// (rate_limit, webhooks[0].url), and what is wrong with it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// Check returns every problem of a Spec for a mock of kind k, each with its
+// field. It checks what does not depend on where the Spec is used:
+// references to other systems (${sync.url}, ${env:KEY}) are the scenario's
+// to check, and must be expanded before New.
+func (s *Spec) Check(k Kind) []FieldError {
+	var errs []FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	graphql := k == KindGraphQL
+	if s.References {
+		switch {
+		case graphql:
+			add("references", "references are checked by HTTP (OpenAPI) mocks; the GraphQL mock has no such check")
+		case !s.Stateful:
+			add("references", "references are checked between stateful collections: add stateful: true")
+		}
+	}
+	if s.RateLimit != nil && s.RateLimit.Options.Cost && !graphql {
+		add("rate_limit", "rate limit %q: %v", s.RateLimit.String(), toolkit.ErrCostLimit)
+	}
+	for i, key := range s.APIKeys {
+		if strings.TrimSpace(key) == "" {
+			add(fmt.Sprintf("api_keys[%d]", i), "an API key cannot be empty")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		m    map[string]string
+	}{{"basic_users", s.BasicUsers}, {"oauth_clients", s.OAuthClients}} {
+		for _, name := range sortedKeys(f.m) {
+			if name == "" || strings.Contains(name, ":") {
+				add(f.name, "%q cannot be a name: it must be non-empty, without ':'", name)
+			}
+		}
+	}
+	switch ttl := s.OAuthTokenTTL.D(); {
+	case ttl < 0:
+		add("oauth_token_ttl", "%s is not a positive duration", s.OAuthTokenTTL)
+	case ttl > 0 && len(s.OAuthClients) == 0:
+		add("oauth_token_ttl", "tokens are served to OAuth2 clients: add oauth_clients")
+	}
+	if graphql {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"idempotency", s.Idempotency != nil}, {"callbacks", s.Callbacks != nil}, {"webhook_retry", s.WebhookRetry != nil}} {
+			if f.set {
+				add(f.name, "%s applies to HTTP (OpenAPI) mocks; a GraphQL mock has none", f.name)
+			}
+		}
+	}
+	if cb := s.Callbacks; cb != nil {
+		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)
+	}
+	errs = append(errs, s.checkWebhooks(graphql)...)
+	for i, f := range s.Faults {
+		if _, err := f.HTTPFault(); err != nil {
+			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
+		}
+	}
+	return errs
+}
+
+// checkWebhooks checks what a mock delivers: only a stateful HTTP mock has
+// changes to deliver, only to loopback, signed by a known scheme.
+func (s *Spec) checkWebhooks(graphql bool) []FieldError {
+	var errs []FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	if len(s.Webhooks) > 0 {
+		switch {
+		case graphql:
+			add("webhooks", "webhooks are delivered by HTTP (OpenAPI) mocks; the GraphQL mock sends none")
+		case !s.Stateful:
+			add("webhooks", "webhooks deliver the changes of stateful collections: add stateful: true")
+		}
+	}
+	for i, w := range s.Webhooks {
+		field := fmt.Sprintf("webhooks[%d]", i)
+		if strings.TrimSpace(w.URL) == "" {
+			add(field+".url", "a webhook needs the url it delivers to")
+		} else if !strings.Contains(w.URL, "${") {
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add(field+".url", "%q is not an http(s) URL", w.URL)
+			} else if h := u.Hostname(); h != "localhost" && !isLoopbackIP(h) {
+				add(field+".url", "webhooks go to loopback only (127.0.0.1, ::1, localhost): got host %q", h)
+			}
+		}
+		for j, on := range w.On {
+			if !slices.Contains([]string{"create", "update", "delete"}, on) {
+				add(fmt.Sprintf("%s.on[%d]", field, j), "event %q is not create, update or delete", on)
+			}
+		}
+		errs = append(errs, checkSigning(field, w.Scheme, w.Secret)...)
+	}
+	if r := s.WebhookRetry; r != nil {
+		if r.Attempts < 0 {
+			add("webhook_retry.attempts", "attempts %d must be 1 or more (0 for the default, %d)", r.Attempts, toolkit.DefaultWebhookAttempts)
+		}
+		if r.MaxBackoff.D() > 0 && r.Backoff.D() > r.MaxBackoff.D() {
+			add("webhook_retry.max_backoff", "max_backoff %s is shorter than backoff %s", r.MaxBackoff, r.Backoff)
+		}
+	}
+	return errs
+}
+
+// WebhookSchemes are the signature schemes a mock's webhooks and callbacks
+// may use.
+var WebhookSchemes = []string{string(toolkit.SchemeStandard), string(toolkit.SchemeStripe), string(toolkit.SchemeGitHub), string(toolkit.SchemeHMAC)}
+
+// checkSigning checks a signature scheme and, when written literally, the
+// secret it signs with.
+func checkSigning(field, scheme, secret string) []FieldError {
+	var errs []FieldError
+	if scheme != "" && !slices.Contains(WebhookSchemes, scheme) {
+		errs = append(errs, FieldError{field + ".scheme", fmt.Sprintf("scheme %q is not one of %s", scheme, strings.Join(WebhookSchemes, ", "))})
+	}
+	if secret != "" && !strings.Contains(secret, "${") && (scheme == "" || scheme == string(toolkit.SchemeStandard)) {
+		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err != nil || len(key) == 0 {
+			errs = append(errs, FieldError{field + ".secret", "a Standard Webhooks secret is whsec_ followed by a base64 key"})
+		}
+	}
+	return errs
+}
+
+func isLoopbackIP(h string) bool {
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,155 @@
+package mocks
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/firedrill/firedrill/contracts"
+)
+
+// TestRateLimitForms: the shorthand and the mapping read as the same rate
+// limit, through the one parser, and both write back as the shorthand.
+func TestRateLimitForms(t *testing.T) {
+	t.Parallel()
+	same := [][2]string{
+		{`"20/s,burst=5"`, `{rate: 20/s, burst: 5}`},
+		{`"5000/h,limit-header=X-Max,reset=epoch"`, `{rate: 5000/h, limit_header: X-Max, reset: epoch}`},
+		{`"50/s,burst=1000,by=cost"`, `{rate: 50/s, burst: 1000, by: cost}`},
+		{`0.5/s`, `{rate: 0.5/s}`},
+	}
+	for _, pair := range same {
+		var a, b struct {
+			R *RateLimit `yaml:"r"`
+		}
+		if err := yaml.Unmarshal([]byte("r: "+pair[0]), &a); err != nil {
+			t.Fatalf("%s: %v", pair[0], err)
+		}
+		if err := yaml.Unmarshal([]byte("r: "+pair[1]), &b); err != nil {
+			t.Fatalf("%s: %v", pair[1], err)
+		}
+		if a.R.Options.Requests != b.R.Options.Requests || a.R.Options.Per != b.R.Options.Per || a.R.Options.Burst != b.R.Options.Burst ||
+			a.R.Options.Headers != b.R.Options.Headers || a.R.Options.Cost != b.R.Options.Cost {
+			t.Errorf("%s and %s differ: %+v, %+v", pair[0], pair[1], a.R.Options, b.R.Options)
+		}
+		out, _ := yaml.Marshal(b)
+		var again struct {
+			R *RateLimit `yaml:"r"`
+		}
+		if err := yaml.Unmarshal(out, &again); err != nil || again.R.String() != b.R.String() {
+			t.Errorf("%s writes %q, which reads back as %v (%v)", pair[1], out, again.R, err)
+		}
+		j, _ := json.Marshal(b.R)
+		var fromJSON RateLimit
+		if err := json.Unmarshal(j, &fromJSON); err != nil || fromJSON.String() != b.R.String() {
+			t.Errorf("JSON %s reads back as %v (%v)", j, fromJSON.String(), err)
+		}
+	}
+	var r RateLimit
+	if err := json.Unmarshal([]byte(`{"rate":"20/s","burst":2}`), &r); err != nil || r.Options.Burst != 2 {
+		t.Errorf("the JSON mapping: %+v %v", r.Options, err)
+	}
+	for in, want := range map[string]string{
+		"40":                      "no unit",
+		"{burst: 5}":              "rate_limit.rate: required",
+		"{rate: 20/s, bursts: 5}": `rate_limit.bursts: unknown field`,
+		"{rate: 20/s, burst: 0}":  `burst "0"`,
+		"[20/s]":                  "want the shorthand text or a mapping",
+		"{rate: 20}":              "no unit",
+	} {
+		var v struct {
+			R *RateLimit `yaml:"r"`
+		}
+		err := yaml.Unmarshal([]byte("r: "+in), &v)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", in, err, want)
+		}
+	}
+}
+
+// TestIdempotencyForms: the same for idempotency keys.
+func TestIdempotencyForms(t *testing.T) {
+	t.Parallel()
+	var a, b struct {
+		I *Idempotency `yaml:"i"`
+	}
+	if err := yaml.Unmarshal([]byte(`i: "Idempotency-Key,window=1h,mismatch=409"`), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal([]byte(`i: {header: Idempotency-Key, window: 1h, mismatch: 409}`), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.I.Options.Header != b.I.Options.Header || a.I.Options.Window != time.Hour || b.I.Options.Window != time.Hour || b.I.Options.MismatchStatus != 409 {
+		t.Errorf("the forms differ: %+v, %+v", a.I.Options, b.I.Options)
+	}
+	if out, _ := yaml.Marshal(b); string(out) != "i: Idempotency-Key,window=1h,mismatch=409\n" {
+		t.Errorf("writes %q", out)
+	}
+	for in, want := range map[string]string{
+		"{window: 1h}": "idempotency.header: required",
+		"{header: Idempotency-Key, mismatch: 200}": `mismatch "200"`,
+		"{header: Idempotency-Key, windows: 1h}":   "unknown field",
+	} {
+		var v struct {
+			I *Idempotency `yaml:"i"`
+		}
+		if err := yaml.Unmarshal([]byte("i: "+in), &v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", in, err, want)
+		}
+	}
+}
+
+// TestSpecCheck: every problem of a declaration, each with its field, and
+// what depends on the kind of mock.
+func TestSpecCheck(t *testing.T) {
+	t.Parallel()
+	cost, _ := ParseRateLimit("50/s,by=cost")
+	idem, _ := ParseIdempotency("Idempotency-Key")
+	s := Spec{
+		References:    true,
+		RateLimit:     cost,
+		APIKeys:       []string{" "},
+		BasicUsers:    map[string]string{"a:b": "x"},
+		OAuthTokenTTL: contracts.Duration(time.Minute),
+		Webhooks:      []Webhook{{URL: "http://example.com/hooks", On: []string{"create", "upsert"}, Scheme: "sha1"}},
+		WebhookRetry:  &WebhookRetry{Attempts: -1, Backoff: contracts.Duration(time.Minute), MaxBackoff: contracts.Duration(time.Second)},
+		Callbacks:     &CallbackSigning{Secret: "not base64!"},
+		Faults:        []Fault{{Fault: "sttaus"}},
+	}
+	var fields []string
+	for _, e := range s.Check(KindOpenAPI) {
+		fields = append(fields, e.Field)
+	}
+	want := "references rate_limit api_keys[0] basic_users oauth_token_ttl callbacks.secret webhooks webhooks[0].url webhooks[0].on[1] webhooks[0].scheme webhook_retry.attempts webhook_retry.max_backoff faults[0]"
+	if got := strings.Join(fields, " "); got != want {
+		t.Errorf("fields:\n got %s\nwant %s", got, want)
+	}
+	g := Spec{Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost}
+	var msgs []string
+	for _, e := range g.Check(KindGraphQL) {
+		msgs = append(msgs, e.Field)
+	}
+	if got := strings.Join(msgs, " "); got != "idempotency webhooks" {
+		t.Errorf("GraphQL: %s", got)
+	}
+	if errs := (&Spec{Stateful: true, References: true, RateLimit: func() *RateLimit { r, _ := ParseRateLimit("0.5/s"); return r }()}).Check(KindOpenAPI); len(errs) > 0 {
+		t.Errorf("a good declaration: %v", errs)
+	}
+	if _, err := New(Contract{}, s, Settings{}); err == nil || !errors.Is(err, err) || !strings.Contains(err.Error(), "webhooks[0].url") {
+		t.Errorf("New takes a bad declaration: %v", err)
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]Kind{"crm.graphql": KindGraphQL, "a/b.GQL": KindGraphQL, "x.sdl": KindGraphQL,
+		"shop.openapi.yaml": KindOpenAPI, "spec.json": KindOpenAPI, "noext": KindOpenAPI} {
+		if got := KindOf(path); got != want {
+			t.Errorf("%s: %v", path, got)
+		}
+	}
+}
