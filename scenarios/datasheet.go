@@ -53,11 +53,14 @@ func sheetSystems(b *strings.Builder, s *Scenario) {
 			if sys.Mock.Stateful {
 				opts = append(opts, "stateful")
 			}
-			if sys.Mock.RateLimit != "" {
-				opts = append(opts, "rate limit "+sys.Mock.RateLimit)
+			if sys.Mock.RateLimit != nil {
+				opts = append(opts, "rate limit "+sys.Mock.RateLimit.String())
 			}
-			if sys.Mock.Idempotency != "" {
-				opts = append(opts, "idempotency key "+sys.Mock.Idempotency)
+			if sys.Mock.Idempotency != nil {
+				opts = append(opts, "idempotency key "+sys.Mock.Idempotency.Options.Header)
+			}
+			for _, f := range sys.Mock.Faults {
+				opts = append(opts, "fault "+f.Fault+" throughout"+paramText(f.Params))
 			}
 			notes = "mocked " + strings.Join(opts, ", ")
 		}

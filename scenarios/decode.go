@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -117,7 +118,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	d.ix.paths[path] = pos{n.Line, n.Column}
 	if v.CanAddr() && v.Addr().Type().Implements(unmarshalerType) {
 		if err := v.Addr().Interface().(yaml.Unmarshaler).UnmarshalYAML(n); err != nil {
-			d.addf(n, path, "", "%v", err)
+			at := n
+			var pe interface{ Position() (int, int) }
+			if errors.As(err, &pe) { // the error is inside the value
+				line, col := pe.Position()
+				at = &yaml.Node{Line: line, Column: col}
+			}
+			d.addf(at, path, "", "%v", err)
 		}
 		return
 	}

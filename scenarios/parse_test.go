@@ -26,6 +26,13 @@ func TestGoodScenarioParsesAndValidates(t *testing.T) {
 	if s.Chaos[2].System != "crm" || s.Chaos[2].Params["status"] != "503" {
 		t.Errorf("chaos[2] = %+v", s.Chaos[2])
 	}
+	acc := s.Systems["accounting"].Mock
+	if acc.RateLimit.String() != "100/s" || acc.Idempotency.String() != "Idempotency-Key,window=24h" || acc.Idempotency.Options.Window.Hours() != 24 {
+		t.Errorf("the mapping forms: rate limit %q, idempotency %q", acc.RateLimit, acc.Idempotency)
+	}
+	if f := s.Systems["crm"].Mock.Faults; len(f) != 1 || f[0].Fault != "status" || f[0].Params["rate"] != "0.01" {
+		t.Errorf("the mock's faults: %+v", f)
+	}
 	body, ok := s.Load.Flow[0].Body.(map[string]any)
 	if !ok || body["id"] != "order-${seq}" {
 		t.Errorf("flow body %#v", s.Load.Flow[0].Body)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -94,8 +95,8 @@ func TestRunMockCallbacks(t *testing.T) {
 			rc := newReceiver(nil)
 			_, dir, progress, err := runWebhooks(t, context.Background(), rc, func(s *Scenario) {
 				shop := s.Systems["shop"].Mock
-				shop.Webhooks, shop.WebhookRetry = nil, &WebhookRetry{Attempts: 2, Backoff: Duration(50e6)}
-				shop.Callbacks = &CallbackSigning{Secret: tc.secret}
+				shop.Webhooks, shop.WebhookRetry = nil, &mocks.WebhookRetry{Attempts: 2, Backoff: Duration(50e6)}
+				shop.Callbacks = &mocks.CallbackSigning{Secret: tc.secret}
 				s.Load.Flow[0].Body.(map[string]any)["callback_url"] = "${sync.url}/webhooks/orders"
 			})
 			if err != nil {

@@ -1,23 +1,20 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/load"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
 	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
@@ -79,23 +76,7 @@ func (r *run) plan(ctx context.Context) error {
 	return nil
 }
 
-// faulted reports whether the timeline has HTTP or data faults for system.
-func (r *run) faulted(system string) bool {
-	for _, f := range r.s.Chaos {
-		if f.System == system {
-			return true
-		}
-	}
-	return false
-}
-
-func isGraphQL(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".graphql", ".gql", ".graphqls", ".sdl":
-		return true
-	}
-	return false
-}
+func isGraphQL(path string) bool { return mocks.KindOf(path) == mocks.KindGraphQL }
 
 // up gives every service an address, starts the mocks with a proxy in front
 // of each vendor, then starts the services and waits for their health.
@@ -168,125 +149,73 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	return nil
 }
 
-// buildMock makes the handler of a mocked system and returns its base path.
+// buildMock makes the handler of a mocked system, from the one declaration
+// of a mock (mocks.Spec) with its references resolved, and returns its base
+// path. Down closes it, whatever ends the run: it owns the goroutines that
+// deliver its webhooks.
 func (r *run) buildMock(sys *system) (http.Handler, string, error) {
-	m := sys.spec.Mock
-	if m == nil {
-		m = &Mock{}
+	var spec mocks.Spec
+	if sys.spec.Mock != nil {
+		spec = *sys.spec.Mock
 	}
-	seed := r.seed
-	if m.Seed != 0 {
-		seed = m.Seed
-	}
-	if r.faulted(sys.name) {
-		sys.faults = toolkit.NewFaultSet(seed)
-	}
-	// The vendor's own checks, as a vendor makes them: who is calling
-	// (the rate limit counts per credential, so it throttles only requests
-	// that authenticated), how fast (a replayed request is a request like
-	// any other and costs a token), and whether the request is a repeat (a
-	// replay changes nothing and so sends no webhook).
-	auth, err := r.mockAuth(sys.name, m)
+	spec, err := r.expandMock(sys.name, spec)
 	if err != nil {
 		return nil, "", err
 	}
-	var limit *toolkit.RateLimitOptions
-	if m.RateLimit != "" {
-		rl, err := toolkit.ParseRateLimit(m.RateLimit)
-		if err != nil {
-			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.rate_limit: %w", sys.name, err)
-		}
-		limit = &rl
-	}
-	if sys.graphql != nil {
-		gopts := []graphql.Option{graphql.WithName(sys.name), graphql.WithSeed(seed), graphql.WithStateful(m.Stateful), graphql.WithLogger(r.log)}
-		if auth != nil {
-			gopts = append(gopts, graphql.WithAuth(auth))
-		}
-		if limit != nil {
-			gopts = append(gopts, graphql.WithRateLimit(*limit))
-		}
-		g, err := graphql.NewHandler(sys.graphql, gopts...)
-		if err != nil {
-			return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
-		}
-		sys.journal, sys.gql = g.Journal(), g
-		if sys.faults != nil {
-			return journalFaults(sys.name, sys.faults, g, g.Journal()), "", nil
-		}
-		return g, "", nil
-	}
-	opts := []openapi.Option{openapi.WithName(sys.name), openapi.WithSeed(seed), openapi.WithStateful(m.Stateful), openapi.WithReferences(m.References), openapi.WithLogger(r.log)}
-	// Stages run in the order given, the first outermost.
-	if sys.faults != nil {
-		// Outermost: a faulted answer (a 429, an expired credential) must
-		// never be stored and replayed by the idempotency keys.
-		opts = append(opts, openapi.WithFaults(sys.faults))
-	}
-	if auth != nil {
-		opts = append(opts, openapi.WithAuth(auth))
-	}
-	if limit != nil {
-		opts = append(opts, openapi.WithRateLimit(*limit))
-	}
-	if m.Idempotency != "" {
-		io, err := toolkit.ParseIdempotency(m.Idempotency)
-		if err != nil {
-			return nil, "", fmt.Errorf("scenarios: systems.%s.mock.idempotency: %w", sys.name, err)
-		}
-		opts = append(opts, openapi.WithIdempotency(io))
-	}
-	// Innermost: a webhook leaves only for a change the mock really made.
-	// Every HTTP mock has them, as with firedrill mock: a contract's own
-	// subscription endpoint and its callbacks work without webhooks: too.
-	w, err := r.webhooks(sys.name, m)
+	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
+	v, err := mocks.New(c, spec, mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log})
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
 	}
-	sys.webhooks = w
-	opts = append(opts, openapi.WithWebhooks(w))
-	h, err := openapi.NewHandler(sys.openapi, opts...)
-	if err != nil {
-		return nil, "", fmt.Errorf("scenarios: mock %q: %w", sys.name, err)
-	}
-	sys.journal, sys.store = h.Journal(), h.Store()
-	return h, h.BasePath(), nil
+	r.closers = append(r.closers, func() error { v.Close(); return nil })
+	sys.journal, sys.store, sys.gql, sys.faults, sys.webhooks = v.Journal, v.Store, v.GraphQL, v.Faults, v.Webhooks
+	return v.Handler, v.BasePath, nil
 }
 
-// webhooks builds the deliverer of a mock's webhooks, its references
-// resolved: every service has its address before the first vendor starts,
-// so ${sync.url} resolves here. Down closes it, whatever ends the run: it
-// owns the goroutines that deliver.
-func (r *run) webhooks(name string, m *Mock) (*toolkit.Webhooks, error) {
-	o := toolkit.WebhookOptions{}
-	if rt := m.WebhookRetry; rt != nil {
-		o.MaxAttempts, o.Backoff, o.MaxBackoff = rt.Attempts, rt.Backoff.D(), rt.MaxBackoff.D()
+// expandMock resolves the references of a mock's declaration: secrets from
+// the environment, the addresses its webhooks go to (every service has its
+// address before the first vendor starts, so ${sync.url} resolves here).
+func (r *run) expandMock(name string, m mocks.Spec) (mocks.Spec, error) {
+	field := "systems." + name + ".mock."
+	if name == "" {
+		field = "" // a mock on its own
 	}
+	var errs []error
+	expand := func(path, s string) string {
+		x, err := r.res.Expand(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("scenarios: %s%s: %w", field, path, err))
+		}
+		return x
+	}
+	expandAll := func(path string, in map[string]string) map[string]string {
+		if in == nil {
+			return nil
+		}
+		out := make(map[string]string, len(in))
+		for k, v := range in {
+			out[k] = expand(path+"."+k, v)
+		}
+		return out
+	}
+	keys := make([]string, len(m.APIKeys))
+	for i, k := range m.APIKeys {
+		keys[i] = expand(fmt.Sprintf("api_keys[%d]", i), k)
+	}
+	m.APIKeys = keys
+	m.BasicUsers = expandAll("basic_users", m.BasicUsers)
+	m.OAuthClients = expandAll("oauth_clients", m.OAuthClients)
 	if cb := m.Callbacks; cb != nil {
-		secret, err := r.res.Expand(cb.Secret)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: systems.%s.mock.callbacks.secret: %w", name, err)
-		}
-		o.CallbackSecret, o.CallbackScheme = secret, toolkit.WebhookScheme(cb.Scheme)
+		m.Callbacks = &mocks.CallbackSigning{Secret: expand("callbacks.secret", cb.Secret), Scheme: cb.Scheme}
 	}
+	hooks := make([]mocks.Webhook, len(m.Webhooks))
 	for i, wh := range m.Webhooks {
-		field := fmt.Sprintf("systems.%s.mock.webhooks[%d]", name, i)
-		u, err := r.res.Expand(wh.URL)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: %s.url: %w", field, err)
-		}
-		secret, err := r.res.Expand(wh.Secret)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: %s.secret: %w", field, err)
-		}
-		o.Subscribers = append(o.Subscribers, toolkit.WebhookSubscriber{URL: u, Secret: secret, Events: wh.On, Scheme: toolkit.WebhookScheme(wh.Scheme)})
+		wh.URL = expand(fmt.Sprintf("webhooks[%d].url", i), wh.URL)
+		wh.Secret = expand(fmt.Sprintf("webhooks[%d].secret", i), wh.Secret)
+		hooks[i] = wh
 	}
-	w, err := toolkit.NewWebhooks(o)
-	if err != nil {
-		return nil, fmt.Errorf("scenarios: system %q: %w", name, err)
-	}
-	r.closers = append(r.closers, func() error { w.Close(); return nil })
-	return w, nil
+	m.Webhooks = hooks
+	return m, errors.Join(errs...)
 }
 
 // vendorsInOrder returns the vendors (mocks and real endpoints) in file
@@ -398,102 +327,4 @@ func (r *run) steadyState(ctx context.Context) error {
 		r.progress("steady %s: %d", p.Name, resp.StatusCode)
 	}
 	return nil
-}
-
-type faultLabelKey struct{}
-
-// journalFaults puts a fault set in front of a handler that keeps its own
-// journal (the GraphQL mock) and records in that journal the answers the
-// faults gave instead of it, so the resilience gates see the failures and
-// the retries that followed. Such a request was not judged against the
-// schema: it is recorded as valid, the way the same request is judged when
-// it gets through.
-func journalFaults(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal) http.Handler {
-	faulted := fs.Handler(h, func(r *http.Request, label string) {
-		if p, ok := r.Context().Value(faultLabelKey{}).(*string); ok {
-			*p = label
-		}
-	})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, toolkit.MaxJournalBody+1))
-		if err != nil {
-			http.Error(w, "cannot read the request", http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		var label string
-		r = r.WithContext(context.WithValue(r.Context(), faultLabelKey{}, &label))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		faulted.ServeHTTP(rec, r)
-		if label == "" {
-			return
-		}
-		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
-			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body,
-			Status: rec.status, Fault: label, Valid: true})
-	})
-}
-
-// statusRecorder remembers the status an answer was written with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if !s.wrote {
-		s.status, s.wrote = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Flush() {
-	if f, ok := s.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// mockAuth builds the credentials a mock accepts, their references
-// resolved; nil when the scenario sets none.
-func (r *run) mockAuth(name string, m *Mock) (*toolkit.Auth, error) {
-	if len(m.APIKeys) == 0 && len(m.BasicUsers) == 0 && len(m.OAuthClients) == 0 {
-		return nil, nil
-	}
-	o := toolkit.AuthOptions{}
-	for i, k := range m.APIKeys {
-		key, err := r.res.Expand(k)
-		if err != nil {
-			return nil, fmt.Errorf("scenarios: systems.%s.mock.api_keys[%d]: %w", name, i, err)
-		}
-		o.APIKeys = append(o.APIKeys, key)
-	}
-	expandAll := func(field string, in map[string]string) (map[string]string, error) {
-		out := map[string]string{}
-		for k, v := range in {
-			x, err := r.res.Expand(v)
-			if err != nil {
-				return nil, fmt.Errorf("scenarios: systems.%s.mock.%s.%s: %w", name, field, k, err)
-			}
-			out[k] = x
-		}
-		return out, nil
-	}
-	var err error
-	if o.BasicUsers, err = expandAll("basic_users", m.BasicUsers); err != nil {
-		return nil, err
-	}
-	if len(m.OAuthClients) > 0 {
-		clients, err := expandAll("oauth_clients", m.OAuthClients)
-		if err != nil {
-			return nil, err
-		}
-		o.OAuth2 = &toolkit.OAuth2Options{Clients: clients, TokenTTL: m.OAuthTokenTTL.D()}
-	}
-	a, err := toolkit.NewAuth(o)
-	if err != nil {
-		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", name, err)
-	}
-	return a, nil
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // webhookSecret is the secret of testdata/e2e/webhooks.yaml.
@@ -276,7 +277,7 @@ func TestRunSettlesOnlyOnceWebhooksAreDelivered(t *testing.T) {
 		// the journals are quiet from 1s to 4s, and the retries go one
 		// lane each (a lane waits out its head's backoff).
 		s.Load.Peak = Rate{Count: 1, Per: time.Second}
-		s.Systems["shop"].Mock.WebhookRetry = &WebhookRetry{Attempts: 3, Backoff: Duration(2*time.Second + 2*QuietFor)}
+		s.Systems["shop"].Mock.WebhookRetry = &mocks.WebhookRetry{Attempts: 3, Backoff: Duration(2*time.Second + 2*QuietFor)}
 		s.Gates.Consistency = nil // no check that could keep the run waiting
 	})
 	if err != nil {
@@ -298,7 +299,7 @@ func webhookWorkers(id string) int {
 	_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
 	n := 0
 	for _, group := range strings.Split(b.String(), "\n\n") {
-		if strings.Contains(group, `"run":"`+id+`"`) && strings.Contains(group, "mocks.(*Webhooks).work") {
+		if strings.Contains(group, `"run":"`+id+`"`) && strings.Contains(group, "toolkit.(*Webhooks).work") {
 			var count int
 			fmt.Sscanf(group, "%d @", &count)
 			n += count
@@ -328,7 +329,7 @@ func TestRunDownStopsWebhookDelivery(t *testing.T) {
 	var err error
 	pprof.Do(context.Background(), pprof.Labels("run", id), func(context.Context) {
 		_, _, _, err = runWebhooks(t, ctx, rc, func(s *Scenario) {
-			s.Systems["shop"].Mock.WebhookRetry = &WebhookRetry{Attempts: 20, Backoff: Duration(200 * time.Millisecond)}
+			s.Systems["shop"].Mock.WebhookRetry = &mocks.WebhookRetry{Attempts: 20, Backoff: Duration(200 * time.Millisecond)}
 			s.Load.Duration = Duration(10 * time.Second)
 		})
 	})

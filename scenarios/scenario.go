@@ -1,6 +1,9 @@
 package scenarios
 
-import "github.com/firedrill/firedrill/ci"
+import (
+	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/mocks"
+)
 
 // Scenario is one drill: the systems around an integration, the load to push,
 // the faults to inject and the gates that decide pass or fail. It is what a
@@ -48,7 +51,7 @@ type System struct {
 	Contract  string   `yaml:"contract,omitempty" json:"contract,omitempty"`
 	Contracts []string `yaml:"contracts,omitempty" json:"contracts,omitempty"`
 	// Mock serves the contract; it is the default for a system with a contract.
-	Mock *Mock `yaml:"mock,omitempty" json:"mock,omitempty"`
+	Mock *mocks.Spec `yaml:"mock,omitempty" json:"mock,omitempty"`
 	// URL is a real endpoint (staging): firedrill proxies it instead of mocking.
 	URL string `yaml:"url,omitempty" json:"url,omitempty"`
 	// Service is the integration under test, started by the runtime.
@@ -80,82 +83,6 @@ func (s *System) needs() []string {
 		}
 	}
 	return names
-}
-
-// Mock configures the mock of a system's contract and the vendor behaviours
-// it imitates.
-type Mock struct {
-	Stateful bool `yaml:"stateful,omitempty" json:"stateful,omitempty"`
-	// References makes a stateful HTTP mock refuse (400) a write naming a
-	// record of another collection it does not hold: an invoice for a
-	// customer never created, as the vendor would. It catches an integration
-	// that syncs out of order.
-	References bool  `yaml:"references,omitempty" json:"references,omitempty"`
-	Seed       int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
-	// RateLimit is a token bucket per credential: "100/s" or "20/s,burst=5";
-	// a vendor's header names with limit-header=, remaining-header= and
-	// reset-header= ("-" leaves one out), reset=epoch for a Unix-time reset;
-	// on a GraphQL mock, by=cost throttles by query cost, Shopify's way
-	// ("50/s,burst=1000,by=cost": 50 points restored a second, 1000 at most).
-	RateLimit string `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
-	// Idempotency is the idempotency-key header name, e.g. Idempotency-Key,
-	// optionally with how long keys are kept and the status of a key reused
-	// with another request: "Idempotency-Key,window=1h,mismatch=400".
-	Idempotency string `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
-	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
-	// them as Authorization: Bearer KEY or in an X-API-Key header.
-	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
-	// BasicUsers are the HTTP basic users accepted, user: password.
-	BasicUsers map[string]string `yaml:"basic_users,omitempty" json:"basic_users,omitempty"`
-	// OAuthClients are the OAuth2 clients the mock serves tokens to
-	// (client credentials and refresh grants at the contract's tokenUrl, else
-	// /oauth/token), client id: secret; only their tokens are accepted.
-	OAuthClients map[string]string `yaml:"oauth_clients,omitempty" json:"oauth_clients,omitempty"`
-	// OAuthTokenTTL is the life of the access tokens served (default 1h);
-	// short, it drills the integration's refresh.
-	OAuthTokenTTL Duration `yaml:"oauth_token_ttl,omitempty" json:"oauth_token_ttl,omitempty"`
-	// Webhooks are the subscribers the mock notifies when its state changes
-	// (an HTTP mock with stateful: true; deliveries go to loopback only).
-	Webhooks []Webhook `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
-	// WebhookRetry is how the mock retries a delivery its receiver refused
-	// (webhooks, subscriptions made through the contract, callbacks).
-	WebhookRetry *WebhookRetry `yaml:"webhook_retry,omitempty" json:"webhook_retry,omitempty"`
-	// Callbacks signs the calls an HTTP mock makes to the URLs requests
-	// name through the contract's OpenAPI 3.0 callbacks (a callback_url in
-	// the body...); a generated secret when absent.
-	Callbacks *CallbackSigning `yaml:"callbacks,omitempty" json:"callbacks,omitempty"`
-}
-
-// CallbackSigning is how a mock signs its callbacks.
-type CallbackSigning struct {
-	// Secret signs the callbacks; use ${env:NAME} to keep it out of the file.
-	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
-	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
-	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
-}
-
-// WebhookRetry is a vendor's retry policy for webhook deliveries: GitHub
-// does not retry (attempts: 1), others retry with a growing backoff.
-type WebhookRetry struct {
-	// Attempts per event and subscriber, the first included (default 8).
-	Attempts int `yaml:"attempts,omitempty" json:"attempts,omitempty" jsonschema:"minimum=0"`
-	// Backoff before the first retry, doubled after each (default 500ms).
-	Backoff Duration `yaml:"backoff,omitempty" json:"backoff,omitempty"`
-	// MaxBackoff caps the backoff (default 30s).
-	MaxBackoff Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
-}
-
-// Webhook is one subscriber of a mock's state changes.
-type Webhook struct {
-	// On limits the events: create, update, delete; all when empty.
-	On []string `yaml:"on,omitempty" json:"on,omitempty"`
-	// URL receives the deliveries: a ${system.url} reference (the service
-	// under test) or a loopback address.
-	URL string `yaml:"url" json:"url" jsonschema:"required"`
-	// Secret signs deliveries; use ${env:NAME} to keep it out of the file.
-	Secret string `yaml:"secret,omitempty" json:"secret,omitempty"`
-	// Scheme is the signature scheme: standard (Standard Webhooks), stripe, github or hmac-sha256.
-	Scheme string `yaml:"scheme,omitempty" json:"scheme,omitempty" jsonschema:"enum=standard,enum=stripe,enum=github,enum=hmac-sha256"`
 }
 
 // Service is the integration under test.

@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 )
@@ -22,7 +24,7 @@ var Schema []byte
 // generateSchema reflects the scenario types into a JSON Schema. comments
 // reads the doc comments of the package source (only where the source is).
 func generateSchema(comments func(*jsonschema.Reflector) error) ([]byte, error) {
-	r := &jsonschema.Reflector{RequiredFromJSONSchemaTags: true}
+	r := &jsonschema.Reflector{RequiredFromJSONSchemaTags: true, Namer: schemaName}
 	if comments != nil {
 		if err := comments(r); err != nil {
 			return nil, fmt.Errorf("scenarios: read doc comments: %w", err)
@@ -47,14 +49,11 @@ func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
 	}
 }
 
-// rateLimitPattern is what an editor checks a rate limit against: the rate,
-// then any of mocks.ParseRateLimit's options (which checks their values).
-const rateLimitPattern = `^\s*[0-9]+\s*/\s*[0-9a-zµ.]+(\s*,\s*(burst|limit-header|remaining-header|reset-header|reset|by)\s*=\s*[^,\s][^,]*)*\s*$`
-
-// JSONSchemaExtend gives the rate limit its pattern (a struct tag cannot
-// hold the comma it needs).
-func (Mock) JSONSchemaExtend(s *jsonschema.Schema) {
-	if p, ok := s.Properties.Get("rate_limit"); ok {
-		p.Pattern = rateLimitPattern
+// schemaName names a type's definition: the mock declaration's types are
+// prefixed with Mock, so mocks.Fault and the timeline's Fault stay two.
+func schemaName(t reflect.Type) string {
+	if strings.HasSuffix(t.PkgPath(), "/mocks") {
+		return "Mock" + t.Name()
 	}
+	return t.Name()
 }

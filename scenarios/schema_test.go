@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/firedrill/firedrill/mocks/toolkit"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/invopop/jsonschema"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -18,7 +18,11 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func withComments(r *jsonschema.Reflector) error {
-	return r.AddGoComments("github.com/firedrill/firedrill/scenarios", ".")
+	if err := r.AddGoComments("github.com/firedrill/firedrill/scenarios", "."); err != nil {
+		return err
+	}
+	// The mock declaration's fields are documented where they are declared.
+	return r.AddGoComments("github.com/firedrill/firedrill/mocks", "../mocks")
 }
 
 // TestSchemaIsCurrent fails when the shipped scenario.schema.json no longer
@@ -121,7 +125,7 @@ func TestSchemaValidatesFiles(t *testing.T) {
 	if len(good) == 0 || len(e2e) == 0 {
 		t.Error("no example or e2e scenario found to check against the schema")
 	}
-	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml"} {
+	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml", "mock_forms.yaml"} {
 		if err := sch.Validate(asJSON(filepath.Join("testdata", "bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; an editor would not flag it", bad)
 		}
@@ -134,13 +138,13 @@ func TestSchemaValidatesFiles(t *testing.T) {
 // firedrill validate.
 func TestSchemaRateLimitAgreesWithTheParser(t *testing.T) {
 	t.Parallel()
-	re := regexp.MustCompile(rateLimitPattern)
+	re := regexp.MustCompile(mocks.RateLimitPattern)
 	for _, s := range []string{
-		"100/s", "20/s,burst=5", "5000/h", "3/500ms", " 10 / m , burst = 2 ",
+		"100/s", "0.5/s", "20/s,burst=5", "5000/h", "3/500ms", " 10 / m , burst = 2 ",
 		"5000/h,limit-header=X-HubSpot-RateLimit-Max,reset=epoch",
 		"20/s,remaining-header=-,reset-header=-", "50/s,burst=1000,by=cost", "20/s,by=requests",
 	} {
-		if _, err := toolkit.ParseRateLimit(s); err != nil {
+		if _, err := mocks.ParseRateLimit(s); err != nil {
 			t.Errorf("%q: the parser refuses it: %v", s, err)
 			continue
 		}

@@ -1,8 +1,9 @@
 package scenarios
 
 import (
-	"github.com/firedrill/firedrill/contracts"
 	"strconv"
+
+	"github.com/firedrill/firedrill/contracts"
 
 	"gopkg.in/yaml.v3"
 )

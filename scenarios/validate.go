@@ -1,12 +1,10 @@
 package scenarios
 
 import (
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,7 +14,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/load"
-	"github.com/firedrill/firedrill/mocks/toolkit"
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // MaxAttack is the longest attack a scenario may ask for: every load is
@@ -164,34 +162,21 @@ func (v *validator) system(name string, sys *System) {
 	}
 }
 
+// mock checks a system's mock declaration: mocks.Spec.Check for what the
+// declaration says, and here what only a scenario knows, its references.
 func (v *validator) mock(path string, sys *System) {
 	m := sys.Mock
-	if m.References {
-		switch {
-		case isGraphQLSystem(sys):
-			v.addf(path+".references", "", "references are checked by HTTP (OpenAPI) mocks; the GraphQL mock has no such check")
-		case !m.Stateful:
-			v.addf(path+".references", "", "references are checked between stateful collections: add stateful: true")
-		}
+	if m.Contract != "" {
+		v.addf(path+".contract", "move it to "+strings.TrimSuffix(path, ".mock")+".contract", "in a scenario the system's contract is what its mock serves")
 	}
-	if m.RateLimit != "" {
-		rl, err := toolkit.ParseRateLimit(m.RateLimit)
-		switch {
-		case err != nil:
-			v.addf(path+".rate_limit", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
-		case rl.Cost && !isGraphQLSystem(sys):
-			v.addf(path+".rate_limit", "", "rate limit %q: %v", m.RateLimit, toolkit.ErrCostLimit)
-		}
+	kind := mocks.KindOpenAPI
+	if isGraphQLSystem(sys) {
+		kind = mocks.KindGraphQL
 	}
-	if m.Idempotency != "" {
-		if _, err := toolkit.ParseIdempotency(m.Idempotency); err != nil {
-			v.addf(path+".idempotency", "", "%s", strings.TrimPrefix(err.Error(), "mocks: "))
-		}
+	for _, e := range m.Check(kind) {
+		v.addf(path+"."+e.Field, "", "%s", e.Message)
 	}
 	for i, k := range m.APIKeys {
-		if strings.TrimSpace(k) == "" {
-			v.addf(fmt.Sprintf("%s.api_keys[%d]", path, i), "", "an API key cannot be empty")
-		}
 		v.refs(fmt.Sprintf("%s.api_keys[%d]", path, i), k, nil)
 	}
 	for _, field := range []struct {
@@ -199,32 +184,17 @@ func (v *validator) mock(path string, sys *System) {
 		m    map[string]string
 	}{{"basic_users", m.BasicUsers}, {"oauth_clients", m.OAuthClients}} {
 		for _, k := range sortedKeys(field.m) {
-			if k == "" || strings.Contains(k, ":") {
-				v.addf(path+"."+field.name, "", "%q cannot be a name: it must be non-empty, without ':'", k)
-			}
 			v.refs(path+"."+field.name+"."+k, field.m[k], nil)
 		}
 	}
-	if m.OAuthTokenTTL.D() != 0 && len(m.OAuthClients) == 0 {
-		v.addf(path+".oauth_token_ttl", "", "tokens are served to OAuth2 clients: add oauth_clients")
-	}
-	if m.OAuthTokenTTL.D() < 0 {
-		v.addf(path+".oauth_token_ttl", "", "%s is not a positive duration", m.OAuthTokenTTL)
-	}
-	if isGraphQLSystem(sys) {
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{{"idempotency", m.Idempotency != ""}, {"callbacks", m.Callbacks != nil}, {"webhook_retry", m.WebhookRetry != nil}} {
-			if f.set {
-				v.addf(path+"."+f.name, "", "%s applies to HTTP (OpenAPI) mocks; a GraphQL mock has none", f.name)
-			}
-		}
-	}
 	if cb := m.Callbacks; cb != nil {
-		v.signing(path+".callbacks", cb.Scheme, cb.Secret)
+		v.refs(path+".callbacks.secret", cb.Secret, nil)
 	}
-	v.webhooks(path, sys)
+	for i, w := range m.Webhooks {
+		wp := fmt.Sprintf("%s.webhooks[%d]", path, i)
+		v.webhookURL(wp+".url", w.URL)
+		v.refs(wp+".secret", w.Secret, nil)
+	}
 }
 
 // isGraphQLSystem reports whether a system's contract is a GraphQL schema.
@@ -236,84 +206,21 @@ func isGraphQLSystem(sys *System) bool {
 	return contract != "" && isGraphQL(contract)
 }
 
-// signing checks a signature scheme and, when written literally, the
-// secret it signs with.
-func (v *validator) signing(path, scheme, secret string) {
-	v.refs(path+".secret", secret, nil)
-	if scheme != "" && !slices.Contains(webhookSchemes, scheme) {
-		h := hintFrom(scheme, webhookSchemes)
-		if strings.HasPrefix(h, "known") {
-			h = "" // the message lists them
-		}
-		v.addf(path+".scheme", h, "scheme %q is not one of %s", scheme, strings.Join(webhookSchemes, ", "))
-	}
-	if refs, _ := ParseRefs(secret); len(refs) == 0 && secret != "" && (scheme == "" || scheme == string(toolkit.SchemeStandard)) {
-		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err != nil || len(key) == 0 {
-			v.addf(path+".secret", "", "a Standard Webhooks secret is whsec_ followed by a base64 key")
-		}
-	}
-}
-
-// webhookSchemes are the signature schemes a mock's webhooks may use.
-var webhookSchemes = []string{string(toolkit.SchemeStandard), string(toolkit.SchemeStripe), string(toolkit.SchemeGitHub), string(toolkit.SchemeHMAC)}
-
-// webhooks checks what a mock delivers: only a stateful HTTP mock has
-// changes to deliver, only to loopback, signed by a known scheme.
-func (v *validator) webhooks(path string, sys *System) {
-	m := sys.Mock
-	if len(m.Webhooks) > 0 {
-		switch {
-		case isGraphQLSystem(sys):
-			v.addf(path+".webhooks", "", "webhooks are delivered by HTTP (OpenAPI) mocks; the GraphQL mock sends none")
-		case !m.Stateful:
-			v.addf(path+".webhooks", "", "webhooks deliver the changes of stateful collections: add stateful: true")
-		}
-	}
-	for i, w := range m.Webhooks {
-		wp := fmt.Sprintf("%s.webhooks[%d]", path, i)
-		v.webhookURL(wp+".url", w.URL)
-		for j, on := range w.On {
-			if !slices.Contains([]string{"create", "update", "delete"}, on) {
-				v.addf(fmt.Sprintf("%s.on[%d]", wp, j), "", "event %q is not create, update or delete", on)
-			}
-		}
-		v.signing(wp, w.Scheme, w.Secret)
-	}
-	if r := m.WebhookRetry; r != nil {
-		if r.Attempts < 0 {
-			v.addf(path+".webhook_retry.attempts", "", "attempts %d must be 1 or more (0 for the default, %d)", r.Attempts, toolkit.DefaultWebhookAttempts)
-		}
-		if r.MaxBackoff.D() > 0 && r.Backoff.D() > r.MaxBackoff.D() {
-			v.addf(path+".webhook_retry.max_backoff", "", "max_backoff %s is shorter than backoff %s", r.MaxBackoff, r.Backoff)
-		}
-	}
-}
-
-// webhookURL checks where a mock delivers: the address of a system of the
-// scenario (${sync.url}/webhooks) or a loopback URL. Nothing else: the
-// harness sends traffic only to the machine it runs on.
+// webhookURL checks where a mock delivers when it names a system of the
+// scenario (${sync.url}/webhooks): the reference must come first, so the
+// URL is that system's. A literal URL is mocks.Spec.Check's to judge
+// (loopback only).
 func (v *validator) webhookURL(path, u string) {
-	v.url(path, u, nil)
-	if strings.TrimSpace(u) == "" {
+	if !strings.Contains(u, "${") {
 		return
 	}
+	v.url(path, u, nil)
 	refs, err := ParseRefs(u)
 	if err != nil {
 		return // reported by url
 	}
-	if strings.HasPrefix(u, "${") {
-		if len(refs) == 0 || refs[0].Kind != RefSystem || refs[0].Attr != "url" || refs[0].Offset != 0 {
-			v.addf(path, "", "a webhook url starts with a ${system.url} reference or is a loopback URL: got %q", u)
-		}
-		return
-	}
-	parsed, err := url.Parse(u)
-	if err != nil || len(refs) > 0 && strings.Contains(parsed.Host, "${") {
+	if len(refs) == 0 || refs[0].Kind != RefSystem || refs[0].Attr != "url" || refs[0].Offset != 0 {
 		v.addf(path, "", "a webhook url starts with a ${system.url} reference or is a loopback URL: got %q", u)
-		return
-	}
-	if h := parsed.Hostname(); h != "localhost" && !isLoopbackIP(h) {
-		v.addf(path, "deliver to the service under test with ${name.url}/path", "webhooks go to loopback only (127.0.0.1, ::1, localhost): got host %q", h)
 	}
 }
 

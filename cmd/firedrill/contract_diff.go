@@ -13,6 +13,7 @@ import (
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -76,8 +77,8 @@ func runContractDiff(cmd *cobra.Command, st *state, base, rev string, f diffFlag
 	if !ok {
 		errs = append(errs, fmt.Errorf("--fail-on %q: want error, warning, info or none", f.failOn))
 	}
-	gql := isGraphQL(base)
-	if isGraphQL(rev) != gql {
+	gql := (mocks.KindOf(base) == mocks.KindGraphQL)
+	if (mocks.KindOf(rev) == mocks.KindGraphQL) != gql {
 		errs = append(errs, fmt.Errorf("%s and %s: one is a GraphQL schema, the other is not; diff compares two versions of one contract", base, rev))
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -12,37 +12,41 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
-	"github.com/firedrill/firedrill/mocks/graphql"
-	"github.com/firedrill/firedrill/mocks/openapi"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
+	"github.com/firedrill/firedrill/scenarios"
 )
 
-// mockFlags are the options of `firedrill mock`.
+// mockFlags are the options of `firedrill mock`: where the mocks listen,
+// and the flags that fill the one mock declaration (mocks.Spec), or
+// --config, a file that holds it whole.
 type mockFlags struct {
-	port       int
-	host       string
+	port   int
+	host   string
+	config string
+
 	stateful   bool
 	references bool
 	seed       int64
 
-	// Vendor behaviours: rate limit and credentials for every mock, the rest
-	// for the OpenAPI mocks only.
 	rateLimit      string
 	apiKeys        []string
 	basicUsers     []string
 	oauthClients   []string
 	webhooks       []string
+	faults         []string
 	callbackSecret string
 	callbackScheme string
 	idempotencyKey string
+	tokenTTL       time.Duration
+	webhookRetry   string
 
-	callbackGenerated bool // callbackSecret was generated, not given
-
-	tokenTTL time.Duration
+	set func(name string) bool // whether a flag was given
 }
 
 func newMockCmd(st *state) *cobra.Command {
@@ -85,7 +89,17 @@ scheme=github, scheme=hmac-sha256), retried with backoff. A contract's own
 subscription endpoint (webhook_endpoints and the like) subscribes loopback
 URLs too. An operation's OpenAPI 3.0 callbacks are called at the loopback URL
 the request names ({$request.body#/callback_url} and the like), signed with
---callback-secret (generated when not given) by --callback-scheme.`,
+--callback-secret (generated when not given) by --callback-scheme.
+
+HTTP and data faults: --fault KIND,PARAM=VALUE... is active from the start
+(firedrill chaos faults lists the kinds); /__firedrill/faults switches
+faults on and off at run time on every mock, OpenAPI and GraphQL.
+
+One declaration: the flags fill the same mock declaration as a scenario's
+mock: section, and --config FILE reads one whole, in that very format
+(contract: in the file, or as the argument). Behaviours apply in a fixed
+order whatever the order given: faults, auth, rate limit, idempotency,
+webhooks.`,
 		Example: `  firedrill mock examples/petstore/petstore.yaml --port 8080
   firedrill mock shop.openapi.yaml accounting.openapi.yaml crm.graphql --port 0 --stateful
   curl -H 'X-API-Key: k' http://127.0.0.1:8080/v1/pets/1
@@ -93,27 +107,38 @@ the request names ({$request.body#/callback_url} and the like), signed with
     --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create
   firedrill mock shop.openapi.yaml --stateful --callback-secret whsec_ZGVtby1zaG9wLXNlY3JldA==
   firedrill mock crm.graphql --rate-limit 20/s --api-key crm_key --oauth-client sync:s3cret
-  firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test`,
-		Args: usageArgs(cobra.MinimumNArgs(1)),
+  firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test
+  firedrill mock accounting.openapi.yaml --fault status,status=503,rate=0.1,operation=createInvoice
+  firedrill mock --config accounting.mock.yaml --port 8080`,
+		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.set = func(name string) bool { return cmd.Flags().Changed(name) }
 			return runMock(cmd.Context(), st, args, f)
 		},
 	}
-	cmd.Flags().IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
-	cmd.Flags().StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
-	cmd.Flags().BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
-	cmd.Flags().BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
-	cmd.Flags().Int64Var(&f.seed, "seed", openapi.DefaultSeed, "seed of the generated answers")
-	cmd.Flags().StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
-	cmd.Flags().StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
-	cmd.Flags().StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
-	cmd.Flags().StringArrayVar(&f.oauthClients, "oauth-client", nil, "serve OAuth2 tokens to this client, ID:SECRET (repeatable); only its tokens are accepted")
-	cmd.Flags().StringArrayVar(&f.webhooks, "webhook", nil, "deliver changes to URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256] (repeatable; with --stateful)")
-	cmd.Flags().DurationVar(&f.tokenTTL, "oauth-token-ttl", 0, "life of the access tokens served to --oauth-client clients (default 1h); short, it drills the refresh")
-	cmd.Flags().StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
-	cmd.Flags().StringVar(&f.callbackScheme, "callback-scheme", "standard", "how callbacks are signed: standard, stripe, github or hmac-sha256")
-	cmd.Flags().StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
+	bindMockFlags(cmd.Flags(), &f)
 	return cmd
+}
+
+// bindMockFlags binds the flags of firedrill mock to f.
+func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
+	fs.StringVar(&f.webhookRetry, "webhook-retry", "", "how deliveries are retried: ATTEMPTS[,backoff=500ms][,max-backoff=30s], e.g. 1 for none, as GitHub")
+	fs.StringVar(&f.config, "config", "", "read the mock declaration from FILE, in the format of a scenario's mock: section")
+	fs.StringArrayVar(&f.faults, "fault", nil, "apply an HTTP or data fault from the start: KIND[,PARAM=VALUE...], e.g. status,status=503,rate=0.1 (repeatable; see firedrill chaos faults)")
+	fs.IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
+	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
+	fs.BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
+	fs.BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
+	fs.Int64Var(&f.seed, "seed", 0, "seed of the generated answers and the faults' draws (default 1)")
+	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
+	fs.StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
+	fs.StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
+	fs.StringArrayVar(&f.oauthClients, "oauth-client", nil, "serve OAuth2 tokens to this client, ID:SECRET (repeatable); only its tokens are accepted")
+	fs.StringArrayVar(&f.webhooks, "webhook", nil, "deliver changes to URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256] (repeatable; with --stateful)")
+	fs.DurationVar(&f.tokenTTL, "oauth-token-ttl", 0, "life of the access tokens served to --oauth-client clients (default 1h); short, it drills the refresh")
+	fs.StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
+	fs.StringVar(&f.callbackScheme, "callback-scheme", "", "how callbacks are signed: standard (the default), stripe, github or hmac-sha256")
+	fs.StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
 }
 
 // servedMock is one running mock, whatever its kind.
@@ -126,37 +151,29 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 	if ip := net.ParseIP(f.host); f.host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --host %q: mocks listen on loopback only (127.0.0.1, ::1, localhost)", f.host))
 	}
-	if f.port < 0 || f.port+len(paths)-1 > 65535 {
+	if f.port < 0 || f.port+max(len(paths), 1)-1 > 65535 {
 		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
 	}
-	if f.references && !f.stateful {
-		return ci.WithExit(ci.ExitUsage, errors.New("mock: --references checks references between stateful collections: add --stateful"))
-	}
-	if err := openAPIOnly(st, paths, f); err != nil {
-		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
-	}
-	if err := costOnGraphQLOnly(paths, f); err != nil {
-		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
-	}
-	_, stop, err := behaviours(f)
-	stop()
+	decls, err := declarations(ctx, st, paths, f)
 	if err != nil {
-		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", err))
+		return err
 	}
-	if f.callbackSecret == "" { // one generated secret for every mock, said once
-		probe, _ := toolkit.NewWebhooks(toolkit.WebhookOptions{CallbackScheme: toolkit.WebhookScheme(f.callbackScheme)})
-		_, f.callbackSecret = probe.CallbackSigning()
-		f.callbackGenerated = true
-		probe.Close()
-	}
-	served, err := startMocks(ctx, st, paths, f)
+	var served []servedMock
 	defer func() {
 		for _, s := range served {
 			s.close()
 		}
 	}()
-	if err != nil {
-		return err
+	for i, d := range decls {
+		port := 0
+		if f.port != 0 {
+			port = f.port + i
+		}
+		s, err := startOne(ctx, st, d, net.JoinHostPort(f.host, strconv.Itoa(port)))
+		if err != nil {
+			return ci.WithExit(ci.ExitSetup, err)
+		}
+		served = append(served, s)
 	}
 	for _, s := range served {
 		fmt.Fprintf(st.stdout, "%s %s\n", s.name, s.url)
@@ -165,154 +182,300 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 	return nil
 }
 
-// startMocks loads every contract first (bad input is reported before any
-// port is taken), then starts one mock per contract.
-func startMocks(ctx context.Context, st *state, paths []string, f mockFlags) ([]servedMock, error) {
-	type loaded struct {
-		openapi *contracts.OpenAPI
-		graphql *contracts.GraphQL
-		name    string
+// declared is one mock to serve: its contract, loaded, and its declaration.
+type declared struct {
+	name     string
+	contract mocks.Contract
+	spec     mocks.Spec
+}
+
+// declarations reads what each mock is, from --config's file or from the
+// flags (the same declaration for every contract given), and loads every
+// contract before any port is taken. Every problem is reported at once,
+// named by its flag or by its file, line and field (exit 2).
+func declarations(ctx context.Context, st *state, paths []string, f mockFlags) ([]declared, error) {
+	var spec mocks.Spec
+	if f.config != "" {
+		s, err := configSpec(st, paths, f)
+		if err != nil {
+			return nil, ci.WithExit(ci.ExitUsage, err)
+		}
+		spec, paths = s, []string{s.Contract}
+	} else {
+		if len(paths) == 0 {
+			return nil, ci.WithExit(ci.ExitUsage, errors.New("mock: give at least one contract, or --config FILE"))
+		}
+		s, errs := specFromFlags(f)
+		if len(errs) > 0 {
+			return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", errors.Join(errs...)))
+		}
+		spec = s
 	}
-	var all []loaded
+	var decls []declared
 	var errs []error
 	names := map[string]int{}
 	for _, p := range paths {
-		var l loaded
-		var err error
-		if isGraphQL(p) {
-			l.graphql, err = contracts.LoadGraphQL(ctx, p)
-			l.name = strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
-		} else if l.openapi, err = contracts.LoadOpenAPI(ctx, p); err == nil {
-			l.name = l.openapi.Name()
-			if n := len(l.openapi.Problems); n > 0 {
-				// Served anyway: real contracts have flaws; lint lists them.
-				st.logger.Warn("mock: contract served despite problems", "contract", p, "problems", n, "details", "firedrill contract lint "+p)
-			}
-			for _, pr := range l.openapi.Problems {
-				st.logger.Debug("mock: contract problem", "problem", pr.String())
-			}
-		}
+		c, err := mocks.LoadContract(ctx, p)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if names[l.name]++; names[l.name] > 1 {
-			l.name += "-" + strconv.Itoa(names[l.name])
+		if c.OpenAPI != nil && len(c.OpenAPI.Problems) > 0 {
+			// Served anyway: real contracts have flaws; lint lists them.
+			st.logger.Warn("mock: contract served despite problems", "contract", p, "problems", len(c.OpenAPI.Problems), "details", "firedrill contract lint "+p)
+			for _, pr := range c.OpenAPI.Problems {
+				st.logger.Debug("mock: contract problem", "problem", pr.String())
+			}
 		}
-		all = append(all, l)
+		d := declared{name: c.Name(), contract: c, spec: spec}
+		if names[d.name]++; names[d.name] > 1 {
+			d.name += "-" + strconv.Itoa(names[d.name])
+		}
+		decls = append(decls, d)
 	}
 	if len(errs) > 0 {
 		return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", errors.Join(errs...)))
 	}
-	var served []servedMock
-	for i, l := range all {
-		port := 0
-		if f.port != 0 {
-			port = f.port + i
-		}
-		addr := net.JoinHostPort(f.host, strconv.Itoa(port))
-		s, err := startOne(ctx, st, l.openapi, l.graphql, l.name, addr, f)
-		if err != nil {
-			return served, ci.WithExit(ci.ExitSetup, err)
-		}
-		served = append(served, s)
+	if err := checkDeclarations(st, decls, f.config == ""); err != nil {
+		return nil, ci.WithExit(ci.ExitUsage, err)
 	}
-	return served, nil
+	return decls, nil
 }
 
-// openAPIOnly refuses the flags of behaviours a GraphQL mock does not have
-// when every contract is GraphQL, and says once that they skip the GraphQL
-// mocks when the contracts are mixed.
-func openAPIOnly(st *state, paths []string, f mockFlags) error {
-	var set []string
+// configSpec reads --config's declaration; behaviour flags beside it are
+// refused, since the file declares the mock whole.
+func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
+	if len(paths) > 1 {
+		return mocks.Spec{}, fmt.Errorf("mock: --config declares one mock: give at most one contract, got %d", len(paths))
+	}
+	var both []string
+	for _, name := range behaviourFlags {
+		if f.set != nil && f.set(name) {
+			both = append(both, "--"+name)
+		}
+	}
+	if len(both) > 0 {
+		return mocks.Spec{}, fmt.Errorf("mock: --config declares the mock whole; %s belongs in the file", strings.Join(both, ", "))
+	}
+	contract := ""
+	if len(paths) == 1 {
+		contract = paths[0]
+	}
+	spec, err := scenarios.ReadMockFile(f.config, contract)
+	if err != nil {
+		return mocks.Spec{}, err
+	}
+	return scenarios.ExpandMock(*spec, func(k string) (string, bool) { v := st.getenv(k); return v, v != "" })
+}
+
+// behaviourFlags are the flags that fill a mock declaration.
+var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "api-key", "basic-user", "oauth-client",
+	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key"}
+
+// specFromFlags fills a mock declaration from the flags, naming the flag of
+// every value that does not parse.
+func specFromFlags(f mockFlags) (mocks.Spec, []error) {
+	var errs []error
+	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL)}
+	pairs := func(flag string, vals []string) map[string]string {
+		if len(vals) == 0 {
+			return nil
+		}
+		out := map[string]string{}
+		for _, v := range vals {
+			k, secret, ok := strings.Cut(v, ":")
+			if !ok || k == "" {
+				errs = append(errs, fmt.Errorf("--%s %q: want NAME:SECRET", flag, v))
+				continue
+			}
+			out[k] = secret
+		}
+		return out
+	}
+	s.BasicUsers = pairs("basic-user", f.basicUsers)
+	s.OAuthClients = pairs("oauth-client", f.oauthClients)
+	var err error
+	if f.rateLimit != "" {
+		if s.RateLimit, err = mocks.ParseRateLimit(f.rateLimit); err != nil {
+			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
+		}
+	}
 	if f.idempotencyKey != "" {
-		set = append(set, "--idempotency-key")
+		if s.Idempotency, err = mocks.ParseIdempotency(f.idempotencyKey); err != nil {
+			errs = append(errs, fmt.Errorf("--idempotency-key: %w", err))
+		}
 	}
-	if len(f.webhooks) > 0 {
-		set = append(set, "--webhook")
+	for _, w := range f.webhooks {
+		sub, err := toolkit.ParseWebhook(w)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--webhook: %w", err))
+			continue
+		}
+		scheme := string(sub.Scheme)
+		if sub.Scheme == toolkit.SchemeStandard {
+			scheme = "" // the default, as a scenario leaves it out
+		}
+		s.Webhooks = append(s.Webhooks, mocks.Webhook{URL: sub.URL, Secret: sub.Secret, On: sub.Events, Scheme: scheme})
 	}
-	if f.references {
-		set = append(set, "--references")
+	if f.webhookRetry != "" {
+		r, err := parseWebhookRetry(f.webhookRetry)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--webhook-retry %q: %w", f.webhookRetry, err))
+		}
+		s.WebhookRetry = r
 	}
-	if f.callbackSecret != "" {
-		set = append(set, "--callback-secret")
+	if f.callbackSecret != "" || f.callbackScheme != "" {
+		s.Callbacks = &mocks.CallbackSigning{Secret: f.callbackSecret, Scheme: f.callbackScheme}
 	}
-	if f.callbackScheme != "" && f.callbackScheme != string(toolkit.SchemeStandard) {
-		set = append(set, "--callback-scheme")
+	for _, v := range f.faults {
+		kind, rest, _ := strings.Cut(v, ",")
+		fault := mocks.Fault{Fault: strings.TrimSpace(kind)}
+		for kv := range strings.SplitSeq(rest, ",") {
+			if strings.TrimSpace(kv) == "" {
+				continue
+			}
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				errs = append(errs, fmt.Errorf("--fault %q: %q is not PARAM=VALUE", v, kv))
+				continue
+			}
+			if fault.Params == nil {
+				fault.Params = map[string]string{}
+			}
+			fault.Params[strings.TrimSpace(k)] = strings.TrimSpace(val)
+		}
+		s.Faults = append(s.Faults, fault)
 	}
+	return s, errs
+}
+
+// parseWebhookRetry reads ATTEMPTS[,backoff=D][,max-backoff=D].
+func parseWebhookRetry(v string) (*mocks.WebhookRetry, error) {
+	n, rest, _ := strings.Cut(v, ",")
+	attempts, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || attempts < 1 {
+		return nil, fmt.Errorf("%q is not a number of attempts (1 or more)", n)
+	}
+	r := &mocks.WebhookRetry{Attempts: attempts}
+	for kv := range strings.SplitSeq(rest, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(kv, "=")
+		d, err := contracts.ParseDuration(val)
+		switch {
+		case err != nil:
+			return nil, err
+		case strings.TrimSpace(k) == "backoff":
+			r.Backoff = contracts.Duration(d)
+		case strings.TrimSpace(k) == "max-backoff":
+			r.MaxBackoff = contracts.Duration(d)
+		default:
+			return nil, fmt.Errorf("unknown setting %q (known: backoff, max-backoff)", k)
+		}
+	}
+	return r, nil
+}
+
+// specFlags names the flag behind each field of a declaration, for errors.
+var specFlags = map[string]string{
+	"references": "--references", "rate_limit": "--rate-limit", "idempotency": "--idempotency-key",
+	"api_keys": "--api-key", "basic_users": "--basic-user", "oauth_clients": "--oauth-client",
+	"oauth_token_ttl": "--oauth-token-ttl", "webhooks": "--webhook", "faults": "--fault", "webhook_retry": "--webhook-retry",
+	"callbacks": "--callback-secret/--callback-scheme", "callbacks.scheme": "--callback-scheme", "callbacks.secret": "--callback-secret",
+}
+
+// checkDeclarations checks each declaration for the kind of its contract.
+// From flags, behaviours only OpenAPI mocks have are refused when every
+// contract is GraphQL, and left out of the GraphQL mocks (said once) when
+// the contracts are mixed.
+func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
 	gql := 0
-	for _, p := range paths {
-		if isGraphQL(p) {
+	for _, d := range decls {
+		if d.contract.Kind() == mocks.KindGraphQL {
 			gql++
 		}
 	}
-	switch {
-	case len(set) == 0 || gql == 0:
-		return nil
-	case gql == len(paths):
-		return fmt.Errorf("%s: only OpenAPI mocks have this behaviour, and every contract given is GraphQL", strings.Join(set, ", "))
+	var errs []error
+	for i := range decls {
+		d := &decls[i]
+		if fromFlags && d.contract.Kind() == mocks.KindGraphQL && gql < len(decls) {
+			if dropped := openAPIOnly(&d.spec); len(dropped) > 0 && gql == 1+countBefore(decls, i) {
+				st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(dropped, " "))
+			}
+		}
+		for _, e := range d.spec.Check(d.contract.Kind()) {
+			if !fromFlags {
+				errs = append(errs, fmt.Errorf("mock: %s: %s: %s", d.name, e.Field, e.Message))
+				continue
+			}
+			field := e.Field
+			if flag, ok := specFlags[field]; ok {
+				field = flag
+			} else if flag, ok := specFlags[strings.FieldsFunc(field, func(r rune) bool { return r == '[' || r == '.' })[0]]; ok {
+				field = flag + " (" + e.Field + ")"
+			}
+			msg := strings.ReplaceAll(e.Message, "add stateful: true", "add --stateful")
+			errs = append(errs, fmt.Errorf("mock: %s: %s: %s", field, filepath.Base(d.contract.Path), msg))
+		}
+		if len(errs) > 0 && fromFlags {
+			break // the same flags: the same problems for every contract
+		}
 	}
-	st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(set, " "))
-	return nil
+	return errors.Join(errs...)
 }
 
-// costOnGraphQLOnly refuses --rate-limit by=cost when a contract is not
-// GraphQL: the rate limit applies to every mock, and an OpenAPI mock has
-// requests to count, not query costs.
-func costOnGraphQLOnly(paths []string, f mockFlags) error {
-	if f.rateLimit == "" {
-		return nil
-	}
-	o, err := toolkit.ParseRateLimit(f.rateLimit)
-	if err != nil || !o.Cost {
-		return nil // a bad value is reported with the other flags
-	}
-	for _, p := range paths {
-		if !isGraphQL(p) {
-			return fmt.Errorf("--rate-limit %s: %s is an OpenAPI contract: %w", f.rateLimit, filepath.Base(p), toolkit.ErrCostLimit)
+// countBefore counts the GraphQL declarations before index i.
+func countBefore(decls []declared, i int) int {
+	n := 0
+	for _, d := range decls[:i] {
+		if d.contract.Kind() == mocks.KindGraphQL {
+			n++
 		}
 	}
-	return nil
+	return n
 }
 
-func startOne(ctx context.Context, st *state, o *contracts.OpenAPI, g *contracts.GraphQL, name, addr string, f mockFlags) (servedMock, error) {
-	if g != nil {
-		vendor, err := graphqlBehaviours(f)
-		if err != nil {
-			return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
-		}
-		s, err := graphql.NewServer(g, append([]graphql.Option{graphql.WithAddr(addr), graphql.WithName(name), graphql.WithSeed(f.seed),
-			graphql.WithStateful(f.stateful), graphql.WithLogger(st.logger)}, vendor...)...)
-		if err != nil {
-			return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
-		}
-		return servedMock{name: name, url: s.URL, close: func() { s.Close() }}, nil
+// openAPIOnly takes out of a declaration the behaviours a GraphQL mock does
+// not have, and returns their flags.
+func openAPIOnly(s *mocks.Spec) []string {
+	var dropped []string
+	if s.Idempotency != nil {
+		dropped, s.Idempotency = append(dropped, "--idempotency-key"), nil
 	}
-	vendor, closeVendor, err := behaviours(f)
+	if len(s.Webhooks) > 0 {
+		dropped, s.Webhooks = append(dropped, "--webhook"), nil
+	}
+	if s.References {
+		dropped, s.References = append(dropped, "--references"), false
+	}
+	if s.Callbacks != nil {
+		dropped, s.Callbacks = append(dropped, "--callback-secret/--callback-scheme"), nil
+	}
+	return dropped
+}
+
+// startOne builds and serves one mock.
+func startOne(ctx context.Context, st *state, d declared, addr string) (servedMock, error) {
+	v, err := mocks.New(d.contract, d.spec, mocks.Settings{Name: d.name, Logger: st.logger})
 	if err != nil {
-		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
+		return servedMock{}, fmt.Errorf("mock: %w", err)
 	}
-	s, err := openapi.NewUnstartedServer(o, append([]openapi.Option{openapi.WithAddr(addr), openapi.WithName(name), openapi.WithSeed(f.seed),
-		openapi.WithStateful(f.stateful), openapi.WithReferences(f.references), openapi.WithLogger(st.logger)}, vendor...)...)
+	srv, err := mocks.Serve(ctx, v, addr, st.logger)
 	if err != nil {
-		closeVendor()
-		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
+		v.Close()
+		return servedMock{}, fmt.Errorf("mock: %s: %w", d.name, err)
 	}
-	// The server outlives ctx's cancellation only until runMock closes it:
-	// Close waits for the requests in flight.
-	if err := s.Start(context.WithoutCancel(ctx)); err != nil {
-		closeVendor()
-		return servedMock{}, fmt.Errorf("mock: %s: %w", name, err)
+	if v.Store != nil {
+		st.logger.Info("mock: stateful collections", append([]any{"mock", d.name}, collectionsSummary(v.Store, d.spec.References)...)...)
 	}
-	if f.stateful {
-		st.logger.Info("mock: stateful collections", append([]any{"mock", name}, collectionsSummary(s.Mock.Store(), f.references)...)...)
-	}
-	if f.callbackGenerated && declaresCallbacks(o) {
+	if d.contract.OpenAPI != nil && (d.spec.Callbacks == nil || d.spec.Callbacks.Secret == "") && declaresCallbacks(d.contract.OpenAPI) {
 		// A receiver cannot verify the callbacks without it.
-		st.logger.Warn("mock: the contract's callbacks are signed with a generated secret; choose one with --callback-secret", "mock", name,
-			"scheme", f.callbackScheme, "secret", f.callbackSecret)
+		scheme, secret := v.Webhooks.CallbackSigning()
+		st.logger.Warn("mock: the contract's callbacks are signed with a generated secret; choose one with --callback-secret", "mock", d.name,
+			"scheme", scheme, "secret", secret)
 	}
-	return servedMock{name: name, url: s.URL, close: func() { s.Close(); closeVendor() }}, nil
+	return servedMock{name: d.name, url: srv.URL, close: func() { srv.Close(); v.Close() }}, nil
 }
 
 // declaresCallbacks reports whether an operation of c declares callbacks.
@@ -326,134 +489,6 @@ func declaresCallbacks(c *contracts.OpenAPI) bool {
 				return true
 			}
 		}
-	}
-	return false
-}
-
-// vendor are the behaviours of the flags every kind of mock takes: an Auth
-// (nil without credential flags; one per mock) and a rate limit.
-type vendor struct {
-	auth  *toolkit.Auth
-	limit *toolkit.RateLimitOptions
-}
-
-// parseVendor reads the credential and rate-limit flags; every bad flag is
-// reported.
-func parseVendor(f mockFlags) (vendor, []error) {
-	var v vendor
-	var errs []error
-	pairs := func(flag string, vals []string) map[string]string {
-		out := map[string]string{}
-		for _, s := range vals {
-			k, secret, ok := strings.Cut(s, ":")
-			if !ok || k == "" {
-				errs = append(errs, fmt.Errorf("--%s %q: want NAME:SECRET", flag, s))
-				continue
-			}
-			out[k] = secret
-		}
-		return out
-	}
-	ao := toolkit.AuthOptions{APIKeys: f.apiKeys, BasicUsers: pairs("basic-user", f.basicUsers)}
-	if clients := pairs("oauth-client", f.oauthClients); len(clients) > 0 {
-		ao.OAuth2 = &toolkit.OAuth2Options{Clients: clients, TokenTTL: f.tokenTTL}
-	}
-	switch {
-	case f.tokenTTL < 0:
-		errs = append(errs, fmt.Errorf("--oauth-token-ttl %s: want a positive duration", f.tokenTTL))
-	case f.tokenTTL > 0 && len(f.oauthClients) == 0:
-		errs = append(errs, errors.New("--oauth-token-ttl: tokens are served to OAuth2 clients: add --oauth-client"))
-	}
-	if len(ao.APIKeys) > 0 || len(ao.BasicUsers) > 0 || ao.OAuth2 != nil {
-		a, err := toolkit.NewAuth(ao)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		v.auth = a
-	}
-	if f.rateLimit != "" {
-		limit, err := toolkit.ParseRateLimit(f.rateLimit)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--rate-limit: %w", err))
-		}
-		v.limit = &limit
-	}
-	return v, errs
-}
-
-// graphqlBehaviours turns the flags into the options of one GraphQL mock,
-// in the order they apply (see behaviours).
-func graphqlBehaviours(f mockFlags) ([]graphql.Option, error) {
-	v, errs := parseVendor(f)
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	var opts []graphql.Option
-	if v.auth != nil {
-		opts = append(opts, graphql.WithAuth(v.auth))
-	}
-	if v.limit != nil {
-		opts = append(opts, graphql.WithRateLimit(*v.limit))
-	}
-	return opts, nil
-}
-
-// behaviours turns the vendor-behaviour flags into the options of one
-// OpenAPI mock (an Auth and a Webhooks serve one mock each), in the order
-// they apply: auth, then rate limit, idempotency and webhooks; auth first so
-// that only requests that authenticated spend a budget, and a bad
-// credential is told 401, its real problem. stop ends what they started.
-// Every bad flag is reported at once.
-func behaviours(f mockFlags) (opts []openapi.Option, stop func(), err error) {
-	stop = func() {}
-	v, errs := parseVendor(f)
-	if v.auth != nil {
-		opts = append(opts, openapi.WithAuth(v.auth))
-	}
-	if v.limit != nil {
-		opts = append(opts, openapi.WithRateLimit(*v.limit))
-	}
-	if f.idempotencyKey != "" {
-		io, err := toolkit.ParseIdempotency(f.idempotencyKey)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--idempotency-key: %w", err))
-		}
-		opts = append(opts, openapi.WithIdempotency(io))
-	}
-	var subs []toolkit.WebhookSubscriber
-	for _, w := range f.webhooks {
-		s, err := toolkit.ParseWebhook(w)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--webhook: %w", err))
-		}
-		subs = append(subs, s)
-	}
-	if len(subs) > 0 && !f.stateful {
-		errs = append(errs, errors.New("--webhook: events are changes of stateful collections: add --stateful"))
-	}
-	signing := toolkit.WebhookOptions{CallbackSecret: f.callbackSecret, CallbackScheme: toolkit.WebhookScheme(f.callbackScheme)}
-	if probe, err := toolkit.NewWebhooks(signing); err != nil {
-		errs = append(errs, fmt.Errorf("--callback-secret, --callback-scheme: %w", err))
-	} else {
-		probe.Close()
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, stop, err
-	}
-	// Always: a contract's own subscription endpoint and its callbacks
-	// work even without --webhook.
-	signing.Subscribers = subs
-	w, err := toolkit.NewWebhooks(signing)
-	if err != nil {
-		return nil, stop, err
-	}
-	return append(opts, openapi.WithWebhooks(w)), w.Close, nil
-}
-
-func isGraphQL(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".graphql", ".gql", ".graphqls":
-		return true
 	}
 	return false
 }

@@ -140,6 +140,15 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "broken.yaml")
 	os.WriteFile(bad, []byte("openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}\n"), 0o600)
+	config := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o600)
+		return p
+	}
+	badField := config("field.yaml", "contract: "+petstorePath(t)+"\nstateful: true\nrate_limits: 20/s\n")
+	badValue := config("value.yaml", "contract: "+petstorePath(t)+"\n\nidempotency: {header: Idempotency-Key, mismatch: 200}\n")
+	badCheck := config("check.yaml", "contract: "+petstorePath(t)+"\nwebhooks:\n  - url: http://example.com/hooks\n")
+	noContract := config("none.yaml", "stateful: true\n")
 	tests := []struct {
 		args []string
 		want string
@@ -147,7 +156,13 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 		{[]string{"mock", bad}, "broken.yaml:"},
 		{[]string{"mock", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"mock", petstorePath(t), "--host", "0.0.0.0"}, "loopback"},
-		{[]string{"mock"}, "requires at least 1 arg"},
+		{[]string{"mock"}, "give at least one contract, or --config FILE"},
+		{[]string{"mock", "--config", badField}, "field.yaml:3:1: rate_limits: unknown field \"rate_limits\" (did you mean \"rate_limit\"?)"},
+		{[]string{"mock", "--config", badValue}, `value.yaml:3:14: idempotency: `},
+		{[]string{"mock", "--config", badCheck}, "check.yaml:3:10: webhooks[0].url: webhooks go to loopback only"},
+		{[]string{"mock", "--config", noContract}, "none.yaml:1:1: contract: required"},
+		{[]string{"mock", "--config", badField, "--stateful"}, "--stateful belongs in the file"},
+		{[]string{"mock", "--config", filepath.Join(dir, "absent.yaml")}, "absent.yaml"},
 		{[]string{"mock", petstorePath(t), "--port", "70000"}, "out of range"},
 	}
 	for _, tt := range tests {
