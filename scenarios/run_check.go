@@ -292,9 +292,7 @@ func (r *run) source(c Collection) ci.Source {
 				return nil, fmt.Errorf("scenarios: %s: %w", c.System, err)
 			}
 			out := make([]map[string]any, len(records))
-			for i, rec := range records {
-				out[i] = rec
-			}
+			copy(out, records)
 			return out, nil
 		}
 		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + "/__firedrill/collections/" + c.Collection, Getenv: r.getenv}

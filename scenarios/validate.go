@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -224,11 +223,6 @@ func (v *validator) webhookURL(path, u string) {
 	}
 }
 
-func isLoopbackIP(h string) bool {
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 func (v *validator) service(path string, svc *Service) {
 	runtime := v.s.Runtime
 	if (runtime == "" || runtime == "embedded") && len(svc.Command) == 0 {
@@ -414,9 +408,7 @@ func (v *validator) load() {
 				v.addf(path+".sign.scheme", "", "%v", err)
 			}
 		}
-		for _, name := range sortedKeys(st.Capture) {
-			vars = append(vars, name)
-		}
+		vars = append(vars, sortedKeys(st.Capture)...)
 	}
 }
 
