@@ -95,7 +95,8 @@ type exchange struct {
 	validated bool // the request was judged against the contract
 }
 
-// served is the exchange the mock routed, from what a stage hands on.
+// served is the exchange the mock routed, from what a stage hands on (see
+// WithStage: stages pass on the Exchange they were given).
 func served(x *toolkit.Exchange) *exchange { return x.Contract.(*exchange) }
 
 // Security is the operation's security requirements (else the contract's)

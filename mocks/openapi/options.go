@@ -116,7 +116,8 @@ func WithMaxBody(n int64) Option {
 // answers for the operation's security and answer schemas) and before
 // validation, in the order given: the first added is the outermost. Vendor
 // behaviours (rate limits, idempotency keys, auth) and HTTP faults are
-// stages.
+// stages. A stage hands next the Exchange it was given, Contract untouched:
+// the mock finds the routed operation through it.
 func WithStage(s toolkit.Stage) Option {
 	return func(m *Mock) error {
 		if s == nil {
