@@ -1,10 +1,12 @@
 package toolkit
 
 import (
+	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,14 +71,22 @@ func ParseIdempotency(s string) (IdempotencyOptions, error) {
 	return o, nil
 }
 
-// Idempotency honours idempotency keys the way Stripe documents them, as a
-// Stage: the first unsafe request with a key is processed and its answer
-// stored; a repeat with the same key and the same request gets the stored
-// answer byte for byte with Idempotent-Replayed: true and changes nothing;
-// the same key with a different request is refused (422); while the first
-// is still in flight a repeat gets 409. Keys are scoped to the credential
-// that sent them and expire after the window. Answers that ask for a retry
-// (429 and 5xx) are not stored: the retry runs anew. Build one with
+// Idempotency honours idempotency keys the way Stripe documents them: the
+// first unsafe request with a key is processed and its answer stored; a
+// repeat with the same key and the same request gets the stored answer
+// byte for byte with Idempotent-Replayed: true and changes nothing; the
+// same key with a different request is refused; while the first is still
+// in flight a repeat is refused too. Keys are scoped to the credential that
+// sent them and expire after the window; the oldest go first past MaxKeys.
+// Answers that ask for a retry (429 and 5xx) are not stored: the retry runs
+// anew.
+//
+// Those rules serve both mock kinds from one store. The OpenAPI mock runs
+// Stage, which keys a request by its header and answers refusals as
+// problems (422 or the MismatchStatus, 409 in flight). The GraphQL mock
+// keys a mutation by Shopify's @idempotent directive or by the header, and
+// answers refusals as GraphQL errors: it calls Claim, then Finish, Replay
+// or its own refusal as the claim's Standing says. Build one with
 // NewIdempotency; it is safe for concurrent use.
 type Idempotency struct {
 	o     IdempotencyOptions
@@ -87,7 +97,7 @@ type Idempotency struct {
 
 type idemEntry struct {
 	key      string
-	request  [sha256.Size]byte // operation and body
+	request  [sha256.Size]byte // what the key was first used for
 	stored   time.Time
 	complete bool
 	status   int
@@ -123,11 +133,15 @@ func NewIdempotency(o IdempotencyOptions) (*Idempotency, error) {
 	return &Idempotency{o: o, keys: map[string]*list.Element{}, order: list.New()}, nil
 }
 
+// Header is the request header that carries a key.
+func (s *Idempotency) Header() string { return s.o.Header }
+
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
 }
 
-// Stage applies the keys to the exchanges of next.
+// Stage applies the keys to the exchanges of next: the key in the header,
+// on unsafe methods, for the operation and its body.
 func (s *Idempotency) Stage(next HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, x *Exchange) {
 		key := x.Request.Header.Get(s.o.Header)
@@ -136,36 +150,120 @@ func (s *Idempotency) Stage(next HandlerFunc) HandlerFunc {
 			return
 		}
 		x.Entry.IdempotencyKey = key
-		scoped := credentialOf(x.Request) + "\x00" + key
-		sum := sha256.New()
-		sum.Write([]byte(x.Operation + "\x00"))
-		sum.Write(x.Body)
-		var request [sha256.Size]byte
-		copy(request[:], sum.Sum(nil))
-
-		e, fresh := s.claim(scoped, request)
-		switch {
-		case fresh:
+		c := s.Claim(x.Request, key, []byte(x.Operation+"\x00"), x.Body)
+		switch c.Standing {
+		case KeyFirst:
+			defer c.Forget()
 			rec := NewCaptureWriter(w)
 			next(rec, x)
-			s.finish(scoped, e, rec)
-		case !e.complete:
+			c.Finish(rec.Answer())
+		case KeyInFlight:
 			x.Entry.Fault = "idempotency: in flight"
 			WriteProblem(w, http.StatusConflict, Problem{Title: "Request in progress", Detail: "a request with this idempotency key is still being processed; retry later"})
-		case e.request != request:
+		case KeyReused:
 			x.Entry.Fault = "idempotency: key reused"
 			WriteProblem(w, s.o.MismatchStatus, Problem{Title: "Idempotency key reused", Detail: "this key was used with a different request; use a new key for a new request"})
 		default:
 			x.Entry.Replayed = true
-			for k, v := range e.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set(ReplayedHeader, "true")
-			w.WriteHeader(e.status)
-			_, _ = w.Write(e.body)
+			c.Replay(w)
 		}
 	}
 }
+
+// KeyStanding is where a keyed request stands against the store.
+type KeyStanding int
+
+// The standings of a claimed key.
+const (
+	// KeyFirst: the first request with the key (or the first since it
+	// expired or its answer asked for a retry). Run it, then Finish the
+	// claim with its answer.
+	KeyFirst KeyStanding = iota
+	// KeyRepeat: the key's request, done before. Replay its answer.
+	KeyRepeat
+	// KeyInFlight: the first request with the key is still running.
+	KeyInFlight
+	// KeyReused: the key was used with another request.
+	KeyReused
+)
+
+// KeyClaim is one keyed request's claim on its key: its Standing, and for a
+// first request the right to store the answer, for a repeat the answer to
+// replay.
+type KeyClaim struct {
+	Standing KeyStanding
+	Key      string // the key as sent
+	s        *Idempotency
+	scoped   string
+	entry    idemEntry
+	done     bool
+}
+
+// Claim looks up key, sent by r's credential (its Authorization header,
+// else its X-API-Key header, else the client's address), for a request
+// that parts describe: what must be the same for a repeat to be one (the
+// OpenAPI mock's operation and body, the GraphQL mock's mutation fields and
+// their arguments).
+func (s *Idempotency) Claim(r *http.Request, key string, parts ...[]byte) *KeyClaim {
+	sum := sha256.New()
+	for _, p := range parts {
+		sum.Write(p)
+	}
+	var request [sha256.Size]byte
+	copy(request[:], sum.Sum(nil))
+	c := &KeyClaim{Key: key, s: s, scoped: credentialOf(r) + "\x00" + key}
+	e, fresh := s.claim(c.scoped, request)
+	c.entry = e
+	switch {
+	case fresh:
+		c.Standing = KeyFirst
+	case !e.complete:
+		c.Standing = KeyInFlight
+	case e.request != request:
+		c.Standing = KeyReused
+	default:
+		c.Standing = KeyRepeat
+	}
+	return c
+}
+
+// Finish stores the answer of a first request (status 0 is 200), or
+// forgets the key when the answer asks for a retry (429, 5xx). It does
+// nothing for other standings, nor a second time.
+func (c *KeyClaim) Finish(status int, header http.Header, body []byte) {
+	if c == nil || c.Standing != KeyFirst || c.done {
+		return
+	}
+	c.done = true
+	c.s.finish(c.scoped, c.entry, status, header, body)
+}
+
+// Forget drops the key of a first request that was never finished (its
+// handler panicked), so a retry runs anew instead of waiting out the
+// window. It does nothing after Finish.
+func (c *KeyClaim) Forget() {
+	if c == nil || c.Standing != KeyFirst || c.done {
+		return
+	}
+	c.done = true
+	c.s.finish(c.scoped, c.entry, http.StatusInternalServerError, nil, nil)
+}
+
+// Replay writes the stored answer of a repeat to w, byte for byte, with
+// Idempotent-Replayed: true, and returns the body written.
+func (c *KeyClaim) Replay(w http.ResponseWriter) []byte {
+	e := c.entry
+	for k, v := range e.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set(ReplayedHeader, "true")
+	w.WriteHeader(e.status)
+	_, _ = w.Write(e.body)
+	return e.body
+}
+
+// Status is the status of the answer a repeat replays.
+func (c *KeyClaim) Status() int { return c.entry.status }
 
 // claim returns the entry of key, creating it (fresh) when there is none
 // or the one there has expired.
@@ -193,7 +291,7 @@ func (s *Idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, b
 
 // finish stores the answer of the first request, or forgets the key when
 // the answer asks for a retry.
-func (s *Idempotency) finish(key string, claimed idemEntry, rec *CaptureWriter) {
+func (s *Idempotency) finish(key string, claimed idemEntry, status int, header http.Header, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	el, ok := s.keys[key]
@@ -204,7 +302,6 @@ func (s *Idempotency) finish(key string, claimed idemEntry, rec *CaptureWriter) 
 	if e.stored != claimed.stored {
 		return // expired and claimed again meanwhile
 	}
-	status, header, body := rec.Answer()
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -213,16 +310,22 @@ func (s *Idempotency) finish(key string, claimed idemEntry, rec *CaptureWriter) 
 		delete(s.keys, key)
 		return
 	}
-	e.complete, e.status, e.header, e.body = true, status, header.Clone(), body
+	e.complete, e.status, e.header, e.body = true, status, header.Clone(), bytes.Clone(body)
 }
 
 // credentialOf names who sent a request, so keys of different clients
-// never collide: the Authorization header, else the client address.
+// never collide: the Authorization header, else the APIKeyHeader, else the
+// client's address.
 func credentialOf(r *http.Request) string {
-	if a := r.Header.Get("Authorization"); a != "" {
-		sum := sha256.Sum256([]byte(a))
-		return string(sum[:])
+	for _, h := range []string{"Authorization", APIKeyHeader} {
+		if a := r.Header.Get(h); a != "" {
+			sum := sha256.Sum256([]byte(h + "\x00" + a))
+			return string(sum[:])
+		}
 	}
-	host, _, _ := strings.Cut(r.RemoteAddr, ":")
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
 	return host
 }
