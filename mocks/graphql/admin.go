@@ -28,6 +28,7 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 //	GET    /__firedrill/collections/{name}  the records of a collection
 //	PUT    /__firedrill/collections/{name}  replace the records with a JSON array
 //	DELETE /__firedrill/collections/{name}  remove every record
+//	GET    /__firedrill/webhooks            the delivery queue (WithWebhooks); POST .../pause, .../resume, .../drain
 func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, AdminPrefix)
 	switch {
@@ -52,6 +53,8 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})
 	case rest == "requests":
 		m.serveRequests(w, r)
+	case (rest == "webhooks" || strings.HasPrefix(rest, "webhooks/")) && m.opts.webhooks != nil:
+		m.opts.webhooks.AdminHandler().ServeHTTP(w, r)
 	case rest == "collections" || strings.HasPrefix(rest, "collections/"):
 		m.serveCollections(w, r, strings.TrimPrefix(strings.TrimPrefix(rest, "collections"), "/"))
 	default:

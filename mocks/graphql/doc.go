@@ -107,6 +107,14 @@
 //     bucket cannot pay gets 200 with the code THROTTLED (journaled as
 //     Throttled), one over the bucket size MAX_COST_EXCEEDED.
 //
+//   - [WithWebhooks] tells a toolkit.Webhooks' subscribers of every change
+//     stateful mode makes, as the OpenAPI mock does: signed deliveries
+//     (Standard Webhooks, Stripe, GitHub or plain HMAC), retried with a
+//     growing backoff, in order per record, of type customer.created,
+//     customer.updated or customer.deleted (the record's type in snake
+//     case) with the record as a query reads it. A mutation that fails
+//     sends none. /__firedrill/webhooks pauses, resumes and drains them.
+//
 // They run in the order of their options, WithAuth first to throttle only
 // requests that authenticated. A request they refuse is still judged against
 // the schema for the journal (Valid, violations), never executed.

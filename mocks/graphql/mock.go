@@ -46,9 +46,10 @@ type options struct {
 	name        string
 	logger      *slog.Logger
 	scalar      ScalarFunc
-	gates       []gate        // vendor behaviours, in the order of their options
-	auth        *toolkit.Auth // WithAuth's, attached by NewHandler
-	cost        *costLimit    // WithRateLimit's in cost mode, after the gates
+	gates       []gate            // vendor behaviours, in the order of their options
+	auth        *toolkit.Auth     // WithAuth's, attached by NewHandler
+	cost        *costLimit        // WithRateLimit's in cost mode, after the gates
+	webhooks    *toolkit.Webhooks // WithWebhooks', attached by NewHandler
 }
 
 // WithAddr sets the address NewServer listens on (DefaultAddr). Only
@@ -159,6 +160,9 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 	}
 	if o.stateful {
 		m.state = newState(c.Schema, o.seed)
+	}
+	if err := m.attachWebhooks(); err != nil {
+		return nil, err
 	}
 	m.handler = http.HandlerFunc(m.route)
 	if o.auth != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Verbs of the mutations that change records, as a prefix (createCustomer)
@@ -40,6 +41,11 @@ type state struct {
 	idField   map[string]string   // collection → the field holding the id
 	// upsertMu makes an upsert by unique key one step: find, then write.
 	upsertMu sync.Mutex
+	// changed, when set (WithWebhooks), hears of every change a mutation
+	// made; changeMu makes a change and its telling one step, so the
+	// events of one record leave in the order of its changes.
+	changed  func(change)
+	changeMu sync.Mutex
 }
 
 func newState(s *ast.Schema, seed int64) *state {
@@ -197,8 +203,13 @@ func mutationPayload(s *ast.Schema, def *ast.FieldDefinition) (any, bool, error)
 	return payload, true, nil
 }
 
-// mutate applies a create/upsert/update/delete and returns the field's value.
+// mutate applies a create/upsert/update/delete and returns the field's
+// value; a change it made is told to changed.
 func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]any) (any, error) {
+	if st.changed != nil {
+		st.changeMu.Lock()
+		defer st.changeMu.Unlock()
+	}
 	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
 	rec := inputRecord(args, mu.entity.Name)
 	id, hasID := rec[idf]
@@ -226,51 +237,7 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	if verb == "create" && hasID && normName(mu.noun) != normName(coll) {
 		verb = "update" // cartLinesAdd(cartId:) adds to a cart: it changes the cart
 	}
-	var out store.Record
-	var err error
-	switch verb {
-	case "create":
-		if hasID {
-			rec[idf] = ids
-		}
-		out, err = st.store.Create(coll, nil, rec)
-	case "upsert":
-		if !hasID {
-			// No id: a real vendor upserts by the record's unique key, the
-			// argument of a lookup query (customerByEmail(email:)).
-			st.upsertMu.Lock()
-			defer st.upsertMu.Unlock()
-			found, ok := st.findByUniqueKey(coll, rec)
-			if !ok {
-				out, err = st.store.Create(coll, nil, rec)
-				break
-			}
-			ids, hasID = found, true
-		}
-		// Patch, else create; a create that loses a race to a concurrent
-		// upsert of the same id patches what the other one stored.
-		patch := maps.Clone(rec)
-		delete(patch, idf)
-		if out, err = st.store.Patch(coll, nil, ids, map[string]any(patch)); errors.Is(err, store.ErrNotFound) {
-			rec[idf] = ids
-			if out, err = st.store.Create(coll, nil, rec); errors.Is(err, store.ErrConflict) {
-				out, err = st.store.Patch(coll, nil, ids, map[string]any(patch))
-			}
-		}
-	case "update":
-		if !hasID {
-			return nil, fmt.Errorf("%s: no %s argument names the %s to update", def.Name, idf, coll)
-		}
-		delete(rec, idf)
-		out, err = st.store.Patch(coll, nil, ids, map[string]any(rec))
-	case "delete":
-		if !hasID {
-			return nil, fmt.Errorf("%s: no %s argument names the %s to delete", def.Name, idf, coll)
-		}
-		if out, err = st.store.Get(coll, nil, ids); err == nil {
-			err = st.store.Delete(coll, nil, ids)
-		}
-	}
+	out, kind, ids, err := st.apply(coll, idf, verb, ids, hasID, rec)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%s: no %s with %s %q", def.Name, coll, idf, ids)
 	}
@@ -280,7 +247,64 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", def.Name, err)
 	}
+	if st.changed != nil {
+		st.changed(change{kind: kind, coll: coll, id: fmt.Sprint(out[idf]), rec: out})
+	}
 	return st.answer(def, mu, out), nil
+}
+
+// apply makes the store change of a verb and says which kind of change it
+// was (an upsert creates or updates) and the id it found for an upsert by
+// unique key.
+func (st *state) apply(coll, idf, verb, ids string, hasID bool, rec store.Record) (out store.Record, kind, id string, err error) {
+	kind, id = verb, ids
+	switch verb {
+	case "create":
+		if hasID {
+			rec[idf] = id
+		}
+		out, err = st.store.Create(coll, nil, rec)
+	case "upsert":
+		kind = toolkit.EventUpdate
+		if !hasID {
+			// No id: a real vendor upserts by the record's unique key, the
+			// argument of a lookup query (customerByEmail(email:)).
+			st.upsertMu.Lock()
+			defer st.upsertMu.Unlock()
+			found, ok := st.findByUniqueKey(coll, rec)
+			if !ok {
+				out, err = st.store.Create(coll, nil, rec)
+				return out, toolkit.EventCreate, id, err
+			}
+			id = found
+		}
+		// Patch, else create; a create that loses a race to a concurrent
+		// upsert of the same id patches what the other one stored.
+		patch := maps.Clone(rec)
+		delete(patch, idf)
+		if out, err = st.store.Patch(coll, nil, id, map[string]any(patch)); errors.Is(err, store.ErrNotFound) {
+			rec[idf] = id
+			kind = toolkit.EventCreate
+			if out, err = st.store.Create(coll, nil, rec); errors.Is(err, store.ErrConflict) {
+				kind = toolkit.EventUpdate
+				out, err = st.store.Patch(coll, nil, id, map[string]any(patch))
+			}
+		}
+	case "update":
+		if !hasID {
+			return nil, kind, id, fmt.Errorf("no %s argument names the %s to update", idf, coll)
+		}
+		delete(rec, idf)
+		out, err = st.store.Patch(coll, nil, id, map[string]any(rec))
+	case "delete":
+		if !hasID {
+			return nil, kind, id, fmt.Errorf("no %s argument names the %s to delete", idf, coll)
+		}
+		if out, err = st.store.Get(coll, nil, id); err == nil {
+			err = st.store.Delete(coll, nil, id)
+		}
+	}
+	return out, kind, id, err
 }
 
 // answer shapes a changed record as the mutation's return type.
