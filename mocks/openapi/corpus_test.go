@@ -18,13 +18,19 @@ import (
 // corpus of real vendor contracts and calls every operation with a valid
 // request built from the contract; each answer must validate against the
 // contract (kin-openapi's openapi3filter.ValidateResponse). Targets: every
-// document kin-openapi loads is served, and at least 99% of the operations
-// answer validly. Loading dominates the time (Stripe's 2 MB document), so
-// documents load in parallel and every operation is called.
+// document kin-openapi loads is served, and at least 99.5% of the operations
+// answer validly (all 737 do today). The share is logged; pointed at contracts the
+// mock has never seen ($FIREDRILL_CORPUS) it measures the same bar there.
+// Loading dominates the time (Stripe's 2 MB document), so documents load in
+// parallel and every operation is called.
 func TestCorpusEveryOperationAnswersValidly(t *testing.T) {
 	t.Parallel()
 	corpusRun(t)
 }
+
+// minValidShare is the share of a corpus's operations the mock must serve
+// validly.
+const minValidShare = 0.995
 
 func corpusRun(t *testing.T) {
 	dir := filepath.Join(corpusDir(t), "openapi")
@@ -77,8 +83,8 @@ func corpusRun(t *testing.T) {
 	}
 	share := float64(passed) / float64(total)
 	t.Logf("corpus: %d documents served, %d/%d operations (%.2f%%) answered validly, in %s", docs, passed, total, 100*share, time.Since(start).Round(time.Millisecond))
-	if share < 0.99 {
-		t.Errorf("only %.2f%% of the operations answered validly, want >= 99%%", 100*share)
+	if share < minValidShare {
+		t.Errorf("only %.2f%% of the operations answered validly, want >= %.1f%%", 100*share, 100*minValidShare)
 	}
 }
 

@@ -13,7 +13,12 @@
 // httptest.Server (URL, Close that waits for the requests in flight). Operations are served under the
 // path of the contract's first server URL (Swagger 2.0: basePath). Paths are
 // matched as a real router does: literal segments before parameters
-// (/orders/latest beats /orders/{id}), with backtracking.
+// (/orders/latest beats /orders/{id}), with backtracking. Templates that
+// differ only in their parameter names (Xero's attachments by
+// {AttachmentID} and by {FileName}) are all served: a request goes to the
+// one with its method, and among several, to the first whose path
+// parameters fit their schemas; a 405's Allow lists every method the path
+// is served with.
 //
 // Every request is validated against the contract (kin-openapi's
 // openapi3filter, wrapped by contracts.Validator): parameters, content type,

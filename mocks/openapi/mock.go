@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -64,6 +63,8 @@ type operation struct {
 	item     *openapi3.PathItem
 	op       *openapi3.Operation
 	seed     int64
+
+	pathSchemas map[string]*openapi3.Schema // path parameters by name: chooses between twins
 
 	// The default answer's status, response and media types (best first),
 	// worked out on first use: the hot path does no sorting.
@@ -151,9 +152,7 @@ func NewHandler(c *contracts.OpenAPI, opts ...Option) (*Mock, error) {
 	m.journal = toolkit.NewJournal(m.journalSize)
 	m.secrets = toolkit.NewSecrets(c.Doc)
 	m.schemes = schemesOf(c.Doc)
-	if err := m.buildRoutes(); err != nil {
-		return nil, err
-	}
+	m.buildRoutes()
 	if m.references && !m.stateful {
 		return nil, errors.New("mocks: references are checked between stateful collections: add WithStateful")
 	}
@@ -200,10 +199,11 @@ func schemesOf(doc *openapi3.T) map[string]*openapi3.SecurityScheme {
 	return out
 }
 
-func (m *Mock) buildRoutes() error {
+func (m *Mock) buildRoutes() {
 	doc := m.contract.Doc
 	if doc.Paths == nil {
-		return m.compileRoutes(nil)
+		m.compileRoutes(nil)
+		return
 	}
 	templates := doc.Paths.InMatchingOrder()
 	sort.Strings(templates)
@@ -219,7 +219,7 @@ func (m *Mock) buildRoutes() error {
 		r := &route{template: t, item: item, ops: map[string]*operation{}}
 		var allow []string
 		for method, op := range item.Operations() {
-			o := &operation{index: idx, method: method, template: t, item: item, op: op}
+			o := &operation{index: idx, method: method, template: t, item: item, op: op, pathSchemas: pathSchemas(item, op)}
 			idx++
 			o.id = op.OperationID
 			if o.id == "" {
@@ -233,55 +233,23 @@ func (m *Mock) buildRoutes() error {
 		r.allow = strings.Join(allow, ", ")
 		m.routes = append(m.routes, r)
 	}
-	return m.compileRoutes(m.routes)
+	m.compileRoutes(m.routes)
 }
 
-func (m *Mock) compileRoutes(routes []*route) error {
+// compileRoutes builds the router. Templates that differ only in their
+// parameter names are all kept: find chooses between them by method.
+func (m *Mock) compileRoutes(routes []*route) {
 	templates := make([]string, len(routes))
 	for i, r := range routes {
 		templates[i] = r.template
 	}
-	rt, err := router.New(templates)
-	if err != nil {
-		// Templates that differ only in parameter names: the first is served.
-		m.logger.Warn("mock: ambiguous path templates", "mock", m.name, "detail", err.Error())
-	}
-	m.router = rt
-	return nil
+	m.router = router.New(templates)
 }
 
 func hash64(s string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(s))
 	return h.Sum64()
-}
-
-// find resolves a request path (escaped, base path removed) and method.
-// ok is false when no template matches; op is nil (and allow set) when the
-// path matches but no template has the method.
-func (m *Mock) find(escapedPath, method string) (op *operation, params map[string]string, allow string, ok bool) {
-	matches := m.router.MatchAll(escapedPath)
-	if len(matches) == 0 {
-		return nil, nil, "", false
-	}
-	for _, want := range []string{method, headFallback(method)} {
-		if want == "" {
-			continue
-		}
-		for _, mt := range matches {
-			if o := m.routes[mt.Index].ops[want]; o != nil {
-				return o, mt.Params, "", true
-			}
-		}
-	}
-	return nil, nil, m.routes[matches[0].Index].allow, true
-}
-
-func headFallback(method string) string {
-	if method == http.MethodHead {
-		return http.MethodGet
-	}
-	return ""
 }
 
 func (m *Mock) String() string { return fmt.Sprintf("mock %s", m.name) }

@@ -2,10 +2,18 @@
 // way a real server's router does: literal segments win over segments that
 // mix text and parameters, which win over whole-segment parameters, with
 // backtracking so /orders/latest and /orders/{id}/items both resolve.
+//
+// Templates that differ only in their parameter names are twins. OpenAPI
+// forbids them, real contracts have them (Xero's accounting API serves GET
+// on /Accounts/{AccountID}/Attachments/{AttachmentID} and GET, POST and PUT
+// on /Accounts/{AccountID}/Attachments/{FileName}), and the vendor's own
+// server tells them apart by method and by the parameters' types. So the
+// router keeps every twin: a path matches each of them, in the order given,
+// each with its parameters named as in that template, and the caller
+// chooses.
 package router
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -22,8 +30,13 @@ type node struct {
 	literal map[string]*node
 	mixed   []*mixedEdge
 	param   *node
-	leaf    int      // index of the template ending here, -1 when none
-	names   []string // the leaf template's parameter names, in order
+	leaves  []leaf // the templates ending here (twins), in the order given
+}
+
+// leaf is one template ending at a node.
+type leaf struct {
+	index int      // the template's index in the slice given to New
+	names []string // its parameter names, in order
 }
 
 type mixedEdge struct {
@@ -38,39 +51,30 @@ type Match struct {
 	Params map[string]string
 }
 
-func newNode() *node { return &node{leaf: -1} }
+func newNode() *node { return &node{} }
 
-// New compiles templates. Two templates that differ only in parameter names
-// are the same route: the first wins, and the error lists the others.
-func New(templates []string) (*Router, error) {
+// New compiles templates. Every template is kept, twins included (see the
+// package documentation).
+func New(templates []string) *Router {
 	r := &Router{root: newNode()}
-	var dups []string
 	for i, t := range templates {
-		if err := r.add(i, t); err != nil {
-			dups = append(dups, err.Error())
-		}
+		r.add(i, t)
 	}
-	if len(dups) > 0 {
-		return r, fmt.Errorf("router: %s", strings.Join(dups, "; "))
-	}
-	return r, nil
+	return r
 }
 
 var paramRe = regexp.MustCompile(`\{([^{}]+)\}`)
 
-func (r *Router) add(index int, template string) error {
+func (r *Router) add(index int, template string) {
 	n := r.root
 	for _, seg := range Split(template) {
 		n = n.child(seg)
 	}
-	if n.leaf >= 0 {
-		return fmt.Errorf("template %q duplicates an earlier one", template)
-	}
-	n.leaf = index
+	l := leaf{index: index}
 	for _, m := range paramRe.FindAllStringSubmatch(template, -1) {
-		n.names = append(n.names, m[1])
+		l.names = append(l.names, m[1])
 	}
-	return nil
+	n.leaves = append(n.leaves, l)
 }
 
 func (n *node) child(seg string) *node {
@@ -126,7 +130,8 @@ func Split(p string) []string {
 }
 
 // MatchAll returns every template that matches the escaped path, most
-// specific first. Parameter values are unescaped.
+// specific first, twins in the order given to New. Parameter values are
+// unescaped and named as in each template.
 func (r *Router) MatchAll(escapedPath string) []Match {
 	segs := Split(escapedPath)
 	var out []Match
@@ -137,14 +142,14 @@ func (r *Router) MatchAll(escapedPath string) []Match {
 
 func (n *node) walk(segs []string, vals []string, out *[]Match) {
 	if len(segs) == 0 {
-		if n.leaf >= 0 {
+		for _, l := range n.leaves {
 			params := make(map[string]string, len(vals))
 			for i, v := range vals {
-				if i < len(n.names) {
-					params[n.names[i]] = v
+				if i < len(l.names) {
+					params[l.names[i]] = v
 				}
 			}
-			*out = append(*out, Match{Index: n.leaf, Params: params})
+			*out = append(*out, Match{Index: l.index, Params: params})
 		}
 		return
 	}
