@@ -70,13 +70,13 @@ func (c *costReport) MarshalJSON() ([]byte, error) {
 // CodeThrottled (journaled Throttled); both are 200 and never executed.
 // Every answer carries extensions.cost; a request that is not a valid
 // operation costs nothing.
-func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, entry *toolkit.Entry) (int, response) {
+func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, entry *toolkit.Entry) (int, response, *toolkit.KeyClaim) {
 	c := m.opts.cost
 	if p.op == nil {
 		st, _ := c.l.Charge(r, 0)
 		zero := 0
 		resp.cost = &costReport{Actual: &zero, Status: st}
-		return status, resp
+		return status, resp, nil
 	}
 	ex := &execution{ctx: r.Context(), m: m, schema: m.schema, doc: p.doc, op: p.op, vars: p.vars}
 	requested := ex.requestedCost()
@@ -84,17 +84,27 @@ func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, ent
 		st, _ := c.l.Charge(r, 0)
 		ge := codedError(fmt.Sprintf("Query cost is %d, which exceeds the single query max cost limit (%d).", requested, c.size), CodeMaxCostExceeded)
 		ge.Extensions["cost"], ge.Extensions["maxCost"] = requested, c.size
-		return http.StatusOK, response{Errors: gqlerror.List{ge}, cost: &costReport{Requested: requested, Status: st}}
+		return http.StatusOK, response{Errors: gqlerror.List{ge}, cost: &costReport{Requested: requested, Status: st}}, nil
 	}
 	st, ok := c.l.Charge(r, float64(requested))
 	if !ok {
 		entry.Throttled = true
-		return http.StatusOK, response{Errors: gqlerror.List{codedError("Throttled", CodeThrottled)}, cost: &costReport{Requested: requested, Status: st}}
+		return http.StatusOK, response{Errors: gqlerror.List{codedError("Throttled", CodeThrottled)}, cost: &costReport{Requested: requested, Status: st}}, nil
+	}
+	// A repeat answered from its idempotency key costs what it requested,
+	// as any other; one refused for its key ran nothing and costs nothing.
+	claim, refusedStatus, ge := m.claim(r, p, entry)
+	switch {
+	case ge != nil:
+		st = c.l.Refund(r, float64(requested))
+		return refusedStatus, response{Errors: gqlerror.List{ge}, cost: &costReport{Requested: requested, Status: st}}, nil
+	case claim != nil && claim.Standing == toolkit.KeyRepeat:
+		return 0, response{}, claim
 	}
 	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
 	actual := min(ex.actualCost(data), requested)
 	st = c.l.Refund(r, float64(requested-actual))
-	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, cost: &costReport{Requested: requested, Actual: &actual, Status: st}}
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, cost: &costReport{Requested: requested, Actual: &actual, Status: st}}, claim
 }
 
 // requestedCost is the cost of ex's operation before it runs: each

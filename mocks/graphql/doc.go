@@ -106,7 +106,14 @@
 //     extensions.cost with the bucket's throttleStatus, and a query the
 //     bucket cannot pay gets 200 with the code THROTTLED (journaled as
 //     Throttled), one over the bucket size MAX_COST_EXCEEDED.
-//
+//   - Idempotency keys on mutations, when the schema declares Shopify's
+//     directive (directive @idempotent(key: String!) on FIELD; see
+//     [IdempotentDirective]) and, with [WithIdempotency], in a header
+//     (Idempotency-Key), on the toolkit's rules: a repeat with the same key
+//     and the same mutation arguments gets the first answer byte for byte
+//     and runs nothing; the key with other arguments gets the code
+//     IDEMPOTENCY_KEY_PARAMETER_MISMATCH, a repeat while the first runs
+//     IDEMPOTENCY_CONCURRENT_REQUEST, both HTTP 200. Queries are never keyed.
 //   - [WithWebhooks] tells a toolkit.Webhooks' subscribers of every change
 //     stateful mode makes, as the OpenAPI mock does: signed deliveries
 //     (Standard Webhooks, Stripe, GitHub or plain HMAC), retried with a
@@ -115,9 +122,12 @@
 //     case) with the record as a query reads it. A mutation that fails
 //     sends none. /__firedrill/webhooks pauses, resumes and drains them.
 //
-// They run in the order of their options, WithAuth first to throttle only
-// requests that authenticated. A request they refuse is still judged against
-// the schema for the journal (Valid, violations), never executed.
+// WithAuth and WithRateLimit run in the order of their options, WithAuth
+// first to throttle only requests that authenticated. A request they refuse
+// is still judged against the schema for the journal (Valid, violations),
+// never executed. Idempotency keys are claimed once the mutation is parsed
+// and validated (after the cost throttle in cost mode), and webhooks leave
+// from inside the mutation, for the changes it made.
 //
 // # Admin API
 //

@@ -46,10 +46,13 @@ type options struct {
 	name        string
 	logger      *slog.Logger
 	scalar      ScalarFunc
-	gates       []gate            // vendor behaviours, in the order of their options
-	auth        *toolkit.Auth     // WithAuth's, attached by NewHandler
-	cost        *costLimit        // WithRateLimit's in cost mode, after the gates
-	webhooks    *toolkit.Webhooks // WithWebhooks', attached by NewHandler
+	gates       []gate               // vendor behaviours, in the order of their options
+	auth        *toolkit.Auth        // WithAuth's, attached by NewHandler
+	cost        *costLimit           // WithRateLimit's in cost mode, after the gates
+	webhooks    *toolkit.Webhooks    // WithWebhooks', attached by NewHandler
+	idempotency *toolkit.Idempotency // WithIdempotency's, or the directive's
+	keyHeader   bool                 // keys are taken from the header too (WithIdempotency)
+	mismatch    int                  // the status of a key reused with other arguments (200 when 0)
 }
 
 // WithAddr sets the address NewServer listens on (DefaultAddr). Only
@@ -138,6 +141,9 @@ type Mock struct {
 	log     *slog.Logger
 	docs    docCache
 	handler http.Handler // route, behind the auth endpoints with WithAuth
+	// keyDirective: the schema declares IdempotentDirective, so the mock
+	// honours its keys.
+	keyDirective bool
 }
 
 // NewHandler returns the mock of c.
@@ -162,6 +168,9 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 		m.state = newState(c.Schema, o.seed)
 	}
 	if err := m.attachWebhooks(); err != nil {
+		return nil, err
+	}
+	if err := m.attachIdempotency(); err != nil {
 		return nil, err
 	}
 	m.handler = http.HandlerFunc(m.route)
@@ -284,6 +293,8 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	var status int
 	var resp response
+	var claim *toolkit.KeyClaim
+	defer func() { claim.Forget() }() // a first keyed request that panicked runs anew
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -293,12 +304,19 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		status, resp = http.StatusBadRequest, response{Errors: gqlerror.List{{Message: "reading the body: " + err.Error()}}}
 		entry.Violations = append(entry.Violations, toolkit.Violation{In: "body", Message: resp.Errors[0].Message})
 	default:
-		status, resp = m.run(w.Header(), r, body, &entry)
+		status, resp, claim = m.run(w.Header(), r, body, &entry)
 	}
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "GET, POST")
 	}
-	out := writeJSON(w, status, resp)
+	var out []byte
+	if claim != nil && claim.Standing == toolkit.KeyRepeat {
+		entry.Replayed = true
+		status, out = claim.Status(), claim.Replay(w)
+	} else {
+		out = writeJSON(w, status, resp)
+		claim.Finish(status, w.Header(), out)
+	}
 	entry.Status, entry.ResponseBody, entry.ResponseHeader = status, journalCopy(out), w.Header().Clone()
 	// Every refusal for what the request is records a violation; a refusal
 	// by a vendor behaviour (credentials, rate) breaks no contract: the SDL
@@ -318,24 +336,33 @@ func journalCopy(b []byte) []byte {
 	return bytes.Clone(b)
 }
 
-// run admits, reads, validates and executes one request.
-func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *toolkit.Entry) (int, response) {
+// run admits, reads, validates and executes one request. A keyed mutation
+// comes back with its claim: a first one to Finish with its answer, a
+// repeat whose answer to Replay.
+func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *toolkit.Entry) (int, response, *toolkit.KeyClaim) {
 	if status, ge := m.admit(h, r, entry); ge != nil {
 		// Refused before it ran, the request is still judged against the
 		// schema for the journal, as the OpenAPI mock judges what its
 		// stages answer: the conformance gate never counts it blindly.
 		m.prepare(r, body, entry)
-		return status, response{Errors: gqlerror.List{ge}}
+		return status, response{Errors: gqlerror.List{ge}}, nil
 	}
 	p, status, resp := m.prepare(r, body, entry)
 	if m.opts.cost != nil {
 		return m.runCosted(r, p, status, resp, entry)
 	}
 	if p.op == nil {
-		return status, resp
+		return status, resp, nil
+	}
+	claim, status, ge := m.claim(r, p, entry)
+	switch {
+	case ge != nil:
+		return status, response{Errors: gqlerror.List{ge}}, nil
+	case claim != nil && claim.Standing == toolkit.KeyRepeat:
+		return 0, response{}, claim
 	}
 	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
-	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}, claim
 }
 
 // plan is a request ready to execute.
