@@ -42,7 +42,10 @@ type Spec struct {
 	RateLimit *RateLimit `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`
 	// Idempotency honours idempotency keys as Stripe does:
 	// "Idempotency-Key" or "Idempotency-Key,window=1h,mismatch=400", or the
-	// same as a mapping (see Idempotency). OpenAPI mocks only.
+	// same as a mapping (see Idempotency). A GraphQL mock takes the header
+	// on mutations, beside Shopify's @idempotent(key:) directive, which it
+	// honours whenever the schema declares it; it refuses a reused key with
+	// HTTP 200 and a GraphQL error unless mismatch is set.
 	Idempotency *Idempotency `yaml:"idempotency,omitempty" json:"idempotency,omitempty"`
 	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
 	// them as Authorization: Bearer KEY or in an X-API-Key header.
@@ -57,14 +60,15 @@ type Spec struct {
 	// short, it drills the integration's refresh.
 	OAuthTokenTTL contracts.Duration `yaml:"oauth_token_ttl,omitempty" json:"oauth_token_ttl,omitempty"`
 	// Webhooks are the subscribers the mock notifies when its state changes
-	// (an HTTP mock with stateful: true; deliveries go to loopback only).
+	// (a mock with stateful: true, of either kind; deliveries go to
+	// loopback only).
 	Webhooks []Webhook `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
 	// WebhookRetry is how the mock retries a delivery its receiver refused
 	// (webhooks, subscriptions made through the contract, callbacks).
 	WebhookRetry *WebhookRetry `yaml:"webhook_retry,omitempty" json:"webhook_retry,omitempty"`
-	// Callbacks signs the calls an HTTP mock makes to the URLs requests
-	// name through the contract's OpenAPI 3.0 callbacks (a callback_url in
-	// the body...); a generated secret when absent.
+	// Callbacks signs the calls an HTTP (OpenAPI) mock makes to the URLs
+	// requests name through the contract's OpenAPI 3.0 callbacks (a
+	// callback_url in the body...); a generated secret when absent.
 	Callbacks *CallbackSigning `yaml:"callbacks,omitempty" json:"callbacks,omitempty"`
 	// Faults are HTTP and data faults active from the start, beside those a
 	// timeline or the admin API (/__firedrill/faults) switches on and off.
@@ -197,20 +201,13 @@ func (s *Spec) Check(k Kind) []FieldError {
 	case ttl > 0 && len(s.OAuthClients) == 0:
 		add("oauth_token_ttl", "tokens are served to OAuth2 clients: add oauth_clients")
 	}
-	if graphql {
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{{"idempotency", s.Idempotency != nil}, {"callbacks", s.Callbacks != nil}, {"webhook_retry", s.WebhookRetry != nil}} {
-			if f.set {
-				add(f.name, "%s applies to HTTP (OpenAPI) mocks; a GraphQL mock has none", f.name)
-			}
-		}
+	if graphql && s.Callbacks != nil {
+		add("callbacks", "callbacks are an OpenAPI contract's; a GraphQL schema declares none")
 	}
 	if cb := s.Callbacks; cb != nil {
 		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)
 	}
-	errs = append(errs, s.checkWebhooks(graphql)...)
+	errs = append(errs, s.checkWebhooks()...)
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
 			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
@@ -219,20 +216,15 @@ func (s *Spec) Check(k Kind) []FieldError {
 	return errs
 }
 
-// checkWebhooks checks what a mock delivers: only a stateful HTTP mock has
+// checkWebhooks checks what a mock delivers: only a stateful mock has
 // changes to deliver, only to loopback, signed by a known scheme.
-func (s *Spec) checkWebhooks(graphql bool) []FieldError {
+func (s *Spec) checkWebhooks() []FieldError {
 	var errs []FieldError
 	add := func(field, format string, a ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
 	}
-	if len(s.Webhooks) > 0 {
-		switch {
-		case graphql:
-			add("webhooks", "webhooks are delivered by HTTP (OpenAPI) mocks; the GraphQL mock sends none")
-		case !s.Stateful:
-			add("webhooks", "webhooks deliver the changes of stateful collections: add stateful: true")
-		}
+	if len(s.Webhooks) > 0 && !s.Stateful {
+		add("webhooks", "webhooks deliver the changes of stateful collections: add stateful: true")
 	}
 	for i, w := range s.Webhooks {
 		field := fmt.Sprintf("webhooks[%d]", i)

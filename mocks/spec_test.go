@@ -1,8 +1,13 @@
 package mocks
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -128,13 +133,23 @@ func TestSpecCheck(t *testing.T) {
 	if got := strings.Join(fields, " "); got != want {
 		t.Errorf("fields:\n got %s\nwant %s", got, want)
 	}
-	g := Spec{Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost}
-	var msgs []string
-	for _, e := range g.Check(KindGraphQL) {
-		msgs = append(msgs, e.Field)
-	}
-	if got := strings.Join(msgs, " "); got != "idempotency webhooks" {
-		t.Errorf("GraphQL: %s", got)
+	// A GraphQL mock has idempotency keys and webhooks (stateful), cost
+	// throttling, and no callbacks.
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost, WebhookRetry: &WebhookRetry{Attempts: 2}}, "webhooks"},
+		{Spec{Stateful: true, Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost, WebhookRetry: &WebhookRetry{Attempts: 2}}, ""},
+		{Spec{Stateful: true, Callbacks: &CallbackSigning{Scheme: "github"}, References: true}, "references callbacks"},
+	} {
+		var got []string
+		for _, e := range tc.spec.Check(KindGraphQL) {
+			got = append(got, e.Field)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("GraphQL %+v: fields %v, want %q", tc.spec, got, tc.want)
+		}
 	}
 	if errs := (&Spec{Stateful: true, References: true, RateLimit: func() *RateLimit { r, _ := ParseRateLimit("0.5/s"); return r }()}).Check(KindOpenAPI); len(errs) > 0 {
 		t.Errorf("a good declaration: %v", errs)
@@ -151,5 +166,67 @@ func TestKindOf(t *testing.T) {
 		if got := KindOf(path); got != want {
 			t.Errorf("%s: %v", path, got)
 		}
+	}
+}
+
+// TestNewGraphQLVendor: a GraphQL mock built from a Spec gets the
+// idempotency keys and the webhooks it declares, in the fixed order, and
+// the Vendor carries its Webhooks for the runner to settle on; without
+// them it has none.
+func TestNewGraphQLVendor(t *testing.T) {
+	t.Parallel()
+	c, err := LoadContract(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "crm.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idem, _ := ParseIdempotency("Idempotency-Key")
+	got := make(chan string, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+	}))
+	defer recv.Close()
+	v, err := New(c, Spec{Stateful: true, Idempotency: idem, Webhooks: []Webhook{{URL: recv.URL, On: []string{"create"}}}}, Settings{Name: "crm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if v.Webhooks == nil || len(v.Webhooks.Subscribers()) != 1 {
+		t.Fatalf("Vendor.Webhooks = %v, want the declared subscriber", v.Webhooks)
+	}
+	srv, err := Serve(context.Background(), v, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var answers []string
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"query":"mutation { upsertCustomer(input: {email: \"ada@example.com\"}) { customer { id } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "k1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		answers = append(answers, resp.Header.Get("Idempotent-Replayed"))
+	}
+	if strings.Join(answers, ",") != ",true" {
+		t.Errorf("Idempotent-Replayed on the two answers: %v, want the second replayed", answers)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := v.Webhooks.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(<-got, `"type":"customer.created"`) {
+		t.Errorf("webhooks: want one customer.created")
+	}
+	plain, err := New(c, Spec{Stateful: true}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Webhooks != nil {
+		t.Error("a GraphQL mock without webhooks has a Webhooks")
 	}
 }

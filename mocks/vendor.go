@@ -27,10 +27,12 @@ import (
 //  2. auth: who is calling; a bad credential is told 401, its real problem,
 //     and spends no budget;
 //  3. rate limit: how fast, per credential; a replayed request costs a
-//     token like any other (GraphQL cost throttling comes after the query is
-//     parsed, so last on a GraphQL mock);
-//  4. idempotency: whether the request is a repeat; a replay changes
-//     nothing and so sends no webhook;
+//     token like any other (GraphQL cost throttling needs the parsed query,
+//     so a GraphQL mock charges it after auth and once the query is read,
+//     still before idempotency);
+//  4. idempotency: whether the request is a repeat (on a GraphQL mock, a
+//     mutation keyed by the header or by the @idempotent directive its
+//     schema declares); a replay changes nothing and so sends no webhook;
 //  5. webhooks: innermost, so a webhook leaves only for a change the mock
 //     really made.
 var Order = []string{"faults", "auth", "rate_limit", "idempotency", "webhooks"}
@@ -91,7 +93,7 @@ type Vendor struct {
 	Journal  *toolkit.Journal
 	Faults   *toolkit.FaultSet // always there: /__firedrill/faults works on every mock
 	Auth     *toolkit.Auth     // nil without credentials
-	Webhooks *toolkit.Webhooks // OpenAPI mocks only
+	Webhooks *toolkit.Webhooks // OpenAPI mocks, and GraphQL mocks that declare webhooks
 	Store    *store.Store      // stateful OpenAPI mocks only
 	OpenAPI  *openapi.Mock     // the mock itself, by kind
 	GraphQL  *graphql.Mock
@@ -187,6 +189,19 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 	if s.RateLimit != nil {
 		opts = append(opts, graphql.WithRateLimit(s.RateLimit.Options))
 	}
+	if s.Idempotency != nil {
+		opts = append(opts, graphql.WithIdempotency(s.Idempotency.Options))
+	}
+	if len(s.Webhooks) > 0 {
+		// Only the subscribers declared: a schema has no subscription
+		// endpoint nor callbacks.
+		w, err := s.webhooks()
+		if err != nil {
+			return err
+		}
+		v.Webhooks = w
+		opts = append(opts, graphql.WithWebhooks(w))
+	}
 	g, err := graphql.NewHandler(c.GraphQL, opts...)
 	if err != nil {
 		return err
@@ -208,7 +223,8 @@ func (s *Spec) auth() (*toolkit.Auth, error) {
 	return toolkit.NewAuth(o)
 }
 
-// webhooks builds the deliverer of an HTTP mock's webhooks and callbacks.
+// webhooks builds the deliverer of a mock's webhooks (and an HTTP mock's
+// callbacks).
 func (s *Spec) webhooks() (*toolkit.Webhooks, error) {
 	o := toolkit.WebhookOptions{}
 	if r := s.WebhookRetry; r != nil {

@@ -67,8 +67,9 @@ on consecutive ports from --port (random ports with --port 0).
 
 Admin API of each mock: GET /__firedrill/health, /__firedrill/requests,
 /__firedrill/collections (with --stateful), /__firedrill/auth (with --api-key,
---basic-user or --oauth-client: revoke keys, expire tokens); of each OpenAPI
-mock also /__firedrill/webhooks (queue, pause, resume, drain).
+--basic-user or --oauth-client: revoke keys, expire tokens),
+/__firedrill/webhooks (queue, pause, resume, drain; on a GraphQL mock with
+--webhook).
 
 Vendor behaviours, off unless asked for. For every mock, OpenAPI and GraphQL:
 --rate-limit throttles each credential (429 with Retry-After and
@@ -82,14 +83,23 @@ bucket or past what it holds gets MAX_COST_EXCEEDED or THROTTLED with HTTP
 or in an X-API-Key header, wants credentials for introspection too, and
 refuses with GraphQL errors (codes UNAUTHENTICATED, RATE_LIMITED, THROTTLED).
 
-For the OpenAPI mocks only (refused when every contract is GraphQL):
---idempotency-key honours keys as Stripe does; --webhook delivers the changes
-of stateful collections, signed as Standard Webhooks says (or scheme=stripe,
-scheme=github, scheme=hmac-sha256), retried with backoff. A contract's own
-subscription endpoint (webhook_endpoints and the like) subscribes loopback
-URLs too. An operation's OpenAPI 3.0 callbacks are called at the loopback URL
-the request names ({$request.body#/callback_url} and the like), signed with
---callback-secret (generated when not given) by --callback-scheme.
+For every mock too: --idempotency-key honours keys as Stripe does; --webhook
+(with --stateful) delivers the changes of stateful collections, signed as
+Standard Webhooks says (or scheme=stripe, scheme=github, scheme=hmac-sha256),
+retried with backoff, in order per record. A GraphQL mock takes the key on
+mutations only, and also from Shopify's @idempotent(key:) directive whenever
+its schema declares it (with or without the flag); it refuses a key reused
+with other arguments, or one still in flight, with HTTP 200 (mismatch=
+sets another) and the codes IDEMPOTENCY_KEY_PARAMETER_MISMATCH and
+IDEMPOTENCY_CONCURRENT_REQUEST. Its webhooks are typed after the record's
+type: customer.created, customer.updated, customer.deleted.
+
+For the OpenAPI mocks only (refused when every contract is GraphQL): a
+contract's own subscription endpoint (webhook_endpoints and the like)
+subscribes loopback URLs too; an operation's OpenAPI 3.0 callbacks are called
+at the loopback URL the request names ({$request.body#/callback_url} and the
+like), signed with --callback-secret (generated when not given) by
+--callback-scheme; --references.
 
 HTTP and data faults: --fault KIND,PARAM=VALUE... is active from the start
 (firedrill chaos faults lists the kinds); /__firedrill/faults switches
@@ -107,6 +117,7 @@ webhooks.`,
     --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks,events=create
   firedrill mock shop.openapi.yaml --stateful --callback-secret whsec_ZGVtby1zaG9wLXNlY3JldA==
   firedrill mock crm.graphql --rate-limit 20/s --api-key crm_key --oauth-client sync:s3cret
+  firedrill mock crm.graphql --stateful --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks
   firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test
   firedrill mock accounting.openapi.yaml --fault status,status=503,rate=0.1,operation=createInvoice
   firedrill mock --config accounting.mock.yaml --port 8080`,
@@ -127,7 +138,7 @@ func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringArrayVar(&f.faults, "fault", nil, "apply an HTTP or data fault from the start: KIND[,PARAM=VALUE...], e.g. status,status=503,rate=0.1 (repeatable; see firedrill chaos faults)")
 	fs.IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
-	fs.BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths")
+	fs.BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths (OpenAPI) or the types mutations return (GraphQL)")
 	fs.BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the generated answers and the faults' draws (default 1)")
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
@@ -437,15 +448,9 @@ func countBefore(decls []declared, i int) int {
 }
 
 // openAPIOnly takes out of a declaration the behaviours a GraphQL mock does
-// not have, and returns their flags.
+// not have, and returns their flags. Idempotency keys and webhooks it has.
 func openAPIOnly(s *mocks.Spec) []string {
 	var dropped []string
-	if s.Idempotency != nil {
-		dropped, s.Idempotency = append(dropped, "--idempotency-key"), nil
-	}
-	if len(s.Webhooks) > 0 {
-		dropped, s.Webhooks = append(dropped, "--webhook"), nil
-	}
 	if s.References {
 		dropped, s.References = append(dropped, "--references"), false
 	}

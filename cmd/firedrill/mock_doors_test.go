@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,11 +58,13 @@ paths:
 `
 
 // receiver counts the deliveries it gets and answers them with status;
-// with a secret, it counts only those signed GitHub's way with it.
+// with a secret, it counts only those signed GitHub's way with it. It
+// keeps the event type of each, in arrival order.
 type receiver struct {
 	*httptest.Server
 	mu     sync.Mutex
 	got    int
+	types  []string
 	status int
 	secret string
 }
@@ -78,8 +81,11 @@ func newReceiver(t *testing.T, status int, secret string) *receiver {
 				return
 			}
 		}
+		var ev struct{ Type string }
+		_ = json.Unmarshal(body, &ev)
 		r.mu.Lock()
 		r.got++
+		r.types = append(r.types, ev.Type)
 		r.mu.Unlock()
 		w.WriteHeader(r.status)
 	}))
@@ -312,6 +318,51 @@ var doorBehaviours = []doorBehaviour{
 			return c.statuses(faulted, listed) + fmt.Sprintf(" listed=%d ", n) + c.statuses(c.do("POST", "", `{"query":"{ customers { edges { node { id } } } }"}`))
 		},
 		want: "502 200 listed=1 200",
+	},
+	{
+		name:    "webhooks on a GraphQL mock",
+		graphql: true,
+		yaml: func(recv string) string {
+			return "stateful: true\nwebhooks: [{url: " + recv + "/hooks, on: [create, delete]}]\n"
+		},
+		flags:    func(recv string) []string { return []string{"--stateful", "--webhook", recv + "/hooks,events=create,delete"} },
+		receiver: func(t *testing.T) *receiver { return newReceiver(t, http.StatusNoContent, "") },
+		probe: func(t *testing.T, c *doorClient, recv *receiver) string {
+			const upsert = `{"query":"mutation { upsertCustomer(input: {email: \"ada@example.com\"}) { customer { id } } }"}`
+			created := c.do("POST", "", upsert)
+			id := strings.Split(strings.Split(c.lastBody, `"id":"`)[1], `"`)[0]
+			updated := c.do("POST", "", upsert) // an update: not subscribed
+			c.do("POST", "", `{"query":"mutation { deleteCustomer(id: \"nobody\") { deletedId } }"}`)
+			failed := strings.Contains(c.lastBody, `"errors"`)
+			deleted := c.do("POST", "", `{"query":"mutation { deleteCustomer(id: \"`+id+`\") { deletedId } }"}`)
+			recv.count(2, 5*time.Second)
+			n := recv.count(3, 300*time.Millisecond) // a third, for the failed delete, would come within this
+			recv.mu.Lock()
+			types := strings.Join(recv.types, ",")
+			recv.mu.Unlock()
+			return c.statuses(created, updated, deleted) + fmt.Sprintf(" failed=%v delivered=%d %s", failed, n, types)
+		},
+		want: "200 200 200 failed=true delivered=2 customer.created,customer.deleted",
+	},
+	{
+		name:    "idempotency on a GraphQL mock",
+		graphql: true,
+		yaml:    func(string) string { return "stateful: true\nidempotency: Idempotency-Key\n" },
+		flags:   func(string) []string { return []string{"--stateful", "--idempotency-key", "Idempotency-Key"} },
+		probe: func(t *testing.T, c *doorClient, _ *receiver) string {
+			upsert := func(name string) int {
+				return c.do("POST", "", `{"query":"mutation { upsertCustomer(input: {email: \"ada@example.com\", firstName: \"`+name+`\"}) { customer { id firstName } } }"}`, "Idempotency-Key", "key-0001")
+			}
+			first := upsert("Ada")
+			body := c.lastBody
+			again := upsert("Ada")
+			replayed := c.lastHead.Get("Idempotent-Replayed") + fmt.Sprintf(",same=%v", c.lastBody == body)
+			other := upsert("Augusta")
+			code := strings.Split(strings.Split(c.lastBody+`"code":"`, `"code":"`)[1], `"`)[0]
+			c.do("POST", "", `{"query":"{ customerByEmail(email: \"ada@example.com\") { firstName } }"}`)
+			return c.statuses(first, again) + " replayed=" + replayed + " " + c.statuses(other) + " " + code + " " + strings.TrimSpace(c.lastBody)
+		},
+		want: `200 200 replayed=true,same=true 200 IDEMPOTENCY_KEY_PARAMETER_MISMATCH {"data":{"customerByEmail":{"firstName":"Ada"}}}`,
 	},
 	{
 		name:  "seed",

@@ -92,15 +92,15 @@ func TestMockGraphQLVendorFlags(t *testing.T) {
 	}
 }
 
-// TestMockGraphQLOpenAPIOnlyFlags: --idempotency-key, --webhook and the
-// callback signing flags are refused (exit 2, naming the flag) when every
-// contract is GraphQL, and said once to skip the GraphQL mocks when the
-// contracts are mixed.
+// TestMockGraphQLOpenAPIOnlyFlags: --references and the callback signing
+// flags are refused (exit 2, naming the flag) when every contract is
+// GraphQL, and said once to skip the GraphQL mocks when the contracts are
+// mixed; --idempotency-key and --webhook (with --stateful) serve GraphQL
+// mocks too.
 func TestMockGraphQLOpenAPIOnlyFlags(t *testing.T) {
 	t.Parallel()
 	for flag, args := range map[string][]string{
-		"--idempotency-key": {"--idempotency-key", "Idempotency-Key"},
-		"--webhook":         {"--webhook", "http://127.0.0.1:1/hooks", "--stateful"},
+		"--references":      {"--references", "--stateful"},
 		"--callback-secret": {"--callback-secret", "whsec_ZGVtby1zaG9wLXNlY3JldA=="},
 		"--callback-scheme": {"--callback-scheme", "github"},
 	} {
@@ -110,14 +110,16 @@ func TestMockGraphQLOpenAPIOnlyFlags(t *testing.T) {
 		}
 	}
 	const warning = "apply to the OpenAPI mocks only"
-	_, stop := startMockCLI(t, 2, petstorePath(t), crmPath(t), "--port", "0", "--idempotency-key", "Idempotency-Key", "--webhook", "http://127.0.0.1:1/hooks", "--stateful")
+	_, stop := startMockCLI(t, 2, petstorePath(t), crmPath(t), "--port", "0", "--references", "--callback-secret", "whsec_ZGVtby1zaG9wLXNlY3JldA==", "--stateful")
 	code, stderr := stop()
-	if code != 0 || strings.Count(stderr, warning) != 1 || !strings.Contains(stderr, "--idempotency-key --webhook") {
+	if code != 0 || strings.Count(stderr, warning) != 1 || !strings.Contains(stderr, "--references --callback-secret") {
 		t.Errorf("mixed contracts: exit %d, stderr %q; want one warning naming both flags", code, stderr)
 	}
-	_, stop = startMockCLI(t, 2, petstorePath(t), crmPath(t), "--port", "0", "--api-key", "k")
-	if _, stderr := stop(); strings.Contains(stderr, warning) {
-		t.Errorf("control: warned without an OpenAPI-only flag: %s", stderr)
+	for _, contracts := range [][]string{{crmPath(t), crmPath(t)}, {petstorePath(t), crmPath(t)}} {
+		_, stop = startMockCLI(t, 2, append(contracts, "--port", "0", "--api-key", "k", "--idempotency-key", "Idempotency-Key", "--webhook", "http://127.0.0.1:1/hooks", "--stateful")...)
+		if code, stderr := stop(); code != 0 || strings.Contains(stderr, warning) {
+			t.Errorf("%v with --idempotency-key and --webhook: exit %d, stderr %q; want them served, with no warning", contracts, code, stderr)
+		}
 	}
 }
 
