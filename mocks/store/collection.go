@@ -48,6 +48,12 @@ type Collection struct {
 	UpdateOp string // POST on the item path: a partial update, as Stripe and Twilio do
 	DeleteOp string // DELETE on the item path
 
+	// PutCreates says PUT on the item path also creates the record when it
+	// is absent, keyed by the path (an upsert): the operation declares a
+	// 201, or says it creates or updates. Otherwise PUT on an absent record
+	// is a 404.
+	PutCreates bool
+
 	List ListShape // how GET on the list path answers
 }
 
@@ -346,6 +352,7 @@ func (g *group) collection() (Collection, bool) {
 		c.IDParam = lastParam(g.item)
 		c.GetOp = opName(g.itemPI.Get, http.MethodGet, g.item)
 		c.PutOp = opName(g.itemPI.Put, http.MethodPut, g.item)
+		c.PutCreates = putCreates(g.itemPI.Put)
 		c.PatchOp = opName(g.itemPI.Patch, http.MethodPatch, g.item)
 		c.UpdateOp = opName(g.itemPI.Post, http.MethodPost, g.item)
 		c.DeleteOp = opName(g.itemPI.Delete, http.MethodDelete, g.item)
@@ -395,7 +402,8 @@ func (g *group) collection() (Collection, bool) {
 }
 
 // itemSchema picks the schema of one record: the GET item answer, the POST
-// create answer, the list's array items, the POST create body, the PUT body.
+// create answer, the list's array items, the POST create body, the PUT
+// answer, the PUT body.
 func (g *group) itemSchema(listResp *openapi3.Schema) *openapi3.Schema {
 	var cands []*openapi3.Schema
 	if g.itemPI != nil && g.itemPI.Get != nil {
@@ -413,7 +421,7 @@ func (g *group) itemSchema(listResp *openapi3.Schema) *openapi3.Schema {
 		cands = append(cands, requestSchema(g.listPI.Post))
 	}
 	if g.itemPI != nil && g.itemPI.Put != nil {
-		cands = append(cands, requestSchema(g.itemPI.Put))
+		cands = append(cands, responseSchema(g.itemPI.Put), requestSchema(g.itemPI.Put))
 	}
 	for _, s := range cands {
 		if s != nil && isObject(s) {

@@ -38,7 +38,8 @@
 //	items, page, err := s.List("orders", nil, req)
 //
 // Besides Create, Get, Replace (PUT), Patch (JSON merge patch), Delete and
-// List, [Store.Upsert] replaces or creates in one step (PUT to create) and
+// List, [Store.Upsert] replaces or creates in one step (PUT to create, where
+// [Collection.PutCreates] says the contract allows it) and
 // [Store.Remove] deletes and returns the record (a GraphQL delete answers
 // with it). [Store.Seed] loads records (all or none), [Store.ReplaceAll]
 // swaps a collection's records in one step (an admin PUT), [Store.Snapshot]
