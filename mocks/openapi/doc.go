@@ -42,7 +42,12 @@
 // With [WithStateful], the collections mocks/store infers from the paths keep
 // what clients create: POST creates, GET reads or 404s, PUT replaces, PATCH
 // merges (RFC 7386), DELETE removes, and lists answer the stored records in
-// the contract's list shape with its pagination. A POST on a verb under a
+// the contract's list shape with its pagination. A PUT the contract says
+// may create (it declares a 201, or its words say create or update,
+// upsert) is an upsert keyed by the path: it creates an absent record under
+// the path's id and answers 201 where declared, replaces a present one and
+// answers the update status (200 or 204); the webhooks say which. Any other
+// PUT on an absent record is a 404. A POST on a verb under a
 // record's path (/orders/{id}/capture) is an action on it: 404 when the
 // record does not exist, the record itself when the answer describes it.
 // Ids fit the id property and the item path's parameter. Answers are fitted

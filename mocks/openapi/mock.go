@@ -93,7 +93,8 @@ type exchange struct {
 	toolkit.Exchange
 	m         *Mock
 	op        *operation
-	validated bool // the request was judged against the contract
+	validated bool   // the request was judged against the contract
+	change    string // what an upsert did: toolkit.EventCreate or EventUpdate
 }
 
 // served is the exchange the mock routed, from what a stage hands on (see

@@ -24,6 +24,7 @@ const (
 	opList   = "list"
 	opGet    = "get"
 	opPut    = "put"
+	opUpsert = "upsert" // PUT on the item path that creates an absent record
 	opPatch  = "patch"
 	opDelete = "delete"
 	opAction = "action" // POST on a verb under the item path: /orders/{id}/capture
@@ -62,9 +63,13 @@ func newStateful(m *Mock) (*stateful, error) {
 	}
 	s := &stateful{m: m, store: st, byOp: map[string]binding{}}
 	for _, c := range colls {
+		put := opPut
+		if c.PutCreates {
+			put = opUpsert
+		}
 		for kind, op := range map[string]string{
 			opCreate: c.CreateOp, opList: c.ListOp, opGet: c.GetOp,
-			opPut: c.PutOp, opPatch: c.PatchOp, opDelete: c.DeleteOp,
+			put: c.PutOp, opPatch: c.PatchOp, opDelete: c.DeleteOp,
 		} {
 			if op != "" {
 				s.byOp[op] = binding{coll: c, kind: kind}
@@ -132,11 +137,12 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	id := x.PathParams[b.coll.IDParam]
 	name := b.coll.Name
 	var (
-		out any
-		err error
+		out    any
+		err    error
+		status int // 0: the operation's lowest 2xx
 	)
 	switch b.kind {
-	case opCreate, opPut, opPatch:
+	case opCreate, opPut, opUpsert, opPatch:
 		rec, ok := decodeRecord(x)
 		if !ok {
 			return false
@@ -152,6 +158,8 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 			out, err = s.store.Create(name, parent, rec)
 		case opPut:
 			out, err = s.store.Replace(name, parent, id, rec)
+		case opUpsert:
+			out, status, err = s.upsert(x, b.coll, parent, id, rec)
 		default:
 			out, err = s.store.Patch(name, parent, id, rec)
 		}
@@ -173,7 +181,7 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 		s.refuse(w, x, err)
 		return true
 	}
-	s.write(w, x, b.kind, out)
+	s.write(w, x, b.kind, out, status)
 	return true
 }
 
@@ -305,13 +313,19 @@ func (s *stateful) refuse(w http.ResponseWriter, x *exchange, err error) {
 	toolkit.WriteProblem(w, status, toolkit.Problem{Title: title, Detail: err.Error(), Operation: x.Operation})
 }
 
-// write answers with the operation's lowest 2xx, the value shaped by the
-// response schema: what the schema declares and the record lacks is
-// generated, so the answer still validates.
-func (s *stateful) write(w http.ResponseWriter, x *exchange, kind string, v any) {
+// write answers with want, a status the operation declares, or its lowest
+// 2xx when want is 0, the value shaped by the response schema: what the
+// schema declares and the record lacks is generated, so the answer still
+// validates.
+func (s *stateful) write(w http.ResponseWriter, x *exchange, kind string, v any, want int) {
 	status, resp, types, err := x.op.defaults()
 	if err != nil {
 		status, resp, types = http.StatusOK, &openapi3.Response{}, nil
+	}
+	if want != 0 && want != status {
+		if r := responseFor(x.op.op.Responses, want); r != nil {
+			status, resp, types = want, r, sortedMedia(r)
+		}
 	}
 	media, err := negotiate(types, x.Request.Header.Get("Accept"))
 	if err != nil {

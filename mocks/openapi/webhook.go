@@ -93,12 +93,15 @@ func (h *hooks) stage(next toolkit.HandlerFunc) toolkit.HandlerFunc {
 		if status/100 != 2 && status != 0 || x.Entry.Replayed {
 			return
 		}
+		if x.change != "" {
+			kind = x.change // an upsert: it created or replaced
+		}
 		data := map[string]any{}
 		_ = json.Unmarshal(body, &data)
 		resource, nouns := x.Operation+"/"+x.Request.URL.Path, []string(nil)
 		if inColl && kind != "" {
 			id := x.PathParams[b.coll.IDParam]
-			if kind == toolkit.EventCreate {
+			if kind == toolkit.EventCreate && b.kind == opCreate {
 				id, _ = b.coll.IDOf(data)
 			} else if len(data) == 0 && b.coll.IDField != "" {
 				data[b.coll.IDField] = id
@@ -139,7 +142,7 @@ func changeKind(op string) string {
 	switch op {
 	case opCreate:
 		return toolkit.EventCreate
-	case opPut, opPatch:
+	case opPut, opUpsert, opPatch:
 		return toolkit.EventUpdate
 	case opDelete:
 		return toolkit.EventDelete
