@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,16 +17,46 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 )
 
-// buildFiredrill builds the firedrill binary into a temporary directory.
+// firedrillBin is the firedrill binary the process tests run, built once
+// per test binary: each test building its own compiled the whole tree four
+// times at once, minutes on two cores with a cold build cache.
+var firedrillBin struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// buildFiredrill returns the path of the firedrill binary, built (without
+// the race detector) into a temporary directory on first use; TestMain
+// removes it.
 func buildFiredrill(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "firedrill")
-	// go test puts its own GOROOT/bin first on PATH.
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	b := &firedrillBin
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "firedrill-test-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "firedrill")
+		if runtime.GOOS == "windows" {
+			b.path += ".exe"
+		}
+		// go test puts its own GOROOT/bin first on PATH.
+		if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return bin
+	return b.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if firedrillBin.dir != "" {
+		_ = os.RemoveAll(firedrillBin.dir)
+	}
+	os.Exit(code)
 }
 
 // startProcess starts bin with args; the process is killed at the end of
