@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -131,13 +132,18 @@ func newSampler(opts SampleOptions) *sampler {
 	if g.maxDepth <= 0 {
 		g.maxDepth = DefaultMaxDepth
 	}
-	dirOpt := openapi3.VisitAsResponse()
+	g.visit = []openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.FailFast()}
 	if g.dir == Request {
-		dirOpt = openapi3.VisitAsRequest()
+		// A request goes to a server that checks formats as the Validator
+		// does: a vendor's example that breaks its own format (Xero's
+		// "5gj1e5cc-..." in a uuid) is skipped and a value generated.
+		g.visit = []openapi3.SchemaValidationOption{openapi3.VisitAsRequest(), openapi3.FailFast(), requestFormats()}
 	}
-	g.visit = []openapi3.SchemaValidationOption{dirOpt, openapi3.FailFast()}
 	return g
 }
+
+// requestFormats is checkedFormats, made once.
+var requestFormats = sync.OnceValue(checkedFormats)
 
 // visitTolerant validates v against s with opts and, when a pattern Go
 // cannot compile (look-ahead, back-references) is what failed, validates

@@ -75,16 +75,7 @@ type Validator struct {
 // NewValidator returns a validator for doc.
 func NewValidator(doc *openapi3.T) *Validator {
 	registerFormDecoder()
-	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-		"email":     openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
-		"uuid":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
-		"ipv4":      vIPFormat{v4: true},
-		"ipv6":      vIPFormat{},
-		"date":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDate),
-		"date-time": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDateTime),
-		"byte":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringByte),
-	})
-	schemaOpts := []openapi3.SchemaValidationOption{formats}
+	schemaOpts := []openapi3.SchemaValidationOption{checkedFormats()}
 	if doc == nil || !doc.IsOpenAPI31OrLater() {
 		// Not with 3.1's JSON Schema 2020 validator, which refuses the option.
 		schemaOpts = append(schemaOpts, openapi3.DisableSchemaErrorDetails())
@@ -104,6 +95,21 @@ func NewValidator(doc *openapi3.T) *Validator {
 		RegexCompiler:           vCompileRegex,
 	}
 	return v
+}
+
+// checkedFormats is the option that checks the string formats a Validator
+// checks; Sample checks request examples with it too, so that an example the
+// mock would refuse is never sent.
+func checkedFormats() openapi3.SchemaValidationOption {
+	return openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"email":     openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
+		"uuid":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
+		"ipv4":      vIPFormat{v4: true},
+		"ipv6":      vIPFormat{},
+		"date":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDate),
+		"date-time": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringDateTime),
+		"byte":      openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringByte),
+	})
 }
 
 // vCompileRegex compiles a contract's pattern; one Go cannot compile (a
