@@ -116,7 +116,7 @@ type Idempotency struct {
 var idempotencyFields = []struct{ yaml, short, desc string }{
 	{"header", "", "the request header that carries the key, e.g. Idempotency-Key"},
 	{"window", "window", "how long a key is remembered (24h by default)"},
-	{"mismatch", "mismatch", "the 4xx a key reused with another request gets (422 by default, as Stripe)"},
+	{"mismatch", "mismatch", "the status a key reused with another request gets (an OpenAPI mock: 422 by default, as Stripe; a GraphQL mock: 200 with a GraphQL error)"},
 }
 
 // ParseIdempotency reads the shorthand.
