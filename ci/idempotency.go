@@ -38,7 +38,7 @@ func Idempotency(entries []toolkit.Entry, o IdempotencyOptions) Gate {
 	g := Gate{Name: "idempotency keys" + onSystem(o.System), Kind: KindResilience}
 	j := inbound(entries, o.System)
 	required, missing, masked := 0, 0, 0
-	keys := map[string][]string{} // system method path body → distinct keys, in order
+	keys := map[string][]string{} // system method path query body → distinct keys, in order
 	first := map[string]*toolkit.Entry{}
 	var order []string
 	for i := range j {
@@ -57,7 +57,7 @@ func Idempotency(entries []toolkit.Entry, o IdempotencyOptions) Gate {
 		if key == "" || !unsafeMethod(e.Method) {
 			continue
 		}
-		w := e.System + " " + e.Method + " " + e.Path + " " + bodyHash(e.Body)
+		w := sameBody(e)
 		if _, ok := first[w]; !ok {
 			first[w] = e
 			order = append(order, w)

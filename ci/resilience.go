@@ -70,14 +70,28 @@ func idempotencyKey(e *toolkit.Entry, header string) (key string, present bool) 
 	}
 }
 
-// logical names the logical request an entry belongs to: its idempotency key,
-// or its method, path and body hash.
+// logical names the logical request an entry belongs to: its method, path
+// and query, with its idempotency key where it carried one, else its body
+// hash. Two look-ups that differ only in their query are two requests.
 func logical(e *toolkit.Entry) string {
 	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
-		return e.System + " key " + k
+		return target(e) + " key " + k
 	}
-	return e.System + " " + e.Method + " " + e.Path + " " + bodyHash(e.Body)
+	return sameBody(e)
 }
+
+// target is the system, method, path and query of a request.
+func target(e *toolkit.Entry) string {
+	t := e.System + " " + e.Method + " " + e.Path
+	if e.Query != "" {
+		t += "?" + e.Query
+	}
+	return t
+}
+
+// sameBody names a request by its target and body, whatever its key: a
+// write sent again under a new key has the same.
+func sameBody(e *toolkit.Entry) string { return target(e) + " " + bodyHash(e.Body) }
 
 // nextSame returns, for each entry, the index of the next entry of the same
 // logical request, or -1.
@@ -106,40 +120,11 @@ func failed(e *toolkit.Entry) bool {
 	return e.Status == 0 || e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Error != "" || e.Throttled
 }
 
-// chains groups the journal into retry chains: attempts of one logical
-// request, each after a failed one. A success ends a chain.
-func (j journal) chains() [][]*toolkit.Entry {
-	open := map[string][]*toolkit.Entry{}
-	var out [][]*toolkit.Entry
-	for i := range j {
-		e := &j[i]
-		k := logical(e)
-		c := append(open[k], e)
-		if !failed(e) {
-			if len(c) > 1 {
-				out = append(out, c)
-			}
-			delete(open, k)
-			continue
-		}
-		open[k] = c
-	}
-	keys := make([]string, 0, len(open))
-	for k := range open {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if len(open[k]) > 1 {
-			out = append(out, open[k])
-		}
-	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a][0].Time.Before(out[b][0].Time) })
-	return out
-}
-
 func describe(e *toolkit.Entry) string {
 	s := fmt.Sprintf("%s %s %s", e.System, e.Method, e.Path)
+	if e.Query != "" {
+		s += "?" + e.Query
+	}
 	if k, _ := idempotencyKey(e, DefaultIdempotencyHeader); k != "" {
 		s += fmt.Sprintf(" (key %s)", k)
 	}
@@ -147,108 +132,6 @@ func describe(e *toolkit.Entry) string {
 }
 
 func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
-
-// BackoffOptions bound the retries gate.
-type BackoffOptions struct {
-	System string // "" for every system
-	// MinGrowth is the least geometric mean ratio between consecutive retry
-	// intervals (DefaultMinGrowth when 0): exponential backoff doubles,
-	// jitter scatters it, fixed delays and immediate retries stay at 1.
-	MinGrowth float64
-	// Cap is the longest interval allowed (0: not checked); intervals
-	// within Jitter of the cap count as capped and are left out of the growth.
-	Cap    time.Duration
-	Jitter float64 // DefaultJitter when 0
-}
-
-// Defaults of BackoffOptions.
-const (
-	DefaultMinGrowth = 1.4
-	DefaultJitter    = 0.5
-)
-
-// Backoff is the gate "retries back off": the intervals between attempts
-// of the same logical request (same idempotency key, or same method, path
-// and body) grow, exponentially with jitter allowed, and stay under a cap.
-// Intervals are measured start to start, as the mock saw the attempts.
-func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
-	if o.MinGrowth <= 0 {
-		o.MinGrowth = DefaultMinGrowth
-	}
-	if o.Jitter <= 0 {
-		o.Jitter = DefaultJitter
-	}
-	g := Gate{Name: "retries back off" + onSystem(o.System), Kind: KindResilience}
-	chains := inbound(entries, o.System).chains()
-	var logSum float64
-	var ratios, retries int
-	var longest time.Duration
-	type worst struct {
-		growth float64
-		line   string
-	}
-	var flat []worst
-	for _, c := range chains {
-		iv := make([]time.Duration, len(c)-1)
-		for i := 1; i < len(c); i++ {
-			iv[i-1] = c[i].Time.Sub(c[i-1].Time)
-			longest = max(longest, iv[i-1])
-			if o.Cap > 0 && float64(iv[i-1]) > float64(o.Cap)*(1+o.Jitter) {
-				g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s: interval %s over the cap %s", describe(c[0]), ms(iv[i-1]), ms(o.Cap)))
-			}
-		}
-		retries += len(iv)
-		var cl float64
-		var cn int
-		for i := 1; i < len(iv); i++ {
-			if o.Cap > 0 && float64(iv[i-1]) >= float64(o.Cap)*(1-o.Jitter) {
-				continue // already at the cap
-			}
-			r := float64(max(iv[i], time.Millisecond)) / float64(max(iv[i-1], time.Millisecond))
-			cl += math.Log(r)
-			cn++
-		}
-		logSum, ratios = logSum+cl, ratios+cn
-		if cn > 0 {
-			parts := make([]string, 0, 7)
-			for i, d := range iv {
-				if i == 6 {
-					parts = append(parts, fmt.Sprintf("… %d more", len(iv)-6))
-					break
-				}
-				parts = append(parts, ms(d))
-			}
-			gr := math.Exp(cl / float64(cn))
-			flat = append(flat, worst{gr, fmt.Sprintf("%s: retried after %s (growth ×%.2f)", describe(c[0]), strings.Join(parts, ", "), gr)})
-		}
-	}
-	if retries == 0 || ratios == 0 {
-		g.Skipped = true
-		g.Measured = fmt.Sprintf("%d retries in %d chains", retries, len(chains))
-		g.Reason = "not exercised: no request was retried twice, so no growth can be measured"
-		return g
-	}
-	growth := math.Exp(logSum / float64(ratios))
-	g.Measured = fmt.Sprintf("growth ×%.2f over %d retries of %d requests; longest interval %s", growth, retries, len(chains), ms(longest))
-	capped := len(g.Detail) > 0
-	sort.SliceStable(flat, func(a, b int) bool { return flat[a].growth < flat[b].growth })
-	switch {
-	case growth < o.MinGrowth:
-		g.Reason = fmt.Sprintf("retry intervals do not grow: ×%.2f < ×%.2f", growth, o.MinGrowth)
-		for _, w := range flat {
-			g.Detail = appendBounded(g.Detail, w.line)
-		}
-	case capped:
-		g.Reason = fmt.Sprintf("retry intervals exceed the cap %s (+%.0f%% jitter)", ms(o.Cap), o.Jitter*100)
-	default:
-		g.Passed = true
-		g.Reason = fmt.Sprintf("retry intervals grow ×%.2f ≥ ×%.2f", growth, o.MinGrowth)
-		if o.Cap > 0 {
-			g.Reason += fmt.Sprintf(" and stay under the cap %s", ms(o.Cap))
-		}
-	}
-	return g
-}
 
 func onSystem(s string) string {
 	if s == "" {
