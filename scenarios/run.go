@@ -92,6 +92,7 @@ type run struct {
 	closers  []func() error
 
 	windows     []ci.FaultWindow // when each fault was on, for the resilience gates
+	attackStart time.Time        // when the attack began: gate windows count from it
 	consistency []ci.Result      // the consistency checks, for the report
 }
 

@@ -201,6 +201,7 @@ func (r *run) attack(ctx context.Context) error {
 	wg.Add(1)
 	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(r.s.Chaos))
 	start := time.Now()
+	r.attackStart = start
 	for _, f := range r.s.Chaos {
 		target, kind := f.Proxy, f.Toxic
 		if f.System != "" {

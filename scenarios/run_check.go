@@ -183,7 +183,7 @@ func (r *run) resilienceGates(ctx context.Context, entries []toolkit.Entry, rg R
 		gates = append(gates, ci.RetryAfter(entries, ci.RetryAfterOptions{System: rg.System}))
 	}
 	if rg.Backoff == "exponential" {
-		gates = append(gates, ci.Backoff(entries, ci.BackoffOptions{System: rg.System, Cap: rg.MaxBackoff.D()}))
+		gates = append(gates, ci.Backoff(entries, r.backoffOptions(rg)))
 	}
 	if !rg.MaxRateDuringOutage.IsZero() {
 		gates = append(gates, ci.Breaker(entries, r.windows, ci.BreakerOptions{System: rg.System, MaxRate: rg.MaxRateDuringOutage.PerSecond(), Within: rg.BreakerWithin.D()}))
@@ -198,6 +198,33 @@ func (r *run) resilienceGates(ctx context.Context, entries []toolkit.Entry, rg R
 		gates = append(gates, ci.Recovery(ctx, entries, r.windows, ci.RecoveryOptions{System: rg.System, Within: rg.RecoveryWithin.D(), Probe: r.healthProbe()}))
 	}
 	return gates
+}
+
+// backoffOptions are what a resilience entry asks of the backoff gate:
+// its thresholds, and the operation and windows it is limited to.
+func (r *run) backoffOptions(rg ResilienceGate) ci.BackoffOptions {
+	o := ci.BackoffOptions{System: rg.System, Operation: rg.Operation, Cap: rg.MaxBackoff.D(), MinGrowth: rg.MinGrowth,
+		GiveUp: rg.GiveUpAfter.D(), RetryAfterGrace: rg.RetryAfterGrace.D()}
+	if w := rg.Window; w != nil {
+		cw := ci.Window{From: r.attackStart.Add(w.From.D())}
+		if w.To.D() > 0 {
+			cw.To = r.attackStart.Add(w.To.D())
+		}
+		o.Windows = append(o.Windows, cw)
+	}
+	if rg.DuringFaults {
+		for _, fw := range r.windows {
+			if fw.Target == rg.System {
+				o.Windows = append(o.Windows, ci.Window{From: fw.Start, To: fw.End})
+			}
+		}
+		if len(o.Windows) == 0 {
+			// No fault on the system ran: limit the gate to nothing, so it says
+			// it was not exercised rather than judge the whole run.
+			o.Windows = []ci.Window{{From: r.attackStart, To: r.attackStart}}
+		}
+	}
+	return o
 }
 
 // keyedOperations are the operations of a system's contract that declare an

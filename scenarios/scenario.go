@@ -188,15 +188,45 @@ type ContractGate struct {
 
 // ResilienceGate lists the properties the integration must show towards one system.
 type ResilienceGate struct {
-	System              string   `yaml:"system" json:"system" jsonschema:"required"`
-	HonorsRetryAfter    bool     `yaml:"honors_retry_after,omitempty" json:"honors_retry_after,omitempty"`
-	Backoff             string   `yaml:"backoff,omitempty" json:"backoff,omitempty" jsonschema:"enum=exponential,enum=any"`
-	MaxBackoff          Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
+	System           string `yaml:"system" json:"system" jsonschema:"required"`
+	HonorsRetryAfter bool   `yaml:"honors_retry_after,omitempty" json:"honors_retry_after,omitempty"`
+	// Backoff exponential asks that retry intervals grow: the envelope of
+	// each retry chain (its longest interval so far) grows by MinGrowth per
+	// retry, so full jitter passes; fixed delays and immediate retries fail.
+	Backoff string `yaml:"backoff,omitempty" json:"backoff,omitempty" jsonschema:"enum=exponential,enum=any"`
+	// MaxBackoff is the cap no retry interval may pass (by more than half).
+	MaxBackoff Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
+	// MinGrowth is the least growth of the backoff per retry (default 1.4).
+	MinGrowth float64 `yaml:"min_growth,omitempty" json:"min_growth,omitempty" jsonschema:"minimum=1"`
+	// GiveUpAfter is the longest gap inside a retry chain: an attempt later
+	// than that (a dead-letter queue's redrive) begins a new chain. Default
+	// 3 × max_backoff, or 1m without it.
+	GiveUpAfter Duration `yaml:"give_up_after,omitempty" json:"give_up_after,omitempty"`
+	// RetryAfterGrace is how long after a Retry-After asked a retry may
+	// come and still be the vendor's pacing, left out of the backoff
+	// (default 1s).
+	RetryAfterGrace Duration `yaml:"retry_after_grace,omitempty" json:"retry_after_grace,omitempty"`
+	// Operation limits the backoff gate to one operation: an operationId,
+	// "METHOD /template" or "METHOD /path".
+	Operation string `yaml:"operation,omitempty" json:"operation,omitempty"`
+	// Window limits the backoff gate to the retry chains that began within
+	// it, counted from the start of the attack.
+	Window *GateWindow `yaml:"window,omitempty" json:"window,omitempty"`
+	// DuringFaults limits the backoff gate to the retry chains that began
+	// while a fault on this system was on.
+	DuringFaults        bool     `yaml:"during_faults,omitempty" json:"during_faults,omitempty"`
 	MaxRateDuringOutage Rate     `yaml:"max_rate_during_outage,omitempty" json:"max_rate_during_outage,omitempty"`
 	BreakerWithin       Duration `yaml:"breaker_within,omitempty" json:"breaker_within,omitempty"`
 	IdempotencyKeys     bool     `yaml:"idempotency_keys,omitempty" json:"idempotency_keys,omitempty"`
 	MaxCallDuration     Duration `yaml:"max_call_duration,omitempty" json:"max_call_duration,omitempty"`
 	RecoveryWithin      Duration `yaml:"recovery_within,omitempty" json:"recovery_within,omitempty"`
+}
+
+// GateWindow is a span of the attack, from its start; an absent bound
+// leaves that side open.
+type GateWindow struct {
+	From Duration `yaml:"from,omitempty" json:"from,omitempty"`
+	To   Duration `yaml:"to,omitempty" json:"to,omitempty"`
 }
 
 // ConsistencyGates compare the data in the systems after the attack.

@@ -67,6 +67,7 @@ func (s *Scenario) Validate() error {
 	v.load()
 	v.chaos()
 	v.gates()
+	v.backoffGates()
 	if len(v.problems) == 0 {
 		return nil
 	}

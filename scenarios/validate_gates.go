@@ -1,0 +1,59 @@
+package scenarios
+
+import "fmt"
+
+// backoffGates checks the options of every backoff gate: they apply only
+// to backoff: exponential, thresholds that can be met, windows inside the
+// attack and faults to be during.
+func (v *validator) backoffGates() {
+	for i, r := range v.s.Gates.Resilience {
+		path := fmt.Sprintf("gates.resilience[%d]", i)
+		if r.Backoff != "exponential" {
+			for field, set := range map[string]bool{
+				"min_growth": r.MinGrowth != 0, "give_up_after": r.GiveUpAfter.D() != 0, "retry_after_grace": r.RetryAfterGrace.D() != 0,
+				"operation": r.Operation != "", "window": r.Window != nil, "during_faults": r.DuringFaults,
+			} {
+				if set {
+					v.addf(path+"."+field, "set backoff: exponential", "%s applies to the backoff gate, which this entry does not ask for", field)
+				}
+			}
+		}
+		if r.MinGrowth != 0 && r.MinGrowth < 1 {
+			v.addf(path+".min_growth", "exponential backoff doubles: 2; the default is 1.4", "min_growth %v is below 1: intervals that shrink are no backoff", r.MinGrowth)
+		}
+		for field, d := range map[string]Duration{"give_up_after": r.GiveUpAfter, "retry_after_grace": r.RetryAfterGrace} {
+			if d.D() < 0 {
+				v.addf(path+"."+field, "", "%s must not be negative", field)
+			}
+		}
+		if g, c := r.GiveUpAfter.D(), r.MaxBackoff.D(); g > 0 && c > 0 && g <= c {
+			v.addf(path+".give_up_after", "", "give_up_after %s is not longer than max_backoff %s: every capped retry would begin a new chain", r.GiveUpAfter, r.MaxBackoff)
+		}
+		if r.Window != nil && r.DuringFaults {
+			v.addf(path+".window", "", "window and during_faults both limit the gate: choose one")
+		}
+		if w := r.Window; w != nil {
+			switch {
+			case w.From.D() < 0 || w.To.D() < 0:
+				v.addf(path+".window", "", "a window counts from the start of the attack: from and to must not be negative")
+			case w.To.D() > 0 && w.To.D() <= w.From.D():
+				v.addf(path+".window.to", "", "the window ends (%s) before it begins (%s)", w.To, w.From)
+			case v.s.Load != nil && v.s.Load.Duration.D() > 0 && w.From.D() >= v.s.Load.Duration.D():
+				v.addf(path+".window.from", "", "the window begins at %s, after the attack (%s)", w.From, v.s.Load.Duration)
+			}
+		}
+		if r.DuringFaults && !v.faultOn(r.System) {
+			v.addf(path+".during_faults", "", "no fault in chaos targets %q: there is nothing to be during", r.System)
+		}
+	}
+}
+
+// faultOn reports whether the timeline holds a fault on system.
+func (v *validator) faultOn(system string) bool {
+	for _, f := range v.s.Chaos {
+		if f.Proxy == system || f.System == system {
+			return true
+		}
+	}
+	return false
+}
