@@ -246,18 +246,30 @@ func (c *coll) parentFrom(r Record) []string {
 	return out
 }
 
-func (c *coll) page(live []*entry, req PageRequest) ([]Record, PageInfo, error) {
+func (c *coll) page(all []*entry, req PageRequest, keep func(Record) bool) ([]Record, PageInfo, error) {
+	live := all
+	if keep != nil {
+		live = make([]*entry, 0, len(all))
+		for _, e := range all {
+			if keep(e.rec) {
+				live = append(live, e)
+			}
+		}
+	}
 	info := PageInfo{Total: len(live), Limit: req.Limit, Backward: req.Before != ""}
 	start, end := 0, len(live)
 	if req.After != "" {
-		i := indexOf(live, req.After)
+		i, in := cursorIndex(all, live, req.After)
 		if i < 0 {
 			return nil, info, fmt.Errorf("store: list %s: cursor %q names no record: %w", c.def.Name, req.After, ErrBadRequest)
 		}
-		start = i + 1
+		start = i
+		if in {
+			start++
+		}
 	}
 	if req.Before != "" {
-		i := indexOf(live, req.Before)
+		i, _ := cursorIndex(all, live, req.Before)
 		if i < 0 {
 			return nil, info, fmt.Errorf("store: list %s: cursor %q names no record: %w", c.def.Name, req.Before, ErrBadRequest)
 		}
@@ -298,6 +310,27 @@ func (c *coll) page(live []*entry, req PageRequest) ([]Record, PageInfo, error) 
 		}
 	}
 	return out, info, nil
+}
+
+// cursorIndex is the cursor's place in the filtered list: its index there,
+// or, when its record has stopped matching the filter since the page that
+// named it, how many matching records come before it; and whether it is
+// there. -1 when no record has that id.
+func cursorIndex(all, filtered []*entry, id string) (int, bool) {
+	if i := indexOf(filtered, id); i >= 0 {
+		return i, true
+	}
+	i := indexOf(all, id)
+	if i < 0 {
+		return -1, false
+	}
+	n := 0
+	for _, e := range filtered {
+		if e.seq < all[i].seq {
+			n++
+		}
+	}
+	return n, false
 }
 
 func indexOf(live []*entry, id string) int {

@@ -394,6 +394,9 @@ func (g *group) collection() (Collection, bool) {
 		c.ParentParams = nil
 	}
 	c.IDField = chooseIDField(c.ItemSchema, c.IDParam)
+	if c.ListOp != "" {
+		c.List.detectFilters(append(append(openapi3.Parameters{}, g.listPI.Get.Parameters...), g.listPI.Parameters...), c.ItemSchema, c.IDField)
+	}
 	c.IDSchema = idSchema(c, g)
 	if ps := idParamSchema(c, g); ps != c.IDSchema {
 		c.IDParamSchema = ps

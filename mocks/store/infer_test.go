@@ -167,7 +167,11 @@ func TestInferCorpus(t *testing.T) {
 		want := store.Collection{Name: "customers", ListPath: "/v1/customers", ItemPath: "/v1/customers/{customer}", IDParam: "customer", IDField: "id",
 			CreateOp: "PostCustomers", ListOp: "GetCustomers", GetOp: "GetCustomersCustomer", UpdateOp: "PostCustomersCustomer", DeleteOp: "DeleteCustomersCustomer",
 			List: store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StyleCursor, LimitParam: "limit", CursorParam: "starting_after",
-				BeforeParam: "ending_before", RawCursor: true, FirstPage: 1, DefaultLimit: 10, MinLimit: 1, HasMoreField: "has_more", URLField: "url"}}
+				BeforeParam: "ending_before", RawCursor: true, FirstPage: 1, DefaultLimit: 10, MinLimit: 1, HasMoreField: "has_more", URLField: "url",
+				Filters: []store.Filter{
+					{Param: "created", Paths: [][]string{{"created"}}, Kind: store.FilterEqual, Ranged: true},
+					{Param: "email", Paths: [][]string{{"email"}}, Kind: store.FilterEqual},
+				}}}
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("customers (-want +got):\n%s", d)
 		}
@@ -209,7 +213,8 @@ func TestInferCorpus(t *testing.T) {
 		c := all["business-units.user"]
 		want := store.Collection{Name: "business-units.user", ListPath: "/business-units/v3/business-units/user/{userId}", IDField: "id",
 			ParentParams: []string{"userId"}, ListOp: "get-/business-units/v3/business-units/user/{userId}",
-			List: store.ListShape{Wrapped: true, ItemsField: "results", FirstPage: 1}}
+			List: store.ListShape{Wrapped: true, ItemsField: "results", FirstPage: 1,
+				Filters: []store.Filter{{Param: "name", Paths: [][]string{{"name"}}, Kind: store.FilterEqual}}}}
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("(-want +got):\n%s", d)
 		}
@@ -271,7 +276,8 @@ func FuzzInfer(f *testing.F) {
 	})
 }
 
-// JSON:API: page[number] and page[size], links.next is a URL, meta.total a count.
+// JSON:API: page[number] and page[size], links.next is a URL, meta.total a
+// count, filter[text] selects by the text property.
 func TestInferJSONAPI(t *testing.T) {
 	t.Parallel()
 	str := openapi3.NewStringSchema()
@@ -292,7 +298,8 @@ func TestInferJSONAPI(t *testing.T) {
 		t.Fatalf("collections: %v", colls)
 	}
 	want := store.ListShape{Wrapped: true, ItemsField: "data", Style: store.StylePage, PageParam: "page[number]", LimitParam: "page[size]",
-		FirstPage: 1, DefaultLimit: 10, MinLimit: 1, NextURLField: "links.next", URLField: "links.self", TotalField: "meta.total"}
+		FirstPage: 1, DefaultLimit: 10, MinLimit: 1, NextURLField: "links.next", URLField: "links.self", TotalField: "meta.total",
+		Filters: []store.Filter{{Param: "filter[text]", Paths: [][]string{{"text"}}, Kind: store.FilterEqual}}}
 	got := colls[0].List
 	got.Schema = nil
 	if d := cmp.Diff(want, got); d != "" {

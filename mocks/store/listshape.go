@@ -61,6 +61,12 @@ type ListShape struct {
 	PageSizeField   string // page_size, per_page, limit
 	OffsetField     string // offset
 	KeyField        string // meta.key: the name of the array property (Twilio)
+
+	// Filters are the query parameters that select records by a property
+	// (see Filter); Uninterpreted the declared ones that neither page,
+	// shape the answer nor select by a property the mock can read.
+	Filters       []Filter
+	Uninterpreted []string
 }
 
 // PageRequest is one page asked of Store.List, in the store's terms whatever

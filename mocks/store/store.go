@@ -326,6 +326,13 @@ func (s *Store) Remove(coll string, parent []string, id string) (Record, error) 
 // where that page sits (see PageRequest). A cursor naming a record that does
 // not exist is refused with ErrBadRequest.
 func (s *Store) List(coll string, parent []string, req PageRequest) ([]Record, PageInfo, error) {
+	return s.ListWhere(coll, parent, req, nil)
+}
+
+// ListWhere is List over the records keep accepts (all when keep is nil):
+// the page, its totals and its cursors are those of the filtered list. A
+// cursor whose record no longer matches still marks its place.
+func (s *Store) ListWhere(coll string, parent []string, req PageRequest, keep func(Record) bool) ([]Record, PageInfo, error) {
 	c, err := s.coll(coll)
 	if err != nil {
 		return nil, PageInfo{}, err
@@ -338,7 +345,7 @@ func (s *Store) List(coll string, parent []string, req PageRequest) ([]Record, P
 	if b := c.parents[parentKey(parent)]; b != nil {
 		live = b.live()
 	}
-	recs, info, err := c.page(live, req)
+	recs, info, err := c.page(live, req, keep)
 	c.mu.RUnlock()
 	for i, r := range recs {
 		recs[i] = deepCopyRecord(r) // stored records are never changed in place
