@@ -37,6 +37,9 @@ type stateful struct {
 	store *store.Store
 	byOp  map[string]binding // operation id → what it does to which collection
 	bases sync.Map           // *openapi3.Schema → generated value, read-only once stored
+	// warned holds "operation\x00parameter" for each query parameter a
+	// list could not interpret and the log has named.
+	warned sync.Map
 }
 
 // base is the value generated for a response schema, made once: answers
@@ -224,11 +227,17 @@ func (s *stateful) describesRecord(x *exchange, c store.Collection) bool {
 }
 
 func (s *stateful) list(c store.Collection, parent []string, x *exchange) (any, error) {
-	req, err := c.List.PageRequest(x.Request.URL.Query())
+	query := x.Request.URL.Query()
+	req, err := c.List.PageRequest(query)
 	if err != nil {
 		return nil, err
 	}
-	items, page, err := s.store.List(c.Name, parent, req)
+	where, ignored, err := c.List.Where(query)
+	if err != nil {
+		return nil, err
+	}
+	s.reportIgnored(x, ignored)
+	items, page, err := s.store.ListWhere(c.Name, parent, req, where)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,10 @@ type Entry struct {
 	Replayed       bool   `json:"replayed,omitempty"`        // answered from the idempotency store
 	Fault          string `json:"fault,omitempty"`           // the injected fault that shaped the answer
 	Error          string `json:"error,omitempty"`           // transport error of a webhook attempt
+
+	// Ignored names the query parameters the mock could not interpret and
+	// answered without (a stateful list's filter it cannot read).
+	Ignored []string `json:"ignored,omitempty"`
 }
 
 // Body is a body kept in the journal. In JSON it is the text itself when it
