@@ -98,7 +98,7 @@ func TestCheckMismatchDiff(t *testing.T) {
 		t.Fatalf("mismatched: %+v", r.Mismatched)
 	}
 	e := r.Mismatched.Examples[0]
-	if e.Key != "2" || strings.Join(e.Fields, ",") != "email" || !hasDiffLine(e.Diff, "-", `"email": string("bob@example.com")`) || !hasDiffLine(e.Diff, "+", `"email": string("BOB@example.com")`) || strings.Contains(e.Diff, `"note":  string("")`) {
+	if e.Key != "2" || strings.Join(e.Fields, ",") != "email" || !hasDiffLine(e.Diff, "-", `"email": "bob@example.com"`) || !hasDiffLine(e.Diff, "+", `"email": "BOB@example.com"`) || strings.Contains(e.Diff, `"note":  ""`) {
 		t.Fatalf("first example: %+v\n%s", e, e.Diff)
 	}
 	if e := r.Mismatched.Examples[1]; e.Key != "3" || !strings.Contains(e.Diff, "30.25") || !strings.Contains(e.Diff, "31.25") {
@@ -244,4 +244,56 @@ func FuzzTimeValue(f *testing.F) {
 			t.Fatalf("%q does not equal itself", s)
 		}
 	})
+}
+
+// Numbers compare and print as JSON numbers whatever Go type carried them,
+// and a field read as instants agrees across zones and Unix forms; the
+// negative controls disagree.
+func TestCheckNumbersAndInstants(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		src, tgt   any
+		field      Field
+		agree      bool
+		minus, plu string
+	}{
+		{"int 2 against double 2.0", 2, 2.0, Field{Source: "int(v)"}, true, "", ""},
+		{"int 2 against double 3.0", 2, 3.0, Field{Source: "int(v)"}, false, `"v": 2,`, `"v": 3,`},
+		{"double 2.5 against int 2", 2.5, 2, Field{Target: "int(v)"}, false, `"v": 2.5,`, `"v": 2,`},
+		{"instants across zones", "2026-01-02T03:04:05Z", "2026-01-02T04:04:05+01:00", Field{Time: true}, true, "", ""},
+		{"the same text without instant", "2026-01-02T03:04:05Z", "2026-01-02T04:04:05+01:00", Field{}, false,
+			`"v": "2026-01-02T03:04:05Z",`, `"v": "2026-01-02T04:04:05+01:00",`},
+		{"instants a second apart", "2026-01-02T03:04:05Z", "2026-01-02T04:04:06+01:00", Field{Time: true}, false,
+			`"v": "2026-01-02T03:04:05Z",`, `"v": "2026-01-02T03:04:06Z",`},
+		{"Unix seconds", "2026-01-02T03:04:05Z", 1767323045, Field{Time: true}, true, "", ""},
+		{"Unix milliseconds", 1767323045000, "2026-01-02T04:04:05+01:00", Field{Time: true}, true, "", ""},
+		{"Unix milliseconds a second off", 1767323046000, "2026-01-02T04:04:05+01:00", Field{Time: true}, false,
+			`"v": "2026-01-02T03:04:06Z",`, `"v": "2026-01-02T03:04:05Z",`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := tc.field
+			f.Name = "v"
+			if f.Source == "" {
+				f.Source = "v"
+			}
+			if f.Target == "" {
+				f.Target = "v"
+			}
+			r := runCheck(t, Check{Name: "values", Join: Join{Source: "id", Target: "id"}, Fields: []Field{f},
+				Source: Static([]map[string]any{{"id": "1", "v": tc.src}}), Target: Static([]map[string]any{{"id": "1", "v": tc.tgt}})})
+			if agreed := r.Mismatched.Count == 0 && r.Matched == 1; agreed != tc.agree {
+				t.Fatalf("agreed %v, want %v: %+v", agreed, tc.agree, r.Mismatched)
+			}
+			if tc.agree {
+				return
+			}
+			d := r.Mismatched.Examples[0].Diff
+			if !hasDiffLine(d, "-", tc.minus) || !hasDiffLine(d, "+", tc.plu) || strings.Contains(d, "int64(") || strings.Contains(d, "float64(") {
+				t.Fatalf("diff, want - %s + %s:\n%s", tc.minus, tc.plu, d)
+			}
+		})
+	}
 }

@@ -7,12 +7,11 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // batchSize is how many records a worker maps at a time.
@@ -377,16 +376,30 @@ func (k *Checker) record(row []value) map[string]any {
 	return out
 }
 
-// diff renders a mismatch with go-cmp: source (-) against target (+), where
-// fields that agree under their options show the source value on both sides.
-// go-cmp randomises its spacing between builds to stop tests depending on
-// it; the spacing is normalised so reports stay byte-stable.
+// diff renders a mismatch in go-cmp's layout, source (-) against target
+// (+), where fields that agree under their options show the source value
+// on both sides. Values print as the JSON they stand for: 2 against 3, not
+// int64(2) against float64(3), since the records are JSON whatever Go type
+// a decoder or an expression gave a number.
 func (k *Checker) diff(srow, trow []value, fields []string) string {
-	s, t := k.record(srow), k.record(srow)
-	for j, f := range k.fields {
-		if slices.Contains(fields, f.Name) {
-			t[f.Name] = trow[j].native()
-		}
+	width := 0
+	for _, f := range k.fields {
+		width = max(width, len(strconv.Quote(f.Name))+1)
 	}
-	return strings.ReplaceAll(cmp.Diff(s, t), "\u00a0", " ")
+	var b strings.Builder
+	b.WriteString("  {\n")
+	for j, f := range k.fields {
+		if f.Ignore {
+			continue
+		}
+		name := strconv.Quote(f.Name) + ":"
+		if !slices.Contains(fields, f.Name) {
+			fmt.Fprintf(&b, "  \t%-*s %s,\n", width, name, srow[j].json())
+			continue
+		}
+		fmt.Fprintf(&b, "- \t%-*s %s,\n", width, name, srow[j].json())
+		fmt.Fprintf(&b, "+ \t%-*s %s,\n", width, name, trow[j].json())
+	}
+	b.WriteString("  }\n")
+	return b.String()
 }

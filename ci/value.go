@@ -92,6 +92,32 @@ func (v value) native() any {
 	return nil
 }
 
+// json is v as JSON text, for diffs: numbers as numbers whatever their
+// kind, instants as RFC 3339 text.
+func (v value) json() string {
+	switch v.k {
+	case kindNull:
+		return "null"
+	case kindBool:
+		return strconv.FormatBool(v.n == 1)
+	case kindInt:
+		return strconv.FormatInt(v.int(), 10)
+	case kindDouble:
+		if f := v.float(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			b, _ := json.Marshal(f)
+			return string(b)
+		}
+		return strconv.FormatFloat(v.float(), 'g', -1, 64) // not JSON, but what it is
+	case kindOther:
+		return v.s
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v.native())
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 // keyText is the join-key form of v: numbers and strings with the same text
 // join (42, 42.0 and "42" are one key).
 func (v value) keyText() string {
@@ -197,16 +223,28 @@ var timeLayouts = []string{
 	"2006-01-02",
 }
 
+// unixMillis is where a Unix time reads as milliseconds instead of
+// seconds: 1e12 s is in the year 33658, 1e12 ms in 2001.
+const unixMillis = 1e12
+
 // asTime reads v as an instant: a timestamp, text in a common layout
-// (without an offset it is read in loc), or Unix seconds.
+// (without an offset it is read in loc), Unix seconds, or Unix milliseconds
+// (JavaScript's Date.now) from unixMillis on.
 func asTime(v value, loc *time.Location) (time.Time, bool) {
 	switch v.k {
 	case kindTime:
 		return v.time(), true
 	case kindInt:
+		if n := v.int(); n >= unixMillis || n <= -unixMillis {
+			return time.UnixMilli(n).UTC(), true
+		}
 		return time.Unix(v.int(), 0).UTC(), true
 	case kindDouble:
-		sec, frac := math.Modf(v.float())
+		f := v.float()
+		if math.Abs(f) >= unixMillis {
+			f /= 1000
+		}
+		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
 	case kindString:
 		s := strings.TrimSpace(v.s)
