@@ -325,7 +325,9 @@ var doorBehaviours = []doorBehaviour{
 		yaml: func(recv string) string {
 			return "stateful: true\nwebhooks: [{url: " + recv + "/hooks, on: [create, delete]}]\n"
 		},
-		flags:    func(recv string) []string { return []string{"--stateful", "--webhook", recv + "/hooks,events=create,delete"} },
+		flags: func(recv string) []string {
+			return []string{"--stateful", "--webhook", recv + "/hooks,events=create,delete"}
+		},
 		receiver: func(t *testing.T) *receiver { return newReceiver(t, http.StatusNoContent, "") },
 		probe: func(t *testing.T, c *doorClient, recv *receiver) string {
 			const upsert = `{"query":"mutation { upsertCustomer(input: {email: \"ada@example.com\"}) { customer { id } } }"}`

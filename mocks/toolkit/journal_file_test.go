@@ -28,7 +28,7 @@ func TestJournalFileRoundTrip(t *testing.T) {
 		System: "accounting", Time: at.Add(time.Second), Direction: "inbound", Method: http.MethodPut, Path: "/invoices/in-1/pdf",
 		Body: Body{0x25, 0x50, 0x44, 0x46, 0xff, 0x00, 0xfe}, Status: 415, Valid: false,
 		Violations: []Violation{{In: "header", Name: "Content-Type", Message: `"application/pdf" is not declared`}},
-		Fault: "status 503", Throttled: true, Replayed: true,
+		Fault:      "status 503", Throttled: true, Replayed: true,
 	})
 	j.Record(Entry{
 		System: "accounting", Time: at.Add(2 * time.Second), Direction: "webhook", Method: http.MethodPost, Path: "/hooks",
