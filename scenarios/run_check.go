@@ -282,8 +282,7 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) (ci.Gate,
 		Join: ci.Join{Source: c.Join.Source, Target: c.Join.Target}, Expect: ci.Expect(c.Expect)}
 	for _, name := range sortedKeys(c.Fields) {
 		f := c.Fields[name]
-		check.Fields = append(check.Fields, ci.Field{Name: name, Source: f.Source, Target: f.Target, Tolerance: f.Tolerance,
-			TimeTolerance: f.TimeTolerance.D(), EmptyIsNull: f.EmptyEqualsNull, Ignore: f.Ignore})
+		check.Fields = append(check.Fields, f.field(name))
 	}
 	checker, err := check.Compile()
 	if err != nil {
@@ -299,6 +298,15 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) (ci.Gate,
 	}
 	return res.Gate(), &res
 }
+
+// field is the ci form of a field check.
+func (f FieldCheck) field(name string) ci.Field {
+	return ci.Field{Name: name, Source: f.Source, Target: f.Target, Tolerance: f.Tolerance, Time: f.Compare == CompareInstant,
+		Zone: f.Zone, TimeTolerance: f.TimeTolerance.D(), EmptyIsNull: f.EmptyEqualsNull, Ignore: f.Ignore}
+}
+
+// CompareInstant is the field option that compares values as instants.
+const CompareInstant = "instant"
 
 // source reads a collection of a system: a list endpoint when the check
 // names a path (real systems, staging), else a stateful OpenAPI mock's

@@ -51,3 +51,32 @@ gates:
 		}
 	}
 }
+
+// compare: instant reaches the check: the same instant in two zones agrees
+// with it and disagrees without it.
+func TestFieldCompareInstant(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		f     FieldCheck
+		agree bool
+	}{
+		{FieldCheck{Source: "at", Target: "at", Compare: CompareInstant}, true},
+		{FieldCheck{Source: "at", Target: "at", Compare: CompareInstant, Zone: "Europe/Berlin"}, true},
+		{FieldCheck{Source: "at", Target: "at"}, false},
+	} {
+		c := ci.Check{Name: "at", Join: ci.Join{Source: "id", Target: "id"}, Fields: []ci.Field{tc.f.field("at")},
+			Source: ci.Static([]map[string]any{{"id": 1, "at": "2026-01-02T03:04:05Z"}}),
+			Target: ci.Static([]map[string]any{{"id": 1, "at": "2026-01-02T04:04:05+01:00"}})}
+		k, err := c.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := k.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if agreed := res.Mismatched.Count == 0; agreed != tc.agree {
+			t.Errorf("%+v: agreed %v, want %v", tc.f, agreed, tc.agree)
+		}
+	}
+}

@@ -273,9 +273,19 @@ type Join struct {
 // FieldCheck maps one field on each side (CEL expressions) and says how
 // to compare them.
 type FieldCheck struct {
-	Source          string   `yaml:"source" json:"source" jsonschema:"required"`
-	Target          string   `yaml:"target" json:"target" jsonschema:"required"`
-	Tolerance       float64  `yaml:"tolerance,omitempty" json:"tolerance,omitempty" jsonschema:"minimum=0"`
+	Source string `yaml:"source" json:"source" jsonschema:"required"`
+	Target string `yaml:"target" json:"target" jsonschema:"required"`
+	// Tolerance is the largest difference between two numbers that still
+	// agree; numbers compare as JSON numbers, so 2 and 2.0 agree.
+	Tolerance float64 `yaml:"tolerance,omitempty" json:"tolerance,omitempty" jsonschema:"minimum=0"`
+	// Compare instant reads both sides as instants (RFC 3339 and common
+	// layouts, Unix seconds, Unix milliseconds) and compares them whatever
+	// their zones: 2026-01-02T03:04:05Z equals 2026-01-02T04:04:05+01:00.
+	Compare string `yaml:"compare,omitempty" json:"compare,omitempty" jsonschema:"enum=instant"`
+	// Zone is where instants written without an offset are read (default UTC).
+	Zone string `yaml:"zone,omitempty" json:"zone,omitempty"`
+	// TimeTolerance is the largest difference between two instants that
+	// still agree; it implies compare: instant.
 	TimeTolerance   Duration `yaml:"time_tolerance,omitempty" json:"time_tolerance,omitempty"`
 	EmptyEqualsNull bool     `yaml:"empty_equals_null,omitempty" json:"empty_equals_null,omitempty"`
 	Ignore          bool     `yaml:"ignore,omitempty" json:"ignore,omitempty"`

@@ -1,6 +1,9 @@
 package scenarios
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // backoffGates checks the options of every backoff gate: they apply only
 // to backoff: exponential, thresholds that can be met, windows inside the
@@ -56,4 +59,31 @@ func (v *validator) faultOn(system string) bool {
 		}
 	}
 	return false
+}
+
+// fieldChecks checks how each consistency field compares: a known
+// comparison, and a zone that exists and has instants to read.
+func (v *validator) fieldChecks() {
+	c := v.s.Gates.Consistency
+	if c == nil {
+		return
+	}
+	for i, chk := range c.Checks {
+		for _, name := range sortedKeys(chk.Fields) {
+			f := chk.Fields[name]
+			path := fmt.Sprintf("gates.consistency.checks[%d].fields.%s", i, name)
+			if f.Compare != "" && f.Compare != CompareInstant {
+				v.addf(path+".compare", hintFrom(f.Compare, []string{CompareInstant}), "compare %q is unknown: the comparison is instant", f.Compare)
+			}
+			if f.Zone == "" {
+				continue
+			}
+			if f.Compare == "" && f.TimeTolerance.D() == 0 {
+				v.addf(path+".zone", "set compare: instant", "zone applies to instants, which this field does not compare")
+			}
+			if _, err := time.LoadLocation(f.Zone); err != nil {
+				v.addf(path+".zone", "an IANA name such as Europe/Berlin", "zone %q is unknown", f.Zone)
+			}
+		}
+	}
 }
