@@ -2,8 +2,10 @@ package ci
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/mocks/toolkit"
@@ -11,6 +13,16 @@ import (
 
 // DefaultOutageKinds are the fault kinds during which a breaker must open.
 var defaultOutageKinds = []string{"down", "outage", "status", "error", "reset", "timeout", "reset_peer"}
+
+// BlindOutageKinds are the outages the journal cannot count attempts in:
+// the proxy in front of the mock refuses the connection (down), resets it
+// (reset_peer) or swallows its data (timeout), so a request the service
+// sent never reaches the mock. A breaker judged over one would pass for
+// lack of data; a mock fault (status 503) is the outage to judge it by.
+var BlindOutageKinds = []string{"down", "reset_peer", "timeout"}
+
+// ErrBlindOutage is why a breaker gate cannot be judged over a blind outage.
+var ErrBlindOutage = errors.New("the proxy refuses or swallows the requests before they reach the mock, so no attempt is counted: judge a breaker by a mock fault ({fault: status, status: 503}) on the system")
 
 // BreakerOptions bound the breaker gate.
 type BreakerOptions struct {
@@ -26,8 +38,10 @@ type BreakerOptions struct {
 // from Within after it began to its end, the rate of requests the system
 // received stays at or below MaxRate. The journal only holds requests that
 // reached the mock: faults the mock injects (status, error) are measured;
-// behind a proxy that refuses connections the mock sees nothing, so feed
-// such windows' attempts from the proxy, or rely on a status fault.
+// behind a proxy that refuses connections (BlindOutageKinds) the mock sees
+// nothing, so such windows are not judged, and a gate with only those
+// fails for lack of data instead of passing "0 req/s". A system that
+// received no request at all fails the same way.
 func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) Gate {
 	g := Gate{Name: "breaker opens" + onSystem(o.System), Kind: KindResilience}
 	kinds := o.Kinds
@@ -36,8 +50,13 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 	}
 	j := inbound(entries, o.System)
 	worst, judged := -1.0, 0
+	var blind []string
 	for _, w := range windows {
 		if w.Target != o.System || !slices.Contains(kinds, w.Kind) {
+			continue
+		}
+		if slices.Contains(BlindOutageKinds, w.Kind) {
+			blind = append(blind, w.Kind)
 			continue
 		}
 		from := w.Start.Add(o.Within)
@@ -59,10 +78,20 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 				w.Kind, w.Start.Format("15:04:05.000"), w.End.Format("15:04:05.000"), n, ms(span), rate, o.MaxRate))
 		}
 	}
-	if judged == 0 {
+	switch {
+	case judged == 0 && len(blind) > 0:
+		// Not a pass: nothing was measured.
+		g.Measured = fmt.Sprintf("no data: %d %s outages of %s, none a mock could see", len(blind), strings.Join(slices.Compact(slices.Sorted(slices.Values(blind))), "/"), o.System)
+		g.Reason = "no data: " + ErrBlindOutage.Error()
+		return g
+	case judged == 0:
 		g.Skipped = true
 		g.Measured = "no outage of " + o.System + " longer than " + ms(o.Within)
 		g.Reason = "not exercised"
+		return g
+	case len(j) == 0:
+		g.Measured = "no data: " + o.System + " received no request in the whole run"
+		g.Reason = "no data: without any request to the system a breaker cannot be told from a service that never called"
 		return g
 	}
 	g.Measured = fmt.Sprintf("%.1f req/s at most during %d outages, %s after they began (bound %.1f/s)", worst, judged, ms(o.Within), o.MaxRate)

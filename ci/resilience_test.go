@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,38 @@ func TestRetryAfterSameClient(t *testing.T) {
 	other.Client = "10.0.0.9:5999" // another client: nothing to judge
 	if g := RetryAfter(b.es, RetryAfterOptions{}); !g.Skipped {
 		t.Fatalf("%s: %s", g.Status(), g.Reason)
+	}
+}
+
+// A breaker gate never passes for lack of data: behind a down toxic the
+// mock journals nothing, and a system that got no request proves nothing.
+func TestBreakerNoData(t *testing.T) {
+	t.Parallel()
+	down := []FaultWindow{{Target: "accounting", Start: t0.Add(10 * time.Second), End: t0.Add(20 * time.Second), Kind: "down"}}
+	o := BreakerOptions{System: "accounting", MaxRate: 1, Within: 2 * time.Second}
+	for name, c := range map[string]struct {
+		entries []toolkit.Entry
+		windows []FaultWindow
+		reason  string
+	}{
+		"down toxic, resilient": {resilientJournal(), down, "no data: the proxy refuses"},
+		"down toxic, naive":     {naiveJournal(), down, "no data: the proxy refuses"},
+		"no request at all":     {nil, outage, "no data: without any request"},
+	} {
+		g := Breaker(c.entries, c.windows, o)
+		if g.Passed || g.Skipped || !strings.HasPrefix(g.Reason, c.reason) || !strings.HasPrefix(g.Measured, "no data") {
+			t.Errorf("%s: %s: %s (%s), want a failure: %s", name, g.Status(), g.Reason, g.Measured, c.reason)
+		}
+	}
+	// The control: the same journals judged over a status fault the mock sees.
+	if g := Breaker(resilientJournal(), outage, o); !g.Passed {
+		t.Errorf("resilient, status fault: %s: %s", g.Status(), g.Reason)
+	}
+	if g := Breaker(naiveJournal(), outage, o); g.Passed || g.Skipped {
+		t.Errorf("naive, status fault: %s: %s", g.Status(), g.Reason)
+	}
+	// A down toxic beside a status fault: the status window is judged.
+	if g := Breaker(resilientJournal(), append(slices.Clone(down), outage...), o); !g.Passed {
+		t.Errorf("resilient, down and status: %s: %s", g.Status(), g.Reason)
 	}
 }

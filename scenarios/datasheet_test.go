@@ -37,7 +37,7 @@ func TestDatasheetGolden(t *testing.T) {
 		"shop.orders ⇒ accounting.invoices (exactly-once)",
 		"| total | `double(total_price)` | `amount_cents / 100.0` | within ±0.005 |",
 		"tested at 3× (120/s) for 1m0s",
-		"survives down on accounting for 10s",
+		"survives status on accounting for 10s (status 503)",
 		"towards accounting: honours Retry-After; exponential backoff",
 		"`p99 < 1.5s`",
 	} {

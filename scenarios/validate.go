@@ -68,6 +68,7 @@ func (s *Scenario) Validate() error {
 	v.chaos()
 	v.gates()
 	v.backoffGates()
+	v.breakerGates()
 	v.fieldChecks()
 	if len(v.problems) == 0 {
 		return nil

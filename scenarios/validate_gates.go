@@ -2,7 +2,10 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/firedrill/firedrill/ci"
 )
 
 // backoffGates checks the options of every backoff gate: they apply only
@@ -84,6 +87,41 @@ func (v *validator) fieldChecks() {
 			if _, err := time.LoadLocation(f.Zone); err != nil {
 				v.addf(path+".zone", "an IANA name such as Europe/Berlin", "zone %q is unknown", f.Zone)
 			}
+		}
+	}
+}
+
+// breakerGates refuses a breaker gate the run could only pass for lack of
+// data: one whose system's outages are all faults the mock cannot see (a
+// down toxic refuses connections at the proxy), or that are all shorter
+// than breaker_within.
+func (v *validator) breakerGates() {
+	for i, r := range v.s.Gates.Resilience {
+		if r.MaxRateDuringOutage.IsZero() {
+			continue
+		}
+		path := fmt.Sprintf("gates.resilience[%d].max_rate_during_outage", i)
+		var blind []string
+		seen, long := 0, 0
+		for _, f := range v.s.Chaos {
+			switch {
+			case f.Proxy == r.System && slices.Contains(ci.BlindOutageKinds, f.Toxic):
+				blind = append(blind, f.Toxic)
+			case f.System == r.System && f.Fault == "status":
+				seen++
+				if f.For.D() > r.BreakerWithin.D() {
+					long++
+				}
+			}
+		}
+		hint := fmt.Sprintf("add {at: 10s, for: 10s, system: %s, fault: status, status: 503}", r.System)
+		switch {
+		case seen == 0 && len(blind) > 0:
+			v.addf(path, hint, "the breaker gate cannot be judged behind a %s toxic: %v", blind[0], ci.ErrBlindOutage)
+		case seen == 0:
+			v.addf(path, hint, "no outage of %q on the timeline: the breaker gate would have nothing to judge", r.System)
+		case long == 0:
+			v.addf(fmt.Sprintf("gates.resilience[%d].breaker_within", i), "", "every outage of %q is %s or shorter: nothing is left to judge after breaker_within", r.System, r.BreakerWithin)
 		}
 	}
 }
