@@ -131,6 +131,9 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 	for i, f := range s.Faults {
 		hf, err := f.HTTPFault()
 		if err == nil {
+			err = c.CheckOperation(hf.Operation)
+		}
+		if err == nil {
 			_, err = v.Faults.Add(hf)
 		}
 		if err != nil {
@@ -264,6 +267,12 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 			return
 		}
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		var operation string
+		if fs.Scoped() {
+			var fields []string
+			operation, fields = graphql.Names(r, body)
+			r = toolkit.WithOperationNames(r, operation, fields)
+		}
 		var label string
 		r = r.WithContext(context.WithValue(r.Context(), labelKey{}, &label))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -273,7 +282,7 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 			return
 		}
 		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
-			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body,
+			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Operation: operation,
 			Status: rec.status, Fault: label, Valid: true})
 	})
 }

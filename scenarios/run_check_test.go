@@ -26,7 +26,7 @@ chaos:
 gates:
   resilience:
     - {system: accounting, backoff: exponential, max_backoff: 4s, min_growth: 1.8, give_up_after: 30s,
-       retry_after_grace: 2s, operation: createInvoice, window: {from: 5s, to: 40s}}
+       retry_after_grace: 2s, operation: GET /invoices, window: {from: 5s, to: 40s}}
     - {system: accounting, backoff: exponential, during_faults: true}
 `))
 	if err != nil {
@@ -41,7 +41,7 @@ gates:
 		{Target: "shop", Start: start, End: start.Add(time.Minute)},
 	}}
 	want := []ci.BackoffOptions{
-		{System: "accounting", Operation: "createInvoice", Cap: 4 * time.Second, MinGrowth: 1.8, GiveUp: 30 * time.Second,
+		{System: "accounting", Operation: "GET /invoices", Cap: 4 * time.Second, MinGrowth: 1.8, GiveUp: 30 * time.Second,
 			RetryAfterGrace: 2 * time.Second, Windows: []ci.Window{{From: start.Add(5 * time.Second), To: start.Add(40 * time.Second)}}},
 		{System: "accounting", Windows: []ci.Window{{From: start.Add(10 * time.Second), To: start.Add(30 * time.Second)}}},
 	}

@@ -27,8 +27,9 @@ var systemName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
 // validator collects the problems of a parsed scenario.
 type validator struct {
-	s        *Scenario
-	problems []Problem
+	s         *Scenario
+	problems  []Problem
+	contracts map[string]mocks.Contract // loaded by the checks that read them
 }
 
 func (v *validator) addf(path, hint, format string, args ...any) {
@@ -43,7 +44,7 @@ func (v *validator) addf(path, hint, format string, args ...any) {
 // systems that exist, files that exist, durations that fit, cycles between
 // services. It returns an *Error listing every problem, sorted by line.
 func (s *Scenario) Validate() error {
-	v := &validator{s: s}
+	v := &validator{s: s, contracts: map[string]mocks.Contract{}}
 	if strings.TrimSpace(s.Name) == "" {
 		v.addf("name", "", "a scenario needs a name that says what it proves")
 	}
@@ -69,6 +70,7 @@ func (s *Scenario) Validate() error {
 	v.gates()
 	v.backoffGates()
 	v.breakerGates()
+	v.operations()
 	v.fieldChecks()
 	if len(v.problems) == 0 {
 		return nil

@@ -1,7 +1,10 @@
 package toolkit
 
 import (
+	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -10,10 +13,13 @@ import (
 // may act on. Stages may set fields of Entry (Throttled, Fault,
 // IdempotencyKey, Replayed...) to explain how they shaped the answer.
 type Exchange struct {
-	Request    *http.Request
-	Body       []byte            // the request body, read once
-	Operation  string            // operationId, or "METHOD /template"
-	Template   string            // the contract's path template
+	Request   *http.Request
+	Body      []byte // the request body, read once
+	Operation string // operationId, or "METHOD /template"
+	Template  string // the contract's path template
+	// Fields are a GraphQL request's root fields, which a fault's
+	// operation may name as well as the operation itself.
+	Fields     []string
 	PathParams map[string]string // decoded values of the template's parameters
 	Entry      *Entry            // the journal entry being built
 	// Contract is what the mock kind's contract says of the operation,
@@ -107,4 +113,29 @@ func (c *CaptureWriter) Write(p []byte) (int, error) {
 	}
 	c.body = append(c.body, p...)
 	return c.ResponseWriter.Write(p)
+}
+
+// Is reports whether name names the exchange's operation: its operationId
+// (or the journal's name of a GraphQL operation), "METHOD /template", or
+// one of a GraphQL request's root fields.
+func (x *Exchange) Is(name string) bool {
+	if name == x.Operation || slices.Contains(x.Fields, name) {
+		return true
+	}
+	return x.Request != nil && len(name) == len(x.Request.Method)+1+len(x.Template) &&
+		strings.HasPrefix(name, x.Request.Method) && name[len(x.Request.Method)] == ' ' && name[len(x.Request.Method)+1:] == x.Template
+}
+
+type fieldsKey struct{}
+
+// WithOperationNames tells FaultSet.Handler the operation a request runs,
+// read by a handler in front that knows its protocol (a GraphQL request's
+// root fields): faults may then name it.
+func WithOperationNames(r *http.Request, operation string, fields []string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), fieldsKey{}, operationNames{operation, fields}))
+}
+
+type operationNames struct {
+	operation string
+	fields    []string
 }

@@ -312,7 +312,7 @@ func (fs *FaultSet) Stage(next HandlerFunc) HandlerFunc {
 func (fs *FaultSet) serve(w http.ResponseWriter, x *Exchange, next HandlerFunc) {
 	done := false
 	for _, f := range *fs.faults.Load() {
-		if f.spec.Operation != "" && f.spec.Operation != x.Operation {
+		if f.spec.Operation != "" && !x.Is(f.spec.Operation) {
 			continue
 		}
 		d := f.decide()

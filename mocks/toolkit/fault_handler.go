@@ -10,7 +10,8 @@ import (
 // or a hand-written fake: the same kinds, rates and draws as Stage,
 // with these differences, since h has no contract the set can read:
 //
-//   - a fault's Operation is matched against "METHOD /path";
+//   - a fault's Operation is matched against "METHOD /path", and the
+//     names a handler in front gave with WithOperationNames;
 //   - bad_data leaves answers alone (there is no schema to break);
 //   - expired_credentials reads the Authorization header only, and
 //     challenges with Bearer unless its challenge parameter says otherwise;
@@ -40,9 +41,23 @@ func (fs *FaultSet) Handler(h http.Handler, onFault func(r *http.Request, label 
 			Template:  r.URL.Path,
 			Entry:     &Entry{Time: time.Now(), Method: r.Method, Path: r.URL.Path},
 		}
+		if n, ok := r.Context().Value(fieldsKey{}).(operationNames); ok {
+			x.Fields = append(n.fields, n.operation)
+		}
 		fs.serve(w, x, next)
 		if x.Entry.Fault != "" && onFault != nil {
 			onFault(r, x.Entry.Fault)
 		}
 	})
+}
+
+// Scoped reports whether an active fault names an operation: only then
+// does a handler in front need to read which operation a request runs.
+func (fs *FaultSet) Scoped() bool {
+	for _, f := range *fs.faults.Load() {
+		if f.spec.Operation != "" {
+			return true
+		}
+	}
+	return false
 }
