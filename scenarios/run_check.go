@@ -137,7 +137,33 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 	for _, rg := range r.s.Gates.Resilience {
 		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)
 	}
-	return append(gates, consistency...)
+	gates = append(gates, consistency...)
+	return append(gates, r.probeGates(ctx)...)
+}
+
+// DefaultProbeWithin is how long a gate's probe is asked again until it
+// holds, unless the scenario says otherwise.
+const DefaultProbeWithin = 10 * time.Second
+
+// probeGates ask the service itself, once the data has settled.
+func (r *run) probeGates(ctx context.Context) []ci.Gate {
+	var gates []ci.Gate
+	for i, p := range r.s.Gates.Probes {
+		url, err := r.res.Expand(p.URL)
+		if err != nil {
+			gates = append(gates, ci.Gate{Name: p.Name, Kind: ci.KindService, Measured: "not measured",
+				Reason: fmt.Sprintf("gates.probes[%d].url: %v", i, err)})
+			continue
+		}
+		within := DefaultProbeWithin
+		if p.Within != nil {
+			within = p.Within.D()
+		}
+		g := ci.Probe(ctx, ci.ProbeOptions{Name: p.Name, URL: url, Expect: p.Expect, JSON: p.JSON, Within: within, Redact: r.secrets.Redact})
+		r.progress("probe %s: %s", p.Name, g.Status())
+		gates = append(gates, g)
+	}
+	return gates
 }
 
 // consistencyGates settles every check at once: the systems converge

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/load"
 	"github.com/firedrill/firedrill/mocks"
@@ -300,7 +301,8 @@ func (r *run) upService(ctx context.Context, sys *system) error {
 	return nil
 }
 
-// steadyState runs the probes before any fault starts.
+// steadyState runs the probes before any fault starts: one that does not
+// hold stops the run before the attack (a set-up failure, not a gate).
 func (r *run) steadyState(ctx context.Context) error {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for i, p := range r.s.SteadyState {
@@ -308,23 +310,11 @@ func (r *run) steadyState(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("scenarios: steady_state[%d]: %w", i, err)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("scenarios: steady_state[%d]: %w", i, err)
+		g := ci.Probe(ctx, ci.ProbeOptions{Name: p.Name, URL: url, Expect: p.Expect, JSON: p.JSON, Client: client, Redact: r.secrets.Redact})
+		if !g.Passed {
+			return fmt.Errorf("scenarios: steady state %q before any fault: %s", p.Name, g.Reason)
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return fmt.Errorf("scenarios: steady state %q: %w", p.Name, err)
-		}
-		resp.Body.Close()
-		ok := resp.StatusCode/100 == 2
-		if p.Expect != 0 {
-			ok = resp.StatusCode == p.Expect
-		}
-		if !ok {
-			return fmt.Errorf("scenarios: steady state %q: %s answered %d before any fault", p.Name, r.secrets.Redact(url), resp.StatusCode)
-		}
-		r.progress("steady %s: %d", p.Name, resp.StatusCode)
+		r.progress("steady %s: %s", p.Name, g.Measured)
 	}
 	return nil
 }

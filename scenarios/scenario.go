@@ -103,11 +103,22 @@ type Service struct {
 	StartTimeout Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
 }
 
-// Probe is a steady-state check: an HTTP GET that must answer Expect.
+// Probe is an HTTP GET of an endpoint that must answer Expect, and whose
+// JSON must make an expression true: before the faults (steady_state) or
+// at the end of settle (gates.probes).
 type Probe struct {
-	Name   string `yaml:"name" json:"name" jsonschema:"required"`
-	URL    string `yaml:"url" json:"url" jsonschema:"required"`
-	Expect int    `yaml:"expect,omitempty" json:"expect,omitempty"`
+	Name string `yaml:"name" json:"name" jsonschema:"required"`
+	// URL is the endpoint asked with GET: ${sync.url}/admin/dead-letters.
+	URL string `yaml:"url" json:"url" jsonschema:"required"`
+	// Expect is the status wanted; any 2xx when absent.
+	Expect int `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// JSON is a CEL expression over the decoded JSON answer (body) and
+	// its status that must be true: "body.count == 0",
+	// "size(body.items) == 0".
+	JSON string `yaml:"json,omitempty" json:"json,omitempty"`
+	// Within is how long a gate's probe is asked again until it holds
+	// (default 10s; 0s asks once). Steady-state probes are asked once.
+	Within *Duration `yaml:"within,omitempty" json:"within,omitempty"`
 }
 
 // Load is the traffic of the attack: a flow pushed at peak × multiplier.
@@ -179,6 +190,9 @@ type Gates struct {
 	Contract    *ContractGate     `yaml:"contract,omitempty" json:"contract,omitempty"`
 	Resilience  []ResilienceGate  `yaml:"resilience,omitempty" json:"resilience,omitempty"`
 	Consistency *ConsistencyGates `yaml:"consistency,omitempty" json:"consistency,omitempty"`
+	// Probes ask the service itself at the end of settle: a dead-letter
+	// queue that must be empty, a backlog that must be drained.
+	Probes []Probe `yaml:"probes,omitempty" json:"probes,omitempty"`
 }
 
 // ContractGate bounds the requests the service sent that broke a contract.

@@ -64,6 +64,15 @@ func (s *Scenario) Validate() error {
 			v.addf(path+".name", "", "a probe needs a name")
 		}
 		v.url(path+".url", p.URL, nil)
+		v.probe(path, p)
+	}
+	for i, p := range s.Gates.Probes {
+		path := fmt.Sprintf("gates.probes[%d]", i)
+		if p.Name == "" {
+			v.addf(path+".name", "", "a probe needs a name")
+		}
+		v.url(path+".url", p.URL, nil)
+		v.probe(path, p)
 	}
 	v.load()
 	v.chaos()

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
@@ -123,5 +124,22 @@ func (v *validator) breakerGates() {
 		case long == 0:
 			v.addf(fmt.Sprintf("gates.resilience[%d].breaker_within", i), "", "every outage of %q is %s or shorter: nothing is left to judge after breaker_within", r.System, r.BreakerWithin)
 		}
+	}
+}
+
+// probe checks what a probe expects: a status that exists and an
+// expression that compiles.
+func (v *validator) probe(path string, p Probe) {
+	if p.Expect != 0 && (p.Expect < 100 || p.Expect > 599) {
+		v.addf(path+".expect", "", "%d is not an HTTP status", p.Expect)
+	}
+	if p.JSON != "" {
+		if err := ci.CompileProbe(p.JSON); err != nil {
+			first, _, _ := strings.Cut(err.Error(), "\n")
+			v.addf(path+".json", "a CEL expression over body and status: body.count == 0", "%s", strings.TrimPrefix(first, "ERROR: "))
+		}
+	}
+	if p.Within != nil && p.Within.D() < 0 {
+		v.addf(path+".within", "", "within must not be negative")
 	}
 }
