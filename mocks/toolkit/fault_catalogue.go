@@ -66,6 +66,27 @@ func (p FaultParamSpec) Range() string {
 	return open + p.Min + ", " + p.Max + closing
 }
 
+// Summary says in a few words what the parameter takes: its type, range or
+// values, and default ("integer in [400, 599], default 503").
+func (p FaultParamSpec) Summary() string {
+	var b strings.Builder
+	switch {
+	case len(p.Values) > 0:
+		b.WriteString("one of " + p.Range())
+	case p.Range() != "":
+		b.WriteString(string(p.Type) + " in " + p.Range())
+	default:
+		b.WriteString(string(p.Type))
+	}
+	switch {
+	case p.Required:
+		b.WriteString(", required")
+	case p.Default != "":
+		b.WriteString(", default " + p.Default)
+	}
+	return b.String()
+}
+
 // FaultKindSpec describes one kind of mock fault: what it does and the
 // parameters of its own (beside FaultCommonParams, which every kind takes).
 type FaultKindSpec struct {
