@@ -112,8 +112,7 @@ type Webhook struct {
 // ({fault: status, status: 503, rate: 0.1, operation: createInvoice}).
 // `firedrill chaos faults` lists the kinds and their parameters.
 type Fault struct {
-	// Fault is the kind: status, rate_limited, slow, truncated, malformed,
-	// bad_data or expired_credentials.
+	// Fault is the kind, one of toolkit.FaultKinds.
 	Fault string `yaml:"fault" json:"fault" jsonschema:"required"`
 	// Params are the fault's parameters: rate, operation, id, and the
 	// kind's own (status: 503, retry_after: 2s...).

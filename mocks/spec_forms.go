@@ -260,13 +260,9 @@ func unprefixed(err error) error {
 }
 
 // JSONSchemaExtend lets a fault carry its parameters beside its kind, and
-// lists the kinds.
+// documents the kinds and each kind's parameters (ExtendFaultSchema).
 func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
-	if p, ok := s.Properties.Get("fault"); ok {
-		for _, k := range toolkit.FaultKinds() {
-			p.Enum = append(p.Enum, k)
-		}
-	}
+	ExtendFaultSchema(s)
 	s.AdditionalProperties = &jsonschema.Schema{
 		OneOf:       []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
 		Description: "a parameter of the fault (rate, operation, id, or the kind's own: status: 503, retry_after: 2s...)",

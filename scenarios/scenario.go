@@ -176,8 +176,7 @@ type Fault struct {
 	Toxicity  float64 `yaml:"toxicity,omitempty" json:"toxicity,omitempty" jsonschema:"minimum=0,maximum=1"`
 	// System names the mock that applies an HTTP or data fault.
 	System string `yaml:"system,omitempty" json:"system,omitempty"`
-	// Fault is the mock fault: status, rate_limited, slow, truncated,
-	// malformed, bad_data or expired_credentials.
+	// Fault is the mock fault, one of toolkit.FaultKinds.
 	Fault string `yaml:"fault,omitempty" json:"fault,omitempty"`
 	// Params are the toxic's or fault's parameters.
 	Params map[string]string `yaml:",inline" json:"-"`

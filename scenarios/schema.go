@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/invopop/jsonschema"
+
+	"github.com/firedrill/firedrill/mocks"
 )
 
 // SchemaID is where editors find the scenario schema.
@@ -41,8 +43,10 @@ func generateSchema(comments func(*jsonschema.Reflector) error) ([]byte, error) 
 }
 
 // JSONSchemaExtend lets a fault carry its toxic's or mock fault's
-// parameters beside the known fields.
+// parameters beside the known fields, and documents the mock faults' kinds
+// and parameters from their catalogue.
 func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
+	mocks.ExtendFaultSchema(s)
 	s.AdditionalProperties = &jsonschema.Schema{
 		OneOf:       []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
 		Description: "a parameter of the toxic or fault, e.g. latency: 800ms",

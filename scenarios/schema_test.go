@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 	"github.com/invopop/jsonschema"
 	jsv "github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -125,7 +128,7 @@ func TestSchemaValidatesFiles(t *testing.T) {
 	if len(good) == 0 || len(e2e) == 0 {
 		t.Error("no example or e2e scenario found to check against the schema")
 	}
-	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml", "mock_forms.yaml", "field_compare.yaml"} {
+	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml", "mock_forms.yaml", "field_compare.yaml", "bad_mock_fault.yaml", "mock_fault_param.yaml", "chaos_fault_value.yaml"} {
 		if err := sch.Validate(asJSON(filepath.Join("testdata", "bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; an editor would not flag it", bad)
 		}
@@ -155,6 +158,70 @@ func TestSchemaRateLimitAgreesWithTheParser(t *testing.T) {
 	for _, s := range []string{"fast", "20", "20/s,colour=red", "20/s,burst="} {
 		if re.MatchString(s) {
 			t.Errorf("%q passes the schema's pattern", s)
+		}
+	}
+}
+
+// TestSchemaDocumentsEveryMockFault: both places a mock fault is written (a
+// mock's faults: and a timeline event) list every kind of the catalogue,
+// and for each kind every parameter it takes, with its doc, and no other.
+func TestSchemaDocumentsEveryMockFault(t *testing.T) {
+	t.Parallel()
+	var schema struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"properties"`
+			AllOf []struct {
+				If struct {
+					Properties struct {
+						Fault struct {
+							Const string `json:"const"`
+						} `json:"fault"`
+					} `json:"properties"`
+				} `json:"if"`
+				Then struct {
+					Properties map[string]struct {
+						Description string `json:"description"`
+					} `json:"properties"`
+				} `json:"then"`
+			} `json:"allOf"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	for _, def := range []string{"Fault", "MockFault"} {
+		d := schema.Defs[def]
+		if got, want := d.Properties["fault"].Enum, toolkit.FaultKinds(); !slices.Equal(got, want) {
+			t.Errorf("%s.fault lists %v, the catalogue %v", def, got, want)
+		}
+		byKind := map[string]map[string]string{}
+		for _, a := range d.AllOf {
+			docs := map[string]string{}
+			for name, p := range a.Then.Properties {
+				docs[name] = p.Description
+			}
+			byKind[a.If.Properties.Fault.Const] = docs
+		}
+		for _, k := range toolkit.FaultCatalogue() {
+			docs, ok := byKind[k.Kind]
+			if !ok {
+				t.Errorf("%s: fault %s has no parameters in the schema", def, k.Kind)
+				continue
+			}
+			params := append(toolkit.FaultCommonParams(), k.Params...)
+			for _, p := range params {
+				if !strings.Contains(docs[p.Name], p.Doc) {
+					t.Errorf("%s: fault %s: parameter %s is missing or undocumented: %q", def, k.Kind, p.Name, docs[p.Name])
+				}
+			}
+			if len(docs) != len(params) {
+				t.Errorf("%s: fault %s: the schema has %d parameters, the catalogue %d", def, k.Kind, len(docs), len(params))
+			}
+		}
+		if len(byKind) != len(toolkit.FaultKinds()) {
+			t.Errorf("%s: %d kinds described, the catalogue has %d", def, len(byKind), len(toolkit.FaultKinds()))
 		}
 	}
 }

@@ -22,10 +22,13 @@ const defaultToxiproxy = "http://127.0.0.1:8474"
 func newChaosCmd(st *state) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "chaos",
-		Short: "Serve Toxiproxy and apply network faults by hand",
+		Short: "Serve Toxiproxy and apply network faults by hand; list every fault",
 		Long: `chaos runs a Toxiproxy server (serve) and drives one, embedded or remote,
 from the command line: apply a toxic or take a proxy down, list the proxies
-and their toxics, reset everything. Faults: see "firedrill chaos toxics".`,
+and their toxics, reset everything. Network faults on a proxy: see
+"firedrill chaos toxics". HTTP and data faults a mock applies:
+` + mockFaultKinds() + `;
+see "firedrill chaos faults".`,
 		Example: `  firedrill chaos serve --api 127.0.0.1:8474
   firedrill chaos apply --proxy accounting --toxic latency --set latency=500ms --for 30s
   firedrill chaos list`,
@@ -39,6 +42,7 @@ and their toxics, reset everything. Faults: see "firedrill chaos toxics".`,
 		newChaosListCmd(st),
 		newChaosResetCmd(st),
 		newChaosToxicsCmd(st),
+		newChaosFaultsCmd(st),
 	)
 	return cmd
 }
@@ -261,8 +265,11 @@ func newChaosResetCmd(st *state) *cobra.Command {
 
 func newChaosToxicsCmd(st *state) *cobra.Command {
 	return &cobra.Command{
-		Use:     "toxics",
-		Short:   "List the faults apply knows and their parameters",
+		Use:   "toxics",
+		Short: "List the network faults apply knows and their parameters",
+		Long: `toxics lists the network faults apply puts on a Toxiproxy proxy, and
+a scenario's chaos: events with proxy:, each with its parameters. HTTP and
+data faults a mock applies are listed by "firedrill chaos faults".`,
 		Example: `  firedrill chaos toxics`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -278,6 +285,7 @@ func newChaosToxicsCmd(st *state) *cobra.Command {
 				}
 			}
 			fmt.Fprintln(w, "\nevery toxic but down also takes --direction upstream|downstream and --toxicity 0..1")
+			fmt.Fprintln(w, "HTTP and data faults a mock applies ("+mockFaultKinds()+"): firedrill chaos faults")
 			return w.Flush()
 		},
 	}

@@ -101,8 +101,9 @@ at the loopback URL the request names ({$request.body#/callback_url} and the
 like), signed with --callback-secret (generated when not given) by
 --callback-scheme; --references.
 
-HTTP and data faults: --fault KIND,PARAM=VALUE... is active from the start
-(firedrill chaos faults lists the kinds); /__firedrill/faults switches
+HTTP and data faults: --fault KIND,PARAM=VALUE... is active from the start,
+KIND one of ` + mockFaultKinds() + `
+("firedrill chaos faults" lists their parameters); /__firedrill/faults switches
 faults on and off at run time on every mock, OpenAPI and GraphQL.
 
 One declaration: the flags fill the same mock declaration as a scenario's
@@ -135,7 +136,7 @@ webhooks.`,
 func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.webhookRetry, "webhook-retry", "", "how deliveries are retried: ATTEMPTS[,backoff=500ms][,max-backoff=30s], e.g. 1 for none, as GitHub")
 	fs.StringVar(&f.config, "config", "", "read the mock declaration from FILE, in the format of a scenario's mock: section")
-	fs.StringArrayVar(&f.faults, "fault", nil, "apply an HTTP or data fault from the start: KIND[,PARAM=VALUE...], e.g. status,status=503,rate=0.1 (repeatable; see firedrill chaos faults)")
+	fs.StringArrayVar(&f.faults, "fault", nil, "apply an HTTP or data fault from the start: KIND[,PARAM=VALUE...], e.g. status,status=503,rate=0.1; KIND is one of "+mockFaultKinds()+" (repeatable; firedrill chaos faults lists the parameters)")
 	fs.IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	fs.BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths (OpenAPI) or the types mutations return (GraphQL)")

@@ -41,11 +41,12 @@
 //     for GraphQL ([RateLimiter.Charge]).
 //   - [Idempotency]: idempotency keys as Stripe documents them
 //     ([ParseIdempotency]).
-//   - [FaultSet]: seeded HTTP faults ([HTTPFault], [FaultKinds]: status,
-//     rate_limited, slow, truncated, malformed, bad_data,
-//     expired_credentials), switched on and off at run time through an
-//     admin API ([FaultsPath]) or a chaos timeline ([FaultSet.Activate]),
-//     as a Stage or in front of any handler ([FaultSet.Handler]).
+//   - [FaultSet]: seeded HTTP faults ([HTTPFault]; [FaultCatalogue]
+//     describes each kind and its parameters, the one registry the checks
+//     and every piece of documentation read), switched on and off at run
+//     time through an admin API ([FaultsPath]) or a chaos timeline
+//     ([FaultSet.Activate]), as a Stage or in front of any handler
+//     ([FaultSet.Handler]).
 //   - [Webhooks]: signed deliveries ([WebhookScheme]: Standard Webhooks,
 //     Stripe, GitHub, plain HMAC; [SignDelivery]), retried with backoff, in
 //     order per resource, journaled, paused, resumed and drained through an

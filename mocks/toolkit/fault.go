@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +40,8 @@ var (
 
 // HTTPFault is a fault a mock applies to the answers of its operations,
 // one Kind among FaultStatus, FaultRateLimited, FaultSlow, FaultTruncated,
-// FaultMalformed, FaultBadData and FaultExpiredCredentials.
+// FaultMalformed, FaultBadData and FaultExpiredCredentials; FaultCatalogue
+// describes each kind and its parameters.
 //
 // Which requests it hits is a pure function of the set's seed, the fault's
 // ID and the request's number among those the fault saw: the same run with
@@ -63,22 +63,23 @@ type HTTPFault struct {
 }
 
 // NewHTTPFault builds a fault from a kind and flat parameters, as a
-// scenario file or a chaos timeline event carries them: "rate", "operation"
-// and "id" fill the fields of that name, the rest are the kind's
-// parameters. The fault is checked as Add checks it.
+// scenario file or a chaos timeline event carries them: the common
+// parameters (FaultCommonParams: "rate", "operation" and "id") fill the
+// fields of that name, the rest are the kind's parameters (FaultCatalogue).
+// The fault is checked as Add checks it.
 func NewHTTPFault(kind string, params map[string]string) (HTTPFault, error) {
 	f := HTTPFault{Kind: kind}
 	for k, v := range params {
 		switch k {
-		case "rate":
+		case FaultParamRate:
 			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil || !(r > 0 && r <= 1) {
 				return HTTPFault{}, fmt.Errorf("mocks: fault %s: rate %q is not a number in (0, 1]: %w", kind, v, ErrFaultInvalid)
 			}
 			f.Rate = r
-		case "operation":
+		case FaultParamOperation:
 			f.Operation = v
-		case "id":
+		case FaultParamID:
 			f.ID = v
 		default:
 			if f.Params == nil {
@@ -129,16 +130,6 @@ func NewFaultSet(seed int64) *FaultSet {
 	fs := &FaultSet{seed: seed, nextID: map[string]int{}}
 	fs.faults.Store(&[]*activeFault{})
 	return fs
-}
-
-// FaultKinds lists the kinds of HTTP fault, sorted.
-func FaultKinds() []string {
-	kinds := make([]string, 0, len(faultKinds))
-	for k := range faultKinds {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	return kinds
 }
 
 // Seed is the seed the set's rates are drawn from.
@@ -263,7 +254,7 @@ type draw struct {
 }
 
 func compileFault(seed int64, f HTTPFault) (*activeFault, error) {
-	build, ok := faultKinds[f.Kind]
+	spec, ok := faultKinds[f.Kind]
 	if !ok {
 		return nil, fmt.Errorf("mocks: fault %s: kind %q is not one of %v: %w", faultName(f), f.Kind, FaultKinds(), ErrFaultInvalid)
 	}
@@ -273,8 +264,8 @@ func compileFault(seed int64, f HTTPFault) (*activeFault, error) {
 	case f.Rate == 0:
 		f.Rate = 1
 	}
-	p := newFaultParams(f)
-	inj := build(p)
+	p := newFaultParams(f, spec)
+	inj := spec.build(p)
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ type badDataFault struct {
 }
 
 func newBadDataFault(p *faultParams) injector {
-	return &badDataFault{mode: p.str("mode", "any", "any", "missing", "type", "null")}
+	return &badDataFault{mode: p.str("mode")}
 }
 
 // mutation is one way to break an answer: at the JSON pointer path, do kind.

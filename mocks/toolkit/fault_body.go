@@ -60,9 +60,9 @@ type slowFault struct {
 
 func newSlowFault(p *faultParams) injector {
 	f := &slowFault{}
-	f.delay = p.duration("delay", 0)
-	f.trickle = p.duration("trickle", 0)
-	f.chunks = p.integer("chunks", 10, 1, 10_000)
+	f.delay = p.duration("delay")
+	f.trickle = p.duration("trickle")
+	f.chunks = p.integer("chunks")
 	if f.delay == 0 && f.trickle == 0 && len(p.errs) == 0 {
 		p.problem("delay", "give delay or trickle (or both) a positive duration")
 	}
@@ -138,8 +138,8 @@ type truncatedFault struct {
 
 func newTruncatedFault(p *faultParams) injector {
 	f := &truncatedFault{}
-	f.at = p.fraction("at", 0.5)
-	f.framing = p.str("framing", "length", "length", "chunked", "clean")
+	f.at = p.number("at")
+	f.framing = p.str("framing")
 	f.label = "truncated " + f.framing + " at " + strconv.FormatFloat(f.at*100, 'f', -1, 64) + "%"
 	return f
 }
@@ -201,7 +201,7 @@ type malformedFault struct {
 }
 
 func newMalformedFault(p *faultParams) injector {
-	f := &malformedFault{mode: p.str("mode", "syntax", "syntax", "html", "empty", "nan")}
+	f := &malformedFault{mode: p.str("mode")}
 	f.label = "malformed " + f.mode
 	return f
 }

@@ -22,8 +22,8 @@ type statusFault struct {
 
 func newStatusFault(p *faultParams) injector {
 	f := &statusFault{id: p.f.ID}
-	f.status = p.integer("status", http.StatusServiceUnavailable, 400, 599)
-	f.retryAfter = p.duration("retry_after", 0)
+	f.status = p.integer("status")
+	f.retryAfter = p.duration("retry_after")
 	f.label = "status " + strconv.Itoa(f.status)
 	return f
 }
@@ -62,16 +62,13 @@ type rateLimitedFault struct {
 
 func newRateLimitedFault(p *faultParams) injector {
 	f := &rateLimitedFault{id: p.f.ID, now: time.Now}
-	f.retryAfter = p.duration("retry_after", time.Second)
-	f.limit = p.integer("limit", 100, 1, 1<<30)
-	f.remaining = p.integer("remaining", 0, 0, 1<<30)
-	f.reset = p.str("reset", "delta", "delta", "epoch")
-	f.limitHdr = p.str("limit_header", DefaultRateLimitLimitHeader)
-	f.remainingHdr = p.str("remaining_header", DefaultRateLimitRemainingHeader)
-	f.resetHdr = p.str("reset_header", DefaultRateLimitResetHeader)
-	if f.retryAfter <= 0 {
-		p.problem("retry_after", "must be at least 1s: a 429 tells the client when to come back")
-	}
+	f.retryAfter = p.duration("retry_after")
+	f.limit = p.integer("limit")
+	f.remaining = p.integer("remaining")
+	f.reset = p.str("reset")
+	f.limitHdr = p.str("limit_header")
+	f.remainingHdr = p.str("remaining_header")
+	f.resetHdr = p.str("reset_header")
 	for name, h := range map[string]string{"limit_header": f.limitHdr, "remaining_header": f.remainingHdr, "reset_header": f.resetHdr} {
 		if h != "" && !validHeaderName(h) {
 			p.problem(name, "%q is not a header name", h)
@@ -150,8 +147,8 @@ const (
 
 func newExpiredCredentialsFault(p *faultParams) injector {
 	f := &expiredCredentialsFault{id: p.f.ID, state: map[[sha256.Size]byte]credState{}}
-	f.challenge = p.str("challenge", "")
-	f.max = p.integer("max_credentials", DefaultMaxCredentials, 1, 10_000_000)
+	f.challenge = p.str("challenge")
+	f.max = p.integer("max_credentials")
 	return f
 }
 
