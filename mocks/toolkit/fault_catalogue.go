@@ -124,7 +124,7 @@ var faultCommonParams = []FaultParamSpec{
 	{Name: FaultParamRate, Type: FaultParamNumber, Default: "1", Min: "0", MinExclusive: true, Max: "1", Example: "0.1",
 		Doc: "share of the requests hit, exactly so over every 100 requests, at seeded places"},
 	{Name: FaultParamOperation, Type: FaultParamText, Example: "createInvoice",
-		Doc: `only this operation (operationId or "METHOD /template"; a GraphQL operation's name); empty: every operation`},
+		Doc: `only this operation, checked against the contract: its operationId or "METHOD /template", or a GraphQL root field; empty: every operation`},
 	{Name: FaultParamID, Type: FaultParamText, Example: "outage",
 		Doc: "names the fault for the admin API and the journal; empty: <kind>-<n>"},
 }
