@@ -136,7 +136,7 @@ func (Records) JSONSchema() *jsonschema.Schema {
 		Description: "the records the collection holds before the mock serves: a list of objects, or a file of them (.json, .yaml, .yml, .ndjson, .jsonl) relative to this file",
 		OneOf: []*jsonschema.Schema{
 			{Type: "array", Items: &jsonschema.Schema{Type: "object"}},
-			{Type: "string", Pattern: `(?i)\.(json|ya?ml|ndjson|jsonl)$`, Examples: []any{"seeds/customers.ndjson"}},
+			{Type: "string", Pattern: `\.(json|ya?ml|ndjson|jsonl|JSON|YA?ML|NDJSON|JSONL)$`, Examples: []any{"seeds/customers.ndjson"}},
 		},
 	}
 }

@@ -68,7 +68,7 @@ func recordProblems(field string, recs []Record, err error) []FieldError {
 	}
 	out := make([]FieldError, 0, len(refused))
 	for _, re := range refused {
-		fe := FieldError{Field: fmt.Sprintf("%s[%d]", field, re.Index), Message: strings.TrimPrefix(re.Err.Error(), "store: ")}
+		fe := FieldError{Field: fmt.Sprintf("%s[%d]", field, re.Index), Message: re.Reason()}
 		if re.Field != "" {
 			fe.Field += "." + re.Field
 		}

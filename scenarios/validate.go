@@ -29,6 +29,7 @@ var systemName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 type validator struct {
 	s        *Scenario
 	problems []Problem
+	loaded   map[string]mocks.Contract // contracts loaded for the checks that need them, by system
 }
 
 func (v *validator) addf(path, hint, format string, args ...any) {
@@ -64,6 +65,7 @@ func (s *Scenario) Validate() error {
 		}
 		v.url(path+".url", p.URL, nil)
 	}
+	v.records()
 	v.load()
 	v.chaos()
 	v.gates()
@@ -396,7 +398,11 @@ func (v *validator) load() {
 		if st.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(st.Method)) {
 			v.addf(path+".method", "", "%q is not an HTTP method", st.Method)
 		}
-		v.url(path+".url", st.URL, vars)
+		if st.Insert != nil {
+			v.insertStep(path, st)
+		} else {
+			v.url(path+".url", st.URL, vars)
+		}
 		for _, k := range sortedKeys(st.Headers) {
 			v.refs(path+".headers."+k, st.Headers[k], vars)
 		}

@@ -188,7 +188,7 @@ func (m *Mock) serveInsert(w http.ResponseWriter, r *http.Request, name string) 
 			if many {
 				ptr = fmt.Sprintf("/%d/%s", re.Index, re.Field)
 			}
-			vs = append(vs, toolkit.Violation{In: "body", Name: re.Field, Pointer: strings.TrimSuffix(ptr, "/"), Message: strings.TrimPrefix(re.Err.Error(), "store: ")})
+			vs = append(vs, toolkit.Violation{In: "body", Name: re.Field, Pointer: strings.TrimSuffix(ptr, "/"), Message: re.Reason()})
 		}
 		toolkit.WriteProblem(w, status, toolkit.Problem{Title: http.StatusText(status), Detail: err.Error(), Violations: vs})
 		return

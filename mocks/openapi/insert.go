@@ -141,7 +141,7 @@ func (m *Mock) adminInsert(w http.ResponseWriter, r *http.Request, name string) 
 			if many {
 				ptr = fmt.Sprintf("/%d%s", re.Index, strings.TrimSuffix(ptr, "/"))
 			}
-			vs = append(vs, toolkit.Violation{In: "body", Name: re.Field, Pointer: strings.TrimSuffix(ptr, "/"), Message: strings.TrimPrefix(re.Err.Error(), "store: ")})
+			vs = append(vs, toolkit.Violation{In: "body", Name: re.Field, Pointer: strings.TrimSuffix(ptr, "/"), Message: re.Reason()})
 		}
 		toolkit.WriteProblem(w, status, toolkit.Problem{Title: title, Detail: err.Error(), Violations: vs})
 		return

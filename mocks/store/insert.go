@@ -29,6 +29,13 @@ func (e *RecordError) Error() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
+// Reason is why the record was refused, without the package's prefix nor
+// the ErrBadRequest sentinel's text.
+func (e *RecordError) Reason() string {
+	msg := strings.TrimPrefix(e.Err.Error(), "store: ")
+	return strings.TrimSuffix(msg, ": "+ErrBadRequest.Error())
+}
+
 // Insert stores records as Create does, each under the parent its fields
 // name (as Seed places them), and returns copies of what was stored in the
 // order given: ids assigned where missing, timestamps stamped. An id that
