@@ -42,9 +42,14 @@ func (m *Mock) insert(name string, recs []store.Record, notify bool) ([]store.Re
 	}
 	var errs []error
 	for i, rec := range recs {
+		_, hasID := c.IDOf(rec)
 		if c.ItemSchema != nil {
 			for _, v := range m.validator.ValidateRecord(c.ItemSchema, normalize(map[string]any(rec))) {
-				errs = append(errs, &store.RecordError{Collection: name, Index: i, Field: pointerField(v.Pointer),
+				field := pointerField(v.Pointer)
+				if !hasID && field == c.IDField {
+					continue // the store assigns it, as a create does
+				}
+				errs = append(errs, &store.RecordError{Collection: name, Index: i, Field: field,
 					Err: fmt.Errorf("%s: %w", v.Message, store.ErrBadRequest)})
 			}
 		}
