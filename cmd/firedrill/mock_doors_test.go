@@ -433,7 +433,9 @@ func TestMockThreeDoors(t *testing.T) {
 				return recvs[door].URL
 			}
 			doors := map[string]func() (mocks.Spec, string, func()){
-				"scenario": func() (mocks.Spec, string, func()) { return scenarioDoor(t, dir, i, contract, inDir(b.yaml(url("scenario")))) },
+				"scenario": func() (mocks.Spec, string, func()) {
+					return scenarioDoor(t, dir, i, contract, inDir(b.yaml(url("scenario"))))
+				},
 				"flags": func() (mocks.Spec, string, func()) {
 					flags := b.flags(url("flags"))
 					for j := range flags {
@@ -441,7 +443,9 @@ func TestMockThreeDoors(t *testing.T) {
 					}
 					return flagsDoor(t, contract, flags)
 				},
-				"config": func() (mocks.Spec, string, func()) { return configDoor(t, dir, i, contract, inDir(b.yaml(url("config")))) },
+				"config": func() (mocks.Spec, string, func()) {
+					return configDoor(t, dir, i, contract, inDir(b.yaml(url("config"))))
+				},
 			}
 			seen := map[string]string{}
 			specs := map[string]string{}
