@@ -189,7 +189,20 @@ func (v *Validator) ValidateResponse(ctx context.Context, req *http.Request, rt 
 // ValidateValue checks a JSON-shaped value (as encoding/json decodes it)
 // against schema, as an answer's body (asResponse) or a request's.
 func (v *Validator) ValidateValue(schema *openapi3.Schema, value any, asResponse bool) []Violation {
+	return v.validateValue(schema, value, asResponse)
+}
+
+// ValidateRecord checks a record a mock is to hold (a seed, an insert
+// through the admin API) against the schema of its collection's items: as
+// a request is checked, so the properties the server writes (readOnly:
+// the id, timestamps) need not be there, but may be.
+func (v *Validator) ValidateRecord(schema *openapi3.Schema, value any) []Violation {
+	return v.validateValue(schema, value, false, openapi3.DisableReadOnlyValidation())
+}
+
+func (v *Validator) validateValue(schema *openapi3.Schema, value any, asResponse bool, extra ...openapi3.SchemaValidationOption) []Violation {
 	opts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, v.schemaOpt...)
+	opts = append(opts, extra...)
 	opts = append(opts, openapi3.SetSchemaRegexCompiler(vCompileRegex))
 	if asResponse {
 		opts = append(opts, openapi3.VisitAsResponse())

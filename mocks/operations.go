@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/agnivade/levenshtein"
 )
 
 // Operations lists every name a fault's or a gate's operation may take on
@@ -102,21 +100,14 @@ func (c Contract) CheckOperation(name string) error {
 	return fmt.Errorf("operation %q is not in %s%s", name, c.Name(), Suggest(name, c.Operations()))
 }
 
-// Suggest is ": did you mean X?" for the known name closest to got (by
-// edit distance, case aside), or ": known: a, b, c" when none is close.
+// Suggest is ": did you mean X?" for the known name closest to got (see
+// Nearest), or ": known: a, b, c" when none is close.
 func Suggest(got string, known []string) string {
-	best, dist := "", -1
-	for _, k := range known {
-		d := levenshtein.ComputeDistance(strings.ToLower(got), strings.ToLower(k))
-		if dist < 0 || d < dist {
-			best, dist = k, d
-		}
-	}
-	switch {
-	case best == "":
+	switch near := Nearest(got, known); {
+	case near != "":
+		return fmt.Sprintf(": did you mean %q?", near)
+	case len(known) == 0:
 		return ""
-	case dist <= max(2, len(got)/3):
-		return fmt.Sprintf(": did you mean %q?", best)
 	case len(known) <= 12:
 		return ": known: " + strings.Join(known, ", ")
 	}

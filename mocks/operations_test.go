@@ -28,7 +28,7 @@ func TestFaultOperationChecked(t *testing.T) {
 		op, want string
 	}{
 		{acc, "createInvoise", `did you mean "createInvoice"?`},
-		{acc, "DELETE /invoices", `did you mean "GET /invoices"?`},
+		{acc, "DELETE /invoices", `known: GET /invoices, GET /invoices/{invoice_id}, POST /invoices, createInvoice`},
 		{crm, "upsertCustomers", `did you mean "upsertCustomer"?`},
 	} {
 		_, err := New(c.contract, Spec{Faults: []Fault{{Fault: "status", Params: map[string]string{"status": "503", "operation": c.op}}}}, Settings{})

@@ -3,6 +3,7 @@ package mocks
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -73,6 +74,10 @@ type Spec struct {
 	// Faults are HTTP and data faults active from the start, beside those a
 	// timeline or the admin API (/__firedrill/faults) switches on and off.
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// Records are the records the stateful collections hold before the
+	// mock serves, by collection (a type, on a GraphQL mock): inline, or a
+	// file of them relative to the file this is written in (see Records).
+	Records map[string]Records `yaml:"records,omitempty" json:"records,omitempty"`
 }
 
 // CallbackSigning is how a mock signs its callbacks.
@@ -154,9 +159,21 @@ func KindOf(contract string) Kind {
 type FieldError struct {
 	Field   string
 	Message string
+	// File and Line say where the problem is when it is in another file
+	// than the declaration (a file of records), or at a known line.
+	File string
+	Line int
 }
 
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+func (e FieldError) Error() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s (%s:%d): %s", e.Field, e.File, e.Line, e.Message)
+	case e.Line > 0:
+		return fmt.Sprintf("%s (line %d): %s", e.Field, e.Line, e.Message)
+	}
+	return e.Field + ": " + e.Message
+}
 
 // Check returns every problem of a Spec for a mock of kind k, each with its
 // field. It checks what does not depend on where the Spec is used:
@@ -207,6 +224,7 @@ func (s *Spec) Check(k Kind) []FieldError {
 		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)
 	}
 	errs = append(errs, s.checkWebhooks()...)
+	errs = append(errs, s.checkRecords()...)
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
 			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
@@ -254,6 +272,24 @@ func (s *Spec) checkWebhooks() []FieldError {
 	return errs
 }
 
+// checkRecords checks what records need whatever the contract: a stateful
+// mock to hold them, files of a known format.
+func (s *Spec) checkRecords() []FieldError {
+	if len(s.Records) == 0 {
+		return nil
+	}
+	var errs []FieldError
+	if !s.Stateful {
+		errs = append(errs, FieldError{Field: "records", Message: "records are loaded into stateful collections: add stateful: true"})
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Records)) {
+		if f := s.Records[name].File; f != "" && !slices.Contains(RecordFormats, strings.ToLower(filepath.Ext(f))) {
+			errs = append(errs, FieldError{Field: "records." + name, Message: fmt.Sprintf("records file %q: want one of %s", f, strings.Join(RecordFormats, ", "))})
+		}
+	}
+	return errs
+}
+
 // WebhookSchemes are the signature schemes a mock's webhooks and callbacks
 // may use.
 var WebhookSchemes = []string{string(toolkit.SchemeStandard), string(toolkit.SchemeStripe), string(toolkit.SchemeGitHub), string(toolkit.SchemeHMAC)}
@@ -263,11 +299,11 @@ var WebhookSchemes = []string{string(toolkit.SchemeStandard), string(toolkit.Sch
 func checkSigning(field, scheme, secret string) []FieldError {
 	var errs []FieldError
 	if scheme != "" && !slices.Contains(WebhookSchemes, scheme) {
-		errs = append(errs, FieldError{field + ".scheme", fmt.Sprintf("scheme %q is not one of %s", scheme, strings.Join(WebhookSchemes, ", "))})
+		errs = append(errs, FieldError{Field: field + ".scheme", Message: fmt.Sprintf("scheme %q is not one of %s", scheme, strings.Join(WebhookSchemes, ", "))})
 	}
 	if secret != "" && !strings.Contains(secret, "${") && (scheme == "" || scheme == string(toolkit.SchemeStandard)) {
 		if key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_")); err != nil || len(key) == 0 {
-			errs = append(errs, FieldError{field + ".secret", "a Standard Webhooks secret is whsec_ followed by a base64 key"})
+			errs = append(errs, FieldError{Field: field + ".secret", Message: "a Standard Webhooks secret is whsec_ followed by a base64 key"})
 		}
 	}
 	return errs

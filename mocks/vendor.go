@@ -107,8 +107,10 @@ func (v *Vendor) Close() {
 }
 
 // New builds the mock a Spec declares for contract c, its behaviours in
-// Order. References to other systems must be expanded first. Every problem
-// of the Spec is reported at once (Check).
+// Order, and loads its records (relative record files are read from the
+// working directory: ResolveRecords first) before it serves, sending no
+// webhook. References to other systems must be expanded first. Every
+// problem of the Spec is reported at once (Check, then the records').
 func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 	if errs := s.Check(c.Kind()); len(errs) > 0 {
 		return nil, joinFieldErrors(errs)
@@ -153,6 +155,10 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 	if err != nil {
 		v.Close()
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, err)
+	}
+	if errs := v.seed(s.Records); len(errs) > 0 {
+		v.Close()
+		return nil, fmt.Errorf("mocks: %s: %w", v.Name, joinFieldErrors(errs))
 	}
 	return v, nil
 }

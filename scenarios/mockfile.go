@@ -18,7 +18,8 @@ import (
 // scenario's `mock:` section (what `firedrill mock --config FILE` takes),
 // strictly, and checks it as a scenario's mock is checked. Every problem is
 // reported at once in an *Error, with its line and field. A contract: in the
-// file is resolved against the file's folder; contract, when not empty,
+// file, and the files of its records:, are resolved against the file's
+// folder; contract, when not empty,
 // stands in for it (the command line's argument). ${env:NAME} references
 // are expanded by ExpandMock; a mock on its own has no other system to
 // refer to.
@@ -56,6 +57,7 @@ func ReadMockFile(path, contract string) (*mocks.Spec, error) {
 			spec.Contract = filepath.Join(filepath.Dir(path), spec.Contract)
 		}
 	}
+	spec.Records = mocks.ResolveRecords(spec.Records, filepath.Dir(path))
 	var problems []Problem
 	for _, e := range spec.Check(mocks.KindOf(spec.Contract)) {
 		at := ix.at(e.Field)

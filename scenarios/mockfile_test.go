@@ -30,6 +30,10 @@ func TestMockDeclarationRoundTrips(t *testing.T) {
 		WebhookRetry:  &mocks.WebhookRetry{Attempts: 3, Backoff: contracts.Duration(time.Second), MaxBackoff: contracts.Duration(time.Minute)},
 		Callbacks:     &mocks.CallbackSigning{Secret: "cb", Scheme: "github"},
 		Faults:        []mocks.Fault{{Fault: "status", Params: map[string]string{"status": "503", "rate": "0.1", "operation": "createInvoice"}}},
+		Records: map[string]mocks.Records{
+			"invoices":  {Items: []map[string]any{{"id": "inv-1", "amount_cents": 1200.0, "lines": []any{"a", "b"}}}},
+			"customers": {File: filepath.Join(filepath.Dir(contract), "customers.ndjson")},
+		},
 	}
 	dir := t.TempDir()
 	for name, marshal := range map[string]func(any) ([]byte, error){"yaml": yaml.Marshal, "json": json.Marshal} {

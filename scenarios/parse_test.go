@@ -78,8 +78,8 @@ func TestBrokenScenarios(t *testing.T) {
 			got := make([]string, len(se.Problems))
 			for i, p := range se.Problems {
 				got[i] = p.String()
-				if p.File != file {
-					t.Errorf("problem names file %q, want %q", p.File, file)
+				if p.File != file && !containsAny(wants, p.File+":") {
+					t.Errorf("problem names file %q, want %q (or a file a # want: line names)", p.File, file)
 				}
 			}
 			for _, w := range wants {

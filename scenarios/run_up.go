@@ -34,6 +34,9 @@ type system struct {
 	webhooks *toolkit.Webhooks
 	service  RunningService
 	addr     Address // what the service under test uses: the proxy for vendors
+	// direct is where a mock is served, host:port, past its proxy: where
+	// the harness inserts records as the vendor's own users would.
+	direct string
 }
 
 func (sys *system) mocked() bool { return sys.openapi != nil || sys.graphql != nil }
@@ -132,7 +135,7 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 		if err != nil {
 			return err
 		}
-		basePath = bp
+		basePath, sys.direct = bp, upstream
 	default:
 		return fmt.Errorf("scenarios: system %q has nothing to run", sys.name)
 	}
@@ -163,6 +166,7 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	spec.Records = mocks.ResolveRecords(spec.Records, r.s.Dir())
 	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
 	v, err := mocks.New(c, spec, mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log})
 	if err != nil {

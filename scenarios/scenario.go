@@ -144,11 +144,19 @@ type Stage struct {
 	Target   Rate     `yaml:"target" json:"target" jsonschema:"required"`
 }
 
-// Step is one request of a flow.
+// Step is one request of a flow: to a URL (the integration's traffic), or
+// an insert into a mock's collection (people entering data in a vendor).
 type Step struct {
-	Name    string            `yaml:"name" json:"name" jsonschema:"required"`
-	Method  string            `yaml:"method,omitempty" json:"method,omitempty"`
-	URL     string            `yaml:"url" json:"url" jsonschema:"required"`
+	Name   string `yaml:"name" json:"name" jsonschema:"required"`
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	// URL is where the request goes; a step has a url or an insert.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Insert acts on a mock as its users would: the body goes straight to
+	// the mock's admin insert (POST /__firedrill/collections/NAME), past
+	// the chaos proxy and out of the journal, stored as a create through
+	// the API would be (webhooks sent). Expect defaults to 201; captures
+	// read the stored record ({ticket_id: $.id}).
+	Insert  *Insert           `yaml:"insert,omitempty" json:"insert,omitempty"`
 	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
 	// Body is sent as JSON; strings may hold ${...} references.
 	Body any `yaml:"body,omitempty" json:"body,omitempty"`
@@ -158,6 +166,14 @@ type Step struct {
 	Expect int `yaml:"expect,omitempty" json:"expect,omitempty"`
 	// Sign signs each request as a webhook sender does.
 	Sign *Signature `yaml:"sign,omitempty" json:"sign,omitempty"`
+}
+
+// Insert names the collection of a stateful mock a flow step inserts into.
+type Insert struct {
+	// System is the mocked system, stateful.
+	System string `yaml:"system" json:"system" jsonschema:"required"`
+	// Collection is one of its collections (a type, on a GraphQL mock).
+	Collection string `yaml:"collection" json:"collection" jsonschema:"required"`
 }
 
 // Fault is one event of the timeline: a Toxiproxy toxic on the proxy in

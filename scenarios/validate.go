@@ -74,6 +74,7 @@ func (s *Scenario) Validate() error {
 		v.url(path+".url", p.URL, nil)
 		v.probe(path, p)
 	}
+	v.records()
 	v.load()
 	v.chaos()
 	v.gates()
@@ -408,7 +409,11 @@ func (v *validator) load() {
 		if st.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(st.Method)) {
 			v.addf(path+".method", "", "%q is not an HTTP method", st.Method)
 		}
-		v.url(path+".url", st.URL, vars)
+		if st.Insert != nil {
+			v.insertStep(path, st)
+		} else {
+			v.url(path+".url", st.URL, vars)
+		}
 		for _, k := range sortedKeys(st.Headers) {
 			v.refs(path+".headers."+k, st.Headers[k], vars)
 		}

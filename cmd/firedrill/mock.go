@@ -32,7 +32,7 @@ type mockFlags struct {
 
 	stateful   bool
 	references bool
-	seed       int64
+	seed       seedFlag
 
 	rateLimit      string
 	apiKeys        []string
@@ -64,6 +64,14 @@ Once every mock is ready, one line per contract is printed: NAME URL. The
 mocks serve until interrupted (Ctrl-C, SIGTERM), then finish the requests in
 flight and exit 0. With one contract the mock listens on --port; with several,
 on consecutive ports from --port (random ports with --port 0).
+
+Records: with --stateful, --seed COLLECTION=FILE (repeatable) fills a
+collection before the mock serves, from a .json array, a .yaml list or
+.ndjson lines (on a GraphQL mock the collections are types: --seed
+Customer=customers.ndjson); each record is checked against the contract
+(file:line and field on a refusal), gets an id when it has none, and sends
+no webhook. POST /__firedrill/collections/NAME with a JSON object (or an
+array) inserts records at run time as a create would: 201, webhooks sent.
 
 Admin API of each mock: GET /__firedrill/health, /__firedrill/requests,
 /__firedrill/collections (with --stateful), /__firedrill/auth (with --api-key,
@@ -121,6 +129,7 @@ webhooks.`,
   firedrill mock crm.graphql --stateful --idempotency-key Idempotency-Key --webhook http://127.0.0.1:9000/hooks
   firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test
   firedrill mock accounting.openapi.yaml --fault status,status=503,rate=0.1,operation=createInvoice
+  firedrill mock helpdesk.openapi.yaml --stateful --seed tickets=tickets.ndjson --seed customers=customers.json
   firedrill mock --config accounting.mock.yaml --port 8080`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -141,7 +150,7 @@ func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
 	fs.BoolVar(&f.stateful, "stateful", false, "keep what clients create: collections inferred from the paths (OpenAPI) or the types mutations return (GraphQL)")
 	fs.BoolVar(&f.references, "references", false, "with --stateful, refuse (400) a write naming another collection's record the mock does not hold, e.g. an invoice for an unknown customer")
-	fs.Int64Var(&f.seed, "seed", 0, "seed of the generated answers and the faults' draws (default 1)")
+	fs.Var(&f.seed, "seed", "N: seed of the generated answers and the faults' draws (default 1); COLLECTION=FILE: records the collection holds from the start, from a .json, .yaml or .ndjson file (repeatable; with --stateful)")
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle each credential like a vendor: N/unit[,burst=B][,by=cost], e.g. 20/s,burst=5; by=cost (GraphQL): 50/s,burst=1000,by=cost")
 	fs.StringArrayVar(&f.apiKeys, "api-key", nil, "accept only this API key (repeatable); others get 401")
 	fs.StringArrayVar(&f.basicUsers, "basic-user", nil, "accept only this HTTP basic user, USER:PASSWORD (repeatable)")
@@ -218,6 +227,9 @@ func declarations(ctx context.Context, st *state, paths []string, f mockFlags) (
 			return nil, ci.WithExit(ci.ExitUsage, errors.New("mock: give at least one contract, or --config FILE"))
 		}
 		s, errs := specFromFlags(f)
+		if len(s.Records) > 0 && len(paths) > 1 {
+			errs = append(errs, fmt.Errorf("--seed COLLECTION=FILE: records are one mock's: give one contract (or a --config file per mock), got %d", len(paths)))
+		}
 		if len(errs) > 0 {
 			return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", errors.Join(errs...)))
 		}
@@ -288,7 +300,17 @@ var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "a
 // every value that does not parse.
 func specFromFlags(f mockFlags) (mocks.Spec, []error) {
 	var errs []error
-	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL)}
+	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed.n, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL)}
+	for _, r := range f.seed.records {
+		if s.Records == nil {
+			s.Records = map[string]mocks.Records{}
+		}
+		if _, dup := s.Records[r[0]]; dup {
+			errs = append(errs, fmt.Errorf("--seed %s=%s: collection %q is given twice: put its records in one file", r[0], r[1], r[0]))
+			continue
+		}
+		s.Records[r[0]] = mocks.Records{File: r[1]}
+	}
 	pairs := func(flag string, vals []string) map[string]string {
 		if len(vals) == 0 {
 			return nil
@@ -393,7 +415,7 @@ func parseWebhookRetry(v string) (*mocks.WebhookRetry, error) {
 var specFlags = map[string]string{
 	"references": "--references", "rate_limit": "--rate-limit", "idempotency": "--idempotency-key",
 	"api_keys": "--api-key", "basic_users": "--basic-user", "oauth_clients": "--oauth-client",
-	"oauth_token_ttl": "--oauth-token-ttl", "webhooks": "--webhook", "faults": "--fault", "webhook_retry": "--webhook-retry",
+	"oauth_token_ttl": "--oauth-token-ttl", "records": "--seed COLLECTION=FILE", "webhooks": "--webhook", "faults": "--fault", "webhook_retry": "--webhook-retry",
 	"callbacks": "--callback-secret/--callback-scheme", "callbacks.scheme": "--callback-scheme", "callbacks.secret": "--callback-secret",
 }
 
@@ -416,10 +438,17 @@ func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
 				st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(dropped, " "))
 			}
 		}
-		for _, e := range d.spec.Check(d.contract.Kind()) {
+		problems := d.spec.Check(d.contract.Kind())
+		if len(problems) == 0 {
+			problems = mocks.CheckRecords(d.contract, d.spec)
+		}
+		for _, e := range problems {
 			if !fromFlags {
-				errs = append(errs, fmt.Errorf("mock: %s: %s: %s", d.name, e.Field, e.Message))
+				errs = append(errs, fmt.Errorf("mock: %s: %w", d.name, e))
 				continue
+			}
+			if e.File != "" && e.Line > 0 {
+				e.Message = fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
 			}
 			field := e.Field
 			if flag, ok := specFlags[field]; ok {
@@ -436,6 +465,39 @@ func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
 	}
 	return errors.Join(errs...)
 }
+
+// seedFlag is --seed: an integer, the seed of generated data, or
+// COLLECTION=FILE, records the collection holds from the start
+// (repeatable).
+type seedFlag struct {
+	n       int64
+	records [][2]string // collection, file, in the order given
+}
+
+func (s *seedFlag) String() string {
+	if s == nil || s.n == 0 {
+		return "0"
+	}
+	return strconv.FormatInt(s.n, 10)
+}
+
+func (s *seedFlag) Set(v string) error {
+	if coll, file, ok := strings.Cut(v, "="); ok {
+		if strings.TrimSpace(coll) == "" || strings.TrimSpace(file) == "" {
+			return fmt.Errorf("%q: want COLLECTION=FILE", v)
+		}
+		s.records = append(s.records, [2]string{strings.TrimSpace(coll), strings.TrimSpace(file)})
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 0, 64)
+	if err != nil {
+		return fmt.Errorf("%q: want an integer seed or COLLECTION=FILE", v)
+	}
+	s.n = n
+	return nil
+}
+
+func (s *seedFlag) Type() string { return "N|COLLECTION=FILE" }
 
 // countBefore counts the GraphQL declarations before index i.
 func countBefore(decls []declared, i int) int {

@@ -367,6 +367,25 @@ var doorBehaviours = []doorBehaviour{
 		want: `200 200 replayed=true,same=true 200 IDEMPOTENCY_KEY_PARAMETER_MISMATCH {"data":{"customerByEmail":{"firstName":"Ada"}}}`,
 	},
 	{
+		name:  "records",
+		yaml:  func(string) string { return "stateful: true\nrecords: {customers: $DIR/customers.ndjson}\n" },
+		flags: func(string) []string { return []string{"--stateful", "--seed", "customers=$DIR/customers.ndjson"} },
+		probe: func(t *testing.T, c *doorClient, _ *receiver) string {
+			listed := c.do("GET", "/__firedrill/collections/customers", "")
+			var recs []map[string]any
+			if err := json.Unmarshal([]byte(c.lastBody), &recs); err != nil {
+				t.Fatalf("the collection: %v: %s", err, c.lastBody)
+			}
+			names := make([]string, len(recs))
+			for i, r := range recs {
+				names[i] = fmt.Sprint(r["name"])
+			}
+			inserted := c.do("POST", "/__firedrill/collections/customers", `{"name": "Cy"}`)
+			return c.statuses(listed, c.do("GET", "/customers/c-1", ""), inserted) + " " + strings.Join(names, ",")
+		},
+		want: "200 200 201 Ada,Bob",
+	},
+	{
 		name:  "seed",
 		yaml:  func(string) string { return "seed: 7\n" },
 		flags: func(string) []string { return []string{"--seed", "7"} },
@@ -391,6 +410,11 @@ func TestMockThreeDoors(t *testing.T) {
 		t.Fatal(err)
 	}
 	crm, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "contracts", "crm.graphql"))
+	// Records a behaviour names as $DIR/FILE.
+	if err := os.WriteFile(filepath.Join(dir, "customers.ndjson"), []byte("{\"id\": \"c-1\", \"name\": \"Ada\"}\n{\"name\": \"Bob\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inDir := func(s string) string { return strings.ReplaceAll(s, "$DIR", dir) }
 	for i, b := range doorBehaviours {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
@@ -409,9 +433,19 @@ func TestMockThreeDoors(t *testing.T) {
 				return recvs[door].URL
 			}
 			doors := map[string]func() (mocks.Spec, string, func()){
-				"scenario": func() (mocks.Spec, string, func()) { return scenarioDoor(t, dir, i, contract, b.yaml(url("scenario"))) },
-				"flags":    func() (mocks.Spec, string, func()) { return flagsDoor(t, contract, b.flags(url("flags"))) },
-				"config":   func() (mocks.Spec, string, func()) { return configDoor(t, dir, i, contract, b.yaml(url("config"))) },
+				"scenario": func() (mocks.Spec, string, func()) {
+					return scenarioDoor(t, dir, i, contract, inDir(b.yaml(url("scenario"))))
+				},
+				"flags": func() (mocks.Spec, string, func()) {
+					flags := b.flags(url("flags"))
+					for j := range flags {
+						flags[j] = inDir(flags[j])
+					}
+					return flagsDoor(t, contract, flags)
+				},
+				"config": func() (mocks.Spec, string, func()) {
+					return configDoor(t, dir, i, contract, inDir(b.yaml(url("config"))))
+				},
 			}
 			seen := map[string]string{}
 			specs := map[string]string{}

@@ -149,6 +149,8 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 	badValue := config("value.yaml", "contract: "+petstorePath(t)+"\n\nidempotency: {header: Idempotency-Key, mismatch: 200}\n")
 	badCheck := config("check.yaml", "contract: "+petstorePath(t)+"\nwebhooks:\n  - url: http://example.com/hooks\n")
 	noContract := config("none.yaml", "stateful: true\n")
+	pets := config("pets.ndjson", "{\"name\": \"Rex\", \"species\": \"dog\"}\n{\"name\": \"Tom\", \"species\": \"lion\"}\n")
+	badRecords := config("records.yaml", "contract: "+petstorePath(t)+"\nstateful: true\nrecords: {pets: pets.ndjson}\n")
 	tests := []struct {
 		args []string
 		want string
@@ -164,6 +166,13 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 		{[]string{"mock", "--config", badField, "--stateful"}, "--stateful belongs in the file"},
 		{[]string{"mock", "--config", filepath.Join(dir, "absent.yaml")}, "absent.yaml"},
 		{[]string{"mock", petstorePath(t), "--port", "70000"}, "out of range"},
+		{[]string{"mock", petstorePath(t), "--stateful", "--seed", "pet=" + pets}, `--seed COLLECTION=FILE (records.pet): petstore.yaml: the mock has no collection "pet"`},
+		{[]string{"mock", petstorePath(t), "--stateful", "--seed", "pet=" + pets}, `did you mean "pets"?`},
+		{[]string{"mock", petstorePath(t), "--seed", "pets=" + pets}, "--seed COLLECTION=FILE: petstore.yaml: records are loaded into stateful collections: add --stateful"},
+		{[]string{"mock", petstorePath(t), "--stateful", "--seed", "pets=" + pets}, pets + ":2: value is not one of the allowed values"},
+		{[]string{"mock", "--config", badRecords}, "records.pets[1].species (" + pets + ":2)"},
+		{[]string{"mock", petstorePath(t), petstorePath(t), "--stateful", "--seed", "pets=" + pets}, "give one contract"},
+		{[]string{"mock", petstorePath(t), "--seed", "seven"}, "want an integer seed or COLLECTION=FILE"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runCLI(t, context.Background(), tt.args...)

@@ -26,7 +26,10 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 //	DELETE /__firedrill/requests            empty the journal
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
 //	GET    /__firedrill/collections/{name}  the records of a collection
-//	PUT    /__firedrill/collections/{name}  replace the records with a JSON array
+//	POST   /__firedrill/collections/{name}  insert a JSON object (or an array of them) as a create mutation
+//	                                        would: 201 with the stored record(s), webhooks sent (see Insert);
+//	                                        400 naming the field the type refuses, 409 on a duplicate id
+//	PUT    /__firedrill/collections/{name}  replace the records with a JSON array (no webhooks)
 //	DELETE /__firedrill/collections/{name}  remove every record
 //	GET    /__firedrill/webhooks            the delivery queue (WithWebhooks); POST .../pause, .../resume, .../drain
 func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +126,8 @@ func (m *Mock) serveCollections(w http.ResponseWriter, r *http.Request, name str
 	case http.MethodDelete:
 		_ = st.Reset(name)
 		w.WriteHeader(http.StatusNoContent)
+	case http.MethodPost:
+		m.serveInsert(w, r, name)
 	case http.MethodPut:
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 		var recs []store.Record
@@ -145,7 +150,7 @@ func (m *Mock) serveCollections(w http.ResponseWriter, r *http.Request, name str
 		recs, _ = st.Snapshot(name)
 		writeJSON(w, http.StatusOK, recs)
 	default:
-		w.Header().Set("Allow", "GET, PUT, DELETE")
-		adminError(w, http.StatusMethodNotAllowed, "a collection is GET, PUT or DELETE")
+		w.Header().Set("Allow", "GET, POST, PUT, DELETE")
+		adminError(w, http.StatusMethodNotAllowed, "a collection is GET, POST, PUT or DELETE")
 	}
 }

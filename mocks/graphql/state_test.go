@@ -263,7 +263,8 @@ func TestAdminAPI(t *testing.T) {
 		{"PUT", "/__firedrill/collections/Customer", `{"not":"an array"}`, 400},
 		{"PUT", "/__firedrill/collections/Customer", `[{"id":"d"},{"id":"d"}]`, 409},
 		{"GET", "/__firedrill/collections/Nope", "", 404},
-		{"POST", "/__firedrill/collections/Customer", "", 405},
+		{"POST", "/__firedrill/collections/Customer", "", 400}, // an insert needs a record
+		{"PATCH", "/__firedrill/collections/Customer", "", 405},
 		{"GET", "/__firedrill/requests?status=abc", "", 400},
 		{"GET", "/__firedrill/requests?status=700", "", 400},
 		{"GET", "/__firedrill/requests?since=yesterday", "", 400},

@@ -14,8 +14,17 @@ import (
 //	DELETE /__firedrill/requests               empty the journal
 //	GET    /__firedrill/collections            the collections and their sizes
 //	GET    /__firedrill/collections/{name}     every record
-//	PUT    /__firedrill/collections/{name}     replace the records with a JSON array
+//	POST   /__firedrill/collections/{name}     insert a JSON object (or an array of them) as creates
+//	                                           through the API would: 201 with the stored record(s)
+//	PUT    /__firedrill/collections/{name}     replace the records with a JSON array (no webhooks)
 //	DELETE /__firedrill/collections/{name}     empty the collection
+//
+// POST is how records that do not come from the integration enter a
+// vendor: a customer opening a ticket, an order placed in the shop's own
+// front end. Each record is checked against its collection's item schema
+// (400 naming the field), gets an id when it has none, is refused whole
+// on a duplicate id (409), and sends the webhooks its create would send.
+// Admin calls are not journaled: they are not the integration's traffic.
 //
 // With WithAuth, /__firedrill/auth (see toolkit.Auth.AdminHandler) and the
 // OAuth2 token endpoint; with WithFaults, /__firedrill/faults (see

@@ -88,5 +88,5 @@
 //	GET    /__firedrill/requests?operation=&method=&status=&since=&until=
 //	DELETE /__firedrill/requests
 //	GET    /__firedrill/collections
-//	GET|PUT|DELETE /__firedrill/collections/{name}
+//	GET|POST|PUT|DELETE /__firedrill/collections/{name}
 package openapi

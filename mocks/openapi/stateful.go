@@ -530,7 +530,7 @@ func (m *Mock) adminState(w http.ResponseWriter, r *http.Request, name string) {
 		toolkit.WriteJSON(w, http.StatusOK, out)
 		return
 	}
-	if !toolkit.AllowMethods(w, r, http.MethodGet, http.MethodPut, http.MethodDelete) {
+	if !toolkit.AllowMethods(w, r, http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete) {
 		return
 	}
 	if _, ok := st.Collection(name); !ok {
@@ -553,6 +553,8 @@ func (m *Mock) adminState(w http.ResponseWriter, r *http.Request, name string) {
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodPut:
 		m.adminSeed(w, r, name)
+	case http.MethodPost:
+		m.adminInsert(w, r, name)
 	}
 }
 
