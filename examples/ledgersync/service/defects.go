@@ -13,7 +13,7 @@ import (
 //
 //	defect              scenario                  gate that fails (reason)
 //	drop-on-error       ledger-outage.yaml        consistency: missing (and recovery: never caught up)
-//	random-entry-id     ledger-outage.yaml        consistency exactly-once: duplicated
+//	random-entry-id     ledger-outage.yaml        consistency exactly-once: duplicated (and recovery)
 //	amount-major        baseline.yaml             consistency: mismatched (amount)
 //	no-backoff          ledger-outage.yaml        retries back off: intervals do not grow
 //	ignore-retry-after  ledger-rate-limited.yaml  Retry-After honoured: requests came sooner
