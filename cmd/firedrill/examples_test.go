@@ -15,6 +15,11 @@ func TestExampleContractsLintClean(t *testing.T) {
 	if err != nil || len(files) != 3 {
 		t.Fatalf("example contracts: %v %v", files, err)
 	}
+	ledger, err := filepath.Glob("../../examples/ledgersync/contracts/*")
+	if err != nil || len(ledger) != 2 {
+		t.Fatalf("ledgersync contracts: %v %v", ledger, err)
+	}
+	files = append(files, ledger...)
 	code, out, errOut := runCLI(t, context.Background(), append([]string{"contract", "lint"}, files...)...)
 	if code != 0 || !strings.Contains(out, "0 errors, 0 warnings") {
 		t.Errorf("lint: exit %d\n%s%s", code, out, errOut)

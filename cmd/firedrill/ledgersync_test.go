@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// ledgersyncDefects are the planted defects of the ledgersync example
+// (LEDGERSYNC_DEFECT, examples/ledgersync/service/defects.go), each with
+// the drill that exercises it, the gate it must fail and a word of that
+// gate's reason. also lists the gates a defect may fail beside its own,
+// for a reason of theirs: a payment dropped during an outage, or a failed
+// write retried under another entry id, is also a request that never went
+// through, which the recovery gate counts.
+// Every gate not listed must pass (or be skipped as not exercised).
+var ledgersyncDefects = []struct {
+	defect, scenario, gate, reason string
+	also                           []string
+}{
+	{"drop-on-error", "ledger-outage.yaml", "every payment booked exactly once", "missing in target", []string{"recovers after faults (ledger)"}},
+	{"random-entry-id", "ledger-outage.yaml", "every payment booked exactly once", "duplicated (exactly-once breach)", []string{"recovers after faults (ledger)"}},
+	{"amount-major", "baseline.yaml", "every payment booked exactly once", "with mismatched fields", nil},
+	{"no-backoff", "ledger-outage.yaml", "retries back off (ledger)", "retry intervals do not grow", nil},
+	{"ignore-retry-after", "ledger-rate-limited.yaml", "Retry-After honoured (ledger)", "sooner than Retry-After allowed", nil},
+	{"no-breaker", "ledger-outage.yaml", "breaker opens (ledger)", "kept calling the failing system", nil},
+	{"stuck-dead-letters", "ledger-outage.yaml", "no dead letters", "body.count == 0", nil},
+	{"invalid-request", "baseline.yaml", "requests conform to the contracts", "requests broke their contract", nil},
+	{"slow-webhook", "baseline.yaml", "p99 < 250ms", "failed", nil},
+}
+
+// ledgersyncScenarios are the example's drills, each with the gates the
+// correct build must pass (a gate missing from the report fails the test:
+// a gate that did not run proves nothing).
+var ledgersyncScenarios = map[string][]string{
+	"baseline.yaml": {"every payment booked exactly once", "requests conform to the contracts",
+		"success >= 99%", "p99 < 250ms", "no dead letters"},
+	"ledger-outage.yaml": {"every payment booked exactly once", "requests conform to the contracts",
+		"retries back off (ledger)", "breaker opens (ledger)", "recovers after faults (ledger)", "no dead letters"},
+	"ledger-rate-limited.yaml": {"every payment booked exactly once", "requests conform to the contracts",
+		"Retry-After honoured (ledger)", "no dead letters"},
+}
+
+// ledgersyncRunsInARow is how many times in a row the correct build must
+// pass each drill: a gate that passes a correct service only most of the
+// time would fail releases at random.
+const ledgersyncRunsInARow = 5
+
+// TestLedgersyncDrills runs the ledgersync example's drills with the
+// firedrill binary, when FIREDRILL_DRILLS is true (make drills): the
+// correct service passes every drill five runs in a row, and each planted
+// defect fails, on the drill that exercises it, the gate it belongs to
+// with that gate's reason, read from summary.json. The service is built
+// once and the drills run one at a time: each measures latency, and drills
+// that share two cores measure each other.
+func TestLedgersyncDrills(t *testing.T) {
+	if all, _ := strconv.ParseBool(os.Getenv(drillsEnv)); !all {
+		t.Skipf("the ledgersync drills run in make drills (%s=1)", drillsEnv)
+	}
+	bin := buildFiredrill(t)
+	svc := buildLedgersync(t)
+	for _, file := range slices.Sorted(maps.Keys(ledgersyncScenarios)) {
+		t.Run("correct/"+strings.TrimSuffix(file, ".yaml"), func(t *testing.T) {
+			scenario := ledgersyncScenario(t, file, svc)
+			for run := 1; run <= ledgersyncRunsInARow; run++ {
+				rep := runLedgersync(t, bin, scenario, "none")
+				if rep.ExitCode != 0 || len(rep.failed()) > 0 {
+					t.Fatalf("%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
+				}
+				for _, name := range ledgersyncScenarios[file] {
+					if g, ok := rep.gate(name); !ok || !g.Passed {
+						t.Errorf("%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
+					}
+				}
+			}
+		})
+	}
+	for _, d := range ledgersyncDefects {
+		t.Run(d.defect, func(t *testing.T) {
+			rep := runLedgersync(t, bin, ledgersyncScenario(t, d.scenario, svc), d.defect)
+			if rep.ExitCode != 1 {
+				t.Fatalf("%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
+			}
+			g, ok := rep.gate(d.gate)
+			switch {
+			case !ok:
+				t.Fatalf("%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
+			case g.Passed || g.Skipped:
+				t.Fatalf("%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
+			case !strings.Contains(g.Reason, d.reason):
+				t.Errorf("%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
+			}
+			for _, f := range rep.failed() {
+				if f.Name != d.gate && !slices.Contains(d.also, f.Name) {
+					t.Errorf("%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
+				}
+			}
+		})
+	}
+}
+
+// ledgersyncReport is the part of summary.json the drills read.
+type ledgersyncReport struct {
+	ExitCode int              `json:"exit_code"`
+	Gates    []ledgersyncGate `json:"gates"`
+	output   string
+}
+
+// ledgersyncGate is a gate as summary.json writes it.
+type ledgersyncGate struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Passed  bool   `json:"passed"`
+	Skipped bool   `json:"skipped"`
+	Reason  string `json:"reason"`
+}
+
+func (r *ledgersyncReport) gate(name string) (ledgersyncGate, bool) {
+	for _, g := range r.Gates {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return ledgersyncGate{}, false
+}
+
+func (r *ledgersyncReport) failed() []ledgersyncGate {
+	var out []ledgersyncGate
+	for _, g := range r.Gates {
+		if !g.Passed && !g.Skipped {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func (r *ledgersyncReport) describe(gates []ledgersyncGate) string {
+	var b strings.Builder
+	for _, g := range gates {
+		fmt.Fprintf(&b, "  %s %q (%s): %s\n", map[bool]string{true: "pass", false: "FAIL"}[g.Passed || g.Skipped], g.Name, g.Kind, g.Reason)
+	}
+	return b.String() + tail(r.output, 30)
+}
+
+// runLedgersync runs one drill with the given defect and reads its report.
+func runLedgersync(t *testing.T, bin, scenario, defect string) *ledgersyncReport {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command(bin, "run", scenario, "--out", out)
+	cmd.Env = append(os.Environ(), "LEDGERSYNC_DEFECT="+defect)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	_ = cmd.Run()
+	rep := &ledgersyncReport{output: buf.String()}
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatalf("%s (defect %s): no report (exit %d): %v\n%s", filepath.Base(scenario), defect, cmd.ProcessState.ExitCode(), err, tail(buf.String(), 30))
+	}
+	if err := json.Unmarshal(data, rep); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != rep.ExitCode {
+		t.Fatalf("exit %d, but the report says %d", code, rep.ExitCode)
+	}
+	return rep
+}
+
+// ledgersyncScenario writes a copy of an example drill that starts the
+// prebuilt service instead of go run, with every relative path made
+// absolute, so the drills do not compile the service each time.
+func ledgersyncScenario(t *testing.T, file, svc string) string {
+	t.Helper()
+	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "ledgersync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(example, "scenarios", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, r := range []struct{ from, to string }{
+		{"command: [go, run, ./service]", fmt.Sprintf("command: [%q]", svc)},
+		{"dir: ..\n", fmt.Sprintf("dir: %q\n", example)},
+		{"../contracts/", filepath.ToSlash(filepath.Join(example, "contracts")) + "/"},
+		{"../seed/", filepath.ToSlash(filepath.Join(example, "seed")) + "/"},
+	} {
+		if !strings.Contains(text, r.from) {
+			t.Fatalf("%s has no %q to rewrite: update ledgersyncScenario", file, r.from)
+		}
+		text = strings.ReplaceAll(text, r.from, r.to)
+	}
+	text = strings.Replace(text, "$schema=../../../scenarios/", "$schema=", 1)
+	path := filepath.Join(t.TempDir(), file)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buildLedgersync builds the example service for the drills of t.
+func buildLedgersync(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ledgersync")
+	if runtime.GOOS == "windows" {
+		path += ".exe"
+	}
+	src := filepath.Join("..", "..", "examples", "ledgersync", "service")
+	if out, err := exec.Command("go", "build", "-o", path, src).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", src, err, out)
+	}
+	return path
+}
