@@ -82,6 +82,10 @@ type Field struct {
 // Check compares a source collection with a target collection.
 type Check struct {
 	Name        string  `json:"name" yaml:"name"`
+	// StableFor is how long Settle waits, once the only failures left
+	// are mismatched fields and no count has moved, before it stops
+	// early (DefaultStableFor when 0).
+	StableFor time.Duration `json:"-" yaml:"-"`
 	Source      Source  `json:"-" yaml:"-"`
 	Target      Source  `json:"-" yaml:"-"`
 	Join        Join    `json:"join" yaml:"join"`

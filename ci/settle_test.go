@@ -106,3 +106,42 @@ func TestSettleAll(t *testing.T) {
 		t.Fatalf("first check: %+v", rs[0])
 	}
 }
+
+// A check whose only failures are mismatched fields, and whose counts have
+// stopped moving, stops settling early; one still missing records waits
+// the whole window, since the integration may yet catch up.
+func TestSettleStopsEarlyOnStableMismatches(t *testing.T) {
+	t.Parallel()
+	wrong := invoices()
+	for _, inv := range wrong {
+		inv["amount_cents"] = 1
+	}
+	for _, c := range []struct {
+		name   string
+		target []map[string]any
+		early  bool
+	}{
+		{"only mismatches", wrong, true},
+		{"missing records", wrong[:len(wrong)-1], false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			chk := orderCheck(orders(), nil, ExactlyOnce)
+			chk.Target = SourceFunc(func(context.Context) ([]map[string]any, error) { return c.target, nil })
+			chk.StableFor = 200 * time.Millisecond
+			k, err := chk.Compile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			r, err := k.Settle(context.Background(), 3*time.Second, 20*time.Millisecond)
+			took := time.Since(start)
+			if err != nil || r.Passed {
+				t.Fatalf("passed=%v err=%v", r.Passed, err)
+			}
+			if c.early != (took < 2*time.Second) || c.early != strings.Contains(r.Reason, "stopped settling") {
+				t.Errorf("took %s, reason %q; want early=%v", took, r.Reason, c.early)
+			}
+		})
+	}
+}

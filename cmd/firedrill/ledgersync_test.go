@@ -55,21 +55,33 @@ var ledgersyncScenarios = map[string][]string{
 // time would fail releases at random.
 const ledgersyncRunsInARow = 5
 
+// ledgersyncAtOnce is how many drills run at the same time.
+const ledgersyncAtOnce = 3
+
 // TestLedgersyncDrills runs the ledgersync example's drills with the
 // firedrill binary, when FIREDRILL_DRILLS is true (make drills): the
 // correct service passes every drill five runs in a row, and each planted
 // defect fails, on the drill that exercises it, the gate it belongs to
 // with that gate's reason, read from summary.json. The service is built
-// once and the drills run one at a time: each measures latency, and drills
-// that share two cores measure each other.
+// once.
 func TestLedgersyncDrills(t *testing.T) {
 	if all, _ := strconv.ParseBool(os.Getenv(drillsEnv)); !all {
 		t.Skipf("the ledgersync drills run in make drills (%s=1)", drillsEnv)
 	}
 	bin := buildFiredrill(t)
 	svc := buildLedgersync(t)
+	// Drills run ledgersyncAtOnce at a time: each spends most of its time
+	// waiting (the attack, settle), and its latency gates have a margin of
+	// more than ten times what three drills on two cores cost each other.
+	slots := make(chan struct{}, ledgersyncAtOnce)
+	slot := func(t *testing.T) {
+		t.Parallel()
+		slots <- struct{}{}
+		t.Cleanup(func() { <-slots })
+	}
 	for _, file := range slices.Sorted(maps.Keys(ledgersyncScenarios)) {
 		t.Run("correct/"+strings.TrimSuffix(file, ".yaml"), func(t *testing.T) {
+			slot(t)
 			scenario := ledgersyncScenario(t, file, svc)
 			for run := 1; run <= ledgersyncRunsInARow; run++ {
 				rep := runLedgersync(t, bin, scenario, "none")
@@ -86,6 +98,7 @@ func TestLedgersyncDrills(t *testing.T) {
 	}
 	for _, d := range ledgersyncDefects {
 		t.Run(d.defect, func(t *testing.T) {
+			slot(t)
 			rep := runLedgersync(t, bin, ledgersyncScenario(t, d.scenario, svc), d.defect)
 			if rep.ExitCode != 1 {
 				t.Fatalf("%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
