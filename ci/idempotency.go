@@ -114,38 +114,48 @@ type ConformanceOptions struct {
 
 // Conformance is the gate "every request the service sent was valid against
 // the contract of the system it called". Invalid requests are listed with
-// their violations.
+// their violations. The load's own requests to a mock (marked with
+// toolkit.OriginHeader) are told apart: they are the scenario's, not the
+// service's, so they are counted and listed beside the figure, never
+// against the service.
 func Conformance(entries []toolkit.Entry, o ConformanceOptions) Gate {
 	g := Gate{Name: "requests conform to the contracts" + onSystem(o.System), Kind: KindContract}
 	j := inbound(entries, o.System)
 	invalid := 0
 	for i := range j {
-		e := &j[i]
-		if e.Valid && len(e.Violations) == 0 {
+		if e := &j[i]; !e.Valid || len(e.Violations) > 0 {
+			invalid++
+			g.Detail = appendBounded(g.Detail, describeInvalid(e))
+		}
+	}
+	var load, loadInvalid int
+	for i := range entries {
+		e := &entries[i]
+		if !e.FromLoad() || (o.System != "" && e.System != o.System) {
 			continue
 		}
-		invalid++
-		var vs []string
-		for _, v := range e.Violations {
-			where := v.In
-			if v.Name != "" {
-				where += " " + v.Name
-			}
-			if v.Pointer != "" {
-				where += " " + v.Pointer
-			}
-			vs = append(vs, where+": "+v.Message)
+		load++
+		if !e.Valid || len(e.Violations) > 0 {
+			loadInvalid++
+			g.Detail = appendBounded(g.Detail, "the load's own: "+describeInvalid(e))
 		}
-		if len(vs) == 0 {
-			vs = []string{"invalid (no violation recorded)"}
-		}
-		g.Detail = appendBounded(g.Detail, fmt.Sprintf("%s %s at %s: %s", describe(e), e.Operation, e.Time.Format("15:04:05.000"), strings.Join(vs, "; ")))
+	}
+	loadPart := ""
+	if load > 0 {
+		loadPart = fmt.Sprintf("; the load's own requests, not judged: %d invalid of %d", loadInvalid, load)
 	}
 	if len(j) == 0 {
-		g.Skipped, g.Measured, g.Reason = true, "no requests", "not exercised"
+		g.Measured = "no requests from the service" + loadPart
+		if load > 0 {
+			// The load reached the mocks and the service sent them
+			// nothing: there is nothing to judge, which is no pass.
+			g.Reason = "no data: the service sent the mocks no request"
+			return g
+		}
+		g.Skipped, g.Reason = true, "not exercised"
 		return g
 	}
-	g.Measured = fmt.Sprintf("%d invalid of %d requests (allowed %d)", invalid, len(j), o.MaxInvalid)
+	g.Measured = fmt.Sprintf("%d invalid of %d requests from the service (allowed %d)%s", invalid, len(j), o.MaxInvalid, loadPart)
 	g.Passed = invalid <= o.MaxInvalid
 	if g.Passed {
 		g.Reason = "the service spoke every contract correctly"
@@ -153,4 +163,23 @@ func Conformance(entries []toolkit.Entry, o ConformanceOptions) Gate {
 		g.Reason = fmt.Sprintf("%d requests broke their contract", invalid)
 	}
 	return g
+}
+
+// describeInvalid is one line on a request that broke its contract.
+func describeInvalid(e *toolkit.Entry) string {
+	var vs []string
+	for _, v := range e.Violations {
+		where := v.In
+		if v.Name != "" {
+			where += " " + v.Name
+		}
+		if v.Pointer != "" {
+			where += " " + v.Pointer
+		}
+		vs = append(vs, where+": "+v.Message)
+	}
+	if len(vs) == 0 {
+		vs = []string{"invalid (no violation recorded)"}
+	}
+	return fmt.Sprintf("%s %s at %s: %s", describe(e), e.Operation, e.Time.Format("15:04:05.000"), strings.Join(vs, "; "))
 }

@@ -31,14 +31,15 @@ const DefaultIdempotencyHeader = "Idempotency-Key"
 // maxDetail bounds the evidence lines a resilience gate keeps.
 const maxDetail = 10
 
-// journal is a time-ordered view of the inbound requests to one system.
+// journal is a time-ordered view of the requests the service sent one
+// system: neither the mock's webhooks nor the load's own requests.
 type journal []toolkit.Entry
 
 // inbound keeps the requests sent to system ("" for every system), oldest first.
 func inbound(entries []toolkit.Entry, system string) journal {
 	var out journal
 	for _, e := range entries {
-		if e.Direction == "webhook" || (system != "" && e.System != system) {
+		if e.Direction == "webhook" || e.FromLoad() || (system != "" && e.System != system) {
 			continue
 		}
 		out = append(out, e)

@@ -232,10 +232,19 @@ func (it *iteration) set(name, v string) {
 	it.vars[name] = v
 }
 
+// OriginHeader marks every request of a flow with OriginLoad, so that a
+// mock's journal tells the load's own requests from the service's: the
+// gates judge the service's traffic, not the scenario's driver.
+const (
+	OriginHeader = "X-Firedrill-Origin"
+	OriginLoad   = "load"
+)
+
 // request renders the method, URL, header and body of s for it.
 func (s *compiledStep) request(it *iteration) (url string, hdr http.Header, body []byte, err error) {
 	url = s.url.expand(it.get)
-	hdr = make(http.Header, len(s.header)+1)
+	hdr = make(http.Header, len(s.header)+2)
+	hdr.Set(OriginHeader, OriginLoad)
 	for _, h := range s.header {
 		hdr.Set(h.key, h.val.expand(it.get))
 	}

@@ -50,3 +50,30 @@ func TestStepSignSeesTheRenderedBody(t *testing.T) {
 		t.Fatalf("signed requests: %d good, %d bad", good, bad)
 	}
 }
+
+// Every request of a flow is marked as the load's, so that a mock's
+// journal tells it from the service's.
+func TestFlowRequestsCarryTheOrigin(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	origins := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		origins[r.Header.Get(OriginHeader)]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	plan := Plan{
+		Flow:     Flow{Name: "marked", Steps: []Step{{Name: "a", URL: srv.URL}, {Name: "b", URL: srv.URL, Header: map[string]string{"X-Other": "1"}}}},
+		Shape:    Constant(20),
+		Duration: 300 * time.Millisecond,
+	}
+	if _, err := Run(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(origins) != 1 || origins[OriginLoad] < 4 {
+		t.Fatalf("origins of the requests: %v, want every one %q", origins, OriginLoad)
+	}
+}

@@ -287,7 +287,11 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 		if label == "" {
 			return
 		}
-		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound",
+		var origin http.Header // the load marks its own requests; other headers may hold secrets
+		if o := r.Header.Get(toolkit.OriginHeader); o != "" {
+			origin = http.Header{toolkit.OriginHeader: {o}}
+		}
+		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound", Header: origin,
 			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Operation: operation,
 			Status: rec.status, Fault: label, Valid: true})
 	})

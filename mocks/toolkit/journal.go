@@ -51,6 +51,20 @@ type Entry struct {
 	Ignored []string `json:"ignored,omitempty"`
 }
 
+// OriginHeader is the header with which firedrill's load marks its own
+// requests (OriginLoad): a mock journals them like any other, and the
+// gates leave them out, since they judge the service's traffic.
+const (
+	OriginHeader = "X-Firedrill-Origin"
+	OriginLoad   = "load"
+)
+
+// FromLoad reports whether the request was sent by firedrill's load rather
+// than by the service under test.
+func (e *Entry) FromLoad() bool {
+	return e.Direction != "webhook" && e.Header.Get(OriginHeader) == OriginLoad
+}
+
 // Body is a body kept in the journal. In JSON it is the text itself when it
 // is UTF-8, which is what a reader of /__firedrill/requests or of a run's
 // journal-SYSTEM.jsonl wants to see, and {"base64": "..."} when it is not
