@@ -1,11 +1,14 @@
 package openapi
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -258,9 +261,58 @@ func (sh *webhookShape) body(st *stateful, record map[string]any) ([]byte, error
 	if sh.typeField != "" {
 		v[sh.typeField] = sh.event
 	}
+	if sh.dataField != "" {
+		envelope(sh.schema, v, time.Now())
+	}
 	b, err := json.Marshal(st.shape(sh.schema, v, nil))
 	if err != nil {
 		return nil, fmt.Errorf("mocks: webhook %s: %w", sh.name, err)
 	}
 	return b, nil
+}
+
+// eventSeq numbers the events a process sends, for their ids.
+var eventSeq atomic.Uint64
+
+// Envelope properties that identify an event and say when it happened.
+var (
+	eventIDFields   = []string{"id", "event_id", "eventId"}
+	eventTimeFields = []string{"created", "created_at", "createdAt", "timestamp", "occurred_at", "occurredAt"}
+)
+
+// envelope fills an event envelope's id and time as the vendor would: an
+// id no other event had (a receiver that deduplicates by event id must see
+// each delivery's event as new), and the time of the change, in the type
+// the schema gives them. Generated values would repeat in every event.
+func envelope(schema *openapi3.Schema, v map[string]any, at time.Time) {
+	prop := func(names []string) (string, *openapi3.Schema) {
+		for _, n := range names {
+			if ref := schema.Properties[n]; ref != nil && ref.Value != nil {
+				return n, ref.Value
+			}
+		}
+		return "", nil
+	}
+	if name, s := prop(eventIDFields); s != nil {
+		n := eventSeq.Add(1)
+		switch {
+		case s.Type.Is(openapi3.TypeInteger) || s.Type.Is(openapi3.TypeNumber):
+			v[name] = at.UnixMilli()*1000 + int64(n%1000)
+		case s.Format == "uuid":
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+			v[name] = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		default:
+			v[name] = fmt.Sprintf("evt_%x%06x", at.UnixNano(), n&0xffffff)
+		}
+	}
+	if name, s := prop(eventTimeFields); s != nil {
+		switch {
+		case s.Type.Is(openapi3.TypeInteger) || s.Type.Is(openapi3.TypeNumber):
+			v[name] = at.Unix()
+		default:
+			v[name] = at.UTC().Format(time.RFC3339)
+		}
+	}
 }

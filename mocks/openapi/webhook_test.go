@@ -424,8 +424,10 @@ func TestWebhookShapedByContract(t *testing.T) {
           application/json:
             schema:
               type: object
-              required: [type, environment, data]
+              required: [id, created, type, environment, data]
               properties:
+                id: {type: string}
+                created: {type: integer}
                 type: {type: string}
                 environment: {type: string, enum: [test, live]}
                 data: {$ref: "#/components/schemas/Order"}
@@ -435,6 +437,7 @@ func TestWebhookShapedByContract(t *testing.T) {
 	rc := newHookReceiver(t, 0, func(http.Header, []byte) error { return nil })
 	w, srv := hookedServer(t, c, toolkit.WebhookOptions{Subscribers: []toolkit.WebhookSubscriber{{URL: rc.url}}}, WithStateful(true))
 	a := vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"A","qty":2}`)
+	vendorSend(t, "POST", srv.URL+"/orders", `{"sku":"B","qty":1}`)
 	vendorSend(t, "DELETE", srv.URL+"/orders/"+fmt.Sprint(a["id"]), "")
 	drainWebhooks(t, w)
 	entries := srv.Mock.Journal().Entries(toolkit.Filter{Method: "POST"})
@@ -448,10 +451,18 @@ func TestWebhookShapedByContract(t *testing.T) {
 			bodies = append(bodies, v)
 		}
 	}
-	if len(bodies) != 2 {
-		t.Fatalf("%d deliveries, want 2", len(bodies))
+	if len(bodies) != 3 {
+		t.Fatalf("%d deliveries, want 3", len(bodies))
 	}
-	created, deleted := bodies[0], bodies[1]
+	created, deleted := bodies[0], bodies[2]
+	// Each event has an id of its own and the time of its change, as a
+	// receiver that deduplicates by event id needs.
+	if id0, id1 := created["id"], bodies[1]["id"]; id0 == id1 || id0 == "" {
+		t.Errorf("two events with the id %v", id0)
+	}
+	if at, _ := created["created"].(float64); time.Since(time.Unix(int64(at), 0)).Abs() > time.Minute {
+		t.Errorf("event created %v, want about now", created["created"])
+	}
 	data, _ := created["data"].(map[string]any)
 	if created["type"] != "order.created" || data["sku"] != "A" || data["id"] != a["id"] {
 		t.Errorf("declared shape: %v", created)
