@@ -23,9 +23,9 @@ test:
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -run TestRateAccuracy ./load
 
-## drills: run the example's four other drills against the service and its naive build
+## drills: ordersync's four other drills against the service and its naive build; ledgersync's drills, five runs in a row each, and its planted defects
 drills:
-	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$' -v ./cmd/firedrill
+	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$|TestLedgersyncDrills$$' -v ./cmd/firedrill
 
 ## bench: run the benchmarks (ratios against a baseline in the same run)
 bench:

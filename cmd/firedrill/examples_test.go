@@ -28,7 +28,11 @@ func TestExampleContractsLintClean(t *testing.T) {
 	if err != nil || len(scenarios) < 8 {
 		t.Fatalf("example scenarios: %v %v", scenarios, err)
 	}
-	for _, s := range scenarios {
+	ledgerScenarios, err := filepath.Glob("../../examples/ledgersync/scenarios/*.yaml")
+	if err != nil || len(ledgerScenarios) != len(ledgersyncScenarios) {
+		t.Fatalf("ledgersync scenarios: %v %v", ledgerScenarios, err)
+	}
+	for _, s := range append(scenarios, ledgerScenarios...) {
 		if code, out, _ := runCLI(t, context.Background(), "validate", s); code != 0 {
 			t.Errorf("validate %s: %s", s, out)
 		}

@@ -68,6 +68,7 @@ func TestLedgersyncDrills(t *testing.T) {
 	if all, _ := strconv.ParseBool(os.Getenv(drillsEnv)); !all {
 		t.Skipf("the ledgersync drills run in make drills (%s=1)", drillsEnv)
 	}
+	t.Parallel() // beside the ordersync drills: most of a drill is waiting
 	bin := buildFiredrill(t)
 	svc := buildLedgersync(t)
 	// Drills run ledgersyncAtOnce at a time: each spends most of its time
