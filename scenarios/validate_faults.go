@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -186,4 +187,25 @@ func (v *validator) collection(path string, c Collection) {
 	if c.Collection == "" && c.Path == "" {
 		v.addf(path, "", "name the collection (a mock's state) or the path of a list endpoint")
 	}
+	if c.Collection != "" && sys.Mock != nil && sys.Mock.Stateful {
+		v.mockCollection(path+".collection", c.System, c.Collection)
+	}
+}
+
+// mockCollection checks that a stateful mock keeps the collection a check
+// reads: a misspelled one would fail every run with nothing to compare.
+func (v *validator) mockCollection(path, system, name string) {
+	contract, ok := v.contract(system)
+	if !ok {
+		return
+	}
+	names, err := mocks.Collections(contract)
+	if err != nil || slices.Contains(names, name) {
+		return
+	}
+	hint := ""
+	if near := mocks.Nearest(name, names); near != "" {
+		hint = fmt.Sprintf("did you mean %q?", near)
+	}
+	v.addf(path, hint, "mock %q has no collection %q (its collections: %v)", system, name, names)
 }

@@ -1,9 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
-	"slices"
-
 	"github.com/firedrill/firedrill/mocks"
 )
 
@@ -61,17 +58,5 @@ func (v *validator) insertStep(path string, st Step) {
 		v.addf(path+".insert.collection", "", "an insert names the collection it inserts into")
 		return
 	}
-	c, ok := v.contract(in.System)
-	if !ok {
-		return
-	}
-	names, err := mocks.Collections(c)
-	if err != nil || slices.Contains(names, in.Collection) {
-		return
-	}
-	hint := ""
-	if near := mocks.Nearest(in.Collection, names); near != "" {
-		hint = fmt.Sprintf("did you mean %q?", near)
-	}
-	v.addf(path+".insert.collection", hint, "mock %q has no collection %q (its collections: %v)", in.System, in.Collection, names)
+	v.mockCollection(path+".insert.collection", in.System, in.Collection)
 }
