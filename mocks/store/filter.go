@@ -138,9 +138,13 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 		if !ok {
 			continue
 		}
-		if path, ps := findProperty(item, stem, idField); path != nil && rangeable(ps) {
-			f.Kind, f.Op, f.Paths = FilterRange, rs.op, [][]string{path}
-			return f, true
+		// The stem names the property, or an instant by its event
+		// (Adyen's createdUntil bounds createdAt).
+		for _, name := range []string{stem, stem + "At", stem + "Date", stem + "Time", stem + "On"} {
+			if path, ps := findProperty(item, name, idField); path != nil && rangeable(ps) {
+				f.Kind, f.Op, f.Paths = FilterRange, rs.op, [][]string{path}
+				return f, true
+			}
 		}
 	}
 	return Filter{}, false
@@ -205,6 +209,21 @@ func findProperty(item *openapi3.Schema, name, idField string) ([]string, *opena
 		for _, pn := range sortedKeys(props) {
 			if ref := props[pn]; norm(pn) == w && ref != nil && ref.Value != nil {
 				return []string{pn}, ref.Value
+			}
+		}
+	}
+	// A property one level down named by both names run together
+	// (Adyen's counterpartyAccountHolderId: counterparty.accountHolderId).
+	for _, pn := range sortedKeys(props) {
+		ref := props[pn]
+		rest, ok := strings.CutPrefix(n, norm(pn))
+		if ref == nil || !isObject(ref.Value) || !ok || rest == "" {
+			continue
+		}
+		children := properties(ref.Value)
+		for _, cn := range sortedKeys(children) {
+			if cref := children[cn]; norm(cn) == rest && cref != nil && cref.Value != nil {
+				return []string{pn, cn}, cref.Value
 			}
 		}
 	}

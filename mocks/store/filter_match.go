@@ -28,6 +28,15 @@ func (s ListShape) Where(query url.Values) (func(Record) bool, []string, error) 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// The keys of one filter and bound gather their values: types[0]=a and
+	// types[1]=b ask for either, as types=a,b does.
+	type group struct {
+		f       Filter
+		key, op string
+		vals    []string
+	}
+	var groups []*group
+	byName := map[string]*group{}
 	for _, key := range keys {
 		vals := nonEmpty(query[key])
 		if len(vals) == 0 || s.passive(key) {
@@ -38,7 +47,16 @@ func (s ListShape) Where(query url.Values) (func(Record) bool, []string, error) 
 			ignored = append(ignored, key)
 			continue
 		}
-		cond, err := f.condition(key, op, vals)
+		name := f.Param + "\x00" + op
+		if g := byName[name]; g != nil {
+			g.vals = append(g.vals, vals...)
+			continue
+		}
+		byName[name] = &group{f: f, key: key, op: op, vals: vals}
+		groups = append(groups, byName[name])
+	}
+	for _, g := range groups {
+		cond, err := g.f.condition(g.key, g.op, g.vals)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -91,8 +109,24 @@ func (s ListShape) filterFor(key string) (Filter, string, bool) {
 		if f, ok := find(key[:i]); ok && rangeOps[op] && f.Kind == FilterEqual && f.Ranged {
 			return f, op, true
 		}
+		if f, ok := find(key[:i]); ok && isIndex(op) {
+			return f, "", true // a list's element by index: Stripe's types[0]=, ids[1]=
+		}
 	}
 	return Filter{}, "", false
+}
+
+// isIndex reports whether a bracket holds a list index: types[0].
+func isIndex(s string) bool {
+	if s == "" || len(s) > 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // condition is the test a record passes for the filter, sent as key with

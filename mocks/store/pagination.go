@@ -152,7 +152,7 @@ func (s *ListShape) classifyField(path, name, parent string, fs *openapi3.Schema
 	n, pn := norm(name), norm(parent)
 	isStr, isInt := fs.Type.Includes("string"), fs.Type.Includes("integer") || fs.Type.Includes("number")
 	isURL := isStr && (fs.Format == "uri" || fs.Format == "url" || strings.Contains(n, "url") || strings.Contains(n, "uri") || strings.Contains(n, "link") ||
-		in(pn, "links", "link")) // JSON:API and HAL: links.next is a URL
+		in(pn, "links", "link") || n == "href" && in(pn, "next", "prev", "previous", "first", "self")) // JSON:API and HAL: links.next is a URL
 	claim := func(field *string) {
 		if *field == "" {
 			*field = path
