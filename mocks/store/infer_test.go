@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -223,6 +224,27 @@ func TestInferCorpus(t *testing.T) {
 		}
 		if r := corpusCollections(t, "twilio__twilio_conversations_v1.json")["Services.Conversations.Messages.Receipts"]; r.Parent != "Services.Conversations.Messages" {
 			t.Errorf("receipts nest under %q, want Services.Conversations.Messages", r.Parent)
+		}
+	})
+	t.Run("adyen payout executions: an offset that numbers pages", func(t *testing.T) {
+		t.Parallel()
+		all := corpusCollections(t, "adyen__BalancePlatformService-v2.json")
+		var c store.Collection
+		for _, x := range all {
+			if x.ListOp == "get-balanceAccounts-balanceAccountId-payoutSchedules-id-executions" {
+				c = x
+			}
+		}
+		if c.List.Style != store.StylePage || c.List.PageParam != "offset" || c.List.OffsetParam != "" || c.List.FirstPage != 1 || c.List.LimitParam != "limit" {
+			t.Fatalf("executions page by %q (offset %q) from %d: %+v", c.List.PageParam, c.List.OffsetParam, c.List.FirstPage, summary(c).List)
+		}
+		req, err := c.List.PageRequest(url.Values{"offset": {"2"}, "limit": {"10"}})
+		if err != nil || req != (store.PageRequest{Offset: 10, Limit: 10}) {
+			t.Fatalf("offset=2&limit=10 asks %+v, %v; want the records from the 11th", req, err)
+		}
+		// Offsets that count records stay offsets.
+		if b := all["accountHolders.balanceAccounts"]; b.List.Style != store.StyleOffset || b.List.OffsetParam != "offset" {
+			t.Errorf("account holders' balance accounts page by %q %q, want offset", b.List.Style, b.List.OffsetParam)
 		}
 	})
 	t.Run("postmark: count and offset, capitalised fields", func(t *testing.T) {
