@@ -226,7 +226,7 @@ func TestInferCorpus(t *testing.T) {
 			t.Errorf("receipts nest under %q, want Services.Conversations.Messages", r.Parent)
 		}
 	})
-	t.Run("adyen payout executions: an offset that numbers pages", func(t *testing.T) {
+	t.Run("adyen: an offset that numbers pages, a required filter that is no id", func(t *testing.T) {
 		t.Parallel()
 		all := corpusCollections(t, "adyen__BalancePlatformService-v2.json")
 		var c store.Collection
@@ -241,6 +241,10 @@ func TestInferCorpus(t *testing.T) {
 		req, err := c.List.PageRequest(url.Values{"offset": {"2"}, "limit": {"10"}})
 		if err != nil || req != (store.PageRequest{Offset: 10, Limit: 10}) {
 			t.Fatalf("offset=2&limit=10 asks %+v, %v; want the records from the 11th", req, err)
+		}
+		// A filter every listed record shares is not their id.
+		if a := all["scaAssociations"]; a.ListOp != "get-scaAssociations" || a.IDField == "entityId" || a.IDField == "entityType" {
+			t.Errorf("SCA associations (list %q) are identified by %q, a filter their list requires", a.ListOp, a.IDField)
 		}
 		// Offsets that count records stay offsets.
 		if b := all["accountHolders.balanceAccounts"]; b.List.Style != store.StyleOffset || b.List.OffsetParam != "offset" {
