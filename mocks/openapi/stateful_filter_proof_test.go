@@ -34,6 +34,7 @@ type filterProof struct {
 	listPath string      // the list's URL path, parent values and base path included
 	header   http.Header // the credentials the list takes
 	base     url.Values  // the query parameters the list requires
+	open     url.Values  // the required bounds on the property under proof, as wide as keeps every record
 	parent   []string
 	listItem *openapi3.Schema // one item of the list answer
 
@@ -111,6 +112,7 @@ type proofQuery struct {
 // for each value, for a bound where the property has an order, and for a
 // value no record holds.
 func (p *filterProof) proveFilter(f store.Filter) bool {
+	p.open = p.opened(f)
 	prop := schemaAt(p.coll.ItemSchema, f.Paths[0])
 	vals := p.values(f, prop)
 	if len(vals) < 2 {
@@ -306,6 +308,9 @@ func (p *filterProof) listAll(extra url.Values) ([]map[string]any, []string, err
 	ls := p.coll.List
 	q := url.Values{}
 	for k, v := range p.base {
+		q[k] = v
+	}
+	for k, v := range p.open {
 		q[k] = v
 	}
 	for k, v := range extra {
@@ -602,12 +607,52 @@ func (p *filterProof) entries() []store.Entry {
 func (p *filterProof) pins(f store.Filter) map[string]any {
 	out := map[string]any{}
 	for _, g := range p.coll.List.Filters {
-		if g.Param != f.Param && p.base.Has(g.Param) {
+		if g.Param != f.Param && p.base.Has(g.Param) && !p.open.Has(g.Param) {
 			out[strings.Join(g.Paths[0], "\x00")] = typedLike(schemaAt(p.coll.ItemSchema, g.Paths[0]), p.base.Get(g.Param))
 		}
 	}
 	return out
 }
+
+// opened are the required parameters other than f that bound f's own
+// property (Adyen's createdSince beside createdUntil, both on createdAt),
+// each with a bound that keeps every record: a value pinned from the
+// required sample would cut the records the proof of f puts in.
+func (p *filterProof) opened(f store.Filter) url.Values {
+	out := url.Values{}
+	for _, g := range p.coll.List.Filters {
+		if g.Param == f.Param || !p.base.Has(g.Param) || !slices.Equal(g.Paths[0], f.Paths[0]) {
+			continue
+		}
+		op := g.Op
+		if g.Kind == store.FilterSince {
+			op = "gte"
+		}
+		if op == "" {
+			continue // an equality: no value keeps every record
+		}
+		early := op == "gte" || op == "gt"
+		var v string
+		switch _, err := strconv.ParseFloat(p.base.Get(g.Param), 64); {
+		case err == nil && early:
+			v = "1"
+		case err == nil:
+			v = strconv.FormatInt(wideLate.Unix(), 10)
+		case early:
+			v = wideEarly.Format(time.RFC3339)
+		default:
+			v = wideLate.Format(time.RFC3339)
+		}
+		out.Set(g.Param, v)
+	}
+	return out
+}
+
+// wideEarly and wideLate bound every value the proofs put in.
+var (
+	wideEarly = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	wideLate  = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 func (p *filterProof) pinned(es []store.Entry, pins map[string]any) bool {
 	for path, v := range pins {
