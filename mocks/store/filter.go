@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,7 +127,7 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 		f.Kind, f.Paths = FilterSince, sincePaths(item, strings.TrimSuffix(n, "since"))
 		return f, len(f.Paths) > 0
 	}
-	if path, ps := findProperty(item, name, idField); path != nil {
+	if path, ps := findProperty(item, name, idField, paramSchema(p)); path != nil {
 		f.Paths, f.Ranged = [][]string{path}, rangeable(ps)
 		if plural(name, path) {
 			f.Comma = true
@@ -141,7 +142,7 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 		// The stem names the property, or an instant by its event
 		// (Adyen's createdUntil bounds createdAt).
 		for _, name := range []string{stem, stem + "At", stem + "Date", stem + "Time", stem + "On"} {
-			if path, ps := findProperty(item, name, idField); path != nil && rangeable(ps) {
+			if path, ps := findProperty(item, name, idField, nil); path != nil && rangeable(ps) {
 				f.Kind, f.Op, f.Paths = FilterRange, rs.op, [][]string{path}
 				return f, true
 			}
@@ -187,8 +188,9 @@ func cutSuffixFold(name, suffix string) (string, bool) {
 }
 
 // findProperty finds the property a parameter name selects by, and its
-// schema; nil when none does.
-func findProperty(item *openapi3.Schema, name, idField string) ([]string, *openapi3.Schema) {
+// schema; nil when none does. param is the parameter's schema, when known:
+// a property whose values it cannot take is not the one it names.
+func findProperty(item *openapi3.Schema, name, idField string, param *openapi3.Schema) ([]string, *openapi3.Schema) {
 	props := properties(item)
 	if len(props) == 0 || name == "" {
 		return nil, nil
@@ -208,6 +210,16 @@ func findProperty(item *openapi3.Schema, name, idField string) ([]string, *opena
 		}
 		for _, pn := range sortedKeys(props) {
 			if ref := props[pn]; norm(pn) == w && ref != nil && ref.Value != nil {
+				return []string{pn}, ref.Value
+			}
+		}
+	}
+	// A property whose name ends in the parameter's and that takes the same
+	// values (Adyen's status on transfer limits is limitStatus, both
+	// LimitStatus; the SCA status one level down is another enum).
+	if len(enumOf(param)) > 0 {
+		for _, pn := range sortedKeys(props) {
+			if ref := props[pn]; ref != nil && ref.Value != nil && strings.HasSuffix(norm(pn), n) && sameEnum(enumOf(param), enumOf(ref.Value)) {
 				return []string{pn}, ref.Value
 			}
 		}
@@ -236,7 +248,7 @@ func findProperty(item *openapi3.Schema, name, idField string) ([]string, *opena
 			continue
 		}
 		for cn, cref := range properties(ref.Value) {
-			if norm(cn) == n && cref != nil && cref.Value != nil {
+			if norm(cn) == n && cref != nil && cref.Value != nil && takes(cref.Value, param) {
 				if found != nil {
 					return nil, nil // ambiguous
 				}
@@ -245,6 +257,57 @@ func findProperty(item *openapi3.Schema, name, idField string) ([]string, *opena
 		}
 	}
 	return found, schema
+}
+
+// paramSchema is a parameter's schema, nil when it has none.
+func paramSchema(p *openapi3.Parameter) *openapi3.Schema {
+	if p.Schema == nil {
+		return nil
+	}
+	s := p.Schema.Value
+	if s != nil && s.Type.Includes("array") && s.Items != nil {
+		s = s.Items.Value // a list of the values: ids[], statuses
+	}
+	return s
+}
+
+// enumOf is the enumerated values of a schema, or of its items.
+func enumOf(s *openapi3.Schema) []any {
+	if s == nil {
+		return nil
+	}
+	if len(s.Enum) == 0 && s.Items != nil && s.Items.Value != nil {
+		return s.Items.Value.Enum
+	}
+	return s.Enum
+}
+
+// sameEnum reports whether two enumerations hold the same values.
+func sameEnum(a, b []any) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for _, v := range a {
+		if !slices.Contains(b, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// takes reports whether a property can hold a value of the parameter: an
+// enumerated parameter and an enumerated property share some value.
+func takes(prop, param *openapi3.Schema) bool {
+	pe, qe := enumOf(prop), enumOf(param)
+	if len(pe) == 0 || len(qe) == 0 {
+		return true
+	}
+	for _, v := range qe {
+		if slices.Contains(pe, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // nestedProperty walks parts through the item's object properties.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -226,7 +227,7 @@ func TestInferCorpus(t *testing.T) {
 			t.Errorf("receipts nest under %q, want Services.Conversations.Messages", r.Parent)
 		}
 	})
-	t.Run("adyen: an offset that numbers pages, a required filter that is no id", func(t *testing.T) {
+	t.Run("adyen: an offset that numbers pages, a required filter that is no id, a status by its values", func(t *testing.T) {
 		t.Parallel()
 		all := corpusCollections(t, "adyen__BalancePlatformService-v2.json")
 		var c store.Collection
@@ -245,6 +246,17 @@ func TestInferCorpus(t *testing.T) {
 		// A filter every listed record shares is not their id.
 		if a := all["scaAssociations"]; a.ListOp != "get-scaAssociations" || a.IDField == "entityId" || a.IDField == "entityType" {
 			t.Errorf("SCA associations (list %q) are identified by %q, a filter their list requires", a.ListOp, a.IDField)
+		}
+		// status on transfer limits is the limit's own limitStatus (the
+		// same LimitStatus values), not the SCA status one level down.
+		for _, name := range []string{"balanceAccounts.transferLimits", "balancePlatforms.transferLimits"} {
+			var got []string
+			for _, f := range all[name].List.Filters {
+				got = append(got, f.Param+"="+f.Property())
+			}
+			if !slices.Contains(got, "status=limitStatus") {
+				t.Errorf("%s filters %v, want status=limitStatus", name, got)
+			}
 		}
 		// Offsets that count records stay offsets.
 		if b := all["accountHolders.balanceAccounts"]; b.List.Style != store.StyleOffset || b.List.OffsetParam != "offset" {
