@@ -114,7 +114,9 @@ func (s *ListShape) detectFilters(params openapi3.Parameters, item *openapi3.Sch
 // by: the property of that name (folded), with an id suffix added or
 // dropped (customer= on customer_id), a nested one by dots or brackets
 // (address.city, address[city]), the singular of a plural (ids=, statuses=),
-// or a unique property one level down (HubSpot's properties.email); a name
+// for the record's creation or update the instant described as it, a
+// property named to end like it with the same enum, or a unique property
+// one level down that can hold its values (HubSpot's properties.email); a name
 // ending in a bound (created_after, amount_gte) or in since (updated_since,
 // since) on a number or an instant.
 func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (Filter, bool) {
@@ -214,6 +216,15 @@ func findProperty(item *openapi3.Schema, name, idField string, param *openapi3.S
 			}
 		}
 	}
+	// The record's own lifecycle instant, whatever its name (Stripe's
+	// created on invoice items is date, "Time at which the object was
+	// created"), never a namesake of another object inside it.
+	if lifecycleWords(n) != nil {
+		if pn := lifecycleInstant(props, n); pn != "" {
+			return []string{pn}, props[pn].Value
+		}
+		return nil, nil
+	}
 	// A property whose name ends in the parameter's and that takes the same
 	// values (Adyen's status on transfer limits is limitStatus, both
 	// LimitStatus; the SCA status one level down is another enum).
@@ -257,6 +268,43 @@ func findProperty(item *openapi3.Schema, name, idField string, param *openapi3.S
 		}
 	}
 	return found, schema
+}
+
+// lifecycleWords are, for a name of the record's creation or last update
+// (created, updated_at), the words its description would say it with; nil
+// for other names.
+func lifecycleWords(n string) []string {
+	switch {
+	case in(n, createdNames...):
+		return []string{"created", "creation"}
+	case in(n, updatedNames...):
+		return []string{"updated", "modified", "last update"}
+	}
+	return nil
+}
+
+// lifecycleInstant is the instant property whose description's first
+// sentence says it is the lifecycle event named n ("Time at which the
+// object was created.", "The date when the card order is created."); ""
+// when none does.
+func lifecycleInstant(props openapi3.Schemas, n string) string {
+	words := lifecycleWords(n)
+	for _, pn := range sortedKeys(props) {
+		ref := props[pn]
+		if ref == nil || ref.Value == nil || !instant(pn, ref.Value) {
+			continue
+		}
+		d := strings.ToLower(ref.Value.Description)
+		if i := strings.IndexAny(d, ".\n"); i >= 0 {
+			d = d[:i]
+		}
+		for _, w := range words {
+			if strings.Contains(d, w) {
+				return pn
+			}
+		}
+	}
+	return ""
 }
 
 // paramSchema is a parameter's schema, nil when it has none.
@@ -356,6 +404,9 @@ func sincePaths(item *openapi3.Schema, stem string) [][]string {
 	}
 	if stem != "" {
 		add(func(n string) bool { return strings.Contains(n, stem) })
+		if pn := lifecycleInstant(props, stem); lifecycleWords(stem) != nil && pn != "" && !hasPath(out, pn) {
+			out = append(out, []string{pn}) // Adyen's createdSince on card orders: beginDate, "when the card order is created"
+		}
 	}
 	for _, word := range []string{"updated", "modified", "changed", "created"} {
 		add(func(n string) bool { return strings.Contains(n, word) })

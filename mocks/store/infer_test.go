@@ -177,6 +177,13 @@ func TestInferCorpus(t *testing.T) {
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("customers (-want +got):\n%s", d)
 		}
+		// An invoice item's created is its own date ("Time at which the
+		// object was created."), not the creation of the plan inside it.
+		for _, f := range all["invoiceitems"].List.Filters {
+			if f.Param == "created" && (f.Property() != "date" || !f.Ranged) {
+				t.Errorf("invoice items: created filters by %s (ranged %v), want the item's date", f.Property(), f.Ranged)
+			}
+		}
 		if r := all["charges.refunds"]; r.ItemPath != "/v1/charges/{charge}/refunds/{refund}" || len(r.ParentParams) != 1 || r.ParentParams[0] != "charge" || r.Parent != "charges" {
 			t.Errorf("charges.refunds: %v parents %v", r, r.ParentParams)
 		}
@@ -257,6 +264,16 @@ func TestInferCorpus(t *testing.T) {
 			if !slices.Contains(got, "status=limitStatus") {
 				t.Errorf("%s filters %v, want status=limitStatus", name, got)
 			}
+		}
+		// Card orders are created at their beginDate ("The date when the
+		// card order is created."), not at endDate, whose description
+		// only mentions the creation.
+		var got []string
+		for _, f := range all["cardorders"].List.Filters {
+			got = append(got, f.Param+"="+f.Property())
+		}
+		if !slices.Contains(got, "createdSince=beginDate") || !slices.Contains(got, "createdUntil=beginDate") {
+			t.Errorf("card orders filter %v, want createdSince and createdUntil on beginDate", got)
 		}
 		// Offsets that count records stay offsets.
 		if b := all["accountHolders.balanceAccounts"]; b.List.Style != store.StyleOffset || b.List.OffsetParam != "offset" {
