@@ -35,6 +35,11 @@ type Filter struct {
 	Op     string     // FilterRange's bound: "gt", "gte", "lt" or "lte"
 	Comma  bool       // a value may be a comma-separated list (ids=, an array parameter not exploded)
 	Ranged bool       // the property is a number or an instant: bounds in brackets apply
+	// Fields are, for a property that is an object of named fields
+	// (Stripe's relationship, status_transitions), its fields, true where
+	// bounds apply: the filter is sent by field in brackets, as
+	// relationship[owner]=true or status_transitions[paid][gte]=1700000000.
+	Fields map[string]bool
 }
 
 // Property is the filter's property as a dotted path, the first of Paths.
@@ -131,6 +136,7 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 	}
 	if path, ps := findProperty(item, name, idField, paramSchema(p)); path != nil {
 		f.Paths, f.Ranged = [][]string{path}, rangeable(ps)
+		f.Fields = objectFields(ps)
 		if plural(name, path) {
 			f.Comma = true
 		}
@@ -151,6 +157,40 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 		}
 	}
 	return Filter{}, false
+}
+
+// objectFields are the fields of an object property that holds no id and
+// is no scalar either (a record by reference matches by its id), each true
+// where bounds apply; nil for any other property.
+func objectFields(s *openapi3.Schema) map[string]bool {
+	if !isObject(s) || hasIDProperty(s) {
+		return nil
+	}
+	for _, alt := range kinds(s) {
+		if alt.Type.Includes("string") || alt.Type.Includes("integer") || alt.Type.Includes("number") || alt.Type.Includes("boolean") {
+			return nil
+		}
+	}
+	out := map[string]bool{}
+	for name, ref := range properties(s) {
+		if ref != nil && ref.Value != nil && !isObject(ref.Value) && !ref.Value.Type.Includes("array") {
+			out[name] = rangeable(ref.Value)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// field is the filter on one field of an object filter, sent as
+// param[field].
+func (f Filter) field(name string) Filter {
+	sub := f
+	sub.Param = f.Param + "[" + name + "]"
+	sub.Paths = [][]string{append(append([]string{}, f.Paths[0]...), name)}
+	sub.Ranged, sub.Fields = f.Fields[name], nil
+	return sub
 }
 
 // commaList reports whether the parameter takes a list in one value: an

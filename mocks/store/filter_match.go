@@ -97,7 +97,10 @@ func (s ListShape) filterFor(key string) (Filter, string, bool) {
 		return Filter{}, false
 	}
 	if f, ok := find(key); ok {
-		return f, "", true
+		return f, "", len(f.Fields) == 0 // an object is filtered by its fields only
+	}
+	if f, op, ok := s.objectField(key, find); ok {
+		return f, op, true
 	}
 	if base, ok := strings.CutSuffix(key, "[]"); ok {
 		if f, ok := find(base); ok {
@@ -114,6 +117,31 @@ func (s ListShape) filterFor(key string) (Filter, string, bool) {
 		}
 	}
 	return Filter{}, "", false
+}
+
+// objectField finds the filter on a field of an object filter: key is
+// param[field], or param[field][op] for a bound on a number or an instant
+// (status_transitions[paid][gte]).
+func (s ListShape) objectField(key string, find func(string) (Filter, bool)) (Filter, string, bool) {
+	base, rest, ok := strings.Cut(key, "[")
+	if !ok || !strings.HasSuffix(rest, "]") {
+		return Filter{}, "", false
+	}
+	f, ok := find(base)
+	if !ok || len(f.Fields) == 0 {
+		return Filter{}, "", false
+	}
+	segs := strings.Split(strings.TrimSuffix(rest, "]"), "][")
+	ranged, known := f.Fields[segs[0]]
+	switch {
+	case !known || len(segs) > 2:
+		return Filter{}, "", false
+	case len(segs) == 2 && (!ranged || !rangeOps[segs[1]]):
+		return Filter{}, "", false
+	case len(segs) == 2:
+		return f.field(segs[0]), segs[1], true
+	}
+	return f.field(segs[0]), "", true
 }
 
 // isIndex reports whether a bracket holds a list index: types[0].

@@ -1,0 +1,76 @@
+package store_test
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/firedrill/firedrill/mocks/store"
+)
+
+// keep lists the ids of the records a list's filters keep for query, and
+// what they ignored.
+func keep(t *testing.T, c store.Collection, query string, recs map[string]store.Record) ([]string, []string) {
+	t.Helper()
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where, ignored, err := c.List.Where(q)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	var out []string
+	for id, r := range recs {
+		if where == nil || where(r) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, ignored
+}
+
+// TestWhereObjectFields: an object-valued filter (Stripe's relationship
+// on persons, status_transitions on orders) selects by the field named in
+// brackets, with bounds on a number or an instant; the object's name with
+// a bare value, or a field it does not have, is ignored and reported.
+func TestWhereObjectFields(t *testing.T) {
+	t.Parallel()
+	all := corpusCollections(t, "stripe__spec2.2020-04-23.json")
+	persons := all["accounts.persons"]
+	people := map[string]store.Record{
+		"ann": {"id": "ann", "relationship": map[string]any{"owner": true, "director": false, "percent_ownership": 60.0}},
+		"bob": {"id": "bob", "relationship": map[string]any{"owner": false, "director": true, "percent_ownership": 10.0}},
+		"cy":  {"id": "cy"},
+	}
+	orders := all["orders"]
+	paid := map[string]store.Record{
+		"jan": {"id": "jan", "status_transitions": map[string]any{"paid": 1704067200.0}}, // 2024-01-01
+		"mar": {"id": "mar", "status_transitions": map[string]any{"paid": 1709251200.0}}, // 2024-03-01
+		"new": {"id": "new", "status_transitions": map[string]any{}},
+	}
+	tests := []struct {
+		c       store.Collection
+		recs    map[string]store.Record
+		query   string
+		want    []string
+		ignored []string
+	}{
+		{persons, people, "relationship[owner]=true", []string{"ann"}, nil},
+		{persons, people, "relationship[owner]=false", []string{"bob"}, nil},
+		{persons, people, "relationship[director]=true&relationship[owner]=true", nil, nil},
+		{persons, people, "relationship[percent_ownership][gte]=50", []string{"ann"}, nil},
+		{persons, people, "relationship=owner", []string{"ann", "bob", "cy"}, []string{"relationship"}},
+		{persons, people, "relationship[nobody]=true", []string{"ann", "bob", "cy"}, []string{"relationship[nobody]"}},
+		{persons, people, "relationship[owner][gte]=true", []string{"ann", "bob", "cy"}, []string{"relationship[owner][gte]"}},
+		{orders, paid, "status_transitions[paid][gte]=1706745600", []string{"mar"}, nil},
+		{orders, paid, "status_transitions[paid][lt]=2024-02-01T00:00:00Z", []string{"jan"}, nil},
+		{orders, paid, "status_transitions[paid]=1704067200", []string{"jan"}, nil},
+	}
+	for _, tt := range tests {
+		got, ignored := keep(t, tt.c, tt.query, tt.recs)
+		if !slices.Equal(got, tt.want) || !slices.Equal(ignored, tt.ignored) {
+			t.Errorf("%s %s kept %v and ignored %v, want %v and %v", tt.c.Name, tt.query, got, ignored, tt.want, tt.ignored)
+		}
+	}
+}
