@@ -112,6 +112,9 @@ type proofQuery struct {
 // for each value, for a bound where the property has an order, and for a
 // value no record holds.
 func (p *filterProof) proveFilter(f store.Filter) bool {
+	if len(f.Fields) > 0 {
+		return p.proveFields(f)
+	}
 	p.open = p.opened(f)
 	prop := schemaAt(p.coll.ItemSchema, f.Paths[0])
 	vals := p.values(f, prop)
@@ -183,6 +186,29 @@ func (p *filterProof) proveFilter(f store.Filter) bool {
 		} else {
 			ok = false
 		}
+	}
+	return ok
+}
+
+// proveFields proves an object filter by each of its fields, sent in
+// brackets (relationship[owner]=true, status_transitions[paid][gte]=),
+// and that the object's own name with a bare value, which names no field,
+// is reported ignored.
+func (p *filterProof) proveFields(f store.Filter) bool {
+	ok := true
+	for _, name := range sortedMapKeys(f.Fields) {
+		sub := f
+		sub.Param = f.Param + "[" + name + "]"
+		sub.Paths = [][]string{append(slices.Clone(f.Paths[0]), name)}
+		sub.Ranged, sub.Fields = f.Fields[name], nil
+		ok = p.proveFilter(sub) && ok
+	}
+	if _, ignored, err := p.listAll(url.Values{f.Param: {"fd-alpha"}}); err != nil {
+		p.fail("%s=fd-alpha: %v", f.Param, err)
+		ok = false
+	} else if !slices.Contains(ignored, f.Param) {
+		p.fail("%s=fd-alpha names no field of the object %s, and the journal does not say it was ignored (Ignored %v)", f.Param, f.Property(), ignored)
+		ok = false
 	}
 	return ok
 }
@@ -291,7 +317,7 @@ func (p *filterProof) sampleQuery(name string) (string, string) {
 	return name, paramstyle.Simple(v)
 }
 
-func sortedMapKeys(m map[string]any) []string {
+func sortedMapKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
