@@ -40,6 +40,12 @@ type Filter struct {
 	// bounds apply: the filter is sent by field in brackets, as
 	// relationship[owner]=true or status_transitions[paid][gte]=1700000000.
 	Fields map[string]bool
+	// Shown is, where the list's item schema admits one value only at the
+	// property and the record's schema does not admit it, that value: the
+	// list answers every record with it (Stripe's object on a customer's
+	// sources, listed as alipay_account whatever kind a source is stored
+	// as), and the filter compares it. Nil otherwise.
+	Shown any
 }
 
 // Property is the filter's property as a dotted path, the first of Paths.
@@ -106,6 +112,7 @@ func (s *ListShape) detectFilters(params openapi3.Parameters, item *openapi3.Sch
 			continue
 		}
 		if f, ok := inferFilter(p, item, idField); ok {
+			f.Shown = shownConstant(item, s.itemsSchema(), f.Paths[0])
 			s.Filters = append(s.Filters, f)
 		} else {
 			s.Uninterpreted = append(s.Uninterpreted, p.Name)
@@ -157,6 +164,29 @@ func inferFilter(p *openapi3.Parameter, item *openapi3.Schema, idField string) (
 		}
 	}
 	return Filter{}, false
+}
+
+// shownConstant is the one value the list item admits at path when the
+// record's schema enumerates others only; nil otherwise.
+func shownConstant(item, listed *openapi3.Schema, path []string) any {
+	if listed == nil || listed == item {
+		return nil
+	}
+	at := func(s *openapi3.Schema) *openapi3.Schema {
+		for _, part := range path {
+			ref := properties(s)[part]
+			if ref == nil {
+				return nil
+			}
+			s = ref.Value
+		}
+		return s
+	}
+	shown, stored := at(listed), at(item)
+	if shown == nil || stored == nil || len(shown.Enum) != 1 || len(stored.Enum) == 0 || slices.Contains(stored.Enum, shown.Enum[0]) {
+		return nil
+	}
+	return shown.Enum[0]
 }
 
 // objectFields are the fields of an object property that holds no id and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,6 +191,10 @@ func (f Filter) condition(key, op string, vals []string) (func(Record) bool, err
 		} else {
 			wants = append(wants, v)
 		}
+	}
+	if f.Shown != nil {
+		shown := slices.ContainsFunc(wants, func(w string) bool { return equal(f.Shown, strings.TrimSpace(w)) })
+		return func(Record) bool { return shown }, nil
 	}
 	path := f.Paths[0]
 	return func(r Record) bool {

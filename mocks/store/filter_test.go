@@ -74,3 +74,26 @@ func TestWhereObjectFields(t *testing.T) {
 		}
 	}
 }
+
+// TestWhereShownConstant: Stripe's contract lists a customer's sources as
+// alipay_account only, while a source is stored as the payment_source it
+// was created as (object "account"): object= compares the value the list
+// shows, so the filter agrees with the answer.
+func TestWhereShownConstant(t *testing.T) {
+	t.Parallel()
+	sources := corpusCollections(t, "stripe__spec2.2020-04-23.json")["customers.sources"]
+	recs := map[string]store.Record{
+		"a": {"id": "a", "object": "account"},
+		"b": {"id": "b", "object": "account"},
+	}
+	for query, want := range map[string][]string{
+		"object=alipay_account":             {"a", "b"},
+		"object=account":                    nil,
+		"object=card":                       nil,
+		"object=card&object=alipay_account": {"a", "b"},
+	} {
+		if got, _ := keep(t, sources, query, recs); !slices.Equal(got, want) {
+			t.Errorf("customer sources %s kept %v, want %v", query, got, want)
+		}
+	}
+}
