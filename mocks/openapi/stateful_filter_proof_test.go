@@ -118,6 +118,11 @@ func (p *filterProof) proveFilter(f store.Filter) bool {
 	p.open = p.opened(f)
 	prop := schemaAt(p.coll.ItemSchema, f.Paths[0])
 	vals := p.values(f, prop)
+	if len(vals) < 2 && f.Kind == store.FilterEqual && !f.Ranged {
+		if shown, ok := p.singleShown(f); ok {
+			return p.proveSingle(f, shown)
+		}
+	}
 	if len(vals) < 2 {
 		p.fail("filter %s on %s: the proof found no two values its record and query schemas accept", f.Param, f.Property())
 		return false
@@ -188,6 +193,71 @@ func (p *filterProof) proveFilter(f store.Filter) bool {
 		}
 	}
 	return ok
+}
+
+// singleShown is the one value the list answer admits at f's property
+// (an enum of one: Stripe's object), when the parameter takes it.
+func (p *filterProof) singleShown(f store.Filter) (any, bool) {
+	schemas := schemasAt(p.listItem, f.Paths[0])
+	if len(schemas) == 0 {
+		schemas = schemasAt(p.coll.ItemSchema, f.Paths[0])
+	}
+	var shown []any
+	for _, s := range schemas {
+		k := scalarKind(s)
+		if k == nil || len(k.Enum) != 1 {
+			return nil, false
+		}
+		if !slices.Contains(shown, k.Enum[0]) {
+			shown = append(shown, k.Enum[0])
+		}
+	}
+	if len(shown) != 1 || !p.paramAccepts(p.paramSchema(f.Param), paramstyle.Simple(shown[0])) {
+		return nil, false
+	}
+	return shown[0], true
+}
+
+// proveSingle proves a filter on a property the list answers with one
+// value only: the records hold a value their own schema takes (the one
+// value where it can), the list asked for the one value answers them all,
+// and asked for another, which no record shows, none.
+func (p *filterProof) proveSingle(f store.Filter, shown any) bool {
+	props := schemasAt(p.coll.ItemSchema, f.Paths[0])
+	var held any
+	cands := []any{shown}
+	for _, ps := range props {
+		cands = append(cands, p.equalCandidates(ps, nil)...)
+	}
+	for _, c := range cands {
+		if p.validAny(props, c) {
+			held = c
+			break
+		}
+	}
+	if held == nil {
+		p.fail("filter %s on %s: no value its record schema takes", f.Param, f.Property())
+		return false
+	}
+	other := ""
+	for _, c := range []any{held, "fd-alpha", "fd-bravo"} {
+		if q := paramstyle.Simple(c); q != paramstyle.Simple(shown) && p.paramAccepts(p.paramSchema(f.Param), q) {
+			other = q
+			break
+		}
+	}
+	if other == "" {
+		p.fail("filter %s on %s: the parameter takes no value but %v, which every record shows", f.Param, f.Property(), shown)
+		return false
+	}
+	ids, ok := p.put(f, slices.Repeat([]any{held}, recordsPerProof))
+	if !ok {
+		return false
+	}
+	p.open = p.opened(f)
+	key, shownVals := p.queryKey(f.Param), slices.Repeat([]any{shown}, recordsPerProof)
+	ok = p.ask(f, proofQuery{key: key, value: paramstyle.Simple(shown), match: equalTo(shown)}, ids, shownVals)
+	return p.ask(f, proofQuery{key: key, value: other, match: equalTo(other), none: true}, ids, shownVals) && ok
 }
 
 // proveFields proves an object filter by each of its fields, sent in
