@@ -353,12 +353,22 @@ func lifecycleWords(n string) []string {
 	return nil
 }
 
-// lifecycleInstant is the instant property whose description's first
-// sentence says it is the lifecycle event named n ("Time at which the
-// object was created.", "The date when the card order is created."); ""
-// when none does.
+// lifecycleInstant is the instant property named for the lifecycle event
+// named n (created_at for created), else the one whose description's
+// first sentence says it is that event ("Time at which the object was
+// created.", "The date when the card order is created."); "" when none
+// does.
 func lifecycleInstant(props openapi3.Schemas, n string) string {
 	words := lifecycleWords(n)
+	names := createdNames
+	if in(n, updatedNames...) {
+		names = updatedNames
+	}
+	for _, pn := range sortedKeys(props) {
+		if ref := props[pn]; ref != nil && ref.Value != nil && instant(pn, ref.Value) && in(norm(pn), names...) {
+			return pn // another name of the same event: created_at for created
+		}
+	}
 	for _, pn := range sortedKeys(props) {
 		ref := props[pn]
 		if ref == nil || ref.Value == nil || !instant(pn, ref.Value) {

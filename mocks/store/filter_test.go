@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/go-cmp/cmp"
 )
 
 // keep lists the ids of the records a list's filters keep for query, and
@@ -95,5 +97,73 @@ func TestWhereShownConstant(t *testing.T) {
 		if got, _ := keep(t, sources, query, recs); !slices.Equal(got, want) {
 			t.Errorf("customer sources %s kept %v, want %v", query, got, want)
 		}
+	}
+}
+
+// TestInferLifecycleFilters: created and updated select the record's own
+// instant of that event, by another of its names or by its description,
+// never a namesake inside another object; with none, they are unread.
+func TestInferLifecycleFilters(t *testing.T) {
+	t.Parallel()
+	const spec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /notes:
+    get:
+      parameters:
+        - {name: created, in: query, schema: {type: integer}}
+        - {name: updated, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Note"}}
+  /tasks:
+    get:
+      parameters:
+        - {name: created, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: "#/components/schemas/Task"}}
+components:
+  schemas:
+    Plan:
+      type: object
+      properties:
+        created: {type: integer}
+    Note:
+      type: object
+      properties:
+        id: {type: string}
+        created_at: {type: integer}
+        touch_time: {type: integer, description: "Time at which the note was last updated. In seconds."}
+        plan: {$ref: "#/components/schemas/Plan"}
+    Task:
+      type: object
+      properties:
+        id: {type: string}
+        plan: {$ref: "#/components/schemas/Plan"}
+`
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range store.Infer(doc) {
+		for _, f := range c.List.Filters {
+			got[c.Name+"."+f.Param] = f.Property()
+		}
+		for _, u := range c.List.Uninterpreted {
+			got[c.Name+"."+u] = "unread"
+		}
+	}
+	want := map[string]string{"notes.created": "created_at", "notes.updated": "touch_time", "tasks.created": "unread"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("filters (-want +got):\n%s", d)
 	}
 }
