@@ -107,7 +107,8 @@ func (c Collection) idField() string {
 // IDField is chosen in this order: the property named like the item path's
 // last parameter (compared without case, "_" and "-": Twilio's {Sid} is
 // "sid"); else "id" in any case; else the first required property ending in
-// "id", "Id" or "_id"; else the parameter's name; else "id".
+// "id", "Id" or "_id" that the list does not require as a filter; else the
+// parameter's name; else "id".
 //
 // The result is sorted by name; names that would repeat get a "-2", "-3"
 // suffix in path order. Infer never fails: what it cannot read it leaves out.
@@ -393,7 +394,11 @@ func (g *group) collection() (Collection, bool) {
 	if len(c.ParentParams) == 0 {
 		c.ParentParams = nil
 	}
-	c.IDField = chooseIDField(c.ItemSchema, c.IDParam)
+	var required map[string]bool
+	if c.ListOp != "" {
+		required = requiredQuery(append(append(openapi3.Parameters{}, g.listPI.Get.Parameters...), g.listPI.Parameters...))
+	}
+	c.IDField = chooseIDField(c.ItemSchema, c.IDParam, required)
 	if c.ListOp != "" {
 		c.List.detectFilters(append(append(openapi3.Parameters{}, g.listPI.Get.Parameters...), g.listPI.Parameters...), c.ItemSchema, c.IDField)
 	}
@@ -458,7 +463,23 @@ func idParamSchema(c Collection, g *group) *openapi3.Schema {
 	return nil
 }
 
-func chooseIDField(item *openapi3.Schema, idParam string) string {
+// requiredQuery are the names, folded by norm, of the query parameters a
+// list requires.
+func requiredQuery(params openapi3.Parameters) map[string]bool {
+	out := map[string]bool{}
+	for _, ref := range params {
+		if ref != nil && ref.Value != nil && ref.Value.In == "query" && ref.Value.Required {
+			out[norm(ref.Value.Name)] = true
+		}
+	}
+	return out
+}
+
+// chooseIDField picks the record property that holds the id (see Infer).
+// A property the list requires as a filter is shared by every record it
+// lists (Adyen's entityId on SCA associations): it is never taken for the
+// id by its name alone.
+func chooseIDField(item *openapi3.Schema, idParam string, requiredFilters map[string]bool) string {
 	props := properties(item)
 	names := make([]string, 0, len(props))
 	for n := range props {
@@ -479,7 +500,7 @@ func chooseIDField(item *openapi3.Schema, idParam string) string {
 	}
 	if item != nil {
 		for _, n := range item.Required {
-			if _, ok := props[n]; ok && (strings.HasSuffix(n, "id") || strings.HasSuffix(n, "Id") || strings.HasSuffix(n, "ID")) {
+			if _, ok := props[n]; ok && !requiredFilters[norm(n)] && (strings.HasSuffix(n, "id") || strings.HasSuffix(n, "Id") || strings.HasSuffix(n, "ID")) {
 				return n
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +29,15 @@ func (s ListShape) Where(query url.Values) (func(Record) bool, []string, error) 
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	// The keys of one filter and bound gather their values: types[0]=a and
+	// types[1]=b ask for either, as types=a,b does.
+	type group struct {
+		f       Filter
+		key, op string
+		vals    []string
+	}
+	var groups []*group
+	byName := map[string]*group{}
 	for _, key := range keys {
 		vals := nonEmpty(query[key])
 		if len(vals) == 0 || s.passive(key) {
@@ -38,7 +48,16 @@ func (s ListShape) Where(query url.Values) (func(Record) bool, []string, error) 
 			ignored = append(ignored, key)
 			continue
 		}
-		cond, err := f.condition(key, op, vals)
+		name := f.Param + "\x00" + op
+		if g := byName[name]; g != nil {
+			g.vals = append(g.vals, vals...)
+			continue
+		}
+		byName[name] = &group{f: f, key: key, op: op, vals: vals}
+		groups = append(groups, byName[name])
+	}
+	for _, g := range groups {
+		cond, err := g.f.condition(g.key, g.op, g.vals)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -79,7 +98,10 @@ func (s ListShape) filterFor(key string) (Filter, string, bool) {
 		return Filter{}, false
 	}
 	if f, ok := find(key); ok {
-		return f, "", true
+		return f, "", len(f.Fields) == 0 // an object is filtered by its fields only
+	}
+	if f, op, ok := s.objectField(key, find); ok {
+		return f, op, true
 	}
 	if base, ok := strings.CutSuffix(key, "[]"); ok {
 		if f, ok := find(base); ok {
@@ -91,8 +113,49 @@ func (s ListShape) filterFor(key string) (Filter, string, bool) {
 		if f, ok := find(key[:i]); ok && rangeOps[op] && f.Kind == FilterEqual && f.Ranged {
 			return f, op, true
 		}
+		if f, ok := find(key[:i]); ok && isIndex(op) {
+			return f, "", true // a list's element by index: Stripe's types[0]=, ids[1]=
+		}
 	}
 	return Filter{}, "", false
+}
+
+// objectField finds the filter on a field of an object filter: key is
+// param[field], or param[field][op] for a bound on a number or an instant
+// (status_transitions[paid][gte]).
+func (s ListShape) objectField(key string, find func(string) (Filter, bool)) (Filter, string, bool) {
+	base, rest, ok := strings.Cut(key, "[")
+	if !ok || !strings.HasSuffix(rest, "]") {
+		return Filter{}, "", false
+	}
+	f, ok := find(base)
+	if !ok || len(f.Fields) == 0 {
+		return Filter{}, "", false
+	}
+	segs := strings.Split(strings.TrimSuffix(rest, "]"), "][")
+	ranged, known := f.Fields[segs[0]]
+	switch {
+	case !known || len(segs) > 2:
+		return Filter{}, "", false
+	case len(segs) == 2 && (!ranged || !rangeOps[segs[1]]):
+		return Filter{}, "", false
+	case len(segs) == 2:
+		return f.field(segs[0]), segs[1], true
+	}
+	return f.field(segs[0]), "", true
+}
+
+// isIndex reports whether a bracket holds a list index: types[0].
+func isIndex(s string) bool {
+	if s == "" || len(s) > 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // condition is the test a record passes for the filter, sent as key with
@@ -128,6 +191,10 @@ func (f Filter) condition(key, op string, vals []string) (func(Record) bool, err
 		} else {
 			wants = append(wants, v)
 		}
+	}
+	if f.Shown != nil {
+		shown := slices.ContainsFunc(wants, func(w string) bool { return equal(f.Shown, strings.TrimSpace(w)) })
+		return func(Record) bool { return shown }, nil
 	}
 	path := f.Paths[0]
 	return func(r Record) bool {

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,6 +177,13 @@ func TestInferCorpus(t *testing.T) {
 		if d := cmp.Diff(want, summary(c), cmpopts.EquateEmpty()); d != "" {
 			t.Fatalf("customers (-want +got):\n%s", d)
 		}
+		// An invoice item's created is its own date ("Time at which the
+		// object was created."), not the creation of the plan inside it.
+		for _, f := range all["invoiceitems"].List.Filters {
+			if f.Param == "created" && (f.Property() != "date" || !f.Ranged) {
+				t.Errorf("invoice items: created filters by %s (ranged %v), want the item's date", f.Property(), f.Ranged)
+			}
+		}
 		if r := all["charges.refunds"]; r.ItemPath != "/v1/charges/{charge}/refunds/{refund}" || len(r.ParentParams) != 1 || r.ParentParams[0] != "charge" || r.Parent != "charges" {
 			t.Errorf("charges.refunds: %v parents %v", r, r.ParentParams)
 		}
@@ -223,6 +232,52 @@ func TestInferCorpus(t *testing.T) {
 		}
 		if r := corpusCollections(t, "twilio__twilio_conversations_v1.json")["Services.Conversations.Messages.Receipts"]; r.Parent != "Services.Conversations.Messages" {
 			t.Errorf("receipts nest under %q, want Services.Conversations.Messages", r.Parent)
+		}
+	})
+	t.Run("adyen: an offset that numbers pages, a required filter that is no id, a status by its values", func(t *testing.T) {
+		t.Parallel()
+		all := corpusCollections(t, "adyen__BalancePlatformService-v2.json")
+		var c store.Collection
+		for _, x := range all {
+			if x.ListOp == "get-balanceAccounts-balanceAccountId-payoutSchedules-id-executions" {
+				c = x
+			}
+		}
+		if c.List.Style != store.StylePage || c.List.PageParam != "offset" || c.List.OffsetParam != "" || c.List.FirstPage != 1 || c.List.LimitParam != "limit" {
+			t.Fatalf("executions page by %q (offset %q) from %d: %+v", c.List.PageParam, c.List.OffsetParam, c.List.FirstPage, summary(c).List)
+		}
+		req, err := c.List.PageRequest(url.Values{"offset": {"2"}, "limit": {"10"}})
+		if err != nil || req != (store.PageRequest{Offset: 10, Limit: 10}) {
+			t.Fatalf("offset=2&limit=10 asks %+v, %v; want the records from the 11th", req, err)
+		}
+		// A filter every listed record shares is not their id.
+		if a := all["scaAssociations"]; a.ListOp != "get-scaAssociations" || a.IDField == "entityId" || a.IDField == "entityType" {
+			t.Errorf("SCA associations (list %q) are identified by %q, a filter their list requires", a.ListOp, a.IDField)
+		}
+		// status on transfer limits is the limit's own limitStatus (the
+		// same LimitStatus values), not the SCA status one level down.
+		for _, name := range []string{"balanceAccounts.transferLimits", "balancePlatforms.transferLimits"} {
+			var got []string
+			for _, f := range all[name].List.Filters {
+				got = append(got, f.Param+"="+f.Property())
+			}
+			if !slices.Contains(got, "status=limitStatus") {
+				t.Errorf("%s filters %v, want status=limitStatus", name, got)
+			}
+		}
+		// Card orders are created at their beginDate ("The date when the
+		// card order is created."), not at endDate, whose description
+		// only mentions the creation.
+		var got []string
+		for _, f := range all["cardorders"].List.Filters {
+			got = append(got, f.Param+"="+f.Property())
+		}
+		if !slices.Contains(got, "createdSince=beginDate") || !slices.Contains(got, "createdUntil=beginDate") {
+			t.Errorf("card orders filter %v, want createdSince and createdUntil on beginDate", got)
+		}
+		// Offsets that count records stay offsets.
+		if b := all["accountHolders.balanceAccounts"]; b.List.Style != store.StyleOffset || b.List.OffsetParam != "offset" {
+			t.Errorf("account holders' balance accounts page by %q %q, want offset", b.List.Style, b.List.OffsetParam)
 		}
 	})
 	t.Run("postmark: count and offset, capitalised fields", func(t *testing.T) {

@@ -400,7 +400,7 @@ func pickArray(resp, item *openapi3.Schema, lastSeg string) string {
 	itemProps := properties(item)
 	for _, name := range names {
 		ref := props[name]
-		if ref == nil || ref.Value == nil || !ref.Value.Type.Includes("array") {
+		if ref == nil || ref.Value == nil || !ref.Value.Type.Includes("array") || linkArray(ref.Value) {
 			continue
 		}
 		score := 1
@@ -434,6 +434,16 @@ func pickArray(resp, item *openapi3.Schema, lastSeg string) string {
 		return ""
 	}
 	return best
+}
+
+// linkArray reports whether an array holds hypermedia links ({href, rel,
+// method}, as PayPal's "links" of every resource), never the records of a list.
+func linkArray(s *openapi3.Schema) bool {
+	if s.Items == nil {
+		return false
+	}
+	props := properties(s.Items.Value)
+	return props["href"] != nil && props["rel"] != nil
 }
 
 // hasIDProperty reports whether a schema has an "id" property: a record,

@@ -19,7 +19,8 @@ var (
 // detectParams finds the pagination parameters among the list operation's
 // query parameters and picks the style: a page number wins over a cursor
 // (Twilio declares Page, PageSize and PageToken and pages by number), a
-// cursor over an offset, an offset over a page size alone.
+// cursor over an offset, an offset over a page size alone. An offset whose
+// description says it numbers pages pages by number.
 func (s *ListShape) detectParams(params openapi3.Parameters) {
 	// The first declared of the parameters a name folds to (page_size,
 	// pageSize) stands for it; among a role's names the list's order
@@ -48,6 +49,9 @@ func (s *ListShape) detectParams(params openapi3.Parameters) {
 		limit = byNorm["count"] // Postmark pages with count and offset
 	}
 	page, cursor, before := find(pageParams), find(cursorParams), find(beforeParams)
+	if page == nil && offset != nil && pageNumbered(offset) {
+		page, offset = offset, nil // Adyen's offset on payout executions: "The page number to be returned."
+	}
 	switch {
 	case page != nil:
 		s.Style, s.PageParam = StylePage, page.Name
@@ -91,6 +95,22 @@ func (s *ListShape) detectParams(params openapi3.Parameters) {
 	if s.DefaultLimit < s.MinLimit {
 		s.DefaultLimit = s.MinLimit
 	}
+}
+
+// pageNumbered reports whether a parameter named like an offset counts
+// pages, not records: its description says so ("The page number to be
+// returned."), whatever its name.
+func pageNumbered(p *openapi3.Parameter) bool {
+	d := strings.ToLower(p.Description)
+	if p.Schema != nil && p.Schema.Value != nil && d == "" {
+		d = strings.ToLower(p.Schema.Value.Description)
+	}
+	for _, phrase := range []string{"page number", "number of the page", "page to return", "page to be returned", "page index"} {
+		if strings.Contains(d, phrase) {
+			return true
+		}
+	}
+	return false
 }
 
 func paramMin(p *openapi3.Parameter) *float64 {
@@ -152,7 +172,7 @@ func (s *ListShape) classifyField(path, name, parent string, fs *openapi3.Schema
 	n, pn := norm(name), norm(parent)
 	isStr, isInt := fs.Type.Includes("string"), fs.Type.Includes("integer") || fs.Type.Includes("number")
 	isURL := isStr && (fs.Format == "uri" || fs.Format == "url" || strings.Contains(n, "url") || strings.Contains(n, "uri") || strings.Contains(n, "link") ||
-		in(pn, "links", "link")) // JSON:API and HAL: links.next is a URL
+		in(pn, "links", "link") || n == "href" && in(pn, "next", "prev", "previous", "first", "self")) // JSON:API and HAL: links.next is a URL
 	claim := func(field *string) {
 		if *field == "" {
 			*field = path
