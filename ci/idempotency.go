@@ -110,6 +110,9 @@ func requires(e *toolkit.Entry, ops []string) bool {
 type ConformanceOptions struct {
 	System     string // "" for every system
 	MaxInvalid int    // invalid requests allowed (0 by default)
+	// LoadIsTheClient judges the load's own requests too: a scenario
+	// with no service under test drives the mocks with its load alone.
+	LoadIsTheClient bool
 }
 
 // Conformance is the gate "every request the service sent was valid against
@@ -120,45 +123,46 @@ type ConformanceOptions struct {
 // against the service.
 func Conformance(entries []toolkit.Entry, o ConformanceOptions) Gate {
 	g := Gate{Name: "requests conform to the contracts" + onSystem(o.System), Kind: KindContract}
-	j := inbound(entries, o.System)
-	invalid := 0
-	for i := range j {
-		if e := &j[i]; !e.Valid || len(e.Violations) > 0 {
+	var judged, invalid, load, loadInvalid int
+	for i := range entries {
+		e := &entries[i]
+		if e.Direction == "webhook" || (o.System != "" && e.System != o.System) {
+			continue
+		}
+		bad := !e.Valid || len(e.Violations) > 0
+		if e.FromLoad() && !o.LoadIsTheClient {
+			load++
+			if bad {
+				loadInvalid++
+				g.Detail = appendBounded(g.Detail, "the load's own: "+describeInvalid(e))
+			}
+			continue
+		}
+		judged++
+		if bad {
 			invalid++
 			g.Detail = appendBounded(g.Detail, describeInvalid(e))
 		}
 	}
-	var load, loadInvalid int
-	for i := range entries {
-		e := &entries[i]
-		if !e.FromLoad() || (o.System != "" && e.System != o.System) {
-			continue
-		}
-		load++
-		if !e.Valid || len(e.Violations) > 0 {
-			loadInvalid++
-			g.Detail = appendBounded(g.Detail, "the load's own: "+describeInvalid(e))
-		}
+	who := "from the service"
+	if o.LoadIsTheClient {
+		who = "from the load (the scenario has no service)"
 	}
 	loadPart := ""
 	if load > 0 {
 		loadPart = fmt.Sprintf("; the load's own requests, not judged: %d invalid of %d", loadInvalid, load)
 	}
-	if len(j) == 0 {
-		g.Measured = "no requests from the service" + loadPart
-		if load > 0 {
-			// The load reached the mocks and the service sent them
-			// nothing: there is nothing to judge, which is no pass.
-			g.Reason = "no data: the service sent the mocks no request"
-			return g
-		}
-		g.Skipped, g.Reason = true, "not exercised"
+	if judged == 0 {
+		g.Skipped, g.Measured, g.Reason = true, "no requests "+who+loadPart, "not exercised: nothing to judge"
 		return g
 	}
-	g.Measured = fmt.Sprintf("%d invalid of %d requests from the service (allowed %d)%s", invalid, len(j), o.MaxInvalid, loadPart)
+	g.Measured = fmt.Sprintf("%d invalid of %d requests %s (allowed %d)%s", invalid, judged, who, o.MaxInvalid, loadPart)
 	g.Passed = invalid <= o.MaxInvalid
 	if g.Passed {
 		g.Reason = "the service spoke every contract correctly"
+		if o.LoadIsTheClient {
+			g.Reason = "every request spoke its contract correctly"
+		}
 	} else {
 		g.Reason = fmt.Sprintf("%d requests broke their contract", invalid)
 	}

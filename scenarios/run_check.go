@@ -132,7 +132,7 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 	}
 	entries := r.entries()
 	if c := r.s.Gates.Contract; c != nil {
-		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests}))
+		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests, LoadIsTheClient: !r.s.hasService()}))
 	}
 	for _, rg := range r.s.Gates.Resilience {
 		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)

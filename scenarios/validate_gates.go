@@ -143,3 +143,13 @@ func (v *validator) probe(path string, p Probe) {
 		v.addf(path+".within", "", "within must not be negative")
 	}
 }
+
+// hasService reports whether a system is the service under test.
+func (s *Scenario) hasService() bool {
+	for _, sys := range s.Systems {
+		if sys != nil && sys.Service != nil {
+			return true
+		}
+	}
+	return false
+}
