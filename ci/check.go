@@ -81,17 +81,17 @@ type Field struct {
 
 // Check compares a source collection with a target collection.
 type Check struct {
-	Name        string  `json:"name" yaml:"name"`
+	Name string `json:"name" yaml:"name"`
 	// StableFor is how long Settle waits, once the only failures left
 	// are mismatched fields and no count has moved, before it stops
 	// early (DefaultStableFor when 0).
-	StableFor time.Duration `json:"-" yaml:"-"`
-	Source      Source  `json:"-" yaml:"-"`
-	Target      Source  `json:"-" yaml:"-"`
-	Join        Join    `json:"join" yaml:"join"`
-	Expect      Expect  `json:"expect" yaml:"expect"`
-	Fields      []Field `json:"fields,omitempty" yaml:"fields,omitempty"`
-	MaxExamples int     `json:"max_examples,omitempty" yaml:"max_examples,omitempty"` // DefaultMaxExamples when 0
+	StableFor   time.Duration `json:"-" yaml:"-"`
+	Source      Source        `json:"-" yaml:"-"`
+	Target      Source        `json:"-" yaml:"-"`
+	Join        Join          `json:"join" yaml:"join"`
+	Expect      Expect        `json:"expect" yaml:"expect"`
+	Fields      []Field       `json:"fields,omitempty" yaml:"fields,omitempty"`
+	MaxExamples int           `json:"max_examples,omitempty" yaml:"max_examples,omitempty"` // DefaultMaxExamples when 0
 }
 
 // field is a compiled Field.

@@ -32,7 +32,7 @@ type ProbeOptions struct {
 	// Interval, 500ms by default): a dead-letter queue redriven on a timer
 	// empties a little after the data agrees. 0 asks once.
 	Within, Interval time.Duration
-	Client           *http.Client       // http.DefaultClient when nil
+	Client           *http.Client        // http.DefaultClient when nil
 	Redact           func(string) string // hides secrets in what the gate shows
 }
 
