@@ -8,7 +8,7 @@ BIN := bin/firedrill
 STATICCHECK ?= $(or $(shell command -v staticcheck 2>/dev/null),$(shell $(GO) env GOPATH)/bin/staticcheck)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test drills bench lint cross demo clean
+.PHONY: help build test drills fuzz bench lint cross demo clean
 
 ## help: list the targets
 help:
@@ -26,6 +26,10 @@ test:
 ## drills: ordersync's four other drills against the service and its naive build; ledgersync's drills, five runs in a row each, and its planted defects
 drills:
 	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$|TestLedgersyncDrills$$' -v ./cmd/firedrill
+
+## fuzz: fuzz a slice of the fuzz targets (FUZZ_COUNT of them, FUZZ_TIME each; the slice moves daily; FUZZ_ALL=1 for all)
+fuzz:
+	bash .ci/fuzz
 
 ## bench: run the benchmarks (ratios against a baseline in the same run)
 bench:

@@ -24,8 +24,12 @@ func FuzzParse(f *testing.F) {
 			if _, ok := err.(*Error); !ok {
 				t.Fatalf("Parse returned %T, want *Error: %v", err, err)
 			}
+		}
+		if s == nil {
 			return
 		}
+		// What decoded is validated even when the decoding had problems:
+		// it must hold whatever shape a broken file leaves.
 		if err := s.Validate(); err != nil {
 			if _, ok := err.(*Error); !ok {
 				t.Fatalf("Validate returned %T, want *Error: %v", err, err)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -22,13 +24,50 @@ func ReadFile(path string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
 	s, err := Parse(path, data)
-	if err != nil {
+	var parsed *Error
+	switch {
+	case s == nil:
+		return nil, err
+	case err == nil:
+		if err := s.Validate(); err != nil {
+			return s, err
+		}
+		return s, nil
+	case !errors.As(err, &parsed):
 		return nil, err
 	}
-	if err := s.Validate(); err != nil {
-		return s, err
+	// The file decoded with problems: what decoded is validated too, so
+	// that every problem is reported at once, leaving out those about a
+	// field that did not decode (a bad duration read as none).
+	var validated *Error
+	if errors.As(s.Validate(), &validated) {
+		for _, p := range validated.Problems {
+			if !slices.ContainsFunc(parsed.Problems, func(q Problem) bool { return related(p.Path, q.Path) }) {
+				parsed.Problems = append(parsed.Problems, p)
+			}
+		}
+		sortProblems(parsed.Problems)
 	}
-	return s, nil
+	return s, parsed
+}
+
+// related reports whether two field paths name the same field, or one lies
+// inside the other.
+func related(a, b string) bool {
+	inside := func(x, y string) bool {
+		return strings.HasPrefix(x, y) && (len(x) == len(y) || x[len(y)] == '.' || x[len(y)] == '[')
+	}
+	return a == "" || b == "" || inside(a, b) || inside(b, a)
+}
+
+// sortProblems orders problems by where they are in the file.
+func sortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Column < ps[j].Column
+	})
 }
 
 // Parse reads a scenario strictly: unknown fields, wrong types and

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -49,7 +48,7 @@ func (s *Scenario) Validate() error {
 		v.addf("name", "", "a scenario needs a name that says what it proves")
 	}
 	if s.Runtime != "" && !slices.Contains([]string{"embedded", "docker", "staging"}, s.Runtime) {
-		v.addf("runtime", "", "runtime %q is not embedded, docker or staging", s.Runtime)
+		v.addf("runtime", hintFrom(s.Runtime, []string{"embedded", "docker", "staging"}), "runtime %q is not embedded, docker or staging", s.Runtime)
 	}
 	if len(s.Systems) == 0 {
 		v.addf("systems", "", "a scenario needs at least one system")
@@ -80,18 +79,14 @@ func (s *Scenario) Validate() error {
 	v.gates()
 	v.backoffGates()
 	v.breakerGates()
+	v.runtimeAndThresholds()
+	v.loadContracts()
 	v.operations()
 	v.fieldChecks()
 	if len(v.problems) == 0 {
 		return nil
 	}
-	sort.SliceStable(v.problems, func(i, j int) bool {
-		a, b := v.problems[i], v.problems[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Column < b.Column
-	})
+	sortProblems(v.problems)
 	return &Error{Problems: v.problems}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/load"
 )
 
 // backoffGates checks the options of every backoff gate: they apply only
@@ -152,4 +153,34 @@ func (s *Scenario) hasService() bool {
 		}
 	}
 	return false
+}
+
+// Runtimes are the runtimes a run can use today.
+var Runtimes = []string{"embedded"}
+
+// runtimeAndThresholds checks what run refuses before anything starts: a
+// runtime that is not built, and load thresholds that do not parse.
+func (v *validator) runtimeAndThresholds() {
+	if r := v.s.Runtime; (r == "docker" || r == "staging") && !slices.Contains(Runtimes, r) {
+		v.addf("runtime", "remove it: embedded is the default", "the %s runtime is not available in this firedrill: the runtimes are %s", r, strings.Join(Runtimes, ", "))
+	}
+	for i, t := range v.s.Gates.Load {
+		if strings.TrimSpace(t) == "" {
+			continue // reported as empty
+		}
+		if _, err := load.ParseThreshold(t); err != nil {
+			v.addf(fmt.Sprintf("gates.load[%d]", i), `e.g. "p99 < 800ms", "success >= 99.9%"`, "%s", strings.TrimPrefix(err.Error(), "load: "))
+		}
+	}
+}
+
+// loadContracts loads every system's contract, as run does before anything
+// starts, so a document that does not load (a broken $ref, a schema that
+// does not parse) is a problem of the scenario at its contract: field.
+func (v *validator) loadContracts() {
+	for _, name := range v.s.sortedSystems() {
+		if sys := v.s.Systems[name]; sys != nil && (sys.Contract != "" || len(sys.Contracts) > 0) {
+			v.contract(name)
+		}
+	}
 }

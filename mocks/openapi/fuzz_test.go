@@ -19,6 +19,8 @@ func FuzzMockRequest(f *testing.F) {
 	f.Add("PUT", "/v1/pets/%2F..", "a=%zz", "Accept", "text/html", "text/plain", []byte("\x00\xff"))
 	f.Add("DELETE", "/__firedrill/collections/pets", "", "", "", "", []byte(nil))
 	f.Add("PUT", "/__firedrill/collections/pets", "", "", "", "application/json", []byte(`[{"id":{"x":1}}]`))
+	f.Add("POST", "/__firedrill/collections/pets", "", "", "", "application/json", []byte(`[{"name":"Rex","species":"dog"},{"id":1,"name":7}]`))
+	f.Add("POST", "/__firedrill/collections/nope", "", "", "", "application/json", []byte(`{"name":"\ud800"}`))
 	stateless := newPetstore(f)
 	stateful := newPetstore(f, WithStateful(true), WithJournalSize(64))
 	f.Fuzz(func(t *testing.T, method, path, query, hname, hvalue, ctype string, body []byte) {
