@@ -190,9 +190,12 @@ func TestRetriesBackOffReuseKeyAndHonourRetryAfter(t *testing.T) {
 			t.Errorf("attempt %d sent key %q: a retried write must reuse its key", i+1, c.key)
 		}
 	}
+	// Equal jitter waits at least half the doubled backoff: 10ms, then
+	// 20ms with fast(). Scheduling can only add to a wait, so the floors
+	// are what a loaded machine cannot break; comparing the two gaps can.
 	gap1, gap2 := calls[1].at.Sub(calls[0].at), calls[2].at.Sub(calls[1].at)
-	if gap2 < gap1 {
-		t.Errorf("backoff did not grow: %v then %v", gap1, gap2)
+	if gap1 < 10*time.Millisecond || gap2 < 20*time.Millisecond {
+		t.Errorf("backoff did not grow: %v then %v, want at least 10ms then 20ms", gap1, gap2)
 	}
 	if gap3 := calls[3].at.Sub(calls[2].at); gap3 < time.Second {
 		t.Errorf("Retry-After: 1 was not honoured: next attempt after %v", gap3)
