@@ -103,6 +103,9 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
+// Done is closed when the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.exited }
+
 // LastLines returns the end of the service's output, for error messages.
 func (p *Process) LastLines() string { return p.tail.String() }
 

@@ -1,0 +1,127 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/ci"
+)
+
+// lifecycleScenario is a stateful shop mock under 20 s of load, with a
+// consistency gate that would wait 20 s to settle, and a service run by sh.
+func lifecycleScenario(t *testing.T, service string) *Scenario {
+	t.Helper()
+	contract, err := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `name: a service that dies mid-run
+seed: 3
+systems:
+  shop: {contract: ` + contract + `, mock: {stateful: true}}
+  sync:
+    service:
+      command: [sh, -c, '` + service + `']
+load:
+  flow:
+    - {name: list orders, url: "${shop.url}/orders?limit=5", headers: {X-Shop-Key: k}, expect: 200}
+  peak: 5/s
+  duration: 20s
+gates:
+  load: ["success >= 99%"]
+  consistency:
+    settle: 20s
+    checks:
+      - name: every order kept
+        source: {system: shop, collection: orders}
+        target: {system: shop, collection: orders}
+        join: {source: id, target: id}
+`
+	s, err := Parse(filepath.Join(t.TempDir(), "dies.yaml"), []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestRunStopsAtOnceWhenTheServiceExits: a service that exits 2 s into the
+// attack stops the run then, not after the attack and the settle: exit 3
+// (set-up, not a gate), with its status and its last words, and the reports
+// say so with the gates not run. The control: a service that lives through
+// the run lets the same scenario pass.
+func TestRunStopsAtOnceWhenTheServiceExits(t *testing.T) {
+	t.Parallel()
+	t.Run("dies", func(t *testing.T) {
+		t.Parallel()
+		s := lifecycleScenario(t, `echo starting; sleep 2; echo "panic: lost the database"; exit 7`)
+		dir := t.TempDir()
+		var progress strings.Builder
+		start := time.Now()
+		out, err := Run(context.Background(), s, Options{Out: dir, Progress: &syncWriter{w: &progress}})
+		took := time.Since(start)
+		t.Log(progress.String()) // read after Run: no goroutine writes any more
+		if ci.CodeOf(err) != ci.ExitSetup || !errors.Is(err, ErrServiceExited) {
+			t.Fatalf("want exit 3 for a service that exited, got %v: %v", ci.CodeOf(err), err)
+		}
+		for _, want := range []string{`service "sync"`, "exit status 7", "panic: lost the database", "during attack"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("the error does not say %q:\n%v", want, err)
+			}
+		}
+		if took > 10*time.Second {
+			t.Errorf("the run went on for %s after the service died at 2 s", took.Round(time.Second))
+		}
+		if out == nil || out.Verdict.Code != ci.ExitSetup || out.Verdict.Failed != 0 {
+			t.Fatalf("outcome verdict %+v", out)
+		}
+		for _, g := range out.Verdict.Gates {
+			if g.Status() != "not run" {
+				t.Errorf("gate %q is %s after the service died, want not run", g.Name, g.Status())
+			}
+		}
+		var sum struct {
+			Verdict  string `json:"verdict"`
+			ExitCode int    `json:"exit_code"`
+			Cause    string `json:"cause"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.ExitCode != 3 || sum.Verdict != "setup" || !strings.Contains(sum.Cause, "exit status 7") {
+			t.Errorf("summary.json: %+v", sum)
+		}
+	})
+	t.Run("lives", func(t *testing.T) {
+		t.Parallel()
+		s := lifecycleScenario(t, `echo starting; exec sleep 120`)
+		s.Load.Duration = Duration(3 * time.Second)
+		s.Gates.Consistency.Settle = Duration(2 * time.Second)
+		out, err := Run(context.Background(), s, Options{Out: t.TempDir()})
+		if err != nil || !out.Verdict.Passed {
+			t.Fatalf("a service that lives: %v, %+v", err, out)
+		}
+	})
+}
+
+// syncWriter is a strings.Builder safe for the run's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
