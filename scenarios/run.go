@@ -99,6 +99,8 @@ type run struct {
 	cancel    context.CancelCauseFunc
 	watching  chan struct{}
 	phaseName atomic.Pointer[string]
+	// probeTimeout bounds each health probe; HealthProbeTimeout when 0.
+	probeTimeout time.Duration
 }
 
 func newRun(s *Scenario, o Options) (*run, error) {

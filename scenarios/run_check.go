@@ -275,28 +275,52 @@ func (r *run) keyedOperations(system string) []string {
 	return ops
 }
 
-// healthProbe checks every service's health endpoint.
+// HealthProbeTimeout bounds each ask of a service's health endpoint by the
+// recovery gate: a health check that hangs is an unhealthy service, not a
+// CI job that never ends.
+const HealthProbeTimeout = 5 * time.Second
+
+// healthProbe checks every service's health endpoint, each within
+// HealthProbeTimeout (r.probeTimeout in tests).
 func (r *run) healthProbe() func(context.Context) error {
+	timeout := r.probeTimeout
+	if timeout <= 0 {
+		timeout = HealthProbeTimeout
+	}
+	client := &http.Client{Timeout: timeout}
 	return func(ctx context.Context) error {
 		for _, sys := range r.systems {
 			if sys.spec.Service == nil || sys.spec.Service.Health == "" {
 				continue
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, sys.addr.URL()+sys.spec.Service.Health, nil)
-			if err != nil {
-				return err
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
+			if err := askHealth(ctx, client, timeout, sys.addr.URL()+sys.spec.Service.Health); err != nil {
 				return fmt.Errorf("%s: %w", sys.name, err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode/100 != 2 {
-				return fmt.Errorf("%s: health answered %d", sys.name, resp.StatusCode)
 			}
 		}
 		return nil
 	}
+}
+
+// askHealth GETs a health endpoint once, within timeout.
+func askHealth(ctx context.Context, client *http.Client, timeout time.Duration, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("health did not answer within %s: %w", timeout, err)
+		}
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("health answered %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // consistencyGate runs one check until it passes or the settle time is up

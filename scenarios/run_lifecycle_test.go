@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,4 +127,47 @@ func (s *syncWriter) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(b)
+}
+
+// TestHealthProbeHasATimeout: the recovery gate's probe of a /healthz that
+// never answers fails within its bound instead of hanging the run; the
+// control, a /healthz that answers, passes.
+func TestHealthProbeHasATimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer hang.Close()
+	defer close(release)
+	addr, err := ParseAddress(hang.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		health string
+		fails  bool
+	}{{"/healthz", true}, {"/ok", false}} {
+		r := &run{probeTimeout: 300 * time.Millisecond, systems: []*system{{name: "sync", addr: addr,
+			spec: &System{Service: &Service{Command: []string{"x"}, Health: tc.health}}}}}
+		done := make(chan error, 1)
+		go func() { done <- r.healthProbe()(context.Background()) }()
+		select {
+		case err := <-done:
+			if (err != nil) != tc.fails {
+				t.Errorf("%s: probe error %v, want an error: %v", tc.health, err, tc.fails)
+			}
+			if tc.fails && !strings.Contains(fmt.Sprint(err), "did not answer within 300ms") {
+				t.Errorf("%s: %v", tc.health, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the health probe still waits after 5 s: it has no timeout", tc.health)
+		}
+	}
 }
