@@ -171,3 +171,42 @@ func TestHealthProbeHasATimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestShortenedAttackLeavesLaterFaultsUnjudged: --duration 3s of a
+// scenario whose fault starts at 10 s never runs the fault: a warning,
+// no fault window, so "recovers after faults" is not exercised (skipped)
+// instead of failed on a fault that never ran, and the run passes.
+func TestShortenedAttackLeavesLaterFaultsUnjudged(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "e2e", "mock-only.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Load.Duration = Duration(12 * time.Second)
+	s.Chaos = append(s.Chaos[:0], Fault{At: Duration(10 * time.Second), For: Duration(time.Second), Proxy: "shop", Toxic: "latency", Params: map[string]string{"latency": "300ms"}})
+	s.Gates.Resilience = []ResilienceGate{{System: "shop", RecoveryWithin: Duration(2 * time.Second)}}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	out, err := Run(context.Background(), s, Options{Out: t.TempDir(), Duration: 3 * time.Second, Progress: &syncWriter{w: &progress}})
+	t.Log(progress.String())
+	if err != nil {
+		t.Fatalf("run: %v\n%+v", err, out.Verdict)
+	}
+	if !strings.Contains(progress.String(), "WARNING chaos[0] at 10s is after the end of the attack (3s)") {
+		t.Errorf("no warning for the fault past the end")
+	}
+	var recovery *ci.Gate
+	for i, g := range out.Verdict.Gates {
+		if strings.HasPrefix(g.Name, "recovers after faults") {
+			recovery = &out.Verdict.Gates[i]
+		}
+	}
+	if recovery == nil || recovery.Status() != "skip" {
+		t.Errorf("the recovery gate: %+v", recovery)
+	}
+	if n := len(out.Verdict.Gates); n != 5 || out.Verdict.Failed != 0 {
+		t.Errorf("%d gates, %d failed", n, out.Verdict.Failed)
+	}
+}
