@@ -35,6 +35,9 @@ type Options struct {
 	Now         func() time.Time
 	// Files receives the reports and journals; default the run folder.
 	Files ci.Files
+	// Supervisor is the default runtime's Embedded.Supervisor: the command
+	// that keeps a service's processes from outliving firedrill on Linux.
+	Supervisor []string
 }
 
 // Outcome is what a run produced.
@@ -117,7 +120,7 @@ func newRun(s *Scenario, o Options) (*run, error) {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.Runtime == nil {
-		o.Runtime = &Embedded{Logger: o.Logger}
+		o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
 	}
 	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: &Secrets{}}
 	r.seed = s.Seed

@@ -36,7 +36,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
   firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr}
+			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor}
 			if ci.GitHubActions(st.getenv) {
 				opts.Annotations = st.stdout
 			}
