@@ -210,3 +210,54 @@ func TestShortenedAttackLeavesLaterFaultsUnjudged(t *testing.T) {
 		t.Errorf("%d gates, %d failed", n, out.Verdict.Failed)
 	}
 }
+
+// failOn writes into a folder but fails on one file, as a full disk would.
+type failOn struct {
+	ci.Dir
+	name string
+}
+
+func (f failOn) WriteFile(name string, data []byte) error {
+	if name == f.name {
+		return fmt.Errorf("write %s: no space left on device", name)
+	}
+	return f.Dir.WriteFile(name, data)
+}
+
+// TestRunThatCannotWriteAReportNeverSaysPass: a run whose gates all pass
+// but whose summary.md (or a journal) cannot be written exits 3, its
+// outcome (what the terminal prints) is a set-up failure, and the reports
+// that were written say so. The control: the same run written whole passes.
+func TestRunThatCannotWriteAReportNeverSaysPass(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"", "summary.md", "journal-shop.jsonl"} {
+		t.Run("fail "+name, func(t *testing.T) {
+			t.Parallel()
+			s, err := ReadFile(filepath.Join("testdata", "e2e", "mock-only.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			out, err := Run(context.Background(), s, Options{Out: dir, Files: failOn{ci.Dir(dir), name}})
+			if name == "" {
+				if err != nil || out.Verdict.Headline() != "PASS" {
+					t.Fatalf("the control: %v, %s", err, out.Verdict.Headline())
+				}
+				return
+			}
+			if ci.CodeOf(err) != ci.ExitSetup || !strings.Contains(fmt.Sprint(err), name) {
+				t.Fatalf("exit %d, want 3: %v", ci.CodeOf(err), err)
+			}
+			if out.Verdict.Passed || out.Verdict.Headline() != "SET-UP FAILED" || !strings.Contains(out.Verdict.Stopped.Cause, name) {
+				t.Errorf("the outcome: %+v", out.Verdict)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), `"exit_code": 3`) || strings.Contains(string(data), `"verdict": "pass"`) {
+				t.Errorf("summary.json:\n%.400s", data)
+			}
+		})
+	}
+}
