@@ -42,6 +42,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -55,7 +56,10 @@ type junitMessage struct {
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
 // WriteJUnit writes the report as JUnit XML: one test suite for the
-// scenario, one test case per gate, failures with their detail.
+// scenario, one test case per gate, failures with their detail. A stopped
+// run (interrupted, a set-up failure) adds one errored test case naming the
+// cause, so that no CI server shows it green, and its gates never judged
+// are skipped as "not run".
 func WriteJUnit(w io.Writer, r Report) error {
 	s := junitSuite{Name: r.Scenario, Time: seconds(r.duration())}
 	if !r.Start.IsZero() {
@@ -67,7 +71,7 @@ func WriteJUnit(w io.Writer, r Report) error {
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "firedrill." + g.Kind, Time: "0.000", SystemOut: "measured: " + g.Measured + "\n" + g.Reason}
 		switch g.Status() {
-		case "skip":
+		case "skip", "not run":
 			c.Skipped = &junitMessage{Message: g.Reason}
 			s.Skipped++
 		case "fail":
@@ -76,8 +80,15 @@ func WriteJUnit(w io.Writer, r Report) error {
 		}
 		s.Cases = append(s.Cases, c)
 	}
+	if st := r.Stopped; st != nil {
+		headline := r.Verdict().Headline()
+		c := junitCase{Name: "firedrill run: " + strings.ToLower(headline), Classname: "firedrill.run", Time: s.Time,
+			Error: &junitMessage{Message: headline + ": " + st.Cause, Type: st.Code.String(), Text: st.Cause}}
+		s.Cases = append([]junitCase{c}, s.Cases...)
+		s.Errors++
+	}
 	s.Tests = len(s.Cases)
-	all := junitSuites{Name: "firedrill", Tests: s.Tests, Failures: s.Failures, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
+	all := junitSuites{Name: "firedrill", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package ci
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,10 +72,19 @@ type Report struct {
 	Faults      []FaultWindow `json:"faults,omitempty"`
 	Consistency []Result      `json:"consistency,omitempty"`
 	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
+	// Stopped is set when the run ended before judging its gates (an
+	// interrupt, a set-up failure) or could not write its evidence.
+	Stopped *Stopped `json:"stopped,omitempty"`
 }
 
-// Verdict weighs the report's gates.
-func (r Report) Verdict() Verdict { return Judge(r.Gates...) }
+// Verdict weighs the report's gates; a stopped run never passes.
+func (r Report) Verdict() Verdict {
+	v := Judge(r.Gates...)
+	if r.Stopped != nil {
+		v = v.Stop(*r.Stopped)
+	}
+	return v
+}
 
 // Writer renders a report in one format.
 type Writer func(w io.Writer, r Report) error
@@ -97,23 +107,64 @@ func ReportFiles() []string {
 	return names
 }
 
-// WriteAll writes report.html, junit.xml, summary.json and summary.md into
-// dir, creating it. Each file is rendered in full before it is written, so a
-// failing format leaves no half file.
-func WriteAll(dir string, r Report) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// Files is where a run's files go: Dir, a folder on disk, unless a test
+// or an embedding program says otherwise.
+type Files interface {
+	WriteFile(name string, data []byte) error
+}
+
+// Dir writes files into a folder, creating it.
+type Dir string
+
+// WriteFile writes data to the file name in the folder.
+func (d Dir) WriteFile(name string, data []byte) error {
+	if err := os.MkdirAll(string(d), 0o755); err != nil {
 		return fmt.Errorf("ci: report folder: %w", err)
 	}
+	return os.WriteFile(filepath.Join(string(d), name), data, 0o644)
+}
+
+// WriteAll writes report.html, junit.xml, summary.json and summary.md into
+// dir, creating it: WriteFiles to Dir(dir).
+func WriteAll(dir string, r Report) error {
+	_, err := WriteFiles(Dir(dir), r)
+	return err
+}
+
+// WriteFiles writes every report file to fs. Each file is rendered in full
+// before it is written, so a failing format leaves no half file. A run whose
+// evidence cannot be kept did not pass: when any file fails, the report
+// becomes a set-up failure (ExitSetup) naming it, and every file that can
+// still be written is written again to say so. It returns the report as
+// the files tell it.
+func WriteFiles(fs Files, r Report) (Report, error) {
+	failed := writeFiles(fs, r)
+	if len(failed) == 0 {
+		return r, nil
+	}
+	err := errors.Join(failed...)
+	cause := "the run's reports could not all be written: " + err.Error()
+	if r.Stopped != nil {
+		cause = r.Stopped.Cause + "; " + cause
+	}
+	r.Stopped = &Stopped{Code: ExitSetup, Cause: cause}
+	_ = writeFiles(fs, r) // best effort: the error above is the news
+	return r, err
+}
+
+func writeFiles(fs Files, r Report) []error {
+	var failed []error
 	for _, name := range ReportFiles() {
 		var buf bytes.Buffer
 		if err := reportFiles[name](&buf, r); err != nil {
-			return fmt.Errorf("ci: render %s: %w", name, err)
+			failed = append(failed, fmt.Errorf("ci: render %s: %w", name, err))
+			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("ci: write %s: %w", name, err)
+		if err := fs.WriteFile(name, buf.Bytes()); err != nil {
+			failed = append(failed, fmt.Errorf("ci: write %s: %w", name, err))
 		}
 	}
-	return nil
+	return failed
 }
 
 // duration is the run's length, rounded for people.

@@ -18,6 +18,8 @@ type summary struct {
 	Verdict     string        `json:"verdict"`
 	ExitCode    ExitCode      `json:"exit_code"`
 	Failed      int           `json:"failed"`
+	NotRun      int           `json:"not_run,omitempty"` // gates a stopped run never judged
+	Cause       string        `json:"cause,omitempty"`   // why a stopped run stopped
 	Gates       []Gate        `json:"gates"`
 	Systems     []System      `json:"systems,omitempty"`
 	Flows       []Flow        `json:"flows,omitempty"`
@@ -39,12 +41,20 @@ func WriteJSON(w io.Writer, r Report) error {
 	if s.Gates == nil {
 		s.Gates = []Gate{}
 	}
+	if v.Stopped != nil {
+		s.Cause = v.Stopped.Cause
+	}
+	for _, g := range r.Gates {
+		if g.NotRun {
+			s.NotRun++
+		}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
 }
 
-var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️"}
+var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️", "not run": "⏸️"}
 
 // mdCell escapes text for a Markdown table cell.
 func mdCell(s string) string {
@@ -58,7 +68,12 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	v := r.Verdict()
 	var b strings.Builder
 	head := "✅ passed"
-	if !v.Passed {
+	switch {
+	case v.Stopped != nil && v.Code == ExitInterrupted:
+		head = "⛔ interrupted: " + mdCell(v.Stopped.Cause)
+	case v.Stopped != nil:
+		head = "⛔ set-up failed: " + mdCell(v.Stopped.Cause)
+	case !v.Passed:
 		head = fmt.Sprintf("❌ failed: %d of %d gates", v.Failed, len(v.Gates))
 	}
 	fmt.Fprintf(&b, "## firedrill: %s — %s\n\n", r.Scenario, head)

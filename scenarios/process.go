@@ -34,6 +34,7 @@ type Process struct {
 	logFile  *os.File
 	tail     *tailBuffer
 	out      io.WriteCloser // the redacting writer in front of the log
+	lifeline *os.File       // held open while the service may run (Supervise)
 	exited   chan struct{}
 	exitErr  error
 	stopOnce sync.Once
@@ -49,6 +50,12 @@ type ProcessSpec struct {
 	// Redact, when set, filters what the service prints before it is kept
 	// (the run's secrets).
 	Redact *Secrets
+	// Supervisor, on Linux, is the command that runs Command under
+	// Supervise: [firedrill, __supervise, --]. Then nothing the service
+	// starts outlives firedrill, even killed outright. Without it, or off
+	// Linux, only the service itself dies with firedrill (Linux), or
+	// nothing does (macOS; Windows has its job object).
+	Supervisor []string
 }
 
 // StartProcess starts spec's command in a group of its own, with its output
@@ -68,14 +75,38 @@ func StartProcess(ctx context.Context, spec ProcessSpec) (*Process, error) {
 	p := &Process{Name: spec.Name, LogPath: logPath, logFile: logFile, tail: &tailBuffer{max: 40}, exited: make(chan struct{})}
 	// The process is not tied to ctx: the runner stops it in the down phase,
 	// gracefully, after ctx may already be cancelled by Ctrl-C.
-	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
+	argv := spec.Command
+	supervised := canSupervise && len(spec.Supervisor) > 0
+	if supervised {
+		argv = append(append([]string(nil), spec.Supervisor...), spec.Command...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), spec.Env...)
 	p.out = spec.Redact.Writer(io.MultiWriter(logFile, p.tail))
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.SysProcAttr = groupAttr()
-	if err := cmd.Start(); err != nil {
+	var lifeline *os.File
+	if supervised {
+		// The supervisor reads its stdin until firedrill dies: only this
+		// process holds the write end (close-on-exec keeps it from others).
+		if lifeline, p.lifeline, err = os.Pipe(); err != nil {
+			logFile.Close()
+			return nil, fmt.Errorf("scenarios: start service %q: lifeline: %w", spec.Name, err)
+		}
+		cmd.Stdin = lifeline
+	} else {
+		deathSignal(cmd.SysProcAttr)
+	}
+	err = cmd.Start()
+	if lifeline != nil {
+		lifeline.Close()
+	}
+	if err != nil {
 		logFile.Close()
+		if p.lifeline != nil {
+			p.lifeline.Close()
+		}
 		return nil, fmt.Errorf("scenarios: start service %q (%s): %w", spec.Name, strings.Join(spec.Command, " "), err)
 	}
 	g, err := newGroup(cmd.Process)
@@ -102,6 +133,9 @@ func (p *Process) Exited() (bool, error) {
 		return false, nil
 	}
 }
+
+// Done is closed when the process has ended.
+func (p *Process) Done() <-chan struct{} { return p.exited }
 
 // LastLines returns the end of the service's output, for error messages.
 func (p *Process) LastLines() string { return p.tail.String() }
@@ -164,6 +198,9 @@ func (p *Process) Stop(grace time.Duration) error {
 		p.group.close()
 		_ = p.out.Close()
 		p.logFile.Close()
+		if p.lifeline != nil {
+			p.lifeline.Close()
+		}
 	})
 	return nil
 }

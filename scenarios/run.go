@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
@@ -32,6 +33,11 @@ type Options struct {
 	// (::error ...) for every failed gate: set it when GITHUB_ACTIONS=true.
 	Annotations io.Writer
 	Now         func() time.Time
+	// Files receives the reports and journals; default the run folder.
+	Files ci.Files
+	// Supervisor is the default runtime's Embedded.Supervisor: the command
+	// that keeps a service's processes from outliving firedrill on Linux.
+	Supervisor []string
 }
 
 // Outcome is what a run produced.
@@ -68,11 +74,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 			panic(p) // after down: nothing is left running
 		}
 	}()
-	out, err = r.execute(ctx)
-	if ctx.Err() != nil && err == nil {
-		err = ci.WithExit(ci.ExitInterrupted, fmt.Errorf("scenarios: interrupted: %w", context.Cause(ctx)))
-	}
-	return out, err
+	return r.execute(ctx)
 }
 
 // run is the state of one scenario run.
@@ -94,6 +96,14 @@ type run struct {
 	windows     []ci.FaultWindow // when each fault was on, for the resilience gates
 	attackStart time.Time        // when the attack began: gate windows count from it
 	consistency []ci.Result      // the consistency checks, for the report
+
+	// cancel stops the run's phases with a cause (a service that exited);
+	// watching is closed once the run no longer watches its services.
+	cancel    context.CancelCauseFunc
+	watching  chan struct{}
+	phaseName atomic.Pointer[string]
+	// probeTimeout bounds each health probe; HealthProbeTimeout when 0.
+	probeTimeout time.Duration
 }
 
 func newRun(s *Scenario, o Options) (*run, error) {
@@ -110,7 +120,7 @@ func newRun(s *Scenario, o Options) (*run, error) {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.Runtime == nil {
-		o.Runtime = &Embedded{Logger: o.Logger}
+		o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
 	}
 	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: &Secrets{}}
 	r.seed = s.Seed
@@ -151,59 +161,118 @@ func (r *run) progress(format string, args ...any) {
 	fmt.Fprintf(r.o.Progress, "%6.1fs  %s\n", time.Since(r.out.Started).Seconds(), r.secrets.Redact(line))
 }
 
-// execute runs the phases in order; the first that fails ends the run,
-// after which check and report still run on what there is.
-func (r *run) execute(ctx context.Context) (*Outcome, error) {
+// execute runs the phases in order. The first that fails, an interrupt
+// (ctx ended) or a service that exits on its own stops the run: its gates
+// are then not judged but listed as not run, and the reports say why. The
+// reports are written whenever the run folder exists.
+func (r *run) execute(parent context.Context) (*Outcome, error) {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return nil, ci.WithExit(ci.ExitSetup, fmt.Errorf("scenarios: run folder: %w", err))
 	}
-	r.progress("plan   %s (seed %d, runtime %s, folder %s)", r.s.Name, r.seed, r.rt.Name(), r.dir)
-	if err := r.plan(ctx); err != nil {
-		return r.out, ci.WithExit(ci.ExitUsage, err)
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	r.cancel = cancel
+	r.watching = make(chan struct{})
+	stop := r.phases(ctx)
+	if stop == nil {
+		stop = r.stopped(parent, ctx, nil)
 	}
-	r.progress("up     starting %d systems", len(r.systems))
-	if err := r.up(ctx); err != nil {
-		return r.out, setupOrInterrupt(ctx, err)
+	var gates []ci.Gate
+	if stop == nil {
+		r.setPhase("check")
+		gates = r.check(ctx)
+		stop = r.stopped(parent, ctx, nil)
 	}
-	if err := r.steadyState(ctx); err != nil {
-		return r.out, setupOrInterrupt(ctx, err)
+	close(r.watching) // from here on, down stops the services
+	if stop != nil {
+		// What the gates would have read: none is judged, each is listed.
+		cctx, c := context.WithCancel(ctx)
+		c()
+		gates = ci.NotRun(r.check(cctx), r.phaseCause(stop))
 	}
-	attackErr := r.attack(ctx)
-	if attackErr != nil && !errors.Is(attackErr, context.Canceled) {
-		return r.out, setupOrInterrupt(ctx, attackErr)
-	}
-	if ctx.Err() == nil {
-		r.settle(ctx)
-	}
-	gates := r.check(ctx)
 	r.tallyWebhooks()
 	r.out.Verdict = ci.Judge(gates...)
+	if stop != nil {
+		r.out.Verdict = r.out.Verdict.Stop(ci.Stopped{Code: ci.CodeOf(stop), Cause: r.secrets.Redact(stop.Error())})
+	}
 	r.out.Ended = r.o.Now()
 	if err := r.report(); err != nil {
-		return r.out, ci.WithExit(ci.ExitSetup, err)
+		stop = ci.WithExit(ci.ExitSetup, errors.Join(stop, err))
 	}
-	r.progress("verdict %s: %d gates, %d failed — report in %s", verdictWord(r.out.Verdict), len(gates), r.out.Verdict.Failed, r.dir)
-	if ctx.Err() != nil {
-		return r.out, ci.WithExit(ci.ExitInterrupted, fmt.Errorf("scenarios: interrupted during the run; partial report in %s", r.dir))
+	r.progress("verdict %s: %d gates, %d failed — report in %s", r.out.Verdict.Headline(), len(gates), r.out.Verdict.Failed, r.dir)
+	if stop != nil {
+		return r.out, stop
 	}
-	if err := r.out.Verdict.Err(); err != nil {
-		return r.out, err
-	}
-	return r.out, nil
+	return r.out, r.out.Verdict.Err()
 }
 
-func verdictWord(v ci.Verdict) string {
-	if v.Passed {
-		return "PASS"
+// phases runs plan, up, steady state, attack and settle, and returns what
+// stopped them, with its exit code, or nil.
+func (r *run) phases(ctx context.Context) error {
+	r.setPhase("plan")
+	r.progress("plan   %s (seed %d, runtime %s, folder %s)", r.s.Name, r.seed, r.rt.Name(), r.dir)
+	if err := r.plan(ctx); err != nil {
+		return ci.WithExit(ci.ExitUsage, err)
 	}
-	return "FAIL"
+	r.setPhase("up")
+	r.progress("up     starting %d systems", len(r.systems))
+	if err := r.up(ctx); err != nil {
+		return r.stopped(ctx, ctx, err)
+	}
+	r.setPhase("steady state")
+	if err := r.steadyState(ctx); err != nil {
+		return r.stopped(ctx, ctx, err)
+	}
+	r.setPhase("attack")
+	if err := r.attack(ctx); err != nil {
+		if s := r.stopped(ctx, ctx, nil); s != nil {
+			return s
+		}
+		return ci.WithExit(ci.ExitSetup, err)
+	}
+	if ctx.Err() == nil {
+		r.setPhase("settle")
+		r.settle(ctx)
+	}
+	return nil
 }
 
-func setupOrInterrupt(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ci.WithExit(ci.ExitInterrupted, err)
+// ErrServiceExited is why a run stops when a service under test ends on
+// its own before the run is over.
+var ErrServiceExited = errors.New("the service under test exited during the run")
+
+// stopped says what stopped the run, with its exit code: an interrupt
+// (parent ended: 130), a service that exited on its own (3), err (3), or
+// nil when nothing did.
+func (r *run) stopped(parent, ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); ctx.Err() != nil && errors.Is(cause, ErrServiceExited) {
+		return ci.WithExit(ci.ExitSetup, cause)
 	}
-	return ci.WithExit(ci.ExitSetup, err)
+	if parent.Err() != nil {
+		why := fmt.Errorf("scenarios: interrupted at +%s during %s: %w", time.Since(r.out.Started).Round(100*time.Millisecond), r.phase(), context.Cause(parent))
+		return ci.WithExit(ci.ExitInterrupted, errors.Join(why, err))
+	}
+	if err != nil {
+		return ci.WithExit(ci.ExitSetup, err)
+	}
+	return nil
+}
+
+// phaseCause is the first line of why the run stopped, for the gates it
+// did not judge.
+func (r *run) phaseCause(stop error) string {
+	line, _, _ := strings.Cut(r.secrets.Redact(stop.Error()), "\n")
+	return line
+}
+
+func (r *run) setPhase(p string) { r.phaseName.Store(&p) }
+
+// phase is the phase the run is in, for the messages of what stopped it.
+func (r *run) phase() string {
+	if p := r.phaseName.Load(); p != nil {
+		return *p
+	}
+	return "plan"
 }
 
 // down stops everything the run started, in reverse order, whatever

@@ -150,10 +150,11 @@ func (r *run) expandBody(x any) (any, error) {
 	return x, nil
 }
 
-// events turns the chaos section into timeline events on the run's proxies.
-func (r *run) events() []chaos.Event {
-	events := make([]chaos.Event, 0, len(r.s.Chaos))
-	for _, f := range r.s.Chaos {
+// events turns faults of the chaos section into timeline events on the
+// run's proxies.
+func (r *run) events(faults []Fault) []chaos.Event {
+	events := make([]chaos.Event, 0, len(faults))
+	for _, f := range faults {
 		params := make(map[string]string, len(f.Params)+2)
 		for k, v := range f.Params {
 			params[k] = v
@@ -205,31 +206,36 @@ func (r *run) attack(ctx context.Context) error {
 		return fmt.Errorf("scenarios: audit log: %w", err)
 	}
 	r.closers = append(r.closers, audit.Close)
-	tl, err := chaos.NewTimeline(r.events(), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
-	if err != nil {
-		return fmt.Errorf("scenarios: chaos: %w", err)
-	}
-	r.timeline = tl
 	var plan load.Plan
 	if r.s.Load != nil {
 		if plan, err = r.loadPlan(); err != nil {
 			return err
 		}
 	}
+	faults := r.faultsWithin(plan.Duration)
+	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
+	if err != nil {
+		return fmt.Errorf("scenarios: chaos: %w", err)
+	}
+	r.timeline = tl
 	attackCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
 	var tlErr error
 	wg.Add(1)
-	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(r.s.Chaos))
+	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(faults))
 	start := time.Now()
 	r.attackStart = start
-	for _, f := range r.s.Chaos {
+	for _, f := range faults {
 		target, kind := f.Proxy, f.Toxic
 		if f.System != "" {
 			target, kind = f.System, f.Fault
 		}
-		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(f.At.D() + f.For.D()), Kind: kind})
+		end := f.At.D() + f.For.D()
+		if plan.Duration > 0 {
+			end = min(end, plan.Duration)
+		}
+		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(end), Kind: kind})
 	}
 	go func() {
 		defer wg.Done()
@@ -245,7 +251,7 @@ func (r *run) attack(ctx context.Context) error {
 		}
 	}
 	if r.s.Load == nil {
-		r.waitTimeline(attackCtx)
+		r.waitTimeline(attackCtx, faults)
 	}
 	stop()
 	wg.Wait()
@@ -255,10 +261,35 @@ func (r *run) attack(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// faultsWithin returns the faults of the chaos section that start within
+// an attack of duration d (0: no load, every fault). Validation refuses a
+// fault past load.duration; --duration may shorten the attack below it,
+// and then a fault that would start after the end is left out with a
+// warning: it never runs, so no gate judges it. One that starts in time
+// but would end after is cut short at the end, with a warning.
+func (r *run) faultsWithin(d time.Duration) []Fault {
+	if d <= 0 {
+		return r.s.Chaos
+	}
+	var in []Fault
+	for i, f := range r.s.Chaos {
+		switch {
+		case f.At.D() >= d:
+			r.progress("WARNING chaos[%d] at %s is after the end of the attack (%s): it does not run and is not judged", i, f.At, d)
+			r.log.Warn("scenarios: fault after the end of the attack left out", "fault", i, "at", f.At.D(), "attack", d)
+			continue
+		case f.At.D()+f.For.D() > d:
+			r.progress("WARNING chaos[%d] from %s to %s is cut short at the end of the attack (%s)", i, f.At, f.At.D()+f.For.D(), d)
+		}
+		in = append(in, f)
+	}
+	return in
+}
+
 // waitTimeline waits for the last fault of a load-free scenario to end.
-func (r *run) waitTimeline(ctx context.Context) {
+func (r *run) waitTimeline(ctx context.Context, faults []Fault) {
 	var end time.Duration
-	for _, f := range r.s.Chaos {
+	for _, f := range faults {
 		end = max(end, f.At.D()+f.For.D())
 	}
 	t := time.NewTimer(end + 100*time.Millisecond)

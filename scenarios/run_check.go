@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -274,28 +275,52 @@ func (r *run) keyedOperations(system string) []string {
 	return ops
 }
 
-// healthProbe checks every service's health endpoint.
+// HealthProbeTimeout bounds each ask of a service's health endpoint by the
+// recovery gate: a health check that hangs is an unhealthy service, not a
+// CI job that never ends.
+const HealthProbeTimeout = 5 * time.Second
+
+// healthProbe checks every service's health endpoint, each within
+// HealthProbeTimeout (r.probeTimeout in tests).
 func (r *run) healthProbe() func(context.Context) error {
+	timeout := r.probeTimeout
+	if timeout <= 0 {
+		timeout = HealthProbeTimeout
+	}
+	client := &http.Client{Timeout: timeout}
 	return func(ctx context.Context) error {
 		for _, sys := range r.systems {
 			if sys.spec.Service == nil || sys.spec.Service.Health == "" {
 				continue
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, sys.addr.URL()+sys.spec.Service.Health, nil)
-			if err != nil {
-				return err
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
+			if err := askHealth(ctx, client, timeout, sys.addr.URL()+sys.spec.Service.Health); err != nil {
 				return fmt.Errorf("%s: %w", sys.name, err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode/100 != 2 {
-				return fmt.Errorf("%s: health answered %d", sys.name, resp.StatusCode)
 			}
 		}
 		return nil
 	}
+}
+
+// askHealth GETs a health endpoint once, within timeout.
+func askHealth(ctx context.Context, client *http.Client, timeout time.Duration, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("health did not answer within %s: %w", timeout, err)
+		}
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("health answered %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // consistencyGate runs one check until it passes or the settle time is up
@@ -402,39 +427,62 @@ func (r *run) report() error {
 			}
 		}
 	}
+	// The journals first: a run that cannot keep its evidence says so in
+	// every report (ci.WriteFiles does the same for the reports).
+	rep.Stopped = r.out.Verdict.Stopped
+	var errs []error
+	if err := r.writeJournals(); err != nil {
+		errs = append(errs, err)
+		cause := "the run's journals could not all be written: " + err.Error()
+		if rep.Stopped != nil {
+			cause = rep.Stopped.Cause + "; " + cause
+		}
+		rep.Stopped = &ci.Stopped{Code: ci.ExitSetup, Cause: r.secrets.Redact(cause)}
+	}
 	redacted, err := r.redactReport(rep)
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
-	if err := ci.WriteAll(r.dir, redacted); err != nil {
-		return fmt.Errorf("scenarios: %w", err)
+	written, err := ci.WriteFiles(r.files(), redacted)
+	r.out.Verdict = written.Verdict()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("scenarios: %w", err))
 	}
 	if r.o.Annotations != nil {
-		if err := ci.WriteAnnotations(r.o.Annotations, redacted); err != nil {
-			return fmt.Errorf("scenarios: annotations: %w", err)
+		if err := ci.WriteAnnotations(r.o.Annotations, written); err != nil {
+			errs = append(errs, fmt.Errorf("scenarios: annotations: %w", err))
 		}
 	}
-	return r.writeJournals()
+	return errors.Join(errs...)
+}
+
+// files is where the run's reports and journals go.
+func (r *run) files() ci.Files {
+	if r.o.Files != nil {
+		return r.o.Files
+	}
+	return ci.Dir(r.dir)
 }
 
 // writeJournals keeps every mock's journal in the run folder, in the
 // toolkit's journal format (one JSON line per exchange), secrets redacted:
 // the evidence behind the resilience and contract gates.
 func (r *run) writeJournals() error {
+	var errs []error
 	for _, sys := range r.systems {
 		if sys.journal == nil {
 			continue
 		}
 		var b strings.Builder
 		if err := toolkit.WriteJournal(&b, sys.journal.Entries(toolkit.Filter{})); err != nil {
-			return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
+			errs = append(errs, fmt.Errorf("scenarios: journal of %s: %w", sys.name, err))
+			continue
 		}
-		name := filepath.Join(r.dir, "journal-"+sys.name+".jsonl")
-		if err := os.WriteFile(name, []byte(r.secrets.Redact(b.String())), 0o644); err != nil {
-			return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
+		if err := r.files().WriteFile("journal-"+sys.name+".jsonl", []byte(r.secrets.Redact(b.String()))); err != nil {
+			errs = append(errs, fmt.Errorf("scenarios: journal of %s: %w", sys.name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // redactReport removes every secret from a report by way of its JSON form.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strconv"
 	"time"
@@ -296,13 +297,55 @@ func (r *run) upService(ctx context.Context, sys *system) error {
 		return err
 	}
 	sys.service = svc
-	if spec.Health == "" {
-		return nil
+	if spec.Health != "" {
+		if err := svc.WaitHealthy(ctx, sys.addr.URL()+spec.Health, spec.StartTimeout.D()); err != nil {
+			return fmt.Errorf("%s", r.secrets.Redact(err.Error()))
+		}
 	}
-	if err := svc.WaitHealthy(ctx, sys.addr.URL()+spec.Health, spec.StartTimeout.D()); err != nil {
-		return fmt.Errorf("%s", r.secrets.Redact(err.Error()))
-	}
+	r.watch(sys)
 	return nil
+}
+
+// exitWatcher is a running service that tells when it ended on its own
+// (a child process does; a container runtime may not).
+type exitWatcher interface {
+	Done() <-chan struct{}
+	Exited() (bool, error)
+	LastLines() string
+}
+
+// watch stops the run as soon as a service ends on its own before the run
+// is over: what it measures next would be the harness's own fault, not the
+// integration's ("connection refused", records missing).
+func (r *run) watch(sys *system) {
+	svc, ok := sys.service.(exitWatcher)
+	if !ok || r.watching == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-r.watching:
+			return
+		case <-svc.Done():
+		}
+		select {
+		case <-r.watching: // the run was over: down stopped it
+			return
+		default:
+		}
+		_, status := svc.Exited()
+		how := "exited with status 0"
+		var ee *exec.ExitError
+		if errors.As(status, &ee) {
+			how = "exited (" + ee.ProcessState.String() + ")"
+		} else if status != nil {
+			how = "exited (" + status.Error() + ")"
+		}
+		at := time.Since(r.out.Started).Round(100 * time.Millisecond)
+		r.progress("FAILED service %s %s at +%s during %s", sys.name, how, at, r.phase())
+		r.cancel(fmt.Errorf("scenarios: service %q %s at +%s during %s; its last output:\n%s: %w",
+			sys.name, how, at, r.phase(), indent(r.secrets.Redact(svc.LastLines())), ErrServiceExited))
+	}()
 }
 
 // steadyState runs the probes before any fault starts: one that does not

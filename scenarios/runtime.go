@@ -48,6 +48,10 @@ type RunningService interface {
 // loopback, the service under test as a child process.
 type Embedded struct {
 	Logger *slog.Logger
+	// Supervisor is the command that runs each service under Supervise on
+	// Linux (firedrill's own binary: [firedrill, __supervise, --]), so that
+	// nothing the service starts outlives firedrill. See ProcessSpec.
+	Supervisor []string
 
 	mu       sync.Mutex
 	tp       *chaos.Toxiproxy
@@ -140,6 +144,9 @@ func (e *Embedded) reserved(name string) net.Listener {
 func (e *Embedded) StartService(ctx context.Context, spec ProcessSpec) (RunningService, error) {
 	if ln := e.reserved(spec.Name); ln != nil {
 		ln.Close()
+	}
+	if spec.Supervisor == nil {
+		spec.Supervisor = e.Supervisor
 	}
 	p, err := StartProcess(ctx, spec)
 	if p != nil {

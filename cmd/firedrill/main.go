@@ -8,9 +8,29 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/firedrill/firedrill/scenarios"
 )
 
+// supervise is the hidden command a run starts each service under (see
+// scenarios.Supervise).
+const supervise = "__supervise"
+
+// supervisor is the command that runs a service under this binary's
+// supervisor, or nil when the binary cannot be found.
+func supervisor() []string {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return []string{exe, supervise, "--"}
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == supervise {
+		// A service's supervisor: no signal handling of firedrill's own.
+		os.Exit(scenarios.Supervise(os.Args[2:], os.Stdin))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -23,5 +43,7 @@ func main() {
 		<-second
 		os.Exit(130)
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	st := newState(ctx, os.Stdin, os.Stdout, os.Stderr)
+	st.supervisor = supervisor()
+	os.Exit(st.execute(ctx, os.Args[1:]))
 }

@@ -28,11 +28,19 @@ type state struct {
 	// interrupted reports whether ctx was cancelled by a signal rather than
 	// by the command finishing; commands turn it into exit code 130.
 	interrupted func() bool
+	// supervisor runs services under firedrill __supervise (run); nil in
+	// tests in process, whose binary is not firedrill.
+	supervisor []string
 }
 
 // run executes one firedrill command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	st := &state{
+	return newState(ctx, stdin, stdout, stderr).execute(ctx, args)
+}
+
+// newState is the state of the process: its streams and environment.
+func newState(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *state {
+	return &state{
 		stdin:       stdin,
 		stdout:      stdout,
 		stderr:      stderr,
@@ -40,7 +48,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		logger:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		interrupted: func() bool { return ctx.Err() != nil },
 	}
-	return st.execute(ctx, args)
 }
 
 func (st *state) execute(ctx context.Context, args []string) int {

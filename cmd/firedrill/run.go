@@ -36,7 +36,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
   firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr}
+			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor}
 			if ci.GitHubActions(st.getenv) {
 				opts.Annotations = st.stdout
 			}
@@ -65,17 +65,21 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 	return cmd
 }
 
-// printVerdict writes the terminal summary of a run.
+// printVerdict writes the terminal summary of a run: a stopped run says
+// why first (INTERRUPTED, SET-UP FAILED), never "FAIL 0 gates".
 func printVerdict(st *state, o *scenarios.Outcome) {
 	v := o.Verdict
-	word := "FAIL"
-	if v.Passed {
-		word = "PASS"
+	if v.Stopped != nil {
+		fmt.Fprintf(st.stdout, "\n%s: %s\n", v.Headline(), v.Stopped.Cause)
+		if len(v.Gates) > 0 {
+			fmt.Fprintf(st.stdout, "%d gates, %d failed, the others not run or skipped\n", len(v.Gates), v.Failed)
+		}
+	} else {
+		fmt.Fprintf(st.stdout, "\n%s  %d gates, %d failed\n", v.Headline(), len(v.Gates), v.Failed)
 	}
-	fmt.Fprintf(st.stdout, "\n%s  %d gates, %d failed\n", word, len(v.Gates), v.Failed)
 	for _, g := range v.Gates {
-		fmt.Fprintf(st.stdout, "  %-4s  %-10s  %s — %s\n", g.Status(), g.Kind, g.Name, g.Measured)
-		if !g.Passed && !g.Skipped {
+		fmt.Fprintf(st.stdout, "  %-7s  %-10s  %s — %s\n", g.Status(), g.Kind, g.Name, g.Measured)
+		if g.Status() == "fail" {
 			fmt.Fprintf(st.stdout, "        %s\n", g.Reason)
 			for i, d := range g.Detail {
 				if i == 5 {

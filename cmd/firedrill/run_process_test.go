@@ -86,8 +86,16 @@ chaos:
 	if code := waitExit(t, cmd); code != 130 {
 		t.Errorf("exit %d after SIGINT, want 130", code)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "run", "summary.json")); err != nil {
+	summary, err := os.ReadFile(filepath.Join(dir, "run", "summary.json"))
+	if err != nil {
 		t.Errorf("no partial report: %v", err)
+	}
+	// The reports say interrupted, never fail: exit code 130, no gate failed.
+	if !strings.Contains(string(summary), `"verdict": "interrupted"`) || !strings.Contains(string(summary), `"exit_code": 130`) {
+		t.Errorf("summary.json does not say interrupted:\n%.600s", summary)
+	}
+	if junit, err := os.ReadFile(filepath.Join(dir, "run", "junit.xml")); err != nil || !strings.Contains(string(junit), `failures="0" errors="1"`) {
+		t.Errorf("junit.xml of an interrupted run: %v\n%.600s", err, junit)
 	}
 	if pids := pgrep(t, marker); len(pids) > 0 {
 		t.Errorf("service processes left running: %v", pids)

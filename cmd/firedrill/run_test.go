@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,5 +35,47 @@ func TestRunAnnotatesFailedGatesInGitHubActions(t *testing.T) {
 		if has != gha {
 			t.Errorf("GITHUB_ACTIONS=%v: annotation printed %v\n%s", gha, has, out.String())
 		}
+	}
+}
+
+// TestRunSetUpFailureSaysSoAndWritesJUnit: a service that never gets
+// healthy is a set-up failure: exit 3, stdout says SET-UP FAILED with the
+// cause (never "FAIL 0 gates"), and junit.xml holds one errored case naming
+// it, so the CI test reporter shows the run red and why.
+func TestRunSetUpFailureSaysSoAndWritesJUnit(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	st := &state{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" },
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	dir := filepath.Join(t.TempDir(), "run")
+	code := st.execute(context.Background(), []string{"run", "../../scenarios/testdata/e2e/unhealthy.yaml", "--out", dir})
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s%s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "SET-UP FAILED: ") || !strings.Contains(out.String(), "SHOP_WEBHOOK_SECRET is not set") ||
+		strings.Contains(out.String(), "FAIL  0 gates") {
+		t.Errorf("stdout does not say the set-up failed, and why:\n%s", out.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatalf("no junit.xml for a set-up failure: %v", err)
+	}
+	var suites struct {
+		Errors int `xml:"errors,attr"`
+		Suite  struct {
+			Cases []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatal(err)
+	}
+	if suites.Errors != 1 || len(suites.Suite.Cases) == 0 || suites.Suite.Cases[0].Error == nil ||
+		!strings.Contains(suites.Suite.Cases[0].Error.Message, "never became healthy") {
+		t.Errorf("junit.xml does not hold one errored case naming the cause:\n%s", data)
 	}
 }
