@@ -72,7 +72,13 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 	if ctx.Err() != nil && err == nil {
 		err = ci.WithExit(ci.ExitInterrupted, fmt.Errorf("scenarios: interrupted: %w", context.Cause(ctx)))
 	}
-	return out, err
+	// What the caller prints (the verdict, the load's error texts, the
+	// error) holds no secret either.
+	if out != nil {
+		out.Verdict = redacted(r.secrets, out.Verdict)
+		out.Load = redacted(r.secrets, out.Load)
+	}
+	return out, r.secrets.RedactError(err)
 }
 
 // run is the state of one scenario run.
@@ -109,10 +115,14 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	secrets := &Secrets{}
+	// Everything the run logs goes through the redaction: load errors
+	// and mock logs may hold the URLs and headers of the flow.
+	o.Logger = slog.New(redactHandler{s: secrets, inner: o.Logger.Handler()})
 	if o.Runtime == nil {
 		o.Runtime = &Embedded{Logger: o.Logger}
 	}
-	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: &Secrets{}}
+	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: secrets}
 	r.seed = s.Seed
 	if o.Seed != 0 {
 		r.seed = o.Seed

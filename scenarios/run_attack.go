@@ -271,11 +271,12 @@ func (r *run) waitTimeline(ctx context.Context) {
 
 // runLoad pushes the flow, streaming results to results.bin.
 func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error) {
-	results, err := os.Create(filepath.Join(r.dir, "results.bin"))
+	file, err := os.Create(filepath.Join(r.dir, "results.bin"))
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: results file: %w", err)
 	}
-	defer results.Close()
+	defer file.Close()
+	results := r.secrets.redactResults(file)
 	var last time.Time
 	var lastFaults string
 	progress := func(p load.Progress) {
@@ -292,6 +293,9 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 		opts = append(opts, load.WithAllowHosts(hosts...))
 	}
 	report, err := load.Run(ctx, plan, opts...)
+	if cerr := results.Close(); cerr != nil && report != nil && report.WriteErr == nil {
+		report.WriteErr = cerr
+	}
 	if err != nil {
 		return report, fmt.Errorf("scenarios: load: %w", err)
 	}

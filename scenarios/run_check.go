@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -402,15 +401,12 @@ func (r *run) report() error {
 			}
 		}
 	}
-	redacted, err := r.redactReport(rep)
-	if err != nil {
-		return err
-	}
-	if err := ci.WriteAll(r.dir, redacted); err != nil {
+	clean := redacted(r.secrets, rep)
+	if err := ci.WriteAll(r.dir, clean); err != nil {
 		return fmt.Errorf("scenarios: %w", err)
 	}
 	if r.o.Annotations != nil {
-		if err := ci.WriteAnnotations(r.o.Annotations, redacted); err != nil {
+		if err := ci.WriteAnnotations(r.o.Annotations, clean); err != nil {
 			return fmt.Errorf("scenarios: annotations: %w", err)
 		}
 	}
@@ -426,7 +422,7 @@ func (r *run) writeJournals() error {
 			continue
 		}
 		var b strings.Builder
-		if err := toolkit.WriteJournal(&b, sys.journal.Entries(toolkit.Filter{})); err != nil {
+		if err := toolkit.WriteJournal(&b, redacted(r.secrets, sys.journal.Entries(toolkit.Filter{}))); err != nil {
 			return fmt.Errorf("scenarios: journal of %s: %w", sys.name, err)
 		}
 		name := filepath.Join(r.dir, "journal-"+sys.name+".jsonl")
@@ -435,23 +431,6 @@ func (r *run) writeJournals() error {
 		}
 	}
 	return nil
-}
-
-// redactReport removes every secret from a report by way of its JSON form.
-func (r *run) redactReport(rep ci.Report) (ci.Report, error) {
-	data, err := json.Marshal(rep)
-	if err != nil {
-		return rep, fmt.Errorf("scenarios: report: %w", err)
-	}
-	clean := r.secrets.Redact(string(data))
-	if clean == string(data) {
-		return rep, nil
-	}
-	var out ci.Report
-	if err := json.Unmarshal([]byte(clean), &out); err != nil {
-		return rep, fmt.Errorf("scenarios: report: %w", err)
-	}
-	return out, nil
 }
 
 // reportFlows draws the arrows of the system map: the load into the
