@@ -74,6 +74,7 @@ func (r *run) loadStep(st Step) (load.Step, error) {
 	if err != nil {
 		return load.Step{}, fmt.Errorf("url: %w", err)
 	}
+	header := map[string]string{}
 	if st.Insert != nil {
 		if url, err = r.insertURL(st.Insert); err != nil {
 			return load.Step{}, fmt.Errorf("insert: %w", err)
@@ -82,8 +83,10 @@ func (r *run) loadStep(st Step) (load.Step, error) {
 		if st.Expect == 0 {
 			st.Expect = http.StatusCreated
 		}
+		for k, v := range r.system(st.Insert.System).adminHeader() {
+			header[k] = strings.ReplaceAll(v[0], "$", "$$") // the load's templates read ${...}
+		}
 	}
-	header := map[string]string{}
 	for k, v := range st.Headers {
 		if header[k], err = r.res.ExpandKeepVars(v); err != nil {
 			return load.Step{}, fmt.Errorf("headers.%s: %w", k, err)

@@ -355,7 +355,7 @@ func (r *run) source(c Collection) ci.Source {
 			copy(out, records)
 			return out, nil
 		}
-		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + "/__firedrill/collections/" + c.Collection, Getenv: r.getenv}
+		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + toolkit.AdminPrefix + "collections/" + c.Collection, Header: sys.adminHeader(), Getenv: r.getenv}
 		return src.Records(ctx)
 	})
 }

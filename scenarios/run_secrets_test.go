@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/firedrill/firedrill/mocks/toolkit"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -138,4 +140,66 @@ func TestRunLeaksNoSecret(t *testing.T) {
 		t.Errorf("results.bin decodes to %d results (%d URLs redacted); the load made %d requests", n, redactedURLs, out.Load.Flow.Requests)
 	}
 	t.Logf("%d files checked", files)
+}
+
+// TestRunSendsAdminToken: with admin_token set, the flow's inserts and the
+// consistency check that reads a GraphQL mock's state through its admin
+// API both pass, which they cannot without the token (401); the token,
+// a secret, is in no file of the run folder. The control runs the same
+// scenario against a mock whose token the harness does not know.
+func TestRunSendsAdminToken(t *testing.T) {
+	t.Parallel()
+	const token = "adm-T0ken/with+odd&chars"
+	for _, known := range []bool{true, false} {
+		t.Run(fmt.Sprint(known), func(t *testing.T) {
+			t.Parallel()
+			s, err := ReadFile(filepath.Join("testdata", "e2e", "admin-token.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			getenv := func(name string) (string, bool) { return token, name == "FD_ADMIN_TOKEN" }
+			dir := t.TempDir()
+			run := Options{Out: dir, Getenv: getenv, Runtime: &Embedded{}}
+			if !known {
+				// The harness reads another token than the mock was given.
+				run.Runtime = &tokenSwap{Embedded: &Embedded{}, token: "other-token"}
+			}
+			out, err := Run(context.Background(), s, run)
+			if known && err != nil {
+				t.Fatalf("run: %v\n%+v", err, out)
+			}
+			if !known {
+				if err == nil || out == nil || out.Verdict.Passed {
+					t.Fatalf("a harness without the token passed: %v", err)
+				}
+				return
+			}
+			if out.Load == nil || out.Load.Flow.Requests < 3 || len(out.Verdict.Gates) != 2 {
+				t.Fatalf("outcome %+v", out.Verdict)
+			}
+			_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, _ := os.ReadFile(path)
+				for name, form := range encodings(token) {
+					if strings.Contains(string(data), form) {
+						t.Errorf("%s holds the admin token (%s)", path, name)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// tokenSwap serves each mock behind a guard that wants another admin
+// token than the scenario's: what a harness that forgot the token meets.
+type tokenSwap struct {
+	*Embedded
+	token string
+}
+
+func (ts *tokenSwap) ServeMock(ctx context.Context, name string, h http.Handler) (string, error) {
+	return ts.Embedded.ServeMock(ctx, name, toolkit.AdminGuard{Token: ts.token}.Handler(h))
 }
