@@ -53,7 +53,7 @@ func IsAdminPath(p string) bool {
 func (g AdminGuard) Allow(w http.ResponseWriter, r *http.Request) bool {
 	if !g.hostAllowed(r.Host) {
 		WriteProblem(w, http.StatusForbidden, Problem{Title: "Admin API refused",
-			Detail: "the admin API answers requests to loopback (localhost, 127.0.0.1, [::1]) and to the names the runtime gave the mock only",
+			Detail:     "the admin API answers requests to loopback (localhost, 127.0.0.1, [::1]) and to the names the runtime gave the mock only",
 			Violations: []Violation{{In: "header", Name: "Host", Message: "not loopback nor an allowed host"}}})
 		return false
 	}
@@ -64,7 +64,7 @@ func (g AdminGuard) Allow(w http.ResponseWriter, r *http.Request) bool {
 	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(g.Token)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="firedrill admin"`)
 		WriteProblem(w, http.StatusUnauthorized, Problem{Title: "Admin token required",
-			Detail: "this mock's admin API takes Authorization: Bearer followed by its admin token (admin_token, --admin-token)",
+			Detail:     "this mock's admin API takes Authorization: Bearer followed by its admin token (admin_token, --admin-token)",
 			Violations: []Violation{{In: "header", Name: "Authorization", Message: "missing or not the admin token"}}})
 		return false
 	}
