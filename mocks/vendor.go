@@ -297,10 +297,15 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 			origin = http.Header{toolkit.OriginHeader: {o}}
 		}
 		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound", Header: origin,
-			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Operation: operation,
+			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: journalSecrets.MaskQuery(r.URL.RawQuery),
+			Body: journalSecrets.MaskBody(r.Header.Get("Content-Type"), body), Operation: operation,
 			Status: rec.status, Fault: label, Valid: true})
 	})
 }
+
+// journalSecrets masks what a faulted GraphQL exchange journals, as the
+// GraphQL mock masks what it answers itself.
+var journalSecrets = toolkit.NewSecrets(nil)
 
 // statusRecorder remembers the status an answer was written with.
 type statusRecorder struct {
