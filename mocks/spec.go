@@ -74,6 +74,11 @@ type Spec struct {
 	// Faults are HTTP and data faults active from the start, beside those a
 	// timeline or the admin API (/__firedrill/faults) switches on and off.
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// AdminToken, when set, is the bearer token the admin API
+	// (/__firedrill/...) requires (Authorization: Bearer TOKEN); use
+	// ${env:NAME} to keep it out of the file. The admin API answers
+	// loopback only, token or not.
+	AdminToken string `yaml:"admin_token,omitempty" json:"admin_token,omitempty"`
 	// Records are the records the stateful collections hold before the
 	// mock serves, by collection (a type, on a GraphQL mock): inline, or a
 	// file of them relative to the file this is written in (see Records).

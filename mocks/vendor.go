@@ -78,6 +78,9 @@ type Settings struct {
 	Name   string       // the system's name (the contract's when empty)
 	Seed   int64        // used when the Spec sets none (DefaultSeed when 0)
 	Logger *slog.Logger // discarded when nil
+	// AdminHosts are the names, besides loopback, the admin API answers
+	// to: those the runtime gave the mock (see toolkit.AdminGuard).
+	AdminHosts []string
 }
 
 // DefaultSeed seeds a mock whose Spec and Settings set none.
@@ -160,6 +163,8 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		v.Close()
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, joinFieldErrors(errs))
 	}
+	// One guard in front of every admin endpoint, of either kind.
+	v.Handler = toolkit.AdminGuard{Hosts: set.AdminHosts, Token: s.AdminToken}.Handler(v.Handler)
 	return v, nil
 }
 
@@ -292,10 +297,15 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 			origin = http.Header{toolkit.OriginHeader: {o}}
 		}
 		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound", Header: origin,
-			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Operation: operation,
+			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: journalSecrets.MaskQuery(r.URL.RawQuery),
+			Body: journalSecrets.MaskBody(r.Header.Get("Content-Type"), body), Operation: operation,
 			Status: rec.status, Fault: label, Valid: true})
 	})
 }
+
+// journalSecrets masks what a faulted GraphQL exchange journals, as the
+// GraphQL mock masks what it answers itself.
+var journalSecrets = toolkit.NewSecrets(nil)
 
 // statusRecorder remembers the status an answer was written with.
 type statusRecorder struct {

@@ -2,13 +2,10 @@ package scenarios
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Address is where a system can be reached by the service under test: for
@@ -146,83 +143,4 @@ func (r *Resolver) ExpandMap(m map[string]string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
-}
-
-// Secrets are values that must never appear in output: every value a
-// scenario reads from the environment. The zero value is ready; nil is safe.
-type Secrets struct {
-	mu     sync.RWMutex
-	values []string
-}
-
-// MinSecret is the shortest value treated as a secret: shorter ones (a
-// port, "1") would redact half of every line.
-const MinSecret = 4
-
-// Add learns a secret value.
-func (s *Secrets) Add(v string) {
-	if s == nil || len(v) < MinSecret {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, have := range s.values {
-		if have == v {
-			return
-		}
-	}
-	s.values = append(s.values, v)
-	// Longest first, so a secret that contains another is redacted whole.
-	sort.Slice(s.values, func(i, j int) bool { return len(s.values[i]) > len(s.values[j]) })
-}
-
-// Redact replaces every known secret in text with "***".
-func (s *Secrets) Redact(text string) string {
-	if s == nil {
-		return text
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, v := range s.values {
-		text = strings.ReplaceAll(text, v, "***")
-	}
-	return text
-}
-
-// Writer wraps w so that every line written through it is redacted.
-// Lines are buffered until their newline so a secret split across writes is
-// still found; Close flushes what remains.
-func (s *Secrets) Writer(w io.Writer) io.WriteCloser { return &redactWriter{s: s, w: w} }
-
-type redactWriter struct {
-	s   *Secrets
-	w   io.Writer
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (r *redactWriter) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.buf = append(r.buf, p...)
-	i := strings.LastIndexByte(string(r.buf), '\n')
-	if i < 0 {
-		return len(p), nil
-	}
-	if _, err := io.WriteString(r.w, r.s.Redact(string(r.buf[:i+1]))); err != nil {
-		return 0, err
-	}
-	r.buf = append(r.buf[:0], r.buf[i+1:]...)
-	return len(p), nil
-}
-
-func (r *redactWriter) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.buf) == 0 {
-		return nil
-	}
-	_, err := io.WriteString(r.w, r.s.Redact(string(r.buf)))
-	r.buf = nil
-	return err
 }

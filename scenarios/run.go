@@ -74,7 +74,14 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 			panic(p) // after down: nothing is left running
 		}
 	}()
-	return r.execute(ctx)
+	out, err = r.execute(ctx)
+	// What the caller prints (the verdict, the load's error texts, the
+	// error) holds no secret either.
+	if out != nil {
+		out.Verdict = redacted(r.secrets, out.Verdict)
+		out.Load = redacted(r.secrets, out.Load)
+	}
+	return out, r.secrets.RedactError(err)
 }
 
 // run is the state of one scenario run.
@@ -119,10 +126,14 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	secrets := &Secrets{}
+	// Everything the run logs goes through the redaction: load errors
+	// and mock logs may hold the URLs and headers of the flow.
+	o.Logger = slog.New(redactHandler{s: secrets, inner: o.Logger.Handler()})
 	if o.Runtime == nil {
 		o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
 	}
-	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: &Secrets{}}
+	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: secrets}
 	r.seed = s.Seed
 	if o.Seed != 0 {
 		r.seed = o.Seed

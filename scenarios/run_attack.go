@@ -74,6 +74,7 @@ func (r *run) loadStep(st Step) (load.Step, error) {
 	if err != nil {
 		return load.Step{}, fmt.Errorf("url: %w", err)
 	}
+	header := map[string]string{}
 	if st.Insert != nil {
 		if url, err = r.insertURL(st.Insert); err != nil {
 			return load.Step{}, fmt.Errorf("insert: %w", err)
@@ -82,8 +83,10 @@ func (r *run) loadStep(st Step) (load.Step, error) {
 		if st.Expect == 0 {
 			st.Expect = http.StatusCreated
 		}
+		for k, v := range r.system(st.Insert.System).adminHeader() {
+			header[k] = strings.ReplaceAll(v[0], "$", "$$") // the load's templates read ${...}
+		}
 	}
-	header := map[string]string{}
 	for k, v := range st.Headers {
 		if header[k], err = r.res.ExpandKeepVars(v); err != nil {
 			return load.Step{}, fmt.Errorf("headers.%s: %w", k, err)
@@ -302,11 +305,12 @@ func (r *run) waitTimeline(ctx context.Context, faults []Fault) {
 
 // runLoad pushes the flow, streaming results to results.bin.
 func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error) {
-	results, err := os.Create(filepath.Join(r.dir, "results.bin"))
+	file, err := os.Create(filepath.Join(r.dir, "results.bin"))
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: results file: %w", err)
 	}
-	defer results.Close()
+	defer file.Close()
+	results := r.secrets.redactResults(file)
 	var last time.Time
 	var lastFaults string
 	progress := func(p load.Progress) {
@@ -323,6 +327,9 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 		opts = append(opts, load.WithAllowHosts(hosts...))
 	}
 	report, err := load.Run(ctx, plan, opts...)
+	if cerr := results.Close(); cerr != nil && report != nil && report.WriteErr == nil {
+		report.WriteErr = cerr
+	}
 	if err != nil {
 		return report, fmt.Errorf("scenarios: load: %w", err)
 	}

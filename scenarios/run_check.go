@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -381,7 +380,7 @@ func (r *run) source(c Collection) ci.Source {
 			copy(out, records)
 			return out, nil
 		}
-		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + "/__firedrill/collections/" + c.Collection, Getenv: r.getenv}
+		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + toolkit.AdminPrefix + "collections/" + c.Collection, Header: sys.adminHeader(), Getenv: r.getenv}
 		return src.Records(ctx)
 	})
 }
@@ -439,11 +438,7 @@ func (r *run) report() error {
 		}
 		rep.Stopped = &ci.Stopped{Code: ci.ExitSetup, Cause: r.secrets.Redact(cause)}
 	}
-	redacted, err := r.redactReport(rep)
-	if err != nil {
-		return errors.Join(append(errs, err)...)
-	}
-	written, err := ci.WriteFiles(r.files(), redacted)
+	written, err := ci.WriteFiles(r.files(), redacted(r.secrets, rep))
 	r.out.Verdict = written.Verdict()
 	if err != nil {
 		errs = append(errs, fmt.Errorf("scenarios: %w", err))
@@ -474,7 +469,7 @@ func (r *run) writeJournals() error {
 			continue
 		}
 		var b strings.Builder
-		if err := toolkit.WriteJournal(&b, sys.journal.Entries(toolkit.Filter{})); err != nil {
+		if err := toolkit.WriteJournal(&b, redacted(r.secrets, sys.journal.Entries(toolkit.Filter{}))); err != nil {
 			errs = append(errs, fmt.Errorf("scenarios: journal of %s: %w", sys.name, err))
 			continue
 		}
@@ -483,23 +478,6 @@ func (r *run) writeJournals() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// redactReport removes every secret from a report by way of its JSON form.
-func (r *run) redactReport(rep ci.Report) (ci.Report, error) {
-	data, err := json.Marshal(rep)
-	if err != nil {
-		return rep, fmt.Errorf("scenarios: report: %w", err)
-	}
-	clean := r.secrets.Redact(string(data))
-	if clean == string(data) {
-		return rep, nil
-	}
-	var out ci.Report
-	if err := json.Unmarshal([]byte(clean), &out); err != nil {
-		return rep, fmt.Errorf("scenarios: report: %w", err)
-	}
-	return out, nil
 }
 
 // reportFlows draws the arrows of the system map: the load into the

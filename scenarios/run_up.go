@@ -38,6 +38,23 @@ type system struct {
 	// direct is where a mock is served, host:port, past its proxy: where
 	// the harness inserts records as the vendor's own users would.
 	direct string
+	// adminToken is the bearer token the mock's admin API requires, if any.
+	adminToken string
+}
+
+// adminHeader is what a request to the mock's admin API carries: its
+// admin token, when it has one.
+func (sys *system) adminHeader() http.Header {
+	if sys == nil || sys.adminToken == "" {
+		return nil
+	}
+	return http.Header{"Authorization": {"Bearer " + sys.adminToken}}
+}
+
+// MockHoster is a runtime that gives its mocks names besides loopback (a
+// container's network alias): their admin API answers to those names too.
+type MockHoster interface {
+	MockHosts(name string) []string
 }
 
 func (sys *system) mocked() bool { return sys.openapi != nil || sys.graphql != nil }
@@ -169,7 +186,13 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	}
 	spec.Records = mocks.ResolveRecords(spec.Records, r.s.Dir())
 	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
-	v, err := mocks.New(c, spec, mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log})
+	set := mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log}
+	if h, ok := r.rt.(MockHoster); ok {
+		set.AdminHosts = h.MockHosts(sys.name)
+	}
+	r.secrets.Add(spec.AdminToken) // a credential, even when written in the file
+	sys.adminToken = spec.AdminToken
+	v, err := mocks.New(c, spec, set)
 	if err != nil {
 		return nil, "", fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
 	}
@@ -221,6 +244,7 @@ func (r *run) expandMock(name string, m mocks.Spec) (mocks.Spec, error) {
 		hooks[i] = wh
 	}
 	m.Webhooks = hooks
+	m.AdminToken = expand("admin_token", m.AdminToken)
 	return m, errors.Join(errs...)
 }
 

@@ -199,6 +199,7 @@ func (v *validator) mock(path string, sys *System) {
 	if cb := m.Callbacks; cb != nil {
 		v.refs(path+".callbacks.secret", cb.Secret, nil)
 	}
+	v.refs(path+".admin_token", m.AdminToken, nil)
 	for i, w := range m.Webhooks {
 		wp := fmt.Sprintf("%s.webhooks[%d]", path, i)
 		v.webhookURL(wp+".url", w.URL)

@@ -45,6 +45,7 @@ type mockFlags struct {
 	idempotencyKey string
 	tokenTTL       time.Duration
 	webhookRetry   string
+	adminToken     string
 
 	set func(name string) bool // whether a flag was given
 }
@@ -77,7 +78,10 @@ Admin API of each mock: GET /__firedrill/health, /__firedrill/requests,
 /__firedrill/collections (with --stateful), /__firedrill/auth (with --api-key,
 --basic-user or --oauth-client: revoke keys, expire tokens),
 /__firedrill/webhooks (queue, pause, resume, drain; on a GraphQL mock with
---webhook).
+--webhook). The admin API answers requests to loopback names only
+(localhost, 127.0.0.1, [::1]: 403 otherwise, against DNS rebinding), never
+with CORS headers, and with --admin-token only those that carry
+"Authorization: Bearer TOKEN" (401 otherwise).
 
 Vendor behaviours, off unless asked for. For every mock, OpenAPI and GraphQL:
 --rate-limit throttles each credential (429 with Retry-After and
@@ -159,6 +163,7 @@ func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.DurationVar(&f.tokenTTL, "oauth-token-ttl", 0, "life of the access tokens served to --oauth-client clients (default 1h); short, it drills the refresh")
 	fs.StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
 	fs.StringVar(&f.callbackScheme, "callback-scheme", "", "how callbacks are signed: standard (the default), stripe, github or hmac-sha256")
+	fs.StringVar(&f.adminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (/__firedrill/...); a --config file can read it from ${env:NAME}, out of the process list")
 	fs.StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
 }
 
@@ -294,13 +299,13 @@ func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
 
 // behaviourFlags are the flags that fill a mock declaration.
 var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "api-key", "basic-user", "oauth-client",
-	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key"}
+	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key", "admin-token"}
 
 // specFromFlags fills a mock declaration from the flags, naming the flag of
 // every value that does not parse.
 func specFromFlags(f mockFlags) (mocks.Spec, []error) {
 	var errs []error
-	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed.n, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL)}
+	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed.n, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL), AdminToken: f.adminToken}
 	for _, r := range f.seed.records {
 		if s.Records == nil {
 			s.Records = map[string]mocks.Records{}

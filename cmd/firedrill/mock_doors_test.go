@@ -195,6 +195,16 @@ var doorBehaviours = []doorBehaviour{
 		want: "401 201 401",
 	},
 	{
+		name:  "admin token",
+		yaml:  func(string) string { return "admin_token: adm-1\n" },
+		flags: func(string) []string { return []string{"--admin-token", "adm-1"} },
+		probe: func(t *testing.T, c *doorClient, _ *receiver) string {
+			return c.statuses(c.do("GET", "/__firedrill/health", ""), c.do("GET", "/__firedrill/health", "", "Authorization", "Bearer adm-1"),
+				c.do("GET", "/__firedrill/health", "", "Authorization", "Bearer adm-2"), c.do("POST", "/customers", `{}`))
+		},
+		want: "401 200 401 201",
+	},
+	{
 		name:  "basic users",
 		yaml:  func(string) string { return "basic_users: {ann: pw}\n" },
 		flags: func(string) []string { return []string{"--basic-user", "ann:pw"} },

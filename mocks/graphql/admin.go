@@ -23,7 +23,7 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 //
 //	GET    /__firedrill/health              200, a toolkit.Health (base_path is the GraphQL path; operations the root fields)
 //	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
-//	DELETE /__firedrill/requests            empty the journal
+//	DELETE /__firedrill/requests            empty the journal (no parameter: 400 naming any)
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
 //	GET    /__firedrill/collections/{name}  the records of a collection
 //	POST   /__firedrill/collections/{name}  insert a JSON object (or an array of them) as a create mutation
@@ -69,6 +69,10 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 	case http.MethodDelete:
+		if vs := toolkit.ParseReset(r.URL.Query()); len(vs) > 0 {
+			toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad journal reset", Violations: vs})
+			return
+		}
 		m.journal.Reset()
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -79,11 +83,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 	}
 	f, vs := toolkit.ParseFilter(r.URL.Query()) // the toolkit's filter, so both mocks' journals answer alike
 	if len(vs) > 0 {
-		var msgs []string
-		for _, v := range vs {
-			msgs = append(msgs, v.Name+": "+v.Message)
-		}
-		adminError(w, http.StatusBadRequest, strings.Join(msgs, "; "))
+		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad journal filter", Violations: vs})
 		return
 	}
 	entries := m.journal.Entries(f)

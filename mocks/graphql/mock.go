@@ -289,7 +289,8 @@ func (m *Mock) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	entry := toolkit.Entry{
 		System: m.opts.name, Time: start, Direction: "inbound", Client: r.RemoteAddr,
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: secrets.MaskHeader(r.Header), Body: journalCopy(body),
+		Method: r.Method, Path: r.URL.Path, Query: secrets.MaskQuery(r.URL.RawQuery), Header: secrets.MaskHeader(r.Header),
+		Body: secrets.MaskBody(r.Header.Get("Content-Type"), journalCopy(body)),
 	}
 	var status int
 	var resp response

@@ -11,7 +11,7 @@ import (
 //
 //	GET    /__firedrill/health                 200 {"status":"ok",...} once ready
 //	GET    /__firedrill/requests?operation=&method=&status=&since=&until=
-//	DELETE /__firedrill/requests               empty the journal
+//	DELETE /__firedrill/requests               empty the journal (no parameter: 400 naming any)
 //	GET    /__firedrill/collections            the collections and their sizes
 //	GET    /__firedrill/collections/{name}     every record
 //	POST   /__firedrill/collections/{name}     insert a JSON object (or an array of them) as creates
@@ -72,6 +72,10 @@ func (m *Mock) adminRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodDelete {
+		if vs := toolkit.ParseReset(r.URL.Query()); len(vs) > 0 {
+			toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad journal reset", Violations: vs})
+			return
+		}
 		m.journal.Reset()
 		w.WriteHeader(http.StatusNoContent)
 		return

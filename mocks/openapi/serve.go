@@ -65,7 +65,7 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request, e *toolkit.Entry) {
 	if r.Body != http.NoBody { // most GETs: nothing to read, nothing to allocate
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, m.maxBody))
 	}
-	e.Body = body
+	e.Body = m.secrets.MaskBody(r.Header.Get("Content-Type"), body) // a copy when masked: body is the request's
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -3,7 +3,9 @@ package toolkit
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,9 +28,47 @@ type Health struct {
 	Requests   uint64 `json:"requests"`
 }
 
+// FilterParams are the query parameters of a journal filter.
+var FilterParams = []string{"operation", "method", "status", "since", "until"}
+
+// UnknownParams reports every query parameter of q that is not one of
+// known: an admin API refuses what it would otherwise ignore, since a
+// mistyped filter would act on every entry.
+func UnknownParams(q map[string][]string, known ...string) []Violation {
+	var vs []Violation
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(known, k) {
+			vs = append(vs, Violation{In: "query", Name: k, Message: fmt.Sprintf("unknown parameter; this endpoint takes %s", orNone(known))})
+		}
+	}
+	return vs
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseReset checks the query of DELETE /__firedrill/requests, which
+// empties the whole journal: a filter there would be ignored and every
+// entry lost, so each parameter, bad or good, is refused by name.
+func ParseReset(q map[string][]string) []Violation {
+	var vs []Violation
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		msg := "unknown parameter; DELETE takes none"
+		if slices.Contains(FilterParams, k) {
+			msg = fmt.Sprintf("%q: DELETE empties the whole journal and takes no filter", strings.Join(q[k], ","))
+		}
+		vs = append(vs, Violation{In: "query", Name: k, Message: msg})
+	}
+	return vs
+}
+
 // ParseFilter reads a journal filter from query parameters: operation,
 // method, status (a number), since and until (RFC 3339 times). Every bad
-// value is reported.
+// value, and every unknown parameter, is reported by name.
 func ParseFilter(q map[string][]string) (Filter, []Violation) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -37,7 +77,12 @@ func ParseFilter(q map[string][]string) (Filter, []Violation) {
 		return ""
 	}
 	f := Filter{Operation: get("operation"), Method: strings.ToUpper(get("method"))}
-	var vs []Violation
+	vs := UnknownParams(q, FilterParams...)
+	for _, k := range FilterParams {
+		if len(q[k]) > 1 {
+			vs = append(vs, Violation{In: "query", Name: k, Message: "given more than once"})
+		}
+	}
 	if s := get("status"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 100 || n > 599 {

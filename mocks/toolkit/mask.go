@@ -14,12 +14,24 @@ import (
 // Masked replaces a secret's value in the journal.
 const Masked = "***"
 
-// secretish matches names that hold credentials whatever the contract says.
-var secretish = regexp.MustCompile(`(?i)token|secret|key|passw|auth|session|signature|credential`)
+// secretish matches names that hold credentials whatever the contract
+// says, in headers, query parameters and JSON or form bodies alike: any
+// name containing token, secret, key, passw (password, passwd), pwd, auth
+// (authorization), session, signature, credential, jwt or cookie; so
+// api_key, apikey, access_token, refresh_token, client_secret,
+// X-Access-Jwt, X-Api-Key, X-Auth-Token and Set-Cookie are all masked.
+var secretish = regexp.MustCompile(`(?i)token|secret|key|passw|pwd|auth|session|signature|credential|jwt|cookie`)
+
+// queryOnlySecrets are names that hold credentials in a query string or a
+// form body (an OAuth2 authorization code, a signed URL's sig) but mostly
+// something else in a JSON body (a product's or a currency's code), where
+// masking them would blur the evidence the gates compare.
+var queryOnlySecrets = map[string]bool{"code": true, "sig": true}
 
 // notSecret matches names that look secret but are not: idempotency keys are
-// what the resilience gates compare across retries.
-var notSecret = regexp.MustCompile(`(?i)idempotency`)
+// what the resilience gates compare across retries; an author is no
+// authorization.
+var notSecret = regexp.MustCompile(`(?i)idempotency|^author(s|_?name|_?id)?$`)
 
 // looksSecretCache remembers looksSecret's answer per name: the same few
 // header names come with every request, and the regexps cost a tenth of a
@@ -123,7 +135,7 @@ func (s Secrets) MaskQuery(raw string) string {
 		return Masked
 	}
 	for k, vs := range q {
-		if s.query[k] || looksSecret(k) {
+		if s.query[k] || looksSecret(k) || queryOnlySecrets[strings.ToLower(k)] {
 			for i := range vs {
 				vs[i] = Masked
 			}
@@ -138,5 +150,14 @@ func (s Secrets) queryMayHoldSecret(raw string) bool {
 			return true
 		}
 	}
-	return secretish.MatchString(raw)
+	if secretish.MatchString(raw) {
+		return true
+	}
+	lower := strings.ToLower(raw)
+	for k := range queryOnlySecrets {
+		if strings.Contains(lower, k) {
+			return true
+		}
+	}
+	return false
 }

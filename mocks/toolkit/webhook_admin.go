@@ -54,6 +54,10 @@ func (w *Webhooks) AdminHandler() http.Handler {
 
 func (w *Webhooks) adminDrain(rw http.ResponseWriter, r *http.Request) {
 	timeout := DefaultDrainTimeout
+	if vs := UnknownParams(r.URL.Query(), "timeout"); len(vs) > 0 {
+		WriteProblem(rw, http.StatusBadRequest, Problem{Title: "Bad drain parameters", Violations: vs})
+		return
+	}
 	if s := r.URL.Query().Get("timeout"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d <= 0 || d > 10*time.Minute {
