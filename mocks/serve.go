@@ -13,7 +13,8 @@ import (
 // Serve runs a Vendor on loopback at addr (toolkit.DefaultAddr when empty).
 // The server's URL is where the contract's operations are (the OpenAPI base
 // path, the GraphQL endpoint). It serves until Close, which waits for the
-// requests in flight; ctx only bounds the start.
+// requests in flight; ctx only bounds the start. What a client may send is
+// bounded by v.Limits (Settings.Limits; toolkit.ServerLimits's defaults).
 func Serve(ctx context.Context, v *Vendor, addr string, log *slog.Logger) (*toolkit.Server[http.Handler], error) {
 	if addr == "" {
 		addr = toolkit.DefaultAddr
@@ -29,7 +30,7 @@ func Serve(ctx context.Context, v *Vendor, addr string, log *slog.Logger) (*tool
 	if v.GraphQL != nil {
 		path = v.GraphQL.Path()
 	}
-	s := toolkit.NewUnstartedServer(v.Handler, toolkit.ServerConfig{Name: v.Name, Addr: addr, Path: path, Logger: log})
+	s := toolkit.NewUnstartedServer(v.Handler, toolkit.ServerConfig{Name: v.Name, Addr: addr, Path: path, Logger: log, Limits: v.Limits})
 	if err := s.Start(context.WithoutCancel(ctx)); err != nil {
 		return nil, err
 	}

@@ -81,6 +81,14 @@ type Settings struct {
 	// AdminHosts are the names, besides loopback, the admin API answers
 	// to: those the runtime gave the mock (see toolkit.AdminGuard).
 	AdminHosts []string
+	// Limits bound what a client may send the mock's server (Serve): its
+	// headers' size, how long it may take to send a request, how long a
+	// connection may idle; zero fields take the toolkit.ServerLimits
+	// defaults (64 KiB, 10 s for the headers, 60 s for the request, 120 s).
+	Limits toolkit.ServerLimits
+	// JournalBytes bounds the journal's memory
+	// (toolkit.DefaultJournalBytes, 64 MiB, when 0).
+	JournalBytes int64
 }
 
 // DefaultSeed seeds a mock whose Spec and Settings set none.
@@ -91,8 +99,9 @@ const DefaultSeed = openapi.DefaultSeed
 type Vendor struct {
 	Name     string
 	Kind     Kind
-	Handler  http.Handler // the mock, its behaviours and admin API in front
-	BasePath string       // where the contract's operations are served
+	Handler  http.Handler         // the mock, its behaviours and admin API in front
+	BasePath string               // where the contract's operations are served
+	Limits   toolkit.ServerLimits // what Serve allows a client (Settings.Limits)
 	Journal  *toolkit.Journal
 	Faults   *toolkit.FaultSet // always there: /__firedrill/faults works on every mock
 	Auth     *toolkit.Auth     // nil without credentials
@@ -118,7 +127,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 	if errs := s.Check(c.Kind()); len(errs) > 0 {
 		return nil, joinFieldErrors(errs)
 	}
-	v := &Vendor{Name: set.Name, Kind: c.Kind()}
+	v := &Vendor{Name: set.Name, Kind: c.Kind(), Limits: set.Limits}
 	if v.Name == "" {
 		v.Name = c.Name()
 	}
@@ -159,6 +168,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		v.Close()
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, err)
 	}
+	v.Journal.SetMaxBytes(set.JournalBytes)
 	if errs := v.seed(s.Records); len(errs) > 0 {
 		v.Close()
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, joinFieldErrors(errs))

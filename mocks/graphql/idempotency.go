@@ -19,6 +19,9 @@ import (
 const (
 	CodeIdempotencyMismatch   = "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
 	CodeIdempotencyConcurrent = "IDEMPOTENCY_CONCURRENT_REQUEST"
+	// CodeIdempotencyKeyTooLong refuses, with HTTP 400, a key longer than
+	// toolkit.MaxIdempotencyKey characters; nothing runs or is stored.
+	CodeIdempotencyKeyTooLong = "IDEMPOTENCY_KEY_TOO_LONG"
 )
 
 // IdempotentDirective is the directive that carries an idempotency key on
@@ -149,6 +152,9 @@ func (m *Mock) claim(r *http.Request, p plan, entry *toolkit.Entry) (*toolkit.Ke
 			status = m.opts.mismatch
 		}
 		return nil, status, codedError("This idempotency key was used with different mutation arguments; use a new key for a new request.", CodeIdempotencyMismatch)
+	case toolkit.KeyTooLong:
+		entry.Fault = "idempotency: key too long"
+		return nil, http.StatusBadRequest, codedError(fmt.Sprintf("The idempotency key is longer than %d characters.", toolkit.MaxIdempotencyKey), CodeIdempotencyKeyTooLong)
 	}
 	return c, 0, nil
 }

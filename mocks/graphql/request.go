@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"unicode/utf8"
 )
 
 // MaxRequestBody bounds the bytes of one request body the mock reads.
@@ -67,11 +68,19 @@ func readParams(r *http.Request, body []byte) (*params, error) {
 		if len(bytes.TrimSpace(body)) == 0 {
 			return nil, badRequest("empty application/graphql body")
 		}
+		if !utf8.Valid(body) {
+			return nil, badRequest("the body is not valid UTF-8")
+		}
 		q := r.URL.Query()
 		return &params{Query: string(body), OperationName: q.Get("operationName")}, nil
 	case "application/json", "application/graphql-response+json":
 	default:
 		return nil, &requestError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf("Content-Type %s: send application/json or application/graphql", mt)}
+	}
+	if !utf8.Valid(body) {
+		// Decoded as it is, every bad byte would become U+FFFD: the mock
+		// would run and store other text than the client sent.
+		return nil, badRequest("the body is not valid UTF-8; JSON must be UTF-8 (RFC 8259)")
 	}
 	var raw map[string]json.RawMessage
 	if err := decodeJSON(body, &raw); err != nil {

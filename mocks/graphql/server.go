@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"context"
 	"fmt"
 	"net"
 
@@ -15,17 +16,27 @@ import (
 // are answered.
 type Server = toolkit.Server[*Mock]
 
-// NewServer starts the mock of c on WithAddr's address (DefaultAddr).
+// NewServer starts the mock of c on WithAddr's address (DefaultAddr),
+// within the toolkit.ServerLimits defaults.
 func NewServer(c *contracts.GraphQL, opts ...Option) (*Server, error) {
+	s, err := NewUnstartedServer(c, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Start(context.Background()); err != nil {
+		return nil, fmt.Errorf("graphql: %w", err)
+	}
+	return s, nil
+}
+
+// NewUnstartedServer returns the mock server of c that Start will start;
+// its Limits may be changed until then.
+func NewUnstartedServer(c *contracts.GraphQL, opts ...Option) (*Server, error) {
 	m, err := NewHandler(c, opts...)
 	if err != nil {
 		return nil, err
 	}
-	s, err := toolkit.NewServer(m, toolkit.ServerConfig{Name: m.opts.name, Addr: m.opts.addr, Path: m.opts.path, Logger: m.opts.logger}) // nil: not logged, as before WithLogger
-	if err != nil {
-		return nil, fmt.Errorf("graphql: %w", err)
-	}
-	return s, nil
+	return toolkit.NewUnstartedServer(m, toolkit.ServerConfig{Name: m.opts.name, Addr: m.opts.addr, Path: m.opts.path, Logger: m.opts.logger}), nil // nil: not logged, as before WithLogger
 }
 
 // checkLoopback refuses addresses other than loopback ones.

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/toolkit"
@@ -133,10 +134,38 @@ func (m *Mock) answer(w http.ResponseWriter, tx *toolkit.Exchange) {
 func (m *Mock) judge(x *exchange) []toolkit.Violation {
 	r := x.Request
 	vs := m.validator.ValidateRequest(r.Context(), r, x.Body, m.contractRoute(x))
+	if v, bad := notUTF8JSON(r, x.Body); bad {
+		vs = append(vs, v)
+	}
 	x.validated = true
 	x.Entry.Valid = len(vs) == 0
 	x.Entry.Violations = vs
 	return vs
+}
+
+// notUTF8JSON reports a JSON body that is not UTF-8, as RFC 8259 requires
+// JSON exchanged between systems to be: decoded as it is, every bad byte
+// would become U+FFFD and the mock would store and answer other text than
+// the client sent.
+func notUTF8JSON(r *http.Request, body []byte) (toolkit.Violation, bool) {
+	if len(body) == 0 || utf8.Valid(body) {
+		return toolkit.Violation{}, false
+	}
+	mt, _, _ := strings.Cut(strings.ToLower(r.Header.Get("Content-Type")), ";")
+	mt = strings.TrimSpace(mt)
+	if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return toolkit.Violation{}, false
+	}
+	at := len(body)
+	for i := 0; i < len(body); {
+		c, n := utf8.DecodeRune(body[i:])
+		if c == utf8.RuneError && n == 1 {
+			at = i
+			break
+		}
+		i += n
+	}
+	return toolkit.Violation{In: contracts.InBody, Message: fmt.Sprintf("the JSON body is not valid UTF-8 (byte %d); JSON must be UTF-8 (RFC 8259)", at)}, true
 }
 
 func (m *Mock) contractRoute(x *exchange) contracts.Route {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Idempotency defaults, as Stripe documents its keys.
@@ -20,6 +21,12 @@ const (
 	DefaultIdempotencyWindow = 24 * time.Hour
 	// DefaultIdempotencyKeys bounds the keys kept; the oldest go first.
 	DefaultIdempotencyKeys = 100_000
+	// DefaultIdempotencyBytes bounds the bytes the keys and their stored
+	// answers hold; the oldest go first.
+	DefaultIdempotencyBytes = 64 << 20
+	// MaxIdempotencyKey is the longest key accepted, in characters, as
+	// Stripe documents it; a longer one is refused with 400.
+	MaxIdempotencyKey = 255
 	// ReplayedHeader marks an answer served from the idempotency store.
 	ReplayedHeader = "Idempotent-Replayed"
 )
@@ -30,7 +37,8 @@ type IdempotencyOptions struct {
 	Window time.Duration // how long a key is remembered (DefaultIdempotencyWindow)
 	// MismatchStatus answers a key reused with another request (422, as Stripe).
 	MismatchStatus int
-	MaxKeys        int // DefaultIdempotencyKeys when 0
+	MaxKeys        int   // DefaultIdempotencyKeys when 0
+	MaxBytes       int64 // DefaultIdempotencyBytes when 0
 	Now            func() time.Time
 }
 
@@ -77,7 +85,9 @@ func ParseIdempotency(s string) (IdempotencyOptions, error) {
 // byte for byte with Idempotent-Replayed: true and changes nothing; the
 // same key with a different request is refused; while the first is still
 // in flight a repeat is refused too. Keys are scoped to the credential that
-// sent them and expire after the window; the oldest go first past MaxKeys.
+// sent them and expire after the window; the oldest go first past MaxKeys
+// or MaxBytes. A key longer than MaxIdempotencyKey characters is refused
+// (400) and never stored.
 // Answers that ask for a retry (429 and 5xx) are not stored: the retry runs
 // anew.
 //
@@ -93,6 +103,7 @@ type Idempotency struct {
 	mu    sync.Mutex
 	keys  map[string]*list.Element // of *idemEntry, oldest first
 	order *list.List
+	bytes int64 // what the entries hold, idemEntry.size
 }
 
 type idemEntry struct {
@@ -103,6 +114,11 @@ type idemEntry struct {
 	status   int
 	header   http.Header
 	body     []byte
+}
+
+// size estimates the memory an entry holds.
+func (e *idemEntry) size() int64 {
+	return int64(256 + 2*len(e.key) + headerSize(e.header) + len(e.body))
 }
 
 // NewIdempotency checks o and returns the behaviour it describes.
@@ -119,6 +135,9 @@ func NewIdempotency(o IdempotencyOptions) (*Idempotency, error) {
 	if o.MaxKeys == 0 {
 		o.MaxKeys = DefaultIdempotencyKeys
 	}
+	if o.MaxBytes == 0 {
+		o.MaxBytes = DefaultIdempotencyBytes
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -129,12 +148,21 @@ func NewIdempotency(o IdempotencyOptions) (*Idempotency, error) {
 		return nil, errors.New("mocks: idempotency mismatch status must be a 4xx")
 	case o.MaxKeys < 0:
 		return nil, errors.New("mocks: idempotency MaxKeys must be positive")
+	case o.MaxBytes < 0:
+		return nil, errors.New("mocks: idempotency MaxBytes must be positive")
 	}
 	return &Idempotency{o: o, keys: map[string]*list.Element{}, order: list.New()}, nil
 }
 
 // Header is the request header that carries a key.
 func (s *Idempotency) Header() string { return s.o.Header }
+
+// Bytes is how many bytes the keys and their stored answers hold.
+func (s *Idempotency) Bytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
+}
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
@@ -163,6 +191,11 @@ func (s *Idempotency) Stage(next HandlerFunc) HandlerFunc {
 		case KeyReused:
 			x.Entry.Fault = "idempotency: key reused"
 			WriteProblem(w, s.o.MismatchStatus, Problem{Title: "Idempotency key reused", Detail: "this key was used with a different request; use a new key for a new request"})
+		case KeyTooLong:
+			x.Entry.Fault = "idempotency: key too long"
+			vs := []Violation{{In: "header", Name: s.o.Header, Message: fmt.Sprintf("the idempotency key is longer than %d characters", MaxIdempotencyKey)}}
+			x.Entry.Violations, x.Entry.Valid = vs, false
+			WriteProblem(w, http.StatusBadRequest, Problem{Title: "Idempotency key too long", Operation: x.Operation, Violations: vs})
 		default:
 			x.Entry.Replayed = true
 			c.Replay(w)
@@ -185,6 +218,9 @@ const (
 	KeyInFlight
 	// KeyReused: the key was used with another request.
 	KeyReused
+	// KeyTooLong: the key is longer than MaxIdempotencyKey characters;
+	// refuse the request (400). Nothing is stored.
+	KeyTooLong
 )
 
 // KeyClaim is one keyed request's claim on its key: its Standing, and for a
@@ -205,6 +241,9 @@ type KeyClaim struct {
 // OpenAPI mock's operation and body, the GraphQL mock's mutation fields and
 // their arguments).
 func (s *Idempotency) Claim(r *http.Request, key string, parts ...[]byte) *KeyClaim {
+	if len(key) > MaxIdempotencyKey && utf8.RuneCountInString(key) > MaxIdempotencyKey {
+		return &KeyClaim{Standing: KeyTooLong, Key: key, s: s}
+	}
 	sum := sha256.New()
 	for _, p := range parts {
 		sum.Write(p)
@@ -276,17 +315,27 @@ func (s *Idempotency) claim(key string, request [sha256.Size]byte) (idemEntry, b
 		if now.Sub(e.stored) < s.o.Window {
 			return *e, false
 		}
-		s.order.Remove(el)
-		delete(s.keys, key)
+		s.remove(el)
 	}
 	e := &idemEntry{key: key, request: request, stored: now}
 	s.keys[key] = s.order.PushBack(e)
-	for s.order.Len() > s.o.MaxKeys {
-		oldest := s.order.Front()
-		s.order.Remove(oldest)
-		delete(s.keys, oldest.Value.(*idemEntry).key)
-	}
+	s.bytes += e.size()
+	s.trim()
 	return *e, true
+}
+
+// trim drops the oldest entries past MaxKeys or MaxBytes; the newest stays.
+func (s *Idempotency) trim() {
+	for s.order.Len() > s.o.MaxKeys || (s.bytes > s.o.MaxBytes && s.order.Len() > 1) {
+		s.remove(s.order.Front())
+	}
+}
+
+func (s *Idempotency) remove(el *list.Element) {
+	e := el.Value.(*idemEntry)
+	s.order.Remove(el)
+	delete(s.keys, e.key)
+	s.bytes -= e.size()
 }
 
 // finish stores the answer of the first request, or forgets the key when
@@ -306,11 +355,17 @@ func (s *Idempotency) finish(key string, claimed idemEntry, status int, header h
 		status = http.StatusOK
 	}
 	if status == http.StatusTooManyRequests || status >= 500 {
-		s.order.Remove(el)
-		delete(s.keys, key)
+		s.remove(el)
 		return
 	}
+	s.bytes -= e.size()
 	e.complete, e.status, e.header, e.body = true, status, header.Clone(), bytes.Clone(body)
+	s.bytes += e.size()
+	if s.bytes > s.o.MaxBytes {
+		// The newest answer stays; the oldest make room for it.
+		s.order.MoveToBack(el)
+		s.trim()
+	}
 }
 
 // credentialOf names who sent a request, so keys of different clients

@@ -20,12 +20,79 @@ const (
 	CloseTimeout = 10 * time.Second
 )
 
+// Defaults of ServerLimits: what a mock's server allows a client before it
+// refuses or hangs up, so that one client cannot hold the memory or the
+// connections of the process the drill shares with the load.
+const (
+	// DefaultMaxHeaderBytes bounds a request's line and headers; past it
+	// the server answers 431.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultReadHeaderTimeout bounds the time to send them.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultReadTimeout bounds the time to send a request, its body
+	// included; a body still incomplete then fails to read (the mock
+	// answers 400) and the connection is closed.
+	DefaultReadTimeout = time.Minute
+	// DefaultIdleTimeout is how long a keep-alive connection may wait for
+	// its next request.
+	DefaultIdleTimeout = 2 * time.Minute
+)
+
+// ServerLimits bound what a client may send a mock's server. A zero field
+// takes its default, a negative one disables the limit. There is no write
+// timeout: faults write slowly on purpose (a slow fault may take up to 10
+// minutes), and a client that stops reading is the client's own business.
+// ReadTimeout, as http.Server's, bounds reading the request, header and
+// body; net/http lifts the deadline once the body is read, so an answer
+// may take longer (a slow fault's request keeps its context).
+type ServerLimits struct {
+	MaxHeaderBytes    int           // DefaultMaxHeaderBytes
+	ReadHeaderTimeout time.Duration // DefaultReadHeaderTimeout
+	ReadTimeout       time.Duration // DefaultReadTimeout
+	IdleTimeout       time.Duration // DefaultIdleTimeout
+}
+
+// withDefaults fills the zero fields with the defaults.
+func (l ServerLimits) withDefaults() ServerLimits {
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.ReadHeaderTimeout == 0 {
+		l.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if l.ReadTimeout == 0 {
+		l.ReadTimeout = DefaultReadTimeout
+	}
+	if l.IdleTimeout == 0 {
+		l.IdleTimeout = DefaultIdleTimeout
+	}
+	return l
+}
+
+// HTTPServer returns an http.Server that serves h within l (zero fields
+// taking their defaults) and answers 400 to a request with both
+// Content-Length and Transfer-Encoding. Serve it on l.Listener: the
+// listener is what sees those headers.
+func (l ServerLimits) HTTPServer(h http.Handler) *http.Server {
+	l = l.withDefaults()
+	pos := func(d time.Duration) time.Duration { return max(d, 0) }
+	return &http.Server{
+		Handler:           l.handler(h),
+		MaxHeaderBytes:    max(l.MaxHeaderBytes, 0), // 0 is net/http's own default, 1 MB
+		ReadHeaderTimeout: pos(l.ReadHeaderTimeout),
+		ReadTimeout:       pos(l.ReadTimeout),
+		IdleTimeout:       pos(l.IdleTimeout),
+		ConnContext:       watchedConnContext,
+	}
+}
+
 // ServerConfig says where and how a Server runs its mock.
 type ServerConfig struct {
 	Name   string       // the mock's name, in errors and logs
 	Addr   string       // where to listen (DefaultAddr when empty); the mock kinds allow loopback only
 	Path   string       // where the mock answers, appended to URL: the OpenAPI base path, the GraphQL path
 	Logger *slog.Logger // where serving is logged (discarded when nil)
+	Limits ServerLimits // what a client may send (zero fields: the defaults)
 }
 
 // Server runs a mock of any kind on loopback, shaped like httptest.Server:
@@ -43,6 +110,9 @@ type Server[M http.Handler] struct {
 	Addr string
 	// Mock is the handler the server runs.
 	Mock M
+	// Limits are what a client may send, the defaults filled in; change
+	// them before Start.
+	Limits ServerLimits
 
 	cfg       ServerConfig
 	srv       *http.Server
@@ -60,7 +130,7 @@ func NewUnstartedServer[M http.Handler](m M, cfg ServerConfig) *Server[M] {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Server[M]{Mock: m, cfg: cfg, done: make(chan struct{})}
+	return &Server[M]{Mock: m, Limits: cfg.Limits.withDefaults(), cfg: cfg, done: make(chan struct{})}
 }
 
 // NewServer starts a server of m.
@@ -88,12 +158,12 @@ func (s *Server[M]) Start(ctx context.Context) error {
 	s.started = true
 	s.Addr = ln.Addr().String()
 	s.URL = "http://" + s.Addr + s.cfg.Path
-	s.srv = &http.Server{Handler: s.Mock, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = s.Limits.HTTPServer(s.Mock)
 	log := s.cfg.Logger
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(s.Limits.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("mock: serve", "mock", s.cfg.Name, "err", err)
 		}
 	}()
