@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/graphql"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -79,10 +80,57 @@ type Spec struct {
 	// ${env:NAME} to keep it out of the file. The admin API answers
 	// loopback only, token or not.
 	AdminToken string `yaml:"admin_token,omitempty" json:"admin_token,omitempty"`
+	// GraphQLLimits bound what one request may ask of a GraphQL mock:
+	// depth, selections, aliases, tokens and the bytes of an answer. A
+	// request over them gets HTTP 200 and a coded GraphQL error, as
+	// GitHub's and Shopify's APIs refuse queries over their limits; the
+	// defaults hold when absent (see GraphQLLimits).
+	GraphQLLimits *GraphQLLimits `yaml:"graphql_limits,omitempty" json:"graphql_limits,omitempty"`
 	// Records are the records the stateful collections hold before the
 	// mock serves, by collection (a type, on a GraphQL mock): inline, or a
 	// file of them relative to the file this is written in (see Records).
 	Records map[string]Records `yaml:"records,omitempty" json:"records,omitempty"`
+}
+
+// GraphQLLimits are the bounds of a GraphQL mock's requests
+// (graphql.Limits); a field left out, or 0, keeps its default.
+type GraphQLLimits struct {
+	// MaxDepth bounds how deep an operation nests its fields, fragments
+	// expanded (default 20).
+	MaxDepth int `yaml:"max_depth,omitempty" json:"max_depth,omitempty" jsonschema:"minimum=0"`
+	// MaxSelections bounds the fields, fragment spreads and inline
+	// fragments of an operation, fragments expanded (default 1000).
+	MaxSelections int `yaml:"max_selections,omitempty" json:"max_selections,omitempty" jsonschema:"minimum=0"`
+	// MaxAliases bounds the aliased fields of an operation, fragments
+	// expanded (default 100).
+	MaxAliases int `yaml:"max_aliases,omitempty" json:"max_aliases,omitempty" jsonschema:"minimum=0"`
+	// MaxTokens bounds the lexical tokens of a document (default 15000).
+	MaxTokens int `yaml:"max_tokens,omitempty" json:"max_tokens,omitempty" jsonschema:"minimum=0"`
+	// MaxAnswerBytes bounds the data of an answer, introspection included
+	// (default 16777216, 16 MiB).
+	MaxAnswerBytes int `yaml:"max_answer_bytes,omitempty" json:"max_answer_bytes,omitempty" jsonschema:"minimum=0"`
+}
+
+// Limits are the bounds as the GraphQL mock takes them.
+func (l *GraphQLLimits) Limits() graphql.Limits {
+	if l == nil {
+		return graphql.Limits{}
+	}
+	return graphql.Limits{MaxDepth: l.MaxDepth, MaxSelections: l.MaxSelections, MaxAliases: l.MaxAliases, MaxTokens: l.MaxTokens, MaxAnswerBytes: l.MaxAnswerBytes}
+}
+
+// check returns the fields of l that are negative.
+func (l *GraphQLLimits) check() []FieldError {
+	var errs []FieldError
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max_depth", l.MaxDepth}, {"max_selections", l.MaxSelections}, {"max_aliases", l.MaxAliases}, {"max_tokens", l.MaxTokens}, {"max_answer_bytes", l.MaxAnswerBytes}} {
+		if f.v < 0 {
+			errs = append(errs, FieldError{Field: "graphql_limits." + f.name, Message: fmt.Sprintf("%d is not a bound: want 1 or more (0 or absent for the default)", f.v)})
+		}
+	}
+	return errs
 }
 
 // CallbackSigning is how a mock signs its callbacks.
@@ -224,6 +272,12 @@ func (s *Spec) Check(k Kind) []FieldError {
 	}
 	if graphql && s.Callbacks != nil {
 		add("callbacks", "callbacks are an OpenAPI contract's; a GraphQL schema declares none")
+	}
+	if s.GraphQLLimits != nil {
+		if !graphql {
+			add("graphql_limits", "the bounds of GraphQL requests apply to GraphQL mocks; an OpenAPI mock's requests are bounded by their schemas")
+		}
+		errs = append(errs, s.GraphQLLimits.check()...)
 	}
 	if cb := s.Callbacks; cb != nil {
 		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/graphql"
 )
 
 // TestRateLimitForms: the shorthand and the mapping read as the same rate
@@ -124,12 +125,13 @@ func TestSpecCheck(t *testing.T) {
 		WebhookRetry:  &WebhookRetry{Attempts: -1, Backoff: contracts.Duration(time.Minute), MaxBackoff: contracts.Duration(time.Second)},
 		Callbacks:     &CallbackSigning{Secret: "not base64!"},
 		Faults:        []Fault{{Fault: "sttaus"}},
+		GraphQLLimits: &GraphQLLimits{MaxDepth: 5},
 	}
 	var fields []string
 	for _, e := range s.Check(KindOpenAPI) {
 		fields = append(fields, e.Field)
 	}
-	want := "references rate_limit api_keys[0] basic_users oauth_token_ttl callbacks.secret webhooks webhooks[0].url webhooks[0].on[1] webhooks[0].scheme webhook_retry.attempts webhook_retry.max_backoff faults[0]"
+	want := "references rate_limit api_keys[0] basic_users oauth_token_ttl graphql_limits callbacks.secret webhooks webhooks[0].url webhooks[0].on[1] webhooks[0].scheme webhook_retry.attempts webhook_retry.max_backoff faults[0]"
 	if got := strings.Join(fields, " "); got != want {
 		t.Errorf("fields:\n got %s\nwant %s", got, want)
 	}
@@ -142,6 +144,8 @@ func TestSpecCheck(t *testing.T) {
 		{Spec{Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost, WebhookRetry: &WebhookRetry{Attempts: 2}}, "webhooks"},
 		{Spec{Stateful: true, Idempotency: idem, Webhooks: []Webhook{{URL: "http://127.0.0.1:1/h"}}, RateLimit: cost, WebhookRetry: &WebhookRetry{Attempts: 2}}, ""},
 		{Spec{Stateful: true, Callbacks: &CallbackSigning{Scheme: "github"}, References: true}, "references callbacks"},
+		{Spec{GraphQLLimits: &GraphQLLimits{MaxDepth: 30, MaxAnswerBytes: 1 << 20}}, ""},
+		{Spec{GraphQLLimits: &GraphQLLimits{MaxDepth: -1, MaxTokens: -5}}, "graphql_limits.max_depth graphql_limits.max_tokens"},
 	} {
 		var got []string
 		for _, e := range tc.spec.Check(KindGraphQL) {
@@ -228,5 +232,36 @@ func TestNewGraphQLVendor(t *testing.T) {
 	}
 	if plain.Webhooks != nil {
 		t.Error("a GraphQL mock without webhooks has a Webhooks")
+	}
+}
+
+// TestNewGraphQLVendorLimits: the bounds a Spec declares reach the GraphQL
+// mock; those it leaves out keep their defaults.
+func TestNewGraphQLVendorLimits(t *testing.T) {
+	t.Parallel()
+	c, err := LoadContract(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "crm.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, Spec{GraphQLLimits: &GraphQLLimits{MaxDepth: 2}}, Settings{Name: "crm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if l := v.GraphQL.Limits(); l.MaxDepth != 2 || l.MaxTokens != graphql.DefaultMaxTokens {
+		t.Errorf("limits %+v: want depth 2, the rest defaults", l)
+	}
+	post := func(query string) string {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"`+query+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		v.Handler.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}
+	if got := post("{ customers { edges { node { id } } } }"); !strings.Contains(got, graphql.CodeMaxDepthExceeded) {
+		t.Errorf("a query 4 deep: %s", got)
+	}
+	if got := post("{ __typename }"); strings.Contains(got, "errors") {
+		t.Errorf("a query 1 deep: %s", got)
 	}
 }

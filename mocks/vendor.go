@@ -206,7 +206,8 @@ func (v *Vendor) openAPI(c Contract, s Spec, seed int64, log *slog.Logger) error
 }
 
 func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error {
-	opts := []graphql.Option{graphql.WithName(v.Name), graphql.WithSeed(seed), graphql.WithStateful(s.Stateful), graphql.WithLogger(log)}
+	opts := []graphql.Option{graphql.WithName(v.Name), graphql.WithSeed(seed), graphql.WithStateful(s.Stateful), graphql.WithLogger(log),
+		graphql.WithLimits(s.GraphQLLimits.Limits())}
 	if v.Auth != nil {
 		opts = append(opts, graphql.WithAuth(v.Auth))
 	}
@@ -231,7 +232,7 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 		return err
 	}
 	v.GraphQL, v.Journal = g, g.Journal()
-	v.Handler = faultsInFront(v.Name, v.Faults, g, g.Journal())
+	v.Handler = faultsInFront(v.Name, v.Faults, g, g.Journal(), g.Names)
 	return nil
 }
 
@@ -269,7 +270,7 @@ func (s *Spec) webhooks() (*toolkit.Webhooks, error) {
 // gates see the failures and the retries that followed. Such a request was
 // not judged against the schema: it is recorded as valid, the way the same
 // request is judged when it gets through.
-func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal) http.Handler {
+func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal, names func(*http.Request, []byte) (string, []string)) http.Handler {
 	type labelKey struct{}
 	faulted := fs.Handler(h, func(r *http.Request, label string) {
 		if p, ok := r.Context().Value(labelKey{}).(*string); ok {
@@ -291,7 +292,7 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 		var operation string
 		if fs.Scoped() {
 			var fields []string
-			operation, fields = graphql.Names(r, body)
+			operation, fields = names(r, body)
 			r = toolkit.WithOperationNames(r, operation, fields)
 		}
 		var label string

@@ -46,6 +46,7 @@ type mockFlags struct {
 	tokenTTL       time.Duration
 	webhookRetry   string
 	adminToken     string
+	graphQLLimits  string
 
 	set func(name string) bool // whether a flag was given
 }
@@ -94,6 +95,11 @@ bucket or past what it holds gets MAX_COST_EXCEEDED or THROTTLED with HTTP
 200. A GraphQL mock takes an API key as "Authorization: Bearer KEY"
 or in an X-API-Key header, wants credentials for introspection too, and
 refuses with GraphQL errors (codes UNAUTHENTICATED, RATE_LIMITED, THROTTLED).
+Every GraphQL mock bounds each request, as GitHub and Shopify do, before it
+validates or runs it: --graphql-limits depth=20,selections=1000,aliases=100,
+tokens=15000,answer-bytes=16777216 (the defaults) changes them; a request
+over them gets HTTP 200 and MAX_DEPTH_EXCEEDED, MAX_SELECTIONS_EXCEEDED,
+MAX_ALIASES_EXCEEDED, MAX_TOKENS_EXCEEDED or ANSWER_TOO_LARGE.
 
 For every mock too: --idempotency-key honours keys as Stripe does; --webhook
 (with --stateful) delivers the changes of stateful collections, signed as
@@ -164,6 +170,7 @@ func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
 	fs.StringVar(&f.callbackScheme, "callback-scheme", "", "how callbacks are signed: standard (the default), stripe, github or hmac-sha256")
 	fs.StringVar(&f.adminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (/__firedrill/...); a --config file can read it from ${env:NAME}, out of the process list")
+	fs.StringVar(&f.graphQLLimits, "graphql-limits", "", "bound GraphQL requests (GraphQL contracts): depth=N,selections=N,aliases=N,tokens=N,answer-bytes=N, each optional (defaults 20, 1000, 100, 15000, 16777216)")
 	fs.StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
 }
 
@@ -299,7 +306,7 @@ func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
 
 // behaviourFlags are the flags that fill a mock declaration.
 var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "api-key", "basic-user", "oauth-client",
-	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key", "admin-token"}
+	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key", "admin-token", "graphql-limits"}
 
 // specFromFlags fills a mock declaration from the flags, naming the flag of
 // every value that does not parse.
@@ -363,6 +370,13 @@ func specFromFlags(f mockFlags) (mocks.Spec, []error) {
 		}
 		s.WebhookRetry = r
 	}
+	if f.graphQLLimits != "" {
+		l, err := parseGraphQLLimits(f.graphQLLimits)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--graphql-limits %q: %w", f.graphQLLimits, err))
+		}
+		s.GraphQLLimits = l
+	}
 	if f.callbackSecret != "" || f.callbackScheme != "" {
 		s.Callbacks = &mocks.CallbackSigning{Secret: f.callbackSecret, Scheme: f.callbackScheme}
 	}
@@ -416,12 +430,37 @@ func parseWebhookRetry(v string) (*mocks.WebhookRetry, error) {
 	return r, nil
 }
 
+// parseGraphQLLimits reads KEY=N[,KEY=N...], the keys those of
+// graphql_limits without max_ and with dashes: depth, selections, aliases,
+// tokens, answer-bytes.
+func parseGraphQLLimits(v string) (*mocks.GraphQLLimits, error) {
+	l := &mocks.GraphQLLimits{}
+	fields := map[string]*int{"depth": &l.MaxDepth, "selections": &l.MaxSelections, "aliases": &l.MaxAliases, "tokens": &l.MaxTokens, "answer-bytes": &l.MaxAnswerBytes}
+	for kv := range strings.SplitSeq(v, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(kv, "=")
+		dst, ok := fields[strings.TrimSpace(k)]
+		if !ok {
+			return nil, fmt.Errorf("unknown bound %q (known: depth, selections, aliases, tokens, answer-bytes)", k)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(val))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s=%s: want a number, 1 or more", strings.TrimSpace(k), val)
+		}
+		*dst = n
+	}
+	return l, nil
+}
+
 // specFlags names the flag behind each field of a declaration, for errors.
 var specFlags = map[string]string{
 	"references": "--references", "rate_limit": "--rate-limit", "idempotency": "--idempotency-key",
 	"api_keys": "--api-key", "basic_users": "--basic-user", "oauth_clients": "--oauth-client",
 	"oauth_token_ttl": "--oauth-token-ttl", "records": "--seed COLLECTION=FILE", "webhooks": "--webhook", "faults": "--fault", "webhook_retry": "--webhook-retry",
 	"callbacks": "--callback-secret/--callback-scheme", "callbacks.scheme": "--callback-scheme", "callbacks.secret": "--callback-secret",
+	"graphql_limits": "--graphql-limits",
 }
 
 // checkDeclarations checks each declaration for the kind of its contract.
@@ -442,6 +481,13 @@ func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
 			if dropped := openAPIOnly(&d.spec); len(dropped) > 0 && gql == 1+countBefore(decls, i) {
 				st.logger.Warn("mock: these flags apply to the OpenAPI mocks only, not to the GraphQL ones", "flags", strings.Join(dropped, " "))
 			}
+		}
+		if fromFlags && d.contract.Kind() == mocks.KindOpenAPI && gql > 0 && d.spec.GraphQLLimits != nil {
+			// The GraphQL mocks' bounds: said once, with the first OpenAPI mock.
+			if i == countBefore(decls, i) {
+				st.logger.Warn("mock: --graphql-limits applies to the GraphQL mocks only, not to the OpenAPI ones")
+			}
+			d.spec.GraphQLLimits = nil
 		}
 		problems := d.spec.Check(d.contract.Kind())
 		if len(problems) == 0 {

@@ -377,6 +377,26 @@ var doorBehaviours = []doorBehaviour{
 		want: `200 200 replayed=true,same=true 200 IDEMPOTENCY_KEY_PARAMETER_MISMATCH {"data":{"customerByEmail":{"firstName":"Ada"}}}`,
 	},
 	{
+		name:    "graphql limits",
+		graphql: true,
+		yaml:    func(string) string { return "graphql_limits: {max_depth: 3, max_aliases: 1, max_answer_bytes: 1024}\n" },
+		flags:   func(string) []string { return []string{"--graphql-limits", "depth=3,aliases=1,answer-bytes=1024"} },
+		probe: func(t *testing.T, c *doorClient, _ *receiver) string {
+			code := func() string { return strings.Split(strings.Split(c.lastBody+`"code":"`, `"code":"`)[1], `"`)[0] }
+			var out []string
+			for _, q := range []string{
+				`{"query":"{ customers { edges { cursor } } }"}`,          // 3 deep, no alias: answered
+				`{"query":"{ customers { edges { node { id } } } }"}`,     // 4 deep
+				`{"query":"{ a: __typename b: __typename }"}`,             // 2 aliases
+				`{"query":"{ __schema { types { name description } } }"}`, // an answer over 1 KB
+			} {
+				out = append(out, c.statuses(c.do("POST", "", q))+":"+code())
+			}
+			return strings.Join(out, " ")
+		},
+		want: "200: 200:MAX_DEPTH_EXCEEDED 200:MAX_ALIASES_EXCEEDED 200:ANSWER_TOO_LARGE",
+	},
+	{
 		name:  "records",
 		yaml:  func(string) string { return "stateful: true\nrecords: {customers: $DIR/customers.ndjson}\n" },
 		flags: func(string) []string { return []string{"--stateful", "--seed", "customers=$DIR/customers.ndjson"} },

@@ -123,6 +123,24 @@ func TestMockGraphQLOpenAPIOnlyFlags(t *testing.T) {
 	}
 }
 
+// TestMockGraphQLLimitsFlag: --graphql-limits refuses values that are
+// not bounds, and with mixed contracts bounds the GraphQL mocks only,
+// saying so once.
+func TestMockGraphQLLimitsFlag(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"depth=0", "depth=-3", "deep=5", "tokens=many"} {
+		code, _, stderr := runCLI(t, context.Background(), "mock", crmPath(t), "--port", "0", "--graphql-limits", v)
+		if code != 2 || !strings.Contains(stderr, "--graphql-limits") {
+			t.Errorf("--graphql-limits %s: exit %d, stderr %q; want 2 naming the flag", v, code, stderr)
+		}
+	}
+	const warning = "applies to the GraphQL mocks only"
+	_, stop := startMockCLI(t, 3, petstorePath(t), crmPath(t), petstorePath(t), "--port", "0", "--graphql-limits", "depth=5,tokens=100")
+	if code, stderr := stop(); code != 0 || strings.Count(stderr, warning) != 1 {
+		t.Errorf("mixed contracts: exit %d, stderr %q; want the mocks served, one warning", code, stderr)
+	}
+}
+
 // TestMockOAuthTokenTTL: --oauth-token-ttl sets the life of the tokens
 // served, so that a drill sees its integration refresh them.
 func TestMockOAuthTokenTTL(t *testing.T) {

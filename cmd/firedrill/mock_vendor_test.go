@@ -30,7 +30,8 @@ func TestMockVendorFlagsRefusedExit2(t *testing.T) {
 		"--idempotency-key": {"--idempotency-key", "Idempotency-Key,mismatch=200"},
 		"--oauth-token-ttl": {"--oauth-token-ttl", "1m"},
 		"--callback-secret": {"--callback-secret", "whsec_not base64!"},
-		"--references":      {"--references"}, // without --stateful
+		"--references":      {"--references"},                // without --stateful
+		"--graphql-limits":  {"--graphql-limits", "depth=5"}, // on an OpenAPI contract
 	} {
 		code, _, stderr := runCLI(t, context.Background(), append([]string{"mock", petstorePath(t), "--port", "0"}, args...)...)
 		if code != 2 || !strings.Contains(stderr, flag) {

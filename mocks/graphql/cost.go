@@ -104,7 +104,7 @@ func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, ent
 	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
 	actual := min(ex.actualCost(data), requested)
 	st = c.l.Refund(r, float64(requested-actual))
-	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, cost: &costReport{Requested: requested, Actual: &actual, Status: st}}, claim
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, limit: m.opts.limits.MaxAnswerBytes, cost: &costReport{Requested: requested, Actual: &actual, Status: st}}, claim
 }
 
 // requestedCost is the cost of ex's operation before it runs: each

@@ -27,10 +27,24 @@
 // A mock never answers 500 because of what a client sent. Answers carry
 // Access-Control-Allow-Origin: * and OPTIONS answers the CORS preflight, so
 // browser IDEs on other origins connect. Parsed and validated documents are
-// kept (DocCacheSize) since clients repeat their queries. An answer that would
+// kept (DocCacheSize documents, DocCacheBytes of query text, least recently
+// used out first) since clients repeat their queries. An answer that would
 // generate over MaxGeneratedItems list items (deeply nested lists grow as
 // 3^depth) is refused with an error instead. A subscription is answered once,
 // like a query, with one generated event.
+//
+// # Limits
+//
+// Every request is bounded ([WithLimits], [Limits], defaults
+// DefaultMaxDepth and the like) before it is validated or run: its tokens
+// while it is parsed, its depth, selections and aliases (fragments expanded)
+// in one linear pass that also finds fragment cycles, which gqlparser's
+// validation finds in quadratic time. Over a bound the answer is 200 with
+// a coded error (CodeMaxDepthExceeded...) and no "data"; a fragment cycle is
+// a validation error. An answer whose data would pass MaxAnswerBytes stops
+// executing and is "data": null with CodeAnswerTooLarge. A request over the
+// limits breaks no contract (an SDL declares none): its journal entry has
+// no violation.
 //
 // # Data
 //

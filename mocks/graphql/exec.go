@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -70,6 +71,41 @@ type execution struct {
 	collected map[groupKey][]*fieldGroup // see groups
 	costs     map[groupKey]float64       // see selectionCost
 	over      bool                       // MaxGeneratedItems reached: the answer is cut short
+	budget    int                        // Limits.MaxAnswerBytes
+	spent     int                        // the answer's bytes so far, estimated from below
+	tooLarge  bool                       // spent passed budget: execution stopped, the data is dropped
+}
+
+// spend counts n bytes of the answer; past the budget, execution stops.
+func (ex *execution) spend(n int) bool {
+	ex.spent += n
+	if ex.budget > 0 && ex.spent > ex.budget {
+		ex.tooLarge = true
+	}
+	return ex.tooLarge
+}
+
+// answerTooLarge is the error of an answer over its budget.
+func answerTooLarge(budget int) *gqlerror.Error {
+	return codedError(fmt.Sprintf("the answer is over %d bytes, the limit: ask for fewer fields, aliases or list items", budget), CodeAnswerTooLarge)
+}
+
+// scalarSize is how many bytes a scalar takes in the answer, at least.
+func scalarSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case json.Number:
+		return len(x)
+	case int64:
+		return len(strconv.FormatInt(x, 10))
+	case bool:
+		if x {
+			return 4
+		}
+		return 5
+	}
+	return 1
 }
 
 // MaxGeneratedItems bounds the list items one answer generates: a deeply
@@ -105,7 +141,7 @@ func (ex *execution) selectionSet(obj objectValue, typ *ast.Definition, sel ast.
 			ex.fail(path, g.fields[0], "request cancelled")
 			return nil
 		}
-		if ex.over {
+		if ex.over || ex.spend(len(g.key)+4) { // "key":,
 			return nil
 		}
 		v, null := ex.field(obj, typ, g, seed, append(path[:len(path):len(path)], ast.PathName(g.key)))
@@ -195,15 +231,21 @@ func (ex *execution) complete(t *ast.Type, v any, fieldName string, sel ast.Sele
 	case ast.Scalar:
 		if !generated {
 			if c, ok := coerceScalar(def.Name, v); ok {
+				ex.spend(scalarSize(c))
 				return c
 			}
 		}
-		return ex.scalar(fieldName, def.Name, seed)
+		c := ex.scalar(fieldName, def.Name, seed)
+		ex.spend(scalarSize(c))
+		return c
 	case ast.Enum:
 		if s, ok := v.(string); ok && def.EnumValues.ForName(s) != nil {
+			ex.spend(len(s) + 2)
 			return s
 		}
-		return pickEnum(def, seed)
+		e := pickEnum(def, seed)
+		ex.spend(scalarSize(e))
+		return e
 	}
 	var obj objectValue
 	concrete := def
@@ -271,8 +313,14 @@ func (ex *execution) completeList(t *ast.Type, v any, fieldName string, sel ast.
 	default:
 		items = []any{x}
 	}
+	if ex.spend(2 + len(items)) { // [ ] and the commas
+		return nil
+	}
 	out := make([]any, len(items))
 	for i, it := range items {
+		if ex.tooLarge {
+			return nil
+		}
 		r := ex.complete(t.Elem, it, fieldName, sel, mixIndex(seed, i), append(path[:len(path):len(path)], ast.PathIndex(i)))
 		if r == nil && t.Elem.NonNull {
 			return nil
@@ -568,16 +616,23 @@ func (o *orderedObject) get(k string) (any, bool) {
 // MarshalJSON writes the object with its keys in order.
 func (o *orderedObject) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	if err := appendJSON(&b, o); err != nil {
+	if err := appendJSON(&b, o, 0); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
+// errAnswerTooLarge stops appendJSON at its bound.
+var errAnswerTooLarge = errors.New("graphql: the answer is over its limit")
+
 // appendJSON writes a response value in one pass: nested objects and lists
 // are written in place rather than marshalled and compacted level by level,
-// which costs depth × size on introspection answers.
-func appendJSON(b *bytes.Buffer, v any) error {
+// which costs depth × size on introspection answers. With end above 0, it
+// stops with errAnswerTooLarge once b holds more than end bytes.
+func appendJSON(b *bytes.Buffer, v any, end int) error {
+	if end > 0 && b.Len() > end {
+		return errAnswerTooLarge
+	}
 	switch x := v.(type) {
 	case *orderedObject:
 		b.WriteByte('{')
@@ -587,7 +642,7 @@ func appendJSON(b *bytes.Buffer, v any) error {
 			}
 			writeString(b, k)
 			b.WriteByte(':')
-			if err := appendJSON(b, x.vals[i]); err != nil {
+			if err := appendJSON(b, x.vals[i], end); err != nil {
 				return err
 			}
 		}
@@ -599,7 +654,7 @@ func appendJSON(b *bytes.Buffer, v any) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := appendJSON(b, e); err != nil {
+			if err := appendJSON(b, e, end); err != nil {
 				return err
 			}
 		}
@@ -623,6 +678,9 @@ func appendJSON(b *bytes.Buffer, v any) error {
 		return err
 	}
 	b.Write(out)
+	if end > 0 && b.Len() > end {
+		return errAnswerTooLarge
+	}
 	return nil
 }
 

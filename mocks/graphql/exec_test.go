@@ -265,7 +265,7 @@ func TestValidationErrors(t *testing.T) {
 
 func TestJournalKeepsBoundedCopies(t *testing.T) {
 	t.Parallel()
-	m := newMock(t)
+	m := newMock(t, graphql.WithLimits(graphql.Limits{MaxAliases: 600, MaxSelections: 5000})) // an answer over MaxJournalBody
 	var q strings.Builder
 	q.WriteString("query Big {")
 	for i := range 600 {

@@ -31,7 +31,16 @@ func FuzzGraphQLRequest(f *testing.F) {
 	}
 	f.Add(uint8(1), []byte(`{ customer(id: "1") { id @skip(if: true) } }`))
 	f.Add(uint8(2), []byte(`{ __type(name: "Status") { enumValues { name } } }`))
-	m := newMock(f, graphql.WithStateful(true), graphql.WithJournalSize(16))
+	// Requests over the bounds: aliases, fragment cycles and chains, depth.
+	f.Add(uint8(1), []byte(aliasedIntrospection(3)))
+	f.Add(uint8(1), []byte(fragmentChain(40, true)))
+	f.Add(uint8(1), []byte(fragmentChain(40, false)))
+	f.Add(uint8(1), []byte(deepQuery(12)))
+	// Small bounds, so that random inputs reach them: an answer is its
+	// data's budget, plus the errors and extensions a small document gets.
+	const budget = 16 << 10
+	m := newMock(f, graphql.WithStateful(true), graphql.WithJournalSize(16),
+		graphql.WithLimits(graphql.Limits{MaxDepth: 8, MaxSelections: 200, MaxAliases: 4, MaxTokens: 2000, MaxAnswerBytes: budget}))
 	f.Fuzz(func(t *testing.T, mode uint8, body []byte) {
 		var req *http.Request
 		switch mode % 3 {
@@ -59,6 +68,9 @@ func FuzzGraphQLRequest(f *testing.F) {
 		}
 		if bytes.Contains(rec.Body.Bytes(), []byte("firedrill internal error")) {
 			t.Fatalf("executor failed: %s", rec.Body)
+		}
+		if n := rec.Body.Len(); n > budget+len(body)*4+4<<10 {
+			t.Fatalf("answer of %d bytes to a %d-byte request, over the %d-byte budget: %.500s", n, len(body), budget, rec.Body)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,7 @@ type options struct {
 	idempotency *toolkit.Idempotency // WithIdempotency's, or the directive's
 	keyHeader   bool                 // keys are taken from the header too (WithIdempotency)
 	mismatch    int                  // the status of a key reused with other arguments (200 when 0)
+	limits      Limits               // WithLimits', defaults filled in by NewHandler
 }
 
 // WithAddr sets the address NewServer listens on (DefaultAddr). Only
@@ -157,7 +159,9 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 			return nil, err
 		}
 	}
+	o.limits = o.limits.withDefaults()
 	m := &Mock{c: c, schema: c.Schema, opts: o, journal: toolkit.NewJournal(o.journalSize), scalar: o.scalar, log: o.logger}
+	m.docs.limits = o.limits
 	if m.scalar == nil {
 		m.scalar = contracts.FakeScalar
 	}
@@ -238,6 +242,9 @@ type response struct {
 	hasData bool
 	// cost is extensions.cost in cost mode.
 	cost *costReport
+	// limit bounds the bytes of Data (Limits.MaxAnswerBytes; none when
+	// 0): over it, data is null and the errors say why.
+	limit int
 }
 
 // MarshalJSON keeps "data" when execution ran, even when null. The data is
@@ -248,7 +255,20 @@ func (r response) MarshalJSON() ([]byte, error) {
 	b.WriteByte('{')
 	if r.hasData {
 		b.WriteString(`"data":`)
-		if err := appendJSON(&b, r.Data); err != nil {
+		end := 0
+		if r.limit > 0 {
+			end = b.Len() + r.limit
+		}
+		err := appendJSON(&b, r.Data, end)
+		if err == nil && end > 0 && b.Len() > end {
+			err = errAnswerTooLarge
+		}
+		switch {
+		case errors.Is(err, errAnswerTooLarge):
+			b.Truncate(len(`{"data":`))
+			b.WriteString("null")
+			r.Errors = gqlerror.List{answerTooLarge(r.limit)}
+		case err != nil:
 			return nil, err
 		}
 	}
@@ -363,7 +383,7 @@ func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *toolkit.E
 		return 0, response{}, claim
 	}
 	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
-	return http.StatusOK, response{Data: data, Errors: errs, hasData: true}, claim
+	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, limit: m.opts.limits.MaxAnswerBytes}, claim
 }
 
 // plan is a request ready to execute.
@@ -387,10 +407,22 @@ func (m *Mock) prepare(r *http.Request, body []byte, entry *toolkit.Entry) (plan
 		entry.Violations = append(entry.Violations, toolkit.Violation{In: in, Message: re.msg})
 		return plan{}, re.status, response{Errors: gqlerror.List{{Message: re.msg}}}
 	}
-	doc, parseErrs, invalid := m.docs.load(m.schema, p.Query)
+	d := m.docs.load(m.schema, p.Query)
+	doc, parseErrs, invalid := d.doc, d.parse, d.invalid
 	if len(parseErrs) > 0 {
 		violations(entry, r.Method, "query", parseErrs)
 		return plan{}, http.StatusOK, response{Errors: parseErrs}
+	}
+	if len(d.over) > 0 {
+		// Over the mock's limits, as over a vendor's: no contract broken
+		// (an SDL declares no limits), so no violation; the document was
+		// not validated.
+		if doc != nil {
+			if op, err := pickOperation(doc, p.OperationName); err == nil {
+				entry.Operation = operationName(op)
+			}
+		}
+		return plan{}, http.StatusOK, response{Errors: d.over}
 	}
 	op, opErr := pickOperation(doc, p.OperationName)
 	if opErr == nil {
@@ -421,7 +453,7 @@ func (m *Mock) prepare(r *http.Request, body []byte, entry *toolkit.Entry) (plan
 // execute runs op; a panic in the executor is a bug, reported as a GraphQL
 // error (and logged) rather than a 500.
 func (m *Mock) execute(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (data any, errs gqlerror.List) {
-	ex := &execution{ctx: ctx, m: m, schema: m.schema, doc: doc, op: op, vars: vars}
+	ex := &execution{ctx: ctx, m: m, schema: m.schema, doc: doc, op: op, vars: vars, budget: m.opts.limits.MaxAnswerBytes}
 	defer func() {
 		if p := recover(); p != nil {
 			m.log.Error("graphql: executor panic", "panic", p, "operation", operationName(op))
@@ -433,6 +465,11 @@ func (m *Mock) execute(ctx context.Context, doc *ast.QueryDocument, op *ast.Oper
 		return nil, gqlerror.List{{Message: fmt.Sprintf("the schema has no %s type", op.Operation)}}
 	}
 	data = ex.execute(root, typ, mix(uint64(m.opts.seed), string(op.Operation)))
+	if ex.tooLarge {
+		// Cut short, the data would look whole to a client that ignores
+		// errors: none of it is sent.
+		return nil, gqlerror.List{answerTooLarge(ex.budget)}
+	}
 	return data, ex.errs
 }
 
@@ -529,47 +566,75 @@ var secrets = toolkit.NewSecrets(nil)
 // and validation are over a third of the cost of a small query.
 const DocCacheSize = 512
 
-// docCache keeps parsed and validated documents by query text; validated
-// documents are only read afterwards, so they are shared between requests.
+// DocCacheBytes bounds the query text of the documents a mock keeps; the
+// least recently used go first. Their parsed form takes some ten times
+// more, so the cache stays in the tens of MB whatever clients send: a
+// fuzzer's documents once filled GBs. A document over a sixteenth of it is
+// parsed anew each time: clients do not repeat such queries.
+const DocCacheBytes = 2 << 20
+
+// docCache keeps parsed and validated documents by query text, least
+// recently used first out; validated documents are only read afterwards,
+// so they are shared between requests.
 type docCache struct {
-	mu    sync.Mutex
-	docs  map[string]*cachedDoc
-	order []string // insertion order, for eviction
+	mu     sync.Mutex
+	docs   map[string]*list.Element // of *cachedDoc
+	lru    list.List                // most recently used at the front
+	bytes  int                      // the query text kept
+	limits Limits
 }
 
 type cachedDoc struct {
+	query   string
 	doc     *ast.QueryDocument
 	parse   gqlerror.List // the document does not parse
 	invalid gqlerror.List // it parses but does not validate
+	over    gqlerror.List // it is over the mock's Limits: neither validated nor run
 }
 
-// load returns the parsed document with its parse and validation errors.
-func (c *docCache) load(s *ast.Schema, query string) (*ast.QueryDocument, gqlerror.List, gqlerror.List) {
+// load returns the parsed document with its errors: it does not parse, it
+// is over the limits (checked before validation, in time linear in the
+// document), or it does not validate.
+func (c *docCache) load(s *ast.Schema, query string) *cachedDoc {
 	c.mu.Lock()
-	d := c.docs[query]
-	c.mu.Unlock()
-	if d != nil {
-		return d.doc, d.parse, d.invalid
+	if e, ok := c.docs[query]; ok {
+		c.lru.MoveToFront(e)
+		c.mu.Unlock()
+		return e.Value.(*cachedDoc)
 	}
-	d = &cachedDoc{}
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
+	c.mu.Unlock()
+	d := &cachedDoc{query: query}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, c.limits.MaxTokens)
+	var ge *gqlerror.Error
+	switch {
+	case errors.As(err, &ge) && ge.Message == fmt.Sprintf("exceeded token limit of %d", c.limits.MaxTokens):
+		d.over = gqlerror.List{codedError(fmt.Sprintf("the document holds over %d tokens, the limit", c.limits.MaxTokens), CodeMaxTokensExceeded)}
+	case err != nil:
 		d.parse = gqlerror.List{gqlerror.WrapIfUnwrapped(err)}
-	} else {
-		d.doc, d.invalid = doc, validator.ValidateWithRules(s, doc, nil) // nil: the specification's rules
+	default:
+		d.doc = doc
+		d.invalid, d.over = checkBounds(doc, c.limits)
+		if len(d.invalid) == 0 && len(d.over) == 0 {
+			d.invalid = validator.ValidateWithRules(s, doc, nil) // nil: the specification's rules
+		}
+	}
+	if len(query) > DocCacheBytes/16 {
+		return d
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.docs == nil {
-		c.docs = map[string]*cachedDoc{}
+		c.docs = map[string]*list.Element{}
 	}
-	if _, ok := c.docs[query]; !ok {
-		if len(c.order) >= DocCacheSize {
-			delete(c.docs, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.docs[query] = d
-		c.order = append(c.order, query)
+	if _, ok := c.docs[query]; ok {
+		return d
 	}
-	return d.doc, d.parse, d.invalid
+	c.docs[query] = c.lru.PushFront(d)
+	c.bytes += len(query)
+	for c.bytes > DocCacheBytes || c.lru.Len() > DocCacheSize {
+		old := c.lru.Remove(c.lru.Back()).(*cachedDoc)
+		delete(c.docs, old.query)
+		c.bytes -= len(old.query)
+	}
+	return d
 }

@@ -11,13 +11,22 @@ import (
 // the name its journal entry takes (the operation's name, else its first
 // root field) and its root fields, which a fault's or a gate's operation
 // may name. body is the request's body, already read; a request that does
-// not parse names nothing.
+// not parse, or holds over DefaultMaxTokens tokens, names nothing.
 func Names(r *http.Request, body []byte) (journal string, fields []string) {
+	return names(r, body, DefaultMaxTokens)
+}
+
+// Names is the package's Names within the mock's token limit.
+func (m *Mock) Names(r *http.Request, body []byte) (journal string, fields []string) {
+	return names(r, body, m.opts.limits.MaxTokens)
+}
+
+func names(r *http.Request, body []byte, maxTokens int) (journal string, fields []string) {
 	p, err := readParams(r, body)
 	if err != nil || p.Query == "" {
 		return "", nil
 	}
-	doc, perr := parser.ParseQuery(&ast.Source{Input: p.Query})
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, maxTokens)
 	if perr != nil {
 		return "", nil
 	}
