@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Runtime is where a scenario's systems run. The runner builds the mocks
@@ -92,11 +93,14 @@ func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler) (
 	if err != nil {
 		return "", fmt.Errorf("scenarios: serve mock %q: %w", name, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// The limits every mock server keeps (header size and time, read and
+	// idle timeouts, framing): a hostile client must not take the run down.
+	limits := toolkit.ServerLimits{}
+	srv := limits.HTTPServer(h)
 	e.mu.Lock()
 	e.servers = append(e.servers, srv)
 	e.mu.Unlock()
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(limits.Listener(ln)) }()
 	return ln.Addr().String(), nil
 }
 
