@@ -90,6 +90,8 @@ func (v Verdict) Headline() string {
 	switch {
 	case v.Stopped != nil && v.Code == ExitInterrupted:
 		return "INTERRUPTED"
+	case v.Stopped != nil && v.Code == ExitUsage:
+		return "INVALID SCENARIO"
 	case v.Stopped != nil:
 		return "SET-UP FAILED"
 	case v.Passed:

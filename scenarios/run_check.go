@@ -131,11 +131,18 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 		consistency = r.consistencyGates(ctx, c.Checks)
 	}
 	entries := r.entries()
+	journalGates := len(gates)
 	if c := r.s.Gates.Contract; c != nil {
 		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests, LoadIsTheClient: !r.s.hasService()}))
 	}
 	for _, rg := range r.s.Gates.Resilience {
 		gates = append(gates, r.resilienceGates(ctx, entries, rg)...)
+	}
+	if note := r.journalsDropped(); note != "" {
+		// The gates that read the journals say they read part of them.
+		for i := journalGates; i < len(gates); i++ {
+			gates[i].Detail = append([]string{note}, gates[i].Detail...)
+		}
 	}
 	gates = append(gates, consistency...)
 	return append(gates, r.probeGates(ctx)...)
@@ -530,4 +537,27 @@ func (r *run) reportFlows() []ci.Flow {
 		}
 	}
 	return flows
+}
+
+// journalsDropped says which journals dropped requests to stay within
+// their bounds, "" when none did: a gate that reads them judged the
+// requests they kept, the latest, and says so.
+func (r *run) journalsDropped() string {
+	var parts []string
+	for _, sys := range r.systems {
+		if sys.journal == nil {
+			continue
+		}
+		if st := sys.journal.Stats(); st.Dropped > 0 {
+			parts = append(parts, fmt.Sprintf("%s dropped its %d oldest of %d requests (%d bytes) to stay within %d entries and %d bytes",
+				sys.name, st.Dropped, st.Total, st.DroppedBytes, st.MaxEntries, st.MaxBytes))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	note := "judged on the journals' latest requests only: " + strings.Join(parts, "; ")
+	r.log.Warn("scenarios: a journal dropped requests", "detail", note)
+	r.progress("warning: %s", note)
+	return note
 }

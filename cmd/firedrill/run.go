@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,6 +52,13 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 			}
 			s, err := scenarios.ReadFile(args[0])
 			if err != nil {
+				if out != "" {
+					// A CI job publishes the run folder's JUnit: it
+					// shows an errored case, not a missing file.
+					if jerr := writeStoppedJUnit(out, args[0], ci.Stopped{Code: ci.ExitUsage, Cause: err.Error()}); jerr != nil {
+						err = errors.Join(err, jerr)
+					}
+				}
 				return ci.WithExit(ci.ExitUsage, err)
 			}
 			outcome, err := scenarios.Run(cmd.Context(), s, opts)
@@ -93,4 +103,21 @@ func printVerdict(st *state, o *scenarios.Outcome) {
 	if o.Dir != "" {
 		fmt.Fprintf(st.stdout, "report: %s\n", o.Dir)
 	}
+}
+
+// writeStoppedJUnit writes the junit.xml of a run that stopped before it
+// had a run folder of its own: one errored case naming the cause.
+func writeStoppedJUnit(dir, scenario string, stopped ci.Stopped) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		return fmt.Errorf("junit.xml: %w", err)
+	}
+	werr := ci.WriteJUnit(f, ci.Report{Scenario: scenario, Stopped: &stopped})
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }

@@ -79,3 +79,36 @@ func TestRunSetUpFailureSaysSoAndWritesJUnit(t *testing.T) {
 		t.Errorf("junit.xml does not hold one errored case naming the cause:\n%s", data)
 	}
 }
+
+// An invalid scenario (exit 2) leaves a junit.xml with one errored case
+// naming the problems, in the folder --out names: a CI job that publishes
+// it shows why, not a missing file.
+func TestRunInvalidScenarioWritesJUnit(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := runCLI(t, context.Background(), "run", "../../scenarios/testdata/bad/unknown_toxic.yaml", "--out", dir)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatalf("no junit.xml for an invalid scenario: %v", err)
+	}
+	var suites struct {
+		Errors int `xml:"errors,attr"`
+		Suite  struct {
+			Cases []struct {
+				Error *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatal(err)
+	}
+	if suites.Errors != 1 || len(suites.Suite.Cases) != 1 || suites.Suite.Cases[0].Error == nil ||
+		!strings.HasPrefix(suites.Suite.Cases[0].Error.Message, "INVALID SCENARIO: ") || !strings.Contains(suites.Suite.Cases[0].Error.Message, "is unknown") {
+		t.Errorf("junit.xml does not hold one errored case naming the problem:\n%s", data)
+	}
+}

@@ -53,7 +53,7 @@ func (m *Mock) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		writeJSON(w, http.StatusOK, toolkit.Health{Status: "ok", Name: m.opts.name, BasePath: m.opts.path,
-			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total()})
+			Operations: ops, Stateful: m.state != nil, Requests: m.journal.Total(), Journal: m.journal.Stats()})
 	case rest == "requests":
 		m.serveRequests(w, r)
 	case (rest == "webhooks" || strings.HasPrefix(rest, "webhooks/")) && m.opts.webhooks != nil:

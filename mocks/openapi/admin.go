@@ -64,7 +64,7 @@ func (m *Mock) adminHealth(w http.ResponseWriter, r *http.Request) {
 	for _, rt := range m.routes {
 		n += len(rt.ops)
 	}
-	toolkit.WriteJSON(w, http.StatusOK, toolkit.Health{Status: "ok", Name: m.name, BasePath: m.basePath, Operations: n, Stateful: m.stateful, Requests: m.journal.Total()})
+	toolkit.WriteJSON(w, http.StatusOK, toolkit.Health{Status: "ok", Name: m.name, BasePath: m.basePath, Operations: n, Stateful: m.stateful, Requests: m.journal.Total(), Journal: m.journal.Stats()})
 }
 
 func (m *Mock) adminRequests(w http.ResponseWriter, r *http.Request) {

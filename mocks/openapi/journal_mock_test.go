@@ -95,3 +95,21 @@ func TestAdminRequestsFilters(t *testing.T) {
 		t.Error("admin calls were journaled as exchanges with the contract")
 	}
 }
+
+// The health answer says what the journal keeps and what it dropped to
+// stay within its bounds.
+func TestHealthTellsWhatTheJournalDropped(t *testing.T) {
+	t.Parallel()
+	m := newPetstore(t, WithJournalSize(4))
+	for range 10 {
+		call(t, m, "GET", "/v1/pets", "")
+	}
+	resp := call(t, m, "GET", "/__firedrill/health", "")
+	var h toolkit.Health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Requests != 10 || h.Journal.Kept != 4 || h.Journal.Dropped != 6 || h.Journal.MaxEntries != 4 {
+		t.Errorf("health %+v, want 10 requests, 4 kept, 6 dropped", h)
+	}
+}

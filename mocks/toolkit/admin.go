@@ -26,6 +26,10 @@ type Health struct {
 	Operations int    `json:"operations"`
 	Stateful   bool   `json:"stateful"`
 	Requests   uint64 `json:"requests"`
+	// Journal says what the journal keeps and what it dropped, oldest
+	// first, to stay within its bounds: a reader of the journal knows
+	// whether it sees every request.
+	Journal JournalStats `json:"journal"`
 }
 
 // FilterParams are the query parameters of a journal filter.
