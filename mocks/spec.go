@@ -86,6 +86,12 @@ type Spec struct {
 	// GitHub's and Shopify's APIs refuse queries over their limits; the
 	// defaults hold when absent (see GraphQLLimits).
 	GraphQLLimits *GraphQLLimits `yaml:"graphql_limits,omitempty" json:"graphql_limits,omitempty"`
+	// Server bounds what a client may send the mock's server: the size of
+	// its headers and how long it may take over them, over a whole
+	// request and idle between requests (defaults 64 KiB, 10s, 60s,
+	// 120s). Over them, 431 or a closed connection: one client must not
+	// hold what the mocks, the proxies and the load share.
+	Server *ServerLimits `yaml:"server,omitempty" json:"server,omitempty"`
 	// Records are the records the stateful collections hold before the
 	// mock serves, by collection (a type, on a GraphQL mock): inline, or a
 	// file of them relative to the file this is written in (see Records).
@@ -128,6 +134,46 @@ func (l *GraphQLLimits) check() []FieldError {
 	}{{"max_depth", l.MaxDepth}, {"max_selections", l.MaxSelections}, {"max_aliases", l.MaxAliases}, {"max_tokens", l.MaxTokens}, {"max_answer_bytes", l.MaxAnswerBytes}} {
 		if f.v < 0 {
 			errs = append(errs, FieldError{Field: "graphql_limits." + f.name, Message: fmt.Sprintf("%d is not a bound: want 1 or more (0 or absent for the default)", f.v)})
+		}
+	}
+	return errs
+}
+
+// ServerLimits bound a mock's server (toolkit.ServerLimits); a field left
+// out, or 0, keeps its default.
+type ServerLimits struct {
+	// MaxHeaderBytes bounds a request's headers (default 65536); over it,
+	// 431.
+	MaxHeaderBytes int `yaml:"max_header_bytes,omitempty" json:"max_header_bytes,omitempty" jsonschema:"minimum=0"`
+	// ReadHeaderTimeout bounds the time to send the headers (default 10s).
+	ReadHeaderTimeout contracts.Duration `yaml:"read_header_timeout,omitempty" json:"read_header_timeout,omitempty"`
+	// ReadTimeout bounds the time to send a whole request (default 60s).
+	ReadTimeout contracts.Duration `yaml:"read_timeout,omitempty" json:"read_timeout,omitempty"`
+	// IdleTimeout bounds how long a keep-alive connection may idle
+	// (default 120s).
+	IdleTimeout contracts.Duration `yaml:"idle_timeout,omitempty" json:"idle_timeout,omitempty"`
+}
+
+// Limits are the bounds as a mock's server takes them.
+func (l *ServerLimits) Limits() toolkit.ServerLimits {
+	if l == nil {
+		return toolkit.ServerLimits{}
+	}
+	return toolkit.ServerLimits{MaxHeaderBytes: l.MaxHeaderBytes, ReadHeaderTimeout: l.ReadHeaderTimeout.D(), ReadTimeout: l.ReadTimeout.D(), IdleTimeout: l.IdleTimeout.D()}
+}
+
+// check returns the fields of l that are out of range.
+func (l *ServerLimits) check() []FieldError {
+	var errs []FieldError
+	if l.MaxHeaderBytes < 0 {
+		errs = append(errs, FieldError{Field: "server.max_header_bytes", Message: fmt.Sprintf("%d is not a bound: want 1 or more (0 or absent for the default)", l.MaxHeaderBytes)})
+	}
+	for _, f := range []struct {
+		name string
+		d    contracts.Duration
+	}{{"read_header_timeout", l.ReadHeaderTimeout}, {"read_timeout", l.ReadTimeout}, {"idle_timeout", l.IdleTimeout}} {
+		if f.d.D() < 0 {
+			errs = append(errs, FieldError{Field: "server." + f.name, Message: fmt.Sprintf("%s is not a duration to wait: want more than 0 (absent for the default)", f.d)})
 		}
 	}
 	return errs
@@ -278,6 +324,9 @@ func (s *Spec) Check(k Kind) []FieldError {
 			add("graphql_limits", "the bounds of GraphQL requests apply to GraphQL mocks; an OpenAPI mock's requests are bounded by their schemas")
 		}
 		errs = append(errs, s.GraphQLLimits.check()...)
+	}
+	if s.Server != nil {
+		errs = append(errs, s.Server.check()...)
 	}
 	if cb := s.Callbacks; cb != nil {
 		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)

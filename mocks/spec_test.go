@@ -265,3 +265,25 @@ func TestNewGraphQLVendorLimits(t *testing.T) {
 		t.Errorf("a query 1 deep: %s", got)
 	}
 }
+
+// A declaration's server limits reach the Vendor, and ones out of range
+// are refused at their field.
+func TestSpecServerLimits(t *testing.T) {
+	t.Parallel()
+	c, err := LoadContract(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, Spec{Server: &ServerLimits{MaxHeaderBytes: 2048, IdleTimeout: contracts.Duration(time.Second)}}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if v.Limits.MaxHeaderBytes != 2048 || v.Limits.IdleTimeout != time.Second {
+		t.Errorf("Vendor.Limits %+v, want the declaration's", v.Limits)
+	}
+	errs := (&Spec{Server: &ServerLimits{MaxHeaderBytes: -1}}).Check(KindOpenAPI)
+	if len(errs) != 1 || errs[0].Field != "server.max_header_bytes" {
+		t.Errorf("a negative header bound: %v", errs)
+	}
+}

@@ -128,6 +128,9 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		return nil, joinFieldErrors(errs)
 	}
 	v := &Vendor{Name: set.Name, Kind: c.Kind(), Limits: set.Limits}
+	if s.Server != nil {
+		v.Limits = s.Server.Limits() // the declaration's, over the runtime's
+	}
 	if v.Name == "" {
 		v.Name = c.Name()
 	}

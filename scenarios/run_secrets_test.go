@@ -200,6 +200,6 @@ type tokenSwap struct {
 	token string
 }
 
-func (ts *tokenSwap) ServeMock(ctx context.Context, name string, h http.Handler) (string, error) {
-	return ts.Embedded.ServeMock(ctx, name, toolkit.AdminGuard{Token: ts.token}.Handler(h))
+func (ts *tokenSwap) ServeMock(ctx context.Context, name string, h http.Handler, limits toolkit.ServerLimits) (string, error) {
+	return ts.Embedded.ServeMock(ctx, name, toolkit.AdminGuard{Token: ts.token}.Handler(h), limits)
 }

@@ -145,15 +145,15 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 		}
 		upstream, basePath, scheme = a.Addr(), a.BasePath, a.Scheme
 	case sys.mocked():
-		h, bp, err := r.buildMock(sys)
+		v, err := r.buildMock(sys)
 		if err != nil {
 			return err
 		}
-		upstream, err = r.rt.ServeMock(ctx, sys.name, h)
+		upstream, err = r.rt.ServeMock(ctx, sys.name, v.Handler, v.Limits)
 		if err != nil {
 			return err
 		}
-		basePath, sys.direct = bp, upstream
+		basePath, sys.direct = v.BasePath, upstream
 	default:
 		return fmt.Errorf("scenarios: system %q has nothing to run", sys.name)
 	}
@@ -175,14 +175,14 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 // of a mock (mocks.Spec) with its references resolved, and returns its base
 // path. Down closes it, whatever ends the run: it owns the goroutines that
 // deliver its webhooks.
-func (r *run) buildMock(sys *system) (http.Handler, string, error) {
+func (r *run) buildMock(sys *system) (*mocks.Vendor, error) {
 	var spec mocks.Spec
 	if sys.spec.Mock != nil {
 		spec = *sys.spec.Mock
 	}
 	spec, err := r.expandMock(sys.name, spec)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	spec.Records = mocks.ResolveRecords(spec.Records, r.s.Dir())
 	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
@@ -194,11 +194,11 @@ func (r *run) buildMock(sys *system) (http.Handler, string, error) {
 	sys.adminToken = spec.AdminToken
 	v, err := mocks.New(c, spec, set)
 	if err != nil {
-		return nil, "", fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
+		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
 	}
 	r.closers = append(r.closers, func() error { v.Close(); return nil })
 	sys.journal, sys.store, sys.gql, sys.faults, sys.webhooks = v.Journal, v.Store, v.GraphQL, v.Faults, v.Webhooks
-	return v.Handler, v.BasePath, nil
+	return v, nil
 }
 
 // expandMock resolves the references of a mock's declaration: secrets from

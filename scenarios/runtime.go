@@ -26,7 +26,7 @@ type Runtime interface {
 	Toxiproxy(ctx context.Context) (*chaos.Toxiproxy, error)
 	// ServeMock serves the mock of system name and returns the address
 	// (host:port) a proxy of this runtime reaches it on.
-	ServeMock(ctx context.Context, name string, h http.Handler) (addr string, err error)
+	ServeMock(ctx context.Context, name string, h http.Handler, limits toolkit.ServerLimits) (addr string, err error)
 	// ProxyListen is the address a new proxy listens on: where both the
 	// harness and the service under test can reach it.
 	ProxyListen(name string) string
@@ -87,7 +87,7 @@ func (e *Embedded) Toxiproxy(ctx context.Context) (*chaos.Toxiproxy, error) {
 }
 
 // ServeMock serves h on a free loopback port.
-func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler) (string, error) {
+func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler, limits toolkit.ServerLimits) (string, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,7 +95,6 @@ func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler) (
 	}
 	// The limits every mock server keeps (header size and time, read and
 	// idle timeouts, framing): a hostile client must not take the run down.
-	limits := toolkit.ServerLimits{}
 	srv := limits.HTTPServer(h)
 	e.mu.Lock()
 	e.servers = append(e.servers, srv)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // The embedded runtime serves mocks with the limits every mock server
@@ -21,7 +23,7 @@ func TestEmbeddedMockServerKeepsTheLimits(t *testing.T) {
 	addr, err := e.ServeMock(context.Background(), "shop", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
-	}))
+	}), toolkit.ServerLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,5 +46,14 @@ func TestEmbeddedMockServerKeepsTheLimits(t *testing.T) {
 	}
 	if got := exchange("GET /orders HTTP/1.1\r\nHost: x\r\n\r\n"); !strings.Contains(got, " 200 ") {
 		t.Errorf("a plain request: %q, want 200", got)
+	}
+	// A mock's own bounds: a declaration's server: limits reach its server.
+	small, err := e.ServeMock(context.Background(), "crm", http.NotFoundHandler(), toolkit.ServerLimits{MaxHeaderBytes: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = small
+	if got := exchange("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 8<<10) + "\r\n\r\n"); !strings.Contains(got, " 431 ") {
+		t.Errorf("an 8 KiB header to a mock bounded at 1 KiB: %q, want 431", got)
 	}
 }

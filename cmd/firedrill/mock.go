@@ -47,6 +47,7 @@ type mockFlags struct {
 	webhookRetry   string
 	adminToken     string
 	graphQLLimits  string
+	serverLimits   string
 
 	set func(name string) bool // whether a flag was given
 }
@@ -170,6 +171,7 @@ func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.callbackSecret, "callback-secret", "", "secret that signs the contract's callbacks (generated when empty)")
 	fs.StringVar(&f.callbackScheme, "callback-scheme", "", "how callbacks are signed: standard (the default), stripe, github or hmac-sha256")
 	fs.StringVar(&f.adminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (/__firedrill/...); a --config file can read it from ${env:NAME}, out of the process list")
+	fs.StringVar(&f.serverLimits, "server-limits", "", "bound what a client may send: max-header-bytes=N,read-header-timeout=D,read-timeout=D,idle-timeout=D, each optional (defaults 65536, 10s, 60s, 120s)")
 	fs.StringVar(&f.graphQLLimits, "graphql-limits", "", "bound GraphQL requests (GraphQL contracts): depth=N,selections=N,aliases=N,tokens=N,answer-bytes=N, each optional (defaults 20, 1000, 100, 15000, 16777216)")
 	fs.StringVar(&f.idempotencyKey, "idempotency-key", "", "honour idempotency keys sent in this header: HEADER[,window=24h][,mismatch=422], e.g. Idempotency-Key")
 }
@@ -306,7 +308,7 @@ func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
 
 // behaviourFlags are the flags that fill a mock declaration.
 var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "api-key", "basic-user", "oauth-client",
-	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key", "admin-token", "graphql-limits"}
+	"oauth-token-ttl", "webhook", "webhook-retry", "fault", "callback-secret", "callback-scheme", "idempotency-key", "admin-token", "graphql-limits", "server-limits"}
 
 // specFromFlags fills a mock declaration from the flags, naming the flag of
 // every value that does not parse.
@@ -369,6 +371,13 @@ func specFromFlags(f mockFlags) (mocks.Spec, []error) {
 			errs = append(errs, fmt.Errorf("--webhook-retry %q: %w", f.webhookRetry, err))
 		}
 		s.WebhookRetry = r
+	}
+	if f.serverLimits != "" {
+		l, err := parseServerLimits(f.serverLimits)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--server-limits %q: %w", f.serverLimits, err))
+		}
+		s.Server = l
 	}
 	if f.graphQLLimits != "" {
 		l, err := parseGraphQLLimits(f.graphQLLimits)
@@ -454,13 +463,46 @@ func parseGraphQLLimits(v string) (*mocks.GraphQLLimits, error) {
 	return l, nil
 }
 
+// parseServerLimits reads KEY=VALUE[,KEY=VALUE...], the keys those of
+// server: with dashes: max-header-bytes (a number), read-header-timeout,
+// read-timeout, idle-timeout (durations).
+func parseServerLimits(v string) (*mocks.ServerLimits, error) {
+	l := &mocks.ServerLimits{}
+	durations := map[string]*contracts.Duration{"read-header-timeout": &l.ReadHeaderTimeout, "read-timeout": &l.ReadTimeout, "idle-timeout": &l.IdleTimeout}
+	for kv := range strings.SplitSeq(v, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(kv, "=")
+		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+		if k == "max-header-bytes" {
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("%s=%s: want a number, 1 or more", k, val)
+			}
+			l.MaxHeaderBytes = n
+			continue
+		}
+		dst, ok := durations[k]
+		if !ok {
+			return nil, fmt.Errorf("unknown bound %q (known: max-header-bytes, read-header-timeout, read-timeout, idle-timeout)", k)
+		}
+		d, err := time.ParseDuration(val)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%s=%s: want a duration such as 10s", k, val)
+		}
+		*dst = contracts.Duration(d)
+	}
+	return l, nil
+}
+
 // specFlags names the flag behind each field of a declaration, for errors.
 var specFlags = map[string]string{
 	"references": "--references", "rate_limit": "--rate-limit", "idempotency": "--idempotency-key",
 	"api_keys": "--api-key", "basic_users": "--basic-user", "oauth_clients": "--oauth-client",
 	"oauth_token_ttl": "--oauth-token-ttl", "records": "--seed COLLECTION=FILE", "webhooks": "--webhook", "faults": "--fault", "webhook_retry": "--webhook-retry",
 	"callbacks": "--callback-secret/--callback-scheme", "callbacks.scheme": "--callback-scheme", "callbacks.secret": "--callback-secret",
-	"graphql_limits": "--graphql-limits",
+	"graphql_limits": "--graphql-limits", "server": "--server-limits",
 }
 
 // checkDeclarations checks each declaration for the kind of its contract.

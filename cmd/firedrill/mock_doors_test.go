@@ -397,6 +397,19 @@ var doorBehaviours = []doorBehaviour{
 		want: "200: 200:MAX_DEPTH_EXCEEDED 200:MAX_ALIASES_EXCEEDED 200:ANSWER_TOO_LARGE",
 	},
 	{
+		name: "server limits",
+		yaml: func(string) string {
+			return "server: {max_header_bytes: 1024, read_header_timeout: 2s, idle_timeout: 30s}\n"
+		},
+		flags: func(string) []string {
+			return []string{"--server-limits", "max-header-bytes=1024,read-header-timeout=2s,idle-timeout=30s"}
+		},
+		probe: func(t *testing.T, c *doorClient, _ *receiver) string {
+			return "big header " + c.statuses(c.do("GET", "/invoices", "", "X-Big", strings.Repeat("a", 8<<10)))
+		},
+		want: "big header 431",
+	},
+	{
 		name:  "records",
 		yaml:  func(string) string { return "stateful: true\nrecords: {customers: $DIR/customers.ndjson}\n" },
 		flags: func(string) []string { return []string{"--stateful", "--seed", "customers=$DIR/customers.ndjson"} },
