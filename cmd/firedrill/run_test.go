@@ -56,24 +56,7 @@ func TestRunSetUpFailureSaysSoAndWritesJUnit(t *testing.T) {
 		strings.Contains(out.String(), "FAIL  0 gates") {
 		t.Errorf("stdout does not say the set-up failed, and why:\n%s", out.String())
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
-	if err != nil {
-		t.Fatalf("no junit.xml for a set-up failure: %v", err)
-	}
-	var suites struct {
-		Errors int `xml:"errors,attr"`
-		Suite  struct {
-			Cases []struct {
-				Name  string `xml:"name,attr"`
-				Error *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"error"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(data, &suites); err != nil {
-		t.Fatal(err)
-	}
+	suites, data := readJUnit(t, dir)
 	if suites.Errors != 1 || len(suites.Suite.Cases) == 0 || suites.Suite.Cases[0].Error == nil ||
 		!strings.Contains(suites.Suite.Cases[0].Error.Message, "never became healthy") {
 		t.Errorf("junit.xml does not hold one errored case naming the cause:\n%s", data)
@@ -90,25 +73,36 @@ func TestRunInvalidScenarioWritesJUnit(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("exit %d, want 2\n%s%s", code, stdout, stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
-	if err != nil {
-		t.Fatalf("no junit.xml for an invalid scenario: %v", err)
-	}
-	var suites struct {
-		Errors int `xml:"errors,attr"`
-		Suite  struct {
-			Cases []struct {
-				Error *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"error"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(data, &suites); err != nil {
-		t.Fatal(err)
-	}
+	suites, data := readJUnit(t, dir)
 	if suites.Errors != 1 || len(suites.Suite.Cases) != 1 || suites.Suite.Cases[0].Error == nil ||
 		!strings.HasPrefix(suites.Suite.Cases[0].Error.Message, "INVALID SCENARIO: ") || !strings.Contains(suites.Suite.Cases[0].Error.Message, "is unknown") {
 		t.Errorf("junit.xml does not hold one errored case naming the problem:\n%s", data)
 	}
+}
+
+// junitErrors is what the run tests read of a junit.xml.
+type junitErrors struct {
+	Errors int `xml:"errors,attr"`
+	Suite  struct {
+		Cases []struct {
+			Name  string `xml:"name,attr"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// readJUnit reads the junit.xml of a run folder, and its text for errors.
+func readJUnit(t *testing.T, dir string) (junitErrors, []byte) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatalf("no junit.xml in the run folder: %v", err)
+	}
+	var suites junitErrors
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatal(err)
+	}
+	return suites, data
 }
