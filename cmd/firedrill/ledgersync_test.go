@@ -56,7 +56,7 @@ var ledgersyncScenarios = map[string][]string{
 const ledgersyncRunsInARow = 5
 
 // ledgersyncAtOnce is how many drills run at the same time.
-const ledgersyncAtOnce = 3
+const ledgersyncAtOnce = 2
 
 // TestLedgersyncDrills runs the ledgersync example's drills with the
 // firedrill binary, when FIREDRILL_DRILLS is true (make drills): the
