@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +57,50 @@ func TestMain(m *testing.M) {
 	if firedrillBin.dir != "" {
 		_ = os.RemoveAll(firedrillBin.dir)
 	}
+	recap.print(os.Stdout)
 	os.Exit(code)
+}
+
+// recap keeps the failures of the drills, printed again once every test
+// has ended: under go test -v a parallel drill's message is written when it
+// fails, minutes before the last lines a CI log shows.
+var recap failureRecap
+
+type failureRecap struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+// fatalf records a failure of t and stops it.
+func (r *failureRecap) fatalf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	r.add(t, format, args...)
+	t.Fatalf(format, args...)
+}
+
+// errorf records a failure of t and goes on.
+func (r *failureRecap) errorf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	r.add(t, format, args...)
+	t.Errorf(format, args...)
+}
+
+func (r *failureRecap) add(t *testing.T, format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, t.Name()+": "+fmt.Sprintf(format, args...))
+}
+
+func (r *failureRecap) print(w io.Writer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n=== drill failures, repeated (%d)\n", len(r.lines))
+	for _, l := range r.lines {
+		fmt.Fprintln(w, l)
+	}
 }
 
 // startProcess starts bin with args; the process is killed at the end of

@@ -88,17 +88,17 @@ func drill(t *testing.T, bin, file, gate, word string) {
 		return cmd.ProcessState.ExitCode(), out.String()
 	}
 	if code, out := run(false); code != 0 || !strings.Contains(out, "PASS  7 gates, 0 failed") {
-		t.Fatalf("%s: the service fails: exit %d\n%s", file, code, tail(out, 30))
+		recap.fatalf(t, "%s: the service fails: exit %d\n%s", file, code, tail(out, 30))
 	}
 	code, out := run(true)
 	if code != 1 {
-		t.Fatalf("%s: the naive service: exit %d, want 1\n%s", file, code, tail(out, 30))
+		recap.fatalf(t, "%s: the naive service: exit %d, want 1\n%s", file, code, tail(out, 30))
 	}
 	// The verdict's lines are columns: status, kind, gate (the widths
 	// are the printer's to choose).
 	for _, want := range []string{`fail\s+consistency\s+` + regexp.QuoteMeta(gate), regexp.QuoteMeta(word), `fail\s+resilience\s+idempotency keys \(accounting\)`} {
 		if !regexp.MustCompile(want).MatchString(out) {
-			t.Errorf("%s: the naive run's verdict lacks %q:\n%s", file, want, tail(out, 30))
+			recap.errorf(t, "%s: the naive run's verdict lacks %q:\n%s", file, want, tail(out, 30))
 		}
 	}
 }

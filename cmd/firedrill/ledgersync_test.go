@@ -87,11 +87,11 @@ func TestLedgersyncDrills(t *testing.T) {
 			for run := 1; run <= ledgersyncRunsInARow; run++ {
 				rep := runLedgersync(t, bin, scenario, "none")
 				if rep.ExitCode != 0 || len(rep.failed()) > 0 {
-					t.Fatalf("%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
+					recap.fatalf(t, "%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
 				}
 				for _, name := range ledgersyncScenarios[file] {
 					if g, ok := rep.gate(name); !ok || !g.Passed {
-						t.Errorf("%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
+						recap.errorf(t, "%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
 					}
 				}
 			}
@@ -102,20 +102,20 @@ func TestLedgersyncDrills(t *testing.T) {
 			slot(t)
 			rep := runLedgersync(t, bin, ledgersyncScenario(t, d.scenario, svc), d.defect)
 			if rep.ExitCode != 1 {
-				t.Fatalf("%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
+				recap.fatalf(t, "%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
 			}
 			g, ok := rep.gate(d.gate)
 			switch {
 			case !ok:
-				t.Fatalf("%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
+				recap.fatalf(t, "%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
 			case g.Passed || g.Skipped:
-				t.Fatalf("%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
+				recap.fatalf(t, "%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
 			case !strings.Contains(g.Reason, d.reason):
-				t.Errorf("%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
+				recap.errorf(t, "%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
 			}
 			for _, f := range rep.failed() {
 				if f.Name != d.gate && !slices.Contains(d.also, f.Name) {
-					t.Errorf("%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
+					recap.errorf(t, "%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
 				}
 			}
 		})
@@ -177,13 +177,13 @@ func runLedgersync(t *testing.T, bin, scenario, defect string) *ledgersyncReport
 	rep := &ledgersyncReport{output: buf.String()}
 	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
-		t.Fatalf("%s (defect %s): no report (exit %d): %v\n%s", filepath.Base(scenario), defect, cmd.ProcessState.ExitCode(), err, tail(buf.String(), 30))
+		recap.fatalf(t, "%s (defect %s): no report (exit %d): %v\n%s", filepath.Base(scenario), defect, cmd.ProcessState.ExitCode(), err, tail(buf.String(), 30))
 	}
 	if err := json.Unmarshal(data, rep); err != nil {
-		t.Fatalf("summary.json: %v", err)
+		recap.fatalf(t, "summary.json: %v", err)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != rep.ExitCode {
-		t.Fatalf("exit %d, but the report says %d", code, rep.ExitCode)
+		recap.fatalf(t, "exit %d, but the report says %d", code, rep.ExitCode)
 	}
 	return rep
 }
@@ -209,7 +209,7 @@ func ledgersyncScenario(t *testing.T, file, svc string) string {
 		{"../seed/", filepath.ToSlash(filepath.Join(example, "seed")) + "/"},
 	} {
 		if !strings.Contains(text, r.from) {
-			t.Fatalf("%s has no %q to rewrite: update ledgersyncScenario", file, r.from)
+			recap.fatalf(t, "%s has no %q to rewrite: update ledgersyncScenario", file, r.from)
 		}
 		text = strings.ReplaceAll(text, r.from, r.to)
 	}
@@ -230,7 +230,7 @@ func buildLedgersync(t *testing.T) string {
 	}
 	src := filepath.Join("..", "..", "examples", "ledgersync", "service")
 	if out, err := exec.Command("go", "build", "-o", path, src).CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", src, err, out)
+		recap.fatalf(t, "go build %s: %v\n%s", src, err, out)
 	}
 	return path
 }
