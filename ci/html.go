@@ -17,6 +17,7 @@ var reportTemplate string
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":   strings.Join,
 	"lower":  strings.ToLower,
+	"digest": shortDigest,
 	"class":  func(status string) string { return strings.ReplaceAll(status, " ", "") },
 	"offset": offset,
 	"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },

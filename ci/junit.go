@@ -68,6 +68,16 @@ func WriteJUnit(w io.Writer, r Report) error {
 	if r.Owner != "" {
 		s.Properties = append(s.Properties, junitProperty{"owner", r.Owner})
 	}
+	for _, p := range []junitProperty{{"firedrill.version", r.Version}, {"scenario.file", r.ScenarioFile}, {"scenario.digest", r.ScenarioDigest}} {
+		if p.Value != "" {
+			s.Properties = append(s.Properties, p)
+		}
+	}
+	for _, sys := range r.Systems {
+		for _, c := range sys.Contracts {
+			s.Properties = append(s.Properties, junitProperty{"contract." + sys.Name + "." + c.Path, c.Digest})
+		}
+	}
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "firedrill." + g.Kind, Time: "0.000", SystemOut: "measured: " + g.Measured + "\n" + g.Reason}
 		switch g.Status() {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -19,8 +20,45 @@ type System struct {
 	URL      string `json:"url,omitempty"`      // where it listens
 	Proxy    string `json:"proxy,omitempty"`    // the proxy listener in front of it
 	Contract string `json:"contract,omitempty"` // the contract file it serves
+	// Contracts names each contract file the run read for the system by
+	// its digest: a vendor's contract that changed between two runs shows.
+	Contracts []ContractFile `json:"contracts,omitempty"`
 	// Webhooks is what a mock delivered to its webhook subscribers.
 	Webhooks *Deliveries `json:"webhooks,omitempty"`
+}
+
+// ContractFile is one contract file a run read, by its digest.
+type ContractFile struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"` // sha256:HEX of the file's bytes
+}
+
+// Identity is what tells two runs apart: the firedrill version, the
+// scenario's digest and each contract's, in one line for the reports.
+func (r Report) Identity() string {
+	var parts []string
+	if r.Version != "" {
+		parts = append(parts, "firedrill "+r.Version)
+	}
+	if r.ScenarioDigest != "" {
+		parts = append(parts, "scenario "+shortDigest(r.ScenarioDigest))
+	}
+	for _, s := range r.Systems {
+		for _, c := range s.Contracts {
+			parts = append(parts, fmt.Sprintf("%s contract %s", s.Name, shortDigest(c.Digest)))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// shortDigest is the algorithm and the first 12 hex digits of a digest,
+// as git abbreviates: enough to tell runs apart in a line a person reads.
+func shortDigest(d string) string {
+	alg, hex, ok := strings.Cut(d, ":")
+	if !ok || len(hex) <= 12 {
+		return d
+	}
+	return alg + ":" + hex[:12]
 }
 
 // Deliveries counts a mock's webhook deliveries when the run was checked.
@@ -61,17 +99,23 @@ type Second struct {
 
 // Report is everything a run's reports show; the scenario runner fills it.
 type Report struct {
-	Scenario    string        `json:"scenario"`
-	Owner       string        `json:"owner,omitempty"`
-	Start       time.Time     `json:"start"`
-	End         time.Time     `json:"end"`
-	Systems     []System      `json:"systems,omitempty"`
-	Flows       []Flow        `json:"flows,omitempty"`
-	Gates       []Gate        `json:"gates"`
-	Series      []Second      `json:"series,omitempty"`
-	Faults      []FaultWindow `json:"faults,omitempty"`
-	Consistency []Result      `json:"consistency,omitempty"`
-	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
+	Scenario string `json:"scenario"`
+	Owner    string `json:"owner,omitempty"`
+	// Version is the firedrill that ran; ScenarioFile and ScenarioDigest
+	// name the scenario file and its bytes ("sha256:HEX"): two runs of
+	// the same file by the same build say the same three things.
+	Version        string        `json:"version,omitempty"`
+	ScenarioFile   string        `json:"scenario_file,omitempty"`
+	ScenarioDigest string        `json:"scenario_digest,omitempty"`
+	Start          time.Time     `json:"start"`
+	End            time.Time     `json:"end"`
+	Systems        []System      `json:"systems,omitempty"`
+	Flows          []Flow        `json:"flows,omitempty"`
+	Gates          []Gate        `json:"gates"`
+	Series         []Second      `json:"series,omitempty"`
+	Faults         []FaultWindow `json:"faults,omitempty"`
+	Consistency    []Result      `json:"consistency,omitempty"`
+	Audit          []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
 	// Stopped is set when the run ended before judging its gates (an
 	// interrupt, a set-up failure) or could not write its evidence.
 	Stopped *Stopped `json:"stopped,omitempty"`

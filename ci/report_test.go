@@ -22,9 +22,12 @@ func sampleReport(t testing.TB) Report {
 	r := Report{
 		Scenario: "order sync holds at 3x peak through an accounting outage",
 		Owner:    "integrations@example.com",
-		Start:    t0, End: t0.Add(41 * time.Second),
+		Version:  "v0.3.0", ScenarioFile: "scenarios/flagship.yaml",
+		ScenarioDigest: "sha256:9f2c4e1b7a3d5f60818293a4b5c6d7e8f9012345678901234567890abcdef012",
+		Start:          t0, End: t0.Add(41 * time.Second),
 		Systems: []System{
-			{Name: "shop", Kind: "mock", URL: "http://127.0.0.1:41001", Contract: "contracts/shop.openapi.yaml"},
+			{Name: "shop", Kind: "mock", URL: "http://127.0.0.1:41001", Contract: "contracts/shop.openapi.yaml",
+				Contracts: []ContractFile{{Path: "contracts/shop.openapi.yaml", Digest: "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"}}},
 			{Name: "sync", Kind: "service", URL: "http://127.0.0.1:41000"},
 			{Name: "accounting", Kind: "mock", URL: "http://127.0.0.1:41002", Proxy: "127.0.0.1:42002", Contract: "contracts/accounting.openapi.yaml"},
 			{Name: "crm", Kind: "mock", URL: "http://127.0.0.1:41003", Proxy: "127.0.0.1:42003", Contract: "contracts/crm.graphql"},
@@ -331,5 +334,42 @@ func TestReportWebhooks(t *testing.T) {
 	}
 	if strings.Contains(md.String(), "Webhooks") {
 		t.Error("summary.md shows a webhooks section for a run without webhooks")
+	}
+}
+
+// TestReportIdentity checks that every report format names the firedrill
+// version, the scenario's digest and each contract's, which tell two runs
+// apart, and says nothing of them when the run did not know them.
+func TestReportIdentity(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	want := map[string][]string{
+		"summary.json": {`"version": "v0.3.0"`, `"scenario_file": "scenarios/flagship.yaml"`, `"scenario_digest": "` + r.ScenarioDigest + `"`,
+			`"digest": "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"`},
+		"summary.md":  {"firedrill v0.3.0 · scenario sha256:9f2c4e1b7a3d · shop contract sha256:0a1b2c3d4e5f"},
+		"junit.xml":   {`name="firedrill.version" value="v0.3.0"`, `name="scenario.digest" value="` + r.ScenarioDigest + `"`, `name="contract.shop.contracts/shop.openapi.yaml" value="sha256:0a1b2c3d4e5f`},
+		"report.html": {"firedrill v0.3.0 · scenario sha256:9f2c4e1b7a3d · shop contract sha256:0a1b2c3d4e5f", `title="sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"`},
+	}
+	bare := r
+	bare.Version, bare.ScenarioFile, bare.ScenarioDigest = "", "", ""
+	bare.Systems = []System{{Name: "shop", Kind: "mock", Contract: "contracts/shop.openapi.yaml"}}
+	for name, texts := range want {
+		var full, none bytes.Buffer
+		if err := reportFiles[name](&full, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := reportFiles[name](&none, bare); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range texts {
+			if !strings.Contains(full.String(), s) {
+				t.Errorf("%s lacks %s", name, s)
+			}
+		}
+		for _, s := range []string{"sha256:", "firedrill.version", "scenario_digest", `class="meta identity"`} {
+			if strings.Contains(none.String(), s) {
+				t.Errorf("%s of a run that knows no digest says %q", name, s)
+			}
+		}
 	}
 }

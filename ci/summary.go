@@ -12,6 +12,9 @@ import (
 type summary struct {
 	Scenario    string        `json:"scenario"`
 	Owner       string        `json:"owner,omitempty"`
+	Version     string        `json:"version,omitempty"`
+	File        string        `json:"scenario_file,omitempty"`
+	Digest      string        `json:"scenario_digest,omitempty"`
 	Start       time.Time     `json:"start"`
 	End         time.Time     `json:"end"`
 	DurationMS  int64         `json:"duration_ms"`
@@ -34,7 +37,7 @@ type summary struct {
 func WriteJSON(w io.Writer, r Report) error {
 	v := r.Verdict()
 	s := summary{
-		Scenario: r.Scenario, Owner: r.Owner, Start: r.Start, End: r.End, DurationMS: r.duration().Milliseconds(),
+		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, DurationMS: r.duration().Milliseconds(),
 		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
 		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit,
 	}
@@ -86,6 +89,9 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	}
 	meta = append(meta, fmt.Sprintf("exit code %d (%s)", v.Code, v.Code))
 	fmt.Fprintf(&b, "%s\n\n", strings.Join(meta, " · "))
+	if id := r.Identity(); id != "" {
+		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", mdCell(id))
+	}
 	b.WriteString("| | Gate | Kind | Measured | Reason |\n|---|---|---|---|---|\n")
 	for _, g := range r.Gates {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", statusIcon[g.Status()], mdCell(g.Name), g.Kind, mdCell(g.Measured), mdCell(g.Reason))

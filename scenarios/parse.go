@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +77,7 @@ func sortProblems(ps []Problem) {
 // file names the source in problems and anchors relative paths.
 func Parse(file string, data []byte) (*Scenario, error) {
 	ix := &posIndex{file: file, paths: map[string]pos{}}
-	s := &Scenario{file: file, index: ix}
+	s := &Scenario{file: file, index: ix, digest: digest(data)}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -98,6 +100,12 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		return s, &Error{Problems: d.problems}
 	}
 	return s, nil
+}
+
+// digest names bytes by their SHA-256, as "sha256:HEX".
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

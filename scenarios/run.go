@@ -35,6 +35,8 @@ type Options struct {
 	Now         func() time.Time
 	// Files receives the reports and journals; default the run folder.
 	Files ci.Files
+	// Version names the firedrill that runs, in every report.
+	Version string
 	// Supervisor is the default runtime's Embedded.Supervisor: the command
 	// that keeps a service's processes from outliving firedrill on Linux.
 	Supervisor []string

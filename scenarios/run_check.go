@@ -402,10 +402,11 @@ func (r *run) getenv(name string) string {
 // report writes the run folder's reports: report.html, junit.xml,
 // summary.json and summary.md, every secret redacted.
 func (r *run) report() error {
-	rep := ci.Report{Scenario: r.s.Name, Owner: r.s.Owner, Start: r.out.Started, End: r.out.Ended,
+	rep := ci.Report{Scenario: r.s.Name, Owner: r.s.Owner, Version: r.o.Version, ScenarioFile: r.s.File(), ScenarioDigest: r.s.Digest(),
+		Start: r.out.Started, End: r.out.Ended,
 		Gates: r.out.Verdict.Gates, Faults: r.windows, Consistency: r.consistency}
 	for _, sys := range r.systems {
-		rs := ci.System{Name: sys.name, URL: sys.addr.URL()}
+		rs := ci.System{Name: sys.name, URL: sys.addr.URL(), Contracts: sys.contracts}
 		switch {
 		case sys.spec.Service != nil:
 			rs.Kind = "service"

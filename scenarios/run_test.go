@@ -3,6 +3,8 @@ package scenarios
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -22,7 +24,7 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	dir := t.TempDir()
 	var progress strings.Builder
 	rt := &Embedded{}
-	out, err := Run(context.Background(), s, Options{Out: dir, Progress: &progress, Runtime: rt})
+	out, err := Run(context.Background(), s, Options{Out: dir, Progress: &progress, Runtime: rt, Version: "v9.8.7"})
 	t.Log(progress.String())
 	if err != nil {
 		t.Fatalf("run: %v\ngates: %+v", err, out)
@@ -30,6 +32,8 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	if !out.Verdict.Passed || len(out.Verdict.Gates) != 4 {
 		t.Fatalf("verdict %+v", out.Verdict)
 	}
+	checkRunIdentity(t, dir, filepath.Join("testdata", "e2e", "mock-only.yaml"), "v9.8.7",
+		map[string]string{"shop": filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml")})
 	if !strings.Contains(progress.String(), "faults: latency on shop") {
 		t.Errorf("the progress never showed the active fault:\n%s", progress.String())
 	}
@@ -173,6 +177,48 @@ func TestRunChecksReferences(t *testing.T) {
 			if g.Kind == "contract" && !g.Passed {
 				t.Errorf("references %v: %s: %s", on, g.Name, g.Measured) // a 400 for a valid request is the vendor's answer, not a broken contract
 			}
+		}
+	}
+}
+
+// checkRunIdentity reads the run folder's summary.json and checks it names
+// the firedrill version, the scenario file's digest and, for each system,
+// its contract file's digest, each the SHA-256 of the file's bytes.
+func checkRunIdentity(t *testing.T, dir, scenario, version string, contractFiles map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Version string `json:"version"`
+		File    string `json:"scenario_file"`
+		Digest  string `json:"scenario_digest"`
+		Systems []ci.System
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	fileDigest := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.Sum256(b)
+		return "sha256:" + hex.EncodeToString(h[:])
+	}
+	if sum.Version != version || sum.File != scenario || sum.Digest != fileDigest(scenario) {
+		t.Errorf("summary.json names version %q, file %q, digest %q; want %q, %q, %q", sum.Version, sum.File, sum.Digest, version, scenario, fileDigest(scenario))
+	}
+	for name, path := range contractFiles {
+		var got []ci.ContractFile
+		for _, s := range sum.Systems {
+			if s.Name == name {
+				got = s.Contracts
+			}
+		}
+		if len(got) != 1 || got[0].Digest != fileDigest(path) {
+			t.Errorf("system %s: contracts %+v, want one with the digest of %s (%s)", name, got, path, fileDigest(path))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -40,6 +41,8 @@ type system struct {
 	direct string
 	// adminToken is the bearer token the mock's admin API requires, if any.
 	adminToken string
+	// contracts names the contract files read for the system by digest.
+	contracts []ci.ContractFile
 }
 
 // adminHeader is what a request to the mock's admin API carries: its
@@ -75,6 +78,11 @@ func (r *run) plan(ctx context.Context) error {
 		paths := make([]string, len(files))
 		for i, f := range files {
 			paths[i] = r.s.Resolve(f)
+			data, err := os.ReadFile(paths[i])
+			if err != nil {
+				return fmt.Errorf("scenarios: system %q: %w", name, err)
+			}
+			sys.contracts = append(sys.contracts, ci.ContractFile{Path: f, Digest: digest(data)})
 		}
 		var err error
 		if isGraphQL(paths[0]) {

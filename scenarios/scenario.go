@@ -31,13 +31,19 @@ type Scenario struct {
 	// Gates decide the verdict.
 	Gates Gates `yaml:"gates,omitempty" json:"gates,omitempty"`
 
-	file  string
-	index *posIndex
-	order []string // system names in file order
+	file   string
+	digest string // sha256:HEX of the bytes parsed
+	index  *posIndex
+	order  []string // system names in file order
 }
 
 // File is the path the scenario was read from ("" when parsed from memory).
 func (s *Scenario) File() string { return s.file }
+
+// Digest is "sha256:" and the hex SHA-256 of the bytes the scenario was
+// parsed from ("" when built in code): two runs of one scenario name the
+// same digest, and an edited file another.
+func (s *Scenario) Digest() string { return s.digest }
 
 // SystemNames returns the system names in the order the file lists them.
 func (s *Scenario) SystemNames() []string { return append([]string(nil), s.order...) }

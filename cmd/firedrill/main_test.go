@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,38 @@ func TestHelpHasExamples(t *testing.T) {
 			if strings.TrimSpace(sub.Example) == "" {
 				t.Errorf("command %q %q has no example in its --help", c.Name(), sub.Name())
 			}
+		}
+	}
+}
+
+// TestVersionNamesTheCommit checks that a build without a version set at
+// link time still names the commit the build info records, so the reports
+// of two builds differ; a version set at link time or a module version
+// wins, and with nothing known it says "dev".
+func TestVersionNamesTheCommit(t *testing.T) {
+	t.Parallel()
+	vcs := func(kv ...string) *debug.BuildInfo {
+		info := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}
+		for i := 0; i < len(kv); i += 2 {
+			info.Settings = append(info.Settings, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return info
+	}
+	const rev = "a205f4456ce7bc55ca308bbc28c63dd79b28cb2f"
+	for _, c := range []struct {
+		linked string
+		info   *debug.BuildInfo
+		want   string
+	}{
+		{"dev", vcs("vcs.revision", rev, "vcs.modified", "false"), "dev+a205f4456ce7"},
+		{"dev", vcs("vcs.revision", rev, "vcs.modified", "true"), "dev+a205f4456ce7-dirty"},
+		{"v1.2.3", vcs("vcs.revision", rev), "v1.2.3"},
+		{"dev", &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}}, "v0.4.0"},
+		{"dev", vcs(), "dev"},
+		{"dev", nil, "dev"},
+	} {
+		if got := versionFrom(c.linked, c.info); got != c.want {
+			t.Errorf("versionFrom(%q, %+v) = %q, want %q", c.linked, c.info, got, c.want)
 		}
 	}
 }

@@ -39,7 +39,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
   firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor}
+			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor, Version: buildVersion()}
 			if ci.GitHubActions(st.getenv) {
 				opts.Annotations = st.stdout
 			}
@@ -115,7 +115,7 @@ func writeStoppedJUnit(dir, scenario string, stopped ci.Stopped) error {
 	if err != nil {
 		return fmt.Errorf("junit.xml: %w", err)
 	}
-	werr := ci.WriteJUnit(f, ci.Report{Scenario: scenario, Stopped: &stopped})
+	werr := ci.WriteJUnit(f, ci.Report{Scenario: scenario, Version: buildVersion(), Stopped: &stopped})
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
