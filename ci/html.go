@@ -7,6 +7,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"sort"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"digest": shortDigest,
 	"class":  func(status string) string { return strings.ReplaceAll(status, " ", "") },
 	"offset": offset,
+	"audit":  auditLine,
 	"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"ms":     ms,
 	"json": func(v any) string {
@@ -30,6 +32,43 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 		return string(b)
 	},
 }).Parse(reportTemplate))
+
+// auditLine writes one line of the fault timeline's audit log (a JSON
+// record of chaos.AuditRecord's shape) for a person: its offset from the
+// attack's start, the action, target, fault and parameters, the outcome.
+// A line that is not such a record is shown as it is.
+func auditLine(zero time.Time, raw string) string {
+	var rec struct {
+		Time    time.Time         `json:"time"`
+		Action  string            `json:"action"`
+		Target  string            `json:"target"`
+		Fault   string            `json:"fault"`
+		Params  map[string]string `json:"params"`
+		Reason  string            `json:"reason"`
+		Outcome string            `json:"outcome"`
+	}
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil || rec.Time.IsZero() || rec.Action == "" {
+		return raw
+	}
+	parts := []string{fmt.Sprintf("%-9s", offset(zero, rec.Time)), fmt.Sprintf("%-7s", rec.Action)}
+	for _, s := range []string{rec.Target, rec.Fault} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	keys := make([]string, 0, len(rec.Params))
+	for k := range rec.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+rec.Params[k])
+	}
+	if rec.Reason != "" {
+		parts = append(parts, "("+rec.Reason+")")
+	}
+	return strings.Join(append(parts, "→ "+rec.Outcome), " ")
+}
 
 // htmlData is what the template sees.
 type htmlData struct {

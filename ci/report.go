@@ -104,21 +104,35 @@ type Report struct {
 	// Version is the firedrill that ran; ScenarioFile and ScenarioDigest
 	// name the scenario file and its bytes ("sha256:HEX"): two runs of
 	// the same file by the same build say the same three things.
-	Version        string        `json:"version,omitempty"`
-	ScenarioFile   string        `json:"scenario_file,omitempty"`
-	ScenarioDigest string        `json:"scenario_digest,omitempty"`
-	Start          time.Time     `json:"start"`
-	End            time.Time     `json:"end"`
-	Systems        []System      `json:"systems,omitempty"`
-	Flows          []Flow        `json:"flows,omitempty"`
-	Gates          []Gate        `json:"gates"`
-	Series         []Second      `json:"series,omitempty"`
-	Faults         []FaultWindow `json:"faults,omitempty"`
-	Consistency    []Result      `json:"consistency,omitempty"`
-	Audit          []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
+	Version        string    `json:"version,omitempty"`
+	ScenarioFile   string    `json:"scenario_file,omitempty"`
+	ScenarioDigest string    `json:"scenario_digest,omitempty"`
+	Start          time.Time `json:"start"`
+	End            time.Time `json:"end"`
+	// AttackStart is time zero of everything a person reads: the chart's
+	// x axis, the faults table, the audit log and evidence offsets count
+	// from it, so a fault the scenario puts `at: 10s` shows at +10s. Zero
+	// when the attack never started (the offsets then count from Start).
+	AttackStart time.Time     `json:"attack_start,omitzero"`
+	Systems     []System      `json:"systems,omitempty"`
+	Flows       []Flow        `json:"flows,omitempty"`
+	Gates       []Gate        `json:"gates"`
+	Series      []Second      `json:"series,omitempty"`
+	Faults      []FaultWindow `json:"faults,omitempty"`
+	Consistency []Result      `json:"consistency,omitempty"`
+	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
 	// Stopped is set when the run ended before judging its gates (an
 	// interrupt, a set-up failure) or could not write its evidence.
 	Stopped *Stopped `json:"stopped,omitempty"`
+}
+
+// Zero is the instant every offset in the reports counts from: the start
+// of the attack, or of the run when no attack started.
+func (r Report) Zero() time.Time {
+	if !r.AttackStart.IsZero() {
+		return r.AttackStart
+	}
+	return r.Start
 }
 
 // Verdict weighs the report's gates; a stopped run never passes.

@@ -17,6 +17,7 @@ type summary struct {
 	Digest      string        `json:"scenario_digest,omitempty"`
 	Start       time.Time     `json:"start"`
 	End         time.Time     `json:"end"`
+	AttackStart time.Time     `json:"attack_start,omitzero"`
 	DurationMS  int64         `json:"duration_ms"`
 	Verdict     string        `json:"verdict"`
 	ExitCode    ExitCode      `json:"exit_code"`
@@ -37,7 +38,7 @@ type summary struct {
 func WriteJSON(w io.Writer, r Report) error {
 	v := r.Verdict()
 	s := summary{
-		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, DurationMS: r.duration().Milliseconds(),
+		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, AttackStart: r.AttackStart, DurationMS: r.duration().Milliseconds(),
 		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
 		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit,
 	}
@@ -106,7 +107,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	if len(r.Faults) > 0 {
 		b.WriteString("\n### Faults\n\n| Target | Kind | From | To |\n|---|---|---|---|\n")
 		for _, f := range r.Faults {
-			fmt.Fprintf(&b, "| %s | %s | +%s | +%s |\n", mdCell(f.Target), mdCell(f.Kind), offset(r.Start, f.Start), offset(r.Start, f.End))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(f.Target), mdCell(f.Kind), offset(r.Zero(), f.Start), offset(r.Zero(), f.End))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -134,12 +135,18 @@ func writeMarkdownWebhooks(b *strings.Builder, systems []System) {
 	}
 }
 
-// offset is t relative to the start of the run.
-func offset(start, t time.Time) string {
-	if start.IsZero() {
+// offset is t relative to zero (the attack's start, Report.Zero), signed:
+// "+10s" for a fault ten seconds into the attack, "-1.2s" for what
+// happened while setting up.
+func offset(zero, t time.Time) string {
+	if zero.IsZero() {
 		return t.UTC().Format("15:04:05.000")
 	}
-	return t.Sub(start).Round(time.Millisecond).String()
+	d := t.Sub(zero).Round(time.Millisecond)
+	if d < 0 {
+		return d.String()
+	}
+	return "+" + d.String()
 }
 
 // GitHubActions reports whether the process runs in GitHub Actions.

@@ -132,15 +132,15 @@ func (r Report) charts() []chart {
 	p50, p99 := make([]float64, len(r.Series)), make([]float64, len(r.Series))
 	reqs, errs := make([]float64, len(r.Series)), make([]float64, len(r.Series))
 	for i, s := range r.Series {
-		x[i] = s.At.Sub(r.Start).Seconds()
+		x[i] = s.At.Sub(r.Zero()).Seconds()
 		p50[i] = float64(s.P50) / float64(time.Millisecond)
 		p99[i] = float64(s.P99) / float64(time.Millisecond)
 		reqs[i], errs[i] = float64(s.Requests), float64(s.Errors)
 	}
 	return []chart{
-		{Title: "Latency percentiles", Unit: "ms", X: x, Faults: r.Faults, Start: r.Start, Lines: []line{
+		{Title: "Latency percentiles", Unit: "ms", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
 			{Name: "p50", Color: "#2563eb", Y: p50}, {Name: "p99", Color: "#9333ea", Y: p99, Dash: true}}},
-		{Title: "Throughput and errors", Unit: "/s", X: x, Faults: r.Faults, Start: r.Start, Lines: []line{
+		{Title: "Throughput and errors", Unit: "/s", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
 			{Name: "requests", Color: "#059669", Y: reqs}, {Name: "errors", Color: "#dc2626", Y: errs}}},
 	}
 }

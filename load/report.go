@@ -11,6 +11,8 @@ import (
 // Report is what a run measured: per flow (one entry per iteration), per
 // step, and second by second.
 type Report struct {
+	// Start is when the attack began: Bucket.Second counts from it.
+	Start time.Time
 	Flow  Stats   // iterations: latency from the first step's start to the last step's end
 	Steps []Stats // one per step, in flow order
 	// Series is the time series of every request, all steps together.
@@ -53,7 +55,8 @@ type Stats struct {
 // MaxErrorTexts bounds the distinct error texts kept per step.
 const MaxErrorTexts = 20
 
-// Bucket is one second of a run, counted from the run's start.
+// Bucket is one second of a run, counted from the run's start
+// (Report.Start).
 type Bucket struct {
 	Second    int
 	Requests  uint64
@@ -202,7 +205,7 @@ func (b *builder) addIteration(first, last *vegeta.Result, failed *vegeta.Result
 }
 
 func (b *builder) report() *Report {
-	r := &Report{}
+	r := &Report{Start: b.start}
 	for _, s := range b.steps {
 		r.Steps = append(r.Steps, s.stats())
 	}

@@ -111,6 +111,8 @@ type run struct {
 	cancel    context.CancelCauseFunc
 	watching  chan struct{}
 	phaseName atomic.Pointer[string]
+	// zero is attackStart for the goroutines that print progress.
+	zero atomic.Pointer[time.Time]
 	// probeTimeout bounds each health probe; HealthProbeTimeout when 0.
 	probeTimeout time.Duration
 }
@@ -171,7 +173,19 @@ func (r *run) progress(format string, args ...any) {
 		return
 	}
 	line := fmt.Sprintf(format, args...)
-	fmt.Fprintf(r.o.Progress, "%6.1fs  %s\n", time.Since(r.out.Started).Seconds(), r.secrets.Redact(line))
+	fmt.Fprintf(r.o.Progress, "%11s  %s\n", r.clock(), r.secrets.Redact(line))
+}
+
+// clock is the time a progress line or a message names, on the reports'
+// one time base: seconds since the attack started ("12.3s"), which is
+// where the scenario's `at:` puts a fault; before the attack, the time
+// spent setting up ("setup 0.4s").
+func (r *run) clock() string {
+	zero := r.zero.Load()
+	if zero == nil {
+		return fmt.Sprintf("setup %.1fs", time.Since(r.out.Started).Seconds())
+	}
+	return fmt.Sprintf("%.1fs", time.Since(*zero).Seconds())
 }
 
 // execute runs the phases in order. The first that fails, an interrupt
@@ -262,7 +276,7 @@ func (r *run) stopped(parent, ctx context.Context, err error) error {
 		return ci.WithExit(ci.ExitSetup, cause)
 	}
 	if parent.Err() != nil {
-		why := fmt.Errorf("scenarios: interrupted at +%s during %s: %w", time.Since(r.out.Started).Round(100*time.Millisecond), r.phase(), context.Cause(parent))
+		why := fmt.Errorf("scenarios: interrupted at %s during %s: %w", r.clock(), r.phase(), context.Cause(parent))
 		return ci.WithExit(ci.ExitInterrupted, errors.Join(why, err))
 	}
 	if err != nil {

@@ -226,9 +226,10 @@ func (r *run) attack(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var tlErr error
 	wg.Add(1)
-	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(faults))
 	start := time.Now()
 	r.attackStart = start
+	r.zero.Store(&start)
+	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(faults))
 	for _, f := range faults {
 		target, kind := f.Proxy, f.Toxic
 		if f.System != "" {

@@ -403,7 +403,7 @@ func (r *run) getenv(name string) string {
 // summary.json and summary.md, every secret redacted.
 func (r *run) report() error {
 	rep := ci.Report{Scenario: r.s.Name, Owner: r.s.Owner, Version: r.o.Version, ScenarioFile: r.s.File(), ScenarioDigest: r.s.Digest(),
-		Start: r.out.Started, End: r.out.Ended,
+		Start: r.out.Started, End: r.out.Ended, AttackStart: r.attackStart,
 		Gates: r.out.Verdict.Gates, Faults: r.windows, Consistency: r.consistency}
 	for _, sys := range r.systems {
 		rs := ci.System{Name: sys.name, URL: sys.addr.URL(), Contracts: sys.contracts}
@@ -422,8 +422,14 @@ func (r *run) report() error {
 	}
 	rep.Flows = r.reportFlows()
 	if l := r.out.Load; l != nil {
+		// The buckets count from the load's own start, a moment after the
+		// attack's (the timeline starts first).
+		zero := l.Start
+		if zero.IsZero() {
+			zero = r.attackStart
+		}
 		for _, b := range l.Series {
-			rep.Series = append(rep.Series, ci.Second{At: r.out.Started.Add(time.Duration(b.Second) * time.Second),
+			rep.Series = append(rep.Series, ci.Second{At: zero.Add(time.Duration(b.Second) * time.Second),
 				Requests: int(b.Requests), Errors: int(b.Errors), P50: b.P50, P99: b.P99})
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	}
 	checkRunIdentity(t, dir, filepath.Join("testdata", "e2e", "mock-only.yaml"), "v9.8.7",
 		map[string]string{"shop": filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml")})
+	checkOneTimeBase(t, dir, progress.String(), time.Second)
 	if !strings.Contains(progress.String(), "faults: latency on shop") {
 		t.Errorf("the progress never showed the active fault:\n%s", progress.String())
 	}
@@ -220,5 +223,64 @@ func checkRunIdentity(t *testing.T, dir, scenario, version string, contractFiles
 		if len(got) != 1 || got[0].Digest != fileDigest(path) {
 			t.Errorf("system %s: contracts %+v, want one with the digest of %s (%s)", name, got, path, fileDigest(path))
 		}
+	}
+}
+
+// checkOneTimeBase checks that a run's reports count time from one zero,
+// the start of the attack: summary.json's first chart bucket is stamped
+// with it, the fault the scenario puts at `at` starts at +at in the
+// summary, the faults tables of summary.md and report.html and the audit
+// log, and the progress lines put the attack at 0.0s.
+func checkOneTimeBase(t *testing.T, dir, progress string, at time.Duration) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Start       time.Time        `json:"start"`
+		AttackStart time.Time        `json:"attack_start"`
+		Series      []ci.Second      `json:"series"`
+		Faults      []ci.FaultWindow `json:"faults"`
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	const slack = 100 * time.Millisecond // the load starts a moment after the timeline
+	switch {
+	case sum.AttackStart.IsZero() || !sum.AttackStart.After(sum.Start):
+		t.Fatalf("attack_start %v, run start %v: the attack starts after the set-up", sum.AttackStart, sum.Start)
+	case len(sum.Series) == 0 || sum.Series[0].At.Sub(sum.AttackStart) < 0 || sum.Series[0].At.Sub(sum.AttackStart) > slack:
+		t.Fatalf("the first chart bucket is not stamped with the attack's start %v: %+v", sum.AttackStart, sum.Series[:min(1, len(sum.Series))])
+	case len(sum.Faults) == 0 || sum.Faults[0].Start.Sub(sum.AttackStart) != at:
+		t.Fatalf("the fault at %s starts at %v after the attack: %+v", at, sum.Faults[0].Start.Sub(sum.AttackStart), sum.Faults)
+	}
+	row := "| +" + at.String() + " | +" + (2 * at).String() + " |"
+	for name, want := range map[string]string{
+		"summary.md":  row,
+		"report.html": "<td>+" + at.String() + "</td><td>+" + (2 * at).String() + "</td>",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(html.UnescapeString(string(b)), want) {
+			t.Errorf("%s's faults table does not put the fault at +%s: no %q", name, at, want)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+	audit := regexp.MustCompile(`\+(\d+(?:\.\d+)?)(ms|s)\s+apply`).FindStringSubmatch(html.UnescapeString(string(page)))
+	if audit == nil {
+		t.Fatalf("report.html's audit log shows no apply with its offset")
+	}
+	off, _ := time.ParseDuration(audit[1] + audit[2])
+	if off < at || off > at+slack {
+		t.Errorf("the audit log applies the fault at +%s, want +%s", off, at)
+	}
+	if !regexp.MustCompile(`(?m)^\s+0\.0s  attack `).MatchString(progress) {
+		t.Errorf("the progress does not put the attack at 0.0s:\n%s", progress)
+	}
+	if !regexp.MustCompile(`(?m)^\s+setup \d+\.\ds  plan `).MatchString(progress) {
+		t.Errorf("the progress does not show set-up lines on their own clock:\n%s", progress)
 	}
 }

@@ -373,9 +373,9 @@ func (r *run) watch(sys *system) {
 		} else if status != nil {
 			how = "exited (" + status.Error() + ")"
 		}
-		at := time.Since(r.out.Started).Round(100 * time.Millisecond)
-		r.progress("FAILED service %s %s at +%s during %s", sys.name, how, at, r.phase())
-		r.cancel(fmt.Errorf("scenarios: service %q %s at +%s during %s; its last output:\n%s: %w",
+		at := r.clock()
+		r.progress("FAILED service %s %s at %s during %s", sys.name, how, at, r.phase())
+		r.cancel(fmt.Errorf("scenarios: service %q %s at %s during %s; its last output:\n%s: %w",
 			sys.name, how, at, r.phase(), indent(r.secrets.Redact(svc.LastLines())), ErrServiceExited))
 	}()
 }
