@@ -202,11 +202,16 @@ func (c *collector) record(step int, res *vegeta.Result) {
 
 func (c *collector) checkDoom() {
 	for _, t := range c.doomers {
-		a := c.b.flow
-		if t.Step != "" {
+		a, planned := c.b.flow, c.planned
+		switch t.scope() {
+		case ScopeStep:
 			a = c.b.step(t.Step)
+		case ScopeRequest:
+			// At most one request per step per iteration: the bound that
+			// never calls a threshold doomed that could still pass.
+			a, planned = c.b.all, c.planned*float64(len(c.b.steps))
 		}
-		if t.doomed(a.errors, a.m.Latencies.Max, c.planned) {
+		if t.doomed(a.errors, a.m.Latencies.Max, planned) {
 			c.e.halt(fmt.Sprintf("threshold %q can no longer pass", t.Source))
 			return
 		}

@@ -47,11 +47,11 @@ func ExampleRun() {
 
 func ExampleParseThreshold() {
 	th, _ := load.ParseThreshold("p99 < 800ms")
-	rep := &load.Report{Flow: load.Stats{Requests: 100, P99: 912 * time.Millisecond}}
+	rep := &load.Report{Requests: load.Stats{Requests: 100, P99: 912 * time.Millisecond}}
 	fmt.Println(th.Check(rep).Message)
 	_, err := load.ParseThreshold("p99 < 8x0ms")
 	fmt.Println(err)
 	// Output:
-	// p99 < 800ms: measured 912ms — failed
+	// p99 < 800ms: measured 912ms per request — failed
 	// load: bad threshold "p99 < 8x0ms": column 7: "8x0ms" is not a duration such as 800ms or 1.5s
 }

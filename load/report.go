@@ -5,16 +5,26 @@ import (
 	"sort"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Report is what a run measured: per flow (one entry per iteration), per
-// step, and second by second.
+// Report is what a run measured: per request, per step, per iteration (one
+// entry per pass through the flow), and second by second. Their
+// percentiles come from an HDR histogram of every latency (3 significant
+// digits), not a sketch: a gate on p99.9 of a long tail reads what
+// happened.
 type Report struct {
 	// Start is when the attack began: Bucket.Second counts from it.
 	Start time.Time
-	Flow  Stats   // iterations: latency from the first step's start to the last step's end
-	Steps []Stats // one per step, in flow order
+	// Requests measures every request of every step: what "p99 < 1s"
+	// reads. For a one-step flow it is that step.
+	Requests Stats
+	// Flow measures iterations, each from its first step's start to its
+	// last step's end, waits between steps included ("iteration p99").
+	Flow  Stats
+	Steps []Stats // one per step, in flow order ("step NAME p99")
 	// Series is the time series of every request, all steps together.
 	Series []Bucket
 	// Target is the mean scheduled rate of iterations per second.
@@ -46,6 +56,7 @@ type Stats struct {
 	Success     float64 // ratio in [0, 1]
 	P50, P90    time.Duration
 	P95, P99    time.Duration
+	P999        time.Duration // p99.9
 	Max, Mean   time.Duration
 	StatusCodes map[int]uint64
 	ErrorTexts  []string // distinct errors, first seen first, at most MaxErrorTexts
@@ -70,25 +81,46 @@ type agg struct {
 	name    string
 	start   time.Time
 	m       vegeta.Metrics
+	hist    *hdrhistogram.Histogram // every latency, in microseconds
 	errors  uint64
 	codes   map[int]uint64
 	texts   []string
 	buckets map[int]*bucketAgg
 }
 
-// bucketAgg is one second of one aggregate. Latencies go into vegeta's
-// t-digest, so a long run's memory stays small.
+// bucketAgg is one second of one aggregate, for the charts. Latencies go
+// into vegeta's t-digest, so a long run's memory stays small; the gates
+// read the whole run's HDR histogram (agg.hist) instead.
 type bucketAgg struct {
 	n, ok, bad uint64
 	lat        vegeta.LatencyMetrics
 }
 
 func newAgg(name string, start time.Time) *agg {
-	return &agg{name: name, start: start, codes: map[int]uint64{}, buckets: map[int]*bucketAgg{}}
+	return &agg{name: name, start: start, codes: map[int]uint64{}, buckets: map[int]*bucketAgg{},
+		hist: hdrhistogram.New(1, histMaxMicros, 3)}
+}
+
+// histMaxMicros is the longest latency the histograms hold (one hour);
+// a longer one is counted as one hour (Stats.Max keeps the true one).
+const histMaxMicros = int64(time.Hour / time.Microsecond)
+
+// recordLatency adds one latency to h, at least 1 µs, at most an hour.
+func recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
+	_ = h.RecordValue(min(max(int64(d/time.Microsecond), 1), histMaxMicros))
+}
+
+// percentile reads the q-th percentile (0-100) of h.
+func percentile(h *hdrhistogram.Histogram, q float64) time.Duration {
+	if h.TotalCount() == 0 {
+		return 0
+	}
+	return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond
 }
 
 func (a *agg) add(r *vegeta.Result) {
 	a.m.Add(r)
+	recordLatency(a.hist, r.Latency)
 	a.codes[int(r.Code)]++
 	sec := int(r.Timestamp.Sub(a.start) / time.Second)
 	b := a.buckets[sec]
@@ -114,8 +146,8 @@ func (a *agg) stats() Stats {
 	m.Close()
 	s := Stats{
 		Name: a.name, Requests: m.Requests, Errors: a.errors, Rate: m.Rate,
-		P50: m.Latencies.P50, P90: m.Latencies.P90, P95: m.Latencies.P95, P99: m.Latencies.P99,
-		Max: m.Latencies.Max, Mean: m.Latencies.Mean,
+		P50: percentile(a.hist, 50), P90: percentile(a.hist, 90), P95: percentile(a.hist, 95), P99: percentile(a.hist, 99),
+		P999: percentile(a.hist, 99.9), Max: m.Latencies.Max, Mean: m.Latencies.Mean,
 		StatusCodes: a.codes, ErrorTexts: a.texts,
 		Series: series(a.buckets),
 	}
@@ -210,11 +242,12 @@ func (b *builder) report() *Report {
 		r.Steps = append(r.Steps, s.stats())
 	}
 	if b.single {
-		r.Flow, r.Series = r.Steps[0], r.Steps[0].Series
+		r.Flow, r.Requests, r.Series = r.Steps[0], r.Steps[0], r.Steps[0].Series
 		r.Flow.Name = b.flowName
 		return r
 	}
-	r.Flow, r.Series = b.flow.stats(), b.all.stats().Series
+	r.Requests = b.all.stats()
+	r.Flow, r.Series = b.flow.stats(), r.Requests.Series
 	return r
 }
 

@@ -85,7 +85,7 @@ func (p Plan) validate(steps []*compiledStep) error {
 		errs = append(errs, fmt.Errorf("load: duration %s must be in (0, %s]", p.Duration, MaxDuration))
 	}
 	for _, t := range p.Thresholds {
-		if t.Step != "" && !slices.ContainsFunc(steps, func(s *compiledStep) bool { return s.Name == t.Step }) {
+		if t.scope() == ScopeStep && !slices.ContainsFunc(steps, func(s *compiledStep) bool { return s.Name == t.Step }) {
 			errs = append(errs, fmt.Errorf("load: threshold %q: no step %q in flow %q", t.Source, t.Step, p.Flow.Name))
 		}
 	}

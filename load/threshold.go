@@ -12,20 +12,73 @@ import (
 
 // Threshold is one pass/fail condition on a run, parsed from text such as
 // "p99 < 800ms", "p95 <= 1s", "success >= 99.5%", "rate >= 0.98 * target",
-// "errors < 10" or "step:create p99 < 500ms". It keeps its source text so
-// reports can quote it.
+// "errors < 10", `step "create order" p99 < 300ms` (or step:create) or
+// "iteration p99 < 2s". It keeps its source text so reports can quote it.
+//
+// What it reads (Scope): with no prefix, every request of every step,
+// except rate and throughput, which count iterations as the target does;
+// "step NAME", that step's requests; "iteration", whole passes through
+// the flow, each from its first step's start to its last step's end.
 type Threshold struct {
 	Source string
-	// Step names the step the threshold reads; "" means the flow (one
-	// measure per iteration, from the first step's start to the last's end).
+	Scope  Scope
+	// Step names the step the threshold reads when Scope is ScopeStep.
 	Step   string
-	Metric string // p50 p90 p95 p99 max mean success rate throughput errors requests
+	Metric string // p50 p90 p95 p99 p99.9 max mean success rate throughput errors requests
 	Op     string // < <= > >=
 	// Value is in the metric's unit: seconds for latencies, a ratio in
 	// [0, 1] for success, per second for rate and throughput, a count for
 	// errors and requests. When OfTarget, it is a fraction of the target rate.
 	Value    float64
 	OfTarget bool
+}
+
+// Scope is what a threshold measures.
+type Scope string
+
+// The scopes.
+const (
+	ScopeRequest   Scope = "request"   // every request of every step
+	ScopeStep      Scope = "step"      // the requests of one step
+	ScopeIteration Scope = "iteration" // whole iterations of the flow
+)
+
+// Reads says what t measures, for a report: "per request", "per request
+// of step create", "per iteration".
+func (t Threshold) Reads() string {
+	switch t.scope() {
+	case ScopeStep:
+		return "per request of step " + strconv.Quote(t.Step)
+	case ScopeIteration:
+		return "per iteration"
+	}
+	return "per request"
+}
+
+// scope is the scope t reads: a named step's, and unprefixed rate and
+// throughput count iterations, as the target rate does.
+func (t Threshold) scope() Scope {
+	if t.Step != "" {
+		return ScopeStep
+	}
+	if (t.Scope == ScopeRequest || t.Scope == "") && (t.Metric == "rate" || t.Metric == "throughput") {
+		return ScopeIteration
+	}
+	if t.Scope == "" {
+		return ScopeRequest
+	}
+	return t.Scope
+}
+
+// stats picks the measures t reads from r.
+func (t Threshold) stats(r *Report) (Stats, bool) {
+	switch t.scope() {
+	case ScopeStep:
+		return r.Step(t.Step)
+	case ScopeIteration:
+		return r.Flow, true
+	}
+	return r.Requests, true
 }
 
 // metricKind says how a metric's value is written and read.
@@ -39,7 +92,7 @@ const (
 )
 
 var metrics = map[string]metricKind{
-	"p50": kindLatency, "p90": kindLatency, "p95": kindLatency, "p99": kindLatency,
+	"p50": kindLatency, "p90": kindLatency, "p95": kindLatency, "p99": kindLatency, "p99.9": kindLatency,
 	"max": kindLatency, "mean": kindLatency,
 	"success": kindRatio, "rate": kindRate, "throughput": kindRate,
 	"errors": kindCount, "requests": kindCount,
@@ -50,7 +103,7 @@ var ErrBadThreshold = errors.New("load: bad threshold")
 
 // ParseThreshold reads one threshold. Errors name the 1-based column.
 func ParseThreshold(src string) (Threshold, error) {
-	t := Threshold{Source: src}
+	t := Threshold{Source: src, Scope: ScopeRequest}
 	fail := func(col int, format string, args ...any) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("%w %q: column %d: %s", ErrBadThreshold, src, col+1, fmt.Sprintf(format, args...))
 	}
@@ -58,18 +111,37 @@ func ParseThreshold(src string) (Threshold, error) {
 	if len(toks) == 0 {
 		return fail(0, "empty (write e.g. \"p99 < 800ms\")")
 	}
-	if name, ok := strings.CutPrefix(toks[0].s, "step:"); ok {
+	switch first := toks[0].s; {
+	case strings.HasPrefix(first, "step:"):
+		name := strings.TrimPrefix(first, "step:")
 		if !validVarName(name) {
-			return fail(toks[0].at, "step name missing or bad after \"step:\"")
+			return fail(toks[0].at, "step name missing or bad after \"step:\" (a name with spaces: step \"create order\")")
 		}
-		t.Step, toks = name, toks[1:]
+		t.Scope, t.Step, toks = ScopeStep, name, toks[1:]
+	case first == "step":
+		if len(toks) < 2 {
+			return fail(len(src), `want the step's name after "step", e.g. step "create order" p99 < 300ms`)
+		}
+		name := toks[1].s
+		if strings.HasPrefix(name, `"`) {
+			var err error
+			if name, err = strconv.Unquote(name); err != nil {
+				return fail(toks[1].at, "the step's name %s has no closing quote", toks[1].s)
+			}
+		}
+		if strings.TrimSpace(name) == "" {
+			return fail(toks[1].at, "the step's name is empty")
+		}
+		t.Scope, t.Step, toks = ScopeStep, name, toks[2:]
+	case first == "iteration":
+		t.Scope, toks = ScopeIteration, toks[1:]
 	}
 	if len(toks) < 3 {
 		return fail(len(src), "want <metric> <op> <value>, e.g. \"p99 < 800ms\"")
 	}
 	kind, ok := metrics[toks[0].s]
 	if !ok {
-		return fail(toks[0].at, "unknown metric %q (p50 p90 p95 p99 max mean success rate throughput errors requests)", toks[0].s)
+		return fail(toks[0].at, "unknown metric %q (p50 p90 p95 p99 p99.9 max mean success rate throughput errors requests, after an optional step \"NAME\" or iteration)", toks[0].s)
 	}
 	t.Metric = toks[0].s
 	switch toks[1].s {
@@ -137,7 +209,9 @@ type token struct {
 	at int // byte offset
 }
 
-// tokenize splits on spaces and around operators and '*'.
+// tokenize splits on spaces and around operators and '*'; a quoted
+// string ("create order") is one token, quotes included (an unclosed one
+// runs to the end).
 func tokenize(s string) []token {
 	var out []token
 	for i := 0; i < len(s); {
@@ -145,6 +219,17 @@ func tokenize(s string) []token {
 		switch {
 		case unicode.IsSpace(rune(c)):
 			i++
+		case c == '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(s))
+			out = append(out, token{s[i:j], i})
+			i = j
 		case c == '<' || c == '>' || c == '=' || c == '!':
 			j := i + 1
 			for j < len(s) && strings.IndexByte("<>=!", s[j]) >= 0 {
@@ -189,21 +274,18 @@ type Verdict struct {
 	Threshold Threshold
 	Measured  string // the measured value, formatted like the threshold's
 	Pass      bool
-	// Message reads "p99 < 800ms: measured 912ms — failed".
+	// Message reads "p99 < 800ms: measured 912ms per request — failed".
 	Message string
 }
 
 // Check evaluates t against r.
 func (t Threshold) Check(r *Report) Verdict {
-	s := r.Flow
-	if t.Step != "" {
-		var ok bool
-		if s, ok = r.Step(t.Step); !ok {
-			return t.verdict("no step "+strconv.Quote(t.Step)+" in the results", false)
-		}
+	s, ok := t.stats(r)
+	if !ok {
+		return t.missing("no step " + strconv.Quote(t.Step) + " in the results")
 	}
 	if t.OfTarget && r.Target <= 0 {
-		return t.verdict("no target rate known", false)
+		return t.missing("no target rate known")
 	}
 	v := t.measure(s)
 	limit := t.Value
@@ -222,7 +304,7 @@ func (t Threshold) Check(r *Report) Verdict {
 		pass = v >= limit
 	}
 	if s.Requests == 0 && t.Metric != "requests" && t.Metric != "errors" {
-		return t.verdict("no requests", false)
+		return t.missing("no requests (" + t.Reads() + ")")
 	}
 	m := t.format(v)
 	if t.OfTarget {
@@ -231,13 +313,19 @@ func (t Threshold) Check(r *Report) Verdict {
 	return t.verdict(m, pass)
 }
 
+// missing is the failed verdict of a threshold with nothing to measure: a
+// gate without data never passes.
+func (t Threshold) missing(why string) Verdict {
+	return Verdict{Threshold: t, Measured: why, Message: fmt.Sprintf("%s: %s — failed", t.Source, why)}
+}
+
 func (t Threshold) verdict(measured string, pass bool) Verdict {
 	word := "failed"
 	if pass {
 		word = "passed"
 	}
 	return Verdict{Threshold: t, Measured: measured, Pass: pass,
-		Message: fmt.Sprintf("%s: measured %s — %s", t.Source, measured, word)}
+		Message: fmt.Sprintf("%s: measured %s %s — %s", t.Source, measured, t.Reads(), word)}
 }
 
 func (t Threshold) measure(s Stats) float64 {
@@ -250,6 +338,8 @@ func (t Threshold) measure(s Stats) float64 {
 		return s.P95.Seconds()
 	case "p99":
 		return s.P99.Seconds()
+	case "p99.9":
+		return s.P999.Seconds()
 	case "max":
 		return s.Max.Seconds()
 	case "mean":

@@ -14,15 +14,19 @@ func TestParseThreshold(t *testing.T) {
 		src  string
 		want Threshold
 	}{
-		{"p99 < 800ms", Threshold{Metric: "p99", Op: "<", Value: 0.8}},
-		{"p95 <= 1s", Threshold{Metric: "p95", Op: "<=", Value: 1}},
-		{"success >= 99.5%", Threshold{Metric: "success", Op: ">=", Value: 0.995}},
-		{"success>=0.9", Threshold{Metric: "success", Op: ">=", Value: 0.9}},
-		{"rate >= 0.98 * target", Threshold{Metric: "rate", Op: ">=", Value: 0.98, OfTarget: true}},
-		{"rate>=0.98*target", Threshold{Metric: "rate", Op: ">=", Value: 0.98, OfTarget: true}},
-		{"throughput > 100/s", Threshold{Metric: "throughput", Op: ">", Value: 100}},
-		{"errors < 10", Threshold{Metric: "errors", Op: "<", Value: 10}},
-		{"step:create p99 < 500ms", Threshold{Step: "create", Metric: "p99", Op: "<", Value: 0.5}},
+		{"p99 < 800ms", Threshold{Scope: ScopeRequest, Metric: "p99", Op: "<", Value: 0.8}},
+		{"p95 <= 1s", Threshold{Scope: ScopeRequest, Metric: "p95", Op: "<=", Value: 1}},
+		{"success >= 99.5%", Threshold{Scope: ScopeRequest, Metric: "success", Op: ">=", Value: 0.995}},
+		{"success>=0.9", Threshold{Scope: ScopeRequest, Metric: "success", Op: ">=", Value: 0.9}},
+		{"rate >= 0.98 * target", Threshold{Scope: ScopeRequest, Metric: "rate", Op: ">=", Value: 0.98, OfTarget: true}},
+		{"rate>=0.98*target", Threshold{Scope: ScopeRequest, Metric: "rate", Op: ">=", Value: 0.98, OfTarget: true}},
+		{"throughput > 100/s", Threshold{Scope: ScopeRequest, Metric: "throughput", Op: ">", Value: 100}},
+		{"errors < 10", Threshold{Scope: ScopeRequest, Metric: "errors", Op: "<", Value: 10}},
+		{"step:create p99 < 500ms", Threshold{Scope: ScopeStep, Step: "create", Metric: "p99", Op: "<", Value: 0.5}},
+		{`step "create order" p99 < 300ms`, Threshold{Scope: ScopeStep, Step: "create order", Metric: "p99", Op: "<", Value: 0.3}},
+		{`step create p99.9 <= 1s`, Threshold{Scope: ScopeStep, Step: "create", Metric: "p99.9", Op: "<=", Value: 1}},
+		{"iteration p99 < 2s", Threshold{Scope: ScopeIteration, Metric: "p99", Op: "<", Value: 2}},
+		{"iteration success >= 99%", Threshold{Scope: ScopeIteration, Metric: "success", Op: ">=", Value: 0.99}},
 	} {
 		got, err := ParseThreshold(tc.src)
 		if err != nil {
@@ -49,6 +53,10 @@ func TestParseThresholdErrorsNamePosition(t *testing.T) {
 		"step: p99 < 1s":        "column 1: step name missing",
 		"p99 <":                 "want <metric> <op> <value>",
 		"rate >= 0.98 * budget": `column 14: unexpected "*"`,
+		`step "create p99 < 1s`: `column 6: the step's name "create p99 < 1s has no closing quote`,
+		`step "" p99 < 1s`:      "column 6: the step's name is empty",
+		"step":                  `want the step's name after "step"`,
+		"iteration p98 < 1s":    `column 11: unknown metric "p98"`,
 	} {
 		_, err := ParseThreshold(src)
 		if err == nil || !errors.Is(err, ErrBadThreshold) || !strings.Contains(err.Error(), want) {
@@ -78,15 +86,24 @@ func FuzzParseThreshold(f *testing.F) {
 
 func TestThresholdCheckQuotesMeasuredValue(t *testing.T) {
 	t.Parallel()
-	rep := &Report{Target: 100, Flow: Stats{Requests: 1000, Errors: 12, Success: 0.988, P99: 912 * time.Millisecond, Rate: 97}}
+	// Three measures that disagree, as they do on a two-step flow: each
+	// threshold reads the one its prefix names.
+	rep := &Report{Target: 100,
+		Requests: Stats{Requests: 2000, Errors: 12, Success: 0.994, P99: 480 * time.Millisecond, Rate: 194},
+		Flow:     Stats{Requests: 1000, Errors: 12, Success: 0.988, P99: 912 * time.Millisecond, Rate: 97},
+		Steps:    []Stats{{Name: "create order", Requests: 1000, P99: 300 * time.Millisecond}, {Name: "read", Requests: 1000, P99: 20 * time.Millisecond}}}
 	for src, want := range map[string]string{
-		"p99 < 800ms":           "p99 < 800ms: measured 912ms — failed",
-		"p99 < 1s":              "p99 < 1s: measured 912ms — passed",
-		"success >= 99.5%":      "success >= 99.5%: measured 98.80% — failed",
-		"errors < 10":           "errors < 10: measured 12 — failed",
-		"rate >= 0.98 * target": "rate >= 0.98 * target: measured 97.0/s (limit 98.0/s) — failed",
-		"rate >= 0.95 * target": "rate >= 0.95 * target: measured 97.0/s (limit 95.0/s) — passed",
-		"step:get p99 < 1s":     `step:get p99 < 1s: measured no step "get" in the results — failed`,
+		"p99 < 800ms":                  "p99 < 800ms: measured 480ms per request — passed",
+		"iteration p99 < 800ms":        "iteration p99 < 800ms: measured 912ms per iteration — failed",
+		"p99 < 1s":                     "p99 < 1s: measured 480ms per request — passed",
+		"success >= 99.5%":             "success >= 99.5%: measured 99.40% per request — failed",
+		"iteration success >= 98.5%":   "iteration success >= 98.5%: measured 98.80% per iteration — passed",
+		"errors < 10":                  "errors < 10: measured 12 per request — failed",
+		"rate >= 0.98 * target":        "rate >= 0.98 * target: measured 97.0/s (limit 98.0/s) per iteration — failed",
+		"rate >= 0.95 * target":        "rate >= 0.95 * target: measured 97.0/s (limit 95.0/s) per iteration — passed",
+		`step "create order" p99 < 1s`: `step "create order" p99 < 1s: measured 300ms per request of step "create order" — passed`,
+		"step:read p99 < 10ms":         `step:read p99 < 10ms: measured 20ms per request of step "read" — failed`,
+		"step:get p99 < 1s":            `step:get p99 < 1s: no step "get" in the results — failed`,
 	} {
 		th, err := ParseThreshold(src)
 		if err != nil {

@@ -206,7 +206,8 @@ type Fault struct {
 
 // Gates are what decide the verdict.
 type Gates struct {
-	// Load thresholds, e.g. "p99 < 1.5s", "success >= 99.9%".
+	// Load thresholds, e.g. "p99 < 1.5s" (per request), "success >= 99.9%",
+	// `step "create order" p99 < 300ms`, "iteration p99 < 2s".
 	Load        []string          `yaml:"load,omitempty" json:"load,omitempty"`
 	Contract    *ContractGate     `yaml:"contract,omitempty" json:"contract,omitempty"`
 	Resilience  []ResilienceGate  `yaml:"resilience,omitempty" json:"resilience,omitempty"`

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,8 +169,20 @@ func (v *validator) runtimeAndThresholds() {
 		if strings.TrimSpace(t) == "" {
 			continue // reported as empty
 		}
-		if _, err := load.ParseThreshold(t); err != nil {
-			v.addf(fmt.Sprintf("gates.load[%d]", i), `e.g. "p99 < 800ms", "success >= 99.9%"`, "%s", strings.TrimPrefix(err.Error(), "load: "))
+		th, err := load.ParseThreshold(t)
+		if err != nil {
+			v.addf(fmt.Sprintf("gates.load[%d]", i), `e.g. "p99 < 800ms", "success >= 99.9%", "iteration p99 < 2s", step "create order" p99 < 300ms`, "%s", strings.TrimPrefix(err.Error(), "load: "))
+			continue
+		}
+		if th.Scope != load.ScopeStep || v.s.Load == nil {
+			continue
+		}
+		var names []string
+		for _, st := range v.s.Load.Flow {
+			names = append(names, st.Name)
+		}
+		if !slices.Contains(names, th.Step) {
+			v.addf(fmt.Sprintf("gates.load[%d]", i), "the flow's steps are "+strings.Join(quoteAll(names), ", "), "%q names step %q, which the flow does not have", t, th.Step)
 		}
 	}
 }
@@ -183,4 +196,13 @@ func (v *validator) loadContracts() {
 			v.contract(name)
 		}
 	}
+}
+
+// quoteAll quotes each name, for a hint that lists them.
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strconv.Quote(n)
+	}
+	return out
 }
