@@ -70,7 +70,9 @@ func printLoadSummary(w io.Writer, rep *load.Report, verdicts []load.Verdict) er
 		row("step "+s.Name, s)
 	}
 	if len(rep.Steps) > 1 {
-		row("flow", rep.Flow)
+		// What the unprefixed and the "iteration" thresholds read.
+		row("all requests", rep.Requests)
+		row("iterations", rep.Flow)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -42,7 +42,7 @@ func TestLoadPassesThresholdsAndWritesResults(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"step request", "ok   p99 < 1s: measured", "ok   success >= 99%: measured 100.00% — passed", "status codes of request: 201×"} {
+	for _, want := range []string{"step request", "ok   p99 < 1s: measured", "ok   success >= 99%: measured 100.00% per request — passed", "status codes of request: 201×"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
@@ -193,7 +193,8 @@ func TestLoadSummaryTable(t *testing.T) {
 			{Name: "create", Requests: 120, Rate: 40, Success: 1, P50: time.Millisecond, P90: 2 * time.Millisecond, P95: 3 * time.Millisecond, P99: 4 * time.Millisecond, Max: 5 * time.Millisecond, StatusCodes: map[int]uint64{201: 120}},
 			{Name: "get", Requests: 120, Rate: 40, Success: 0.975, Errors: 3, StatusCodes: map[int]uint64{200: 117, 404: 3}, ErrorTexts: []string{"status 404, want 200"}},
 		},
-		Flow: load.Stats{Name: "flow", Requests: 120, Errors: 3, Rate: 40, Success: 0.975}, Sent: 118, Scheduled: 120, Target: 40, Lag: 1500 * time.Millisecond,
+		Requests: load.Stats{Name: "all", Requests: 240, Errors: 3, Rate: 80, Success: 0.9875, P50: time.Millisecond, P99: 4 * time.Millisecond},
+		Flow:     load.Stats{Name: "flow", Requests: 120, Errors: 3, Rate: 40, Success: 0.975, P50: 2 * time.Millisecond, P99: 9 * time.Millisecond}, Sent: 118, Scheduled: 120, Target: 40, Lag: 1500 * time.Millisecond,
 		Aborted: `threshold "errors < 3" can no longer pass`,
 	}
 	th, _ := load.ParseThreshold("errors < 3")
@@ -201,16 +202,17 @@ func TestLoadSummaryTable(t *testing.T) {
 	if err := printLoadSummary(&b, rep, []load.Verdict{th.Check(rep)}); err != nil {
 		t.Fatal(err)
 	}
-	want := `             requests  rate/s  success  p50     p90     p95     p99     max
-step create  120       40.0    100.00%  1.00ms  2.00ms  3.00ms  4.00ms  5.00ms
-step get     120       40.0    97.50%   0.00ms  0.00ms  0.00ms  0.00ms  0.00ms
-flow         120       40.0    97.50%   0.00ms  0.00ms  0.00ms  0.00ms  0.00ms
+	want := `              requests  rate/s  success  p50     p90     p95     p99     max
+step create   120       40.0    100.00%  1.00ms  2.00ms  3.00ms  4.00ms  5.00ms
+step get      120       40.0    97.50%   0.00ms  0.00ms  0.00ms  0.00ms  0.00ms
+all requests  240       80.0    98.75%   1.00ms  0.00ms  0.00ms  4.00ms  0.00ms
+iterations    120       40.0    97.50%   2.00ms  0.00ms  0.00ms  9.00ms  0.00ms
 status codes of create: 201×120
 status codes of get: 200×117 404×3
   error: status 404, want 200
 schedule: 118 of 120 iterations sent (target 40.0/s); the generator fell behind by 1.5s
 stopped early: threshold "errors < 3" can no longer pass
-FAIL errors < 3: measured 3 — failed
+FAIL errors < 3: measured 3 per request — failed
 `
 	if got := b.String(); got != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
