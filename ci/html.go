@@ -76,8 +76,10 @@ type htmlData struct {
 	Verdict Verdict
 	Failing []Gate
 	Charts  []template.HTML
-	Map     template.HTML
-	Took    time.Duration
+	// Downstream charts the service's traffic to each mocked system.
+	Downstream []template.HTML
+	Map        template.HTML
+	Took       time.Duration
 }
 
 // WriteHTML writes report.html: one self-contained page (CSS inline, charts
@@ -92,6 +94,9 @@ func WriteHTML(w io.Writer, r Report) error {
 	}
 	for _, c := range r.charts() {
 		d.Charts = append(d.Charts, c.SVG())
+	}
+	for _, ds := range r.Downstream {
+		d.Downstream = append(d.Downstream, ds.chart(r.Zero(), r.Faults).SVG())
 	}
 	return htmlReport.Execute(w, d)
 }

@@ -121,6 +121,8 @@ type Report struct {
 	Faults      []FaultWindow `json:"faults,omitempty"`
 	Consistency []Result      `json:"consistency,omitempty"`
 	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
+	// Downstream is the traffic the service sent each mocked system.
+	Downstream []Downstream `json:"downstream,omitempty"`
 	// Stopped is set when the run ended before judging its gates (an
 	// interrupt, a set-up failure) or could not write its evidence.
 	Stopped *Stopped `json:"stopped,omitempty"`

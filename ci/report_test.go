@@ -55,6 +55,7 @@ func sampleReport(t testing.TB) Report {
 	res := runCheck(t, orderCheck(orders(), dup, ExactlyOnce))
 	res.Elapsed, res.Attempts = 12*time.Millisecond, 3
 	r.Consistency = []Result{res}
+	r.Downstream = []Downstream{DownstreamOf(resilientJournal(), "accounting", t0, r.End)}
 	r.Gates = []Gate{
 		{Name: "p99 < 1.5s", Kind: KindLoad, Passed: true, Measured: "p99 1.4s", Reason: "p99 1.4s < 1.5s"},
 		{Name: "success >= 99.9%", Kind: KindLoad, Passed: false, Measured: "success 98.1%", Reason: "success 98.1% < 99.9%"},

@@ -31,6 +31,7 @@ type summary struct {
 	Consistency []Result      `json:"consistency,omitempty"`
 	Series      []Second      `json:"series,omitempty"`
 	Audit       []string      `json:"audit,omitempty"`
+	Downstream  []Downstream  `json:"downstream,omitempty"`
 }
 
 // WriteJSON writes summary.json: the verdict, every gate with its measured
@@ -40,7 +41,7 @@ func WriteJSON(w io.Writer, r Report) error {
 	s := summary{
 		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, AttackStart: r.AttackStart, DurationMS: r.duration().Milliseconds(),
 		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
-		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit,
+		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit, Downstream: r.Downstream,
 	}
 	if s.Gates == nil {
 		s.Gates = []Gate{}
@@ -104,6 +105,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		fmt.Fprintf(&b, "\n<details><summary>❌ %s: evidence</summary>\n\n```text\n%s\n```\n\n</details>\n", mdCell(g.Name), strings.ReplaceAll(strings.Join(g.Detail, "\n"), "```", "'''"))
 	}
 	writeMarkdownWebhooks(&b, r.Systems)
+	writeMarkdownDownstream(&b, r.Downstream)
 	if len(r.Faults) > 0 {
 		b.WriteString("\n### Faults\n\n| Target | Kind | From | To |\n|---|---|---|---|\n")
 		for _, f := range r.Faults {
@@ -132,6 +134,29 @@ func writeMarkdownWebhooks(b *strings.Builder, systems []System) {
 			icon = " ⚠️"
 		}
 		fmt.Fprintf(b, "| %s%s | %d | %d | %d | %d |\n", mdCell(s.Name), icon, w.Delivered, w.Failed, w.Dropped, w.Pending)
+	}
+}
+
+// writeMarkdownDownstream totals what the service sent each mocked system,
+// by outcome, when the run recorded it.
+func writeMarkdownDownstream(b *strings.Builder, ds []Downstream) {
+	if len(ds) == 0 {
+		return
+	}
+	b.WriteString("\n### Downstream traffic\n\n| System | Requests | 2xx | 4xx | 429 | 5xx | No answer | Fault | Retries |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, d := range ds {
+		var t DownstreamSecond
+		for _, s := range d.Seconds {
+			t.Requests += s.Requests
+			t.OK += s.OK
+			t.ClientErrors += s.ClientErrors
+			t.Throttled += s.Throttled
+			t.ServerErrors += s.ServerErrors
+			t.Failed += s.Failed
+			t.Faults += s.Faults
+			t.Retries += s.Retries
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(d.System), t.Requests, t.OK, t.ClientErrors, t.Throttled, t.ServerErrors, t.Failed, t.Faults, t.Retries)
 	}
 }
 

@@ -119,7 +119,8 @@ func (c chart) SVG() template.HTML {
 		}
 		fmt.Fprintf(&b, `<polyline class="series" data-series="%s" fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`,
 			html.EscapeString(l.Name), l.Color, dash, strings.Join(pts, " "))
-		lx := chartW - padR - 130*(len(c.Lines)-i)
+		w := min(130, (chartW-padR-200)/len(c.Lines))
+		lx := chartW - padR - w*(len(c.Lines)-i)
 		fmt.Fprintf(&b, `<rect x="%d" y="8" width="12" height="4" fill="%s"/><text class="legend" x="%d" y="14">%s</text>`, lx, l.Color, lx+16, html.EscapeString(l.Name))
 	}
 	b.WriteString(`</svg>`)

@@ -433,6 +433,14 @@ func (r *run) report() error {
 				Requests: int(b.Requests), Errors: int(b.Errors), P50: b.P50, P99: b.P99})
 		}
 	}
+	if !r.attackStart.IsZero() {
+		entries, end := r.entries(), time.Now()
+		for _, sys := range r.systems {
+			if sys.journal != nil {
+				rep.Downstream = append(rep.Downstream, ci.DownstreamOf(entries, sys.name, r.attackStart, end))
+			}
+		}
+	}
 	if data, err := os.ReadFile(filepath.Join(r.dir, "audit.jsonl")); err == nil {
 		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 			if line != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/scenarios"
 )
 
 // orderSyncDrills are five drills of the example, each with the gate its
@@ -76,11 +81,16 @@ func TestOrdersyncDrills(t *testing.T) {
 func drill(t *testing.T, bin, file, gate, word string) {
 	t.Helper()
 	scenario, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "scenarios", file))
+	var dirs [2]string
 	run := func(naive bool) (int, string) {
-		cmd := exec.Command(bin, "run", scenario, "--out", t.TempDir())
+		dir := t.TempDir()
+		cmd := exec.Command(bin, "run", scenario, "--out", dir)
 		cmd.Env = append(os.Environ(), "ORDERSYNC_NAIVE=0")
 		if naive {
 			cmd.Env = append(os.Environ(), "ORDERSYNC_NAIVE=1")
+			dirs[1] = dir
+		} else {
+			dirs[0] = dir
 		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
@@ -94,6 +104,7 @@ func drill(t *testing.T, bin, file, gate, word string) {
 	if code != 1 {
 		recap.fatalf(t, "%s: the naive service: exit %d, want 1\n%s", file, code, tail(out, 30))
 	}
+	checkTimeline(t, scenario, dirs)
 	// The verdict's lines are columns: status, kind, gate (the widths
 	// are the printer's to choose).
 	for _, want := range []string{`fail\s+consistency\s+` + regexp.QuoteMeta(gate), regexp.QuoteMeta(word), `fail\s+resilience\s+idempotency keys \(accounting\)`} {
@@ -109,4 +120,90 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// drillSummary is the part of summary.json the timeline checks read.
+type drillSummary struct {
+	AttackStart time.Time        `json:"attack_start"`
+	Series      []ci.Second      `json:"series"`
+	Faults      []ci.FaultWindow `json:"faults"`
+	Downstream  []ci.Downstream  `json:"downstream"`
+}
+
+// checkTimeline reads the reports of a drill's two runs (the service's and
+// its naive build's) and checks the story they tell on one clock: the first
+// chart bucket is the attack's first second, every fault starts where the
+// scenario's `at:` puts it, and each proxy's downstream chart shows what
+// happened behind it. Behind a down toxic nothing reaches the mock; after
+// it the service catches up on the backlog it kept, a burst the naive
+// build, which drops what failed, never sends.
+func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
+	t.Helper()
+	s, err := scenarios.ReadFile(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums [2]drillSummary
+	for i, dir := range dirs {
+		data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if err != nil {
+			recap.fatalf(t, "%s: %v", filepath.Base(scenario), err)
+		}
+		if err := json.Unmarshal(data, &sums[i]); err != nil {
+			t.Fatal(err)
+		}
+		sum := sums[i]
+		if len(sum.Series) == 0 || sum.AttackStart.IsZero() || sum.Series[0].At.Sub(sum.AttackStart) > 100*time.Millisecond || sum.Series[0].At.Before(sum.AttackStart) {
+			recap.errorf(t, "%s: the first chart bucket (%v) is not the attack's first second (%v)", filepath.Base(scenario), sum.Series[:min(1, len(sum.Series))], sum.AttackStart)
+		}
+		if len(sum.Faults) != len(s.Chaos) {
+			recap.fatalf(t, "%s: %d faults in the report, %d in the scenario", filepath.Base(scenario), len(sum.Faults), len(s.Chaos))
+		}
+		for j, f := range s.Chaos {
+			if got := sum.Faults[j].Start.Sub(sum.AttackStart); got != f.At.D() {
+				recap.errorf(t, "%s: chaos[%d] at %s starts at +%s in the report", filepath.Base(scenario), j, f.At, got)
+			}
+		}
+	}
+	for j, f := range s.Chaos {
+		if f.Toxic != "down" {
+			continue
+		}
+		var after [2]int
+		var steady float64
+		for i, sum := range sums {
+			d := downstreamOf(sum, f.Proxy)
+			if d == nil {
+				recap.fatalf(t, "%s: no downstream traffic of %s in the report", filepath.Base(scenario), f.Proxy)
+			}
+			from, to := f.At.D(), f.At.D()+f.For.D()
+			for _, sec := range d.Seconds {
+				at := sec.At.Sub(sum.AttackStart)
+				if at >= from+time.Second && at < to-time.Second && sec.Requests > 0 {
+					recap.errorf(t, "%s: %d requests reached %s at +%s, behind chaos[%d]'s down toxic", filepath.Base(scenario), sec.Requests, f.Proxy, at, j)
+				}
+				if at >= to {
+					after[i] += sec.Requests
+				}
+				if i == 1 && at >= time.Second && at < from-time.Second {
+					steady += float64(sec.Requests) / (from - 2*time.Second).Seconds()
+				}
+			}
+		}
+		// The outage's backlog: what the naive build sends a second,
+		// times the seconds of the outage. Half of it is the least the
+		// service's catching up must show.
+		if backlog := steady * f.For.D().Seconds(); steady == 0 || float64(after[0]-after[1]) < backlog/2 {
+			recap.errorf(t, "%s: requests to %s after the outage: service %d, naive build %d (%.0f a second before it): the service's catching up on about %.0f is not in the chart", filepath.Base(scenario), f.Proxy, after[0], after[1], steady, backlog)
+		}
+	}
+}
+
+func downstreamOf(sum drillSummary, system string) *ci.Downstream {
+	for i := range sum.Downstream {
+		if sum.Downstream[i].System == system {
+			return &sum.Downstream[i]
+		}
+	}
+	return nil
 }
