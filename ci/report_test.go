@@ -246,8 +246,8 @@ func TestReportHTMLSelfContained(t *testing.T) {
 			t.Errorf("report.html holds %q: it must open without network", forbidden)
 		}
 	}
-	if n := strings.Count(page, `<svg class="chart"`); n != 2 {
-		t.Errorf("%d charts", n)
+	if n := strings.Count(page, `<svg class="chart"`); n != 3 {
+		t.Errorf("%d charts, want the load's two and accounting's downstream", n)
 	}
 	if !strings.Contains(page, `class="verdict fail"`) || strings.Index(page, "success &gt;= 99.9%") > strings.Index(page, `id="gates"`) {
 		t.Error("the failing gate is not named at the top")
