@@ -7,6 +7,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -16,14 +17,15 @@ import (
 var reportTemplate string
 
 var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
-	"join":   strings.Join,
-	"lower":  strings.ToLower,
-	"digest": shortDigest,
-	"class":  func(status string) string { return strings.ReplaceAll(status, " ", "") },
-	"offset": offset,
-	"audit":  auditLine,
-	"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"ms":     ms,
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
+	"digest":   shortDigest,
+	"class":    func(status string) string { return strings.ReplaceAll(status, " ", "") },
+	"offset":   offset,
+	"audit":    auditLine,
+	"evidence": evidenceHTML,
+	"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"ms":       ms,
 	"json": func(v any) string {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
@@ -32,6 +34,16 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 		return string(b)
 	},
 }).Parse(reportTemplate))
+
+// journalRef is how evidence names a journal entry: [journal-SYSTEM.jsonl #SEQ].
+var journalRef = regexp.MustCompile(`\[(journal-[A-Za-z0-9_.-]+\.jsonl) #(\d+)\]`)
+
+// evidenceHTML writes a gate's evidence lines, escaped, with each journal
+// entry they name linked to its journal file in the run folder.
+func evidenceHTML(lines []string) template.HTML {
+	text := html.EscapeString(strings.Join(lines, "\n"))
+	return template.HTML(journalRef.ReplaceAllString(text, `[<a href="$1">$1</a> #$2]`)) //nolint:gosec // escaped above; the link is the escaped name
+}
 
 // auditLine writes one line of the fault timeline's audit log (a JSON
 // record of chaos.AuditRecord's shape) for a person: its offset from the

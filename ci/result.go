@@ -15,6 +15,7 @@ type Example struct {
 	Diff   string         `json:"diff,omitempty"`   // mismatched: go-cmp diff, source (-) to target (+)
 	Record map[string]any `json:"record,omitempty"` // the canonical record (missing: source; unexpected: target)
 	Error  string         `json:"error,omitempty"`  // errors: what failed to evaluate
+	Trace  *Trace         `json:"trace,omitempty"`  // what the journals say of the record (TraceResult)
 	ord    int            // position in its collection, to keep examples deterministic
 }
 
@@ -108,6 +109,9 @@ func (r Result) Gate() Gate {
 				line += ": " + e.Error
 			case len(e.Fields) > 0:
 				line += ": " + strings.Join(e.Fields, ", ") + "\n" + e.Diff
+			}
+			if tl := e.Trace.lines(); len(tl) > 0 {
+				line = strings.TrimRight(line, "\n") + "\n" + strings.Join(tl, "\n")
 			}
 			g.Detail = append(g.Detail, line)
 		}

@@ -131,6 +131,7 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 		consistency = r.consistencyGates(ctx, c.Checks)
 	}
 	entries := r.entries()
+	r.traceConsistency(entries, consistency)
 	journalGates := len(gates)
 	if c := r.s.Gates.Contract; c != nil {
 		gates = append(gates, ci.Conformance(entries, ci.ConformanceOptions{MaxInvalid: c.InvalidRequests, LoadIsTheClient: !r.s.hasService()}))
@@ -194,6 +195,30 @@ func (r *run) consistencyGates(ctx context.Context, checks []ConsistencyCheck) [
 	}
 	wg.Wait()
 	return gates
+}
+
+// traceConsistency gives each wrong record of the consistency checks its
+// story from the journals (ci.TraceResult), once they are read, and
+// writes it into the checks' gates.
+func (r *run) traceConsistency(entries []toolkit.Entry, gates []ci.Gate) {
+	source := map[string]string{}
+	if c := r.s.Gates.Consistency; c != nil {
+		for _, chk := range c.Checks {
+			source[chk.Name] = chk.Source.System
+		}
+	}
+	for i := range r.consistency {
+		res := &r.consistency[i]
+		if res.Passed {
+			continue
+		}
+		ci.TraceResult(res, entries, ci.TraceOptions{Source: source[res.Check], Zero: r.attackStart, Faults: r.windows})
+		for j := range gates {
+			if gates[j].Name == res.Check && gates[j].Kind == ci.KindConsistency {
+				gates[j] = res.Gate()
+			}
+		}
+	}
 }
 
 // entries are every mock's journal, oldest first.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,6 +129,7 @@ type drillSummary struct {
 	Series      []ci.Second      `json:"series"`
 	Faults      []ci.FaultWindow `json:"faults"`
 	Downstream  []ci.Downstream  `json:"downstream"`
+	Consistency []ci.Result      `json:"consistency"`
 }
 
 // checkTimeline reads the reports of a drill's two runs (the service's and
@@ -193,6 +195,20 @@ func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 		// The outage's backlog: what the naive build sends a second,
 		// times the seconds of the outage. Half of it is the least the
 		// service's catching up must show.
+		// The naive build's missing records tell when they were created
+		// and which fault was on: the outage's own.
+		during := 0
+		for _, res := range sums[1].Consistency {
+			for _, ex := range res.Missing.Examples {
+				if tr := ex.Trace; tr != nil && !tr.Created.IsZero() && slices.Contains(tr.Faults, f.Proxy+" down") &&
+					tr.Created.Sub(sums[1].AttackStart) >= f.At.D() && tr.Created.Sub(sums[1].AttackStart) < f.At.D()+f.For.D() {
+					during++
+				}
+			}
+		}
+		if during == 0 {
+			recap.errorf(t, "%s: no missing record of the naive build's report is traced to its creation during %s's outage", filepath.Base(scenario), f.Proxy)
+		}
 		if backlog := steady * f.For.D().Seconds(); steady == 0 || float64(after[0]-after[1]) < backlog/2 {
 			recap.errorf(t, "%s: requests to %s after the outage: service %d, naive build %d (%.0f a second before it): the service's catching up on about %.0f is not in the chart", filepath.Base(scenario), f.Proxy, after[0], after[1], steady, backlog)
 		}
