@@ -115,6 +115,9 @@ func (r Result) Gate() Gate {
 			}
 			g.Detail = append(g.Detail, line)
 		}
+		if more := o.out.Count - len(o.out.Examples); more > 0 && len(o.out.Examples) > 0 {
+			g.Detail = append(g.Detail, fmt.Sprintf("… and %d more %s (%d in all; summary.json keeps %d examples)", more, o.name, o.out.Count, len(o.out.Examples)))
+		}
 	}
 	return g
 }

@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,5 +78,24 @@ func TestTraceTellsARecordsStory(t *testing.T) {
 	}
 	if !strings.Contains(page.String(), `[<a href="journal-accounting.jsonl">journal-accounting.jsonl</a> #7]`) {
 		t.Error("report.html does not link the evidence to the journal")
+	}
+}
+
+// TestEvidenceCountsWhatItLeavesOut checks that the evidence, which keeps
+// a few examples, says exactly how many more records there are.
+func TestEvidenceCountsWhatItLeavesOut(t *testing.T) {
+	t.Parallel()
+	r := Result{Check: "c", Expect: ExactlyOnce, Missing: Outcome{Count: 1203}}
+	for i := range 10 {
+		r.Missing.Examples = append(r.Missing.Examples, Example{Key: fmt.Sprint(i)})
+	}
+	r.judge()
+	d := r.Gate().Detail
+	if last := d[len(d)-1]; last != "… and 1193 more missing (1203 in all; summary.json keeps 10 examples)" {
+		t.Fatalf("the evidence ends with %q", last)
+	}
+	r.Missing.Count = 10
+	if d := r.Gate().Detail; strings.Contains(d[len(d)-1], "more") {
+		t.Fatalf("every missing record is shown, yet the evidence ends with %q", d[len(d)-1])
 	}
 }
