@@ -176,3 +176,36 @@ func TestWriteFilesFailureIsNeverAPass(t *testing.T) {
 		t.Errorf("report.html:\n%s", head(html))
 	}
 }
+
+// TestReadJSONRendersTheSameReports writes summary.json for each state a
+// run ends in, reads it back and renders every report again: each must be
+// byte for byte the report written from the run, so firedrill report can
+// write a run folder's reports again and compare runs from their folders.
+func TestReadJSONRendersTheSameReports(t *testing.T) {
+	t.Parallel()
+	traced := sampleReport(t)
+	res := traced.Consistency[0]
+	TraceResult(&res, traceJournal(), TraceOptions{Source: "shop", Zero: traced.Zero(), Faults: traced.Faults})
+	traced.Consistency = []Result{res}
+	traced.Gates = append(traced.Gates, res.Gate())
+	cases := map[string]Report{"traced": traced}
+	for _, st := range reportStates(t) {
+		cases[st.name] = st.r
+	}
+	for name, r := range cases {
+		want := renderAll(t, r)
+		back, err := ReadJSON(strings.NewReader(want["summary.json"]))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := renderAll(t, back)
+		for file := range want {
+			if got[file] != want[file] {
+				t.Errorf("%s: %s written again from summary.json differs", name, file)
+			}
+		}
+	}
+	if _, err := ReadJSON(strings.NewReader(`{"verdict":"pass","exit_code":0,"gates":[{"name":"g","kind":"load","passed":false}]}`)); err == nil {
+		t.Error("a summary.json whose exit code its gates contradict was read")
+	}
+}

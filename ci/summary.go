@@ -59,6 +59,39 @@ func WriteJSON(w io.Writer, r Report) error {
 	return enc.Encode(s)
 }
 
+// ReadJSON reads a summary.json back into the report it was written from,
+// so that a run folder's other reports can be written again (a report
+// format that changed) or two runs compared. What summary.json does not
+// keep (Example positions) no report shows.
+func ReadJSON(r io.Reader) (Report, error) {
+	var s summary
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&s); err != nil {
+		return Report{}, fmt.Errorf("ci: summary.json: %w", err)
+	}
+	rep := Report{Scenario: s.Scenario, Owner: s.Owner, Version: s.Version, ScenarioFile: s.File, ScenarioDigest: s.Digest,
+		Start: s.Start, End: s.End, AttackStart: s.AttackStart, Systems: s.Systems, Flows: s.Flows, Gates: s.Gates,
+		Series: s.Series, Faults: s.Faults, Consistency: s.Consistency, Audit: s.Audit, Downstream: s.Downstream}
+	for i := range rep.Consistency {
+		c := &rep.Consistency[i]
+		for _, out := range []*Outcome{&c.Missing, &c.Duplicated, &c.Mismatched, &c.Unexpected} {
+			for j := range out.Examples {
+				if tr := out.Examples[j].Trace; tr != nil {
+					tr.zero = rep.Zero()
+				}
+			}
+		}
+	}
+	switch s.ExitCode {
+	case ExitInterrupted, ExitSetup, ExitUsage:
+		rep.Stopped = &Stopped{Code: s.ExitCode, Cause: s.Cause}
+	}
+	if got := rep.Verdict(); got.Code != s.ExitCode {
+		return Report{}, fmt.Errorf("ci: summary.json says exit code %d (%s), but its gates add up to %d (%s)", s.ExitCode, s.Verdict, got.Code, got.Code)
+	}
+	return rep, nil
+}
+
 var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️", "not run": "⏸️"}
 
 // mdCell escapes text for a Markdown table cell.

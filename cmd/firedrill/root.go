@@ -112,6 +112,7 @@ pushes load and gates CI on what happened.`,
 		newContractCmd(st),
 		newLoadCmd(st),
 		newChaosCmd(st),
+		newReportCmd(st),
 	)
 	return root
 }
