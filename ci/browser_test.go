@@ -93,7 +93,7 @@ func reportStates(t *testing.T) []struct {
 	r                  Report
 	sections           []string
 } {
-	all := []string{"Gates", "Load over time", "Downstream traffic", "Faults", "Systems", "Consistency", "Audit log"}
+	all := []string{"Gates", "Latency", "Load over time", "Downstream traffic", "Faults", "Systems", "Consistency", "Audit log"}
 	failing := sampleReport(t)
 	passing := sampleReport(t)
 	passing.Scenario = "baseline at peak"
@@ -101,7 +101,7 @@ func reportStates(t *testing.T) []struct {
 	setup := sampleReport(t)
 	setup.Gates = NotRun(setup.Gates, "set-up failed")
 	setup.Stopped = &Stopped{Code: ExitSetup, Cause: `service "sync" exited with status 7 at setup 2.0s`}
-	setup.Series, setup.Downstream, setup.Consistency, setup.Audit, setup.AttackStart = nil, nil, nil, nil, time.Time{}
+	setup.Series, setup.Downstream, setup.Consistency, setup.Audit, setup.AttackStart, setup.Latency = nil, nil, nil, nil, time.Time{}, nil
 	interrupted := sampleReport(t)
 	interrupted.Gates = NotRun(interrupted.Gates, "interrupted")
 	interrupted.Stopped = &Stopped{Code: ExitInterrupted, Cause: "interrupted by a signal at 12.0s (attack)"}
@@ -114,7 +114,7 @@ func reportStates(t *testing.T) []struct {
 		{"failing", "fail", "FAILED: 3 of 8 gates", failing, all},
 		{"passing", "pass", "PASSED", passing, all},
 		{"setup-failed", "stopped", "SET-UP FAILED: service", setup, []string{"Gates", "Load over time", "Faults", "Systems"}},
-		{"interrupted", "stopped", "INTERRUPTED: interrupted by a signal", interrupted, []string{"Gates", "Load over time", "Downstream traffic", "Faults", "Systems", "Audit log"}},
+		{"interrupted", "stopped", "INTERRUPTED: interrupted by a signal", interrupted, []string{"Gates", "Latency", "Load over time", "Downstream traffic", "Faults", "Systems", "Audit log"}},
 	}
 }
 

@@ -23,6 +23,7 @@ var htmlReport = template.Must(template.New("report").Funcs(template.FuncMap{
 	"class":    func(status string) string { return strings.ReplaceAll(status, " ", "") },
 	"offset":   offset,
 	"audit":    auditLine,
+	"pct":      func(v float64) float64 { return v * 100 },
 	"evidence": evidenceHTML,
 	"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"ms":       ms,

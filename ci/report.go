@@ -97,6 +97,21 @@ type Second struct {
 	P99      time.Duration `json:"p99_ns"`
 }
 
+// LatencyRow is one measure of the load: Of says what one sample is
+// ("request", "step NAME", "iteration"), which is what a threshold
+// reads ("p99 < 1s", `step "NAME" p99 < 1s`, "iteration p99 < 1s").
+type LatencyRow struct {
+	Of       string        `json:"of"`
+	Requests uint64        `json:"requests"`
+	Errors   uint64        `json:"errors"`
+	Success  float64       `json:"success"`
+	P50      time.Duration `json:"p50_ns"`
+	P90      time.Duration `json:"p90_ns"`
+	P99      time.Duration `json:"p99_ns"`
+	P999     time.Duration `json:"p99_9_ns"`
+	Max      time.Duration `json:"max_ns"`
+}
+
 // Report is everything a run's reports show; the scenario runner fills it.
 type Report struct {
 	Scenario string `json:"scenario"`
@@ -123,6 +138,9 @@ type Report struct {
 	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
 	// Downstream is the traffic the service sent each mocked system.
 	Downstream []Downstream `json:"downstream,omitempty"`
+	// Latency is the load's measures, each labelled with what one sample
+	// is: every request, one step's requests, or whole iterations.
+	Latency []LatencyRow `json:"latency,omitempty"`
 	// Stopped is set when the run ended before judging its gates (an
 	// interrupt, a set-up failure) or could not write its evidence.
 	Stopped *Stopped `json:"stopped,omitempty"`

@@ -56,6 +56,11 @@ func sampleReport(t testing.TB) Report {
 	res.Elapsed, res.Attempts = 12*time.Millisecond, 3
 	r.Consistency = []Result{res}
 	r.Downstream = []Downstream{DownstreamOf(resilientJournal(), "accounting", t0, r.End)}
+	r.Latency = []LatencyRow{
+		{Of: "request", Requests: 9600, Errors: 91, Success: 0.9905, P50: 41 * time.Millisecond, P90: 88 * time.Millisecond, P99: 1310 * time.Millisecond, P999: 1390 * time.Millisecond, Max: 1402 * time.Millisecond},
+		{Of: `step "order webhook"`, Requests: 4800, Errors: 91, Success: 0.981, P50: 40 * time.Millisecond, P90: 90 * time.Millisecond, P99: 1400 * time.Millisecond, P999: 1400 * time.Millisecond, Max: 1402 * time.Millisecond},
+		{Of: "iteration", Requests: 4800, Errors: 91, Success: 0.981, P50: 95 * time.Millisecond, P90: 180 * time.Millisecond, P99: 1450 * time.Millisecond, P999: 1490 * time.Millisecond, Max: 1502 * time.Millisecond},
+	}
 	r.Gates = []Gate{
 		{Name: "p99 < 1.5s", Kind: KindLoad, Passed: true, Measured: "p99 1.4s", Reason: "p99 1.4s < 1.5s"},
 		{Name: "success >= 99.9%", Kind: KindLoad, Passed: false, Measured: "success 98.1%", Reason: "success 98.1% < 99.9%"},

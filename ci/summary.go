@@ -32,6 +32,7 @@ type summary struct {
 	Series      []Second      `json:"series,omitempty"`
 	Audit       []string      `json:"audit,omitempty"`
 	Downstream  []Downstream  `json:"downstream,omitempty"`
+	Latency     []LatencyRow  `json:"latency,omitempty"`
 }
 
 // WriteJSON writes summary.json: the verdict, every gate with its measured
@@ -41,7 +42,7 @@ func WriteJSON(w io.Writer, r Report) error {
 	s := summary{
 		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, AttackStart: r.AttackStart, DurationMS: r.duration().Milliseconds(),
 		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
-		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit, Downstream: r.Downstream,
+		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit, Downstream: r.Downstream, Latency: r.Latency,
 	}
 	if s.Gates == nil {
 		s.Gates = []Gate{}
@@ -71,7 +72,8 @@ func ReadJSON(r io.Reader) (Report, error) {
 	}
 	rep := Report{Scenario: s.Scenario, Owner: s.Owner, Version: s.Version, ScenarioFile: s.File, ScenarioDigest: s.Digest,
 		Start: s.Start, End: s.End, AttackStart: s.AttackStart, Systems: s.Systems, Flows: s.Flows, Gates: s.Gates,
-		Series: s.Series, Faults: s.Faults, Consistency: s.Consistency, Audit: s.Audit, Downstream: s.Downstream}
+		Series: s.Series, Faults: s.Faults, Consistency: s.Consistency, Audit: s.Audit, Downstream: s.Downstream,
+		Latency: s.Latency}
 	for i := range rep.Consistency {
 		c := &rep.Consistency[i]
 		for _, out := range []*Outcome{&c.Missing, &c.Duplicated, &c.Mismatched, &c.Unexpected} {

@@ -139,9 +139,9 @@ func (r Report) charts() []chart {
 		reqs[i], errs[i] = float64(s.Requests), float64(s.Errors)
 	}
 	return []chart{
-		{Title: "Latency percentiles", Unit: "ms", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
+		{Title: "Latency per request, each second", Unit: "ms", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
 			{Name: "p50", Color: "#2563eb", Y: p50}, {Name: "p99", Color: "#9333ea", Y: p99, Dash: true}}},
-		{Title: "Throughput and errors", Unit: "/s", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
+		{Title: "Requests and errors, each second", Unit: "/s", X: x, Faults: r.Faults, Start: r.Zero(), Lines: []line{
 			{Name: "requests", Color: "#059669", Y: reqs}, {Name: "errors", Color: "#dc2626", Y: errs}}},
 	}
 }

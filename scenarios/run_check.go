@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -195,6 +196,23 @@ func (r *run) consistencyGates(ctx context.Context, checks []ConsistencyCheck) [
 	}
 	wg.Wait()
 	return gates
+}
+
+// latencyRows are the load's measures for the reports, each named by
+// what one sample is: a one-step flow's requests are its iterations.
+func latencyRows(l *load.Report) []ci.LatencyRow {
+	row := func(of string, s load.Stats) ci.LatencyRow {
+		return ci.LatencyRow{Of: of, Requests: s.Requests, Errors: s.Errors, Success: s.Success,
+			P50: s.P50, P90: s.P90, P99: s.P99, P999: s.P999, Max: s.Max}
+	}
+	if len(l.Steps) <= 1 {
+		return []ci.LatencyRow{row("request (one step: an iteration)", l.Requests)}
+	}
+	rows := []ci.LatencyRow{row("request", l.Requests)}
+	for _, s := range l.Steps {
+		rows = append(rows, row("step "+strconv.Quote(s.Name), s))
+	}
+	return append(rows, row("iteration", l.Flow))
 }
 
 // traceConsistency gives each wrong record of the consistency checks its
@@ -447,6 +465,7 @@ func (r *run) report() error {
 	}
 	rep.Flows = r.reportFlows()
 	if l := r.out.Load; l != nil {
+		rep.Latency = latencyRows(l)
 		// The buckets count from the load's own start, a moment after the
 		// attack's (the timeline starts first).
 		zero := l.Start

@@ -37,6 +37,7 @@ func TestRunMockOnlyScenarioPasses(t *testing.T) {
 	checkRunIdentity(t, dir, filepath.Join("testdata", "e2e", "mock-only.yaml"), "v9.8.7",
 		map[string]string{"shop": filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml")})
 	checkOneTimeBase(t, dir, progress.String(), time.Second)
+	checkLatencyRows(t, dir, []string{"request", `step "create order"`, `step "read order"`, "iteration"})
 	if !strings.Contains(progress.String(), "faults: latency on shop") {
 		t.Errorf("the progress never showed the active fault:\n%s", progress.String())
 	}
@@ -282,5 +283,36 @@ func checkOneTimeBase(t *testing.T, dir, progress string, at time.Duration) {
 	}
 	if !regexp.MustCompile(`(?m)^\s+setup \d+\.\ds  plan `).MatchString(progress) {
 		t.Errorf("the progress does not show set-up lines on their own clock:\n%s", progress)
+	}
+}
+
+// checkLatencyRows checks summary.json's latency table: a row for each
+// thing a threshold can read, named by what one sample is, and an
+// iteration, which holds every step, never quicker than a step.
+func checkLatencyRows(t *testing.T, dir string, want []string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct{ Latency []ci.LatencyRow }
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range sum.Latency {
+		got = append(got, r.Of)
+		if r.Requests == 0 || r.P50 <= 0 || r.P99 < r.P50 || r.Max < r.P99 {
+			t.Errorf("latency row %+v: not a measure", r)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("latency rows %q, want %q", got, want)
+	}
+	it := sum.Latency[len(sum.Latency)-1]
+	for _, r := range sum.Latency[1 : len(sum.Latency)-1] {
+		if it.P50 < r.P50 || it.Requests != r.Requests {
+			t.Errorf("an iteration (p50 %v, %d) is quicker than %s (p50 %v, %d)", it.P50, it.Requests, r.Of, r.P50, r.Requests)
+		}
 	}
 }
