@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -40,21 +41,43 @@ type valueSite struct {
 	kind    siteKind
 }
 
-// valueSites lists the examples, enum values and defaults of the document.
-func (c *OpenAPI) valueSites() []valueSite {
-	sites := c.exampleSites()
-	_ = c.Doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
-		s := sr.Value
+// The values of a schema schemaSites lists.
+const (
+	withExamples = 1 << iota // example and examples
+	withEnums                // enum values
+	withDefaults             // default
+)
+
+// schemaSites appends to sites the values written in s, the schema w is
+// visiting: those of the kinds in what; with typedOnly, only the numbers
+// and booleans (what YAML typing may have made of a string). Pointers are
+// built only for the values appended.
+func schemaSites(sites []valueSite, w *schemaWalk, s *openapi3.Schema, what int, typedOnly bool) []valueSite {
+	keep := func(v any) bool { return !typedOnly || isNumberOrBool(v) }
+	if what&withExamples != 0 {
+		if s.Example != nil && keep(s.Example) {
+			sites = append(sites, valueSite{pointer: w.pointer("example"), schema: s, value: s.Example,
+				set: func(v any) { s.Example = v }, kind: siteSchema})
+		}
+		for i := range s.Examples {
+			if keep(s.Examples[i]) {
+				sites = append(sites, valueSite{pointer: w.pointer("examples", strconv.Itoa(i)), schema: s, value: s.Examples[i],
+					set: func(v any) { s.Examples[i] = v }, kind: siteSchema})
+			}
+		}
+	}
+	if what&withEnums != 0 {
 		for i := range s.Enum {
-			sites = append(sites, valueSite{pointer: fmt.Sprintf("%s/enum/%d", ptr, i), schema: s, value: s.Enum[i],
-				set: func(v any) { s.Enum[i] = v }, kind: siteEnum})
+			if keep(s.Enum[i]) {
+				sites = append(sites, valueSite{pointer: w.pointer("enum", strconv.Itoa(i)), schema: s, value: s.Enum[i],
+					set: func(v any) { s.Enum[i] = v }, kind: siteEnum})
+			}
 		}
-		if s.Default != nil {
-			sites = append(sites, valueSite{pointer: ptr + "/default", schema: s, value: s.Default,
-				set: func(v any) { s.Default = v }, kind: siteDefault})
-		}
-		return nil
-	})
+	}
+	if what&withDefaults != 0 && s.Default != nil && keep(s.Default) {
+		sites = append(sites, valueSite{pointer: w.pointer("default"), schema: s, value: s.Default,
+			set: func(v any) { s.Default = v }, kind: siteDefault})
+	}
 	return sites
 }
 
@@ -63,21 +86,18 @@ func (c *OpenAPI) valueSites() []valueSite {
 // examples of JSON request and response bodies, named or not. Elements
 // reached through a $ref to a component are listed once, at the component.
 func (c *OpenAPI) exampleSites() []valueSite {
-	doc := c.Doc
 	var sites []valueSite
-	_ = doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
-		s := sr.Value
-		if s.Example != nil {
-			sites = append(sites, valueSite{pointer: ptr + "/example", schema: s, value: s.Example,
-				set: func(v any) { s.Example = v }, kind: siteSchema})
-		}
-		for i := range s.Examples {
-			sites = append(sites, valueSite{pointer: fmt.Sprintf("%s/examples/%d", ptr, i), schema: s, value: s.Examples[i],
-				set: func(v any) { s.Examples[i] = v }, kind: siteSchema})
-		}
-		return nil
+	walkSchemas(c.Doc, func(w *schemaWalk, s *openapi3.Schema) {
+		sites = schemaSites(sites, w, s, withExamples, false)
 	})
-	w := siteWalker{sites: sites}
+	return append(sites, c.bodySites()...)
+}
+
+// bodySites lists the examples written beside a schema rather than in it:
+// those of parameters, headers, and JSON request and response bodies.
+func (c *OpenAPI) bodySites() []valueSite {
+	doc := c.Doc
+	var w siteWalker
 	if comp := doc.Components; comp != nil {
 		for _, name := range sortedNames(comp.Parameters) {
 			w.param(Pointer("components", "parameters", name), comp.Parameters[name], true)
@@ -204,11 +224,8 @@ func (c *OpenAPI) lintExamples(ctx context.Context) []Problem {
 // default is a warning: firedrill generates a valid value instead.
 func (c *OpenAPI) lintDefaults(ctx context.Context) []Problem {
 	var defaults []valueSite
-	_ = c.Doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
-		if s := sr.Value; s.Default != nil {
-			defaults = append(defaults, valueSite{pointer: ptr + "/default", schema: s, value: s.Default, kind: siteDefault})
-		}
-		return nil
+	walkSchemas(c.Doc, func(w *schemaWalk, s *openapi3.Schema) {
+		defaults = schemaSites(defaults, w, s, withDefaults, false)
 	})
 	return c.checkSites(ctx, defaults, SeverityWarning, RuleDefaultInvalid, "default does not match its schema: ")
 }

@@ -96,29 +96,79 @@ func parseOpenAPI(ctx context.Context, path string, data []byte) (*OpenAPI, *sou
 // record where each element was written (what a diff locates changes by;
 // it costs load time, so only a diff asks for it).
 func parseOpenAPIOrigins(ctx context.Context, path string, data []byte, origins bool) (*OpenAPI, *sources, error) {
+	c, src, err := loadUnprepared(ctx, path, data, origins)
+	if err != nil {
+		return nil, src, err
+	}
+	c.Problems = append(c.Problems, c.prepare(isYAML(data))...)
+	c.Problems = tidyProblems(c.Problems)
+	return c, src, nil
+}
+
+// loadUnprepared is the loader's document before prepare repairs it, with
+// the problems of the scalars the loader needed quoted.
+func loadUnprepared(ctx context.Context, path string, data []byte, origins bool) (*OpenAPI, *sources, error) {
 	src := newSources(path, data)
 	if err := ctx.Err(); err != nil {
 		return nil, src, fmt.Errorf("contracts: load %s: %w", path, err)
 	}
-	version, err := sniffVersion(path, data)
-	if err != nil {
-		var le *LoadError
-		if errors.As(err, &le) && le.Pointer != "" && le.Line == 0 {
-			if pos := src.locate(le.Pointer); pos.exact {
-				le.Line, le.Column = pos.line, pos.col
-			}
+	// The version is read from the document's top-level lines when they say
+	// it plainly, so the document is parsed once, by the loader. When the
+	// loader disagrees or fails, the document is read in full as before:
+	// that read decides the version and locates syntax errors.
+	version, declared, quick := quickVersion(data)
+	if !quick {
+		v, err := sniffVersion(path, data)
+		if err != nil {
+			return nil, src, src.locateSniff(err)
 		}
-		return nil, src, err
+		version = v
 	}
+	doc, said, fixes, err := loadRetyping(ctx, version, data, src, origins)
+	if quick && ctx.Err() == nil && (err != nil || said != declared) {
+		full, serr := sniffVersion(path, data)
+		if serr != nil {
+			return nil, src, src.locateSniff(serr)
+		}
+		if full != version {
+			version = full
+			doc, _, fixes, err = loadRetyping(ctx, version, data, src, origins)
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, src, fmt.Errorf("contracts: load %s: %w", path, ctx.Err())
+		}
+		return nil, src, src.loadError(err)
+	}
+	c := &OpenAPI{Path: path, Version: version, Doc: doc, src: src}
+	src.doc = doc
+	c.Problems = c.retypedProblems(fixes)
+	return c, src, nil
+}
+
+// locateSniff gives a version sniff's error the line of its pointer.
+func (s *sources) locateSniff(err error) error {
+	var le *LoadError
+	if errors.As(err, &le) && le.Pointer != "" && le.Line == 0 {
+		if pos := s.locate(le.Pointer); pos.exact {
+			le.Line, le.Column = pos.line, pos.col
+		}
+	}
+	return err
+}
+
+// loadRetyping loads data as the given version; when the loader refuses a
+// YAML scalar typed as a number or boolean where OpenAPI wants a string, it
+// quotes that scalar and loads again, up to maxRetypes times. It returns
+// the version the loaded document declares and the scalars it quoted.
+func loadRetyping(ctx context.Context, version string, data []byte, src *sources, origins bool) (*openapi3.T, string, []retyped, error) {
 	src.v2 = version == "2.0"
-	loader := &openapi3.Loader{
-		Context:               ctx,
-		IsExternalRefsAllowed: true,
-		ReadFromURIFunc:       src.readLocal(ctx),
-		IncludeOrigin:         origins,
+	newLoader := func() *openapi3.Loader {
+		return &openapi3.Loader{Context: ctx, IsExternalRefsAllowed: true, ReadFromURIFunc: src.readLocal(ctx), IncludeOrigin: origins}
 	}
 	loc := &url.URL{Path: src.root}
-	doc, err := loadDoc(version, data, loader, loc)
+	doc, said, err := loadDoc(version, data, newLoader(), loc)
 	var fixes []retyped
 	for feed := data; err != nil && isYAML(data) && len(fixes) < maxRetypes; {
 		ptr, name := typeErrorField(err)
@@ -131,46 +181,37 @@ func parseOpenAPIOrigins(ctx context.Context, path string, data []byte, origins 
 		}
 		fixes = append(fixes, fix)
 		feed = next
-		loader = &openapi3.Loader{Context: ctx, IsExternalRefsAllowed: true, ReadFromURIFunc: src.readLocal(ctx), IncludeOrigin: origins}
-		doc, err = loadDoc(version, feed, loader, loc)
+		doc, said, err = loadDoc(version, feed, newLoader(), loc)
 	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, src, fmt.Errorf("contracts: load %s: %w", path, ctx.Err())
-		}
-		return nil, src, src.loadError(err)
-	}
-	c := &OpenAPI{Path: path, Version: version, Doc: doc, src: src}
-	src.doc = doc
-	c.Problems = append(c.Problems, c.retypedProblems(fixes)...)
-	c.Problems = append(c.Problems, c.repairSchemas()...)
-	if isYAML(data) {
-		c.Problems = append(c.Problems, c.retypeYAMLScalars()...)
-	}
-	c.Problems = tidyProblems(c.Problems)
-	return c, src, nil
+	return doc, said, fixes, err
 }
 
 // loadDoc runs kin-openapi's loader; a panic in it (a document shape it
 // does not expect) becomes an error, so a contract never crashes firedrill.
-func loadDoc(version string, data []byte, loader *openapi3.Loader, loc *url.URL) (doc *openapi3.T, err error) {
+func loadDoc(version string, data []byte, loader *openapi3.Loader, loc *url.URL) (doc *openapi3.T, said string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("the OpenAPI loader failed on this document: %v", r)
+			doc, said, err = nil, "", fmt.Errorf("the OpenAPI loader failed on this document: %v", r)
 		}
 	}()
 	if version == "2.0" {
 		return loadV2(data, loader, loc)
 	}
-	return loader.LoadFromDataWithPath(data, loc)
+	doc, err = loader.LoadFromDataWithPath(data, loc)
+	if err != nil {
+		return nil, "", err
+	}
+	return doc, doc.OpenAPI, nil
 }
 
-func loadV2(data []byte, loader *openapi3.Loader, loc *url.URL) (*openapi3.T, error) {
+// loadV2 converts a Swagger 2.0 document; said is its swagger field.
+func loadV2(data []byte, loader *openapi3.Loader, loc *url.URL) (*openapi3.T, string, error) {
 	var doc2 openapi2.T
 	if err := openapi2.UnmarshalFromData(data, &doc2); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return openapi2conv.ToV3WithLoader(&doc2, loader, loc)
+	doc, err := openapi2conv.ToV3WithLoader(&doc2, loader, loc)
+	return doc, doc2.Swagger, err
 }
 
 // versionHeader is what sniffVersion reads of a document: only the fields

@@ -92,42 +92,63 @@ func (c *OpenAPI) BasePath() string {
 	return strings.TrimSuffix(p, "/")
 }
 
-// repairSchemas walks every schema (components, parameters, bodies,
-// responses, headers and everything nested, once each, cycles included) and
-// makes it safe to serve, with a warning for each repair:
+// prepare makes the loaded document safe to serve, in one walk over its
+// schemas (components, parameters, bodies, responses, headers and
+// everything nested, once each, cycles included), with a warning for each
+// repair:
 //
 //   - a pattern Go's regexp cannot compile (after the \uXXXX rewrite
 //     kin-openapi applies) is cleared, so validation and generation never
 //     trip on it;
 //   - an array without items (Swagger 2.0 parameters often have none; 3.0
-//     requires it) gets an empty items schema: any item is accepted.
-func (c *OpenAPI) repairSchemas() []Problem {
-	var out []Problem
+//     requires it) gets an empty items schema: any item is accepted;
+//   - in a YAML document, an example, enum value or default that YAML typed
+//     as a number or boolean where the schema says string is retyped
+//     (retypeYAMLScalars).
+//
+// The walk builds the JSON pointer of a schema only for what it reports.
+func (c *OpenAPI) prepare(yamlSource bool) []Problem {
+	var out, typed []Problem
 	needItems := !c.Doc.IsOpenAPI31OrLater()
-	_ = c.Doc.WalkSchemas(func(ptr string, sr *openapi3.SchemaRef) error {
-		s := sr.Value
-		if needItems && s.Items == nil && s.Type.Is(openapi3.TypeArray) {
-			s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
-			out = append(out, c.problemAt(SeverityWarning, RuleArrayItemsMissing, ptr,
-				"array schema has no items; any item is accepted"))
+	var sites []valueSite
+	walkSchemas(c.Doc, func(w *schemaWalk, s *openapi3.Schema) {
+		out = c.repairSchema(out, w, s, needItems)
+		if yamlSource && wantsString(s) {
+			sites = schemaSites(sites, w, s, withExamples|withEnums|withDefaults, true)
 		}
+	})
+	if yamlSource {
+		sites = append(sites, c.bodySites()...)
+		typed = c.retypeYAMLScalars(sites)
+	}
+	return append(out, typed...)
+}
+
+// repairSchema repairs one schema (see prepare) and appends a problem for
+// each repair to out.
+func (c *OpenAPI) repairSchema(out []Problem, w *schemaWalk, s *openapi3.Schema, needItems bool) []Problem {
+	if needItems && s.Items == nil && s.Type.Is(openapi3.TypeArray) {
+		s.Items = &openapi3.SchemaRef{Value: &openapi3.Schema{}}
+		out = append(out, c.problemAt(SeverityWarning, RuleArrayItemsMissing, w.pointer(),
+			"array schema has no items; any item is accepted"))
+	}
+	if len(s.PatternProperties) > 0 {
 		for _, key := range sortedNames(s.PatternProperties) {
 			if _, err := regexp.Compile(goPattern(key)); err != nil {
-				out = append(out, c.problemAt(SeverityWarning, RulePatternUnsupported, ptr+"/patternProperties/"+escapeToken(key),
+				out = append(out, c.problemAt(SeverityWarning, RulePatternUnsupported, w.pointer("patternProperties", key),
 					fmt.Sprintf("patternProperties key %q is not supported by Go's regexp (%v); the properties it names are not checked", key, regexpReason(err))))
 				delete(s.PatternProperties, key)
 			}
 		}
-		if s.Pattern == "" {
-			return nil
-		}
-		if _, err := regexp.Compile(goPattern(s.Pattern)); err != nil {
-			out = append(out, c.problemAt(SeverityWarning, RulePatternUnsupported, ptr+"/pattern",
-				fmt.Sprintf("pattern %q is not supported by Go's regexp (%v); it is not enforced", s.Pattern, regexpReason(err))))
-			s.Pattern = ""
-		}
-		return nil
-	})
+	}
+	if s.Pattern == "" {
+		return out
+	}
+	if _, err := regexp.Compile(goPattern(s.Pattern)); err != nil {
+		out = append(out, c.problemAt(SeverityWarning, RulePatternUnsupported, w.pointer("pattern"),
+			fmt.Sprintf("pattern %q is not supported by Go's regexp (%v); it is not enforced", s.Pattern, regexpReason(err))))
+		s.Pattern = ""
+	}
 	return out
 }
 
@@ -143,18 +164,13 @@ func regexpReason(err error) string {
 
 // retypeYAMLScalars repairs what YAML typing does to values a schema
 // declares as strings: an unquoted 044925 decodes as a number. Each example,
-// enum value and default so typed is replaced by its source text, with a
-// warning, so that the mock serves "044925" and validation agrees.
-func (c *OpenAPI) retypeYAMLScalars() []Problem {
+// enum value and default among sites so typed is replaced by its source
+// text, with a warning, so that the mock serves "044925" and validation
+// agrees.
+func (c *OpenAPI) retypeYAMLScalars(sites []valueSite) []Problem {
 	var out []Problem
-	for _, site := range c.valueSites() {
-		if site.schema == nil || !site.schema.Type.Is(openapi3.TypeString) || site.schema.Type.Includes(openapi3.TypeNumber) ||
-			site.schema.Type.Includes(openapi3.TypeInteger) || site.schema.Type.Includes(openapi3.TypeBoolean) {
-			continue
-		}
-		switch site.value.(type) {
-		case float64, float32, int, int64, uint64, bool:
-		default:
+	for _, site := range sites {
+		if !yamlTyped(site) {
 			continue
 		}
 		pos := c.src.locate(site.pointer)
@@ -168,6 +184,27 @@ func (c *OpenAPI) retypeYAMLScalars() []Problem {
 		out = append(out, p)
 	}
 	return out
+}
+
+// wantsString reports whether s declares its values strings and nothing a
+// YAML decoder could have typed them as instead.
+func wantsString(s *openapi3.Schema) bool {
+	return s != nil && s.Type.Is(openapi3.TypeString) && !s.Type.Includes(openapi3.TypeNumber) &&
+		!s.Type.Includes(openapi3.TypeInteger) && !s.Type.Includes(openapi3.TypeBoolean)
+}
+
+// yamlTyped reports whether a site holds a number or a boolean where its
+// schema wants a string: what an unquoted YAML scalar becomes.
+func yamlTyped(site valueSite) bool {
+	return wantsString(site.schema) && isNumberOrBool(site.value)
+}
+
+func isNumberOrBool(v any) bool {
+	switch v.(type) {
+	case float64, float32, int, int64, uint64, bool:
+		return true
+	}
+	return false
 }
 
 // tidyProblems sorts problems and drops repeats: the same element reached

@@ -153,7 +153,7 @@ func TestNotice(t *testing.T) {
 			t.Errorf("%s: neither a licence text nor a note", e.repo)
 		}
 	}
-	for _, kind := range []string{"openapi", "graphql"} {
+	for _, kind := range []string{"openapi", "openapi-heldout", "graphql"} {
 		files, _ := filepath.Glob(filepath.Join(dir, kind, "*"))
 		for _, f := range files {
 			if name := kind + "/" + filepath.Base(f); !listed[name] {
