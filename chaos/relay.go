@@ -19,14 +19,15 @@ import (
 // relay carries the connections of one embedded proxy while it is enabled.
 // It replaces Toxiproxy's accept loop but not its toxics: while the proxy
 // has no toxic, bytes go straight from one socket to the other (read(2)
-// and write(2) with pooled buffers, see copyDirect); once a toxic is on, every
-// connection runs through Toxiproxy's own pipeline, the ToxicLinks of the
-// proxy's ToxicCollection, which apply the toxics as Toxiproxy does.
+// and write(2) with pooled buffers, see copyDirect); once a toxic is on,
+// every connection runs through Toxiproxy's own pipeline, the ToxicLinks
+// of the proxy's ToxicCollection, which apply the toxics as Toxiproxy does.
 //
 // A connection moves from the direct copy to the pipeline when a toxic is
-// about to be added (see pin): its reads are interrupted by a read deadline
-// in the past, which stops a copy only between two reads, after every byte
-// read has been written, so the link takes over at the next byte. It never
+// about to be added (see pin): the gate of each direction closes, so that
+// no read begins, and a read deadline in the past wakes the copies waiting
+// for data. A copy stops only between two reads, after every byte it read
+// has been written, so the link takes over at the next byte. It never
 // moves back: leaving the pipeline means draining the toxic chain into a
 // peer that may not read, which could hold up the API call removing the
 // toxic. Connections opened after the last toxic is gone are direct again.
@@ -55,7 +56,44 @@ type relayConn struct {
 	client, upstream *net.TCPConn
 	piped            bool // handed, or being handed, to Toxiproxy's pipeline; under relay.mu
 	settled          bool // no direct copy runs any more: only links touch it; under relay.mu
+	gates            [stream.NumDirections]gate
 }
+
+// gate lets a direct copy read until it is closed. A read deadline alone
+// cannot stop it: Go's poller lets a reader woken by the deadline read
+// anyway when data arrived before it ran, and that data would skip a
+// toxic just switched on.
+type gate struct {
+	mu     sync.Mutex
+	closed bool
+}
+
+// read runs read unless the gate is closed, and says whether it ran. Once
+// close has returned, no read runs.
+func (g *gate) read(read func()) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	read()
+	return true
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+func (g *gate) isClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
+}
+
+// errGateClosed is what copyDirect returns when its gate closes.
+var errGateClosed = errors.New("chaos: direct copy stopped for the toxic pipeline")
 
 // startRelay listens on the proxy's address and serves it. The proxy's
 // Listen becomes the address actually bound, as Toxiproxy does.
@@ -148,16 +186,14 @@ func (rc *relayConn) close() {
 // the direction to the pipeline.
 func (r *relay) copy(rc *relayConn, dir stream.Direction) {
 	src, dst := rc.ends(dir)
-	err := copyDirect(dst, src)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		r.mu.Lock()
-		piped := rc.piped
-		r.mu.Unlock()
-		if piped && src.SetReadDeadline(time.Time{}) == nil {
-			r.switched.Add(1)
-			r.pipe(rc, dir)
-			return
-		}
+	g := &rc.gates[dir]
+	err := copyDirect(dst, src, g)
+	// The deadline that woke the copy comes with the gate closed.
+	if (errors.Is(err, errGateClosed) || errors.Is(err, os.ErrDeadlineExceeded)) && g.isClosed() &&
+		src.SetReadDeadline(time.Time{}) == nil {
+		r.switched.Add(1)
+		r.pipe(rc, dir)
+		return
 	}
 	_ = dst.Close()
 }
@@ -168,17 +204,17 @@ const copyBufSize = 256 << 10
 
 var copyBufs = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
 
-// copyDirect copies src to dst until src ends (nil) or fails. It waits
-// for src to be readable without a buffer and takes one from a pool only
-// to move the bytes at hand, so an idle connection holds no buffer. A read
-// deadline stops it only before a read, never between a read and its
-// write.
+// copyDirect copies src to dst until src ends (nil), fails, or g closes
+// (errGateClosed). It waits for src to be readable without a buffer and
+// takes one from a pool only to move the bytes at hand, so an idle
+// connection holds no buffer. Every byte it has read is written before it
+// returns.
 //
 // It does not splice: splice(2) from socket to pipe to socket measured
 // slower than read(2) and write(2) with a large buffer on loopback
 // (BenchmarkProxyThroughput), and each splicing copy holds a pipe, two
 // more file descriptors per direction, for as long as it runs.
-func copyDirect(dst, src *net.TCPConn) error {
+func copyDirect(dst, src *net.TCPConn, g *gate) error {
 	raw, err := src.SyscallConn()
 	if err != nil {
 		return err
@@ -189,11 +225,15 @@ func copyDirect(dst, src *net.TCPConn) error {
 			n    int
 			rerr error
 		)
+		closed := false
 		err := raw.Read(func(fd uintptr) bool {
 			if buf == nil {
 				buf = copyBufs.Get().(*[copyBufSize]byte)
 			}
-			n, rerr = syscall.Read(int(fd), buf[:])
+			if !g.read(func() { n, rerr = syscall.Read(int(fd), buf[:]) }) {
+				closed = true
+				return true
+			}
 			if rerr == syscall.EAGAIN {
 				copyBufs.Put(buf)
 				buf = nil
@@ -213,6 +253,8 @@ func copyDirect(dst, src *net.TCPConn) error {
 			copyBufs.Put(buf)
 		}
 		switch {
+		case closed:
+			return errGateClosed
 		case err != nil:
 			return err
 		case rerr != nil:
@@ -233,9 +275,10 @@ func (r *relay) pipe(rc *relayConn, dir stream.Direction) {
 }
 
 // pin makes the proxy take the pipeline, for new connections and those
-// running, before a toxic is added. It returns without waiting: a read
-// that had begun may still finish directly (those bytes reached the proxy
-// before the toxic), but none begins.
+// running, before a toxic is added. Once it returns, no direct copy reads
+// another byte: what they had read they write out, then hand their
+// direction to the pipeline. It does not wait for those writes, which a
+// peer that does not read could hold.
 func (r *relay) pin() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -246,7 +289,11 @@ func (r *relay) pin() {
 			continue
 		}
 		rc.piped = true
-		// An error means the socket is closed: its copy ends by itself.
+		for dir := range rc.gates {
+			rc.gates[dir].close()
+		}
+		// Wakes the copies waiting for data. An error means the socket
+		// is closed: its copy ends by itself.
 		_ = rc.client.SetReadDeadline(past)
 		_ = rc.upstream.SetReadDeadline(past)
 	}

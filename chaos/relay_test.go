@@ -79,10 +79,15 @@ func firstDiff(a, b []byte) int {
 }
 
 // writeStream writes n bytes of from to c in chunks of random size, with
-// short pauses, so that the transfer spans toxic changes.
-func writeStream(c net.Conn, from io.Reader, n int, rng *rand.Rand) error {
+// short pauses, so that the transfer spans toxic changes. Half-way, it
+// waits for halfway to be closed (nil: no wait).
+func writeStream(c net.Conn, from io.Reader, n int, rng *rand.Rand, halfway <-chan struct{}) error {
 	buf := make([]byte, 16<<10)
 	for off := 0; off < n; {
+		if halfway != nil && off >= n/2 {
+			<-halfway
+			halfway = nil
+		}
 		k := min(1+rng.IntN(len(buf)), n-off)
 		_, _ = io.ReadFull(from, buf[:k])
 		if _, err := c.Write(buf[:k]); err != nil {
@@ -99,9 +104,9 @@ func writeStream(c net.Conn, from io.Reader, n int, rng *rand.Rand) error {
 // duplex writes its stream and checks the peer's at the same time, then
 // ends the exchange with endMark: the client sends it and expects the end
 // of the stream, the upstream expects it and returns (its caller closes).
-func duplex(c net.Conn, client bool, mine, theirs uint64, n int, rng *rand.Rand, progress *atomic.Int64) error {
+func duplex(c net.Conn, client bool, mine, theirs uint64, n int, rng *rand.Rand, progress *atomic.Int64, halfway <-chan struct{}) error {
 	werr := make(chan error, 1)
-	go func() { werr <- writeStream(c, byteStream(mine), n, rng) }()
+	go func() { werr <- writeStream(c, byteStream(mine), n, rng, halfway) }()
 	err := checkStream(c, byteStream(theirs), n, progress)
 	if err != nil {
 		_ = c.Close() // unblocks the writer
@@ -153,7 +158,7 @@ func TestToxicsToggledUnderLoadLoseNoByte(t *testing.T) {
 				}
 				id := binary.BigEndian.Uint64(hdr[:])
 				rng := rand.New(rand.NewPCG(id, 1))
-				if err := duplex(c, false, id<<1|1, id<<1, size, rng, new(atomic.Int64)); err != nil {
+				if err := duplex(c, false, id<<1|1, id<<1, size, rng, new(atomic.Int64), nil); err != nil {
 					upErrs.Store(id, err)
 				}
 			})
@@ -167,16 +172,16 @@ func TestToxicsToggledUnderLoadLoseNoByte(t *testing.T) {
 			}
 			r := relayOf(t, tp, p.Name)
 			togglesDone := make(chan struct{})
-			var first atomic.Int64 // bytes the first connection has checked
+			// The first connections stop half-way until the first toxic is
+			// on, so that they are on the direct copy when it comes.
+			const early = 4
+			firstOn := make(chan struct{})
+			progress := make([]atomic.Int64, conns)
 			var wg sync.WaitGroup
 			errs := make([]error, conns)
 			for i := range conns {
 				if i > 0 {
 					time.Sleep(time.Duration(rand.New(rand.NewPCG(seed, uint64(i))).IntN(15)) * time.Millisecond)
-				}
-				progress := &first
-				if i > 0 {
-					progress = new(atomic.Int64)
 				}
 				wg.Go(func() {
 					id := seed<<32 | uint64(i)
@@ -188,13 +193,19 @@ func TestToxicsToggledUnderLoadLoseNoByte(t *testing.T) {
 						return
 					}
 					rng := rand.New(rand.NewPCG(id, 2))
-					errs[i] = duplex(c, true, id<<1, id<<1|1, size, rng, progress)
-				})
-				if i == 0 {
-					for first.Load() == 0 {
-						time.Sleep(100 * time.Microsecond)
+					var halfway <-chan struct{}
+					if i < early {
+						halfway = firstOn
 					}
-					go toggleToxics(t, tp, p.Name, kinds, seed, togglesDone)
+					errs[i] = duplex(c, true, id<<1, id<<1|1, size, rng, &progress[i], halfway)
+				})
+				if i == early-1 {
+					for j := range early {
+						for deadline := time.Now().Add(10 * time.Second); progress[j].Load() == 0 && time.Now().Before(deadline); {
+							time.Sleep(100 * time.Microsecond)
+						}
+					}
+					go toggleToxics(t, tp, p.Name, kinds, seed, firstOn, togglesDone)
 				}
 			}
 			wg.Wait()
@@ -210,16 +221,17 @@ func TestToxicsToggledUnderLoadLoseNoByte(t *testing.T) {
 				return true
 			})
 			t.Logf("%d connections began direct, %d directions handed over to the pipeline", r.direct.Load(), r.switched.Load())
-			if r.switched.Load() == 0 {
-				t.Error("no direction was handed from the direct copy to the pipeline: the test did not test the hand-over")
+			if r.switched.Load() < 2*early {
+				t.Errorf("%d directions handed from the direct copy to the pipeline, want ≥ %d: the test did not test the hand-over", r.switched.Load(), 2*early)
 			}
 		})
 	}
 }
 
 // toggleToxics puts lossless toxics on and off the proxy at random until
-// told to stop on done, then removes what is left and answers on done.
-func toggleToxics(t *testing.T, tp *Toxiproxy, proxy string, kinds []Toxic, seed uint64, done chan struct{}) {
+// told to stop on done, then removes what is left and answers on done. It
+// closes firstOn once the first toxics are on.
+func toggleToxics(t *testing.T, tp *Toxiproxy, proxy string, kinds []Toxic, seed uint64, firstOn, done chan struct{}) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	ctx := context.Background()
 	var reverts []Revert
@@ -243,6 +255,10 @@ func toggleToxics(t *testing.T, tp *Toxiproxy, proxy string, kinds []Toxic, seed
 				continue
 			}
 			reverts = append(reverts, rv)
+		}
+		if firstOn != nil {
+			close(firstOn)
+			firstOn = nil
 		}
 		rest()
 		for _, rv := range reverts {
@@ -343,7 +359,7 @@ func TestToxicReachesADirectConnection(t *testing.T) {
 			}
 			apply(t, tp, p.Name, mustParse(t, tc.kind, tc.params))
 			if err := tc.check(c); err != nil {
-				t.Errorf("same connection with %s %v: %v", tc.kind, tc.params, err)
+				t.Errorf("same connection %s with %s %v: %v (%d directions handed over)", c.LocalAddr(), tc.kind, tc.params, err, r.switched.Load())
 			}
 		})
 	}
@@ -381,5 +397,33 @@ func TestProxyGoesDirectAgainWithoutToxics(t *testing.T) {
 	}
 	if _, err := roundTrip(dial(t, p.Listen, 10*time.Second)); err != nil || r.direct.Load() != 2 {
 		t.Errorf("after a rejected toxic: %v, %d direct connections, want 2", err, r.direct.Load())
+	}
+}
+
+// TestPipedConnectionsAreForgotten checks that the relay does not keep the
+// connections Toxiproxy's links have closed.
+func TestPipedConnectionsAreForgotten(t *testing.T) {
+	t.Parallel()
+	tp := embedded(t)
+	p := proxyTo(t, tp, "forget", tcpUpstream(t, echo))
+	r := relayOf(t, tp, p.Name)
+	apply(t, tp, p.Name, mustParse(t, "latency", map[string]string{"latency": "1ms"}))
+	const n = 300
+	for i := range n {
+		c, err := net.DialTimeout("tcp", p.Listen, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = roundTrip(c)
+		c.Close()
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	r.mu.Lock()
+	kept := len(r.conns)
+	r.mu.Unlock()
+	if kept > n/2 {
+		t.Errorf("the relay keeps %d of %d closed connections", kept, n)
 	}
 }
