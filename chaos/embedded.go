@@ -20,9 +20,12 @@ import (
 
 // embeddedServer is a Toxiproxy server running in this process. It serves
 // the routes of Toxiproxy's own ApiServer.Listen on an http.Server it owns,
-// because Listen can be neither stopped nor kept from calling Fatal.
+// because Listen can be neither stopped nor kept from calling Fatal. The
+// routes that start and stop proxies or add toxics go to a lifecycle, whose
+// relays carry the bytes directly while a proxy has no toxic.
 type embeddedServer struct {
 	api  *toxiproxy.ApiServer
+	life *lifecycle
 	srv  *http.Server
 	done chan struct{} // closed when Serve has returned
 }
@@ -42,10 +45,12 @@ func Embedded(ctx context.Context, opts ...Option) (*Toxiproxy, error) {
 	}
 	zl := zerologTo(tp.logger)
 	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zl)
+	life := newLifecycle(api, tp.logger)
 	s := &embeddedServer{
-		api: api,
+		api:  api,
+		life: life,
 		srv: &http.Server{
-			Handler:           routes(api, zl),
+			Handler:           routes(api, life, zl),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       10 * time.Second,
 			WriteTimeout:      30 * time.Second,
@@ -68,8 +73,9 @@ func Embedded(ctx context.Context, opts ...Option) (*Toxiproxy, error) {
 }
 
 // routes are the routes of toxiproxy.ApiServer.Listen (v2.5.0), on the
-// exported handler methods.
-func routes(api *toxiproxy.ApiServer, zl zerolog.Logger) http.Handler {
+// exported handler methods, but those of life where a proxy starts, stops
+// or gets a toxic.
+func routes(api *toxiproxy.ApiServer, life *lifecycle, zl zerolog.Logger) http.Handler {
 	r := mux.NewRouter()
 	r.Use(hlog.NewHandler(zl))
 	r.Use(refuseBrowsers)
@@ -79,18 +85,18 @@ func routes(api *toxiproxy.ApiServer, zl zerolog.Logger) http.Handler {
 		path, method string
 		h            http.HandlerFunc
 	}{
-		{"/reset", http.MethodPost, api.ResetState},
+		{"/reset", http.MethodPost, life.reset},
 		{"/proxies", http.MethodGet, api.ProxyIndex},
-		{"/proxies", http.MethodPost, api.ProxyCreate},
-		{"/populate", http.MethodPost, api.Populate},
+		{"/proxies", http.MethodPost, life.create},
+		{"/populate", http.MethodPost, life.populate},
 		{"/proxies/{proxy}", http.MethodGet, api.ProxyShow},
-		{"/proxies/{proxy}", http.MethodPost, api.ProxyUpdate},
-		{"/proxies/{proxy}", http.MethodDelete, api.ProxyDelete},
+		{"/proxies/{proxy}", http.MethodPost, life.update},
+		{"/proxies/{proxy}", http.MethodDelete, life.remove},
 		{"/proxies/{proxy}/toxics", http.MethodGet, api.ToxicIndex},
-		{"/proxies/{proxy}/toxics", http.MethodPost, api.ToxicCreate},
+		{"/proxies/{proxy}/toxics", http.MethodPost, life.addToxic},
 		{"/proxies/{proxy}/toxics/{toxic}", http.MethodGet, api.ToxicShow},
 		{"/proxies/{proxy}/toxics/{toxic}", http.MethodPost, api.ToxicUpdate},
-		{"/proxies/{proxy}/toxics/{toxic}", http.MethodDelete, api.ToxicDelete},
+		{"/proxies/{proxy}/toxics/{toxic}", http.MethodDelete, life.removeToxic},
 		{"/version", http.MethodGet, api.Version},
 	} {
 		r.HandleFunc(rt.path, rt.h).Methods(rt.method)
@@ -144,7 +150,7 @@ func (s *embeddedServer) close(logger *slog.Logger) {
 		_ = s.srv.Close()
 	}
 	<-s.done
-	s.api.Collection.Clear()
+	s.life.stopAll()
 }
 
 // zerologTo returns a zerolog logger that writes to l, or a disabled one
