@@ -197,7 +197,7 @@ func (t *Trace) lines() []string {
 		out = append(out, "  created: not in the journals (seeded, or no longer kept)")
 	}
 	if len(t.Requests) == 0 {
-		out = append(out, "  no request carried it after")
+		out = append(out, "  no request a mock journaled carried it after (a proxy's refusals reach no journal)")
 	}
 	for _, r := range t.Requests {
 		out = append(out, fmt.Sprintf("  %s %s", offset(zero, r.Time), r.describe()))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,6 +78,10 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 
 // printVerdict writes the terminal summary of a run: a stopped run says
 // why first (INTERRUPTED, SET-UP FAILED), never "FAIL 0 gates".
+// maxTerminalEvidence is how many pieces of a failed gate's evidence the
+// terminal shows; the reports keep them all.
+const maxTerminalEvidence = 5
+
 func printVerdict(st *state, o *scenarios.Outcome) {
 	v := o.Verdict
 	if v.Stopped != nil {
@@ -92,11 +97,16 @@ func printVerdict(st *state, o *scenarios.Outcome) {
 		if g.Status() == "fail" {
 			fmt.Fprintf(st.stdout, "        %s\n", g.Reason)
 			for i, d := range g.Detail {
-				if i == 5 {
-					fmt.Fprintf(st.stdout, "        … %d more\n", len(g.Detail)-5)
+				if i == maxTerminalEvidence {
+					fmt.Fprintf(st.stdout, "        … %d more pieces of evidence in %s\n", len(g.Detail)-i, filepath.Join(o.Dir, "summary.md"))
+					// The evidence's own count of what it leaves
+					// out, when it has one: records, not lines.
+					if last := g.Detail[len(g.Detail)-1]; strings.HasPrefix(last, "… and ") {
+						fmt.Fprintf(st.stdout, "        %s\n", last)
+					}
 					break
 				}
-				fmt.Fprintf(st.stdout, "        %s\n", d)
+				fmt.Fprintf(st.stdout, "        %s\n", strings.ReplaceAll(d, "\n", "\n        "))
 			}
 		}
 	}
