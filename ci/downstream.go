@@ -106,6 +106,15 @@ func DownstreamOf(entries []toolkit.Entry, system string, zero, end time.Time) D
 	return d
 }
 
+// total is how many requests the service sent the system.
+func (d Downstream) total() int {
+	n := 0
+	for _, s := range d.Seconds {
+		n += s.Requests
+	}
+	return n
+}
+
 // chart draws one system's downstream traffic under the fault bands.
 func (d Downstream) chart(zero time.Time, faults []FaultWindow) chart {
 	c := chart{Title: "→ " + d.System, Unit: "/s", Faults: faults, Start: zero}

@@ -91,6 +91,7 @@ type htmlData struct {
 	Charts  []template.HTML
 	// Downstream charts the service's traffic to each mocked system.
 	Downstream []template.HTML
+	Quiet      []string // mocked systems the service sent nothing
 	Map        template.HTML
 	Took       time.Duration
 }
@@ -109,6 +110,10 @@ func WriteHTML(w io.Writer, r Report) error {
 		d.Charts = append(d.Charts, c.SVG())
 	}
 	for _, ds := range r.Downstream {
+		if ds.total() == 0 {
+			d.Quiet = append(d.Quiet, ds.System)
+			continue
+		}
 		d.Downstream = append(d.Downstream, ds.chart(r.Zero(), r.Faults).SVG())
 	}
 	return htmlReport.Execute(w, d)
