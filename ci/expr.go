@@ -38,6 +38,10 @@ type expr struct {
 	text string
 	path []step      // the fast path, when text is a plain reference
 	prog cel.Program // the expression; for a path, what reads the records the fast path leaves to CEL
+	// native is the fast path of a common expression over a path
+	// (double(total), email.lowerAscii(), amount / 100.0): it answers
+	// what CEL answers where it can, and leaves the rest to prog.
+	native *native
 }
 
 // step is one step of a path: a map key, or a list index when key is "".
@@ -85,16 +89,17 @@ func compileExpr(text, where string, viaCEL ...bool) (*expr, error) {
 	}
 	if (len(viaCEL) == 0 || !viaCEL[0]) && pathRE.MatchString(text) && !celKeywords[stepRE.FindString(text)] {
 		e := &expr{text: text, path: parsePath(text)}
-		if c, err := compileCEL(text, where); err == nil {
+		if c, err := compileCEL(text, where, false); err == nil {
 			e.prog = c.prog
 		}
 		return e, nil
 	}
-	return compileCEL(text, where)
+	return compileCEL(text, where, len(viaCEL) == 0 || !viaCEL[0])
 }
 
-// compileCEL compiles text as a CEL program.
-func compileCEL(text, where string) (*expr, error) {
+// compileCEL compiles text as a CEL program, with its native fast path
+// when it has one and shortcuts is set.
+func compileCEL(text, where string, shortcuts bool) (*expr, error) {
 	env, err := baseEnv()
 	if err != nil {
 		return nil, fmt.Errorf("ci: cel environment: %w", err)
@@ -127,7 +132,11 @@ func compileCEL(text, where string) (*expr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return &expr{text: text, prog: prog}, nil
+	e := &expr{text: text, prog: prog}
+	if shortcuts {
+		e.native = nativeOf(checked.NativeRep().Expr())
+	}
+	return e, nil
 }
 
 // activation presents a record to a program without copying it.
@@ -156,6 +165,10 @@ func (e *expr) eval(act *activation) value {
 		case e.prog == nil: // a path CEL does not compile (a reserved word): lookups only
 			return e.loose(act.rec)
 		}
+	} else if e.native != nil {
+		if v, ok := e.native.eval(act.rec); ok {
+			return v
+		}
 	}
 	out, _, err := e.prog.Eval(act)
 	if err != nil {
@@ -172,9 +185,11 @@ func (e *expr) eval(act *activation) value {
 // imitate: a step through something that is not a JSON object or array, an
 // index out of range, a missing key before the last step, a value that is
 // not a JSON scalar. A missing last key reads as null, as in CEL.
-func (e *expr) lookup(rec map[string]any) (value, bool) {
+func (e *expr) lookup(rec map[string]any) (value, bool) { return lookupPath(e.path, rec) }
+
+func lookupPath(path []step, rec map[string]any) (value, bool) {
 	var cur any = rec
-	for i, s := range e.path {
+	for i, s := range path {
 		if s.key == "" {
 			l, ok := cur.([]any)
 			if !ok || s.index >= len(l) {
@@ -189,7 +204,7 @@ func (e *expr) lookup(rec map[string]any) (value, bool) {
 		}
 		v, found := m[s.key]
 		if !found {
-			if i == len(e.path)-1 {
+			if i == len(path)-1 {
 				return nullValue(), true
 			}
 			return value{}, false

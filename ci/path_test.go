@@ -13,9 +13,13 @@ import (
 // variedScalar is a value a JSON record (or one built in Go) may hold
 // where a mapping reads it.
 func variedScalar(r *rand.Rand) any {
-	switch r.IntN(16) {
+	switch r.IntN(18) {
 	case 0:
 		return nil
+	case 16:
+		return tricky[r.IntN(len(tricky))]
+	case 17:
+		return float64(r.IntN(2000)-1000) / 8
 	case 1:
 		return float64(r.IntN(1000))
 	case 2:
@@ -47,6 +51,10 @@ func variedScalar(r *rand.Rand) any {
 	}
 	return []byte("raw")
 }
+
+// tricky are texts where conversions and case mapping have edges.
+var tricky = []string{"Inf", "-inf", "NaN", " 12", "12 ", "1e3", "0x1p-2", "1_000", "+5", "-0", ".5", "1.7976931348623157e309",
+	"café", "MiXeD Case", "ÉTÉ", "A\xffB", "ǅ", "İstanbul", "ALLCAPS", "lower"}
 
 // variedShape is what a record may hold where a path expects an object or
 // an array: the right shape, or not.
@@ -156,14 +164,15 @@ func TestPathsAgreeWithCEL(t *testing.T) {
 			if looked != 0 {
 				t.Errorf("%s: %d records read without CEL", p, looked)
 			}
-		case looked < 40 || looked == len(recs):
+		case looked < 25 || looked == len(recs):
 			t.Errorf("%s: %d of %d records took the fast path: the records must exercise it and CEL", p, looked, len(recs))
 		}
 	}
 }
 
-// TestChecksAgreeWithCEL runs the same checks twice, plain references read
-// by lookups and by CEL, over varied records and every comparison mode, and
+// TestChecksAgreeWithCEL runs the same checks twice, plain references and
+// common expressions read natively and by CEL, over varied records and
+// every comparison mode, and
 // requires identical results: counts, examples, diffs and errors.
 func TestChecksAgreeWithCEL(t *testing.T) {
 	t.Parallel()
@@ -197,6 +206,9 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 		{Name: "tag", Source: "tags[3]", Target: "matrix[0][1]", EmptyIsNull: true},
 		{Name: "nested", Source: "customer", Target: "customer"},
 		{Name: "flag", Source: "flag", Target: "flag", Ignore: true},
+		{Name: "total", Source: "double(amount)", Target: "amount / 100.0", Tolerance: 0.01},
+		{Name: "mail", Source: "customer.email.lowerAscii()", Target: "email.lowerAscii()"},
+		{Name: "when", Source: "double(created)", Target: "double(note)", Time: true},
 	}
 	for _, expect := range []Expect{ExactlyOnce, AtLeastOnce, Subset} {
 		run := func(viaCEL bool) Result {
@@ -217,7 +229,7 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s: the fast path and CEL disagree:\nfast %s\ncel  %s", expect, dump(fast), dump(slow))
 		}
-		if fast.Mismatched.Count < 100 || fast.Errors.Count == 0 || fast.Missing.Count == 0 || len(fast.FieldMismatches) < 8 {
+		if fast.Mismatched.Count < 100 || fast.Errors.Count == 0 || fast.Missing.Count == 0 || len(fast.FieldMismatches) < 10 {
 			t.Errorf("%s: the records exercise too little: %s", expect, dump(fast))
 		}
 	}
@@ -226,4 +238,48 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 func dump(r Result) string {
 	b, _ := json.MarshalIndent(r, "", " ")
 	return string(b)
+}
+
+// TestExpressionsAgreeWithCEL holds the native evaluation of common
+// expressions (double(), lowerAscii(), arithmetic with a double literal) to
+// CEL over the same varied records: identical values, errors included
+// (those it leaves to CEL), and many records answered natively.
+func TestExpressionsAgreeWithCEL(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	recs := make([]map[string]any, 4000)
+	for i := range recs {
+		recs[i] = variedRecord(r, i)
+	}
+	for _, text := range []string{"double(amount)", "double(note)", "double(customer.email)", "double(items[0].qty)", "double( tags[1] )",
+		"email.lowerAscii()", "customer.email.lowerAscii()", "items[0].sku.lowerAscii()",
+		"amount / 100.0", "amount * 2.5", "amount + 0.1", "items[1].qty - 1.0", "matrix[0][1] / 0.0", "(amount) / 3.0"} {
+		fast, err := compileExpr(text, "fast")
+		if err != nil || fast.native == nil {
+			t.Fatalf("%s: no native form: %v", text, err)
+		}
+		slow, err := compileExpr(text, "cel", true)
+		if err != nil || slow.native != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		natively := 0
+		for _, rec := range recs {
+			a, b := fast.eval(&activation{rec: rec}), slow.eval(&activation{rec: rec})
+			if a != b && !(a.k == kindDouble && b.k == kindDouble && a.float() != a.float() && b.float() != b.float()) { // NaN != NaN
+				t.Fatalf("%s over %v: native %+v, CEL %+v", text, rec, a, b)
+			}
+			if _, ok := fast.native.eval(rec); ok {
+				natively++
+			}
+		}
+		t.Logf("%s: %d of %d records answered natively", text, natively, len(recs))
+		if natively < 40 || natively == len(recs) {
+			t.Errorf("%s: %d of %d records answered natively: the records must exercise it and CEL", text, natively, len(recs))
+		}
+	}
+	for _, text := range []string{"double(amount) / 100.0", "amount / 100", "100.0 / amount", "record.amount / 2.0", "amount.lowerAscii(1)", "int(amount)"} {
+		if e, err := compileExpr(text, "other"); err == nil && e.native != nil {
+			t.Errorf("%s: given a native form it does not have", text)
+		}
+	}
 }
