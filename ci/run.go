@@ -146,6 +146,7 @@ func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int
 type index struct {
 	batches []store
 	byKey   *keyIndex
+	shadow  []bool // per record: an earlier record has its key
 	n       int
 }
 
@@ -233,6 +234,7 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 		return nil, err
 	}
 	x.n, res.Source = n, n
+	x.shadow = make([]bool, n)
 	x.byKey = newKeyIndex(n, func(ord int32) string { return x.batches[ord/batchSize].keys[ord%batchSize] })
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
@@ -245,6 +247,7 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 				continue
 			}
 			if !x.byKey.add(key, int32(ord)) {
+				x.shadow[ord] = true
 				keep(&res.SourceDuplicates, k.examples, Example{Key: key, ord: ord})
 			}
 		}
@@ -339,10 +342,7 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
 	for ord := range x.n {
 		key := x.batches[ord/batchSize].keys[ord%batchSize]
-		if key == badKey {
-			continue
-		}
-		if first, _ := x.byKey.get(key); first != int32(ord) {
+		if key == badKey || x.shadow[ord] {
 			continue
 		}
 		switch c := counts[ord]; {
