@@ -92,6 +92,8 @@ type Check struct {
 	Expect      Expect        `json:"expect" yaml:"expect"`
 	Fields      []Field       `json:"fields,omitempty" yaml:"fields,omitempty"`
 	MaxExamples int           `json:"max_examples,omitempty" yaml:"max_examples,omitempty"` // DefaultMaxExamples when 0
+
+	viaCEL bool // plain references evaluated by CEL too: what tests hold the fast path to
 }
 
 // field is a compiled Field.
@@ -126,10 +128,10 @@ func (c Check) Compile() (*Checker, error) {
 		errs = append(errs, fmt.Errorf("check %q: expect: unknown expectation %q (want %s, %s or %s)", c.Name, c.Expect, ExactlyOnce, AtLeastOnce, Subset))
 	}
 	var err error
-	if k.srcKey, err = compileExpr(c.Join.Source, fmt.Sprintf("check %q join.source", c.Name)); err != nil {
+	if k.srcKey, err = compileExpr(c.Join.Source, fmt.Sprintf("check %q join.source", c.Name), c.viaCEL); err != nil {
 		errs = append(errs, err)
 	}
-	if k.tgtKey, err = compileExpr(c.Join.Target, fmt.Sprintf("check %q join.target", c.Name)); err != nil {
+	if k.tgtKey, err = compileExpr(c.Join.Target, fmt.Sprintf("check %q join.target", c.Name), c.viaCEL); err != nil {
 		errs = append(errs, err)
 	}
 	seen := map[string]bool{}
@@ -144,10 +146,10 @@ func (c Check) Compile() (*Checker, error) {
 		}
 		seen[f.Name] = true
 		cf := field{Field: f, loc: time.UTC}
-		if cf.src, err = compileExpr(f.Source, fmt.Sprintf("check %q field %q source", c.Name, f.Name)); err != nil {
+		if cf.src, err = compileExpr(f.Source, fmt.Sprintf("check %q field %q source", c.Name, f.Name), c.viaCEL); err != nil {
 			errs = append(errs, err)
 		}
-		if cf.tgt, err = compileExpr(f.Target, fmt.Sprintf("check %q field %q target", c.Name, f.Name)); err != nil {
+		if cf.tgt, err = compileExpr(f.Target, fmt.Sprintf("check %q field %q target", c.Name, f.Name), c.viaCEL); err != nil {
 			errs = append(errs, err)
 		}
 		if f.Zone != "" {

@@ -8,7 +8,10 @@
 // endpoint through HTTPSource, paginated, with credentials from the
 // environment). Each side maps to canonical fields by CEL expressions
 // (cel.dev/cel-go with its strings and math extensions), compiled once;
-// plain field references skip the interpreter. Run counts exactly what is
+// plain field references (customer.email, items[0].sku) and the commonest
+// expressions over them (double(x), x.lowerAscii(), x / 100.0) skip the
+// interpreter wherever CEL's answer is plain, and leave the rest to it, so
+// every value and message stays CEL's. Run counts exactly what is
 // missing, unexpected, duplicated or mismatched, keeping a bounded number of
 // examples with go-cmp diffs; Settle retries until consistent.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -21,9 +22,13 @@ const RecordVar = "record"
 
 var anyType = reflect.TypeOf((*any)(nil)).Elem()
 
-// pathRE matches a plain field reference (customer.email): evaluated by map
-// lookups, without the interpreter.
-var pathRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+// pathRE matches a plain field reference (amount, customer.email,
+// items[0].sku): evaluated by map and list lookups, without the
+// interpreter.
+var pathRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]{1,9}\])*$`)
+
+// stepRE splits a path into its steps.
+var stepRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*|\[[0-9]+\]`)
 
 var celKeywords = map[string]bool{"true": true, "false": true, "null": true, "in": true, RecordVar: true}
 
@@ -31,8 +36,32 @@ var celKeywords = map[string]bool{"true": true, "false": true, "null": true, "in
 // compiled once and evaluated per record.
 type expr struct {
 	text string
-	path []string    // the fast path, when text is a plain reference
-	prog cel.Program // otherwise
+	path []step      // the fast path, when text is a plain reference
+	prog cel.Program // the expression; for a path, what reads the records the fast path leaves to CEL
+	// native is the fast path of a common expression over a path
+	// (double(total), email.lowerAscii(), amount / 100.0): it answers
+	// what CEL answers where it can, and leaves the rest to prog.
+	native *native
+}
+
+// step is one step of a path: a map key, or a list index when key is "".
+type step struct {
+	key   string
+	index int
+}
+
+// parsePath splits a plain reference into its steps.
+func parsePath(text string) []step {
+	var p []step
+	for _, s := range stepRE.FindAllString(text, -1) {
+		if s[0] == '[' {
+			i, _ := strconv.Atoi(s[1 : len(s)-1])
+			p = append(p, step{index: i})
+			continue
+		}
+		p = append(p, step{key: s})
+	}
+	return p
 }
 
 // baseEnv is the CEL environment every expression starts from: the standard
@@ -49,15 +78,28 @@ var baseEnv = sync.OnceValues(func() (*cel.Env, error) {
 })
 
 // compileExpr compiles text; where names the expression in errors
-// (check "x" field "total" source).
-func compileExpr(text, where string) (*expr, error) {
+// (check "x" field "total" source). A plain reference is read by lookups
+// (the fast path) and also compiled, for the records whose shape the fast
+// path leaves to CEL; viaCEL compiles it as any expression, which tests use
+// to hold the fast path to CEL's answers.
+func compileExpr(text, where string, viaCEL ...bool) (*expr, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil, fmt.Errorf("%s: empty expression", where)
 	}
-	if pathRE.MatchString(text) && !celKeywords[strings.SplitN(text, ".", 2)[0]] {
-		return &expr{text: text, path: strings.Split(text, ".")}, nil
+	if (len(viaCEL) == 0 || !viaCEL[0]) && pathRE.MatchString(text) && !celKeywords[stepRE.FindString(text)] {
+		e := &expr{text: text, path: parsePath(text)}
+		if c, err := compileCEL(text, where, false); err == nil {
+			e.prog = c.prog
+		}
+		return e, nil
 	}
+	return compileCEL(text, where, len(viaCEL) == 0 || !viaCEL[0])
+}
+
+// compileCEL compiles text as a CEL program, with its native fast path
+// when it has one and shortcuts is set.
+func compileCEL(text, where string, shortcuts bool) (*expr, error) {
 	env, err := baseEnv()
 	if err != nil {
 		return nil, fmt.Errorf("ci: cel environment: %w", err)
@@ -90,7 +132,11 @@ func compileExpr(text, where string) (*expr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return &expr{text: text, prog: prog}, nil
+	e := &expr{text: text, prog: prog}
+	if shortcuts {
+		e.native = nativeOf(checked.NativeRep().Expr())
+	}
+	return e, nil
 }
 
 // activation presents a record to a program without copying it.
@@ -112,15 +158,17 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 // eval maps one record.
 func (e *expr) eval(act *activation) value {
 	if e.path != nil {
-		var cur any = act.rec
-		for _, p := range e.path {
-			m, ok := cur.(map[string]any)
-			if !ok {
-				return nullValue()
-			}
-			cur = m[p]
+		v, ok := e.lookup(act.rec)
+		switch {
+		case ok:
+			return v
+		case e.prog == nil: // a path CEL does not compile (a reserved word): lookups only
+			return e.loose(act.rec)
 		}
-		return fromGo(cur)
+	} else if e.native != nil {
+		if v, ok := e.native.eval(act.rec); ok {
+			return v
+		}
 	}
 	out, _, err := e.prog.Eval(act)
 	if err != nil {
@@ -130,4 +178,75 @@ func (e *expr) eval(act *activation) value {
 		return errorValue(err)
 	}
 	return fromCEL(out)
+}
+
+// lookup reads a path by map and list lookups, and reports false for the
+// records it leaves to CEL, whose answer it would otherwise have to
+// imitate: a step through something that is not a JSON object or array, an
+// index out of range, a missing key before the last step, a value that is
+// not a JSON scalar. A missing last key reads as null, as in CEL.
+func (e *expr) lookup(rec map[string]any) (value, bool) { return lookupPath(e.path, rec) }
+
+func lookupPath(path []step, rec map[string]any) (value, bool) {
+	var cur any = rec
+	for i, s := range path {
+		if s.key == "" {
+			l, ok := cur.([]any)
+			if !ok || s.index >= len(l) {
+				return value{}, false
+			}
+			cur = l[s.index]
+			continue
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return value{}, false
+		}
+		v, found := m[s.key]
+		if !found {
+			if i == len(path)-1 {
+				return nullValue(), true
+			}
+			return value{}, false
+		}
+		cur = v
+	}
+	switch v := cur.(type) {
+	case nil:
+		return nullValue(), true
+	case string:
+		return stringValue(v), true
+	case float64:
+		return doubleValue(v), true
+	case bool:
+		return boolValue(v), true
+	case int:
+		return intValue(int64(v)), true
+	case int64:
+		return intValue(v), true
+	}
+	return value{}, false
+}
+
+// loose reads a path CEL cannot compile: null wherever a step finds no
+// object or array to take it.
+func (e *expr) loose(rec map[string]any) value {
+	var cur any = rec
+	for _, s := range e.path {
+		switch c := cur.(type) {
+		case map[string]any:
+			if s.key == "" {
+				return nullValue()
+			}
+			cur = c[s.key]
+		case []any:
+			if s.key != "" || s.index >= len(c) {
+				return nullValue()
+			}
+			cur = c[s.index]
+		default:
+			return nullValue()
+		}
+	}
+	return fromGo(cur)
 }

@@ -91,8 +91,14 @@ func target(e *toolkit.Entry) string {
 }
 
 // sameBody names a request by its target and body, whatever its key: a
-// write sent again under a new key has the same.
-func sameBody(e *toolkit.Entry) string { return target(e) + " " + bodyHash(e.Body) }
+// write sent again under a new key has the same. A body the journal
+// dropped to stay within its body budget is named by the digest it kept.
+func sameBody(e *toolkit.Entry) string {
+	if len(e.BodyDigest) >= 12 {
+		return target(e) + " " + e.BodyDigest[:12]
+	}
+	return target(e) + " " + bodyHash(e.Body)
+}
 
 // nextSame returns, for each entry, the index of the next entry of the same
 // logical request, or -1.

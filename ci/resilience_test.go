@@ -310,3 +310,25 @@ func TestBreakerNoData(t *testing.T) {
 		t.Errorf("resilient, down and status: %s: %s", g.Status(), g.Reason)
 	}
 }
+
+// TestSameBodyThroughDroppedBodies: a request whose body the journal
+// dropped to stay within its body budget is still told apart from another
+// by the digest it kept, and matched with a retry whose body was kept.
+func TestSameBodyThroughDroppedBodies(t *testing.T) {
+	t.Parallel()
+	j := toolkit.NewJournal(10)
+	j.SetMaxBodyBytes(1)
+	for _, b := range []string{`{"order":1}`, `{"order":2}`, `{"order":1}`} {
+		j.Record(toolkit.Entry{System: "accounting", Method: "POST", Path: "/invoices", Body: toolkit.Body(b)})
+	}
+	es := j.Entries(toolkit.Filter{})
+	if len(es[0].Body) != 0 || len(es[1].Body) != 0 || len(es[2].Body) == 0 {
+		t.Fatalf("bodies kept: %q %q %q, want only the newest", es[0].Body, es[1].Body, es[2].Body)
+	}
+	if sameBody(&es[0]) == sameBody(&es[1]) {
+		t.Error("two requests with different bodies, both dropped, read as the same")
+	}
+	if sameBody(&es[0]) != sameBody(&es[2]) {
+		t.Error("a retry whose body was kept does not match the request whose body was dropped")
+	}
+}

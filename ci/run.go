@@ -145,7 +145,8 @@ func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int
 // index is the source side in canonical form.
 type index struct {
 	batches []store
-	byKey   map[string]int32
+	byKey   *keyIndex
+	shadow  []bool // per record: an earlier record has its key
 	n       int
 }
 
@@ -233,7 +234,8 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 		return nil, err
 	}
 	x.n, res.Source = n, n
-	x.byKey = make(map[string]int32, n)
+	x.shadow = make([]bool, n)
+	x.byKey = newKeyIndex(n, func(ord int32) string { return x.batches[ord/batchSize].keys[ord%batchSize] })
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
@@ -244,11 +246,10 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 			if key == badKey {
 				continue
 			}
-			if _, dup := x.byKey[key]; dup {
+			if !x.byKey.add(key, int32(ord)) {
+				x.shadow[ord] = true
 				keep(&res.SourceDuplicates, k.examples, Example{Key: key, ord: ord})
-				continue
 			}
-			x.byKey[key] = int32(ord)
 		}
 	}
 	return x, nil
@@ -274,7 +275,7 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 			}
 			ord := in.seq*batchSize + r
 			trow := m.vals[r*nf : (r+1)*nf]
-			si, ok := x.byKey[key]
+			si, ok := x.byKey.get(key)
 			if !ok {
 				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: key, Record: k.record(trow), ord: ord} })
 				continue
@@ -341,7 +342,7 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
 	for ord := range x.n {
 		key := x.batches[ord/batchSize].keys[ord%batchSize]
-		if key == badKey || x.byKey[key] != int32(ord) {
+		if key == badKey || x.shadow[ord] {
 			continue
 		}
 		switch c := counts[ord]; {

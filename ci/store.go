@@ -2,19 +2,15 @@ package ci
 
 import "unsafe"
 
-// cell is a canonical value packed without pointers: the garbage collector
-// never scans the source side of a check, which is most of its memory.
-type cell struct {
-	n        uint64
-	off, len uint32 // text in the batch's arena
-}
-
-// store is one batch of source records in packed form: 16 bytes and a kind
-// byte per field, text in one arena.
+// store is one batch of source records in packed form: 8 bytes and a kind
+// byte per field, text in one arena, without pointers besides the keys:
+// the garbage collector never scans the source side of a check, which is
+// most of its memory. A cell holds a value's n, or for a value with text
+// where the text is in the arena (offset << 32 | length).
 type store struct {
 	keys  []string // point into arena
 	kinds []kind
-	cells []cell
+	cells []uint64
 	arena []byte // never modified once packed: keys and text alias it
 }
 
@@ -32,7 +28,7 @@ func pack(m mapped) store {
 			size += len(m.vals[i].s)
 		}
 	}
-	s := store{keys: make([]string, len(m.keys)), kinds: make([]kind, len(m.vals)), cells: make([]cell, len(m.vals)), arena: make([]byte, 0, size)}
+	s := store{keys: make([]string, len(m.keys)), kinds: make([]kind, len(m.vals)), cells: make([]uint64, len(m.vals)), arena: make([]byte, 0, size)}
 	for i, k := range m.keys {
 		off := len(s.arena)
 		s.arena = append(s.arena, k...)
@@ -40,9 +36,9 @@ func pack(m mapped) store {
 	}
 	for i, v := range m.vals {
 		s.kinds[i] = v.k
-		c := cell{n: v.n}
+		c := v.n
 		if hasText(v.k) {
-			c.off, c.len = uint32(len(s.arena)), uint32(len(v.s))
+			c = uint64(len(s.arena))<<32 | uint64(uint32(len(v.s)))
 			s.arena = append(s.arena, v.s...)
 		}
 		s.cells[i] = c
@@ -63,10 +59,9 @@ func view(arena []byte, off, n int) string {
 func (s *store) row(i, nf int, buf []value) []value {
 	buf = buf[:0]
 	for j := i * nf; j < (i+1)*nf; j++ {
-		c := s.cells[j]
-		v := value{k: s.kinds[j], n: c.n}
+		v := value{k: s.kinds[j], n: s.cells[j]}
 		if hasText(v.k) {
-			v.s = view(s.arena, int(c.off), int(c.len))
+			v.s, v.n = view(s.arena, int(v.n>>32), int(uint32(v.n))), 0
 		}
 		buf = append(buf, v)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/firedrill/firedrill/scenarios"
@@ -30,6 +31,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == supervise {
 		// A service's supervisor: no signal handling of firedrill's own.
 		os.Exit(scenarios.Supervise(os.Args[2:], os.Stdin))
+	}
+	if limit, ok := memoryLimit(os.Args[1:], os.Getenv); ok {
+		debug.SetMemoryLimit(limit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -22,7 +22,8 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 // serveAdmin answers under AdminPrefix:
 //
 //	GET    /__firedrill/health              200, a toolkit.Health (base_path is the GraphQL path; operations the root fields)
-//	GET    /__firedrill/requests            the journal, oldest first (?operation= &method= &status= &since= &until=, RFC 3339)
+//	GET    /__firedrill/requests            the journal, oldest first, streamed (?operation= &method= &status= &since= &until=,
+//	                                        RFC 3339; &after=SEQ &limit=N page it, see toolkit.ServeEntries)
 //	DELETE /__firedrill/requests            empty the journal (no parameter: 400 naming any)
 //	GET    /__firedrill/collections         the collections and their sizes (stateful mode)
 //	GET    /__firedrill/collections/{name}  the records of a collection
@@ -81,16 +82,7 @@ func (m *Mock) serveRequests(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusMethodNotAllowed, "requests is GET or DELETE")
 		return
 	}
-	f, vs := toolkit.ParseFilter(r.URL.Query()) // the toolkit's filter, so both mocks' journals answer alike
-	if len(vs) > 0 {
-		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad journal filter", Violations: vs})
-		return
-	}
-	entries := m.journal.Entries(f)
-	if entries == nil {
-		entries = []toolkit.Entry{}
-	}
-	writeJSON(w, http.StatusOK, entries)
+	toolkit.ServeEntries(w, r, m.journal) // the toolkit's reader, so both mocks' journals answer alike
 }
 
 func (m *Mock) serveCollections(w http.ResponseWriter, r *http.Request, name string) {

@@ -10,7 +10,10 @@ import (
 // The admin API, under AdminPrefix:
 //
 //	GET    /__firedrill/health                 200 {"status":"ok",...} once ready
-//	GET    /__firedrill/requests?operation=&method=&status=&since=&until=
+//	GET    /__firedrill/requests?operation=&method=&status=&since=&until=&after=&limit=
+//	                                           the journal, oldest first, streamed; after and limit
+//	                                           page it (see toolkit.ServeEntries: next page in
+//	                                           Firedrill-Next-After and Link)
 //	DELETE /__firedrill/requests               empty the journal (no parameter: 400 naming any)
 //	GET    /__firedrill/collections            the collections and their sizes
 //	GET    /__firedrill/collections/{name}     every record
@@ -80,16 +83,7 @@ func (m *Mock) adminRequests(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	f, vs := toolkit.ParseFilter(r.URL.Query())
-	if len(vs) > 0 {
-		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad journal filter", Violations: vs})
-		return
-	}
-	entries := m.journal.Entries(f)
-	if entries == nil {
-		entries = []toolkit.Entry{}
-	}
-	toolkit.WriteJSON(w, http.StatusOK, entries)
+	toolkit.ServeEntries(w, r, m.journal) // the toolkit's reader, so both mocks' journals answer alike
 }
 
 func (m *Mock) adminCollections(w http.ResponseWriter, r *http.Request, name string) {

@@ -81,11 +81,11 @@
 // method, path, operation, headers and query with secrets masked
 // (toolkit.Secrets: Authorization, cookies, the contract's API-key
 // parameters, anything named like a token, secret, key or password),
-// bodies, status, validation outcome and violations, timings. The admin
-// API, under [AdminPrefix]:
+// bodies (the newest within a body budget), status, validation outcome and
+// violations, timings. The admin API, under [AdminPrefix]:
 //
 //	GET    /__firedrill/health
-//	GET    /__firedrill/requests?operation=&method=&status=&since=&until=
+//	GET    /__firedrill/requests?operation=&method=&status=&since=&until=&after=&limit=
 //	DELETE /__firedrill/requests
 //	GET    /__firedrill/collections
 //	GET|POST|PUT|DELETE /__firedrill/collections/{name}

@@ -32,8 +32,9 @@ type Health struct {
 	Journal JournalStats `json:"journal"`
 }
 
-// FilterParams are the query parameters of a journal filter.
-var FilterParams = []string{"operation", "method", "status", "since", "until"}
+// FilterParams are the query parameters of a journal filter; after and
+// limit page it (see ServeEntries).
+var FilterParams = []string{"operation", "method", "status", "since", "until", "after", "limit"}
 
 // UnknownParams reports every query parameter of q that is not one of
 // known: an admin API refuses what it would otherwise ignore, since a
@@ -71,8 +72,9 @@ func ParseReset(q map[string][]string) []Violation {
 }
 
 // ParseFilter reads a journal filter from query parameters: operation,
-// method, status (a number), since and until (RFC 3339 times). Every bad
-// value, and every unknown parameter, is reported by name.
+// method, status (a number), since and until (RFC 3339 times), after (a
+// sequence number) and limit (a positive count). Every bad value, and
+// every unknown parameter, is reported by name.
 func ParseFilter(q map[string][]string) (Filter, []Violation) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
@@ -93,6 +95,20 @@ func ParseFilter(q map[string][]string) (Filter, []Violation) {
 			vs = append(vs, Violation{In: "query", Name: "status", Message: fmt.Sprintf("%q is not an HTTP status", s)})
 		}
 		f.Status = n
+	}
+	if s := get("after"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			vs = append(vs, Violation{In: "query", Name: "after", Message: fmt.Sprintf("%q is not a sequence number", s)})
+		}
+		f.After = n
+	}
+	if s := get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			vs = append(vs, Violation{In: "query", Name: "limit", Message: fmt.Sprintf("%q is not a positive count", s)})
+		}
+		f.Limit = n
 	}
 	for _, p := range []struct {
 		name string

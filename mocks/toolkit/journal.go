@@ -1,6 +1,8 @@
 package toolkit
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,6 +23,19 @@ const (
 	// (Journal.SetMaxBytes): headers, query, bodies and the rest, as
 	// entrySize counts them.
 	DefaultJournalBytes = 64 << 20
+	// DefaultJournalBodyBytes is how many bytes of request and response
+	// bodies a journal keeps (Journal.SetMaxBodyBytes): past it, the oldest
+	// entries lose their bodies first and say so (Entry.Truncated), while
+	// the rest of each entry stays. Bodies are most of what a journal holds.
+	DefaultJournalBodyBytes = 4 << 20
+	// MockMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+	// of a process that only serves mocks (firedrill mock), unless GOMEMLIMIT
+	// says otherwise: a mock's memory is bounded by design (the journal's
+	// entries and body budget, the stores' limits), about 20 MiB of live heap
+	// once the default journal is full, so the limit has the collector hand
+	// back what a burst (a journal read, a large seed) took, instead of
+	// letting the heap double, while leaving room above the live heap.
+	MockMemoryLimit = 48 << 20
 	// MaxJournalValue bounds one header value, the query and the
 	// idempotency key kept in an entry; longer ones are kept cut, and the
 	// entry's Truncated says so.
@@ -45,6 +60,11 @@ type Entry struct {
 	Template  string      `json:"template,omitempty"`  // the contract's path template
 	Header    http.Header `json:"header,omitempty"`    // secrets masked
 	Body      Body        `json:"body,omitempty"`      // truncated to MaxJournalBody
+	// BodyDigest is the SHA-256 (hex) of the body the journal dropped to
+	// stay within its body budget: a reader can still tell two requests'
+	// bodies apart (the bytes kept before the drop, so of the cut body
+	// when the body was cut).
+	BodyDigest string `json:"body_sha256,omitempty"`
 
 	Status         int         `json:"status"`
 	ResponseHeader http.Header `json:"response_header,omitempty"`
@@ -66,7 +86,9 @@ type Entry struct {
 
 	// Truncated names what the journal kept cut ("header NAME", "query",
 	// "idempotency_key", "body", "response_header NAME", "response_body"):
-	// values past MaxJournalValue, bodies past MaxJournalBody.
+	// values past MaxJournalValue, bodies past MaxJournalBody, and bodies
+	// dropped whole, oldest first, to stay within the journal's body budget
+	// (SetMaxBodyBytes): those are kept empty.
 	Truncated []string `json:"truncated,omitempty"`
 }
 
@@ -135,10 +157,18 @@ type Filter struct {
 	Status    int
 	Since     time.Time
 	Until     time.Time
+	// After keeps the entries recorded after the one of that sequence
+	// number: the cursor of a paged read.
+	After uint64
+	// Limit is how many matching entries a read returns at most, the
+	// oldest first (all when 0): a page.
+	Limit int
 }
 
 func (f Filter) match(e *Entry) bool {
 	switch {
+	case e.Seq <= f.After:
+		return false
 	case f.Operation != "" && e.Operation != f.Operation:
 		return false
 	case f.Method != "" && e.Method != f.Method:
@@ -155,10 +185,11 @@ func (f Filter) match(e *Entry) bool {
 
 // Journal is a bounded ring of entries, safe for concurrent use: it keeps
 // the newest entries within a count (NewJournal) and a byte bound
-// (SetMaxBytes), and counts what it dropped (Stats).
+// (SetMaxBytes), the newest bodies within a body budget (SetMaxBodyBytes),
+// and counts what it dropped (Stats).
 type Journal struct {
 	mu       sync.Mutex
-	entries  []Entry // a ring: n entries from start
+	entries  []Entry // a ring: n entries from start, of seq-n+1 to seq
 	sizes    []int64 // entrySize of each slot
 	start, n int
 	bytes    int64 // the size of the entries kept
@@ -166,6 +197,14 @@ type Journal struct {
 	seq      uint64 // entries ever recorded
 	dropped  uint64 // entries dropped to keep within the bounds
 	dropB    int64  // and their bytes
+
+	// The body budget: the first bare entries of the ring have lost their
+	// bodies; the others hold bodyBytes of them.
+	bare         int
+	bodyBytes    int64
+	maxBodyBytes int64
+	bodiesDrop   uint64 // entries whose bodies were dropped
+	bodiesDropB  int64  // and those bodies' bytes
 }
 
 // JournalStats is what a journal holds and what it dropped to stay within
@@ -178,15 +217,37 @@ type JournalStats struct {
 	DroppedBytes int64  `json:"dropped_bytes"` // their size
 	MaxEntries   int    `json:"max_entries"`   // the count bound
 	MaxBytes     int64  `json:"max_bytes"`     // the byte bound
+	// The body budget: the bytes of bodies kept, the entries whose bodies
+	// were dropped, oldest first, to stay within it, and their bytes.
+	BodyBytes          int64  `json:"body_bytes"`
+	BodiesDropped      uint64 `json:"bodies_dropped"`
+	BodiesDroppedBytes int64  `json:"bodies_dropped_bytes"`
+	MaxBodyBytes       int64  `json:"max_body_bytes"`
 }
 
 // NewJournal returns a journal that keeps the last size entries
-// (DefaultJournalSize when size <= 0), within DefaultJournalBytes.
+// (DefaultJournalSize when size <= 0), within DefaultJournalBytes, their
+// bodies within DefaultJournalBodyBytes.
 func NewJournal(size int) *Journal {
 	if size <= 0 {
 		size = DefaultJournalSize
 	}
-	return &Journal{entries: make([]Entry, size), sizes: make([]int64, size), maxBytes: DefaultJournalBytes}
+	return &Journal{entries: make([]Entry, size), sizes: make([]int64, size), maxBytes: DefaultJournalBytes,
+		maxBodyBytes: DefaultJournalBodyBytes}
+}
+
+// SetMaxBodyBytes sets the body budget (DefaultJournalBodyBytes when
+// n <= 0), dropping the oldest bodies at once when they exceed it. The
+// newest entry keeps its bodies, whatever their size (at most two
+// MaxJournalBody).
+func (j *Journal) SetMaxBodyBytes(n int64) {
+	if n <= 0 {
+		n = DefaultJournalBodyBytes
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.maxBodyBytes = n
+	j.trimBodies()
 }
 
 // SetMaxBytes sets the byte bound (DefaultJournalBytes when n <= 0),
@@ -239,7 +300,41 @@ func (j *Journal) Record(e Entry) uint64 {
 	j.entries[i], j.sizes[i] = e, size
 	j.n++
 	j.bytes += size
+	j.bodyBytes += int64(len(e.Body) + len(e.ResponseBody))
+	j.trimBodies()
 	return e.Seq
+}
+
+// trimBodies drops the bodies of the oldest entries that still have them
+// until the bodies kept fit the budget, or only the newest entry's are left.
+func (j *Journal) trimBodies() {
+	for j.bodyBytes > j.maxBodyBytes && j.bare < j.n-1 {
+		i := (j.start + j.bare) % len(j.entries)
+		e := &j.entries[i]
+		if b := int64(len(e.Body) + len(e.ResponseBody)); b > 0 {
+			if len(e.Body) > 0 {
+				sum := sha256.Sum256(e.Body)
+				e.BodyDigest = hex.EncodeToString(sum[:])
+				e.Body = nil
+				if !slices.Contains(e.Truncated, "body") {
+					e.Truncated = append(e.Truncated, "body")
+				}
+			}
+			if len(e.ResponseBody) > 0 {
+				e.ResponseBody = nil
+				if !slices.Contains(e.Truncated, "response_body") {
+					e.Truncated = append(e.Truncated, "response_body")
+				}
+			}
+			j.bodyBytes -= b
+			j.bodiesDrop++
+			j.bodiesDropB += b
+			size := entrySize(e)
+			j.bytes += size - j.sizes[i]
+			j.sizes[i] = size
+		}
+		j.bare++
+	}
 }
 
 // trim drops the oldest entries until room more bytes fit, or none is left.
@@ -253,6 +348,11 @@ func (j *Journal) dropOldest() {
 	j.dropped++
 	j.dropB += j.sizes[j.start]
 	j.bytes -= j.sizes[j.start]
+	e := &j.entries[j.start]
+	j.bodyBytes -= int64(len(e.Body) + len(e.ResponseBody))
+	if j.bare > 0 {
+		j.bare--
+	}
 	j.entries[j.start], j.sizes[j.start] = Entry{}, 0
 	j.start = (j.start + 1) % len(j.entries)
 	j.n--
@@ -290,7 +390,7 @@ const entryOverhead = 512
 // entrySize estimates the memory an entry holds.
 func entrySize(e *Entry) int64 {
 	n := entryOverhead + len(e.System) + len(e.Direction) + len(e.Client) + len(e.Method) + len(e.Path) + len(e.Query) +
-		len(e.Operation) + len(e.Template) + len(e.IdempotencyKey) + len(e.Fault) + len(e.Error) +
+		len(e.Operation) + len(e.Template) + len(e.IdempotencyKey) + len(e.Fault) + len(e.Error) + len(e.BodyDigest) +
 		headerSize(e.Header) + headerSize(e.ResponseHeader) + len(e.Body) + len(e.ResponseBody)
 	for _, v := range e.Violations {
 		n += 64 + len(v.In) + len(v.Name) + len(v.Pointer) + len(v.Message)
@@ -315,20 +415,6 @@ func headerSize(h http.Header) int {
 	return n
 }
 
-// Entries returns the kept entries that match f, oldest first.
-func (j *Journal) Entries(f Filter) []Entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var out []Entry
-	for k := range j.n {
-		e := &j.entries[(j.start+k)%len(j.entries)]
-		if f.match(e) {
-			out = append(out, *e)
-		}
-	}
-	return out
-}
-
 // Total is how many entries were ever recorded, including those the ring
 // dropped (Stats says how many it dropped).
 func (j *Journal) Total() uint64 {
@@ -342,7 +428,8 @@ func (j *Journal) Stats() JournalStats {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return JournalStats{Total: j.seq, Kept: j.n, KeptBytes: j.bytes, Dropped: j.dropped, DroppedBytes: j.dropB,
-		MaxEntries: len(j.entries), MaxBytes: j.maxBytes}
+		MaxEntries: len(j.entries), MaxBytes: j.maxBytes,
+		BodyBytes: j.bodyBytes, BodiesDropped: j.bodiesDrop, BodiesDroppedBytes: j.bodiesDropB, MaxBodyBytes: j.maxBodyBytes}
 }
 
 // Reset empties the journal and its counts; the bounds stay.
@@ -352,4 +439,5 @@ func (j *Journal) Reset() {
 	clear(j.entries)
 	clear(j.sizes)
 	j.start, j.n, j.bytes, j.seq, j.dropped, j.dropB = 0, 0, 0, 0, 0, 0
+	j.bare, j.bodyBytes, j.bodiesDrop, j.bodiesDropB = 0, 0, 0, 0
 }

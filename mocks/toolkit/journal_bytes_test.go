@@ -1,6 +1,8 @@
 package toolkit
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"runtime"
 	"strings"
@@ -109,4 +111,73 @@ func heapInuse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
+}
+
+// TestJournalBodyBudget: past the body budget the oldest entries lose
+// their bodies first, say so in Truncated and keep a digest of the request
+// body; the rest of each entry, and the newest bodies, stay whole.
+func TestJournalBodyBudget(t *testing.T) {
+	t.Parallel()
+	j := NewJournal(1000)
+	j.SetMaxBodyBytes(10 << 10)
+	body := func(i int) []byte { return []byte(strings.Repeat(string(rune('a'+i%26)), 1000)) }
+	for i := range 100 {
+		j.Record(Entry{Method: "POST", Status: 201, Body: body(i), ResponseBody: []byte(`{"id":1}`)})
+	}
+	st := j.Stats()
+	if st.BodyBytes > 10<<10 || st.BodyBytes < 9<<10 {
+		t.Errorf("kept %d bytes of bodies, want just under the budget of %d", st.BodyBytes, 10<<10)
+	}
+	kept := j.Entries(Filter{})
+	if len(kept) != 100 {
+		t.Fatalf("kept %d entries, want all 100: the body budget drops bodies, not entries", len(kept))
+	}
+	bare := 0
+	for i, e := range kept {
+		if len(e.Body) == 0 {
+			bare++
+			sum := sha256.Sum256(body(i))
+			if e.BodyDigest != hex.EncodeToString(sum[:]) || e.ResponseBody != nil ||
+				strings.Join(e.Truncated, ",") != "body,response_body" || e.Status != 201 || e.Method != "POST" {
+				t.Fatalf("entry %d lost its body: %+v, want empty bodies, the digest, both marked truncated", e.Seq, e)
+			}
+			continue
+		}
+		if i < bare || e.BodyDigest != "" || e.Truncated != nil || string(e.Body) != string(body(i)) {
+			t.Fatalf("entry %d kept its body but %+v: bodies must go oldest first and stay whole otherwise", e.Seq, e)
+		}
+	}
+	if uint64(bare) != st.BodiesDropped || bare < 80 || st.BodiesDroppedBytes != int64(bare)*1008 {
+		t.Errorf("%d entries bare, stats %+v", bare, st)
+	}
+	// The byte count follows: a bare entry weighs less.
+	var sum int64
+	for _, e := range kept {
+		sum += entrySize(&e)
+	}
+	if st.KeptBytes != sum {
+		t.Errorf("kept bytes %d, entries weigh %d", st.KeptBytes, sum)
+	}
+	// The newest entry keeps its bodies whatever the budget; dropping
+	// entries by count gives their body bytes back.
+	j.SetMaxBodyBytes(1)
+	if e := j.Entries(Filter{})[99]; len(e.Body) != 1000 || j.Stats().BodyBytes != 1008 {
+		t.Errorf("newest entry %+v, body bytes %d", e, j.Stats().BodyBytes)
+	}
+	small := NewJournal(2)
+	for i := range 5 {
+		small.Record(Entry{Body: body(i)})
+	}
+	if st := small.Stats(); st.BodyBytes != 2000 || st.BodiesDropped != 0 || st.MaxBodyBytes != DefaultJournalBodyBytes {
+		t.Errorf("a ring by count: %+v", st)
+	}
+	j.Reset()
+	if st := j.Stats(); st.BodyBytes != 0 || st.BodiesDropped != 0 || st.BodiesDroppedBytes != 0 {
+		t.Errorf("Reset left %+v", st)
+	}
+	j.Record(Entry{Body: body(0)})
+	j.Record(Entry{Body: body(1)})
+	if e := j.Entries(Filter{}); len(e[0].Body) != 0 || len(e[1].Body) != 1000 {
+		t.Errorf("after Reset the budget no longer applies: %+v", e)
+	}
 }
