@@ -106,13 +106,20 @@ func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler, l
 // ProxyListen is a free loopback port.
 func (e *Embedded) ProxyListen(string) string { return "127.0.0.1:0" }
 
-// ServiceAddress picks a free loopback port when port is 0, and holds the
-// port, fixed or picked, until the service starts: a mock or proxy of this
-// run listening on :0 meanwhile cannot be handed it, and the health check
-// cannot reach another program instead of the service. A fixed port that
+// ServiceAddress picks a free loopback port when port is 0, below the
+// kernel's own range (ports.go), and holds the port, fixed or picked, until
+// the service starts: a mock or proxy of this run listening on :0
+// meanwhile cannot be handed it, and the health check cannot reach another
+// program instead of the service. A fixed port that
 // another program already holds is an error.
 func (e *Embedded) ServiceAddress(name string, port int) (Address, error) {
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	var ln net.Listener
+	var err error
+	if port == 0 {
+		ln, err = listenOutsideEphemeral() // see ports.go
+	} else {
+		ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	}
 	if err != nil {
 		if port != 0 {
 			return Address{}, fmt.Errorf("scenarios: systems.%s.service.port: port %d is taken by another program, whose answers would pass for the service's: %w", name, port, err)
