@@ -96,9 +96,18 @@ func (g *gate) isClosed() bool {
 var errGateClosed = errors.New("chaos: direct copy stopped for the toxic pipeline")
 
 // startRelay listens on the proxy's address and serves it. The proxy's
-// Listen becomes the address actually bound, as Toxiproxy does.
+// Listen becomes the address actually bound, as Toxiproxy does; a free port
+// asked for (":0") is picked below the kernel's own range (ListenStable),
+// so that the port a down fault lets go of is still free when the proxy
+// comes back.
 func startRelay(api *toxiproxy.ApiServer, p *toxiproxy.Proxy, logger *slog.Logger) (*relay, error) {
-	ln, err := net.Listen("tcp", p.Listen)
+	var ln net.Listener
+	var err error
+	if host, port, serr := net.SplitHostPort(p.Listen); serr == nil && port == "0" {
+		ln, err = ListenStable(host)
+	} else {
+		ln, err = net.Listen("tcp", p.Listen)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("chaos: proxy %q: listen on %s: %w", p.Name, p.Listen, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -425,5 +427,25 @@ func TestPipedConnectionsAreForgotten(t *testing.T) {
 	r.mu.Unlock()
 	if kept > n/2 {
 		t.Errorf("the relay keeps %d of %d closed connections", kept, n)
+	}
+}
+
+// TestFreeProxyPortsAreOutsideTheKernelsRange checks that a proxy asked to
+// listen on a free port gets one below the range the kernel hands out on
+// its own: while a down fault has the proxy closed, no other program's
+// connection or free-port listen can take the port it comes back on.
+func TestFreeProxyPortsAreOutsideTheKernelsRange(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("the kernel's range is read from /proc on Linux")
+	}
+	tp := embedded(t)
+	p := proxyTo(t, tp, "stable", tcpUpstream(t, send([]byte("hi"))))
+	_, port, err := net.SplitHostPort(p.Listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(port); n < PortFloor || n >= EphemeralFloor() {
+		t.Fatalf("proxy port %d, want one in [%d, %d)", n, PortFloor, EphemeralFloor())
 	}
 }

@@ -169,8 +169,10 @@ func TestResetPeerResetsTheConnection(t *testing.T) {
 // download reads everything addr sends and counts the reads.
 func download(t *testing.T, addr string) (data []byte, reads int, took time.Duration) {
 	t.Helper()
-	c := dial(t, addr, 10*time.Second)
+	// The clock starts before the dial: the proxy may accept, reach the
+	// upstream and start a toxic's timer before the dial returns here.
 	start := time.Now()
+	c := dial(t, addr, 10*time.Second)
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := c.Read(buf)

@@ -2,9 +2,12 @@ package scenarios
 
 import (
 	"context"
+
 	"net"
 	"runtime"
 	"testing"
+
+	"github.com/firedrill/firedrill/chaos"
 )
 
 // TestServicePortsAreOutsideTheKernelsRange checks that the ports picked
@@ -17,7 +20,7 @@ func TestServicePortsAreOutsideTheKernelsRange(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the kernel's range is read from /proc on Linux")
 	}
-	floor := ephemeralFloor()
+	floor := chaos.EphemeralFloor()
 	e := &Embedded{}
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
@@ -30,8 +33,8 @@ func TestServicePortsAreOutsideTheKernelsRange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.Port < servicePortFloor || a.Port >= floor || seen[a.Port] {
-			t.Fatalf("service port %d: want a new one in [%d, %d)", a.Port, servicePortFloor, floor)
+		if a.Port < chaos.PortFloor || a.Port >= floor || seen[a.Port] {
+			t.Fatalf("service port %d: want a new one in [%d, %d)", a.Port, chaos.PortFloor, floor)
 		}
 		seen[a.Port] = true
 		// The kernel's own pick lands in its range: the control.

@@ -107,7 +107,7 @@ func (e *Embedded) ServeMock(ctx context.Context, name string, h http.Handler, l
 func (e *Embedded) ProxyListen(string) string { return "127.0.0.1:0" }
 
 // ServiceAddress picks a free loopback port when port is 0, below the
-// kernel's own range (ports.go), and holds the port, fixed or picked, until
+// kernel's own range (chaos.ListenStable), and holds the port, fixed or picked, until
 // the service starts: a mock or proxy of this run listening on :0
 // meanwhile cannot be handed it, and the health check cannot reach another
 // program instead of the service. A fixed port that
@@ -116,7 +116,7 @@ func (e *Embedded) ServiceAddress(name string, port int) (Address, error) {
 	var ln net.Listener
 	var err error
 	if port == 0 {
-		ln, err = listenOutsideEphemeral() // see ports.go
+		ln, err = chaos.ListenStable("127.0.0.1")
 	} else {
 		ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	}
