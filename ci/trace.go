@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,9 +27,12 @@ type Trace struct {
 	// Requests carried the record's key, oldest first: the service's
 	// requests to every mock and the mocks' webhook deliveries to it, at
 	// most MaxTraced; More counts the rest.
-	Requests []Traced  `json:"requests,omitempty"`
-	More     int       `json:"more,omitempty"`
-	zero     time.Time // the reports' time zero, for the evidence lines
+	Requests []Traced `json:"requests,omitempty"`
+	More     int      `json:"more,omitempty"`
+	// Unsearched counts the entries whose bodies the journal no longer
+	// kept (past its body budget): the key may be in one of them.
+	Unsearched int       `json:"unsearched,omitempty"`
+	zero       time.Time // the reports' time zero, for the evidence lines
 }
 
 // Traced is one journal entry a trace points at: the mock's journal file
@@ -74,6 +78,9 @@ func traceKey(key string, entries []toolkit.Entry, o TraceOptions) *Trace {
 	t := &Trace{zero: o.Zero}
 	for i := range entries {
 		e := &entries[i]
+		if slices.Contains(e.Truncated, "body") && len(e.Body) == 0 || slices.Contains(e.Truncated, "response_body") && len(e.ResponseBody) == 0 {
+			t.Unsearched++
+		}
 		if e.FromLoad() && e.System != o.Source {
 			continue
 		}
@@ -99,7 +106,7 @@ func traceKey(key string, entries []toolkit.Entry, o TraceOptions) *Trace {
 		}
 	}
 	if t.CreatedBy == nil && len(t.Requests) == 0 {
-		return &Trace{zero: o.Zero} // looked for, found nowhere: the report says so
+		return &Trace{zero: o.Zero, Unsearched: t.Unsearched} // looked for, found nowhere: the report says so
 	}
 	return t
 }
@@ -176,15 +183,20 @@ func inQuery(query, key string) bool {
 
 // lines writes the trace under its example in a gate's evidence, each
 // entry named by its journal file and seq.
-func (t *Trace) lines() []string {
-	zero := t.zeroOrCreated()
+func (t *Trace) lines() (out []string) {
 	if t == nil {
 		return nil
 	}
+	zero := t.zero
+	defer func() {
+		if t.Unsearched > 0 {
+			out = append(out, fmt.Sprintf("  (%d journal entries had lost their bodies to the journal's budget and were not searched)", t.Unsearched))
+		}
+	}()
 	if t.CreatedBy == nil && len(t.Requests) == 0 {
-		return []string{"  no journal entry carries this key"}
+		out = []string{"  no journal entry carries this key"}
+		return out
 	}
-	var out []string
 	if t.CreatedBy != nil {
 		l := fmt.Sprintf("  created %s: %s", offset(zero, t.Created), t.CreatedBy.describe())
 		if len(t.Faults) > 0 {
@@ -206,15 +218,6 @@ func (t *Trace) lines() []string {
 		out = append(out, fmt.Sprintf("  … %d more requests carried it", t.More))
 	}
 	return out
-}
-
-// zeroOrCreated is the time zero of the lines: the reports', else none
-// (offset then writes clock times).
-func (t *Trace) zeroOrCreated() time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.zero
 }
 
 // describe names an entry, its answer and where it is kept.

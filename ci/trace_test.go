@@ -99,3 +99,19 @@ func TestEvidenceCountsWhatItLeavesOut(t *testing.T) {
 		t.Fatalf("every missing record is shown, yet the evidence ends with %q", d[len(d)-1])
 	}
 }
+
+// TestTraceSaysWhatItCouldNotSearch: entries whose bodies the journal's
+// budget dropped cannot be searched for a key, and the evidence says how
+// many there were rather than let "no journal entry" pass for the truth.
+func TestTraceSaysWhatItCouldNotSearch(t *testing.T) {
+	t.Parallel()
+	es := traceJournal()
+	es[2].Body, es[2].BodyDigest, es[2].Truncated = nil, "ab12", []string{"body"}
+	r := Result{Check: "c", Expect: ExactlyOnce, Missing: Outcome{Count: 1, Examples: []Example{{Key: "99"}}}}
+	r.judge()
+	TraceResult(&r, es, TraceOptions{Source: "shop", Zero: t0})
+	d := strings.Join(r.Gate().Detail, "\n")
+	if !strings.Contains(d, "no journal entry carries this key\n  (1 journal entries had lost their bodies to the journal's budget and were not searched)") {
+		t.Fatalf("the evidence:\n%s", d)
+	}
+}
