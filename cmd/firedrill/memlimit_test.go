@@ -36,3 +36,22 @@ func TestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestFittedLimitLeavesRoomForLargeContracts: a mock of small contracts
+// keeps the 48 MiB limit; one whose contracts hold 30 MiB live (Stripe's)
+// gets twice that plus the journal's body budget, so that its collector
+// does not run without pause.
+func TestFittedLimitLeavesRoomForLargeContracts(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	for _, c := range []struct{ live, want int64 }{
+		{5 * mib, toolkit.MockMemoryLimit},
+		{22 * mib, toolkit.MockMemoryLimit},
+		{30 * mib, 64 * mib},
+		{100 * mib, 204 * mib},
+	} {
+		if got := fittedLimit(c.live); got != c.want {
+			t.Errorf("live %d MiB: limit %d MiB, want %d MiB", c.live/mib, got/mib, c.want/mib)
+		}
+	}
+}

@@ -210,6 +210,7 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		}
 		served = append(served, s)
 	}
+	fitMemoryLimit(st.logger)
 	for _, s := range served {
 		fmt.Fprintf(st.stdout, "%s %s\n", s.name, s.url)
 	}
