@@ -150,14 +150,18 @@ type execution struct {
 
 func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledStep) *execution {
 	ctx, cancel := context.WithTimeout(parent, min(p.Duration, MaxDuration)+r.drain+r.timeout)
+	open := newConns()
 	tr := &http.Transport{
 		Proxy:               nil, // never through a proxy: load goes where the guard allowed
-		DialContext:         r.guard.dialer(),
+		DialContext:         open.dialer(r.guard.dialer()),
 		MaxIdleConnsPerHost: int(r.maxWorkers),
 		IdleConnTimeout:     90 * time.Second,
 	}
+	// The end of the run (Ctrl-C, the hard cap, the drain) ends the
+	// requests in flight with it.
+	context.AfterFunc(ctx, open.closeAll)
 	e := &execution{r: r, plan: p, steps: steps, parent: parent, ctx: ctx, cancel: cancel, tr: tr,
-		client: &http.Client{Transport: ctxTransport{ctx: ctx, base: tr}, Timeout: r.timeout},
+		client: &http.Client{Transport: tr, Timeout: r.timeout},
 		stop:   make(chan struct{}), in: make(chan stepResult, resultBuffer), firstOver: make(chan struct{}),
 		iters: map[uint64]*iterState{}, queues: make([]*queue, len(steps))}
 	for k := 1; k < len(steps); k++ {
