@@ -102,7 +102,7 @@ func TestCollectorBacklogIsNotInFlight(t *testing.T) {
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rep, err := Run(context.Background(), Plan{Flow: Flow{Steps: []Step{{Name: "get", URL: srv.URL + "/x"}}},
-		Shape: Constant(1000), Duration: 3500 * time.Millisecond},
+		Shape: Constant(500), Duration: 3500 * time.Millisecond},
 		WithLogger(logger), WithProgress(func(Progress) { time.Sleep(700 * time.Millisecond) }))
 	if err != nil {
 		t.Fatal(err)
