@@ -34,6 +34,8 @@ type Scenario struct {
 	file  string
 	index *posIndex
 	order []string // system names in file order
+	// contracts are those Validate loaded, for the next run to take.
+	contracts *contractCache
 }
 
 // File is the path the scenario was read from ("" when parsed from memory).
