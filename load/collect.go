@@ -109,9 +109,6 @@ func (c *collector) maybeCloseQueues() {
 
 func (c *collector) handle(sr stepResult) {
 	e, res := c.e, sr.res
-	if sr.step == 0 {
-		e.inflight0.Add(-1)
-	}
 	if i := strings.LastIndex(res.URL, marker); i >= 0 {
 		res.Seq, _ = strconv.ParseUint(res.URL[i+len(marker):], 10, 64)
 		res.URL = res.URL[:i]

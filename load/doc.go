@@ -13,7 +13,9 @@
 // (Target). Vegeta's attacker does the pacing, the worker pool and the HTTP
 // of every step: the first step runs in one-second segments whose worker cap
 // starts small and follows Little's law from the latency just observed,
-// growing only when the pool was saturated (see MinWorkers); each later step
+// growing only when the pool was saturated (see MinWorkers), saturated
+// meaning requests in flight between a worker's hit and vegeta handing its
+// answer over, never answers waiting to be counted; each later step
 // has its own attacker fed by a queue of iterations whose previous step
 // answered. Every step's answer is a vegeta.Result with Attack set to the
 // step's name and Seq to the iteration, streamed in vegeta's gob encoding
@@ -30,5 +32,6 @@
 // Safety: load goes only to loopback addresses, names resolving only to
 // loopback, or allow-listed hosts (WithAllowHosts), redirects included; never through an HTTP
 // proxy; every run is capped at MaxDuration; cancelling ctx (Ctrl-C) stops the
-// load and still writes and reports the results so far.
+// load, ends the requests in flight by closing the run's connections, and
+// still writes and reports the results so far.
 package load

@@ -1,7 +1,13 @@
 package load
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -81,4 +87,55 @@ func TestDrainCutsOffHungIterations(t *testing.T) {
 	if rep.Aborted != "iterations still in flight 300ms after the schedule ended" || rep.Flow.Success != 0 || rep.Flow.Requests != rep.Sent {
 		t.Fatalf("aborted %q, flow %+v, sent %d", rep.Aborted, rep.Flow, rep.Sent)
 	}
+}
+
+// TestCollectorBacklogIsNotInFlight: results waiting for a stalled
+// collector (here a progress callback that takes 700 ms a second) are not
+// requests in flight. Counted as such, they passed for a saturated pool,
+// which doubled the workers every second and let them send in bursts.
+// Every segment's peak in flight stays within what its pool (and the
+// previous segment's, finishing) can hold.
+func TestCollectorBacklogIsNotInFlight(t *testing.T) {
+	t.Parallel()
+	_, srv := newFakeStore(t, 5*time.Millisecond)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rep, err := Run(context.Background(), Plan{Flow: Flow{Steps: []Step{{Name: "get", URL: srv.URL + "/x"}}},
+		Shape: Constant(500), Duration: 3500 * time.Millisecond},
+		WithLogger(logger), WithProgress(func(Progress) { time.Sleep(700 * time.Millisecond) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var segments int
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct {
+			Msg     string
+			Workers int64
+			Peak    int64 `json:"peak_in_flight"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Msg != "load: worker pool" {
+			continue
+		}
+		segments++
+		if rec.Peak > 2*rec.Workers {
+			t.Errorf("a segment of %d workers saw %d in flight: the collector's backlog counts as requests in flight\n%s", rec.Workers, rec.Peak, line)
+		}
+	}
+	if segments < 2 || rep.Sent == 0 {
+		t.Fatalf("%d segments logged, %d sent:\n%s", segments, rep.Sent, logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,9 +1,6 @@
 package load
 
 import (
-	"context"
-	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -92,37 +89,4 @@ func (q *queue) pop(t *vegeta.Target) error {
 		q.head = 0
 	}
 	return nil
-}
-
-// ctxTransport ties every request to the run's context, so that Ctrl-C or
-// the hard duration cap cancels requests in flight. Vegeta builds requests
-// without a context.
-type ctxTransport struct {
-	ctx  context.Context
-	base http.RoundTripper
-}
-
-func (c ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancel(req.Context())
-	stop := context.AfterFunc(c.ctx, cancel)
-	resp, err := c.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		stop()
-		cancel()
-		return nil, err
-	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, done: func() { stop(); cancel() }}
-	return resp, nil
-}
-
-type cancelBody struct {
-	io.ReadCloser
-	once sync.Once
-	done func()
-}
-
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.done)
-	return err
 }

@@ -92,6 +92,14 @@ func (p Plan) validate(steps []*compiledStep) error {
 	return errors.Join(errs...)
 }
 
+// resultBuffer is how many results wait for the collector. A vegeta worker
+// hands its result over before it takes the next hit: were the forwarder
+// blocked on a full buffer, busy workers would pile up holding answers,
+// vegeta would start more, up to the cap, and send the hits they held back
+// in a burst that shows in the p99. 64Ki results are seconds of the
+// fastest schedules (16 B each, 1 MiB).
+const resultBuffer = 1 << 16
+
 // marker tags each request's URL with its iteration, in the fragment:
 // never sent on the wire, carried back in vegeta's Result.URL, stripped
 // before results are written.
@@ -142,15 +150,19 @@ type execution struct {
 
 func newExecution(parent context.Context, r *runner, p Plan, steps []*compiledStep) *execution {
 	ctx, cancel := context.WithTimeout(parent, min(p.Duration, MaxDuration)+r.drain+r.timeout)
+	open := newConns()
 	tr := &http.Transport{
 		Proxy:               nil, // never through a proxy: load goes where the guard allowed
-		DialContext:         r.guard.dialer(),
+		DialContext:         open.dialer(r.guard.dialer()),
 		MaxIdleConnsPerHost: int(r.maxWorkers),
 		IdleConnTimeout:     90 * time.Second,
 	}
+	// The end of the run (Ctrl-C, the hard cap, the drain) ends the
+	// requests in flight with it.
+	context.AfterFunc(ctx, open.closeAll)
 	e := &execution{r: r, plan: p, steps: steps, parent: parent, ctx: ctx, cancel: cancel, tr: tr,
-		client: &http.Client{Transport: ctxTransport{ctx: ctx, base: tr}, Timeout: r.timeout},
-		stop:   make(chan struct{}), in: make(chan stepResult, 1024), firstOver: make(chan struct{}),
+		client: &http.Client{Transport: tr, Timeout: r.timeout},
+		stop:   make(chan struct{}), in: make(chan stepResult, resultBuffer), firstOver: make(chan struct{}),
 		iters: map[uint64]*iterState{}, queues: make([]*queue, len(steps))}
 	for k := 1; k < len(steps); k++ {
 		e.queues[k] = newQueue()
@@ -223,6 +235,12 @@ func (e *execution) forward(k int, ch <-chan *vegeta.Result, wg *sync.WaitGroup)
 		defer wg.Done()
 	}
 	for res := range ch {
+		if k == 0 {
+			// Counted out where vegeta hands the answer over, not where the
+			// collector reads it: its backlog is not requests in flight, and
+			// must not pass for a saturated pool that asks for more workers.
+			e.inflight0.Add(-1)
+		}
 		e.in <- stepResult{step: k, res: res}
 	}
 }
@@ -234,7 +252,12 @@ func (e *execution) driveFirst() {
 	var base, workers uint64
 	for segStart := time.Duration(0); ; {
 		segEnd := min(segStart+SegmentLength, e.plan.Duration)
+		prev := workers
 		workers = e.workerCap(workers, segStart)
+		if prev > 0 {
+			e.r.log.Debug("load: worker pool", "segment", segStart, "workers", prev, "peak_in_flight", e.peak0.Load(),
+				"p99", time.Duration(e.p99.Load()), "next", workers)
+		}
 		e.peak0.Store(e.inflight0.Load())
 		atk := vegeta.NewAttacker(vegeta.Client(e.client), vegeta.Workers(min(workers, vegeta.DefaultWorkers)),
 			vegeta.MaxWorkers(workers))

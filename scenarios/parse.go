@@ -77,7 +77,7 @@ func sortProblems(ps []Problem) {
 // file names the source in problems and anchors relative paths.
 func Parse(file string, data []byte) (*Scenario, error) {
 	ix := &posIndex{file: file, paths: map[string]pos{}}
-	s := &Scenario{file: file, index: ix, digest: digest(data)}
+	s := &Scenario{file: file, index: ix, digest: digest(data), contracts: newContractCache()}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {

@@ -18,6 +18,15 @@ import (
 // DefaultStartTimeout bounds the wait for a service to become healthy.
 const DefaultStartTimeout = 60 * time.Second
 
+// The health check of a starting service is polled first HealthPollFirst
+// after the previous answer, the wait doubling up to HealthPollMax: a
+// service healthy at once is seen within milliseconds, and one that takes
+// seconds is polled no more often than every HealthPollMax.
+const (
+	HealthPollFirst = 5 * time.Millisecond
+	HealthPollMax   = 100 * time.Millisecond
+)
+
 // ErrUnhealthy is returned when a service never answers its health check.
 var ErrUnhealthy = errors.New("service never became healthy")
 
@@ -141,7 +150,9 @@ func (p *Process) Done() <-chan struct{} { return p.exited }
 func (p *Process) LastLines() string { return p.tail.String() }
 
 // WaitHealthy polls url until it answers 2xx, the process exits, timeout
-// passes or ctx ends. Failure messages carry the service's last log lines.
+// passes or ctx ends, at once and then with a wait from HealthPollFirst
+// doubling to HealthPollMax. Failure messages carry the service's last log
+// lines.
 func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = DefaultStartTimeout
@@ -149,8 +160,9 @@ func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Dura
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	wait := HealthPollFirst
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	var last string
 	for {
 		if done, err := p.Exited(); done {
@@ -167,10 +179,13 @@ func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Dura
 		} else {
 			last = err.Error()
 		}
+		timer.Reset(wait)
+		wait = min(2*wait, HealthPollMax)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("scenarios: service %q not healthy at %s after %s (last: %s); its last output:\n%s: %w", p.Name, url, timeout, last, indent(p.LastLines()), ErrUnhealthy)
-		case <-tick.C:
+		case <-p.exited: // said at the top of the loop, with its last words
+		case <-timer.C:
 		}
 	}
 }

@@ -84,13 +84,18 @@ func (r *run) plan(ctx context.Context) error {
 			}
 			sys.contracts = append(sys.contracts, ci.ContractFile{Path: f, Digest: digest(data)})
 		}
+		graphQL := isGraphQL(paths[0])
+		if !graphQL && len(paths) > 1 {
+			return fmt.Errorf("scenarios: system %q: an OpenAPI contract is one file (with local $refs); got %d", name, len(paths))
+		}
+		if c, ok := r.s.contracts.take(paths); ok { // loaded by Validate
+			sys.openapi, sys.graphql = c.OpenAPI, c.GraphQL
+			continue
+		}
 		var err error
-		if isGraphQL(paths[0]) {
+		if graphQL {
 			sys.graphql, err = contracts.LoadGraphQL(ctx, paths...)
 		} else {
-			if len(paths) > 1 {
-				return fmt.Errorf("scenarios: system %q: an OpenAPI contract is one file (with local $refs); got %d", name, len(paths))
-			}
 			sys.openapi, err = contracts.LoadOpenAPI(ctx, paths[0])
 		}
 		if err != nil {

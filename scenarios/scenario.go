@@ -35,6 +35,8 @@ type Scenario struct {
 	digest string // sha256:HEX of the bytes parsed
 	index  *posIndex
 	order  []string // system names in file order
+	// contracts are those Validate loaded, for the next run to take.
+	contracts *contractCache
 }
 
 // File is the path the scenario was read from ("" when parsed from memory).

@@ -74,6 +74,10 @@ func (v *validator) contract(system string) (mocks.Contract, bool) {
 			return c, false
 		}
 	}
+	if cached, ok := v.s.contracts.peek(paths); ok {
+		c = cached
+		return c, true
+	}
 	loaded := mocks.Contract{Path: paths[0]}
 	var err error
 	if isGraphQL(paths[0]) {
@@ -86,5 +90,6 @@ func (v *validator) contract(system string) (mocks.Contract, bool) {
 		return c, false
 	}
 	c = loaded
+	v.s.contracts.put(paths, loaded)
 	return c, true
 }
