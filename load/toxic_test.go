@@ -33,7 +33,9 @@ func TestThresholdsFailBehindALatencyToxic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	thresholds, err := load.ParseThresholds("p99 < 150ms", "success >= 99%")
+	// The margins are wide both ways: a loaded two-core machine has put
+	// the control's p99 past 1.5 s, and the toxic is twice the bound.
+	thresholds, err := load.ParseThresholds("p99 < 2s", "success >= 99%")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestThresholdsFailBehindALatencyToxic(t *testing.T) {
 			t.Fatalf("without the toxic: %s", v.Message)
 		}
 	}
-	toxic, err := chaos.ParseToxic("latency", map[string]string{"latency": "300ms"})
+	toxic, err := chaos.ParseToxic("latency", map[string]string{"latency": "4s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +70,8 @@ func TestThresholdsFailBehindALatencyToxic(t *testing.T) {
 	defer revert(ctx)
 	verdicts := attack()
 	measured, err := time.ParseDuration(verdicts[0].Measured)
-	if verdicts[0].Pass || err != nil || measured < 300*time.Millisecond || !strings.Contains(verdicts[0].Message, "measured "+verdicts[0].Measured) {
-		t.Errorf("behind 300 ms of latency: %s", verdicts[0].Message)
+	if verdicts[0].Pass || err != nil || measured < 4*time.Second || !strings.Contains(verdicts[0].Message, "measured "+verdicts[0].Measured) {
+		t.Errorf("behind 4 s of latency: %s", verdicts[0].Message)
 	}
 	if !verdicts[1].Pass {
 		t.Errorf("latency is no failure: %s", verdicts[1].Message)
