@@ -155,6 +155,15 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
+// celEval serializes CEL evaluations. cel-go (v0.33) answers a call with
+// no matching overload (double() of a string, a sum of a number and a
+// text) with one shared error value and labels it with the node that
+// failed by writing into it: two evaluations that fail so at once race
+// (the race detector caught it with the checks mapping records in
+// parallel). Plain paths and the common expressions run natively, outside
+// this lock; only what needs the interpreter waits its turn.
+var celEval sync.Mutex
+
 // eval maps one record.
 func (e *expr) eval(act *activation) value {
 	if e.path != nil {
@@ -170,7 +179,9 @@ func (e *expr) eval(act *activation) value {
 			return v
 		}
 	}
+	celEval.Lock()
 	out, _, err := e.prog.Eval(act)
+	celEval.Unlock()
 	if err != nil {
 		if strings.Contains(err.Error(), "no such key") {
 			return nullValue()
