@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/contracts/corpustest"
 )
 
 // genSource streams n synthetic records of ten fields, one fresh map each,
@@ -213,19 +215,19 @@ func benchCheck(b *testing.B, c Check, input uint64, baseline func() int) {
 	for b.Loop() {
 		b.StopTimer()
 		runtime.GC()
-		c0, t0 := cpuTime(), time.Now()
+		c0, t0 := corpustest.ProcessCPU(), time.Now()
 		found := baseline()
 		base += time.Since(t0)
-		baseCPU += cpuTime() - c0
+		baseCPU += corpustest.ProcessCPU() - c0
 		runtime.GC()
 		b.StartTimer()
 
 		stop := heapPeak()
-		c0 = cpuTime()
+		c0 = corpustest.ProcessCPU()
 		t1 := time.Now()
 		res, err := k.Run(context.Background())
 		check += time.Since(t1)
-		cpu += cpuTime() - c0
+		cpu += corpustest.ProcessCPU() - c0
 		peak = max(peak, stop()-input)
 		if err != nil || !res.Passed || res.Matched != n || found != n {
 			b.Fatalf("err=%v found=%d result=%s %+v", err, found, res.Reason, res.Errors)

@@ -51,12 +51,12 @@ func BenchmarkLoadStripe(b *testing.B) {
 		bare()
 		bareTotal += time.Since(t0)
 		b.StartTimer()
-		t1, c1 := time.Now(), processCPU()
+		t1, c1 := time.Now(), corpustest.ProcessCPU()
 		if _, err := ParseOpenAPI(ctx, "stripe.json", data); err != nil {
 			b.Fatal(err)
 		}
 		ours += time.Since(t1)
-		cpu += processCPU() - c1
+		cpu += corpustest.ProcessCPU() - c1
 	}
 	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N), "ms/load")
 	if cpu > 0 {

@@ -28,10 +28,10 @@ func (c *loadCost) measure(f func()) {
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	t0, cpu0 := time.Now(), processCPU()
+	t0, cpu0 := time.Now(), corpustest.ProcessCPU()
 	f()
 	c.wall += time.Since(t0)
-	c.cpu += processCPU() - cpu0
+	c.cpu += corpustest.ProcessCPU() - cpu0
 	runtime.ReadMemStats(&m1)
 	c.bytes += m1.TotalAlloc - m0.TotalAlloc
 }

@@ -1,15 +1,15 @@
 //go:build windows
 
-package ci
+package corpustest
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time the process has used, user and system: on a
+// ProcessCPU is the CPU time the process has used, user and system: on a
 // machine shared with other work it shows the cost the wall clock hides.
-func cpuTime() time.Duration {
+func ProcessCPU() time.Duration {
 	h, err := syscall.GetCurrentProcess()
 	if err != nil {
 		return 0

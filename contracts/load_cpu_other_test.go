@@ -1,8 +1,0 @@
-//go:build !unix
-
-package contracts
-
-import "time"
-
-// processCPU is not measured here: the benchmark reports wall time only.
-func processCPU() time.Duration { return 0 }
