@@ -6,13 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 )
-
-// copyBufSize is the size of the buffers of copyDirect.
-const copyBufSize = 256 << 10
-
-var copyBufs = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
 
 // copyDirect copies src to dst until src ends (nil), fails, or g closes
 // (errGateClosed). Where the socket cannot be read without blocking from

@@ -5,15 +5,8 @@ package chaos
 import (
 	"net"
 	"os"
-	"sync"
 	"syscall"
 )
-
-// copyBufSize is the size of the buffers of copyDirect: large enough for
-// bulk transfers to take few system calls.
-const copyBufSize = 256 << 10
-
-var copyBufs = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
 
 // copyDirect copies src to dst until src ends (nil), fails, or g closes
 // (errGateClosed). It waits for src to be readable without a buffer and

@@ -206,6 +206,12 @@ func (r *relay) copy(rc *relayConn, dir stream.Direction) {
 	_ = dst.Close()
 }
 
+// copyBufSize is the size of the buffers of copyDirect (copy_unix.go,
+// copy_other.go): large enough for bulk transfers to take few system calls.
+const copyBufSize = 256 << 10
+
+var copyBufs = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
+
 // pipe hands one direction of rc to Toxiproxy's pipeline. The link
 // registers with the proxy's ToxicCollection, so it gets the toxics on now
 // and every later change; it closes its destination when its source ends.
