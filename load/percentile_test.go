@@ -100,3 +100,24 @@ func TestRequestStepAndIterationLatencyDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestPercentilesNeverPassTheMax: the histogram answers the top of the
+// bucket a latency fell in, which can lie above the longest latency
+// measured; a percentile over the max reads as nonsense in a report.
+func TestPercentilesNeverPassTheMax(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1_700_000_000, 0)
+	a := newAgg("step", start)
+	for i, d := range []time.Duration{877 * time.Microsecond, 301002035, 302437907} {
+		a.add(&vegeta.Result{Attack: "step", Code: 200, Timestamp: start.Add(time.Duration(i) * time.Millisecond), Latency: d})
+	}
+	s := a.stats()
+	for name, p := range map[string]time.Duration{"p50": s.P50, "p90": s.P90, "p95": s.P95, "p99": s.P99, "p99.9": s.P999} {
+		if p > s.Max {
+			t.Errorf("%s %v is over the max %v", name, p, s.Max)
+		}
+	}
+	if s.P99 != s.Max {
+		t.Errorf("p99 of three latencies %v, want the max %v", s.P99, s.Max)
+	}
+}

@@ -110,12 +110,18 @@ func recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
 	_ = h.RecordValue(min(max(int64(d/time.Microsecond), 1), histMaxMicros))
 }
 
-// percentile reads the q-th percentile (0-100) of h.
-func percentile(h *hdrhistogram.Histogram, q float64) time.Duration {
+// percentile reads the q-th percentile (0-100) of h, at most highest: the
+// histogram answers the top of the bucket a value fell in, which can pass
+// the longest latency measured (a p99 of 302.6 ms over a max of 302.4 ms).
+func percentile(h *hdrhistogram.Histogram, q float64, highest time.Duration) time.Duration {
 	if h.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(h.ValueAtQuantile(q)) * time.Microsecond
+	v := time.Duration(h.ValueAtQuantile(q)) * time.Microsecond
+	if highest > 0 && v > highest {
+		return highest
+	}
+	return v
 }
 
 func (a *agg) add(r *vegeta.Result) {
@@ -146,8 +152,8 @@ func (a *agg) stats() Stats {
 	m.Close()
 	s := Stats{
 		Name: a.name, Requests: m.Requests, Errors: a.errors, Rate: m.Rate,
-		P50: percentile(a.hist, 50), P90: percentile(a.hist, 90), P95: percentile(a.hist, 95), P99: percentile(a.hist, 99),
-		P999: percentile(a.hist, 99.9), Max: m.Latencies.Max, Mean: m.Latencies.Mean,
+		P50: percentile(a.hist, 50, m.Latencies.Max), P90: percentile(a.hist, 90, m.Latencies.Max), P95: percentile(a.hist, 95, m.Latencies.Max),
+		P99: percentile(a.hist, 99, m.Latencies.Max), P999: percentile(a.hist, 99.9, m.Latencies.Max), Max: m.Latencies.Max, Mean: m.Latencies.Mean,
 		StatusCodes: a.codes, ErrorTexts: a.texts,
 		Series: series(a.buckets),
 	}
