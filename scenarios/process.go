@@ -65,6 +65,13 @@ type ProcessSpec struct {
 	// Linux, only the service itself dies with firedrill (Linux), or
 	// nothing does (macOS; Windows has its job object).
 	Supervisor []string
+
+	// What a runtime other than the embedded one reads: the service's
+	// declaration (image, build, wait, resources), the scenario's folder
+	// its paths are relative to, and the port it listens on.
+	Service     *Service
+	ScenarioDir string
+	Port        int
 }
 
 // StartProcess starts spec's command in a group of its own, with its output

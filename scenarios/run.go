@@ -93,7 +93,10 @@ type run struct {
 	rt       Runtime
 	log      *slog.Logger
 	secrets  *Secrets
-	res      *Resolver
+	res      *Resolver // addresses as the harness reaches the systems
+	// inner is addresses as the systems reach each other: res itself,
+	// but in a runtime with a network of its own (Networked).
+	inner    *Resolver
 	dir      string
 	seed     int64
 	systems  []*system // in file order
@@ -146,6 +149,10 @@ func newRun(s *Scenario, o Options) (*run, error) {
 		r.seed = o.Now().UnixNano()
 	}
 	r.res = &Resolver{Systems: map[string]Address{}, Getenv: o.Getenv, Secrets: r.secrets}
+	r.inner = r.res
+	if _, ok := o.Runtime.(Networked); ok {
+		r.inner = &Resolver{Systems: map[string]Address{}, Getenv: o.Getenv, Secrets: r.secrets}
+	}
 	r.dir = o.Out
 	if r.dir == "" {
 		r.dir = filepath.Join("runs", o.Now().UTC().Format("20060102-150405")+"-"+slug(s.Name))
@@ -203,6 +210,9 @@ func (r *run) execute(parent context.Context) (*Outcome, error) {
 	stop := r.phases(ctx)
 	if stop == nil {
 		stop = r.stopped(parent, ctx, nil)
+	}
+	if err := r.pullMocks(); err != nil && stop == nil {
+		stop = ci.WithExit(ci.ExitSetup, err)
 	}
 	var gates []ci.Gate
 	if stop == nil {

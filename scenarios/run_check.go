@@ -99,6 +99,22 @@ func (r *run) tallyWebhooks() {
 	}
 }
 
+// pullMocks reads the journals of the mocks a runtime runs itself (in
+// containers), once the run has settled: the gates and the reports read
+// them. It reads them even when the run stopped early, for the reports; a
+// journal that cannot be read is a set-up failure, not a gate's.
+func (r *run) pullMocks() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var errs []error
+	for _, sys := range r.systems {
+		if sys.remote != nil {
+			errs = append(errs, sys.remote.pull(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (r *run) journalTotal() uint64 {
 	var n uint64
 	for _, sys := range r.systems {
@@ -244,7 +260,7 @@ func (r *run) entries() []toolkit.Entry {
 	var all []toolkit.Entry
 	for _, sys := range r.systems {
 		if sys.journal != nil {
-			all = append(all, sys.journal.Entries(toolkit.Filter{})...)
+			all = append(all, sys.journal.All()...)
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
@@ -430,7 +446,11 @@ func (r *run) source(c Collection) ci.Source {
 			copy(out, records)
 			return out, nil
 		}
-		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + toolkit.AdminPrefix + "collections/" + c.Collection, Header: sys.adminHeader(), Getenv: r.getenv}
+		host := sys.addr.Addr()
+		if sys.remote != nil {
+			host = sys.direct // a mock in a container: its admin API, past the proxy
+		}
+		src := &ci.HTTPSource{URL: "http://" + host + toolkit.AdminPrefix + "collections/" + c.Collection, Header: sys.adminHeader(), Getenv: r.getenv}
 		return src.Records(ctx)
 	})
 }
@@ -535,7 +555,7 @@ func (r *run) writeJournals() error {
 			continue
 		}
 		var b strings.Builder
-		if err := toolkit.WriteJournal(&b, redacted(r.secrets, sys.journal.Entries(toolkit.Filter{}))); err != nil {
+		if err := toolkit.WriteJournal(&b, redacted(r.secrets, sys.journal.All())); err != nil {
 			errs = append(errs, fmt.Errorf("scenarios: journal of %s: %w", sys.name, err))
 			continue
 		}

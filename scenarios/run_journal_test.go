@@ -20,11 +20,11 @@ func TestJournalsDroppedAreSaid(t *testing.T) {
 		full.Record(e)
 		small.Record(e)
 	}
-	r := &run{log: slog.New(slog.DiscardHandler), secrets: &Secrets{}, systems: []*system{{name: "shop", journal: full}}}
+	r := &run{log: slog.New(slog.DiscardHandler), secrets: &Secrets{}, systems: []*system{{name: "shop", journal: localJournal{full}}}}
 	if note := r.journalsDropped(); note != "" {
 		t.Errorf("a journal that kept everything: %q", note)
 	}
-	r.systems = append(r.systems, &system{name: "accounting", journal: small})
+	r.systems = append(r.systems, &system{name: "accounting", journal: localJournal{small}})
 	note := r.journalsDropped()
 	if !strings.Contains(note, "accounting dropped its") || strings.Contains(note, "shop") {
 		t.Errorf("a journal that dropped requests: %q", note)

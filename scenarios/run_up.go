@@ -19,7 +19,6 @@ import (
 	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/graphql"
 	"github.com/firedrill/firedrill/mocks/store"
-	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // system is one system of a run, with what the run made of it.
@@ -28,12 +27,15 @@ type system struct {
 	spec    *System
 	openapi *contracts.OpenAPI
 	graphql *contracts.GraphQL
-	journal *toolkit.Journal  // nil for a real endpoint or a service
-	store   *store.Store      // a stateful OpenAPI mock's collections
-	gql     *graphql.Mock     // a GraphQL mock (its state is read through it)
-	faults  *toolkit.FaultSet // the HTTP and data faults the timeline switches on the mock
+	journal journalReader // nil for a real endpoint or a service
+	store   *store.Store  // a stateful OpenAPI mock's collections, in this process
+	gql     *graphql.Mock // a GraphQL mock in this process
+	faults  faultSwitch   // the HTTP and data faults the timeline switches on the mock
 	// webhooks delivers a stateful mock's changes to its subscribers.
-	webhooks *toolkit.Webhooks
+	webhooks webhookQueue
+	// remote is a mock the runtime runs itself (a container): read and
+	// driven through its admin API.
+	remote *remoteMock
 	service  RunningService
 	addr     Address // what the service under test uses: the proxy for vendors
 	// direct is where a mock is served, host:port, past its proxy: where
@@ -126,6 +128,7 @@ func (r *run) up(ctx context.Context) error {
 		}
 		sys.addr = addr
 		r.res.Systems[sys.name] = addr
+		r.inner.Systems[sys.name] = addr
 	}
 	tp, err := r.rt.Toxiproxy(ctx)
 	if err != nil {
@@ -158,6 +161,13 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 		}
 		upstream, basePath, scheme = a.Addr(), a.BasePath, a.Scheme
 	case sys.mocked():
+		if mr, ok := r.rt.(MockRunner); ok {
+			var err error
+			if upstream, basePath, err = r.runMock(ctx, mr, sys); err != nil {
+				return err
+			}
+			break
+		}
 		v, err := r.buildMock(sys)
 		if err != nil {
 			return err
@@ -174,14 +184,74 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	if err != nil {
 		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
 	}
-	host, port, err := net.SplitHostPort(p.Listen)
-	if err != nil {
-		return fmt.Errorf("scenarios: proxy for %q listens on %q: %w", sys.name, p.Listen, err)
+	inner, harness := p.Listen, p.Listen
+	if nw, ok := r.rt.(Networked); ok {
+		if inner, harness, err = nw.ProxyAddrs(ctx, sys.name, p.Listen); err != nil {
+			return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
+		}
 	}
-	n, _ := strconv.Atoi(port)
-	sys.addr = Address{Scheme: scheme, Host: host, Port: n, BasePath: basePath}
+	in, err := hostPortAddress(scheme, inner, basePath)
+	if err != nil {
+		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
+	}
+	if sys.addr, err = hostPortAddress(scheme, harness, basePath); err != nil {
+		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
+	}
 	r.res.Systems[sys.name] = sys.addr
+	r.inner.Systems[sys.name] = in
 	return nil
+}
+
+// hostPortAddress is the Address of host:port.
+func hostPortAddress(scheme, hostPort, basePath string) (Address, error) {
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return Address{}, fmt.Errorf("address %q: %w", hostPort, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return Address{}, fmt.Errorf("address %q: bad port", hostPort)
+	}
+	return Address{Scheme: scheme, Host: host, Port: n, BasePath: basePath}, nil
+}
+
+// runMock has the runtime run a mock from its declaration (a container):
+// the run then reads and drives it through its admin API. The declaration
+// is checked here first, by building the mock once in this process: a
+// mistake in it is named here, with its field, not in a container's log.
+func (r *run) runMock(ctx context.Context, mr MockRunner, sys *system) (upstream, basePath string, err error) {
+	if len(sys.spec.Contracts) > 1 {
+		return "", "", fmt.Errorf("scenarios: systems.%s.contracts: the %s runtime serves a mock from one contract file; join the schema's files into one", sys.name, r.rt.Name())
+	}
+	spec, set, err := r.mockDeclaration(sys)
+	if err != nil {
+		return "", "", err
+	}
+	c := mocks.Contract{Path: spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
+	v, err := mocks.New(c, spec, set)
+	if err != nil {
+		return "", "", fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
+	}
+	basePath = v.BasePath
+	v.Close()
+	// The container reads the declaration whole: the contract's file and
+	// the run's seed go in it.
+	file := sys.spec.Contract
+	if file == "" {
+		file = sys.spec.Contracts[0]
+	}
+	spec.Contract = r.s.Resolve(file)
+	if spec.Seed == 0 {
+		spec.Seed = r.seed
+	}
+	m, err := mr.RunMock(ctx, MockPlan{Name: sys.name, Spec: spec})
+	if err != nil {
+		return "", "", err
+	}
+	sys.direct = m.Direct
+	sys.remote = newRemoteMock(sys.name, "http://"+m.Direct, sys.adminHeader())
+	sys.journal, sys.faults, sys.webhooks = sys.remote, sys.remote, sys.remote
+	return m.Upstream, basePath, nil
 }
 
 // buildMock makes the handler of a mocked system, from the one declaration
@@ -189,29 +259,48 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 // path. Down closes it, whatever ends the run: it owns the goroutines that
 // deliver its webhooks.
 func (r *run) buildMock(sys *system) (*mocks.Vendor, error) {
+	spec, set, err := r.mockDeclaration(sys)
+	if err != nil {
+		return nil, err
+	}
+	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
+	v, err := mocks.New(c, spec, set)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
+	}
+	r.closers = append(r.closers, func() error { v.Close(); return nil })
+	sys.store, sys.gql = v.Store, v.GraphQL
+	if v.Journal != nil {
+		sys.journal = localJournal{v.Journal}
+	}
+	if v.Faults != nil {
+		sys.faults = v.Faults
+	}
+	if v.Webhooks != nil {
+		sys.webhooks = v.Webhooks
+	}
+	return v, nil
+}
+
+// mockDeclaration is a mocked system's declaration with its references
+// resolved (secrets, addresses, file paths), and its settings.
+func (r *run) mockDeclaration(sys *system) (mocks.Spec, mocks.Settings, error) {
 	var spec mocks.Spec
 	if sys.spec.Mock != nil {
 		spec = *sys.spec.Mock
 	}
 	spec, err := r.expandMock(sys.name, spec)
 	if err != nil {
-		return nil, err
+		return mocks.Spec{}, mocks.Settings{}, err
 	}
 	spec.Records = mocks.ResolveRecords(spec.Records, r.s.Dir())
-	c := mocks.Contract{Path: sys.spec.Contract, OpenAPI: sys.openapi, GraphQL: sys.graphql}
 	set := mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log}
 	if h, ok := r.rt.(MockHoster); ok {
 		set.AdminHosts = h.MockHosts(sys.name)
 	}
 	r.secrets.Add(spec.AdminToken) // a credential, even when written in the file
 	sys.adminToken = spec.AdminToken
-	v, err := mocks.New(c, spec, set)
-	if err != nil {
-		return nil, fmt.Errorf("scenarios: systems.%s.mock: %w", sys.name, err)
-	}
-	r.closers = append(r.closers, func() error { v.Close(); return nil })
-	sys.journal, sys.store, sys.gql, sys.faults, sys.webhooks = v.Journal, v.Store, v.GraphQL, v.Faults, v.Webhooks
-	return v, nil
+	return spec, set, nil
 }
 
 // expandMock resolves the references of a mock's declaration: secrets from
@@ -224,7 +313,7 @@ func (r *run) expandMock(name string, m mocks.Spec) (mocks.Spec, error) {
 	}
 	var errs []error
 	expand := func(path, s string) string {
-		x, err := r.res.Expand(s)
+		x, err := r.inner.Expand(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("scenarios: %s%s: %w", field, path, err))
 		}
@@ -312,17 +401,18 @@ func (r *run) system(name string) *system {
 // upService starts one service with its references resolved.
 func (r *run) upService(ctx context.Context, sys *system) error {
 	spec := sys.spec.Service
-	env, err := r.res.ExpandMap(spec.Env)
+	env, err := r.inner.ExpandMap(spec.Env)
 	if err != nil {
 		return fmt.Errorf("scenarios: systems.%s.service.env.%w", sys.name, err)
 	}
 	command := make([]string, len(spec.Command))
 	for i, c := range spec.Command {
-		if command[i], err = r.res.Expand(c); err != nil {
+		if command[i], err = r.inner.Expand(c); err != nil {
 			return fmt.Errorf("scenarios: systems.%s.service.command: %w", sys.name, err)
 		}
 	}
-	pspec := ProcessSpec{Name: sys.name, Command: command, Dir: r.s.Resolve(spec.Dir), LogDir: r.dir, Redact: r.secrets}
+	pspec := ProcessSpec{Name: sys.name, Command: command, Dir: r.s.Resolve(spec.Dir), LogDir: r.dir, Redact: r.secrets,
+		Service: spec, ScenarioDir: r.s.Dir(), Port: r.inner.Systems[sys.name].Port}
 	if spec.Dir == "" {
 		pspec.Dir = r.s.Dir()
 	}
@@ -334,6 +424,16 @@ func (r *run) upService(ctx context.Context, sys *system) error {
 		return err
 	}
 	sys.service = svc
+	if hm, ok := svc.(harnessMapped); ok {
+		// The harness reaches the service elsewhere than its peers do (a
+		// container's port mapped to loopback).
+		a, err := hostPortAddress(sys.addr.Scheme, hm.HarnessAddr(), sys.addr.BasePath)
+		if err != nil {
+			return fmt.Errorf("scenarios: service %q: %w", sys.name, err)
+		}
+		sys.addr = a
+		r.res.Systems[sys.name] = a
+	}
 	if spec.Health != "" {
 		if err := svc.WaitHealthy(ctx, sys.addr.URL()+spec.Health, spec.StartTimeout.D()); err != nil {
 			return fmt.Errorf("%s", r.secrets.Redact(err.Error()))

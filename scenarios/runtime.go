@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/mocks"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -36,6 +37,43 @@ type Runtime interface {
 	StartService(ctx context.Context, spec ProcessSpec) (RunningService, error)
 	// Close stops what the runtime started. Idempotent.
 	Close(ctx context.Context) error
+}
+
+// MockRunner is a runtime that runs each mock itself, from its
+// declaration (a container per mock), instead of serving the run's handler
+// in this process. The run reads and drives such a mock through its admin
+// API at Direct.
+type MockRunner interface {
+	RunMock(ctx context.Context, m MockPlan) (RunningMock, error)
+}
+
+// MockPlan is a mock to run: its declaration with every reference resolved
+// (secrets, addresses, the contract's and records' paths).
+type MockPlan struct {
+	Name string
+	Spec mocks.Spec
+}
+
+// RunningMock is where a mock a runtime runs is reached.
+type RunningMock struct {
+	Upstream string // host:port its proxy forwards to, in the runtime's network
+	Direct   string // host:port the harness reaches it on, past the proxy (loopback)
+}
+
+// Networked is a runtime whose systems reach each other at other addresses
+// than the harness does (names on a private network; loopback-mapped ports
+// for the harness).
+type Networked interface {
+	// ProxyAddrs says where the proxy name, which its Toxiproxy reports
+	// listening on listen, is reached from the runtime's network (inner)
+	// and from the harness.
+	ProxyAddrs(ctx context.Context, name, listen string) (inner, harness string, err error)
+}
+
+// harnessMapped is a running service the harness reaches at another
+// host:port than its peers do.
+type harnessMapped interface {
+	HarnessAddr() string
 }
 
 // RunningService is a service under test that a runtime started.
