@@ -88,12 +88,12 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 
 // run is the state of one scenario run.
 type run struct {
-	s        *Scenario
-	o        Options
-	rt       Runtime
-	log      *slog.Logger
-	secrets  *Secrets
-	res      *Resolver // addresses as the harness reaches the systems
+	s       *Scenario
+	o       Options
+	rt      Runtime
+	log     *slog.Logger
+	secrets *Secrets
+	res     *Resolver // addresses as the harness reaches the systems
 	// inner is addresses as the systems reach each other: res itself,
 	// but in a runtime with a network of its own (Networked).
 	inner    *Resolver

@@ -35,9 +35,9 @@ type system struct {
 	webhooks webhookQueue
 	// remote is a mock the runtime runs itself (a container): read and
 	// driven through its admin API.
-	remote *remoteMock
-	service  RunningService
-	addr     Address // what the service under test uses: the proxy for vendors
+	remote  *remoteMock
+	service RunningService
+	addr    Address // what the service under test uses: the proxy for vendors
 	// direct is where a mock is served, host:port, past its proxy: where
 	// the harness inserts records as the vendor's own users would.
 	direct string
