@@ -8,7 +8,7 @@ BIN := bin/firedrill
 STATICCHECK ?= $(or $(shell command -v staticcheck 2>/dev/null),$(shell $(GO) env GOPATH)/bin/staticcheck)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: help build test drills fuzz bench lint cross demo clean
+.PHONY: help build test drills fuzz bench lint cross demo clean example-image
 
 ## help: list the targets
 help:
@@ -17,6 +17,11 @@ help:
 ## build: build bin/firedrill with its version
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/firedrill
+
+## example-image: the ordersync service's image, FROM scratch around its static binary (what the flagship's build: uses)
+example-image:
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -o examples/ordersync/service/bin/ordersync ./examples/ordersync/service
+	docker build -t firedrill-example/ordersync:dev examples/ordersync/service
 
 ## test: run every test with the race detector (the flagship drill both ways included), then the rate proofs without it
 test:

@@ -157,6 +157,7 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	if r.dir == "" {
 		r.dir = filepath.Join("runs", o.Now().UTC().Format("20060102-150405")+"-"+slug(s.Name))
 	}
+
 	r.out = &Outcome{Dir: r.dir, Systems: r.res.Systems, Started: o.Now()}
 	return r, nil
 }

@@ -56,6 +56,12 @@ func (sys *system) adminHeader() http.Header {
 	return http.Header{"Authorization": {"Bearer " + sys.adminToken}}
 }
 
+// preparer is a runtime that learns the vendors' names before anything
+// starts (to publish a port for each).
+type preparer interface {
+	Prepare(vendors []string)
+}
+
 // MockHoster is a runtime that gives its mocks names besides loopback (a
 // container's network alias): their admin API answers to those names too.
 type MockHoster interface {
@@ -129,6 +135,13 @@ func (r *run) up(ctx context.Context) error {
 		sys.addr = addr
 		r.res.Systems[sys.name] = addr
 		r.inner.Systems[sys.name] = addr
+	}
+	if p, ok := r.rt.(preparer); ok {
+		var vendors []string
+		for _, sys := range r.vendorsInOrder() {
+			vendors = append(vendors, sys.name)
+		}
+		p.Prepare(vendors)
 	}
 	tp, err := r.rt.Toxiproxy(ctx)
 	if err != nil {

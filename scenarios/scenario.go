@@ -99,8 +99,18 @@ type Service struct {
 	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
 	// Dir is its working directory, relative to the scenario file.
 	Dir string `yaml:"dir,omitempty" json:"dir,omitempty"`
-	// Image runs it in the docker runtime.
+	// Image runs it in the docker runtime: the image the pipeline ships,
+	// present on the engine (nothing is pulled).
 	Image string `yaml:"image,omitempty" json:"image,omitempty"`
+	// Build builds its image for the run in the docker runtime instead, from
+	// a Dockerfile (relative to the scenario file; its folder is the build
+	// context). The image is removed when the run ends.
+	Build string `yaml:"build,omitempty" json:"build,omitempty"`
+	// WaitLog is text the service prints once it is ready: the docker
+	// runtime waits for it too, within start_timeout.
+	WaitLog string `yaml:"wait_log,omitempty" json:"wait_log,omitempty"`
+	// Resources bound the service's container in the docker runtime.
+	Resources *Resources `yaml:"resources,omitempty" json:"resources,omitempty"`
 	// Env is its environment; values may hold ${...} references.
 	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 	// Port it listens on; 0 lets firedrill choose one and pass it as ${name.port}.
@@ -109,6 +119,13 @@ type Service struct {
 	Health string `yaml:"health,omitempty" json:"health,omitempty"`
 	// StartTimeout bounds the wait for health (default 60s).
 	StartTimeout Duration `yaml:"start_timeout,omitempty" json:"start_timeout,omitempty"`
+}
+
+// Resources bound a container: memory (bytes with a unit: 256Mi, 1Gi,
+// 512M) and CPUs (1.5 = one and a half cores).
+type Resources struct {
+	Memory string  `yaml:"memory,omitempty" json:"memory,omitempty"`
+	CPUs   float64 `yaml:"cpus,omitempty" json:"cpus,omitempty" jsonschema:"minimum=0"`
 }
 
 // Probe is an HTTP GET of an endpoint that must answer Expect, and whose

@@ -1,7 +1,11 @@
 package scenarios
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
+
+	units "github.com/docker/go-units"
 
 	"github.com/firedrill/firedrill/contracts"
 
@@ -37,4 +41,14 @@ func strconvQuote(s string) string {
 		s = s[:40] + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// ParseBytes reads an amount of memory: 256Mi, 1Gi, 512M, 1g (powers of
+// 1024, as Docker and Kubernetes read them).
+func ParseBytes(s string) (int64, error) {
+	n, err := units.RAMInBytes(strings.TrimSpace(s))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not an amount of memory", s)
+	}
+	return n, nil
 }

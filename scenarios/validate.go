@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -145,6 +146,14 @@ func (v *validator) system(name string, sys *System) {
 	if sys.Contract != "" && len(sys.Contracts) > 0 {
 		v.addf(path+".contracts", "", "give contract or contracts, not both")
 	}
+	if v.s.Runtime == "docker" {
+		if len(sys.Contracts) > 1 && sys.URL == "" {
+			v.addf(path+".contracts", "join the schema's files into one", "the docker runtime serves a mock from one contract file; got %d", len(sys.Contracts))
+		}
+		if a, err := ParseAddress(sys.URL); err == nil && sys.URL != "" && loopbackName(a.Host) {
+			v.addf(path+".url", "give the endpoint's address on the network, or run embedded", "the docker runtime's proxies run in a container, where %s is the container itself, not this machine", a.Host)
+		}
+	}
 	for i, c := range append([]string{sys.Contract}, sys.Contracts...) {
 		if c == "" {
 			continue
@@ -239,8 +248,28 @@ func (v *validator) service(path string, svc *Service) {
 	if (runtime == "" || runtime == "embedded") && len(svc.Command) == 0 {
 		v.addf(path+".command", "", "the embedded runtime starts the service with a command, e.g. [go, run, ./service]")
 	}
-	if runtime == "docker" && svc.Image == "" {
-		v.addf(path+".image", "", "the docker runtime runs the service from an image")
+	if runtime == "docker" {
+		switch {
+		case svc.Image == "" && svc.Build == "":
+			v.addf(path+".image", "or build: a Dockerfile", "the docker runtime runs the service from an image, or builds one")
+		case svc.Image != "" && svc.Build != "":
+			v.addf(path+".build", "keep one", "give image or build, not both")
+		}
+	}
+	if svc.Build != "" {
+		if fi, err := os.Stat(v.s.Resolve(svc.Build)); err != nil || fi.IsDir() {
+			v.addf(path+".build", "", "Dockerfile %q not found (relative to the scenario file)", svc.Build)
+		}
+	}
+	if r := svc.Resources; r != nil {
+		if r.Memory != "" {
+			if _, err := ParseBytes(r.Memory); err != nil {
+				v.addf(path+".resources.memory", "e.g. 256Mi, 1Gi", "%v", err)
+			}
+		}
+		if r.CPUs < 0 {
+			v.addf(path+".resources.cpus", "", "cpus %g is negative", r.CPUs)
+		}
 	}
 	if svc.Health != "" && !strings.HasPrefix(svc.Health, "/") {
 		v.addf(path+".health", "", "health is a path on the service, starting with /: got %q", svc.Health)
@@ -449,3 +478,12 @@ func walkStrings(x any, f func(string)) {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// loopbackName reports whether host names this machine's loopback.
+func loopbackName(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -21,6 +21,7 @@ func newRunCmd(st *state) *cobra.Command {
 		out      string
 		peak     string
 		duration time.Duration
+		runtime  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO",
@@ -37,7 +38,8 @@ success, failure, timeout and Ctrl-C.
 Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 3 the harness could not set up, 130 interrupted.`,
 		Example: `  firedrill run examples/ordersync/scenarios/flagship.yaml
-  firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick`,
+  firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick
+  firedrill run examples/ordersync/scenarios/flagship.yaml --runtime docker`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor, Version: buildVersion()}
@@ -51,7 +53,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 				}
 				opts.Peak = r
 			}
-			s, err := scenarios.ReadFile(args[0])
+			s, err := readScenario(args[0], runtime)
 			if err != nil {
 				if out != "" {
 					// A CI job publishes the run folder's JUnit: it
@@ -73,7 +75,28 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 	cmd.Flags().StringVar(&out, "out", "", "run folder (default runs/<time>-<name>)")
 	cmd.Flags().StringVar(&peak, "peak", "", "override load.peak, e.g. 10/s")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "override load.duration, e.g. 30s")
+	runtimeFlag(cmd, &runtime)
 	return cmd
+}
+
+// runtimeFlag adds --runtime, which overrides the scenario's runtime:.
+func runtimeFlag(cmd *cobra.Command, runtime *string) {
+	cmd.Flags().StringVar(runtime, "runtime", "", "run the systems embedded (in this process) or in docker containers; default: the scenario's runtime")
+}
+
+// readScenario reads and validates a scenario file, for the runtime given
+// (the file's own when empty): a service without an image is fine
+// embedded, not in docker.
+func readScenario(path, runtime string) (*scenarios.Scenario, error) {
+	s, err := scenarios.ReadFile(path)
+	if err != nil || runtime == "" || runtime == s.Runtime {
+		return s, err
+	}
+	s.Runtime = runtime
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("with --runtime %s: %w", runtime, err)
+	}
+	return s, nil
 }
 
 // printVerdict writes the terminal summary of a run: a stopped run says

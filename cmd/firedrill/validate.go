@@ -11,7 +11,10 @@ import (
 )
 
 func newValidateCmd(st *state) *cobra.Command {
-	var printSchema bool
+	var (
+		printSchema bool
+		runtime     string
+	)
 	cmd := &cobra.Command{
 		Use:   "validate SCENARIO...",
 		Short: "Check scenario files without running them",
@@ -23,6 +26,7 @@ the field path. Exit 0 when every file is valid, 2 otherwise.
 --schema prints the JSON Schema of the scenario format instead, for editors:
 put "# yaml-language-server: $schema=scenario.schema.json" on top of a file.`,
 		Example: `  firedrill validate examples/ordersync/scenarios/flagship.yaml
+  firedrill validate --runtime docker examples/ordersync/scenarios/flagship.yaml
   firedrill validate --schema > scenario.schema.json`,
 		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
 			if printSchema {
@@ -37,7 +41,7 @@ put "# yaml-language-server: $schema=scenario.schema.json" on top of a file.`,
 			}
 			failed := 0
 			for _, file := range args {
-				_, err := scenarios.ReadFile(file)
+				_, err := readScenario(file, runtime)
 				var se *scenarios.Error
 				switch {
 				case errors.As(err, &se):
@@ -59,5 +63,6 @@ put "# yaml-language-server: $schema=scenario.schema.json" on top of a file.`,
 		},
 	}
 	cmd.Flags().BoolVar(&printSchema, "schema", false, "print the JSON Schema of scenario files")
+	runtimeFlag(cmd, &runtime)
 	return cmd
 }
