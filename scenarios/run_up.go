@@ -56,6 +56,12 @@ func (sys *system) adminHeader() http.Header {
 	return http.Header{"Authorization": {"Bearer " + sys.adminToken}}
 }
 
+// describer is a runtime with something to say once it is up (a docker
+// run's id, image and network).
+type describer interface {
+	Describe() string
+}
+
 // preparer is a runtime that learns the vendors' names before anything
 // starts (to publish a port for each).
 type preparer interface {
@@ -148,6 +154,9 @@ func (r *run) up(ctx context.Context) error {
 		return err
 	}
 	r.tp = tp
+	if d, ok := r.rt.(describer); ok {
+		r.progress("up     %s", d.Describe())
+	}
 	for _, sys := range r.vendorsInOrder() {
 		if err := r.upVendor(ctx, sys); err != nil {
 			return err

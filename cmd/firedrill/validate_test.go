@@ -42,3 +42,29 @@ func TestValidateCommand(t *testing.T) {
 		t.Errorf("--schema: exit %d, not a JSON Schema: %.80q", code, out)
 	}
 }
+
+// TestValidateForARuntime: --runtime checks a file for the runtime it will
+// run in, as run --runtime does before anything starts: a service with only
+// a command is fine embedded and refused in docker, naming the field.
+func TestValidateForARuntime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	file := "../../scenarios/testdata/e2e/webhooks.yaml"
+	if code, out, _ := runCLI(t, ctx, "validate", file); code != 0 {
+		t.Fatalf("embedded: exit %d\n%s", code, out)
+	}
+	code, out, _ := runCLI(t, ctx, "validate", "--runtime", "docker", file)
+	if code != 2 || !strings.Contains(out, "systems.sync.service.image: the docker runtime runs the service from an image, or builds one") {
+		t.Errorf("docker: exit %d, want 2 naming systems.sync.service.image:\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, ctx, "validate", "--runtime", "docker", "../../examples/ordersync/scenarios/flagship.yaml"); code != 0 {
+		t.Errorf("the flagship in docker: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, ctx, "validate", "--runtime", "staging", file); code != 2 || !strings.Contains(out, "the staging runtime is not available") {
+		t.Errorf("staging: exit %d\n%s", code, out)
+	}
+	code, _, errOut := runCLI(t, ctx, "run", "--runtime", "docker", file)
+	if code != 2 {
+		t.Errorf("run --runtime docker of a command-only service: exit %d, want 2 before anything starts\n%s", code, errOut)
+	}
+}
