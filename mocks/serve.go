@@ -10,7 +10,9 @@ import (
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
-// Serve runs a Vendor on loopback at addr (toolkit.DefaultAddr when empty).
+// Serve runs a Vendor on loopback at addr (toolkit.DefaultAddr when empty),
+// or on any interface when the Vendor runs on toolkit.NetworkPrivate
+// (Settings.Network: in a container).
 // The server's URL is where the contract's operations are (the OpenAPI base
 // path, the GraphQL endpoint). It serves until Close, which waits for the
 // requests in flight; ctx only bounds the start. What a client may send is
@@ -19,12 +21,11 @@ func Serve(ctx context.Context, v *Vendor, addr string, log *slog.Logger) (*tool
 	if addr == "" {
 		addr = toolkit.DefaultAddr
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("mocks: address %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("mocks: address %q: only loopback addresses are allowed", addr)
+	if !v.Network.AllowsListen(addr) {
+		return nil, fmt.Errorf("mocks: address %q: only loopback addresses are allowed (a mock in a container listens beyond with --network private)", addr)
 	}
 	path := v.BasePath
 	if v.GraphQL != nil {

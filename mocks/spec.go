@@ -277,8 +277,24 @@ func (e FieldError) Error() string {
 // Check returns every problem of a Spec for a mock of kind k, each with its
 // field. It checks what does not depend on where the Spec is used:
 // references to other systems (${sync.url}, ${env:KEY}) are the scenario's
-// to check, and must be expanded before New.
+// to check, and must be expanded before New. Where the mock runs is not
+// known either: a webhook may go to loopback, to a private address or to
+// a name of one label (a container's alias on a private network); CheckOn
+// checks it against the network the mock runs on.
 func (s *Spec) Check(k Kind) []FieldError {
+	return s.check(k, "")
+}
+
+// CheckOn returns the problems Check finds, and the webhooks the mock
+// cannot deliver on network n: on toolkit.NetworkLoopback (the default),
+// to loopback only.
+func (s *Spec) CheckOn(k Kind, n toolkit.Network) []FieldError {
+	return s.check(k, n.String())
+}
+
+// check checks s for a mock of kind k on the network named n ("" when
+// not known).
+func (s *Spec) check(k Kind, n string) []FieldError {
 	var errs []FieldError
 	add := func(field, format string, a ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
@@ -331,7 +347,7 @@ func (s *Spec) Check(k Kind) []FieldError {
 	if cb := s.Callbacks; cb != nil {
 		errs = append(errs, checkSigning("callbacks", cb.Scheme, cb.Secret)...)
 	}
-	errs = append(errs, s.checkWebhooks()...)
+	errs = append(errs, s.checkWebhooks(n)...)
 	errs = append(errs, s.checkRecords()...)
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
@@ -342,8 +358,9 @@ func (s *Spec) Check(k Kind) []FieldError {
 }
 
 // checkWebhooks checks what a mock delivers: only a stateful mock has
-// changes to deliver, only to loopback, signed by a known scheme.
-func (s *Spec) checkWebhooks() []FieldError {
+// changes to deliver, only to the network named n (any a mock may run on
+// when ""), signed by a known scheme.
+func (s *Spec) checkWebhooks(n string) []FieldError {
 	var errs []FieldError
 	add := func(field, format string, a ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
@@ -358,8 +375,8 @@ func (s *Spec) checkWebhooks() []FieldError {
 		} else if !strings.Contains(w.URL, "${") {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				add(field+".url", "%q is not an http(s) URL", w.URL)
-			} else if h := u.Hostname(); h != "localhost" && !isLoopbackIP(h) {
-				add(field+".url", "webhooks go to loopback only (127.0.0.1, ::1, localhost): got host %q", h)
+			} else if msg := webhookHost(u.Hostname(), n); msg != "" {
+				add(field+".url", "%s", msg)
 			}
 		}
 		for j, on := range w.On {
@@ -415,6 +432,39 @@ func checkSigning(field, scheme, secret string) []FieldError {
 		}
 	}
 	return errs
+}
+
+// webhookHost says what is wrong with a webhook's host h for a mock on the
+// network named n, "" when nothing is. A mock on loopback delivers to
+// loopback only; one on a private network (`firedrill mock --network
+// private`, in a container) to private addresses and names too. When the
+// network is not known, only what no network allows is refused: public
+// addresses, and names of more than one label (a container's alias has
+// one; a public name, example.com, has more).
+func webhookHost(h, n string) string {
+	if h == "localhost" || isLoopbackIP(h) {
+		return ""
+	}
+	loopbackOnly := fmt.Sprintf("webhooks go to loopback only (127.0.0.1, ::1, localhost): got host %q", h)
+	switch toolkit.Network(n) {
+	case toolkit.NetworkLoopback:
+		return loopbackOnly + "; a mock in a container reaches its network's names with --network private"
+	case toolkit.NetworkPrivate:
+		if !toolkit.NetworkPrivate.AllowsURL("http://" + net.JoinHostPort(h, "80")) {
+			return fmt.Sprintf("webhooks go to %s: got host %q", toolkit.NetworkPrivate.Receivers(), h)
+		}
+		return ""
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		if !toolkit.NetworkPrivate.AllowsURL("http://" + net.JoinHostPort(h, "80")) {
+			return loopbackOnly + " (or private addresses, for a mock on a private network)"
+		}
+		return ""
+	}
+	if strings.Contains(strings.TrimSuffix(h, "."), ".") {
+		return loopbackOnly + " (or a container's alias, for a mock on a private network)"
+	}
+	return ""
 }
 
 func isLoopbackIP(h string) bool {

@@ -89,6 +89,11 @@ type Settings struct {
 	// JournalBytes bounds the journal's memory
 	// (toolkit.DefaultJournalBytes, 64 MiB, when 0).
 	JournalBytes int64
+	// Network is where the mock may listen and whom its webhooks and
+	// callbacks may reach (toolkit.NetworkLoopback when empty; see
+	// toolkit.Network). A runtime that runs the mock in a container on a
+	// private network sets toolkit.NetworkPrivate.
+	Network toolkit.Network
 }
 
 // DefaultSeed seeds a mock whose Spec and Settings set none.
@@ -102,6 +107,7 @@ type Vendor struct {
 	Handler  http.Handler         // the mock, its behaviours and admin API in front
 	BasePath string               // where the contract's operations are served
 	Limits   toolkit.ServerLimits // what Serve allows a client (Settings.Limits)
+	Network  toolkit.Network      // where Serve may listen (Settings.Network)
 	Journal  *toolkit.Journal
 	Faults   *toolkit.FaultSet // always there: /__firedrill/faults works on every mock
 	Auth     *toolkit.Auth     // nil without credentials
@@ -124,10 +130,14 @@ func (v *Vendor) Close() {
 // webhook. References to other systems must be expanded first. Every
 // problem of the Spec is reported at once (Check, then the records').
 func New(c Contract, s Spec, set Settings) (*Vendor, error) {
-	if errs := s.Check(c.Kind()); len(errs) > 0 {
+	network, err := toolkit.ParseNetwork(string(set.Network))
+	if err != nil {
+		return nil, err
+	}
+	if errs := s.CheckOn(c.Kind(), network); len(errs) > 0 {
 		return nil, joinFieldErrors(errs)
 	}
-	v := &Vendor{Name: set.Name, Kind: c.Kind(), Limits: set.Limits}
+	v := &Vendor{Name: set.Name, Kind: c.Kind(), Limits: set.Limits, Network: network}
 	if s.Server != nil {
 		v.Limits = s.Server.Limits() // the declaration's, over the runtime's
 	}
@@ -195,7 +205,7 @@ func (v *Vendor) openAPI(c Contract, s Spec, seed int64, log *slog.Logger) error
 	}
 	// Every HTTP mock has webhooks: a contract's own subscription endpoint
 	// and its callbacks work without a subscriber declared.
-	w, err := s.webhooks()
+	w, err := s.webhooks(v.Network)
 	if err != nil {
 		return err
 	}
@@ -223,7 +233,7 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 	if len(s.Webhooks) > 0 {
 		// Only the subscribers declared: a schema has no subscription
 		// endpoint nor callbacks.
-		w, err := s.webhooks()
+		w, err := s.webhooks(v.Network)
 		if err != nil {
 			return err
 		}
@@ -252,9 +262,9 @@ func (s *Spec) auth() (*toolkit.Auth, error) {
 }
 
 // webhooks builds the deliverer of a mock's webhooks (and an HTTP mock's
-// callbacks).
-func (s *Spec) webhooks() (*toolkit.Webhooks, error) {
-	o := toolkit.WebhookOptions{}
+// callbacks), which reaches network n only.
+func (s *Spec) webhooks(n toolkit.Network) (*toolkit.Webhooks, error) {
+	o := toolkit.WebhookOptions{Network: n}
 	if r := s.WebhookRetry; r != nil {
 		o.MaxAttempts, o.Backoff, o.MaxBackoff = r.Attempts, r.Backoff.D(), r.MaxBackoff.D()
 	}

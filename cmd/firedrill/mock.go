@@ -26,9 +26,12 @@ import (
 // and the flags that fill the one mock declaration (mocks.Spec), or
 // --config, a file that holds it whole.
 type mockFlags struct {
-	port   int
-	host   string
-	config string
+	port       int
+	host       string
+	listen     string
+	network    string
+	adminHosts []string
+	config     []string
 
 	stateful   bool
 	references bool
@@ -81,9 +84,17 @@ Admin API of each mock: GET /__firedrill/health, /__firedrill/requests,
 --basic-user or --oauth-client: revoke keys, expire tokens),
 /__firedrill/webhooks (queue, pause, resume, drain; on a GraphQL mock with
 --webhook). The admin API answers requests to loopback names only
-(localhost, 127.0.0.1, [::1]: 403 otherwise, against DNS rebinding), never
-with CORS headers, and with --admin-token only those that carry
-"Authorization: Bearer TOKEN" (401 otherwise).
+(localhost, 127.0.0.1, [::1]: 403 otherwise, against DNS rebinding) and to
+the names given with --admin-host, never with CORS headers, and with
+--admin-token only those that carry "Authorization: Bearer TOKEN" (401
+otherwise).
+
+In a container: --network private (the default is loopback) lets the mocks
+listen on any interface (--listen 0.0.0.0:8080) and deliver webhooks and
+callbacks to names on the container's private network (a service's alias:
+--webhook http://sync:8080/hooks), each connection checked on the address
+the name resolves to: loopback and private addresses (RFC 1918, RFC 4193,
+100.64.0.0/10) only, never link-local (cloud metadata) nor public ones.
 
 Vendor behaviours, off unless asked for. For every mock, OpenAPI and GraphQL:
 --rate-limit throttles each credential (429 with Retry-After and
@@ -127,7 +138,8 @@ faults on and off at run time on every mock, OpenAPI and GraphQL.
 
 One declaration: the flags fill the same mock declaration as a scenario's
 mock: section, and --config FILE reads one whole, in that very format
-(contract: in the file, or as the argument). Behaviours apply in a fixed
+(contract: in the file, or as the argument); --config given several times
+serves one mock per file, on consecutive ports. Behaviours apply in a fixed
 order whatever the order given: faults, auth, rate limit, idempotency,
 webhooks.`,
 		Example: `  firedrill mock examples/petstore/petstore.yaml --port 8080
@@ -141,7 +153,8 @@ webhooks.`,
   firedrill mock shop.graphql --rate-limit 50/s,burst=1000,by=cost --api-key shpat_test
   firedrill mock accounting.openapi.yaml --fault status,status=503,rate=0.1,operation=createInvoice
   firedrill mock helpdesk.openapi.yaml --stateful --seed tickets=tickets.ndjson --seed customers=customers.json
-  firedrill mock --config accounting.mock.yaml --port 8080`,
+  firedrill mock --config accounting.mock.yaml --port 8080
+  firedrill mock --network private --listen 0.0.0.0:8080 --config shop.mock.yaml --config crm.mock.yaml`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.set = func(name string) bool { return cmd.Flags().Changed(name) }
@@ -155,7 +168,10 @@ webhooks.`,
 // bindMockFlags binds the flags of firedrill mock to f.
 func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.webhookRetry, "webhook-retry", "", "how deliveries are retried: ATTEMPTS[,backoff=500ms][,max-backoff=30s], e.g. 1 for none, as GitHub")
-	fs.StringVar(&f.config, "config", "", "read the mock declaration from FILE, in the format of a scenario's mock: section")
+	fs.StringArrayVar(&f.config, "config", nil, "read the mock declaration from FILE, in the format of a scenario's mock: section (repeatable: one mock per file, on consecutive ports)")
+	fs.StringVar(&f.network, "network", string(toolkit.NetworkLoopback), "loopback: listen on and deliver to loopback only; private (in a container): listen on any interface, deliver to loopback and private addresses")
+	fs.StringVar(&f.listen, "listen", "", "HOST:PORT of the first mock, instead of --host and --port (a non-loopback HOST needs --network private)")
+	fs.StringArrayVar(&f.adminHosts, "admin-host", nil, "a name, besides loopback, the admin API answers to: the mock's alias on a container network (repeatable)")
 	fs.StringArrayVar(&f.faults, "fault", nil, "apply an HTTP or data fault from the start: KIND[,PARAM=VALUE...], e.g. status,status=503,rate=0.1; KIND is one of "+mockFaultKinds()+" (repeatable; firedrill chaos faults lists the parameters)")
 	fs.IntVar(&f.port, "port", 0, "port of the first mock (0: a random free port for each)")
 	fs.StringVar(&f.host, "host", "127.0.0.1", "loopback address to listen on")
@@ -183,13 +199,17 @@ type servedMock struct {
 }
 
 func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error {
-	if ip := net.ParseIP(f.host); f.host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --host %q: mocks listen on loopback only (127.0.0.1, ::1, localhost)", f.host))
+	network, err := toolkit.ParseNetwork(f.network)
+	if err != nil {
+		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --network: %w", err))
 	}
-	if f.port < 0 || f.port+max(len(paths), 1)-1 > 65535 {
-		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d contract(s)", f.port, len(paths)))
+	if err := mockAddress(&f, network); err != nil {
+		return ci.WithExit(ci.ExitUsage, err)
 	}
-	decls, err := declarations(ctx, st, paths, f)
+	if n := max(len(paths), len(f.config), 1); f.port < 0 || f.port+n-1 > 65535 {
+		return ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: --port %d: out of range for %d mock(s)", f.port, n))
+	}
+	decls, err := declarations(ctx, st, paths, f, network)
 	if err != nil {
 		return err
 	}
@@ -204,7 +224,7 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		if f.port != 0 {
 			port = f.port + i
 		}
-		s, err := startOne(ctx, st, d, net.JoinHostPort(f.host, strconv.Itoa(port)))
+		s, err := startOne(ctx, st, d, net.JoinHostPort(f.host, strconv.Itoa(port)), mocks.Settings{Network: network, AdminHosts: f.adminHosts})
 		if err != nil {
 			return ci.WithExit(ci.ExitSetup, err)
 		}
@@ -215,6 +235,29 @@ func runMock(ctx context.Context, st *state, paths []string, f mockFlags) error 
 		fmt.Fprintf(st.stdout, "%s %s\n", s.name, s.url)
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// mockAddress reads --listen into f's host and port, and checks that the
+// network allows the host.
+func mockAddress(f *mockFlags, network toolkit.Network) error {
+	if f.listen != "" {
+		if f.set != nil && (f.set("host") || f.set("port")) {
+			return errors.New("mock: --listen gives the host and the port: leave out --host and --port")
+		}
+		host, port, err := net.SplitHostPort(f.listen)
+		if err != nil {
+			return fmt.Errorf("mock: --listen %q: want HOST:PORT: %w", f.listen, err)
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return fmt.Errorf("mock: --listen %q: port %q is not a number", f.listen, port)
+		}
+		f.host, f.port = host, n
+	}
+	if !network.AllowsListen(net.JoinHostPort(f.host, "0")) {
+		return fmt.Errorf("mock: %q: mocks listen on loopback only (127.0.0.1, ::1, localhost); in a container, --network private lets them listen on any interface", f.host)
+	}
 	return nil
 }
 
@@ -229,31 +272,47 @@ type declared struct {
 // flags (the same declaration for every contract given), and loads every
 // contract before any port is taken. Every problem is reported at once,
 // named by its flag or by its file, line and field (exit 2).
-func declarations(ctx context.Context, st *state, paths []string, f mockFlags) ([]declared, error) {
-	var spec mocks.Spec
-	if f.config != "" {
-		s, err := configSpec(st, paths, f)
-		if err != nil {
-			return nil, ci.WithExit(ci.ExitUsage, err)
+func declarations(ctx context.Context, st *state, paths []string, f mockFlags, network toolkit.Network) ([]declared, error) {
+	var specs []mocks.Spec
+	if len(f.config) > 0 {
+		if len(f.config) > 1 && len(paths) > 0 {
+			return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: with several --config files, each names its contract: got %d contract argument(s) too", len(paths)))
 		}
-		spec, paths = s, []string{s.Contract}
+		var errs []error
+		for _, file := range f.config {
+			s, err := configSpec(st, paths, f, file)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			specs = append(specs, s)
+		}
+		if len(errs) > 0 {
+			return nil, ci.WithExit(ci.ExitUsage, errors.Join(errs...))
+		}
+		paths = paths[:0]
+		for _, s := range specs {
+			paths = append(paths, s.Contract)
+		}
 	} else {
 		if len(paths) == 0 {
 			return nil, ci.WithExit(ci.ExitUsage, errors.New("mock: give at least one contract, or --config FILE"))
 		}
-		s, errs := specFromFlags(f)
+		s, errs := specFromFlags(f, network)
 		if len(s.Records) > 0 && len(paths) > 1 {
 			errs = append(errs, fmt.Errorf("--seed COLLECTION=FILE: records are one mock's: give one contract (or a --config file per mock), got %d", len(paths)))
 		}
 		if len(errs) > 0 {
 			return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", errors.Join(errs...)))
 		}
-		spec = s
+		for range paths {
+			specs = append(specs, s)
+		}
 	}
 	var decls []declared
 	var errs []error
 	names := map[string]int{}
-	for _, p := range paths {
+	for i, p := range paths {
 		c, err := mocks.LoadContract(ctx, p)
 		if err != nil {
 			errs = append(errs, err)
@@ -266,7 +325,7 @@ func declarations(ctx context.Context, st *state, paths []string, f mockFlags) (
 				st.logger.Debug("mock: contract problem", "problem", pr.String())
 			}
 		}
-		d := declared{name: c.Name(), contract: c, spec: spec}
+		d := declared{name: c.Name(), contract: c, spec: specs[i]}
 		if names[d.name]++; names[d.name] > 1 {
 			d.name += "-" + strconv.Itoa(names[d.name])
 		}
@@ -275,15 +334,15 @@ func declarations(ctx context.Context, st *state, paths []string, f mockFlags) (
 	if len(errs) > 0 {
 		return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: %w", errors.Join(errs...)))
 	}
-	if err := checkDeclarations(st, decls, f.config == ""); err != nil {
+	if err := checkDeclarations(st, decls, len(f.config) == 0, network); err != nil {
 		return nil, ci.WithExit(ci.ExitUsage, err)
 	}
 	return decls, nil
 }
 
-// configSpec reads --config's declaration; behaviour flags beside it are
-// refused, since the file declares the mock whole.
-func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
+// configSpec reads the declaration of one --config file; behaviour flags
+// beside it are refused, since the file declares the mock whole.
+func configSpec(st *state, paths []string, f mockFlags, file string) (mocks.Spec, error) {
 	if len(paths) > 1 {
 		return mocks.Spec{}, fmt.Errorf("mock: --config declares one mock: give at most one contract, got %d", len(paths))
 	}
@@ -300,7 +359,7 @@ func configSpec(st *state, paths []string, f mockFlags) (mocks.Spec, error) {
 	if len(paths) == 1 {
 		contract = paths[0]
 	}
-	spec, err := scenarios.ReadMockFile(f.config, contract)
+	spec, err := scenarios.ReadMockFile(file, contract)
 	if err != nil {
 		return mocks.Spec{}, err
 	}
@@ -313,7 +372,7 @@ var behaviourFlags = []string{"stateful", "references", "seed", "rate-limit", "a
 
 // specFromFlags fills a mock declaration from the flags, naming the flag of
 // every value that does not parse.
-func specFromFlags(f mockFlags) (mocks.Spec, []error) {
+func specFromFlags(f mockFlags, network toolkit.Network) (mocks.Spec, []error) {
 	var errs []error
 	s := mocks.Spec{Stateful: f.stateful, References: f.references, Seed: f.seed.n, APIKeys: f.apiKeys, OAuthTokenTTL: contracts.Duration(f.tokenTTL), AdminToken: f.adminToken}
 	for _, r := range f.seed.records {
@@ -355,7 +414,7 @@ func specFromFlags(f mockFlags) (mocks.Spec, []error) {
 		}
 	}
 	for _, w := range f.webhooks {
-		sub, err := toolkit.ParseWebhook(w)
+		sub, err := toolkit.ParseWebhookOn(w, network)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--webhook: %w", err))
 			continue
@@ -510,7 +569,7 @@ var specFlags = map[string]string{
 // From flags, behaviours only OpenAPI mocks have are refused when every
 // contract is GraphQL, and left out of the GraphQL mocks (said once) when
 // the contracts are mixed.
-func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
+func checkDeclarations(st *state, decls []declared, fromFlags bool, network toolkit.Network) error {
 	gql := 0
 	for _, d := range decls {
 		if d.contract.Kind() == mocks.KindGraphQL {
@@ -532,7 +591,7 @@ func checkDeclarations(st *state, decls []declared, fromFlags bool) error {
 			}
 			d.spec.GraphQLLimits = nil
 		}
-		problems := d.spec.Check(d.contract.Kind())
+		problems := d.spec.CheckOn(d.contract.Kind(), network)
 		if len(problems) == 0 {
 			problems = mocks.CheckRecords(d.contract, d.spec)
 		}
@@ -618,8 +677,9 @@ func openAPIOnly(s *mocks.Spec) []string {
 }
 
 // startOne builds and serves one mock.
-func startOne(ctx context.Context, st *state, d declared, addr string) (servedMock, error) {
-	v, err := mocks.New(d.contract, d.spec, mocks.Settings{Name: d.name, Logger: st.logger})
+func startOne(ctx context.Context, st *state, d declared, addr string, set mocks.Settings) (servedMock, error) {
+	set.Name, set.Logger = d.name, st.logger
+	v, err := mocks.New(d.contract, d.spec, set)
 	if err != nil {
 		return servedMock{}, fmt.Errorf("mock: %w", err)
 	}

@@ -569,7 +569,7 @@ func flagsDoor(t *testing.T, contract string, flags []string) (mocks.Spec, strin
 	if err := fs.Parse(flags); err != nil {
 		t.Fatal(err)
 	}
-	spec, errs := specFromFlags(f)
+	spec, errs := specFromFlags(f, "")
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -12,8 +12,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-openapi/jsonpointer"
-
-	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // answered is what the stage saw of an answered exchange: what runtime
@@ -150,7 +148,7 @@ func (h *hooks) callbacks(sh *stateful, a *answered, cbs openapi3.Callbacks, nou
 			if !ok {
 				continue // the request names no URL for this callback
 			}
-			if !toolkit.LoopbackURL(target) {
+			if !h.w.Reaches(target) {
 				// Said once per callback and host: generated request bodies
 				// name such URLs on every request.
 				host := target
@@ -158,7 +156,7 @@ func (h *hooks) callbacks(sh *stateful, a *answered, cbs openapi3.Callbacks, nou
 					host = u.Host
 				}
 				if _, said := h.skipped.LoadOrStore(name+"\x00"+host, true); !said {
-					h.warn("mock: callback URL skipped (said once per host): only loopback http(s) receivers are called", "callback", name, "url", target)
+					h.warn("mock: callback URL skipped (said once per host): only http(s) receivers on the mock's network are called", "callback", name, "url", target)
 				}
 				continue
 			}

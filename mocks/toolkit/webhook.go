@@ -51,7 +51,7 @@ var eventKinds = []string{EventCreate, EventUpdate, EventDelete}
 
 // WebhookSubscriber is one receiver of a mock's events.
 type WebhookSubscriber struct {
-	URL    string        // where events are POSTed; loopback only
+	URL    string        // where events are POSTed; loopback only, unless WebhookOptions.Network says otherwise
 	Secret string        // signing secret; generated when empty (see Webhooks.Subscribers)
 	Events []string      // create, update, delete; every kind when empty
 	Scheme WebhookScheme // SchemeStandard when empty
@@ -59,8 +59,15 @@ type WebhookSubscriber struct {
 
 // ParseWebhook reads a subscriber written as on the command line:
 // "URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256]".
-// Names after events= that hold no "=" are more event kinds.
+// Names after events= that hold no "=" are more event kinds. The URL must
+// be on loopback (see ParseWebhookOn).
 func ParseWebhook(s string) (WebhookSubscriber, error) {
+	return ParseWebhookOn(s, NetworkLoopback)
+}
+
+// ParseWebhookOn reads a subscriber as ParseWebhook does, for a mock on
+// network n: on NetworkPrivate the URL may name a container's alias.
+func ParseWebhookOn(s string, n Network) (WebhookSubscriber, error) {
 	bad := func(format string, a ...any) (WebhookSubscriber, error) {
 		return WebhookSubscriber{}, fmt.Errorf("mocks: webhook %q: %s (want URL[,secret=S][,events=create,update,delete][,scheme=standard|stripe|github|hmac-sha256])", s, fmt.Sprintf(format, a...))
 	}
@@ -89,21 +96,21 @@ func ParseWebhook(s string) (WebhookSubscriber, error) {
 			return bad("unknown setting %q (known: secret, events, scheme)", k)
 		}
 	}
-	if err := sub.check(); err != nil {
+	if err := sub.check(n); err != nil {
 		return bad("%v", err)
 	}
 	return sub, nil
 }
 
-// check validates a subscriber: a loopback http URL, known events, a known
-// scheme and a secret that scheme can use.
-func (s *WebhookSubscriber) check() error {
+// check validates a subscriber: an http URL n allows, known events, a
+// known scheme and a secret that scheme can use.
+func (s *WebhookSubscriber) check(n Network) error {
 	u, err := url.Parse(s.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("URL %q is not an http(s) URL", s.URL)
 	}
-	if !loopbackHost(u.Hostname()) {
-		return fmt.Errorf("URL %q: only loopback receivers are allowed (127.0.0.1, ::1, localhost)", s.URL)
+	if !n.allowsHost(u.Hostname()) {
+		return fmt.Errorf("URL %q: only receivers on %s are allowed", s.URL, n.Receivers())
 	}
 	for _, e := range s.Events {
 		if !slices.Contains(eventKinds, e) {
@@ -169,7 +176,7 @@ func newSecret(scheme WebhookScheme) string {
 // carries it (GitHub's X-GitHub-Event); "" leaves it out.
 func SignDelivery(h http.Header, scheme WebhookScheme, secret, id, event string, at time.Time, body []byte) error {
 	sub := WebhookSubscriber{URL: "http://127.0.0.1/", Secret: secret, Scheme: scheme}
-	if err := sub.check(); err != nil {
+	if err := sub.check(NetworkLoopback); err != nil {
 		return fmt.Errorf("mocks: sign: %w", err)
 	}
 	sign(h, &sub, id, event, at, body)

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -47,7 +46,11 @@ type WebhookOptions struct {
 	// a generated secret when empty; see CallbackSigning).
 	CallbackScheme WebhookScheme
 	CallbackSecret string
-	Now            func() time.Time
+	// Network is whom deliveries may reach (NetworkLoopback when empty):
+	// checked on each subscriber's URL, and on the address of every
+	// connection a delivery makes.
+	Network Network
+	Now     func() time.Time
 }
 
 // WebhookEvent is the body of a delivery when the contract declares no
@@ -126,13 +129,16 @@ func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
 	if o.MaxAttempts < 0 || o.Backoff < 0 || o.MaxBackoff < 0 || o.Timeout < 0 || o.MaxQueue < 0 {
 		return nil, errors.New("mocks: webhooks: attempts, backoff, timeout and queue size must be positive")
 	}
+	if _, err := ParseNetwork(string(o.Network)); err != nil {
+		return nil, err
+	}
 	if err := o.checkCallbackSigning(); err != nil {
 		return nil, fmt.Errorf("mocks: webhooks: %w", err)
 	}
 	w := &Webhooks{o: o, lanes: make([][]*delivery, len(o.Subscribers)*webhookLanes), cb: -1}
 	for i := range o.Subscribers {
 		s := o.Subscribers[i]
-		if err := s.check(); err != nil {
+		if err := s.check(o.Network); err != nil {
 			return nil, fmt.Errorf("mocks: webhooks: subscriber %d: %w", i+1, err)
 		}
 		if s.Secret == "" {
@@ -141,7 +147,7 @@ func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
 		w.subs = append(w.subs, &s)
 	}
 	w.cond = sync.NewCond(&w.mu)
-	dialer := &net.Dialer{Timeout: o.Timeout, Control: loopbackOnly}
+	dialer := &net.Dialer{Timeout: o.Timeout, Control: o.Network.control}
 	w.client = &http.Client{
 		Timeout:   o.Timeout,
 		Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: webhookLanes},
@@ -150,16 +156,6 @@ func NewWebhooks(o WebhookOptions) (*Webhooks, error) {
 	}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	return w, nil
-}
-
-// loopbackOnly refuses connections beyond the machine, whatever a name
-// resolved to.
-func loopbackOnly(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("mocks: webhooks: %s is not a loopback address", address)
-	}
-	return nil
 }
 
 // Attach makes w deliver the events of the mock named system: every

@@ -3,7 +3,6 @@ package toolkit
 import (
 	"fmt"
 	"hash/fnv"
-	"net/url"
 )
 
 // CallbacksURL names, in the queue and the journal, the deliveries to the
@@ -16,10 +15,10 @@ const CallbacksURL = "callbacks named in requests"
 // is replaced, as an empty one is, by a generated one. Nothing is
 // subscribed after Close.
 func (w *Webhooks) Subscribe(resource string, sub WebhookSubscriber) error {
-	if sub.Secret != "" && sub.check() != nil {
+	if sub.Secret != "" && sub.check(w.o.Network) != nil {
 		sub.Secret = "" // the contract's secret does not fit the scheme: one is made
 	}
-	if err := sub.check(); err != nil {
+	if err := sub.check(w.o.Network); err != nil {
 		return fmt.Errorf("mocks: webhooks: subscribe %s: %w", resource, err)
 	}
 	if sub.Secret == "" {
@@ -57,17 +56,23 @@ func (w *Webhooks) Unsubscribe(resource string) {
 }
 
 // LoopbackURL reports whether raw is an http(s) URL on a loopback host:
-// webhooks and callbacks are delivered nowhere else.
+// where a mock on NetworkLoopback delivers webhooks and callbacks.
 func LoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && loopbackHost(u.Hostname())
+	return NetworkLoopback.AllowsURL(raw)
+}
+
+// Reaches reports whether w may deliver to raw, a URL a request named,
+// on its network (WebhookOptions.Network; see Network.AllowsURL). The
+// address a name resolves to is checked again when the delivery connects.
+func (w *Webhooks) Reaches(raw string) bool {
+	return w.o.Network.AllowsURL(raw)
 }
 
 // EnqueueTo queues one delivery of body to target, a URL a request named
 // through the contract's callbacks, signed as CallbackSigning says, on
 // lanes kept for callbacks. event names it in the journal; resource keys
-// the order, as for Enqueue. Connections beyond loopback are refused (see
-// LoopbackURL).
+// the order, as for Enqueue. Connections beyond the mock's network are
+// refused (see Reaches).
 func (w *Webhooks) EnqueueTo(target, event, resource string, body []byte) {
 	h := fnv.New32a()
 	h.Write([]byte(resource))
@@ -110,7 +115,7 @@ func (w *Webhooks) CallbackSigning() (WebhookScheme, string) {
 // checkCallbackSigning validates and completes the callback signing options.
 func (o *WebhookOptions) checkCallbackSigning() error {
 	s := WebhookSubscriber{URL: "http://127.0.0.1/", Secret: o.CallbackSecret, Scheme: o.CallbackScheme}
-	if err := s.check(); err != nil {
+	if err := s.check(NetworkLoopback); err != nil {
 		return fmt.Errorf("callbacks: %w", err)
 	}
 	o.CallbackScheme = s.Scheme
