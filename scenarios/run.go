@@ -138,7 +138,12 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	// and mock logs may hold the URLs and headers of the flow.
 	o.Logger = slog.New(redactHandler{s: secrets, inner: o.Logger.Handler()})
 	if o.Runtime == nil {
-		o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
+		switch s.Runtime {
+		case "docker":
+			o.Runtime = &Docker{Logger: o.Logger}
+		default:
+			o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
+		}
 	}
 	r := &run{s: s, o: o, rt: o.Runtime, log: o.Logger, secrets: secrets}
 	r.seed = s.Seed
@@ -156,6 +161,9 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	r.dir = o.Out
 	if r.dir == "" {
 		r.dir = filepath.Join("runs", o.Now().UTC().Format("20060102-150405")+"-"+slug(s.Name))
+	}
+	if d, ok := o.Runtime.(*Docker); ok && d.LogDir == "" {
+		d.LogDir = r.dir
 	}
 
 	r.out = &Outcome{Dir: r.dir, Systems: r.res.Systems, Started: o.Now()}

@@ -42,7 +42,11 @@ func buildFiredrill(t *testing.T) string {
 			b.path += ".exe"
 		}
 		// go test puts its own GOROOT/bin first on PATH.
-		if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
+		// Static (CGO_ENABLED=0), as make build builds it: the docker
+		// runtime's tests put it in firedrill's FROM scratch image.
+		build := exec.Command("go", "build", "-o", b.path, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
