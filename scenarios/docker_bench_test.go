@@ -130,4 +130,3 @@ func BenchmarkStartDocker(b *testing.B) {
 		b.ReportMetric(float64(d)/float64(e), "docker/embedded")
 	}
 }
-

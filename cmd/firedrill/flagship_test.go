@@ -11,11 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/scenarios"
+	"github.com/firedrill/firedrill/scenarios/dockertest"
 )
 
 // orderSyncDrills are five drills of the example, each with the gate its
@@ -44,7 +46,57 @@ func TestOrdersyncFlagship(t *testing.T) {
 	t.Parallel()
 	bin := buildFiredrill(t)
 	d := orderSyncDrills[0]
-	drill(t, bin, d.file, d.gate, d.word)
+	var embedded [2]map[string]string
+	defer func() { flagshipVerdicts.set(embedded) }() // empty when the drill failed
+	embedded = drill(t, bin, d.file, d.gate, d.word)
+}
+
+// flagshipVerdicts hands the embedded flagship's gate verdicts (the
+// service's and the naive build's) to the docker flagship, which must agree
+// with them gate by gate.
+var flagshipVerdicts = &verdictsHandoff{ready: make(chan struct{})}
+
+type verdictsHandoff struct {
+	once  sync.Once
+	ready chan struct{}
+	v     [2]map[string]string
+}
+
+func (f *verdictsHandoff) set(v [2]map[string]string) {
+	f.once.Do(func() { f.v = v; close(f.ready) })
+}
+
+// TestOrdersyncFlagshipDocker runs the flagship drill in the docker runtime
+// (the service's image built FROM scratch from examples/ordersync/service's
+// Dockerfile, the mocks and Toxiproxy in firedrill's image, on a private
+// network): the service passes every gate, its naive build fails the same
+// gate for the same reason, the reports tell the same story on one clock,
+// and every gate's verdict is the embedded runtime's, gate by gate.
+func TestOrdersyncFlagshipDocker(t *testing.T) {
+	dockertest.Need(t)
+	t.Parallel()
+	bin := buildFiredrill(t)
+	if err := dockertest.Build(filepath.Join("..", "..", "examples", "ordersync", "service", "bin", "ordersync"), "github.com/firedrill/firedrill/examples/ordersync/service"); err != nil {
+		t.Fatal(err)
+	}
+	d := orderSyncDrills[0]
+	docker := drill(t, bin, d.file, d.gate, d.word, "--runtime", "docker")
+	select {
+	case <-flagshipVerdicts.ready:
+	case <-time.After(10 * time.Minute):
+		t.Fatal("the embedded flagship never finished")
+	}
+	for i, build := range []string{"the service", "the naive build"} {
+		emb := flagshipVerdicts.v[i]
+		if len(emb) == 0 || len(emb) != len(docker[i]) {
+			t.Fatalf("%s: gates embedded %v, docker %v", build, emb, docker[i])
+		}
+		for gate, v := range emb {
+			if docker[i][gate] != v {
+				recap.errorf(t, "flagship, %s: gate %s is %s embedded, %s in docker", build, gate, v, docker[i][gate])
+			}
+		}
+	}
 }
 
 // TestOrdersyncDrills runs the four other drills, both builds each, when
@@ -79,13 +131,15 @@ func TestOrdersyncDrills(t *testing.T) {
 
 // drill runs a scenario of the example against the service, then against
 // its naive build, which must fail the named gate with the given word.
-func drill(t *testing.T, bin, file, gate, word string) {
+// It returns the gates' verdicts of both runs, by kind and name. Extra
+// arguments go to firedrill run (--runtime docker).
+func drill(t *testing.T, bin, file, gate, word string, extra ...string) [2]map[string]string {
 	t.Helper()
 	scenario, _ := filepath.Abs(filepath.Join("..", "..", "examples", "ordersync", "scenarios", file))
 	var dirs [2]string
 	run := func(naive bool) (int, string) {
 		dir := t.TempDir()
-		cmd := exec.Command(bin, "run", scenario, "--out", dir)
+		cmd := exec.Command(bin, append([]string{"run", scenario, "--out", dir}, extra...)...)
 		cmd.Env = append(os.Environ(), "ORDERSYNC_NAIVE=0")
 		if naive {
 			cmd.Env = append(os.Environ(), "ORDERSYNC_NAIVE=1")
@@ -106,6 +160,10 @@ func drill(t *testing.T, bin, file, gate, word string) {
 		recap.fatalf(t, "%s: the naive service: exit %d, want 1\n%s", file, code, tail(out, 30))
 	}
 	checkTimeline(t, scenario, dirs)
+	var verdicts [2]map[string]string
+	for i, dir := range dirs {
+		verdicts[i] = gateStatuses(t, dir)
+	}
 	// The verdict's lines are columns: status, kind, gate (the widths
 	// are the printer's to choose).
 	for _, want := range []string{`fail\s+consistency\s+` + regexp.QuoteMeta(gate), regexp.QuoteMeta(word), `fail\s+resilience\s+idempotency keys \(accounting\)`} {
@@ -113,6 +171,26 @@ func drill(t *testing.T, bin, file, gate, word string) {
 			recap.errorf(t, "%s: the naive run's verdict lacks %q:\n%s", file, want, tail(out, 30))
 		}
 	}
+	return verdicts
+}
+
+// gateStatuses reads each gate's status, by kind and name, from a run
+// folder's summary.json.
+func gateStatuses(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct{ Gates []ci.Gate }
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, g := range sum.Gates {
+		m[g.Kind+" "+g.Name] = g.Status()
+	}
+	return m
 }
 
 func tail(s string, n int) string {
