@@ -31,7 +31,8 @@ func TestChaosContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp, err := RunChaos(ctx, img, []int{9000}, WithRunID(run), testMemory, network.WithNetwork([]string{"toxiproxy"}, nw))
+	// No memory bound of the test's own: DefaultMemory holds.
+	tp, err := RunChaos(ctx, img, []int{9000}, WithRunID(run), network.WithNetwork([]string{"toxiproxy"}, nw))
 	terminate(t, tp)
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +62,8 @@ func TestChaosContainer(t *testing.T) {
 	if _, err := tp.ProxyHostPort(ctx, 9001); err == nil {
 		t.Error("a port the container does not expose was given")
 	}
-	if ins, err := tp.Inspect(ctx); err != nil || ins.Config.Labels[LabelKind] != KindChaos || ins.Config.Labels[LabelRun] != run {
-		t.Errorf("labels: %v %v", ins.Config.Labels, err)
+	if ins, err := tp.Inspect(ctx); err != nil || ins.Config.Labels[LabelKind] != KindChaos || ins.Config.Labels[LabelRun] != run || ins.HostConfig.Memory != DefaultMemory {
+		t.Errorf("labels %v, memory %d (want %d): %v", ins.Config.Labels, ins.HostConfig.Memory, DefaultMemory, err)
 	}
 	// Control: with the proxy disabled the mock is out of reach.
 	if err := remote.SetEnabled(ctx, "pets", false); err != nil {
