@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,7 +111,12 @@ func get(t *testing.T, ctx context.Context, method, url, body string) (int, stri
 func TestRunStatefulMocks(t *testing.T) {
 	img := testImage(t)
 	ctx := testCtx(t, 3*time.Minute)
-	c, err := Run(ctx, img, WithMock("pets", mocks.Spec{Contract: petstore, Stateful: true}), WithMock("crm", mocks.Spec{Contract: crm}),
+	seed := filepath.Join(t.TempDir(), "pets.ndjson")
+	if err := os.WriteFile(seed, []byte(`{"id": 41, "name": "Seeded", "tag": "cat"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	petSpec := mocks.Spec{Contract: petstore, Stateful: true, Records: map[string]mocks.Records{"pets": {File: seed}}}
+	c, err := Run(ctx, img, WithMock("pets", petSpec), WithMock("crm", mocks.Spec{Contract: crm}), WithAdminHost("pets.test"),
 		WithRunID("stateful-test"), WithStartupTimeout(time.Minute), testMemory, testcontainers.WithEnv(map[string]string{"FIREDRILL_TEST": "1"}))
 	terminate(t, c)
 	if err != nil {
@@ -126,8 +132,20 @@ func TestRunStatefulMocks(t *testing.T) {
 	if code, body := get(t, ctx, http.MethodPost, pets+"/v1/pets", `{"name": "Rex", "tag": "dog"}`); code != http.StatusCreated {
 		t.Fatalf("POST /v1/pets: %d %s", code, body)
 	}
-	if code, body := get(t, ctx, http.MethodGet, pets+"/v1/pets", ""); code != http.StatusOK || !strings.Contains(body, "Rex") {
-		t.Errorf("GET /v1/pets after a create: %d %s", code, body)
+	if code, body := get(t, ctx, http.MethodGet, pets+"/v1/pets", ""); code != http.StatusOK || !strings.Contains(body, "Rex") || !strings.Contains(body, "Seeded") {
+		t.Errorf("GET /v1/pets after a create, the records file copied in: %d %s", code, body)
+	}
+	for host, want := range map[string]int{"pets.test": http.StatusOK, "elsewhere.test": http.StatusForbidden} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, pets+"/__firedrill/health", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("admin API with Host %s: %d, want %d (WithAdminHost)", host, resp.StatusCode, want)
+		}
 	}
 	if code, body := get(t, ctx, http.MethodGet, pets+"/__firedrill/requests", ""); code != http.StatusOK || !strings.Contains(body, "/v1/pets") || !strings.Contains(body, "POST") {
 		t.Errorf("journal: %d %s", code, body)
