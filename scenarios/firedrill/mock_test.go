@@ -39,6 +39,7 @@ func TestRunOptionErrors(t *testing.T) {
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: "absent.yaml"})}, "absent.yaml"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore, Stateful: true, Records: map[string]mocks.Records{"pets": {File: "gone.ndjson"}}})}, "gone.ndjson"},
 		{[]testcontainers.ContainerCustomizer{WithMock("", mocks.Spec{Contract: petstore})}, "system's name"},
+		{[]testcontainers.ContainerCustomizer{WithMock("a/b", mocks.Spec{Contract: petstore})}, "system's name"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{})}, "no contract"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore}), WithStartupTimeout(0)}, "startup timeout"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore}), WithRunID(" ")}, "run id"},
@@ -147,7 +148,7 @@ func TestRunStatefulMocks(t *testing.T) {
 			t.Errorf("admin API with Host %s: %d, want %d (WithAdminHost)", host, resp.StatusCode, want)
 		}
 	}
-	if code, body := get(t, ctx, http.MethodGet, pets+"/__firedrill/requests", ""); code != http.StatusOK || !strings.Contains(body, "/v1/pets") || !strings.Contains(body, "POST") {
+	if code, body := get(t, ctx, http.MethodGet, pets+"/__firedrill/requests", ""); code != http.StatusOK || !strings.Contains(body, "/v1/pets") || !strings.Contains(body, "POST") || !strings.Contains(body, `"system":"pets"`) {
 		t.Errorf("journal: %d %s", code, body)
 	}
 	crmURL, err := c.MockURL(ctx, "crm")
