@@ -117,12 +117,14 @@ func TestRunStatefulMocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	petSpec := mocks.Spec{Contract: petstore, Stateful: true, Records: map[string]mocks.Records{"pets": {File: seed}}}
+	start := time.Now()
 	c, err := Run(ctx, img, WithMock("pets", petSpec), WithMock("crm", mocks.Spec{Contract: crm}), WithAdminHost("pets.test"),
 		WithRunID("stateful-test"), WithStartupTimeout(time.Minute), testMemory, testcontainers.WithEnv(map[string]string{"FIREDRILL_TEST": "1"}))
 	terminate(t, c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("Run: two mocks in a container, healthy after %v", time.Since(start))
 	if c.MockPort("pets") != MockPort || c.MockPort("crm") != MockPort+1 || c.MockPort("shop") != 0 {
 		t.Errorf("ports pets %d, crm %d, shop %d", c.MockPort("pets"), c.MockPort("crm"), c.MockPort("shop"))
 	}
