@@ -234,3 +234,21 @@ func TestWebhookAcrossContainers(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReportsRefusal: a declaration the mock refuses in the container
+// (a webhook to a public address) fails Run at once, with the mock's own
+// words from the container's log.
+func TestRunReportsRefusal(t *testing.T) {
+	img := testImage(t)
+	ctx := testCtx(t, 2*time.Minute)
+	spec := mocks.Spec{Contract: petstore, Stateful: true, Webhooks: []mocks.Webhook{{URL: "http://8.8.8.8/hooks"}}}
+	start := time.Now()
+	c, err := Run(ctx, img, WithMock("pets", spec), WithRunID("refusal-test"), testMemory)
+	terminate(t, c)
+	if err == nil || !strings.Contains(err.Error(), "webhooks[0].url") || !strings.Contains(err.Error(), "8.8.8.8") {
+		t.Fatalf("Run = %v, want the mock's refusal of the webhook", err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("a refused declaration took %v to fail: the wait should stop when the container exits", took)
+	}
+}
