@@ -10,7 +10,10 @@
 // so a runtime can hand it to a `firedrill mock` process elsewhere.
 //
 // [New] builds the mock a Spec declares for a loaded [Contract], and [Serve]
-// runs it on loopback. The behaviours apply in a fixed order, by kind, not
+// runs it on loopback, or, in a container, on its private network
+// (Settings.Network, toolkit.NetworkPrivate: any interface, webhooks to the
+// network's names, each connection checked on the address it reaches).
+// The behaviours apply in a fixed order, by kind, not
 // in the order they are declared ([Order]): faults outermost, then auth,
 // rate limit, idempotency and webhooks innermost.
 //

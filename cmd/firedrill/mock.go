@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,7 +170,7 @@ webhooks.`,
 // bindMockFlags binds the flags of firedrill mock to f.
 func bindMockFlags(fs *pflag.FlagSet, f *mockFlags) {
 	fs.StringVar(&f.webhookRetry, "webhook-retry", "", "how deliveries are retried: ATTEMPTS[,backoff=500ms][,max-backoff=30s], e.g. 1 for none, as GitHub")
-	fs.StringArrayVar(&f.config, "config", nil, "read the mock declaration from FILE, in the format of a scenario's mock: section (repeatable: one mock per file, on consecutive ports)")
+	fs.StringArrayVar(&f.config, "config", nil, "read the mock declaration from [NAME=]FILE, in the format of a scenario's mock: section; NAME names the mock (its journal's system) instead of its contract (repeatable: one mock per file, on consecutive ports)")
 	fs.StringVar(&f.network, "network", string(toolkit.NetworkLoopback), "loopback: listen on and deliver to loopback only; private (in a container): listen on any interface, deliver to loopback and private addresses")
 	fs.StringVar(&f.listen, "listen", "", "HOST:PORT of the first mock, instead of --host and --port (a non-loopback HOST needs --network private)")
 	fs.StringArrayVar(&f.adminHosts, "admin-host", nil, "a name, besides loopback, the admin API answers to: the mock's alias on a container network (repeatable)")
@@ -274,18 +276,23 @@ type declared struct {
 // named by its flag or by its file, line and field (exit 2).
 func declarations(ctx context.Context, st *state, paths []string, f mockFlags, network toolkit.Network) ([]declared, error) {
 	var specs []mocks.Spec
+	var given []string // the names --config NAME=FILE gives, by mock
 	if len(f.config) > 0 {
 		if len(f.config) > 1 && len(paths) > 0 {
 			return nil, ci.WithExit(ci.ExitUsage, fmt.Errorf("mock: with several --config files, each names its contract: got %d contract argument(s) too", len(paths)))
 		}
 		var errs []error
-		for _, file := range f.config {
+		for _, v := range f.config {
+			name, file := configName(v)
+			if name != "" && slices.Contains(given, name) {
+				errs = append(errs, fmt.Errorf("mock: --config %s: the name %q is given twice", v, name))
+			}
 			s, err := configSpec(st, paths, f, file)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			specs = append(specs, s)
+			specs, given = append(specs, s), append(given, name)
 		}
 		if len(errs) > 0 {
 			return nil, ci.WithExit(ci.ExitUsage, errors.Join(errs...))
@@ -326,6 +333,9 @@ func declarations(ctx context.Context, st *state, paths []string, f mockFlags, n
 			}
 		}
 		d := declared{name: c.Name(), contract: c, spec: specs[i]}
+		if i < len(given) && given[i] != "" {
+			d.name = given[i]
+		}
 		if names[d.name]++; names[d.name] > 1 {
 			d.name += "-" + strconv.Itoa(names[d.name])
 		}
@@ -339,6 +349,22 @@ func declarations(ctx context.Context, st *state, paths []string, f mockFlags, n
 	}
 	return decls, nil
 }
+
+// configName splits --config's NAME=FILE; a value that is a file, or whose
+// part before '=' is not a name, is a FILE without a name.
+func configName(v string) (name, file string) {
+	if _, err := os.Stat(v); err == nil {
+		return "", v
+	}
+	name, file, ok := strings.Cut(v, "=")
+	if !ok || file == "" || !mockName.MatchString(name) {
+		return "", v
+	}
+	return name, file
+}
+
+// mockName is what a mock's name may be: a scenario's system name.
+var mockName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // configSpec reads the declaration of one --config file; behaviour flags
 // beside it are refused, since the file declares the mock whole.

@@ -44,6 +44,7 @@ func TestMockNetworkRefusals(t *testing.T) {
 		{[]string{"mock", "--config", alias}, "--network private"},
 		{[]string{"mock", "--network", "private", "--config", metadata}, "webhooks[0].url"},
 		{[]string{"mock", "--config", plain, "--config", plain, petstorePath(t)}, "each names its contract"},
+		{[]string{"mock", "--config", "a=" + plain, "--config", "a=" + plain}, `the name "a" is given twice`},
 	} {
 		code, _, stderr := runCLI(t, context.Background(), tt.args...)
 		if code != 2 || !strings.Contains(stderr, tt.want) {
@@ -54,7 +55,7 @@ func TestMockNetworkRefusals(t *testing.T) {
 
 // TestMockNetworkPrivate: with --network private, mocks listen on every
 // interface, take webhooks to a container's alias, serve one mock per
-// --config file on consecutive ports, and their admin API answers the
+// --config file on consecutive ports (named by NAME= when given), and their admin API answers the
 // names given with --admin-host besides loopback, and no other.
 func TestMockNetworkPrivate(t *testing.T) {
 	t.Parallel()
@@ -65,14 +66,14 @@ func TestMockNetworkPrivate(t *testing.T) {
 	os.WriteFile(crm, []byte("contract: "+petstorePath(t)+"\n"), 0o600)
 	port := freePort(t)
 	lines, stop := startMockCLI(t, 2, "--network", "private", "--listen", "0.0.0.0:"+port, "--admin-host", "petstore", "--admin-host", "pets.internal",
-		"--config", shop, "--config", crm)
+		"--config", shop, "--config", "crm="+crm)
 	var once sync.Once
 	code, stderr := 0, ""
 	stopOnce := func() (int, string) { once.Do(func() { code, stderr = stop() }); return code, stderr }
 	defer stopOnce()
 	next, _ := strconv.Atoi(port)
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "petstore http://") || !strings.HasSuffix(lines[0], ":"+port+"/v1") ||
-		!strings.HasPrefix(lines[1], "petstore-2 http://") || !strings.HasSuffix(lines[1], ":"+strconv.Itoa(next+1)+"/v1") {
+		!strings.HasPrefix(lines[1], "crm http://") || !strings.HasSuffix(lines[1], ":"+strconv.Itoa(next+1)+"/v1") {
 		t.Fatalf("printed %q, want one NAME URL line per --config on consecutive ports from %s", lines, port)
 	}
 	base := "http://127.0.0.1:" + port

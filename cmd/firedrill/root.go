@@ -102,6 +102,7 @@ pushes load and gates CI on what happened.`,
 	})
 	root.AddCommand(
 		newMockCmd(st),
+		newCleanCmd(st),
 		newDemoCmd(st),
 		newVersionCmd(st),
 		newValidateCmd(st),

@@ -15,6 +15,9 @@
 //   - Refusals: an RFC 9457 [Problem] listing every [Violation]
 //     ([WriteProblem], [ProblemContentType]), and the admin API's
 //     [Health] under [AdminPrefix].
+//   - Where a mock may be: a [Network], loopback unless a runtime puts it
+//     in a container on a private network ([NetworkPrivate]): where it
+//     listens, and whom its webhooks and callbacks reach.
 //   - One server type: [Server] runs a mock of either kind on loopback,
 //     shaped like httptest.Server ([NewServer], [NewUnstartedServer] and
 //     Start, URL, Addr, a Close that waits for the requests in flight, is

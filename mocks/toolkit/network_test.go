@@ -166,3 +166,31 @@ func TestWebhooksPrivateNetwork(t *testing.T) {
 		t.Errorf("the private dialer's refusal: %v", err)
 	}
 }
+
+// TestSubscribeOnNetwork: a subscription made through a contract follows
+// the mock's network as declared subscribers do.
+func TestSubscribeOnNetwork(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		network Network
+		url     string
+		ok      bool
+	}{
+		{NetworkLoopback, "http://127.0.0.1:9/hooks", true},
+		{NetworkLoopback, "http://sync:8080/hooks", false},
+		{NetworkPrivate, "http://sync:8080/hooks", true},
+		{NetworkPrivate, "http://192.168.0.9/hooks", true},
+		{NetworkPrivate, "http://169.254.169.254/hooks", false},
+		{NetworkPrivate, "http://8.8.8.8/hooks", false},
+	} {
+		w, err := NewWebhooks(WebhookOptions{Network: tt.network})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.Subscribe("we_1", WebhookSubscriber{URL: tt.url})
+		w.Close()
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: Subscribe(%s) = %v, want accepted %v", tt.network, tt.url, err, tt.ok)
+		}
+	}
+}

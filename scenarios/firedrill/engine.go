@@ -12,6 +12,7 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // RyukImage is the reaper image testcontainers-go v0.45 starts, unless
@@ -85,10 +86,15 @@ func reaperPolicy(ctx context.Context) bool {
 	if p := os.Getenv("TESTCONTAINERS_HUB_IMAGE_NAME_PREFIX"); p != "" {
 		image = p + "/" + image
 	}
-	if imagePresent(ctx, image) {
+	present, err := imagePresent(ctx, image)
+	if present {
 		return true
 	}
 	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	if err != nil {
+		slog.DebugContext(ctx, "firedrill: Ryuk is off: the engine cannot tell whether it has the Ryuk image", "err", err)
+		return false
+	}
 	slog.InfoContext(ctx, "firedrill: the Ryuk reaper image is not on this engine and is not pulled: Ryuk is off, firedrill terminates the containers it starts itself (firedrill clean sweeps what an interrupted run left)", "image", image)
 	return false
 }
@@ -96,25 +102,47 @@ func reaperPolicy(ctx context.Context) bool {
 // imagePresent asks the engine, through a client of its own (any client
 // of testcontainers-go would read its configuration), whether image is
 // there.
-func imagePresent(ctx context.Context, image string) bool {
+func imagePresent(ctx context.Context, image string) (bool, error) {
 	c, err := client.New(client.FromEnv)
 	if err != nil {
-		return false
+		return false, err
 	}
 	defer c.Close()
+	if _, err := c.Ping(ctx, client.PingOptions{}); err != nil {
+		return false, err
+	}
 	_, err = c.ImageInspect(ctx, image)
-	return err == nil
+	return err == nil, nil
 }
 
 // engine returns a client of the engine testcontainers-go uses, once the
 // reaper policy is set; ErrNoEngine when none answers.
+//
+// An engine DOCKER_HOST names must answer: testcontainers-go would
+// otherwise fall back to another engine, the local socket's.
 func engine(ctx context.Context) (*testcontainers.DockerClient, error) {
 	ReaperPolicy(ctx)
+	if host := os.Getenv("DOCKER_HOST"); host != "" {
+		if err := ping(ctx); err != nil {
+			return nil, fmt.Errorf("%w: DOCKER_HOST=%s: %w", ErrNoEngine, host, err)
+		}
+	}
 	c, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoEngine, err)
 	}
 	return c, nil
+}
+
+// ping asks the engine of the environment (DOCKER_HOST) whether it answers.
+func ping(ctx context.Context) error {
+	c, err := client.New(client.FromEnv)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Ping(ctx, client.PingOptions{})
+	return err
 }
 
 // Ping reports whether a Docker engine answers: nil, or an error wrapping
@@ -125,4 +153,17 @@ func Ping(ctx context.Context) error {
 		return err
 	}
 	return c.Close()
+}
+
+// Logger adapts l to testcontainers-go's logger: what testcontainers-go
+// says (the engine it connected to, each container created, started,
+// terminated) is logged at debug level. A command line sets it with
+// testcontainers-go's log.SetDefault, so its banner does not mix with
+// the command's output.
+func Logger(l *slog.Logger) tclog.Logger { return slogPrintf{l} }
+
+type slogPrintf struct{ l *slog.Logger }
+
+func (s slogPrintf) Printf(format string, v ...any) {
+	s.l.Debug("testcontainers: " + strings.TrimSpace(fmt.Sprintf(format, v...)))
 }

@@ -71,7 +71,7 @@ func Run(ctx context.Context, image string, opts ...testcontainers.ContainerCust
 		ports[m.system] = port
 		p := strconv.Itoa(port) + "/tcp"
 		exposed, systems = append(exposed, p), append(systems, m.system)
-		args = append(args, "--config", path.Join(mockDir, strconv.Itoa(i), "mock.yaml"))
+		args = append(args, "--config", m.system+"="+path.Join(mockDir, strconv.Itoa(i), "mock.yaml"))
 		waits = append(waits, wait.ForHTTP(toolkit.AdminPrefix+"health").WithPort(p))
 	}
 	own := []testcontainers.ContainerCustomizer{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +39,7 @@ func TestRunOptionErrors(t *testing.T) {
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: "absent.yaml"})}, "absent.yaml"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore, Stateful: true, Records: map[string]mocks.Records{"pets": {File: "gone.ndjson"}}})}, "gone.ndjson"},
 		{[]testcontainers.ContainerCustomizer{WithMock("", mocks.Spec{Contract: petstore})}, "system's name"},
+		{[]testcontainers.ContainerCustomizer{WithMock("a/b", mocks.Spec{Contract: petstore})}, "system's name"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{})}, "no contract"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore}), WithStartupTimeout(0)}, "startup timeout"},
 		{[]testcontainers.ContainerCustomizer{WithMock("pets", mocks.Spec{Contract: petstore}), WithRunID(" ")}, "run id"},
@@ -110,12 +112,19 @@ func get(t *testing.T, ctx context.Context, method, url, body string) (int, stri
 func TestRunStatefulMocks(t *testing.T) {
 	img := testImage(t)
 	ctx := testCtx(t, 3*time.Minute)
-	c, err := Run(ctx, img, WithMock("pets", mocks.Spec{Contract: petstore, Stateful: true}), WithMock("crm", mocks.Spec{Contract: crm}),
+	seed := filepath.Join(t.TempDir(), "pets.ndjson")
+	if err := os.WriteFile(seed, []byte(`{"id": 41, "name": "Seeded", "tag": "cat"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	petSpec := mocks.Spec{Contract: petstore, Stateful: true, Records: map[string]mocks.Records{"pets": {File: seed}}}
+	start := time.Now()
+	c, err := Run(ctx, img, WithMock("pets", petSpec), WithMock("crm", mocks.Spec{Contract: crm}), WithAdminHost("pets.test"),
 		WithRunID("stateful-test"), WithStartupTimeout(time.Minute), testMemory, testcontainers.WithEnv(map[string]string{"FIREDRILL_TEST": "1"}))
 	terminate(t, c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("Run: two mocks in a container, healthy after %v", time.Since(start))
 	if c.MockPort("pets") != MockPort || c.MockPort("crm") != MockPort+1 || c.MockPort("shop") != 0 {
 		t.Errorf("ports pets %d, crm %d, shop %d", c.MockPort("pets"), c.MockPort("crm"), c.MockPort("shop"))
 	}
@@ -126,10 +135,22 @@ func TestRunStatefulMocks(t *testing.T) {
 	if code, body := get(t, ctx, http.MethodPost, pets+"/v1/pets", `{"name": "Rex", "tag": "dog"}`); code != http.StatusCreated {
 		t.Fatalf("POST /v1/pets: %d %s", code, body)
 	}
-	if code, body := get(t, ctx, http.MethodGet, pets+"/v1/pets", ""); code != http.StatusOK || !strings.Contains(body, "Rex") {
-		t.Errorf("GET /v1/pets after a create: %d %s", code, body)
+	if code, body := get(t, ctx, http.MethodGet, pets+"/v1/pets", ""); code != http.StatusOK || !strings.Contains(body, "Rex") || !strings.Contains(body, "Seeded") {
+		t.Errorf("GET /v1/pets after a create, the records file copied in: %d %s", code, body)
 	}
-	if code, body := get(t, ctx, http.MethodGet, pets+"/__firedrill/requests", ""); code != http.StatusOK || !strings.Contains(body, "/v1/pets") || !strings.Contains(body, "POST") {
+	for host, want := range map[string]int{"pets.test": http.StatusOK, "elsewhere.test": http.StatusForbidden} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, pets+"/__firedrill/health", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("admin API with Host %s: %d, want %d (WithAdminHost)", host, resp.StatusCode, want)
+		}
+	}
+	if code, body := get(t, ctx, http.MethodGet, pets+"/__firedrill/requests", ""); code != http.StatusOK || !strings.Contains(body, "/v1/pets") || !strings.Contains(body, "POST") || !strings.Contains(body, `"system":"pets"`) {
 		t.Errorf("journal: %d %s", code, body)
 	}
 	crmURL, err := c.MockURL(ctx, "crm")
@@ -211,5 +232,23 @@ func TestWebhookAcrossContainers(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("admin API with Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
+	}
+}
+
+// TestRunReportsRefusal: a declaration the mock refuses in the container
+// (a webhook to a public address) fails Run at once, with the mock's own
+// words from the container's log.
+func TestRunReportsRefusal(t *testing.T) {
+	img := testImage(t)
+	ctx := testCtx(t, 2*time.Minute)
+	spec := mocks.Spec{Contract: petstore, Stateful: true, Webhooks: []mocks.Webhook{{URL: "http://8.8.8.8/hooks"}}}
+	start := time.Now()
+	c, err := Run(ctx, img, WithMock("pets", spec), WithRunID("refusal-test"), testMemory)
+	terminate(t, c)
+	if err == nil || !strings.Contains(err.Error(), "webhooks[0].url") || !strings.Contains(err.Error(), "8.8.8.8") {
+		t.Fatalf("Run = %v, want the mock's refusal of the webhook", err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("a refused declaration took %v to fail: the wait should stop when the container exits", took)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -62,8 +63,8 @@ type mockDecl struct {
 // MockPort, in the order given.
 func WithMock(system string, spec mocks.Spec) Option {
 	return func(s *settings) error {
-		if strings.TrimSpace(system) == "" || strings.ContainsAny(system, ", ") {
-			return fmt.Errorf("firedrill: mock %q: a system's name is not empty and has no comma nor space", system)
+		if !systemName.MatchString(system) {
+			return fmt.Errorf("firedrill: mock %q: a system's name is letters, digits, '_', '.' and '-', not first", system)
 		}
 		if slices.ContainsFunc(s.mocks, func(m mockDecl) bool { return m.system == system }) {
 			return fmt.Errorf("firedrill: mock %q is declared twice", system)
@@ -84,6 +85,10 @@ func WithMock(system string, spec mocks.Spec) Option {
 		return nil
 	}
 }
+
+// systemName is what a system's name may be, as `firedrill mock --config
+// NAME=FILE` takes it.
+var systemName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // WithRunID sets the run the containers belong to (LabelRun), which Clean
 // sweeps; a random one when not given.
