@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/scenarios/dockertest"
@@ -123,6 +124,142 @@ func assertNothingLeft(t *testing.T, prefix string) {
 			if strings.HasPrefix(line, prefix) {
 				t.Errorf("left behind after the runs: docker %s: %s", what[0], line)
 			}
+		}
+	}
+}
+
+// tinyScenario writes a scenario that runs the tiny service's image in
+// docker with the given extra lines under its service, and a load of
+// seconds against it.
+func tinyScenario(t *testing.T, image, service string, seconds int) string {
+	t.Helper()
+	doc := fmt.Sprintf(`name: tiny service in docker
+seed: 1
+runtime: docker
+systems:
+  sync:
+    service:
+      image: %s
+      env: {TINY_ADDR: "0.0.0.0:${sync.port}"}
+      health: /healthz
+%s
+load:
+  flow:
+    - {name: sync, url: "${sync.url}/sync", expect: 200}
+  peak: 20/s
+  multiplier: 1
+  duration: %ds
+gates:
+  load: ["success >= 99%%"]
+`, image, service, seconds)
+	file := filepath.Join(t.TempDir(), "tiny.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// dockerRun runs file in docker with run id id.
+func dockerRun(ctx context.Context, t *testing.T, file, id string) (*Outcome, error) {
+	t.Helper()
+	s, err := ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress strings.Builder
+	out, err := Run(ctx, s, Options{Out: t.TempDir(), Progress: &progress, Runtime: &Docker{Binary: dockertest.Firedrill(t), RunID: id}})
+	t.Logf("%s:\n%s", id, progress.String())
+	return out, err
+}
+
+// TestDockerServiceWaitsAndBounds: the service's container gets the memory
+// and CPUs its resources: name, the run waits for its wait_log: line as
+// well as its health, and a line that never comes fails the start within
+// start_timeout (exit 3, naming the service and what it waited for), with
+// nothing left behind on either path.
+func TestDockerServiceWaitsAndBounds(t *testing.T) {
+	dockertest.Need(t)
+	image := tinyImage(t)
+	file := tinyScenario(t, image, `      wait_log: "tinyservice: serving on"
+      resources: {memory: 64Mi, cpus: 0.5}`, 3)
+	type bounds struct {
+		seen        bool
+		memory, cpu string
+	}
+	got := make(chan bounds, 1)
+	go func() {
+		// While the run is up: the service container's bounds.
+		for range 200 {
+			out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=io.firedrill.run=test-bounds", "--filter", "label=io.firedrill.kind=service").Output()
+			if id := strings.TrimSpace(string(out)); id != "" {
+				b, _ := exec.Command("docker", "inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}", id).Output()
+				mem, cpu, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+				got <- bounds{true, mem, cpu}
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		got <- bounds{}
+	}()
+	out, err := dockerRun(context.Background(), t, file, "test-bounds")
+	if err != nil || !out.Verdict.Passed {
+		t.Fatalf("the tiny service in docker: %v", err)
+	}
+	if b := <-got; !b.seen || b.memory != "67108864" || b.cpu != "500000000" {
+		t.Errorf("the service container's bounds: %+v, want memory 67108864 and 500000000 nano-CPUs", b)
+	}
+
+	file = tinyScenario(t, image, `      wait_log: "a line it never prints"
+      start_timeout: 3s`, 1)
+	start := time.Now()
+	_, err = dockerRun(context.Background(), t, file, "test-never-ready")
+	if code := ci.CodeOf(err); code != ci.ExitSetup || !strings.Contains(fmt.Sprint(err), `service "sync"`) {
+		t.Errorf("a service that never prints its line: exit %d, %v; want 3 naming the service", code, err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("the failed start took %v: its start_timeout is 3s", took)
+	}
+	assertNothingLeft(t, "test-bounds")
+	assertNothingLeft(t, "test-never-ready")
+}
+
+// TestDockerInterruptedRunLeavesNothing cancels a docker run in the middle of
+// its attack, as Ctrl-C does: the run exits 130 and down removes every
+// container and the network of the run.
+func TestDockerInterruptedRunLeavesNothing(t *testing.T) {
+	dockertest.Need(t)
+	file := tinyScenario(t, tinyImage(t), "", 20)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for range 600 {
+			out, _ := exec.Command("docker", "ps", "-q", "--filter", "label=io.firedrill.run=test-interrupted", "--filter", "label=io.firedrill.kind=service").Output()
+			if strings.TrimSpace(string(out)) != "" {
+				time.Sleep(2 * time.Second) // into the attack
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	_, err := dockerRun(ctx, t, file, "test-interrupted")
+	if code := ci.CodeOf(err); code != ci.ExitInterrupted {
+		t.Errorf("an interrupted docker run: exit %d (%v), want 130", code, err)
+	}
+	assertNothingLeft(t, "test-interrupted")
+}
+
+// TestParseBytes reads memory the ways Kubernetes and Docker write it.
+func TestParseBytes(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"64Mi": 64 << 20, "1Gi": 1 << 30, "256MiB": 256 << 20, "512m": 512 << 20, "1g": 1 << 30, " 2Ki ": 2048} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"lots", "", "-1Mi", "0", "12Mx"} {
+		if _, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) took it", in)
 		}
 	}
 }

@@ -43,10 +43,14 @@ func strconvQuote(s string) string {
 	return strconv.Quote(s)
 }
 
-// ParseBytes reads an amount of memory: 256Mi, 1Gi, 512M, 1g (powers of
-// 1024, as Docker and Kubernetes read them).
+// ParseBytes reads an amount of memory: 256Mi, 1Gi (as Kubernetes writes
+// them), 256MiB, 512M, 1g (as Docker does), all powers of 1024.
 func ParseBytes(s string) (int64, error) {
-	n, err := units.RAMInBytes(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	if strings.HasSuffix(t, "i") {
+		t += "B" // Kubernetes writes 256Mi; Docker's parser reads 256MiB
+	}
+	n, err := units.RAMInBytes(t)
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("%q is not an amount of memory", s)
 	}

@@ -1,5 +1,5 @@
 // Command tinyservice is the smallest service under test for the start
-// benchmark: it answers /healthz on $TINY_ADDR and writes, to $TINY_FIRST,
+// benchmarks: it answers /healthz on $TINY_ADDR, says so on stderr, and writes, to $TINY_FIRST,
 // the time (Unix nanoseconds) of the first request that is not a health
 // check.
 package main
@@ -27,6 +27,8 @@ func main() {
 		})
 		w.WriteHeader(http.StatusOK)
 	})
+	// The line the docker runtime's tests wait for (wait_log).
+	fmt.Fprintln(os.Stderr, "tinyservice: serving on", os.Getenv("TINY_ADDR"))
 	if err := http.ListenAndServe(os.Getenv("TINY_ADDR"), mux); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
