@@ -2,7 +2,10 @@ package firedrill
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +30,7 @@ var fixture struct {
 	imgOnce sync.Once
 	img     string
 	imgErr  error
+	built   bool // the tests built the image: TestMain removes it
 }
 
 func TestMain(m *testing.M) {
@@ -36,6 +40,14 @@ func TestMain(m *testing.M) {
 	}
 	fixture.dir = dir
 	code := m.Run()
+	if fixture.built {
+		// One image per binary would pile up on a CI machine, run after run.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := RemoveImage(ctx, fixture.img); err != nil {
+			fmt.Fprintln(os.Stderr, "the test image stays:", err)
+		}
+		cancel()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -79,7 +91,9 @@ func testImage(t *testing.T) string {
 	fixture.imgOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
+		existed := imageExists(ctx, bin)
 		fixture.img, fixture.imgErr = BuildImage(ctx, bin)
+		fixture.built = fixture.imgErr == nil && !existed
 	})
 	if fixture.imgErr != nil {
 		t.Fatal(fixture.imgErr)
@@ -109,4 +123,21 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// imageExists reports whether the image of binary is on the engine already
+// (another test process, or a run before this one, built it).
+func imageExists(ctx context.Context, binary string) bool {
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(data)
+	c, err := engine(ctx)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_, err = c.ImageInspect(ctx, ImageRepo+":"+hex.EncodeToString(sum[:])[:12])
+	return err == nil
 }

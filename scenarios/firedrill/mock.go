@@ -110,10 +110,19 @@ func aliasesAsAdminHosts() testcontainers.CustomizeRequestOption {
 }
 
 // mockFiles are the files of the i-th mock in the container: its
-// contract, its records' files, and its declaration naming them there.
+// contract (with the files its $refs name), its records' files, and its
+// declaration naming them there.
 func mockFiles(i int, spec mocks.Spec) ([]testcontainers.ContainerFile, error) {
 	dir := path.Join(mockDir, strconv.Itoa(i))
-	files := []testcontainers.ContainerFile{{HostFilePath: spec.Contract, ContainerFilePath: path.Join(dir, filepath.Base(spec.Contract)), FileMode: 0o644}}
+	parts, err := contractFiles(spec.Contract)
+	if err != nil {
+		return nil, err
+	}
+	var files []testcontainers.ContainerFile
+	for _, rel := range parts {
+		files = append(files, testcontainers.ContainerFile{HostFilePath: filepath.Join(filepath.Dir(spec.Contract), rel),
+			ContainerFilePath: path.Join(dir, "contract", filepath.ToSlash(rel)), FileMode: 0o644})
+	}
 	spec.Contract = files[0].ContainerFilePath
 	if len(spec.Records) > 0 {
 		records := maps.Clone(spec.Records)

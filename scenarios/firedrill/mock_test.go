@@ -68,7 +68,7 @@ func TestMockFilesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3 || files[0].ContainerFilePath != "/mocks/1/petstore30.yaml" || files[1].ContainerFilePath != "/mocks/1/records/1-accounts.ndjson" || files[2].ContainerFilePath != "/mocks/1/mock.yaml" {
+	if len(files) != 3 || files[0].ContainerFilePath != "/mocks/1/contract/petstore30.yaml" || files[1].ContainerFilePath != "/mocks/1/records/1-accounts.ndjson" || files[2].ContainerFilePath != "/mocks/1/mock.yaml" {
 		t.Fatalf("files %+v", files)
 	}
 	decl, _ := io.ReadAll(files[2].Reader)
@@ -77,7 +77,7 @@ func TestMockFilesRoundTrip(t *testing.T) {
 		t.Fatalf("the declaration does not read back: %v\n%s", err, decl)
 	}
 	want := spec
-	want.Contract = "/mocks/1/petstore30.yaml"
+	want.Contract = "/mocks/1/contract/petstore30.yaml"
 	want.Records = map[string]mocks.Records{"pets": {File: "/mocks/1/records/1-accounts.ndjson"}, "owners": spec.Records["owners"]}
 	if diff := cmp.Diff(want, back, cmpopts.IgnoreUnexported(mocks.Records{})); diff != "" {
 		t.Errorf("the declaration written into the container reads back otherwise (-want +got):\n%s\n%s", diff, decl)
