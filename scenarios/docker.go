@@ -122,11 +122,15 @@ func (d *Docker) logger() *slog.Logger {
 
 func (d *Docker) runID() string {
 	if d.RunID == "" {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		d.RunID = hex.EncodeToString(b[:])
+		d.RunID = randomHex(6)
 	}
 	return d.RunID
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (d *Docker) labels(kind, system string) map[string]string {

@@ -162,8 +162,15 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	if r.dir == "" {
 		r.dir = filepath.Join("runs", o.Now().UTC().Format("20060102-150405")+"-"+slug(s.Name))
 	}
-	if d, ok := o.Runtime.(*Docker); ok && d.LogDir == "" {
-		d.LogDir = r.dir
+	if d, ok := o.Runtime.(*Docker); ok {
+		if d.LogDir == "" {
+			d.LogDir = r.dir
+		}
+		if d.RunID == "" {
+			// The run folder's name, made unique: what firedrill clean
+			// --run takes names the run a person knows.
+			d.RunID = slug(filepath.Base(r.dir)) + "-" + randomHex(3)
+		}
 	}
 
 	r.out = &Outcome{Dir: r.dir, Systems: r.res.Systems, Started: o.Now()}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -100,4 +101,41 @@ func runObjects(t *testing.T, id string) []string {
 		}
 	}
 	return all
+}
+
+// TestDockerRunPipedToHeadLeavesNothing: `firedrill run ... | head -3`
+// closes firedrill's output after three lines. A write to it then fails
+// instead of killing firedrill (SIGPIPE), so the run goes on to its down
+// phase: nothing of it is left in Docker.
+func TestDockerRunPipedToHeadLeavesNothing(t *testing.T) {
+	dockertest.Need(t)
+	t.Parallel()
+	bin := buildFiredrill(t)
+	scenario, _ := filepath.Abs(filepath.Join("..", "..", "scenarios", "testdata", "e2e", "mock-only.yaml"))
+	out := filepath.Join(t.TempDir(), "piped-to-head")
+	sh := exec.Command("sh", "-c", `"$0" run "$1" --runtime docker --out "$2" 2>&1 | head -3`, bin, scenario, out)
+	if b, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	// head has exited; firedrill goes on until its down phase is over.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(filepath.Join(out, "summary.json")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("firedrill never wrote its reports after its output was closed: was it killed?")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // the down phase follows the reports
+	ps, err := exec.Command("docker", "ps", "-a", "--format", `{{.Label "io.firedrill.run"}}`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range strings.Fields(string(ps)) {
+		if strings.HasPrefix(id, "piped-to-head-") {
+			t.Errorf("left behind: a container of run %s", id)
+		}
+	}
 }

@@ -35,6 +35,10 @@ func main() {
 	if limit, ok := memoryLimit(os.Args[1:], os.Getenv); ok {
 		debug.SetMemoryLimit(limit)
 	}
+	// A closed pipe (firedrill run ... | head) makes a write fail instead
+	// of killing firedrill on the spot: the run goes on to its down phase,
+	// and nothing it started (a docker run's containers) is left behind.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
