@@ -73,13 +73,6 @@ type Docker struct {
 // per process, instead of the terminal, where the run's progress is.
 var quietTestcontainers sync.Once
 
-// tcLogger is testcontainers-go's logger writing to a slog.Logger.
-type tcLogger struct{ l *slog.Logger }
-
-func (t tcLogger) Printf(format string, v ...any) {
-	t.l.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "by", "testcontainers")
-}
-
 // chaosAlias is the Toxiproxy container's name on the run's network.
 const chaosAlias = "firedrill-chaos"
 
@@ -157,7 +150,7 @@ func (d *Docker) setUp(ctx context.Context) error {
 	if d.nw != nil {
 		return nil
 	}
-	quietTestcontainers.Do(func() { tclog.SetDefault(tcLogger{d.logger()}) })
+	quietTestcontainers.Do(func() { tclog.SetDefault(firedrill.Logger(d.logger())) })
 	firedrill.ReaperPolicy(ctx)
 	img, err := firedrill.BuildImage(ctx, d.Binary)
 	if err != nil {

@@ -74,7 +74,7 @@ func hostPolicy(ctx context.Context) {
 		return // the engine of the machine around this container
 	}
 	os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
-	slog.InfoContext(ctx, "firedrill: the Docker engine runs in this container: its containers' ports are reached on 127.0.0.1", "engine", info.Info.Name)
+	slog.DebugContext(ctx, "firedrill: the Docker engine runs in this container: its containers' ports are reached on 127.0.0.1", "engine", info.Info.Name)
 }
 
 func reaperPolicy(ctx context.Context) bool {
@@ -95,7 +95,7 @@ func reaperPolicy(ctx context.Context) bool {
 		slog.DebugContext(ctx, "firedrill: Ryuk is off: the engine cannot tell whether it has the Ryuk image", "err", err)
 		return false
 	}
-	slog.InfoContext(ctx, "firedrill: the Ryuk reaper image is not on this engine and is not pulled: Ryuk is off, firedrill terminates the containers it starts itself (firedrill clean sweeps what an interrupted run left)", "image", image)
+	slog.DebugContext(ctx, "firedrill: the Ryuk reaper image is not on this engine and is not pulled: Ryuk is off, firedrill terminates the containers it starts itself (firedrill clean sweeps what an interrupted run left)", "image", image)
 	return false
 }
 
