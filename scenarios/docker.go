@@ -301,7 +301,11 @@ func (d *Docker) StartService(ctx context.Context, spec ProcessSpec) (RunningSer
 	if svc.Build != "" {
 		img = "firedrill-service-" + strings.ToLower(spec.Name) + ":" + d.runID()
 		labels := d.labels("image", spec.Name)
-		if err := firedrill.BuildDockerfile(ctx, filepath.Join(spec.ScenarioDir, svc.Build), img, labels); err != nil {
+		dockerfile := svc.Build
+		if !filepath.IsAbs(dockerfile) {
+			dockerfile = filepath.Join(spec.ScenarioDir, dockerfile)
+		}
+		if err := firedrill.BuildDockerfile(ctx, dockerfile, img, labels); err != nil {
 			return nil, fmt.Errorf("scenarios: systems.%s.service.build: %w", spec.Name, err)
 		}
 		d.built = append(d.built, img)

@@ -114,13 +114,24 @@ func TestRuntimesAgreeGateByGate(t *testing.T) {
 // starts with prefix is still there.
 func assertNothingLeft(t *testing.T, prefix string) {
 	t.Helper()
-	for _, what := range [][]string{{"ps", "-a", "--format", `{{.Label "io.firedrill.run"}} {{.Names}}`}, {"network", "ls", "--format", `{{.Label "io.firedrill.run"}} {{.Name}}`}} {
+	for _, what := range [][]string{
+		{"ps", "-a", "--format", `{{.Label "io.firedrill.run"}} {{.Names}}`},
+		{"network", "ls", "--format", `{{.Label "io.firedrill.run"}} {{.Name}}`},
+		{"image", "ls", "--format", `{{.Repository}}:{{.Tag}}`},
+	} {
 		args := append(what, "--filter", "label=io.firedrill.run")
 		out, err := exec.Command("docker", args...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("docker %v: %v\n%s", args, err, out)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if what[0] == "image" {
+				// An image built for a run is tagged with the run's id.
+				if _, tag, _ := strings.Cut(line, ":"); strings.HasPrefix(tag, prefix) {
+					t.Errorf("left behind after the runs: image %s", line)
+				}
+				continue
+			}
 			if strings.HasPrefix(line, prefix) {
 				t.Errorf("left behind after the runs: docker %s: %s", what[0], line)
 			}
@@ -133,13 +144,16 @@ func assertNothingLeft(t *testing.T, prefix string) {
 // seconds against it.
 func tinyScenario(t *testing.T, image, service string, seconds int) string {
 	t.Helper()
+	if image != "" {
+		image = "image: " + image
+	}
 	doc := fmt.Sprintf(`name: tiny service in docker
 seed: 1
 runtime: docker
 systems:
   sync:
     service:
-      image: %s
+      %s
       env: {TINY_ADDR: "0.0.0.0:${sync.port}"}
       health: /healthz
 %s
@@ -180,7 +194,14 @@ func dockerRun(ctx context.Context, t *testing.T, file, id string) (*Outcome, er
 func TestDockerServiceWaitsAndBounds(t *testing.T) {
 	dockertest.Need(t)
 	image := tinyImage(t)
-	file := tinyScenario(t, image, `      wait_log: "tinyservice: serving on"
+	dockerfile, err := filepath.Abs(filepath.Join("testdata", "tinyservice", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Built for the run from its Dockerfile (the binary tinyImage built is
+	// in its context), and removed after it.
+	file := tinyScenario(t, "", `      build: `+dockerfile+`
+      wait_log: "tinyservice: serving on"
       resources: {memory: 64Mi, cpus: 0.5}`, 3)
 	type bounds struct {
 		seen        bool
