@@ -79,9 +79,13 @@ func produce(ctx context.Context, src Source, out chan<- batchIn) (int, error) {
 }
 
 // mapBatch maps one batch on one side.
-// m's slices are reused: a worker maps every batch into the same buffers.
+// m's slices are reused: a worker maps every batch into the same buffers,
+// and the text it computes into act.text, which the next batch reuses.
 func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, m *mapped) {
 	nf := len(k.fields)
+	if act.text != nil {
+		act.text.reset()
+	}
 	m.seq, m.bad = in.seq, m.bad[:0]
 	m.keys = slices.Grow(m.keys[:0], len(in.recs))[:len(in.recs)]
 	m.vals = slices.Grow(m.vals[:0], len(in.recs)*nf)[:len(in.recs)*nf]
@@ -101,7 +105,7 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + " is null", ord: ord})
 			m.keys[i] = badKey
 		default:
-			m.keys[i] = kv.keyText()
+			m.keys[i] = act.text.keyText(kv)
 		}
 		row := m.vals[i*nf : (i+1)*nf]
 		for j := range k.fields {
@@ -112,7 +116,7 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 			}
 			row[j] = f.canon(e.eval(act))
 			if row[j].k == kindError && !f.Ignore {
-				m.bad = append(m.bad, Example{Key: m.keys[i], Error: fmt.Sprintf("%s field %s (%s): %s", side, f.Name, e.text, row[j].s), ord: ord})
+				m.bad = append(m.bad, Example{Key: strings.Clone(m.keys[i]), Error: fmt.Sprintf("%s field %s (%s): %s", side, f.Name, e.text, row[j].s), ord: ord})
 			}
 		}
 	}
@@ -200,16 +204,21 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 
 // workers holds each worker's reusable state for one run.
 type workers struct {
-	nf   int
-	acts []activation
-	maps []mapped
-	bufs [][]value
-	accs []acc
+	nf    int
+	acts  []activation
+	texts []scratch
+	maps  []mapped
+	bufs  [][]value
+	accs  []acc
 }
 
 func newWorkers(nf int) *workers {
 	n := runtime.GOMAXPROCS(0)
-	return &workers{nf: nf, acts: make([]activation, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n)}
+	w := &workers{nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n)}
+	for i := range w.acts {
+		w.acts[i].text = &w.texts[i]
+	}
+	return w
 }
 
 // indexSource maps every source record, packs it, and indexes the keys in
@@ -277,7 +286,7 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 			trow := m.vals[r*nf : (r+1)*nf]
 			si, ok := x.byKey.get(key)
 			if !ok {
-				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: key, Record: k.record(trow), ord: ord} })
+				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: strings.Clone(key), Record: k.record(trow), ord: ord} })
 				continue
 			}
 			atomic.AddInt32(&counts[si], 1)
@@ -333,7 +342,7 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 	a.mismatched.Count++
 	if len(a.mismatched.Examples) < k.examples {
 		a.mismatched.Examples = append(a.mismatched.Examples,
-			Example{Key: key, Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
+			Example{Key: strings.Clone(key), Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
 	}
 	return false
 }
@@ -366,12 +375,15 @@ func merge(dst *Outcome, src Outcome) {
 	dst.Examples = append(dst.Examples, src.Examples...)
 }
 
-// record renders a canonical row for reports and diffs.
+// record renders a canonical row for reports and diffs, with its own copy
+// of the text (a target row's text is its worker's scratch).
 func (k *Checker) record(row []value) map[string]any {
 	out := make(map[string]any, len(row))
 	for j, f := range k.fields {
 		if !f.Ignore {
-			out[f.Name] = row[j].native()
+			v := row[j]
+			v.s = strings.Clone(v.s)
+			out[f.Name] = v.native()
 		}
 	}
 	return out
