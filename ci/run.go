@@ -154,6 +154,8 @@ type index struct {
 	n       int
 }
 
+func (x *index) key(ord int32) string { return x.batches[ord/batchSize].key(int(ord % batchSize)) }
+
 func (x *index) row(ord, nf int, buf []value) []value {
 	return x.batches[ord/batchSize].row(ord%batchSize, nf, buf)
 }
@@ -244,14 +246,14 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	}
 	x.n, res.Source = n, n
 	x.shadow = make([]bool, n)
-	x.byKey = newKeyIndex(n, func(ord int32) string { return x.batches[ord/batchSize].keys[ord%batchSize] })
+	x.byKey = newKeyIndex(n, x.key)
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
 	}
 	for bi := range x.batches {
-		for i, key := range x.batches[bi].keys {
-			ord := bi*batchSize + i
+		for i := range x.batches[bi].ends {
+			ord, key := bi*batchSize+i, x.batches[bi].key(i)
 			if key == badKey {
 				continue
 			}
@@ -350,7 +352,7 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 // tally counts missing, duplicated and matched source records, in source order.
 func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
 	for ord := range x.n {
-		key := x.batches[ord/batchSize].keys[ord%batchSize]
+		key := x.key(int32(ord))
 		if key == badKey || x.shadow[ord] {
 			continue
 		}
