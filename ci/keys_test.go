@@ -1,33 +1,80 @@
 package ci
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 )
 
 // TestKeyIndex: every key added is found under its first ordinal, a key
 // added again is refused, and keys never added are not found, in a table
-// dense enough that probes run into each other.
+// dense enough that probes run into each other, with one shard or several.
 func TestKeyIndex(t *testing.T) {
 	t.Parallel()
 	const n = 5000
-	keys := make([]string, 0, n)
-	x := newKeyIndex(n, func(ord int32) string { return keys[ord] })
-	for i := range n {
-		k := strconv.Itoa(i / 2) // every key twice
-		keys = append(keys, k)
-		if added := x.add(k, int32(i)); added != (i%2 == 0) {
-			t.Fatalf("add(%q, %d) = %v", k, i, added)
+	for _, shards := range []int{1, 2, 3, 8} {
+		keys := make([]string, 0, n)
+		x := newKeyIndex(n, shards, func(ord int32) string { return keys[ord] })
+		for i := range n {
+			k := strconv.Itoa(i / 2) // every key twice
+			keys = append(keys, k)
+			if added := x.add(k, int32(i)); added != (i%2 == 0) {
+				t.Fatalf("%d shards: add(%q, %d) = %v", shards, k, i, added)
+			}
+		}
+		for i := range n / 2 {
+			if ord, ok := x.get(strconv.Itoa(i)); !ok || ord != int32(2*i) {
+				t.Fatalf("%d shards: get(%d) = %d, %v; want %d", shards, i, ord, ok, 2*i)
+			}
+		}
+		for _, k := range []string{"", "-1", strconv.Itoa(n), "x"} {
+			if ord, ok := x.get(k); ok {
+				t.Errorf("%d shards: get(%q) found %d", shards, k, ord)
+			}
 		}
 	}
-	for i := range n / 2 {
-		if ord, ok := x.get(strconv.Itoa(i)); !ok || ord != int32(2*i) {
-			t.Fatalf("get(%d) = %d, %v; want %d", i, ord, ok, 2*i)
+}
+
+// TestKeyIndexAddAll: building the shards at once finds what adding in
+// order finds: each key under its first ordinal (skipped ones aside), and
+// exactly the later ordinals reported as duplicates.
+func TestKeyIndexAddAll(t *testing.T) {
+	t.Parallel()
+	const n = 20000
+	r := rand.New(rand.NewPCG(9, 10))
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = strconv.Itoa(r.IntN(n / 2)) // many keys twice or more
+	}
+	key := func(ord int32) string { return keys[ord] }
+	skip := func(ord int32) bool { return ord%97 == 0 }
+	want := newKeyIndex(n, 1, key)
+	var wantDups []int32
+	for ord := range int32(n) {
+		if !skip(ord) && !want.add(keys[ord], ord) {
+			wantDups = append(wantDups, ord)
 		}
 	}
-	for _, k := range []string{"", "-1", strconv.Itoa(n), "x"} {
-		if ord, ok := x.get(k); ok {
-			t.Errorf("get(%q) found %d", k, ord)
+	for _, shards := range []int{1, 2, 4} {
+		x := newKeyIndex(n, shards, key)
+		var mu sync.Mutex
+		var dups []int32
+		x.addAll(n, skip, func(ord int32) { mu.Lock(); dups = append(dups, ord); mu.Unlock() })
+		slices.Sort(dups)
+		if !slices.Equal(dups, wantDups) {
+			t.Fatalf("%d shards: %d duplicates, want %d", shards, len(dups), len(wantDups))
+		}
+		for ord := range int32(n) {
+			got, ok := x.get(keys[ord])
+			exp, expOK := want.get(keys[ord])
+			if got != exp || ok != expOK {
+				t.Fatalf("%d shards: get(%q) = %d, %v; want %d, %v", shards, keys[ord], got, ok, exp, expOK)
+			}
+		}
+		if len(wantDups) < n/4 {
+			t.Fatalf("only %d duplicates: the keys exercise too little", len(wantDups))
 		}
 	}
 }

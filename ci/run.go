@@ -246,21 +246,15 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	}
 	x.n, res.Source = n, n
 	x.shadow = make([]bool, n)
-	x.byKey = newKeyIndex(n, x.key)
+	x.byKey = newKeyIndex(n, runtime.GOMAXPROCS(0), x.key)
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
 	}
-	for bi := range x.batches {
-		for i := range x.batches[bi].ends {
-			ord, key := bi*batchSize+i, x.batches[bi].key(i)
-			if key == badKey {
-				continue
-			}
-			if !x.byKey.add(key, int32(ord)) {
-				x.shadow[ord] = true
-				keep(&res.SourceDuplicates, k.examples, Example{Key: key, ord: ord})
-			}
+	x.byKey.addAll(n, func(ord int32) bool { return x.key(ord) == badKey }, func(ord int32) { x.shadow[ord] = true })
+	for ord, shadowed := range x.shadow {
+		if shadowed {
+			keep(&res.SourceDuplicates, k.examples, Example{Key: x.key(int32(ord)), ord: ord})
 		}
 	}
 	return x, nil
