@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -212,11 +211,15 @@ type workers struct {
 	maps  []mapped
 	bufs  [][]value
 	accs  []acc
+	joins [][]uint32 // per worker, its batch's joined source ordinals, agreedBit set where the target agreed
 }
+
+// agreedBit marks, in a joined source ordinal, a target that agreed.
+const agreedBit = 1 << 31
 
 func newWorkers(nf int) *workers {
 	n := runtime.GOMAXPROCS(0)
-	w := &workers{nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n)}
+	w := &workers{nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), joins: make([][]uint32, n)}
 	for i := range w.acts {
 		w.acts[i].text = &w.texts[i]
 	}
@@ -262,10 +265,14 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 
 // scanTarget maps, looks up and compares the target records in parallel;
 // nothing of the target is kept beyond the examples. It returns, per source
-// record, how many targets it had and whether one agreed.
-func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []uint32, error) {
+// record, how many targets it had and whether one agreed. A worker counts
+// its batch's joins under a lock once it has compared them all, not by an
+// atomic operation per record: those fence the memory loads of the records
+// that follow, which then wait for their cache misses one by one.
+func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []bool, error) {
 	counts := make([]int32, x.n)
-	agreed := make([]uint32, x.n)
+	agreed := make([]bool, x.n)
+	var mu sync.Mutex
 	nf := w.nf
 	n, err := each(ctx, k.check.Target, func(i int, in batchIn) {
 		m := &w.maps[i]
@@ -274,6 +281,7 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
 		}
+		joins := w.joins[i][:0]
 		for r, key := range m.keys {
 			if key == badKey {
 				continue
@@ -285,12 +293,21 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: strings.Clone(key), Record: k.record(trow), ord: ord} })
 				continue
 			}
-			atomic.AddInt32(&counts[si], 1)
 			w.bufs[i] = x.row(int(si), nf, w.bufs[i])
+			j := uint32(si)
 			if k.compare(a, key, ord, w.bufs[i], trow) {
-				atomic.StoreUint32(&agreed[si], 1)
+				j |= agreedBit
 			}
+			joins = append(joins, j)
 		}
+		mu.Lock()
+		for _, j := range joins {
+			si := j &^ agreedBit
+			counts[si]++
+			agreed[si] = agreed[si] || j&agreedBit != 0
+		}
+		mu.Unlock()
+		w.joins[i] = joins
 	})
 	if err != nil {
 		return nil, nil, err
@@ -344,7 +361,7 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 }
 
 // tally counts missing, duplicated and matched source records, in source order.
-func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
+func (k *Checker) tally(x *index, counts []int32, agreed []bool, res *Result) {
 	for ord := range x.n {
 		key := x.key(int32(ord))
 		if key == badKey || x.shadow[ord] {
@@ -358,7 +375,7 @@ func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) 
 		case c > 1:
 			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
 		}
-		if agreed[ord] == 1 {
+		if agreed[ord] {
 			res.Matched++
 		}
 	}
