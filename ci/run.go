@@ -21,8 +21,9 @@ const batchSize = 1024
 const badKey = "\x00"
 
 type batchIn struct {
-	seq  int
-	recs []map[string]any
+	seq    int
+	recs   []map[string]any
+	pooled bool // recs is the reader's buffer, recycled once mapped (a streamed source's; not a slice of Records)
 }
 
 // mapped is one batch in canonical form: keys and, per record, one value per field.
@@ -33,48 +34,88 @@ type mapped struct {
 	bad  []Example
 }
 
-// produce feeds src to out in batches and closes out; it returns how many
-// records it read.
-func produce(ctx context.Context, src Source, out chan<- batchIn) (int, error) {
-	defer close(out)
-	n, seq := 0, 0
-	send := func(recs []map[string]any) error {
-		select {
-		case out <- batchIn{seq: seq, recs: recs}:
-			seq++
-			n += len(recs)
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// feed reads src in batches for workers, and maps a batch itself when
+// they are all busy and the queue is full. The read is one goroutine, so
+// a streamed source's reader (decoding, generating) is often what a check
+// waits for: it then keeps a core of its own, beside a worker per other
+// core, and helps the workers only when it is ahead of them.
+type feed struct {
+	out  chan batchIn
+	free chan []map[string]any // mapped streamed batches' buffers, to read the next ones into
+	help func(in batchIn)      // maps a batch in the reader's goroutine
+	n    int                   // records read
+	seq  int
+}
+
+// send hands recs to a worker, or maps them itself if none can take them.
+func (f *feed) send(ctx context.Context, recs []map[string]any, pooled bool) error {
+	b := batchIn{seq: f.seq, recs: recs, pooled: pooled}
+	select {
+	case f.out <- b:
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		f.help(b)
+		f.recycle(b)
 	}
+	f.seq++
+	f.n += len(recs)
+	return nil
+}
+
+// recycle keeps a mapped streamed batch's buffer for the reader, without
+// the records: they are garbage once mapped.
+func (f *feed) recycle(b batchIn) {
+	if !b.pooled {
+		return
+	}
+	clear(b.recs)
+	select {
+	case f.free <- b.recs[:0]:
+	default:
+	}
+}
+
+func (f *feed) buffer() []map[string]any {
+	select {
+	case buf := <-f.free:
+		return buf
+	default:
+		return make([]map[string]any, 0, batchSize)
+	}
+}
+
+// produce feeds src to f.out in batches and closes it; it returns how many
+// records it read.
+func (f *feed) produce(ctx context.Context, src Source) (int, error) {
+	defer close(f.out)
 	if s, ok := src.(Streamer); ok {
-		buf := make([]map[string]any, 0, batchSize)
+		buf := f.buffer()
 		err := s.Stream(ctx, func(r map[string]any) error {
 			buf = append(buf, r)
 			if len(buf) == batchSize {
-				if err := send(buf); err != nil {
+				if err := f.send(ctx, buf, true); err != nil {
 					return err
 				}
-				buf = make([]map[string]any, 0, batchSize)
+				buf = f.buffer()
 			}
 			return nil
 		})
 		if err == nil && len(buf) > 0 {
-			err = send(buf)
+			err = f.send(ctx, buf, true)
 		}
-		return n, err
+		return f.n, err
 	}
 	recs, err := src.Records(ctx)
 	if err != nil {
 		return 0, err
 	}
 	for i := 0; i < len(recs); i += batchSize {
-		if err := send(recs[i:min(i+batchSize, len(recs))]); err != nil {
-			return n, err
+		if err := f.send(ctx, recs[i:min(i+batchSize, len(recs))], false); err != nil {
+			return f.n, err
 		}
 	}
-	return n, nil
+	return f.n, nil
 }
 
 // mapBatch maps one batch on one side.
@@ -122,22 +163,24 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 	act.rec = nil
 }
 
-// each runs fn on every batch of src, on one worker per CPU.
-func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int, error) {
+// each runs fn on every batch of src: on w.n workers, and on the reader
+// when it is ahead of them (worker w.n).
+func each(ctx context.Context, w *workers, src Source, fn func(worker int, in batchIn)) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in := make(chan batchIn, 2*runtime.GOMAXPROCS(0))
+	f := &feed{out: make(chan batchIn, 2*(w.n+1)), free: make(chan []map[string]any, 3*(w.n+1)), help: func(b batchIn) { fn(w.n, b) }}
 	var wg sync.WaitGroup
-	for w := range runtime.GOMAXPROCS(0) {
+	for i := range w.n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range in {
-				fn(w, b)
+			for b := range f.out {
+				fn(i, b)
+				f.recycle(b)
 			}
 		}()
 	}
-	n, err := produce(ctx, src, in)
+	n, err := f.produce(ctx, src)
 	if err != nil {
 		cancel()
 	}
@@ -203,8 +246,11 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// workers holds each worker's reusable state for one run.
+// workers holds each worker's reusable state for one run: n goroutines,
+// one a CPU but the reader's, and the reader, which maps when it is ahead
+// (slot n).
 type workers struct {
+	n     int
 	nf    int
 	acts  []activation
 	texts []scratch
@@ -218,8 +264,8 @@ type workers struct {
 const agreedBit = 1 << 31
 
 func newWorkers(nf int) *workers {
-	n := runtime.GOMAXPROCS(0)
-	w := &workers{nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), joins: make([][]uint32, n)}
+	n := max(1, runtime.GOMAXPROCS(0)-1) + 1
+	w := &workers{n: n - 1, nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), joins: make([][]uint32, n)}
 	for i := range w.acts {
 		w.acts[i].text = &w.texts[i]
 	}
@@ -232,7 +278,7 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	var mu sync.Mutex
 	var bad []Example
 	x := &index{}
-	n, err := each(ctx, k.check.Source, func(i int, in batchIn) {
+	n, err := each(ctx, w, k.check.Source, func(i int, in batchIn) {
 		m := &w.maps[i]
 		k.mapBatch(in, k.srcKey, false, &w.acts[i], m)
 		st := pack(*m)
@@ -274,7 +320,7 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 	agreed := make([]bool, x.n)
 	var mu sync.Mutex
 	nf := w.nf
-	n, err := each(ctx, k.check.Target, func(i int, in batchIn) {
+	n, err := each(ctx, w, k.check.Target, func(i int, in batchIn) {
 		m := &w.maps[i]
 		k.mapBatch(in, k.tgtKey, true, &w.acts[i], m)
 		a := &w.accs[i]
