@@ -19,6 +19,10 @@ type keyIndex struct {
 	key    func(ord int32) string
 }
 
+// maxKeyShards bounds the goroutines that build a key index: each reads
+// every key, and takes the ones that hash to its shard.
+const maxKeyShards = 8
+
 // keyTable is one shard: linear probing over slots.
 type keyTable struct {
 	slots []uint64 // ord+1 << 32 | the key's hash bits; 0 is empty

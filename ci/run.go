@@ -295,7 +295,7 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	}
 	x.n, res.Source = n, n
 	x.shadow = make([]bool, n)
-	x.byKey = newKeyIndex(n, runtime.GOMAXPROCS(0), x.key)
+	x.byKey = newKeyIndex(n, min(runtime.GOMAXPROCS(0), maxKeyShards), x.key)
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
