@@ -89,12 +89,12 @@ func (x *keyIndex) add(k string, ord int32) bool {
 	return true
 }
 
-// addAll adds the ordinals 0 to n-1 in order, but those skip reports,
+// addAll adds the ordinals 0 to n-1 in order, but those whose key skip reports,
 // with one goroutine per shard, each adding the keys that hash to its
 // shard: as with add in order, a key's first ordinal wins, and dup is
 // called with every later one (from the shards' goroutines at once, never
 // twice for one ordinal).
-func (x *keyIndex) addAll(n int, skip func(ord int32) bool, dup func(ord int32)) {
+func (x *keyIndex) addAll(n int, skip func(key string) bool, dup func(ord int32)) {
 	var wg sync.WaitGroup
 	for si := range x.shards {
 		wg.Add(1)
@@ -102,10 +102,10 @@ func (x *keyIndex) addAll(n int, skip func(ord int32) bool, dup func(ord int32))
 			defer wg.Done()
 			t := &x.shards[si]
 			for ord := range int32(n) {
-				if skip(ord) {
+				k := x.key(ord)
+				if skip(k) {
 					continue
 				}
-				k := x.key(ord)
 				h := maphash.String(x.seed, k)
 				if x.shard(h) != t {
 					continue

@@ -300,7 +300,7 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
 	}
-	x.byKey.addAll(n, func(ord int32) bool { return x.key(ord) == badKey }, func(ord int32) { x.shadow[ord] = true })
+	x.byKey.addAll(n, func(key string) bool { return key == badKey }, func(ord int32) { x.shadow[ord] = true })
 	for ord, shadowed := range x.shadow {
 		if shadowed {
 			keep(&res.SourceDuplicates, k.examples, Example{Key: x.key(int32(ord)), ord: ord})
