@@ -3,7 +3,9 @@ package ci
 import (
 	"hash/maphash"
 	"math/bits"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // keyIndex finds a source record by its join key: open-addressing tables
@@ -17,6 +19,9 @@ type keyIndex struct {
 	shards []keyTable
 	shift  uint // a hash's shard is h >> shift
 	key    func(ord int32) string
+	// touched keeps getAll's first reads of slots from being optimized
+	// away (workers call it at once).
+	touched atomic.Uint64
 }
 
 // maxKeyShards bounds the goroutines that build a key index: each reads
@@ -120,4 +125,37 @@ func (x *keyIndex) addAll(n int, skip func(key string) bool, dup func(ord int32)
 		}()
 	}
 	wg.Wait()
+}
+
+// lookups is getAll's buffers, one set per worker.
+type lookups struct {
+	hs    []uint64
+	ords  []int32
+	found []bool
+}
+
+// getAll looks up keys, setting l.ords[i] to the ordinal of keys[i] and
+// l.found[i] to whether it has one. It reads every key's first slot before
+// it compares any key, so that a batch's cache misses in the table (a
+// million keys' slots are far bigger than a cache) overlap instead of
+// coming one after another: BenchmarkKeyIndexGet.
+func (x *keyIndex) getAll(keys []string, l *lookups) {
+	n := len(keys)
+	l.hs = slices.Grow(l.hs[:0], n)[:n]
+	l.ords = slices.Grow(l.ords[:0], n)[:n]
+	l.found = slices.Grow(l.found[:0], n)[:n]
+	var touched uint64
+	for i, k := range keys {
+		h := maphash.String(x.seed, k)
+		l.hs[i] = h
+		t := x.shard(h)
+		touched += t.slots[h&t.mask]
+	}
+	for i, k := range keys {
+		t := x.shard(l.hs[i])
+		j, _ := x.probe(t, l.hs[i], k)
+		s := t.slots[j]
+		l.ords[i], l.found[i] = int32(s>>32)-1, s != 0
+	}
+	x.touched.Store(touched)
 }

@@ -73,6 +73,17 @@ func TestKeyIndexAddAll(t *testing.T) {
 				t.Fatalf("%d shards: get(%q) = %d, %v; want %d, %v", shards, keys[ord], got, ok, exp, expOK)
 			}
 		}
+		probe := append(slices.Clone(keys), "", "x", strconv.Itoa(n), "-1")
+		var l lookups
+		for i := 0; i < len(probe); i += batchSize { // getAll finds what get finds
+			ks := probe[i:min(i+batchSize, len(probe))]
+			x.getAll(ks, &l)
+			for j, k := range ks {
+				if ord, ok := x.get(k); l.found[j] != ok || ok && l.ords[j] != ord {
+					t.Fatalf("%d shards: getAll(%q) = %d, %v; get %d, %v", shards, k, l.ords[j], l.found[j], ord, ok)
+				}
+			}
+		}
 		if len(wantDups) < n/4 {
 			t.Fatalf("only %d duplicates: the keys exercise too little", len(wantDups))
 		}

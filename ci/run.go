@@ -257,6 +257,7 @@ type workers struct {
 	maps  []mapped
 	bufs  [][]value
 	accs  []acc
+	looks []lookups
 	joins [][]uint32 // per worker, its batch's joined source ordinals, agreedBit set where the target agreed
 }
 
@@ -265,7 +266,7 @@ const agreedBit = 1 << 31
 
 func newWorkers(nf int) *workers {
 	n := max(1, runtime.GOMAXPROCS(0)-1) + 1
-	w := &workers{n: n - 1, nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), joins: make([][]uint32, n)}
+	w := &workers{n: n - 1, nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), looks: make([]lookups, n), joins: make([][]uint32, n)}
 	for i := range w.acts {
 		w.acts[i].text = &w.texts[i]
 	}
@@ -327,15 +328,16 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
 		}
-		joins := w.joins[i][:0]
+		joins, l := w.joins[i][:0], &w.looks[i]
+		x.byKey.getAll(m.keys, l)
 		for r, key := range m.keys {
 			if key == badKey {
 				continue
 			}
 			ord := in.seq*batchSize + r
 			trow := m.vals[r*nf : (r+1)*nf]
-			si, ok := x.byKey.get(key)
-			if !ok {
+			si := l.ords[r]
+			if !l.found[r] {
 				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: strings.Clone(key), Record: k.record(trow), ord: ord} })
 				continue
 			}
