@@ -35,14 +35,14 @@ type keyTable struct {
 }
 
 // newKeyIndex sizes an index for n keys in at least shards shards (a
-// power of two).
-func newKeyIndex(n, shards int, key func(ord int32) string) *keyIndex {
+// power of two), hashed with seed.
+func newKeyIndex(n, shards int, seed maphash.Seed, key func(ord int32) string) *keyIndex {
 	shards = 1 << bits.Len(uint(max(shards, 1)-1))
 	size := 16
 	for size*shards < 2*n {
 		size <<= 1
 	}
-	x := &keyIndex{seed: maphash.MakeSeed(), shards: make([]keyTable, shards), shift: uint(64 - bits.TrailingZeros(uint(shards))), key: key}
+	x := &keyIndex{seed: seed, shards: make([]keyTable, shards), shift: uint(64 - bits.TrailingZeros(uint(shards))), key: key}
 	for i := range x.shards {
 		x.shards[i] = keyTable{slots: make([]uint64, size), mask: uint64(size - 1)}
 	}
@@ -94,12 +94,14 @@ func (x *keyIndex) add(k string, ord int32) bool {
 	return true
 }
 
-// addAll adds the ordinals 0 to n-1 in order, but those whose key skip reports,
-// with one goroutine per shard, each adding the keys that hash to its
+// addAll adds the ordinals 0 to n-1 in order, but those hash reports not
+// ok, with one goroutine per shard, each adding the keys that hash to its
 // shard: as with add in order, a key's first ordinal wins, and dup is
 // called with every later one (from the shards' goroutines at once, never
-// twice for one ordinal).
-func (x *keyIndex) addAll(n int, skip func(key string) bool, dup func(ord int32)) {
+// twice for one ordinal). hash gives each key's maphash.String under the
+// index's seed, computed beforehand (where the keys were written, in
+// parallel): a shard then reads a key only when a slot's tag matches it.
+func (x *keyIndex) addAll(n int, hash func(ord int32) (h uint64, ok bool), dup func(ord int32)) {
 	var wg sync.WaitGroup
 	for si := range x.shards {
 		wg.Add(1)
@@ -107,15 +109,17 @@ func (x *keyIndex) addAll(n int, skip func(key string) bool, dup func(ord int32)
 			defer wg.Done()
 			t := &x.shards[si]
 			for ord := range int32(n) {
-				k := x.key(ord)
-				if skip(k) {
+				h, ok := hash(ord)
+				if !ok || x.shard(h) != t {
 					continue
 				}
-				h := maphash.String(x.seed, k)
-				if x.shard(h) != t {
-					continue
+				tag := h >> 32
+				i := h & t.mask
+				for ; t.slots[i] != 0; i = (i + 1) & t.mask {
+					if s := t.slots[i]; s&0xffffffff == tag && x.key(int32(s>>32)-1) == x.key(ord) {
+						break
+					}
 				}
-				i, tag := x.probe(t, h, k)
 				if t.slots[i] != 0 {
 					dup(ord)
 					continue

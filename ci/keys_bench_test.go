@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"hash/maphash"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -14,8 +15,9 @@ func BenchmarkKeyIndexGet(b *testing.B) {
 	for i := range keys {
 		keys[i] = strconv.Itoa(i)
 	}
-	x := newKeyIndex(n, 2, func(ord int32) string { return keys[ord] })
-	x.addAll(n, func(string) bool { return false }, func(int32) {})
+	seed := maphash.MakeSeed()
+	x := newKeyIndex(n, 2, seed, func(ord int32) string { return keys[ord] })
+	x.addAll(n, func(ord int32) (uint64, bool) { return maphash.String(seed, keys[ord]), true }, func(int32) {})
 	order := rand.New(rand.NewPCG(1, 1)).Perm(n)
 	probe := make([]string, n)
 	for i, o := range order {

@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -16,7 +17,7 @@ func TestKeyIndex(t *testing.T) {
 	const n = 5000
 	for _, shards := range []int{1, 2, 3, 8} {
 		keys := make([]string, 0, n)
-		x := newKeyIndex(n, shards, func(ord int32) string { return keys[ord] })
+		x := newKeyIndex(n, shards, maphash.MakeSeed(), func(ord int32) string { return keys[ord] })
 		for i := range n {
 			k := strconv.Itoa(i / 2) // every key twice
 			keys = append(keys, k)
@@ -50,7 +51,7 @@ func TestKeyIndexAddAll(t *testing.T) {
 	}
 	key := func(ord int32) string { return keys[ord] }
 	skip := func(k string) bool { return k[len(k)-1] == '7' }
-	want := newKeyIndex(n, 1, key)
+	want := newKeyIndex(n, 1, maphash.MakeSeed(), key)
 	var wantDups []int32
 	for ord := range int32(n) {
 		if !skip(keys[ord]) && !want.add(keys[ord], ord) {
@@ -58,10 +59,11 @@ func TestKeyIndexAddAll(t *testing.T) {
 		}
 	}
 	for _, shards := range []int{1, 2, 4} {
-		x := newKeyIndex(n, shards, key)
+		seed := maphash.MakeSeed()
+		x := newKeyIndex(n, shards, seed, key)
 		var mu sync.Mutex
 		var dups []int32
-		x.addAll(n, skip, func(ord int32) { mu.Lock(); dups = append(dups, ord); mu.Unlock() })
+		x.addAll(n, func(ord int32) (uint64, bool) { return maphash.String(seed, keys[ord]), !skip(keys[ord]) }, func(ord int32) { mu.Lock(); dups = append(dups, ord); mu.Unlock() })
 		slices.Sort(dups)
 		if !slices.Equal(dups, wantDups) {
 			t.Fatalf("%d shards: %d duplicates, want %d", shards, len(dups), len(wantDups))
@@ -140,5 +142,24 @@ func TestSourceDuplicatesAcrossBatches(t *testing.T) {
 		if e.Key != strconv.Itoa(i) || e.ord != keys+i {
 			t.Fatalf("duplicate example %d: key %q ord %d", i, e.Key, e.ord)
 		}
+	}
+}
+
+// TestBadSourceKeysAreNotIndexed: source records whose key is null join
+// nothing: they are errors, not duplicates of one another.
+func TestBadSourceKeysAreNotIndexed(t *testing.T) {
+	t.Parallel()
+	src := []map[string]any{{"id": nil}, {"v": 1.0}, {"id": nil}, {"id": "a"}}
+	tgt := []map[string]any{{"id": "a"}}
+	k, err := Check{Name: "bad", Source: Static(src), Target: Static(tgt), Join: Join{Source: "id", Target: "id"}}.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := k.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors.Count != 3 || res.SourceDuplicates.Count != 0 || res.Unexpected.Count != 0 || res.Matched != 1 || res.Missing.Count != 0 {
+		t.Fatalf("%s", dump(res))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"sort"
@@ -279,10 +280,11 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	var mu sync.Mutex
 	var bad []Example
 	x := &index{}
+	seed := maphash.MakeSeed()
 	n, err := each(ctx, w, k.check.Source, func(i int, in batchIn) {
 		m := &w.maps[i]
 		k.mapBatch(in, k.srcKey, false, &w.acts[i], m)
-		st := pack(*m)
+		st := pack(*m, seed)
 		mu.Lock()
 		for len(x.batches) <= m.seq {
 			x.batches = append(x.batches, store{})
@@ -296,12 +298,19 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	}
 	x.n, res.Source = n, n
 	x.shadow = make([]bool, n)
-	x.byKey = newKeyIndex(n, min(runtime.GOMAXPROCS(0), maxKeyShards), x.key)
+	x.byKey = newKeyIndex(n, min(runtime.GOMAXPROCS(0), maxKeyShards), seed, x.key)
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
 	}
-	x.byKey.addAll(n, func(key string) bool { return key == badKey }, func(ord int32) { x.shadow[ord] = true })
+	x.byKey.addAll(n, func(ord int32) (uint64, bool) {
+		b, i := &x.batches[ord/batchSize], int(ord%batchSize)
+		h := b.hs[i]
+		return h, h != 0 || b.key(i) != badKey // a real key may hash to 0
+	}, func(ord int32) { x.shadow[ord] = true })
+	for i := range x.batches {
+		x.batches[i].hs = nil
+	}
 	for ord, shadowed := range x.shadow {
 		if shadowed {
 			keep(&res.SourceDuplicates, k.examples, Example{Key: x.key(int32(ord)), ord: ord})

@@ -1,6 +1,9 @@
 package ci
 
-import "unsafe"
+import (
+	"hash/maphash"
+	"unsafe"
+)
 
 // store is one batch of source records in packed form: 8 bytes and a kind
 // byte per field, keys and text in one arena, and no pointers but the four
@@ -10,6 +13,7 @@ import "unsafe"
 // where the text is in the arena (offset << 32 | length).
 type store struct {
 	ends  []uint32 // where each key ends in arena; the keys come first, in order
+	hs    []uint64 // each key's hash for the key index, 0 for badKey; dropped once indexed
 	kinds []kind
 	cells []uint64
 	arena []byte // never modified once packed: keys and text alias it
@@ -18,8 +22,8 @@ type store struct {
 // hasText reports whether values of kind k carry text.
 func hasText(k kind) bool { return k == kindString || k == kindOther || k == kindError }
 
-// pack moves a mapped batch into a store.
-func pack(m mapped) store {
+// pack moves a mapped batch into a store, with its keys' hashes under seed.
+func pack(m mapped, seed maphash.Seed) store {
 	size := 0
 	for _, k := range m.keys {
 		size += len(k)
@@ -30,9 +34,13 @@ func pack(m mapped) store {
 		}
 	}
 	s := store{ends: make([]uint32, len(m.keys)), kinds: make([]kind, len(m.vals)), cells: make([]uint64, len(m.vals)), arena: make([]byte, 0, size)}
+	s.hs = make([]uint64, len(m.keys))
 	for i, k := range m.keys {
 		s.arena = append(s.arena, k...)
 		s.ends[i] = uint32(len(s.arena))
+		if k != badKey {
+			s.hs[i] = maphash.String(seed, k)
+		}
 	}
 	for i, v := range m.vals {
 		s.kinds[i] = v.k
