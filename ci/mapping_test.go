@@ -47,7 +47,7 @@ func TestMillionMappingStaysNative(t *testing.T) {
 		seq := 0
 		allocs := testing.AllocsPerRun(20, func() {
 			b := seq % (n / batchSize)
-			k.mapBatch(batchIn{seq: b, recs: recs[b*batchSize : (b+1)*batchSize]}, key, src.target, &w.acts[0], &w.maps[0])
+			k.mapBatch(batchIn{seq: b, recs: recs[b*batchSize : (b+1)*batchSize]}, key, src.target, &w.slots[0].act, &w.slots[0].m)
 			seq++
 		})
 		if allocs != 0 {

@@ -253,23 +253,33 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 type workers struct {
 	n     int
 	nf    int
-	acts  []activation
-	texts []scratch
-	maps  []mapped
-	bufs  [][]value
-	accs  []acc
-	looks []lookups
-	joins [][]uint32 // per worker, its batch's joined source ordinals, agreedBit set where the target agreed
+	slots []*slot
+}
+
+// slot is one worker's state. Each is allocated on its own and padded,
+// so that two workers never write to one cache line: they write to their
+// activation, scratch and buffers for every record.
+type slot struct {
+	act   activation
+	text  scratch
+	m     mapped
+	buf   []value // the joined source row
+	acc   acc
+	look  lookups
+	joins []uint32 // its batch's joined source ordinals, agreedBit set where the target agreed
+	_     [128]byte
 }
 
 // agreedBit marks, in a joined source ordinal, a target that agreed.
 const agreedBit = 1 << 31
 
 func newWorkers(nf int) *workers {
-	n := max(1, runtime.GOMAXPROCS(0)-1) + 1
-	w := &workers{n: n - 1, nf: nf, acts: make([]activation, n), texts: make([]scratch, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n), looks: make([]lookups, n), joins: make([][]uint32, n)}
-	for i := range w.acts {
-		w.acts[i].text = &w.texts[i]
+	n := max(1, runtime.GOMAXPROCS(0)-1)
+	w := &workers{n: n, nf: nf, slots: make([]*slot, n+1)}
+	for i := range w.slots {
+		s := &slot{}
+		s.act.text = &s.text
+		w.slots[i] = s
 	}
 	return w
 }
@@ -282,8 +292,8 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	x := &index{}
 	seed := maphash.MakeSeed()
 	n, err := each(ctx, w, k.check.Source, func(i int, in batchIn) {
-		m := &w.maps[i]
-		k.mapBatch(in, k.srcKey, false, &w.acts[i], m)
+		m := &w.slots[i].m
+		k.mapBatch(in, k.srcKey, false, &w.slots[i].act, m)
 		st := pack(*m, seed)
 		mu.Lock()
 		for len(x.batches) <= m.seq {
@@ -331,13 +341,14 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 	var mu sync.Mutex
 	nf := w.nf
 	n, err := each(ctx, w, k.check.Target, func(i int, in batchIn) {
-		m := &w.maps[i]
-		k.mapBatch(in, k.tgtKey, true, &w.acts[i], m)
-		a := &w.accs[i]
+		sl := w.slots[i]
+		m := &sl.m
+		k.mapBatch(in, k.tgtKey, true, &sl.act, m)
+		a := &sl.acc
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
 		}
-		joins, l := w.joins[i][:0], &w.looks[i]
+		joins, l := sl.joins[:0], &sl.look
 		x.byKey.getAll(m.keys, l)
 		for r, key := range m.keys {
 			if key == badKey {
@@ -350,9 +361,9 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: strings.Clone(key), Record: k.record(trow), ord: ord} })
 				continue
 			}
-			w.bufs[i] = x.row(int(si), nf, w.bufs[i])
+			sl.buf = x.row(int(si), nf, sl.buf)
 			j := uint32(si)
-			if k.compare(a, key, ord, w.bufs[i], trow) {
+			if k.compare(a, key, ord, sl.buf, trow) {
 				j |= agreedBit
 			}
 			joins = append(joins, j)
@@ -364,13 +375,14 @@ func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Res
 			agreed[si] = agreed[si] || j&agreedBit != 0
 		}
 		mu.Unlock()
-		w.joins[i] = joins
+		sl.joins = joins
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	res.Target = n
-	for _, a := range w.accs {
+	for _, sl := range w.slots {
+		a := sl.acc
 		merge(&res.Unexpected, a.unexpected)
 		merge(&res.Mismatched, a.mismatched)
 		for j, n := range a.byField {
