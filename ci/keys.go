@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"slices"
 	"sync"
-	"sync/atomic"
 )
 
 // keyIndex finds a source record by its join key: open-addressing tables
@@ -19,9 +18,6 @@ type keyIndex struct {
 	shards []keyTable
 	shift  uint // a hash's shard is h >> shift
 	key    func(ord int32) string
-	// touched keeps getAll's first reads of slots from being optimized
-	// away (workers call it at once).
-	touched atomic.Uint64
 }
 
 // maxKeyShards bounds the goroutines that build a key index: each reads
@@ -133,9 +129,10 @@ func (x *keyIndex) addAll(n int, hash func(ord int32) (h uint64, ok bool), dup f
 
 // lookups is getAll's buffers, one set per worker.
 type lookups struct {
-	hs    []uint64
-	ords  []int32
-	found []bool
+	hs      []uint64
+	ords    []int32
+	found   []bool
+	touched uint64 // keeps getAll's first reads of slots from being optimized away
 }
 
 // getAll looks up keys, setting l.ords[i] to the ordinal of keys[i] and
@@ -161,5 +158,5 @@ func (x *keyIndex) getAll(keys []string, l *lookups) {
 		s := t.slots[j]
 		l.ords[i], l.found[i] = int32(s>>32)-1, s != 0
 	}
-	x.touched.Store(touched)
+	l.touched = touched
 }
