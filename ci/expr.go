@@ -139,8 +139,13 @@ func compileCEL(text, where string, shortcuts bool) (*expr, error) {
 	return e, nil
 }
 
-// activation presents a record to a program without copying it.
-type activation struct{ rec map[string]any }
+// activation presents a record to a program without copying it, and
+// holds where the native forms write the text they compute (nil: they
+// allocate it).
+type activation struct {
+	rec  map[string]any
+	text *scratch
+}
 
 func (a *activation) ResolveName(name string) (any, bool) {
 	if name == RecordVar {
@@ -175,7 +180,7 @@ func (e *expr) eval(act *activation) value {
 			return e.loose(act.rec)
 		}
 	} else if e.native != nil {
-		if v, ok := e.native.eval(act.rec); ok {
+		if v, ok := e.native.eval(act.rec, act.text); ok {
 			return v
 		}
 	}

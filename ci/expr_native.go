@@ -80,8 +80,9 @@ func astPath(e ast.Expr) ([]step, bool) {
 	return nil, false
 }
 
-// eval answers for rec, or reports false to leave it to CEL.
-func (n *native) eval(rec map[string]any) (value, bool) {
+// eval answers for rec, or reports false to leave it to CEL. Text it
+// computes goes to text (nil allocates).
+func (n *native) eval(rec map[string]any, text *scratch) (value, bool) {
 	v, ok := lookupPath(n.path, rec)
 	if !ok {
 		return value{}, false
@@ -103,7 +104,7 @@ func (n *native) eval(rec map[string]any) (value, bool) {
 		if v.k != kindString {
 			return value{}, false
 		}
-		return lowerASCII(v.s)
+		return lowerASCII(v.s, text)
 	}
 	if v.k != kindDouble {
 		return value{}, false
@@ -122,10 +123,11 @@ func (n *native) eval(rec map[string]any) (value, bool) {
 	return doubleValue(f), true
 }
 
-// lowerASCII lowers the ASCII letters of s, and reports false for text
-// that is not all ASCII (CEL reads it as runes, which this leaves to CEL).
-// Text already in lower case is returned as it is, without a copy.
-func lowerASCII(s string) (value, bool) {
+// lowerASCII lowers the ASCII letters of s, into text, and reports false
+// for text that is not all ASCII (CEL reads it as runes, which this
+// leaves to CEL). Text already in lower case is returned as it is,
+// without a copy.
+func lowerASCII(s string, text *scratch) (value, bool) {
 	upper := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -137,11 +139,5 @@ func lowerASCII(s string) (value, bool) {
 	if !upper {
 		return stringValue(s), true
 	}
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return stringValue(string(b)), true
+	return stringValue(text.lower(s)), true
 }

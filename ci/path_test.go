@@ -185,6 +185,9 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 		case i%50 == 7: // lost
 		case i%3 == 0: // a copy: agrees
 			tgt = append(tgt, src[i])
+			if i%33 == 0 { // twice: duplicated
+				tgt = append(tgt, src[i])
+			}
 		default: // another record under the same key: disagrees somewhere
 			rec := variedRecord(r, i)
 			if i%5 == 0 {
@@ -192,6 +195,9 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 			}
 			tgt = append(tgt, rec)
 		}
+	}
+	for i := 1; i < len(src); i += 250 { // a key an earlier source record has
+		src[i]["id"] = float64(i - 1)
 	}
 	tgt = append(tgt, variedRecord(r, 99999), map[string]any{"id": nil})
 	fields := []Field{
@@ -229,7 +235,8 @@ func TestChecksAgreeWithCEL(t *testing.T) {
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("%s: the fast path and CEL disagree:\nfast %s\ncel  %s", expect, dump(fast), dump(slow))
 		}
-		if fast.Mismatched.Count < 100 || fast.Errors.Count == 0 || fast.Missing.Count == 0 || len(fast.FieldMismatches) < 10 {
+		if fast.Mismatched.Count < 100 || fast.Errors.Count == 0 || fast.Missing.Count == 0 || len(fast.FieldMismatches) < 10 ||
+			fast.Unexpected.Count == 0 || fast.SourceDuplicates.Count == 0 || fast.Duplicated.Count == 0 {
 			t.Errorf("%s: the records exercise too little: %s", expect, dump(fast))
 		}
 	}
@@ -263,12 +270,16 @@ func TestExpressionsAgreeWithCEL(t *testing.T) {
 			t.Fatalf("%s: %v", text, err)
 		}
 		natively := 0
-		for _, rec := range recs {
-			a, b := fast.eval(&activation{rec: rec}), slow.eval(&activation{rec: rec})
+		text := &scratch{}
+		for i, rec := range recs {
+			if i%100 == 0 {
+				text.reset() // as a worker does between batches
+			}
+			a, b := fast.eval(&activation{rec: rec, text: text}), slow.eval(&activation{rec: rec})
 			if a != b && !(a.k == kindDouble && b.k == kindDouble && a.float() != a.float() && b.float() != b.float()) { // NaN != NaN
 				t.Fatalf("%s over %v: native %+v, CEL %+v", text, rec, a, b)
 			}
-			if _, ok := fast.native.eval(rec); ok {
+			if _, ok := fast.native.eval(rec, nil); ok {
 				natively++
 			}
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -22,8 +22,9 @@ const batchSize = 1024
 const badKey = "\x00"
 
 type batchIn struct {
-	seq  int
-	recs []map[string]any
+	seq    int
+	recs   []map[string]any
+	pooled bool // recs is the reader's buffer, recycled once mapped (a streamed source's; not a slice of Records)
 }
 
 // mapped is one batch in canonical form: keys and, per record, one value per field.
@@ -34,54 +35,98 @@ type mapped struct {
 	bad  []Example
 }
 
-// produce feeds src to out in batches and closes out; it returns how many
-// records it read.
-func produce(ctx context.Context, src Source, out chan<- batchIn) (int, error) {
-	defer close(out)
-	n, seq := 0, 0
-	send := func(recs []map[string]any) error {
-		select {
-		case out <- batchIn{seq: seq, recs: recs}:
-			seq++
-			n += len(recs)
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// feed reads src in batches for workers, and maps a batch itself when
+// they are all busy and the queue is full. The read is one goroutine, so
+// a streamed source's reader (decoding, generating) is often what a check
+// waits for: it then keeps a core of its own, beside a worker per other
+// core, and helps the workers only when it is ahead of them.
+type feed struct {
+	out  chan batchIn
+	free chan []map[string]any // mapped streamed batches' buffers, to read the next ones into
+	help func(in batchIn)      // maps a batch in the reader's goroutine
+	n    int                   // records read
+	seq  int
+}
+
+// send hands recs to a worker, or maps them itself if none can take them.
+func (f *feed) send(ctx context.Context, recs []map[string]any, pooled bool) error {
+	b := batchIn{seq: f.seq, recs: recs, pooled: pooled}
+	select {
+	case f.out <- b:
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		f.help(b)
+		f.recycle(b)
 	}
+	f.seq++
+	f.n += len(recs)
+	return nil
+}
+
+// recycle keeps a mapped streamed batch's buffer for the reader, without
+// the records: they are garbage once mapped.
+func (f *feed) recycle(b batchIn) {
+	if !b.pooled {
+		return
+	}
+	clear(b.recs)
+	select {
+	case f.free <- b.recs[:0]:
+	default:
+	}
+}
+
+func (f *feed) buffer() []map[string]any {
+	select {
+	case buf := <-f.free:
+		return buf
+	default:
+		return make([]map[string]any, 0, batchSize)
+	}
+}
+
+// produce feeds src to f.out in batches and closes it; it returns how many
+// records it read.
+func (f *feed) produce(ctx context.Context, src Source) (int, error) {
+	defer close(f.out)
 	if s, ok := src.(Streamer); ok {
-		buf := make([]map[string]any, 0, batchSize)
+		buf := f.buffer()
 		err := s.Stream(ctx, func(r map[string]any) error {
 			buf = append(buf, r)
 			if len(buf) == batchSize {
-				if err := send(buf); err != nil {
+				if err := f.send(ctx, buf, true); err != nil {
 					return err
 				}
-				buf = make([]map[string]any, 0, batchSize)
+				buf = f.buffer()
 			}
 			return nil
 		})
 		if err == nil && len(buf) > 0 {
-			err = send(buf)
+			err = f.send(ctx, buf, true)
 		}
-		return n, err
+		return f.n, err
 	}
 	recs, err := src.Records(ctx)
 	if err != nil {
 		return 0, err
 	}
 	for i := 0; i < len(recs); i += batchSize {
-		if err := send(recs[i:min(i+batchSize, len(recs))]); err != nil {
-			return n, err
+		if err := f.send(ctx, recs[i:min(i+batchSize, len(recs))], false); err != nil {
+			return f.n, err
 		}
 	}
-	return n, nil
+	return f.n, nil
 }
 
 // mapBatch maps one batch on one side.
-// m's slices are reused: a worker maps every batch into the same buffers.
+// m's slices are reused: a worker maps every batch into the same buffers,
+// and the text it computes into act.text, which the next batch reuses.
 func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, m *mapped) {
 	nf := len(k.fields)
+	if act.text != nil {
+		act.text.reset()
+	}
 	m.seq, m.bad = in.seq, m.bad[:0]
 	m.keys = slices.Grow(m.keys[:0], len(in.recs))[:len(in.recs)]
 	m.vals = slices.Grow(m.vals[:0], len(in.recs)*nf)[:len(in.recs)*nf]
@@ -101,7 +146,7 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 			m.bad = append(m.bad, Example{Key: fmt.Sprintf("%s record %d", side, ord+1), Error: "join key " + key.text + " is null", ord: ord})
 			m.keys[i] = badKey
 		default:
-			m.keys[i] = kv.keyText()
+			m.keys[i] = act.text.keyText(kv)
 		}
 		row := m.vals[i*nf : (i+1)*nf]
 		for j := range k.fields {
@@ -112,29 +157,31 @@ func (k *Checker) mapBatch(in batchIn, key *expr, target bool, act *activation, 
 			}
 			row[j] = f.canon(e.eval(act))
 			if row[j].k == kindError && !f.Ignore {
-				m.bad = append(m.bad, Example{Key: m.keys[i], Error: fmt.Sprintf("%s field %s (%s): %s", side, f.Name, e.text, row[j].s), ord: ord})
+				m.bad = append(m.bad, Example{Key: strings.Clone(m.keys[i]), Error: fmt.Sprintf("%s field %s (%s): %s", side, f.Name, e.text, row[j].s), ord: ord})
 			}
 		}
 	}
 	act.rec = nil
 }
 
-// each runs fn on every batch of src, on one worker per CPU.
-func each(ctx context.Context, src Source, fn func(worker int, in batchIn)) (int, error) {
+// each runs fn on every batch of src: on w.n workers, and on the reader
+// when it is ahead of them (worker w.n).
+func each(ctx context.Context, w *workers, src Source, fn func(worker int, in batchIn)) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in := make(chan batchIn, 2*runtime.GOMAXPROCS(0))
+	f := &feed{out: make(chan batchIn, 2*(w.n+1)), free: make(chan []map[string]any, 3*(w.n+1)), help: func(b batchIn) { fn(w.n, b) }}
 	var wg sync.WaitGroup
-	for w := range runtime.GOMAXPROCS(0) {
+	for i := range w.n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range in {
-				fn(w, b)
+			for b := range f.out {
+				fn(i, b)
+				f.recycle(b)
 			}
 		}()
 	}
-	n, err := produce(ctx, src, in)
+	n, err := f.produce(ctx, src)
 	if err != nil {
 		cancel()
 	}
@@ -149,6 +196,8 @@ type index struct {
 	shadow  []bool // per record: an earlier record has its key
 	n       int
 }
+
+func (x *index) key(ord int32) string { return x.batches[ord/batchSize].key(int(ord % batchSize)) }
 
 func (x *index) row(ord, nf int, buf []value) []value {
 	return x.batches[ord/batchSize].row(ord%batchSize, nf, buf)
@@ -198,18 +247,41 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// workers holds each worker's reusable state for one run.
+// workers holds each worker's reusable state for one run: n goroutines,
+// one a CPU but the reader's, and the reader, which maps when it is ahead
+// (slot n).
 type workers struct {
-	nf   int
-	acts []activation
-	maps []mapped
-	bufs [][]value
-	accs []acc
+	n     int
+	nf    int
+	slots []*slot
 }
 
+// slot is one worker's state. Each is allocated on its own and padded,
+// so that two workers never write to one cache line: they write to their
+// activation, scratch and buffers for every record.
+type slot struct {
+	act   activation
+	text  scratch
+	m     mapped
+	buf   []value // the joined source row
+	acc   acc
+	look  lookups
+	joins []uint32 // its batch's joined source ordinals, agreedBit set where the target agreed
+	_     [128]byte
+}
+
+// agreedBit marks, in a joined source ordinal, a target that agreed.
+const agreedBit = 1 << 31
+
 func newWorkers(nf int) *workers {
-	n := runtime.GOMAXPROCS(0)
-	return &workers{nf: nf, acts: make([]activation, n), maps: make([]mapped, n), bufs: make([][]value, n), accs: make([]acc, n)}
+	n := max(1, runtime.GOMAXPROCS(0)-1)
+	w := &workers{n: n, nf: nf, slots: make([]*slot, n+1)}
+	for i := range w.slots {
+		s := &slot{}
+		s.act.text = &s.text
+		w.slots[i] = s
+	}
+	return w
 }
 
 // indexSource maps every source record, packs it, and indexes the keys in
@@ -218,10 +290,11 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	var mu sync.Mutex
 	var bad []Example
 	x := &index{}
-	n, err := each(ctx, k.check.Source, func(i int, in batchIn) {
-		m := &w.maps[i]
-		k.mapBatch(in, k.srcKey, false, &w.acts[i], m)
-		st := pack(*m)
+	seed := maphash.MakeSeed()
+	n, err := each(ctx, w, k.check.Source, func(i int, in batchIn) {
+		m := &w.slots[i].m
+		k.mapBatch(in, k.srcKey, false, &w.slots[i].act, m)
+		st := pack(*m, seed)
 		mu.Lock()
 		for len(x.batches) <= m.seq {
 			x.batches = append(x.batches, store{})
@@ -235,21 +308,22 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 	}
 	x.n, res.Source = n, n
 	x.shadow = make([]bool, n)
-	x.byKey = newKeyIndex(n, func(ord int32) string { return x.batches[ord/batchSize].keys[ord%batchSize] })
+	x.byKey = newKeyIndex(n, min(runtime.GOMAXPROCS(0), maxKeyShards), seed, x.key)
 	sort.Slice(bad, func(i, j int) bool { return bad[i].ord < bad[j].ord })
 	for _, e := range bad {
 		keep(&res.Errors, k.examples, e)
 	}
-	for bi := range x.batches {
-		for i, key := range x.batches[bi].keys {
-			ord := bi*batchSize + i
-			if key == badKey {
-				continue
-			}
-			if !x.byKey.add(key, int32(ord)) {
-				x.shadow[ord] = true
-				keep(&res.SourceDuplicates, k.examples, Example{Key: key, ord: ord})
-			}
+	x.byKey.addAll(n, func(ord int32) (uint64, bool) {
+		b, i := &x.batches[ord/batchSize], int(ord%batchSize)
+		h := b.hs[i]
+		return h, h != 0 || b.key(i) != badKey // a real key may hash to 0
+	}, func(ord int32) { x.shadow[ord] = true })
+	for i := range x.batches {
+		x.batches[i].hs = nil
+	}
+	for ord, shadowed := range x.shadow {
+		if shadowed {
+			keep(&res.SourceDuplicates, k.examples, Example{Key: x.key(int32(ord)), ord: ord})
 		}
 	}
 	return x, nil
@@ -257,41 +331,58 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 
 // scanTarget maps, looks up and compares the target records in parallel;
 // nothing of the target is kept beyond the examples. It returns, per source
-// record, how many targets it had and whether one agreed.
-func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []uint32, error) {
+// record, how many targets it had and whether one agreed. A worker counts
+// its batch's joins under a lock once it has compared them all, not by an
+// atomic operation per record: those fence the memory loads of the records
+// that follow, which then wait for their cache misses one by one.
+func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []bool, error) {
 	counts := make([]int32, x.n)
-	agreed := make([]uint32, x.n)
+	agreed := make([]bool, x.n)
+	var mu sync.Mutex
 	nf := w.nf
-	n, err := each(ctx, k.check.Target, func(i int, in batchIn) {
-		m := &w.maps[i]
-		k.mapBatch(in, k.tgtKey, true, &w.acts[i], m)
-		a := &w.accs[i]
+	n, err := each(ctx, w, k.check.Target, func(i int, in batchIn) {
+		sl := w.slots[i]
+		m := &sl.m
+		k.mapBatch(in, k.tgtKey, true, &sl.act, m)
+		a := &sl.acc
 		for _, e := range m.bad {
 			keep(&a.errs, k.examples, e)
 		}
+		joins, l := sl.joins[:0], &sl.look
+		x.byKey.getAll(m.keys, l)
 		for r, key := range m.keys {
 			if key == badKey {
 				continue
 			}
 			ord := in.seq*batchSize + r
 			trow := m.vals[r*nf : (r+1)*nf]
-			si, ok := x.byKey.get(key)
-			if !ok {
-				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: key, Record: k.record(trow), ord: ord} })
+			si := l.ords[r]
+			if !l.found[r] {
+				keepWith(&a.unexpected, k.examples, func() Example { return Example{Key: strings.Clone(key), Record: k.record(trow), ord: ord} })
 				continue
 			}
-			atomic.AddInt32(&counts[si], 1)
-			w.bufs[i] = x.row(int(si), nf, w.bufs[i])
-			if k.compare(a, key, ord, w.bufs[i], trow) {
-				atomic.StoreUint32(&agreed[si], 1)
+			sl.buf = x.row(int(si), nf, sl.buf)
+			j := uint32(si)
+			if k.compare(a, key, ord, sl.buf, trow) {
+				j |= agreedBit
 			}
+			joins = append(joins, j)
 		}
+		mu.Lock()
+		for _, j := range joins {
+			si := j &^ agreedBit
+			counts[si]++
+			agreed[si] = agreed[si] || j&agreedBit != 0
+		}
+		mu.Unlock()
+		sl.joins = joins
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	res.Target = n
-	for _, a := range w.accs {
+	for _, sl := range w.slots {
+		a := sl.acc
 		merge(&res.Unexpected, a.unexpected)
 		merge(&res.Mismatched, a.mismatched)
 		for j, n := range a.byField {
@@ -333,15 +424,15 @@ func (k *Checker) compare(a *acc, key string, ord int, srow, trow []value) bool 
 	a.mismatched.Count++
 	if len(a.mismatched.Examples) < k.examples {
 		a.mismatched.Examples = append(a.mismatched.Examples,
-			Example{Key: key, Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
+			Example{Key: strings.Clone(key), Fields: diff, Diff: k.diff(srow, trow, diff), ord: ord})
 	}
 	return false
 }
 
 // tally counts missing, duplicated and matched source records, in source order.
-func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) {
+func (k *Checker) tally(x *index, counts []int32, agreed []bool, res *Result) {
 	for ord := range x.n {
-		key := x.batches[ord/batchSize].keys[ord%batchSize]
+		key := x.key(int32(ord))
 		if key == badKey || x.shadow[ord] {
 			continue
 		}
@@ -353,7 +444,7 @@ func (k *Checker) tally(x *index, counts []int32, agreed []uint32, res *Result) 
 		case c > 1:
 			keep(&res.Duplicated, k.examples, Example{Key: key, Count: int(c), ord: ord})
 		}
-		if agreed[ord] == 1 {
+		if agreed[ord] {
 			res.Matched++
 		}
 	}
@@ -366,12 +457,15 @@ func merge(dst *Outcome, src Outcome) {
 	dst.Examples = append(dst.Examples, src.Examples...)
 }
 
-// record renders a canonical row for reports and diffs.
+// record renders a canonical row for reports and diffs, with its own copy
+// of the text (a target row's text is its worker's scratch).
 func (k *Checker) record(row []value) map[string]any {
 	out := make(map[string]any, len(row))
 	for j, f := range k.fields {
 		if !f.Ignore {
-			out[f.Name] = row[j].native()
+			v := row[j]
+			v.s = strings.Clone(v.s)
+			out[f.Name] = v.native()
 		}
 	}
 	return out

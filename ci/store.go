@@ -1,14 +1,19 @@
 package ci
 
-import "unsafe"
+import (
+	"hash/maphash"
+	"unsafe"
+)
 
 // store is one batch of source records in packed form: 8 bytes and a kind
-// byte per field, text in one arena, without pointers besides the keys:
-// the garbage collector never scans the source side of a check, which is
-// most of its memory. A cell holds a value's n, or for a value with text
+// byte per field, keys and text in one arena, and no pointers but the four
+// slices': the garbage collector never scans the source side of a check,
+// which is most of its memory, and runs as often as the generator or
+// decoder of a streamed source makes it. A cell holds a value's n, or for a value with text
 // where the text is in the arena (offset << 32 | length).
 type store struct {
-	keys  []string // point into arena
+	ends  []uint32 // where each key ends in arena; the keys come first, in order
+	hs    []uint64 // each key's hash for the key index, 0 for badKey; dropped once indexed
 	kinds []kind
 	cells []uint64
 	arena []byte // never modified once packed: keys and text alias it
@@ -17,8 +22,8 @@ type store struct {
 // hasText reports whether values of kind k carry text.
 func hasText(k kind) bool { return k == kindString || k == kindOther || k == kindError }
 
-// pack moves a mapped batch into a store.
-func pack(m mapped) store {
+// pack moves a mapped batch into a store, with its keys' hashes under seed.
+func pack(m mapped, seed maphash.Seed) store {
 	size := 0
 	for _, k := range m.keys {
 		size += len(k)
@@ -28,11 +33,14 @@ func pack(m mapped) store {
 			size += len(m.vals[i].s)
 		}
 	}
-	s := store{keys: make([]string, len(m.keys)), kinds: make([]kind, len(m.vals)), cells: make([]uint64, len(m.vals)), arena: make([]byte, 0, size)}
+	s := store{ends: make([]uint32, len(m.keys)), kinds: make([]kind, len(m.vals)), cells: make([]uint64, len(m.vals)), arena: make([]byte, 0, size)}
+	s.hs = make([]uint64, len(m.keys))
 	for i, k := range m.keys {
-		off := len(s.arena)
 		s.arena = append(s.arena, k...)
-		s.keys[i] = view(s.arena, off, len(k))
+		s.ends[i] = uint32(len(s.arena))
+		if k != badKey {
+			s.hs[i] = maphash.String(seed, k)
+		}
 	}
 	for i, v := range m.vals {
 		s.kinds[i] = v.k
@@ -53,6 +61,15 @@ func view(arena []byte, off, n int) string {
 		return ""
 	}
 	return unsafe.String(&arena[off], n)
+}
+
+// key is the join key of record i.
+func (s *store) key(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return view(s.arena, int(start), int(s.ends[i]-start))
 }
 
 // row unpacks record i of nf fields into buf.
