@@ -517,32 +517,11 @@ func (s *dockerService) Exited() (bool, error) {
 // HarnessAddr is the loopback host:port the service's port is published on.
 func (s *dockerService) HarnessAddr() string { return s.harness }
 
-// WaitHealthy asks url until it answers 2xx: the container's wait strategy
-// has already, from the engine's side; this is the harness's view.
+// WaitHealthy asks url until it answers 2xx, as for a process: the
+// container's wait strategy has already, from the engine's side; this is
+// the harness's view, through the published port.
 func (s *dockerService) WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
-	delay := 5 * time.Millisecond
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode/100 == 2 {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("scenarios: service %q never answered 2xx at %s within %s%s", s.name, url, timeout, lastLinesNote(s.LastLines()))
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 200*time.Millisecond)
-	}
+	return waitHealthy(ctx, s.name, url, timeout, s)
 }
 
 // LastLines is the end of the container's output.

@@ -161,6 +161,14 @@ func (p *Process) LastLines() string { return p.tail.String() }
 // doubling to HealthPollMax. Failure messages carry the service's last log
 // lines.
 func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Duration) error {
+	return waitHealthy(ctx, p.Name, url, timeout, p)
+}
+
+// waitHealthy polls url until it answers 2xx, svc exits, timeout passes or
+// ctx ends, at once and then with a wait from HealthPollFirst doubling to
+// HealthPollMax; a process and a container alike. Failure messages carry
+// the service's last log lines.
+func waitHealthy(ctx context.Context, name, url string, timeout time.Duration, svc exitWatcher) error {
 	if timeout <= 0 {
 		timeout = DefaultStartTimeout
 	}
@@ -172,8 +180,8 @@ func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Dura
 	defer timer.Stop()
 	var last string
 	for {
-		if done, err := p.Exited(); done {
-			return fmt.Errorf("scenarios: service %q exited before it was healthy (%v); its last output:\n%s: %w", p.Name, err, indent(p.LastLines()), ErrUnhealthy)
+		if done, err := svc.Exited(); done {
+			return fmt.Errorf("scenarios: service %q exited before it was healthy (%v); its last output:\n%s: %w", name, err, indent(svc.LastLines()), ErrUnhealthy)
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
@@ -190,8 +198,8 @@ func (p *Process) WaitHealthy(ctx context.Context, url string, timeout time.Dura
 		wait = min(2*wait, HealthPollMax)
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("scenarios: service %q not healthy at %s after %s (last: %s); its last output:\n%s: %w", p.Name, url, timeout, last, indent(p.LastLines()), ErrUnhealthy)
-		case <-p.exited: // said at the top of the loop, with its last words
+			return fmt.Errorf("scenarios: service %q not healthy at %s after %s (last: %s); its last output:\n%s: %w", name, url, timeout, last, indent(svc.LastLines()), ErrUnhealthy)
+		case <-svc.Done(): // said at the top of the loop, with its last words
 		case <-timer.C:
 		}
 	}
