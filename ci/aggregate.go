@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -342,4 +343,43 @@ func (a *aggregated) rowsByKey(key *expr) map[string]int {
 		}
 	}
 	return m
+}
+
+// ExpressionFields returns the top-level fields of a record that text
+// reads by name, sorted (not what it reads through record["..."]), so
+// that a scenario can check them against the fields a grouped side has.
+func ExpressionFields(text string) ([]string, error) {
+	env, err := baseEnv()
+	if err != nil {
+		return nil, fmt.Errorf("ci: cel environment: %w", err)
+	}
+	parsed, iss := env.Parse(strings.TrimSpace(text))
+	if iss.Err() != nil {
+		return nil, errors.New(strings.TrimSpace(iss.String()))
+	}
+	nav := ast.NavigateAST(parsed.NativeRep())
+	local := map[string]bool{RecordVar: true}
+	for _, c := range ast.MatchDescendants(nav, ast.KindMatcher(ast.ComprehensionKind)) {
+		cp := c.AsComprehension()
+		local[cp.IterVar()], local[cp.AccuVar()] = true, true
+		if cp.HasIterVar2() {
+			local[cp.IterVar2()] = true
+		}
+	}
+	for _, c := range ast.MatchDescendants(nav, ast.KindMatcher(ast.CallKind)) {
+		call := c.AsCall()
+		if call.IsMemberFunction() && call.Target().Kind() == ast.IdentKind {
+			if ns := call.Target().AsIdent(); env.HasFunction(ns + "." + call.FunctionName()) {
+				local[ns] = true // a namespace: math.abs(x), strings.quote(s)
+			}
+		}
+	}
+	var names []string
+	for _, id := range ast.MatchDescendants(nav, ast.KindMatcher(ast.IdentKind)) {
+		if n := id.AsIdent(); !local[n] && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }

@@ -194,3 +194,19 @@ func TestMathExtension(t *testing.T) {
 		}
 	}
 }
+
+func TestExpressionFields(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"sku":                               "sku",
+		"math.abs(a) + math.greatest(b, c)": "a b c",
+		"items.exists(i, i.qty > min_qty)":  "items min_qty",
+		`record["x-y"] + strings.quote(z)`:  "z",
+		"customer.email.lowerAscii()":       "customer",
+	} {
+		got, err := ExpressionFields(text)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("%s: got %v %v, want %s", text, got, err, want)
+		}
+	}
+}
