@@ -56,6 +56,9 @@ func TestAggregateSumAgrees(t *testing.T) {
 		if !r.Passed || r.Matched != skus || r.Source != skus || r.SourceRows != 4*skus {
 			t.Fatalf("%d SKUs: %s (matched %d, groups %d, rows %d)", skus, r.Reason, r.Matched, r.Source, r.SourceRows)
 		}
+		if want := fmt.Sprintf("%d of %d source groups (of %d records) matched", skus, skus, 4*skus); !strings.Contains(r.Reason, want) {
+			t.Fatalf("reason %q, want %q", r.Reason, want)
+		}
 	}
 }
 

@@ -81,7 +81,11 @@ func (r *Result) judge() {
 	add(r.Errors.Count, "expression errors")
 	r.Passed = len(bad) == 0
 	if r.Passed {
-		r.Reason = fmt.Sprintf("%d of %d source records matched %s", r.Matched, r.Source, r.Expect)
+		what := "records"
+		if r.SourceRows > 0 {
+			what = fmt.Sprintf("groups (of %d records)", r.SourceRows)
+		}
+		r.Reason = fmt.Sprintf("%d of %d source %s matched %s", r.Matched, r.Source, what, r.Expect)
 		return
 	}
 	r.Reason = fmt.Sprintf("%s: %s", r.Expect, strings.Join(bad, ", "))
