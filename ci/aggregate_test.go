@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -211,5 +212,30 @@ func TestExpressionFields(t *testing.T) {
 		if err != nil || strings.Join(got, " ") != want {
 			t.Errorf("%s: got %v %v, want %s", text, got, err, want)
 		}
+	}
+}
+
+// BenchmarkAggregate100k groups 100,000 bins into 25,000 SKUs before a
+// check against their levels; ns/record is per bin and level together.
+func BenchmarkAggregate100k(b *testing.B) {
+	for _, sum := range []string{"sum(available)", clamped} {
+		b.Run(strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(sum))[1], func(b *testing.B) {
+			rows, avail := stock(25_000, 4)
+			for _, r := range rows {
+				r["available"] = max(0, r["on_hand"].(int64)-r["reserved"].(int64))
+			}
+			k, err := inventoryCheck(rows, levels(avail), sum).Compile()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := k.Run(context.Background())
+				if err != nil || !res.Passed {
+					b.Fatalf("%v %s", err, res.Reason)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(rows)+len(avail)), "ns/record")
+		})
 	}
 }
