@@ -239,3 +239,20 @@ func BenchmarkAggregate100k(b *testing.B) {
 		})
 	}
 }
+
+func TestAggregateReportHTML(t *testing.T) {
+	t.Parallel()
+	rows, avail := stock(3, 4)
+	avail["SKU-1"]++
+	delete(avail, "SKU-2")
+	r := runCheck(t, inventoryCheck(rows, levels(avail), clamped))
+	var b strings.Builder
+	if err := WriteHTML(&b, Report{Scenario: "inventory", Gates: []Gate{r.Gate()}, Consistency: []Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<summary>SKU-1 (4 source records): available</summary>", "<summary>SKU-2 (4 source records)</summary>"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func (r Result) Gate() Gate {
 		{"mismatched", r.Mismatched}, {"source duplicate", r.SourceDuplicates}, {"error", r.Errors}} {
 		for _, e := range o.out.Examples {
 			line := fmt.Sprintf("%s %s", o.name, e.Key)
-			if rows := e.groupRows(); rows != "" {
+			if rows := e.GroupRows(); rows != "" {
 				line += " (" + rows + ")"
 			}
 			switch {
@@ -137,8 +137,10 @@ func (r Result) Gate() Gate {
 	return g
 }
 
-// groupRows says how many records stand behind an example's groups.
-func (e Example) groupRows() string {
+// GroupRows says how many records stand behind an example's groups on
+// the sides its check aggregates ("4 source records"); "" for a check
+// that groups neither.
+func (e Example) GroupRows() string {
 	var parts []string
 	for _, r := range []struct {
 		n    int
