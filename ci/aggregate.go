@@ -160,12 +160,12 @@ type groups map[string]*group
 // returned as an example.
 func (g *aggregator) add(gs groups, act *activation, ord int, side string) []Example {
 	kv := g.by.eval(act)
-	where := fmt.Sprintf("%s record %d", side, ord+1)
+	where := func() string { return fmt.Sprintf("%s record %d", side, ord+1) }
 	switch kv.k {
 	case kindError:
-		return []Example{{Key: where, Error: "group_by " + g.by.text + ": " + kv.s, ord: ord}}
+		return []Example{{Key: where(), Error: "group_by " + g.by.text + ": " + kv.s, ord: ord}}
 	case kindNull:
-		return []Example{{Key: where, Error: "group_by " + g.by.text + " is null", ord: ord}}
+		return []Example{{Key: where(), Error: "group_by " + g.by.text + " is null", ord: ord}}
 	}
 	kt := kv.keyText()
 	gr := gs[kt]
@@ -183,7 +183,7 @@ func (g *aggregator) add(gs groups, act *activation, ord int, side string) []Exa
 		v, err := fold(a.fn, gr.vals[i], a.arg.eval(act))
 		if err != nil {
 			gr.bad[i] = true
-			bad = append(bad, Example{Key: where, Error: fmt.Sprintf("%s aggregate %s (%s): %v", side, a.name, a.arg.text, err), ord: ord})
+			bad = append(bad, Example{Key: where(), Error: fmt.Sprintf("%s aggregate %s (%s): %v", side, a.name, a.arg.text, err), ord: ord})
 			continue
 		}
 		gr.vals[i] = v
