@@ -92,6 +92,11 @@ type Check struct {
 	Expect      Expect        `json:"expect" yaml:"expect"`
 	Fields      []Field       `json:"fields,omitempty" yaml:"fields,omitempty"`
 	MaxExamples int           `json:"max_examples,omitempty" yaml:"max_examples,omitempty"` // DefaultMaxExamples when 0
+	// SourceAggregate and TargetAggregate, when set, group that side's
+	// records before the join: the join and the fields of the side then
+	// read one record per group.
+	SourceAggregate *Aggregate `json:"source_aggregate,omitempty" yaml:"source_aggregate,omitempty"`
+	TargetAggregate *Aggregate `json:"target_aggregate,omitempty" yaml:"target_aggregate,omitempty"`
 
 	viaCEL bool // plain references evaluated by CEL too: what tests hold the fast path to
 }
@@ -110,6 +115,8 @@ type Checker struct {
 	tgtKey   *expr
 	fields   []field // sorted by name
 	examples int
+	srcAgg   *aggregator // nil: the side is not grouped
+	tgtAgg   *aggregator
 }
 
 // Compile checks and compiles every expression of c once. The error names
@@ -133,6 +140,16 @@ func (c Check) Compile() (*Checker, error) {
 	}
 	if k.tgtKey, err = compileExpr(c.Join.Target, fmt.Sprintf("check %q join.target", c.Name), c.viaCEL); err != nil {
 		errs = append(errs, err)
+	}
+	if a := c.SourceAggregate; a != nil {
+		if k.srcAgg, err = compileAggregate(*a, fmt.Sprintf("check %q source", c.Name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a := c.TargetAggregate; a != nil {
+		if k.tgtAgg, err = compileAggregate(*a, fmt.Sprintf("check %q target", c.Name)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	seen := map[string]bool{}
 	for _, f := range c.Fields {

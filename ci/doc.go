@@ -13,7 +13,10 @@
 // interpreter wherever CEL's answer is plain, and leave the rest to it, so
 // every value and message stays CEL's. Run counts exactly what is
 // missing, unexpected, duplicated or mismatched, keeping a bounded number of
-// examples with go-cmp diffs; Settle retries until consistent.
+// examples with go-cmp diffs; Settle retries until consistent. A side
+// that holds many records per key (stock per bin against one level per
+// SKU) is grouped first by an Aggregate: sum, count, min and max per group,
+// whose examples say how many records stand behind each group.
 //
 // Resilience: Backoff, RetryAfter, Breaker, Idempotency, Timeouts and
 // Recovery judge the integration from the mocks' journals ([]toolkit.Entry,

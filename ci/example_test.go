@@ -108,3 +108,41 @@ func ExampleWriteAll() {
 	// summary.json true
 	// summary.md true
 }
+
+// A side grouped before the join: a warehouse's bins summed per SKU, each
+// bin's reservations clamped at zero, against one inventory level per SKU.
+func ExampleAggregate() {
+	bins := []map[string]any{
+		{"sku": "A", "on_hand": 5, "reserved": 2},
+		{"sku": "A", "on_hand": 1, "reserved": 3}, // over-reserved: counts as 0
+		{"sku": "B", "on_hand": 4, "reserved": 0},
+	}
+	levels := []map[string]any{{"sku": "A", "available": 3}, {"sku": "B", "available": 5}}
+	k, err := ci.Check{
+		Name:   "inventory",
+		Source: ci.Static(bins), Target: ci.Static(levels),
+		SourceAggregate: &ci.Aggregate{GroupBy: "sku", Values: map[string]string{
+			"available": "sum(math.greatest(0, on_hand - reserved))",
+		}},
+		Join:   ci.Join{Source: "sku", Target: "sku"},
+		Fields: []ci.Field{{Name: "available", Source: "available", Target: "available"}},
+	}.Compile()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := k.Run(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Reason)
+	fmt.Print(res.Gate().Detail[0])
+	// Output:
+	// exactly-once: 1 with mismatched fields
+	// mismatched B (1 source record): available
+	//   {
+	// - 	"available": 4,
+	// + 	"available": 5,
+	//   }
+}

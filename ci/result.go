@@ -16,7 +16,11 @@ type Example struct {
 	Record map[string]any `json:"record,omitempty"` // the canonical record (missing: source; unexpected: target)
 	Error  string         `json:"error,omitempty"`  // errors: what failed to evaluate
 	Trace  *Trace         `json:"trace,omitempty"`  // what the journals say of the record (TraceResult)
-	ord    int            // position in its collection, to keep examples deterministic
+	// SourceRows and TargetRows count the records behind the key's group
+	// on a side its check aggregates.
+	SourceRows int `json:"source_rows,omitempty"`
+	TargetRows int `json:"target_rows,omitempty"`
+	ord        int // position in its collection, to keep examples deterministic
 }
 
 // Outcome counts the records in one outcome, exactly, and keeps examples.
@@ -31,6 +35,10 @@ type Result struct {
 	Expect Expect `json:"expect"`
 	Source int    `json:"source_records"`
 	Target int    `json:"target_records"`
+	// SourceRows and TargetRows count the records read on a side the
+	// check aggregates; Source and Target then count its groups.
+	SourceRows int `json:"source_rows,omitempty"`
+	TargetRows int `json:"target_rows,omitempty"`
 	// Matched counts the source records with a target record that agrees on every field.
 	Matched    int     `json:"matched"`
 	Missing    Outcome `json:"missing"`    // source records without a target
@@ -73,7 +81,11 @@ func (r *Result) judge() {
 	add(r.Errors.Count, "expression errors")
 	r.Passed = len(bad) == 0
 	if r.Passed {
-		r.Reason = fmt.Sprintf("%d of %d source records matched %s", r.Matched, r.Source, r.Expect)
+		what := "records"
+		if r.SourceRows > 0 {
+			what = fmt.Sprintf("groups (of %d records)", r.SourceRows)
+		}
+		r.Reason = fmt.Sprintf("%d of %d source %s matched %s", r.Matched, r.Source, what, r.Expect)
 		return
 	}
 	r.Reason = fmt.Sprintf("%s: %s", r.Expect, strings.Join(bad, ", "))
@@ -102,6 +114,9 @@ func (r Result) Gate() Gate {
 		{"mismatched", r.Mismatched}, {"source duplicate", r.SourceDuplicates}, {"error", r.Errors}} {
 		for _, e := range o.out.Examples {
 			line := fmt.Sprintf("%s %s", o.name, e.Key)
+			if rows := e.GroupRows(); rows != "" {
+				line += " (" + rows + ")"
+			}
 			switch {
 			case e.Count > 0:
 				line += fmt.Sprintf(": %d target records", e.Count)
@@ -120,4 +135,23 @@ func (r Result) Gate() Gate {
 		}
 	}
 	return g
+}
+
+// GroupRows says how many records stand behind an example's groups on
+// the sides its check aggregates ("4 source records"); "" for a check
+// that groups neither.
+func (e Example) GroupRows() string {
+	var parts []string
+	for _, r := range []struct {
+		n    int
+		side string
+	}{{e.SourceRows, "source"}, {e.TargetRows, "target"}} {
+		switch {
+		case r.n == 1:
+			parts = append(parts, "1 "+r.side+" record")
+		case r.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s records", r.n, r.side))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -233,15 +233,33 @@ func (k *Checker) Run(ctx context.Context) (Result, error) {
 		return res, fmt.Errorf("ci: check %q: %w", k.check.Name, errNoSource)
 	}
 	w := newWorkers(len(k.fields))
-	x, err := k.indexSource(ctx, w, &res)
+	src, tgt := k.check.Source, k.check.Target
+	var srcGroups, tgtGroups *aggregated
+	var err error
+	if k.srcAgg != nil {
+		if srcGroups, err = k.srcAgg.run(ctx, w, src, "source", k.examples, &res); err != nil {
+			return res, fmt.Errorf("ci: check %q: read source: %w", k.check.Name, err)
+		}
+		src, res.SourceRows = Static(srcGroups.records), srcGroups.read
+	}
+	if k.tgtAgg != nil {
+		if tgtGroups, err = k.tgtAgg.run(ctx, w, tgt, "target", k.examples, &res); err != nil {
+			return res, fmt.Errorf("ci: check %q: read target: %w", k.check.Name, err)
+		}
+		tgt, res.TargetRows = Static(tgtGroups.records), tgtGroups.read
+	}
+	x, err := k.indexSource(ctx, w, src, &res)
 	if err != nil {
 		return res, fmt.Errorf("ci: check %q: read source: %w", k.check.Name, err)
 	}
-	counts, agreed, err := k.scanTarget(ctx, w, x, &res)
+	counts, agreed, err := k.scanTarget(ctx, w, tgt, x, &res)
 	if err != nil {
 		return res, fmt.Errorf("ci: check %q: read target: %w", k.check.Name, err)
 	}
 	k.tally(x, counts, agreed, &res)
+	if srcGroups != nil || tgtGroups != nil {
+		k.groupRows(&res, srcGroups, tgtGroups)
+	}
 	res.judge()
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -286,12 +304,12 @@ func newWorkers(nf int) *workers {
 
 // indexSource maps every source record, packs it, and indexes the keys in
 // source order.
-func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*index, error) {
+func (k *Checker) indexSource(ctx context.Context, w *workers, src Source, res *Result) (*index, error) {
 	var mu sync.Mutex
 	var bad []Example
 	x := &index{}
 	seed := maphash.MakeSeed()
-	n, err := each(ctx, w, k.check.Source, func(i int, in batchIn) {
+	n, err := each(ctx, w, src, func(i int, in batchIn) {
 		m := &w.slots[i].m
 		k.mapBatch(in, k.srcKey, false, &w.slots[i].act, m)
 		st := pack(*m, seed)
@@ -335,12 +353,12 @@ func (k *Checker) indexSource(ctx context.Context, w *workers, res *Result) (*in
 // its batch's joins under a lock once it has compared them all, not by an
 // atomic operation per record: those fence the memory loads of the records
 // that follow, which then wait for their cache misses one by one.
-func (k *Checker) scanTarget(ctx context.Context, w *workers, x *index, res *Result) ([]int32, []bool, error) {
+func (k *Checker) scanTarget(ctx context.Context, w *workers, tgt Source, x *index, res *Result) ([]int32, []bool, error) {
 	counts := make([]int32, x.n)
 	agreed := make([]bool, x.n)
 	var mu sync.Mutex
 	nf := w.nf
-	n, err := each(ctx, w, k.check.Target, func(i int, in batchIn) {
+	n, err := each(ctx, w, tgt, func(i int, in batchIn) {
 		sl := w.slots[i]
 		m := &sl.m
 		k.mapBatch(in, k.tgtKey, true, &sl.act, m)
@@ -446,6 +464,24 @@ func (k *Checker) tally(x *index, counts []int32, agreed []bool, res *Result) {
 		}
 		if agreed[ord] {
 			res.Matched++
+		}
+	}
+}
+
+// groupRows tells each example of a grouped side how many records its
+// group stands for.
+func (k *Checker) groupRows(res *Result, src, tgt *aggregated) {
+	var srcRows, tgtRows map[string]int
+	if src != nil {
+		srcRows = src.rowsByKey(k.srcKey)
+	}
+	if tgt != nil {
+		tgtRows = tgt.rowsByKey(k.tgtKey)
+	}
+	for _, o := range []*Outcome{&res.Missing, &res.Unexpected, &res.Duplicated, &res.Mismatched, &res.SourceDuplicates} {
+		for i := range o.Examples {
+			e := &o.Examples[i]
+			e.SourceRows, e.TargetRows = srcRows[e.Key], tgtRows[e.Key]
 		}
 	}
 }

@@ -85,3 +85,58 @@ func TestCheckConsistencyAgainstRunningMocks(t *testing.T) {
 		t.Errorf("a system without address: %v", err)
 	}
 }
+
+// TestCheckAggregatedSides groups both sides of a check, through the
+// scenario's syntax, against running mocks: a customer's orders against
+// their invoices. The negative controls are an invoice off by one cent
+// and a customer never invoiced.
+func TestCheckAggregatedSides(t *testing.T) {
+	t.Parallel()
+	shop, accounting := startMock(t, "shop.openapi.yaml"), startMock(t, "accounting.openapi.yaml")
+	order := func(id, email, total string) store.Record {
+		return store.Record{"id": id, "total_price": total, "currency": "EUR", "customer": map[string]any{"email": email}, "line_items": []any{}}
+	}
+	if err := shop.Mock.Store().Seed("orders", []store.Record{
+		order("o-1", "Ann@example.com", "10.00"), order("o-2", "bob@example.com", "20.50"),
+		order("o-3", "ann@example.com", "5.25"), order("o-4", "cy@example.com", "1.00"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	invoice := func(id, email string, cents int) store.Record {
+		return store.Record{"id": id, "object": "invoice", "status": "open", "reference": id, "customer_email": email, "amount_cents": cents, "currency": "EUR", "issued_at": "2026-11-23T10:00:00Z"}
+	}
+	s, err := ReadFile(filepath.Join("testdata", "check", "invoiced-per-customer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := CheckOptions{URLs: map[string]string{"shop": shop.URL, "accounting": accounting.URL}}
+	check := func(invoices ...store.Record) (bool, string) {
+		t.Helper()
+		if err := accounting.Mock.Store().ReplaceAll("invoices", invoices); err != nil {
+			t.Fatal(err)
+		}
+		gates, err := CheckConsistency(context.Background(), s, opts)
+		if err != nil || len(gates) != 1 {
+			t.Fatalf("%v %+v", err, gates)
+		}
+		return gates[0].Passed, gates[0].Reason + "\n" + strings.Join(gates[0].Detail, "\n")
+	}
+	if ok, text := check(invoice("in-1", "ann@example.com", 1000), invoice("in-2", "bob@example.com", 2050),
+		invoice("in-3", "ann@example.com", 525), invoice("in-4", "cy@example.com", 100)); !ok {
+		t.Fatalf("agreeing systems failed: %s", text)
+	}
+	ok, text := check(invoice("in-1", "ann@example.com", 1000), invoice("in-2", "bob@example.com", 2050),
+		invoice("in-3", "ann@example.com", 526))
+	if ok {
+		t.Fatal("a cent too many and a customer never invoiced passed")
+	}
+	for _, want := range []string{
+		"mismatched ann@example.com (2 source records, 2 target records): cents",
+		"- \t\"cents\": 1525,\n+ \t\"cents\": 1526,",
+		"missing cy@example.com (1 source record)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the failure does not show %q:\n%s", want, text)
+		}
+	}
+}

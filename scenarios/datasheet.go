@@ -131,6 +131,19 @@ func sheetFields(b *strings.Builder, s *Scenario) {
 		fmt.Fprintf(b, "### %s\n\n%s.%s → %s.%s, joined on `%s` = `%s`, %s.\n\n",
 			chk.Name, chk.Source.System, orDash(chk.Source.Collection), chk.Target.System, orDash(chk.Target.Collection),
 			chk.Join.Source, chk.Join.Target, expectOrDefault(chk.Expect))
+		for _, side := range []struct {
+			name string
+			c    Collection
+		}{{"Source", chk.Source}, {"Target", chk.Target}} {
+			if side.c.GroupBy == "" {
+				continue
+			}
+			var aggs []string
+			for _, name := range sortedKeys(side.c.Aggregate) {
+				aggs = append(aggs, fmt.Sprintf("%s = `%s`", name, side.c.Aggregate[name]))
+			}
+			fmt.Fprintf(b, "%s grouped by `%s`: %s.\n\n", side.name, side.c.GroupBy, strings.Join(aggs, ", "))
+		}
 		if len(chk.Fields) == 0 {
 			continue
 		}

@@ -46,3 +46,23 @@ func TestDatasheetGolden(t *testing.T) {
 		}
 	}
 }
+
+func TestDatasheetShowsGroupedSides(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "check", "invoiced-per-customer.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteDatasheet(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Source grouped by `customer.email.lowerAscii()`: cents = `sum(math.greatest(0, int(double(total_price) * 100.0)))`, orders = `count()`.",
+		"Target grouped by `customer_email`: cents = `sum(amount_cents)`, invoices = `count()`, largest = `max(amount_cents)`.",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the datasheet lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -395,7 +395,8 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) (ci.Gate,
 		return ci.Gate{Name: c.Name, Kind: "consistency", Measured: "not measured", Reason: r.secrets.Redact(err.Error())}, nil
 	}
 	check := ci.Check{Name: c.Name, Source: r.source(c.Source), Target: r.source(c.Target),
-		Join: ci.Join{Source: c.Join.Source, Target: c.Join.Target}, Expect: ci.Expect(c.Expect)}
+		Join: ci.Join{Source: c.Join.Source, Target: c.Join.Target}, Expect: ci.Expect(c.Expect),
+		SourceAggregate: c.Source.aggregate(), TargetAggregate: c.Target.aggregate()}
 	for _, name := range sortedKeys(c.Fields) {
 		f := c.Fields[name]
 		check.Fields = append(check.Fields, f.field(name))
@@ -419,6 +420,14 @@ func (r *run) consistencyGate(ctx context.Context, c ConsistencyCheck) (ci.Gate,
 func (f FieldCheck) field(name string) ci.Field {
 	return ci.Field{Name: name, Source: f.Source, Target: f.Target, Tolerance: f.Tolerance, Time: f.Compare == CompareInstant,
 		Zone: f.Zone, TimeTolerance: f.TimeTolerance.D(), EmptyIsNull: f.EmptyEqualsNull, Ignore: f.Ignore}
+}
+
+// aggregate is the ci form of a side's grouping, nil when it has none.
+func (c Collection) aggregate() *ci.Aggregate {
+	if c.GroupBy == "" && len(c.Aggregate) == 0 {
+		return nil
+	}
+	return &ci.Aggregate{GroupBy: c.GroupBy, Values: c.Aggregate}
 }
 
 // CompareInstant is the field option that compares values as instants.

@@ -303,10 +303,32 @@ type ConsistencyCheck struct {
 }
 
 // Collection names where records come from: a mock's collection, or an
-// HTTP list endpoint.
+// HTTP list endpoint. With group_by and aggregate, the side is grouped
+// before the join, for a side that holds many records per key:
+//
+//	source: {system: warehouse, collection: stock, group_by: sku,
+//	         aggregate: {available: "sum(math.greatest(0, on_hand - reserved))", bins: "count()"}}
+//
+// Each group then stands as one record holding its key (under the name
+// group_by has when it is a field name, sku here, else under key) and
+// each aggregate by name; the join and the fields of this side read those
+// records: join: {source: sku, target: sku}, fields: {available: {source:
+// available, target: available}}. A mismatched or missing group shows its
+// key, the aggregate's diff and how many records stand behind it.
 type Collection struct {
-	System     string `yaml:"system" json:"system" jsonschema:"required"`
+	System string `yaml:"system" json:"system" jsonschema:"required"`
+	// Collection is a stateful mock's collection: an OpenAPI mock's
+	// collection, a GraphQL mock's type.
 	Collection string `yaml:"collection,omitempty" json:"collection,omitempty"`
+	// GroupBy is a CEL expression over a record: the records with one value
+	// form a group. A record whose value is null counts as an error.
+	GroupBy string `yaml:"group_by,omitempty" json:"group_by,omitempty"`
+	// Aggregate names each value of a group: "sum(EXPR)", "min(EXPR)" and
+	// "max(EXPR)" over a CEL expression per record, or "count()" for its
+	// records. Nulls are skipped; a sum of nothing is 0, a min or max of
+	// nothing is null. CEL's math extension clamps and bounds per record:
+	// math.greatest(0, x), math.least(a, b).
+	Aggregate map[string]string `yaml:"aggregate,omitempty" json:"aggregate,omitempty"`
 	// Path of an HTTP list endpoint, for systems that are not mocks (or to
 	// read a mock through its own list operation).
 	Path string `yaml:"path,omitempty" json:"path,omitempty"`
@@ -319,7 +341,8 @@ type Collection struct {
 	Auth ci.Auth `yaml:"auth,omitempty" json:"auth,omitempty"`
 }
 
-// Join pairs records by a key expression on each side (CEL).
+// Join pairs records by a key expression on each side (CEL); on a side
+// that is grouped, records are its groups.
 type Join struct {
 	Source string `yaml:"source" json:"source" jsonschema:"required"`
 	Target string `yaml:"target" json:"target" jsonschema:"required"`

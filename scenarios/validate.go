@@ -84,6 +84,7 @@ func (s *Scenario) Validate() error {
 	v.loadContracts()
 	v.operations()
 	v.fieldChecks()
+	v.checkExpressions()
 	if len(v.problems) == 0 {
 		return nil
 	}

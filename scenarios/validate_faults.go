@@ -187,8 +187,23 @@ func (v *validator) collection(path string, c Collection) {
 	if c.Collection == "" && c.Path == "" {
 		v.addf(path, "", "name the collection (a mock's state) or the path of a list endpoint")
 	}
-	if c.Collection != "" && sys.Mock != nil && sys.Mock.Stateful {
-		v.mockCollection(path+".collection", c.System, c.Collection)
+	if c.Collection != "" && c.Path == "" {
+		switch {
+		case sys.Service != nil:
+			v.addf(path+".collection", "read its list endpoint: path: /orders", "system %q is the service under test: it has no mock to keep collections", c.System)
+		case sys.URL != "":
+			// A real system: its collections cannot be known before a run.
+		case sys.Mock == nil || !sys.Mock.Stateful:
+			v.addf(path+".collection", "give it mock: {stateful: true}, or read a list endpoint with path:", "mock %q is not stateful: it keeps no collection to read", c.System)
+		default:
+			v.mockCollection(path+".collection", c.System, c.Collection)
+		}
+	}
+	switch {
+	case c.GroupBy != "" && len(c.Aggregate) == 0:
+		v.addf(path+".group_by", `aggregate: {available: "sum(on_hand)", rows: "count()"}`, "group_by needs aggregate: the values each group stands for")
+	case c.GroupBy == "" && len(c.Aggregate) > 0:
+		v.addf(path+".aggregate", "group_by: sku", "aggregate needs group_by: the expression that puts records in groups")
 	}
 }
 
