@@ -41,7 +41,9 @@ type DownstreamSecond struct {
 	Waiting int `json:"waiting"`
 	// Refused is how many connections the proxy in front of the system
 	// reset as soon as it accepted them, being down (see AddRefused).
-	// A request retried after one is not among Retries: the refused
+	// The proxy cannot tell whose they were: where the load reaches the
+	// system through the proxy, its connections are among them. A
+	// request retried after one is not among Retries: the refused
 	// attempt is in no journal.
 	Refused int `json:"refused"`
 }
@@ -115,25 +117,47 @@ func DownstreamOf(entries []toolkit.Entry, system string, zero, end time.Time) D
 }
 
 // AddRefused counts the connections the system's proxy refused while
-// down (chaos.Toxiproxy.Refusals) in their seconds; those outside the
-// seconds of d are left out.
-func (d *Downstream) AddRefused(refused []chaos.Refused) {
+// down (chaos.Toxiproxy.Refusals) in the chart's seconds. The proxy counts
+// per whole second, the chart from the attack's start: a count goes to
+// the bucket holding the middle of the part of its second the system was
+// down in (faults: the run's windows; those of other targets or kinds are
+// ignored), or the middle of its second when no down window overlaps it.
+// Counts outside the seconds of d are left out.
+func (d *Downstream) AddRefused(refused []chaos.Refused, faults []FaultWindow) {
 	if len(d.Seconds) == 0 {
 		return
 	}
 	zero := d.Seconds[0].At
 	for _, r := range refused {
-		// The buckets start at zero, which need not fall on a whole
-		// second: a count goes to the bucket its second starts in, or
-		// the first for the second that overlaps zero (so to within a
-		// second).
-		if !r.At.Add(time.Second).After(zero) {
+		from, to := r.At, r.At.Add(time.Second)
+		for _, w := range faults {
+			if w.Target == d.System && w.Kind == chaos.Down && w.Start.Before(to) && w.End.After(from) {
+				from, to = laterOf(from, w.Start), earlierOf(to, w.End)
+				break
+			}
+		}
+		mid := from.Add(to.Sub(from) / 2)
+		if mid.Before(zero) {
 			continue
 		}
-		if i := int(r.At.Sub(zero) / time.Second); i < len(d.Seconds) {
+		if i := int(mid.Sub(zero) / time.Second); i < len(d.Seconds) {
 			d.Seconds[i].Refused += r.Count
 		}
 	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlierOf(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // total is how many requests the service sent the system, and connections
