@@ -22,8 +22,7 @@ func isReset(err error) bool {
 
 // attempt connects to addr and tries a round trip; it returns the error
 // the round trip ended with and how long the attempt took.
-func attempt(t *testing.T, addr string) (time.Duration, error) {
-	t.Helper()
+func attempt(addr string) (time.Duration, error) {
 	start := time.Now()
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
@@ -31,7 +30,7 @@ func attempt(t *testing.T, addr string) (time.Duration, error) {
 	}
 	defer c.Close()
 	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
-		t.Fatal(err)
+		return time.Since(start), err
 	}
 	_, err = roundTrip(c)
 	return time.Since(start), err
@@ -63,7 +62,7 @@ func TestDownProxyResetsAndCountsEachConnection(t *testing.T) {
 	tp := embedded(t)
 	p := proxyTo(t, tp, "refusing", tcpUpstream(t, echo))
 	ctx := context.Background()
-	if _, err := attempt(t, p.Listen); err != nil {
+	if _, err := attempt(p.Listen); err != nil {
 		t.Fatalf("control: %v", err)
 	}
 	tp.http.CloseIdleConnections()
@@ -90,7 +89,7 @@ func TestDownProxyResetsAndCountsEachConnection(t *testing.T) {
 		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
 		b.from = time.Now()
 		for range b.n {
-			took, err := attempt(t, p.Listen)
+			took, err := attempt(p.Listen)
 			if !isReset(err) {
 				t.Fatalf("while down: %v, want the connection reset", err)
 			}
@@ -132,7 +131,7 @@ func TestDownProxyResetsAndCountsEachConnection(t *testing.T) {
 	if err != nil || !after.Enabled || after.Listen != p.Listen {
 		t.Fatalf("after revert: %+v, %v; want enabled on %s", after, err, p.Listen)
 	}
-	if _, err := attempt(t, p.Listen); err != nil {
+	if _, err := attempt(p.Listen); err != nil {
 		t.Errorf("after revert: %v", err)
 	}
 	again, err := tp.Refusals(ctx, p.Name)
@@ -160,7 +159,7 @@ func TestRefusalsThroughTheAPI(t *testing.T) {
 		t.Errorf("a proxy never down: %+v, %v; want an empty list", got, err)
 	}
 	revert := apply(t, tp, p.Name, mustParse(t, Down, nil))
-	if _, err := attempt(t, p.Listen); !isReset(err) {
+	if _, err := attempt(p.Listen); !isReset(err) {
 		t.Fatalf("while down: %v", err)
 	}
 	if err := revert(ctx); err != nil {
@@ -202,5 +201,91 @@ func TestRefusalsKeepTheLastSeconds(t *testing.T) {
 	}
 	if last := got[len(got)-1]; last.Count != 3 {
 		t.Errorf("latest %+v, want 3", last)
+	}
+}
+
+// TestDownKeepsTheToxicsForWhenItComesBack: a proxy taken down with a
+// toxic on refuses like any other, and serves through the toxic again
+// once it is back.
+func TestDownKeepsTheToxicsForWhenItComesBack(t *testing.T) {
+	t.Parallel()
+	tp := embedded(t)
+	p := proxyTo(t, tp, "toxic-down", tcpUpstream(t, echo))
+	ctx := context.Background()
+	held := dial(t, p.Listen, 5*time.Second)
+	if _, err := roundTrip(held); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	removeLatency := apply(t, tp, p.Name, mustParse(t, "latency", map[string]string{"latency": "200ms"}))
+	up := apply(t, tp, p.Name, mustParse(t, Down, nil))
+	if _, err := roundTrip(held); err == nil {
+		t.Error("a piped connection still carries bytes while the proxy is down")
+	}
+	if _, err := attempt(p.Listen); !isReset(err) {
+		t.Fatalf("while down: %v, want the connection reset", err)
+	}
+	if err := up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took, err := attempt(p.Listen); err != nil || took < 200*time.Millisecond {
+		t.Errorf("back up: %v after %v, want the echo through the 200ms latency", err, took)
+	}
+	if err := removeLatency(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tp.Refusals(ctx, p.Name); err != nil || sum(got, time.Time{}, time.Now()) != 1 {
+		t.Errorf("refusals %+v, %v; want one", got, err)
+	}
+}
+
+// TestDownAndUpUnderLoadNeverHangs toggles a proxy down and up while
+// clients keep connecting: each attempt is served or fails at once, and
+// the proxy counts no more refusals than attempts failed.
+func TestDownAndUpUnderLoadNeverHangs(t *testing.T) {
+	t.Parallel()
+	tp := embedded(t)
+	p := proxyTo(t, tp, "toggled", tcpUpstream(t, echo))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type tally struct{ ok, failed, slow int }
+	results := make(chan tally, 4)
+	for range 4 {
+		go func() {
+			var n tally
+			defer func() { results <- n }()
+			for ctx.Err() == nil {
+				took, err := attempt(p.Listen)
+				switch {
+				case took > time.Second:
+					n.slow++
+				case err == nil:
+					n.ok++
+				default:
+					n.failed++
+				}
+			}
+		}()
+	}
+	for range 5 {
+		up := apply(t, tp, p.Name, mustParse(t, Down, nil))
+		time.Sleep(50 * time.Millisecond)
+		if err := up(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	var all tally
+	for range 4 {
+		n := <-results
+		all.ok, all.failed, all.slow = all.ok+n.ok, all.failed+n.failed, all.slow+n.slow
+	}
+	got, err := tp.Refusals(context.Background(), p.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := sum(got, time.Time{}, time.Now())
+	if all.slow > 0 || all.ok == 0 || refused == 0 || refused > all.failed {
+		t.Errorf("%d attempts served, %d failed, %d slow; %d refused: want none slow, some served, some refused, no more refused than failed", all.ok, all.failed, all.slow, refused)
 	}
 }
