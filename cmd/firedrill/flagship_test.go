@@ -214,9 +214,11 @@ type drillSummary struct {
 // its naive build's) and checks the story they tell on one clock: the first
 // chart bucket is the attack's first second, every fault starts where the
 // scenario's `at:` puts it, and each proxy's downstream chart shows what
-// happened behind it. Behind a down toxic nothing reaches the mock; after
-// it the service catches up on the backlog it kept, a burst the naive
-// build, which drops what failed, never sends.
+// happened behind it. Behind a down toxic nothing reaches the mock, and
+// the proxy counts what each build still sends: the service's breaker
+// probes, the naive build's blind retries every second; after it the
+// service catches up on the backlog it kept, a burst the naive build,
+// which drops what failed, never sends.
 func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 	t.Helper()
 	s, err := scenarios.ReadFile(scenario)
