@@ -83,8 +83,11 @@ type ToxicSpec struct {
 	check func(attrs map[string]int64) error
 }
 
-// Down is the fault that disables a proxy: clients get "connection refused"
-// until it is reverted. It is not a Toxiproxy toxic.
+// Down is the fault that disables a proxy: until it is reverted, each
+// connection is reset as soon as it is accepted ("connection reset by
+// peer", or EOF), and counted (see Toxiproxy.Refusals); Toxiproxy's own
+// server closes the port instead ("connection refused"). It is not a
+// Toxiproxy toxic.
 const Down = "down"
 
 const (
@@ -126,7 +129,7 @@ var catalogue = map[string]ToxicSpec{
 		}
 		return nil
 	}},
-	Down: {Kind: Down, Doc: "disable the proxy: connections are refused until it is reverted"},
+	Down: {Kind: Down, Doc: "disable the proxy: connections are reset at once, and counted, until it is reverted"},
 }
 
 // Catalogue returns every fault the chaos package applies through

@@ -9,7 +9,7 @@
 //
 // Faults come from a catalogue (Catalogue, ParseToxic): latency, bandwidth,
 // slow_close, timeout, reset_peer, limit_data, slicer and down (the proxy
-// disabled, connections refused). Parameters are read from text ("500ms",
+// disabled: each connection reset at once and counted, see Refusals). Parameters are read from text ("500ms",
 // "64KB/s", "4KiB") and checked; a bad one gets a *ParamError naming the
 // toxic, the parameter and what is accepted.
 //

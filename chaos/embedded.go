@@ -74,7 +74,7 @@ func Embedded(ctx context.Context, opts ...Option) (*Toxiproxy, error) {
 
 // routes are the routes of toxiproxy.ApiServer.Listen (v2.5.0), on the
 // exported handler methods, but those of life where a proxy starts, stops
-// or gets a toxic.
+// or gets a toxic; and firedrill's own GET /proxies/{proxy}/refused.
 func routes(api *toxiproxy.ApiServer, life *lifecycle, zl zerolog.Logger) http.Handler {
 	r := mux.NewRouter()
 	r.Use(hlog.NewHandler(zl))
@@ -92,6 +92,7 @@ func routes(api *toxiproxy.ApiServer, life *lifecycle, zl zerolog.Logger) http.H
 		{"/proxies/{proxy}", http.MethodGet, api.ProxyShow},
 		{"/proxies/{proxy}", http.MethodPost, life.update},
 		{"/proxies/{proxy}", http.MethodDelete, life.remove},
+		{"/proxies/{proxy}/refused", http.MethodGet, life.refused},
 		{"/proxies/{proxy}/toxics", http.MethodGet, api.ToxicIndex},
 		{"/proxies/{proxy}/toxics", http.MethodPost, life.addToxic},
 		{"/proxies/{proxy}/toxics/{toxic}", http.MethodGet, api.ToxicShow},

@@ -25,7 +25,7 @@ type lifecycle struct {
 	logger *slog.Logger
 
 	mu     sync.Mutex
-	relays map[*toxiproxy.Proxy]*relay // the enabled proxies
+	relays map[*toxiproxy.Proxy]*relay // the enabled proxies, and those disabled by update
 }
 
 func newLifecycle(api *toxiproxy.ApiServer, logger *slog.Logger) *lifecycle {
@@ -50,12 +50,18 @@ func withToxics(p *toxiproxy.Proxy) proxyJSON {
 	return proxyJSON{Proxy: p, Toxics: p.Toxics.GetToxicArray()}
 }
 
-// start runs p on a relay and marks it enabled.
+// start runs p on a relay and marks it enabled: the relay it kept while
+// disabled, or a new one.
 func (l *lifecycle) start(p *toxiproxy.Proxy) error {
 	p.Lock()
 	defer p.Unlock()
 	if p.Enabled {
 		return toxiproxy.ErrProxyAlreadyStarted
+	}
+	if r := l.relay(p); r != nil {
+		r.enable()
+		p.Enabled = true
+		return nil
 	}
 	r, err := startRelay(l.api, p, l.logger)
 	if err != nil {
@@ -68,7 +74,20 @@ func (l *lifecycle) start(p *toxiproxy.Proxy) error {
 	return nil
 }
 
-// stop stops p's relay, closing its connections, and marks it disabled.
+// disable marks p disabled, as a down fault does: its relay closes its
+// connections but keeps listening, and refuses (and counts) each
+// connection until start. A proxy without a relay has nothing to refuse.
+func (l *lifecycle) disable(p *toxiproxy.Proxy) {
+	p.Lock()
+	defer p.Unlock()
+	if r := l.relay(p); r != nil {
+		r.disable()
+	}
+	p.Enabled = false
+}
+
+// stop stops p's relay, closing its listener and connections, and marks
+// it disabled.
 func (l *lifecycle) stop(p *toxiproxy.Proxy) {
 	p.Lock()
 	defer p.Unlock()
@@ -178,7 +197,7 @@ func (l *lifecycle) populate(w http.ResponseWriter, req *http.Request) {
 }
 
 // update serves POST /proxies/{proxy}: a new listen address or upstream
-// restarts the proxy; enabled starts or stops it.
+// restarts the proxy; enabled starts it or takes it down (see disable).
 func (l *lifecycle) update(w http.ResponseWriter, req *http.Request) {
 	p, err := l.api.Collection.Get(mux.Vars(req)["proxy"])
 	if err != nil {
@@ -201,7 +220,7 @@ func (l *lifecycle) update(w http.ResponseWriter, req *http.Request) {
 	case *in.Enabled && !p.Enabled:
 		err = l.start(p)
 	case !*in.Enabled && p.Enabled:
-		l.stop(p)
+		l.disable(p)
 	}
 	if err != nil {
 		apiError(w, err)
@@ -269,6 +288,22 @@ func (l *lifecycle) unpinIfClean(p *toxiproxy.Proxy) {
 	if r := l.relay(p); r != nil && len(p.Toxics.GetToxicArray()) == 0 {
 		r.unpin()
 	}
+}
+
+// refused serves GET /proxies/{proxy}/refused: the connections the proxy
+// refused while down, per second ([]Refused), firedrill's addition to the
+// API.
+func (l *lifecycle) refused(w http.ResponseWriter, req *http.Request) {
+	p, err := l.api.Collection.Get(mux.Vars(req)["proxy"])
+	if err != nil {
+		apiError(w, err)
+		return
+	}
+	out := []Refused{}
+	if r := l.relay(p); r != nil {
+		out = r.refused.list()
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func checkInput(in proxyInput, where string) error {

@@ -11,8 +11,8 @@ import (
 // Ports firedrill picks for itself (a proxy's, a service's) lie below the
 // range the kernel hands out on its own, to listen(":0") and to every
 // outgoing connection: a port firedrill lets go of for a while (a proxy
-// disabled by a down fault, a service's port between the pick and its
-// bind) cannot be taken meanwhile by another program's connection or
+// disabled on Toxiproxy's own server, a service's port between the pick
+// and its bind) cannot be taken meanwhile by another program's connection or
 // free-port listen, which on a busy CI machine happened ("bind: address
 // already in use").
 

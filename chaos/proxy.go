@@ -144,7 +144,10 @@ func (tp *Toxiproxy) DeleteProxy(ctx context.Context, name string) error {
 }
 
 // SetEnabled enables or disables the proxy named name. A disabled proxy
-// closes its listener and connections: clients are refused.
+// closes its connections; on a firedrill server (Embedded, `firedrill
+// chaos serve`) it keeps its port and resets each new connection as soon
+// as it is accepted, counting it (see Refusals), where Toxiproxy's own
+// closes its listener and the system refuses them.
 func (tp *Toxiproxy) SetEnabled(ctx context.Context, name string, enabled bool) error {
 	if err := checkName("proxy", name); err != nil {
 		return err

@@ -42,11 +42,13 @@ type relay struct {
 	mu     sync.Mutex
 	toxic  bool // a toxic is on or about to be: new connections take the pipeline
 	closed bool
+	down   bool // the proxy is disabled: each connection is refused (see refuse)
 	conns  map[*relayConn]struct{}
 	pruned int // len(conns) after the last prune
 
 	direct   atomic.Int64 // connections that began on the direct copy
 	switched atomic.Int64 // directions handed from the direct copy to the pipeline
+	refused  refusals     // connections refused while down, per second
 }
 
 // relayConn is one client connection and its connection upstream.
@@ -97,8 +99,9 @@ var errGateClosed = errors.New("chaos: direct copy stopped for the toxic pipelin
 // startRelay listens on the proxy's address and serves it. The proxy's
 // Listen becomes the address actually bound, as Toxiproxy does; a free port
 // asked for (":0") is picked below the kernel's own range (ListenStable),
-// so that the port a down fault lets go of is still free when the proxy
-// comes back.
+// so that a port the proxy lets go of (a listen address changed, a proxy
+// created disabled) is still free when it comes back. A down fault keeps
+// the port: the relay refuses connections itself (see disable).
 func startRelay(api *toxiproxy.ApiServer, p *toxiproxy.Proxy, logger *slog.Logger) (*relay, error) {
 	var ln net.Listener
 	var err error
@@ -131,8 +134,47 @@ func (r *relay) accept() {
 			}
 			return
 		}
-		r.wg.Go(func() { r.serve(c.(*net.TCPConn)) })
+		tc := c.(*net.TCPConn)
+		r.mu.Lock()
+		down := r.down
+		r.mu.Unlock()
+		if down {
+			r.refuse(tc)
+			continue
+		}
+		r.wg.Go(func() { r.serve(tc) })
 	}
+}
+
+// refuse closes a connection the proxy will not carry with a reset
+// (SO_LINGER 0), so that the client fails at once, and counts it. The
+// listener stays open while the proxy is down: a connection the kernel
+// refused could not be counted, and the port stays the proxy's.
+func (r *relay) refuse(c *net.TCPConn) {
+	_ = c.SetLinger(0)
+	_ = c.Close()
+	r.refused.add(time.Now())
+	r.proxy.Logger.Debug().Str("client", c.RemoteAddr().String()).Msg("Refused client: proxy disabled")
+}
+
+// disable takes the proxy down: every connection is closed, and those
+// that come are refused until enable.
+func (r *relay) disable() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = true
+	for rc := range r.conns {
+		rc.close()
+	}
+	clear(r.conns)
+	r.pruned = 0
+}
+
+// enable serves new connections again after disable.
+func (r *relay) enable() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = false
 }
 
 // serve dials upstream for client and carries the connection.
@@ -148,9 +190,17 @@ func (r *relay) serve(client *net.TCPConn) {
 	}
 	rc := &relayConn{name: name, client: client, upstream: up.(*net.TCPConn)}
 	r.mu.Lock()
-	if r.closed {
+	if r.closed || r.down {
+		down := r.down && !r.closed
 		r.mu.Unlock()
-		rc.close()
+		// Taken down while dialling: the client is refused as the
+		// connections after it are.
+		_ = rc.upstream.Close()
+		if down {
+			r.refuse(client)
+		} else {
+			_ = client.Close()
+		}
 		return
 	}
 	r.prune()

@@ -137,8 +137,12 @@ func TestDownRefusesUntilReverted(t *testing.T) {
 		t.Fatalf("control: %v", err)
 	}
 	revert := apply(t, tp, p.Name, mustParse(t, Down, nil))
-	if err := get(url); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("while down: %v, want connection refused", err)
+	start := time.Now()
+	if err := get(url); !isReset(err) {
+		t.Fatalf("while down: %v, want connection reset", err)
+	}
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Errorf("while down: the request failed after %v, want at once", took)
 	}
 	state, err := tp.Lookup(context.Background(), p.Name)
 	if err != nil || state.Enabled {

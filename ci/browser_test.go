@@ -193,10 +193,10 @@ func TestReportInBrowser(t *testing.T) {
 		}
 		switch st.name {
 		case "failing":
-			// The load's two charts and the downstream one; 4 + 7 series
+			// The load's two charts and the downstream one; 4 + 8 series
 			// of 40 seconds; the outage shaded on each.
-			if f.Charts != 3 || len(f.Points) != 11 || f.Faults != 3 || f.Map != 4 {
-				t.Errorf("charts %d, series %d, fault bands %d, map boxes %d; want 3 charts, 11 series, 3 bands, 4 boxes", f.Charts, len(f.Points), f.Faults, f.Map)
+			if f.Charts != 3 || len(f.Points) != 12 || f.Faults != 3 || f.Map != 4 {
+				t.Errorf("charts %d, series %d, fault bands %d, map boxes %d; want 3 charts, 12 series, 3 bands, 4 boxes", f.Charts, len(f.Points), f.Faults, f.Map)
 			}
 			for i, n := range f.Points {
 				if n < 40 {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -20,7 +21,8 @@ type Downstream struct {
 // DownstreamSecond counts one second of a system's inbound requests by
 // outcome. Every request is in exactly one of OK, ClientErrors,
 // Throttled, ServerErrors, Faults and Failed; Retries and Waiting count
-// across them.
+// across them. Refused counts the connections the system's proxy refused
+// while down: they never reached the mock, so they are not requests.
 type DownstreamSecond struct {
 	At           time.Time `json:"at"`
 	Requests     int       `json:"requests"`
@@ -37,13 +39,21 @@ type DownstreamSecond struct {
 	// answer asked for (Retry-After, or a cost throttle's restore time)
 	// at any moment of the second.
 	Waiting int `json:"waiting"`
+	// Refused is how many connections the proxy in front of the system
+	// reset as soon as it accepted them, being down (see AddRefused).
+	// The proxy cannot tell whose they were: where the load reaches the
+	// system through the proxy, its connections are among them. A
+	// request retried after one is not among Retries: the refused
+	// attempt is in no journal.
+	Refused int `json:"refused"`
 }
 
 // DownstreamOf buckets the service's requests to system (the load's own
 // left out) into seconds counted from zero, over [zero, end): every second
 // is there, quiet ones with zero counts, so a chart's gap is a real gap.
-// What a proxy refused before it reached the mock (a down or reset_peer
-// toxic) is not in any journal: the fault bands show where that was.
+// What a proxy refused before it reached the mock is not in any journal:
+// AddRefused adds a down proxy's counts; what a reset_peer or timeout
+// toxic cut is in neither, and the fault bands show where that was.
 func DownstreamOf(entries []toolkit.Entry, system string, zero, end time.Time) Downstream {
 	d := Downstream{System: system}
 	if zero.IsZero() || !end.After(zero) {
@@ -106,11 +116,56 @@ func DownstreamOf(entries []toolkit.Entry, system string, zero, end time.Time) D
 	return d
 }
 
-// total is how many requests the service sent the system.
+// AddRefused counts the connections the system's proxy refused while
+// down (chaos.Toxiproxy.Refusals) in the chart's seconds. The proxy counts
+// per whole second, the chart from the attack's start: a count goes to
+// the bucket holding the middle of the part of its second the system was
+// down in (faults: the run's windows; those of other targets or kinds are
+// ignored), or the middle of its second when no down window overlaps it.
+// Counts outside the seconds of d are left out.
+func (d *Downstream) AddRefused(refused []chaos.Refused, faults []FaultWindow) {
+	if len(d.Seconds) == 0 {
+		return
+	}
+	zero := d.Seconds[0].At
+	for _, r := range refused {
+		from, to := r.At, r.At.Add(time.Second)
+		for _, w := range faults {
+			if w.Target == d.System && w.Kind == chaos.Down && w.Start.Before(to) && w.End.After(from) {
+				from, to = laterOf(from, w.Start), earlierOf(to, w.End)
+				break
+			}
+		}
+		mid := from.Add(to.Sub(from) / 2)
+		if mid.Before(zero) {
+			continue
+		}
+		if i := int(mid.Sub(zero) / time.Second); i < len(d.Seconds) {
+			d.Seconds[i].Refused += r.Count
+		}
+	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlierOf(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// total is how many requests the service sent the system, and connections
+// the proxy refused.
 func (d Downstream) total() int {
 	n := 0
 	for _, s := range d.Seconds {
-		n += s.Requests
+		n += s.Requests + s.Refused
 	}
 	return n
 }
@@ -128,6 +183,7 @@ func (d Downstream) chart(zero time.Time, faults []FaultWindow) chart {
 		{"429", "#ca8a04", false, func(s DownstreamSecond) int { return s.Throttled }},
 		{"5xx, none", "#dc2626", false, func(s DownstreamSecond) int { return s.ServerErrors + s.Failed }},
 		{"fault", "#9333ea", false, func(s DownstreamSecond) int { return s.Faults }},
+		{"refused", "#111827", false, func(s DownstreamSecond) int { return s.Refused }},
 		{"retries", "#2563eb", true, func(s DownstreamSecond) int { return s.Retries }},
 		{"waiting", "#64748b", true, func(s DownstreamSecond) int { return s.Waiting }},
 	}

@@ -3,10 +3,12 @@ package ci
 import (
 	"bytes"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -82,7 +84,95 @@ func TestDownstreamShowsAMissingBackoff(t *testing.T) {
 			t.Errorf("report.html lacks %s", want)
 		}
 	}
-	if !strings.Contains(md.String(), "| accounting | 305 | 2 | 1 | 1 | 0 | 0 | 301 | 298 |") {
+	if !strings.Contains(md.String(), "| accounting | 305 | 2 | 1 | 1 | 0 | 0 | 301 | 298 | 0 |") {
 		t.Errorf("summary.md's downstream totals:\n%s", md.String())
+	}
+}
+
+// TestDownstreamChartsRefusedConnections puts a down proxy's counts, per
+// whole second, in the seconds of a chart that starts between two: each
+// in the bucket of the part of its second the proxy was down in, so none
+// lands before the band; those outside the chart are left out; and every
+// report shows them under the fault band. A system the proxy refused
+// throughout, with no request reaching its mock, is charted, not listed
+// as quiet.
+func TestDownstreamChartsRefusedConnections(t *testing.T) {
+	t.Parallel()
+	zero, end := t0.Add(800*time.Millisecond), t0.Add(30*time.Second)
+	down := []FaultWindow{
+		{Target: "accounting", Start: zero.Add(10 * time.Second), End: zero.Add(20 * time.Second), Kind: chaos.Down},
+		{Target: "crm", Start: t0.Add(1900 * time.Millisecond), End: t0.Add(3 * time.Second), Kind: chaos.Down},
+	}
+	refused := []chaos.Refused{
+		{At: t0.Add(-2 * time.Second), Count: 4},  // before the chart
+		{At: t0.Add(1 * time.Second), Count: 1},   // no down window of accounting: its middle, bucket 0
+		{At: t0.Add(10 * time.Second), Count: 30}, // down from .8 on: bucket 10, the band's first
+		{At: t0.Add(11 * time.Second), Count: 25},
+		{At: t0.Add(20 * time.Second), Count: 2},  // up at .8: bucket 19, the band's last
+		{At: t0.Add(100 * time.Second), Count: 9}, // after the chart
+	}
+	d := DownstreamOf(nil, "accounting", zero, end)
+	d.AddRefused(refused, down)
+	got := map[int]int{}
+	for i, s := range d.Seconds {
+		if s.Refused != 0 {
+			got[i] = s.Refused
+		}
+		if s.Requests != 0 {
+			t.Errorf("second %d: %d requests from refused connections", i, s.Requests)
+		}
+	}
+	want := map[int]int{0: 1, 10: 55, 19: 2}
+	if len(got) != len(want) {
+		t.Fatalf("refused per bucket %v, want %v", got, want)
+	}
+	for i, n := range want {
+		if got[i] != n {
+			t.Errorf("bucket %d: %d refused, want %d (all: %v)", i, got[i], n, got)
+		}
+	}
+
+	r := sampleReport(t)
+	r.Faults = down
+	r.Downstream = []Downstream{d}
+	var page, md, js bytes.Buffer
+	for _, w := range []func() error{
+		func() error { return WriteHTML(&page, r) },
+		func() error { return WriteMarkdown(&md, r) },
+		func() error { return WriteJSON(&js, r) },
+	} {
+		if err := w(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	html := page.String()
+	if strings.Contains(html, `id="quiet"`) || !strings.Contains(html, `aria-label="→ accounting"`) || !strings.Contains(html, `<g class="fault">`) {
+		t.Errorf("report.html does not chart accounting's refused connections under the fault band")
+	}
+	line := regexp.MustCompile(`data-series="refused"[^>]* points="([^"]*)"`).FindStringSubmatch(html)
+	if line == nil {
+		t.Fatal("report.html has no refused series")
+	}
+	// The highest point of the line is the 55 of bucket 10, the only
+	// one at the top of the plot.
+	pts := strings.Fields(line[1])
+	if len(pts) != len(d.Seconds) {
+		t.Fatalf("the refused series has %d points, want %d", len(pts), len(d.Seconds))
+	}
+	top := strings.Split(pts[10], ",")[1]
+	for i, p := range pts {
+		if y := strings.Split(p, ",")[1]; (y == top) != (i == 10) {
+			t.Errorf("point %d at y=%s, the top being %s at point 10", i, y, top)
+		}
+	}
+	if !strings.Contains(md.String(), "| accounting | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 58 |") {
+		t.Errorf("summary.md's downstream totals:\n%s", md.String())
+	}
+	back, err := ReadJSON(&js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Downstream) != 1 || back.Downstream[0].Seconds[10].Refused != 55 || back.Downstream[0].total() != 58 {
+		t.Errorf("summary.json's downstream: %+v", back.Downstream)
 	}
 }

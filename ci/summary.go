@@ -178,7 +178,7 @@ func writeMarkdownDownstream(b *strings.Builder, ds []Downstream) {
 	if len(ds) == 0 {
 		return
 	}
-	b.WriteString("\n### Downstream traffic\n\n| System | Requests | 2xx | 4xx | 429 | 5xx | No answer | Fault | Retries |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n### Downstream traffic\n\n| System | Requests | 2xx | 4xx | 429 | 5xx | No answer | Fault | Retries | Refused at the proxy |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, d := range ds {
 		var t DownstreamSecond
 		for _, s := range d.Seconds {
@@ -190,8 +190,9 @@ func writeMarkdownDownstream(b *strings.Builder, ds []Downstream) {
 			t.Failed += s.Failed
 			t.Faults += s.Faults
 			t.Retries += s.Retries
+			t.Refused += s.Refused
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(d.System), t.Requests, t.OK, t.ClientErrors, t.Throttled, t.ServerErrors, t.Failed, t.Faults, t.Retries)
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d |\n", mdCell(d.System), t.Requests, t.OK, t.ClientErrors, t.Throttled, t.ServerErrors, t.Failed, t.Faults, t.Retries, t.Refused)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/load"
 	"github.com/firedrill/firedrill/mocks/toolkit"
@@ -510,7 +511,9 @@ func (r *run) report() error {
 		entries, end := r.entries(), time.Now()
 		for _, sys := range r.systems {
 			if sys.journal != nil {
-				rep.Downstream = append(rep.Downstream, ci.DownstreamOf(entries, sys.name, r.attackStart, end))
+				d := ci.DownstreamOf(entries, sys.name, r.attackStart, end)
+				d.AddRefused(r.refusals(sys.name), r.windows)
+				rep.Downstream = append(rep.Downstream, d)
 			}
 		}
 	}
@@ -544,6 +547,25 @@ func (r *run) report() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// refusals reads the connections the proxy of system refused while down.
+// A server that does not count them (a Toxiproxy not firedrill's) leaves
+// the chart without them, and the log says so.
+func (r *run) refusals(system string) []chaos.Refused {
+	if r.tp == nil {
+		return nil
+	}
+	// The run's context may be cancelled by now: the report is written
+	// all the same.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rs, err := r.tp.Refusals(ctx, system)
+	if err != nil {
+		r.log.Warn("scenarios: the downstream chart lacks the connections the proxy refused", "system", system, "err", err)
+		return nil
+	}
+	return rs
 }
 
 // files is where the run's reports and journals go.

@@ -316,3 +316,53 @@ func checkLatencyRows(t *testing.T, dir string, want []string) {
 		}
 	}
 }
+
+// TestRunDownstreamCountsRefusedConnections: while a proxy is down, the
+// connections it refuses reach no journal; the run reads them from the
+// proxy and the downstream chart counts them in the fault's seconds.
+func TestRunDownstreamCountsRefusedConnections(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "e2e", "down.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), s, Options{Out: dir}); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	f, err := os.Open(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := ci.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Downstream) != 1 || len(rep.Faults) != 1 {
+		t.Fatalf("downstream %+v, faults %+v; want shop's, and one down", rep.Downstream, rep.Faults)
+	}
+	// Every count is in a bucket the band overlaps, bar the few a late
+	// revert let in after the band's end.
+	band := rep.Faults[0]
+	inside, outside := 0, 0
+	for _, sec := range rep.Downstream[0].Seconds {
+		if sec.At.Add(time.Second).After(band.Start) && !sec.At.After(band.End) {
+			inside += sec.Refused
+		} else {
+			outside += sec.Refused
+		}
+	}
+	// 20 requests a second for 2 s: every one a new connection, refused.
+	if inside < 10 || outside > 3 {
+		t.Errorf("%d connections refused in the band (%v to %v), %d outside it; want 10 or more, 3 at most outside: %+v",
+			inside, band.Start, band.End, outside, rep.Downstream[0].Seconds)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`\| shop \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \| [1-9]\d* \|`).Match(md) {
+		t.Errorf("summary.md does not total shop's refused connections:\n%s", md)
+	}
+}

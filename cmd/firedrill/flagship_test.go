@@ -214,9 +214,11 @@ type drillSummary struct {
 // its naive build's) and checks the story they tell on one clock: the first
 // chart bucket is the attack's first second, every fault starts where the
 // scenario's `at:` puts it, and each proxy's downstream chart shows what
-// happened behind it. Behind a down toxic nothing reaches the mock; after
-// it the service catches up on the backlog it kept, a burst the naive
-// build, which drops what failed, never sends.
+// happened behind it. Behind a down toxic nothing reaches the mock, and
+// the proxy counts what each build still sends: the service's breaker
+// probes, the naive build's blind retries every second; after it the
+// service catches up on the backlog it kept, a burst the naive build,
+// which drops what failed, never sends.
 func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 	t.Helper()
 	s, err := scenarios.ReadFile(scenario)
@@ -249,8 +251,10 @@ func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 		if f.Toxic != "down" {
 			continue
 		}
-		var after [2]int
+		var after, refused [2]int
 		var steady float64
+		probes := 0                  // seconds after the outage's first with a refusal of the service
+		var hammered []time.Duration // seconds of the outage without a refusal of the naive build
 		for i, sum := range sums {
 			d := downstreamOf(sum, f.Proxy)
 			if d == nil {
@@ -262,6 +266,20 @@ func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 				if at >= from+time.Second && at < to-time.Second && sec.Requests > 0 {
 					recap.errorf(t, "%s: %d requests reached %s at +%s, behind chaos[%d]'s down toxic", filepath.Base(scenario), sec.Requests, f.Proxy, at, j)
 				}
+				// The proxy refuses only while down: its counts are in
+				// the seconds the band covers.
+				switch {
+				case at+time.Second > from && at < to:
+					refused[i] += sec.Refused
+					if i == 0 && at >= from+time.Second && sec.Refused > 0 {
+						probes++
+					}
+					if i == 1 && at >= from && at+time.Second <= to && sec.Refused == 0 {
+						hammered = append(hammered, at)
+					}
+				case sec.Refused > 0:
+					recap.errorf(t, "%s: %d connections to %s refused at +%s, outside chaos[%d]'s down toxic (+%s to +%s)", filepath.Base(scenario), sec.Refused, f.Proxy, at, j, from, to)
+				}
 				if at >= to {
 					after[i] += sec.Requests
 				}
@@ -269,6 +287,19 @@ func checkTimeline(t *testing.T, scenario string, dirs [2]string) {
 					steady += float64(sec.Requests) / (from - 2*time.Second).Seconds()
 				}
 			}
+		}
+		t.Logf("%s: connections to %s refused during the outage: service %d, naive build %d", filepath.Base(scenario), f.Proxy, refused[0], refused[1])
+		// Behind the down toxic the proxy refuses what each build still
+		// sends. The service's breaker opens after its first failures, then
+		// lets a probe through each cooldown: a few refusals, in several
+		// seconds of the outage (measured: 5 at +10s, then 1 at +13s,
+		// +16s and +19s). The naive build has no breaker: its blind retries
+		// are refused in every second of the outage (measured: 180 a second).
+		if refused[0] == 0 || probes < 2 {
+			recap.errorf(t, "%s: %d connections of the service to %s refused behind chaos[%d]'s down toxic, in %d seconds after its first: want its breaker's probes, in 2 seconds or more", filepath.Base(scenario), refused[0], f.Proxy, j, probes)
+		}
+		if len(hammered) > 0 || refused[1] < 10*refused[0] {
+			recap.errorf(t, "%s: connections to %s refused during the outage: service %d, naive build %d, none of the naive build's at +%v: want the naive build's in every second, 10 times the service's at least", filepath.Base(scenario), f.Proxy, refused[0], refused[1], hammered)
 		}
 		// The outage's backlog: what the naive build sends a second,
 		// times the seconds of the outage. Half of it is the least the
