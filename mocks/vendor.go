@@ -155,6 +155,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		seed = DefaultSeed
 	}
 	v.Faults = toolkit.NewFaultSet(seed)
+	v.Faults.CheckOperations(c.CheckOperation) // the admin API's and the timeline's faults
 	for i, f := range s.Faults {
 		hf, err := f.HTTPFault()
 		if err == nil {
