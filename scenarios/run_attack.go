@@ -277,11 +277,12 @@ func (r *run) attack(ctx context.Context) error {
 // the part of a window that never happened.
 func (r *run) appliedWindows(tl *chaos.Timeline) {
 	applied := tl.Windows()
+	// In the scenario's order, as the planned ones were.
+	sort.SliceStable(applied, func(i, j int) bool { return applied[i].Event < applied[j].Event })
 	windows := make([]ci.FaultWindow, len(applied))
 	for i, w := range applied {
 		windows[i] = ci.FaultWindow{Target: w.Target, Start: w.Start, End: w.End, Kind: w.Kind}
 	}
-	sort.SliceStable(windows, func(i, j int) bool { return windows[i].Start.Before(windows[j].Start) })
 	r.windows = windows
 }
 
