@@ -19,5 +19,6 @@
 // FaultFunc. Whatever ends the run (its end, a cancelled context, a signal
 // that cancels it, a panic, Rollback) every fault still on is reverted on a
 // fresh context, and each change goes to the audit log as a JSON line
-// (AuditRecord).
+// (AuditRecord). Windows says when each fault was really on, as the audit
+// log has it: what gates judge, rather than the planned schedule.
 package chaos

@@ -122,9 +122,15 @@ func (tl *Timeline) apply(ctx context.Context, i int) error {
 	defer cancel()
 	began := time.Now()
 	revert, err := tl.faults[i].Apply(applyCtx)
+	took := time.Since(began)
 	rec := tl.eventRecord(i, ActionApply, OutcomeOK, "", err)
-	rec.TookMS = ms(time.Since(began))
+	rec.TookMS = ms(took)
 	tl.record(rec, began)
+	if err == nil {
+		tl.mu.Lock()
+		tl.on[i] = began.Add(took)
+		tl.mu.Unlock()
+	}
 	if revert != nil {
 		tl.register(i, revert)
 	}
@@ -200,6 +206,7 @@ func (tl *Timeline) revert(i int, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), tl.rollbackTimeout)
 	defer cancel()
 	began := time.Now()
+	tl.closeWindow(i, began)
 	err := revert(ctx)
 	rec := tl.eventRecord(i, ActionRevert, OutcomeOK, reason, err)
 	rec.TookMS = ms(time.Since(began))
@@ -261,6 +268,23 @@ func (tl *Timeline) rollback(reason string) error {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	return errors.Join(tl.errs[n:]...)
+}
+
+// closeWindow records that event i's fault, if its Apply succeeded, was on
+// until end.
+func (tl *Timeline) closeWindow(i int, end time.Time) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	start, ok := tl.on[i]
+	if !ok {
+		return
+	}
+	delete(tl.on, i)
+	if end.Before(start) {
+		end = start
+	}
+	ev := tl.events[i]
+	tl.windows = append(tl.windows, Window{Event: i, Target: ev.Target, Kind: ev.Kind, Start: start, End: end})
 }
 
 func (tl *Timeline) fail(err error) {

@@ -81,6 +81,33 @@ type Timeline struct {
 	stopped    bool
 	stopReason string
 	errs       []error
+	// on holds, for each fault on, when its Apply returned; windows the
+	// faults that were on and are off again.
+	on      map[int]time.Time
+	windows []Window
+}
+
+// Window is when one fault of a timeline was on, as its audit log records
+// it: from when its Apply returned (the apply record's time plus took_ms)
+// to when its revert began (the revert record's time), whether it ended on
+// schedule, was cut short by the end of the run or by a rollback. A fault
+// whose Apply failed, or that never started, has none.
+type Window struct {
+	Event  int    // index in the timeline
+	Target string // the event's Target
+	Kind   string // the event's Kind
+	Start  time.Time
+	End    time.Time
+}
+
+// Windows returns when each fault was on, in the order they were switched
+// off: what gates that judge a fault's window read, rather than the times
+// the events planned. A fault still on has no window yet; after Run
+// returns, none is.
+func (tl *Timeline) Windows() []Window {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return append([]Window(nil), tl.windows...)
 }
 
 // TimelineOption configures a Timeline.
@@ -154,6 +181,7 @@ func NewTimeline(events []Event, opts ...TimelineOption) (*Timeline, error) {
 		applyTimeout:    DefaultApplyTimeout,
 		active:          map[int]Revert{},
 		reverting:       map[int]chan struct{}{},
+		on:              map[int]time.Time{},
 	}
 	for _, o := range opts {
 		if err := o(tl); err != nil {

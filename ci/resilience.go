@@ -17,7 +17,10 @@ import (
 )
 
 // FaultWindow is one fault the timeline held: what it targeted, when, and its kind
-// (latency, down, status...).
+// (latency, down, status...). A run hands the gates the windows as the
+// timeline applied them (chaos.Timeline.Windows), not as planned: a fault
+// cut short by the end of the attack ends there, one that never started
+// has none.
 type FaultWindow struct {
 	Target string    `json:"target"`
 	Start  time.Time `json:"start"`

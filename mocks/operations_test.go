@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -98,5 +99,54 @@ func TestFaultOperationScopes(t *testing.T) {
 	}
 	if got := status(http.MethodPost, crm, query); got != 200 {
 		t.Errorf("GraphQL fault on upsertCustomer: a customers query answered %d, want 200", got)
+	}
+	// The root field under an alias, in an operation the client named.
+	aliased := `{"query":"mutation SaveBuyer { saved: upsertCustomer(input: {email: \"bob@example.com\"}) { customer { id } } }","operationName":"SaveBuyer"}`
+	if got := status(http.MethodPost, crm, aliased); got != 503 {
+		t.Errorf("GraphQL fault on upsertCustomer: the aliased mutation in SaveBuyer answered %d, want 503", got)
+	}
+}
+
+// A fault switched on through the admin API (/__firedrill/faults) is
+// checked against the contract as a declared one is: a misspelled
+// operation is refused with 400 and the closest name, on a GraphQL mock
+// as on an OpenAPI one; a root field is taken, and its fault hits the
+// requests that select it, under an alias or an operation name of the
+// client's.
+func TestAdminFaultOperationChecked(t *testing.T) {
+	t.Parallel()
+	post := func(url, body string) (int, string) {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, c := range []struct {
+		file, root, bad, want, good string
+	}{
+		{"crm.graphql", "/graphql", "upsertCustomers", `did you mean \"upsertCustomer\"?`, "upsertCustomer"},
+		{"accounting.openapi.yaml", "/v1", "createInvoise", `did you mean \"createInvoice\"?`, "createInvoice"},
+	} {
+		v, err := New(loadExample(t, c.file), Spec{Stateful: true}, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(v.Close)
+		srv, err := Serve(context.Background(), v, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Close)
+		faults := strings.TrimSuffix(srv.URL, c.root) + "/__firedrill/faults"
+		status, body := post(faults, `{"kind": "status", "operation": "`+c.bad+`", "params": {"status": 503}}`)
+		if status != http.StatusBadRequest || !strings.Contains(body, c.want) {
+			t.Errorf("%s: a fault on %q: %d %s, want 400 with %s", c.file, c.bad, status, body, c.want)
+		}
+		if status, body := post(faults, `{"kind": "status", "operation": "`+c.good+`", "params": {"status": 503}}`); status != http.StatusCreated {
+			t.Errorf("%s: a fault on %q: %d %s", c.file, c.good, status, body)
+		}
 	}
 }

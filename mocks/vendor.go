@@ -155,6 +155,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		seed = DefaultSeed
 	}
 	v.Faults = toolkit.NewFaultSet(seed)
+	v.Faults.CheckOperations(c.CheckOperation) // the admin API's and the timeline's faults
 	for i, f := range s.Faults {
 		hf, err := f.HTTPFault()
 		if err == nil {
@@ -245,7 +246,7 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 		return err
 	}
 	v.GraphQL, v.Journal = g, g.Journal()
-	v.Handler = faultsInFront(v.Name, v.Faults, g, g.Journal(), g.Names)
+	v.Handler = faultsInFront(v.Name, v.Faults, g, g.Journal(), g.Misrouted, g.Names)
 	return nil
 }
 
@@ -282,8 +283,11 @@ func (s *Spec) webhooks(n toolkit.Network) (*toolkit.Webhooks, error) {
 // that journal the answers the faults gave instead of it, so the resilience
 // gates see the failures and the retries that followed. Such a request was
 // not judged against the schema: it is recorded as valid, the way the same
-// request is judged when it gets through.
-func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal, names func(*http.Request, []byte) (string, []string)) http.Handler {
+// request is judged when it gets through; unless it went to a path the
+// mock does not serve (misrouted says why), which breaks the contract
+// whatever the answer. A request to such a path runs no operation: a fault
+// scoped to one does not hit it.
+func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit.Journal, misrouted func(path string) string, names func(*http.Request, []byte) (string, []string)) http.Handler {
 	type labelKey struct{}
 	faulted := fs.Handler(h, func(r *http.Request, label string) {
 		if p, ok := r.Context().Value(labelKey{}).(*string); ok {
@@ -302,8 +306,9 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 			return
 		}
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		wrong := misrouted(r.URL.Path)
 		var operation string
-		if fs.Scoped() {
+		if fs.Scoped() && wrong == "" {
 			var fields []string
 			operation, fields = names(r, body)
 			r = toolkit.WithOperationNames(r, operation, fields)
@@ -316,6 +321,10 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 		if label == "" {
 			return
 		}
+		var vs []toolkit.Violation
+		if wrong != "" {
+			vs = []toolkit.Violation{{In: "route", Message: wrong}}
+		}
 		var origin http.Header // the load marks its own requests; other headers may hold secrets
 		if o := r.Header.Get(toolkit.OriginHeader); o != "" {
 			origin = http.Header{toolkit.OriginHeader: {o}}
@@ -323,7 +332,7 @@ func faultsInFront(name string, fs *toolkit.FaultSet, h http.Handler, j *toolkit
 		j.Record(toolkit.Entry{System: name, Time: start, Duration: time.Since(start), Direction: "inbound", Header: origin,
 			Client: r.RemoteAddr, Method: r.Method, Path: r.URL.Path, Query: journalSecrets.MaskQuery(r.URL.RawQuery),
 			Body: journalSecrets.MaskBody(r.Header.Get("Content-Type"), body), Operation: operation,
-			Status: rec.status, Fault: label, Valid: true})
+			Status: rec.status, Fault: label, Valid: vs == nil, Violations: vs})
 	})
 }
 

@@ -239,6 +239,8 @@ func (r *run) attack(ctx context.Context) error {
 		if plan.Duration > 0 {
 			end = min(end, plan.Duration)
 		}
+		// Planned, for the progress lines; the gates judge the applied
+		// windows (appliedWindows).
 		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(end), Kind: kind})
 	}
 	go func() {
@@ -251,6 +253,7 @@ func (r *run) attack(ctx context.Context) error {
 		if err != nil {
 			stop()
 			wg.Wait()
+			r.appliedWindows(tl)
 			return err
 		}
 	}
@@ -259,10 +262,28 @@ func (r *run) attack(ctx context.Context) error {
 	}
 	stop()
 	wg.Wait()
+	r.appliedWindows(tl)
 	if tlErr != nil && !errors.Is(tlErr, context.Canceled) {
 		return fmt.Errorf("scenarios: chaos: %w", tlErr)
 	}
 	return ctx.Err()
+}
+
+// appliedWindows replaces the planned fault windows, which the progress
+// lines read during the attack, by the windows as the timeline applied
+// them (its audit log's apply and revert times): the attack may end before
+// a fault's planned end (--duration, a load that stops once its gates can
+// no longer pass, a fault whose apply failed), and a gate must not judge
+// the part of a window that never happened.
+func (r *run) appliedWindows(tl *chaos.Timeline) {
+	applied := tl.Windows()
+	// In the scenario's order, as the planned ones were.
+	sort.SliceStable(applied, func(i, j int) bool { return applied[i].Event < applied[j].Event })
+	windows := make([]ci.FaultWindow, len(applied))
+	for i, w := range applied {
+		windows[i] = ci.FaultWindow{Target: w.Target, Start: w.Start, End: w.End, Kind: w.Kind}
+	}
+	r.windows = windows
 }
 
 // faultsWithin returns the faults of the chaos section that start within

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/firedrill/firedrill/ci"
 )
 
 // slowForwarder is the service of testdata/e2e/catchup.yaml: it takes
@@ -114,5 +116,60 @@ func TestRunRecoveryCountsACatchUpDuringChecks(t *testing.T) {
 	}
 	if !recovery || !consistency {
 		t.Errorf("want the recovery gate passed after a catch-up the consistency check waited for: %+v", out.Verdict.Gates)
+	}
+}
+
+// TestRunJudgesTheOutageThatHappened: run with --duration 4s inside a
+// 10 s outage of accounting, the attack ends sooner still, when the load
+// can no longer pass its gate; the fault ends with it. The breaker gate
+// judges the outage as the timeline applied it: a service that waited a
+// second after each failure passes, though it drained its backlog at once
+// when accounting came back, before 4 s. Judged on the planned window (to
+// 4 s), that drain failed it. The control: a service that retries every
+// 10 ms fails the gate over the same outage.
+func TestRunJudgesTheOutageThatHappened(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		pause  time.Duration
+		passes bool
+	}{{time.Second, true}, {10 * time.Millisecond, false}} {
+		t.Run(c.pause.String(), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f := &slowForwarder{pause: c.pause, ctx: ctx}
+			s, err := ReadFile(filepath.Join("testdata", "e2e", "breaker-cut.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var progress strings.Builder
+			rt := &catchupRuntime{inProcess: &inProcess{Embedded: &Embedded{}, h: f}, f: f}
+			out, err := Run(ctx, s, Options{Out: t.TempDir(), Progress: &syncWriter{w: &progress}, Runtime: rt, Duration: 4 * time.Second})
+			t.Log(progress.String())
+			if out == nil {
+				t.Fatalf("run: %v", err)
+			}
+			if out.Load == nil || out.Load.Aborted == "" {
+				t.Fatalf("the load ran to its end: the attack did not end inside the fault (%+v)", out.Load)
+			}
+			t.Logf("load: %s", out.Load.Aborted)
+			for _, g := range out.Verdict.Gates {
+				t.Logf("%s: %s: %s (%s)", g.Name, g.Status(), g.Reason, g.Measured)
+			}
+			var breaker *ci.Gate
+			for i, g := range out.Verdict.Gates {
+				if strings.HasPrefix(g.Name, "breaker opens") {
+					breaker = &out.Verdict.Gates[i]
+				}
+			}
+			switch {
+			case breaker == nil:
+				t.Fatalf("no breaker gate: %+v", out.Verdict.Gates)
+			case breaker.Skipped:
+				t.Errorf("the breaker gate judged nothing: %s (%s)", breaker.Reason, breaker.Measured)
+			case breaker.Passed != c.passes:
+				t.Errorf("pause %s: breaker gate %s: %s (%s)\n%s", c.pause, breaker.Status(), breaker.Reason, breaker.Measured, strings.Join(breaker.Detail, "\n"))
+			}
+		})
 	}
 }

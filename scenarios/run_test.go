@@ -231,7 +231,8 @@ func checkRunIdentity(t *testing.T, dir, scenario, version string, contractFiles
 // the start of the attack: summary.json's first chart bucket is stamped
 // with it, the fault the scenario puts at `at` starts at +at in the
 // summary, the faults tables of summary.md and report.html and the audit
-// log, and the progress lines put the attack at 0.0s.
+// log (each a moment later: the time its apply took), and the progress
+// lines put the attack at 0.0s.
 func checkOneTimeBase(t *testing.T, dir, progress string, at time.Duration) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
@@ -253,20 +254,30 @@ func checkOneTimeBase(t *testing.T, dir, progress string, at time.Duration) {
 		t.Fatalf("attack_start %v, run start %v: the attack starts after the set-up", sum.AttackStart, sum.Start)
 	case len(sum.Series) == 0 || sum.Series[0].At.Sub(sum.AttackStart) < 0 || sum.Series[0].At.Sub(sum.AttackStart) > slack:
 		t.Fatalf("the first chart bucket is not stamped with the attack's start %v: %+v", sum.AttackStart, sum.Series[:min(1, len(sum.Series))])
-	case len(sum.Faults) == 0 || sum.Faults[0].Start.Sub(sum.AttackStart) != at:
-		t.Fatalf("the fault at %s starts at %v after the attack: %+v", at, sum.Faults[0].Start.Sub(sum.AttackStart), sum.Faults)
+	case len(sum.Faults) == 0:
+		t.Fatalf("no fault in the summary")
+	case !within(sum.Faults[0].Start.Sub(sum.AttackStart), at, slack) || !within(sum.Faults[0].End.Sub(sum.AttackStart), 2*at, slack):
+		// The window is the fault as the timeline applied it: from its
+		// apply, a moment after at, to its revert, a moment after 2 at.
+		t.Fatalf("the fault at %s for %s is on from %v to %v after the attack: %+v", at, at, sum.Faults[0].Start.Sub(sum.AttackStart), sum.Faults[0].End.Sub(sum.AttackStart), sum.Faults)
 	}
-	row := "| +" + at.String() + " | +" + (2 * at).String() + " |"
-	for name, want := range map[string]string{
-		"summary.md":  row,
-		"report.html": "<td>+" + at.String() + "</td><td>+" + (2 * at).String() + "</td>",
+	for name, row := range map[string]*regexp.Regexp{
+		"summary.md":  regexp.MustCompile(`\| \+(\S+) \| \+(\S+) \|`),
+		"report.html": regexp.MustCompile(`<td>\+([^<]+)</td><td>\+([^<]+)</td>`),
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(html.UnescapeString(string(b)), want) {
-			t.Errorf("%s's faults table does not put the fault at +%s: no %q", name, at, want)
+		m := row.FindStringSubmatch(html.UnescapeString(string(b)))
+		if m == nil {
+			t.Errorf("%s has no faults table row", name)
+			continue
+		}
+		from, _ := time.ParseDuration(m[1])
+		to, _ := time.ParseDuration(m[2])
+		if !within(from, at, slack) || !within(to, 2*at, slack) {
+			t.Errorf("%s's faults table puts the fault at +%s to +%s, want about +%s to +%s", name, m[1], m[2], at, 2*at)
 		}
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, "report.html"))
@@ -285,6 +296,9 @@ func checkOneTimeBase(t *testing.T, dir, progress string, at time.Duration) {
 		t.Errorf("the progress does not show set-up lines on their own clock:\n%s", progress)
 	}
 }
+
+// within reports whether d is want or at most slack later.
+func within(d, want, slack time.Duration) bool { return d >= want && d <= want+slack }
 
 // checkLatencyRows checks summary.json's latency table: a row for each
 // thing a threshold can read, named by what one sample is, and an

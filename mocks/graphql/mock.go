@@ -230,8 +230,39 @@ func (m *Mock) route(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
 		m.serveAdmin(w, r)
 	default:
-		writeJSON(w, http.StatusNotFound, response{Errors: gqlerror.List{{Message: fmt.Sprintf("no GraphQL endpoint at %s: send requests to %s", r.URL.Path, m.opts.path)}}})
+		m.wrongPath(w, r)
 	}
+}
+
+// wrongPath answers a request to a path other than the mock's with 404,
+// and journals it as a request that broke the contract (a "route"
+// violation naming the path): a client that calls the mock at the wrong
+// address fails on every call, and the contract gate must say so rather
+// than judge nothing.
+func (m *Mock) wrongPath(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	msg := m.Misrouted(r.URL.Path)
+	out := writeJSON(w, http.StatusNotFound, response{Errors: gqlerror.List{{Message: msg}}})
+	m.journal.Record(toolkit.Entry{
+		System: m.opts.name, Time: start, Duration: time.Since(start), Direction: "inbound", Client: r.RemoteAddr,
+		Method: r.Method, Path: r.URL.Path, Query: secrets.MaskQuery(r.URL.RawQuery), Header: secrets.MaskHeader(r.Header),
+		Body: secrets.MaskBody(r.Header.Get("Content-Type"), journalCopy(body)), Status: http.StatusNotFound,
+		ResponseBody: journalCopy(out), ResponseHeader: w.Header().Clone(),
+		Violations: []toolkit.Violation{{In: "route", Message: msg}},
+	})
+}
+
+// Misrouted is "" when the mock serves path (its GraphQL path, its OAuth2
+// token endpoint, its admin API), else the violation of a request sent
+// there, which names path and the mock's GraphQL path.
+func (m *Mock) Misrouted(path string) string {
+	switch {
+	case path == m.opts.path, strings.HasPrefix(path, AdminPrefix),
+		m.opts.auth != nil && m.opts.auth.TokenPath() != "" && path == m.opts.auth.TokenPath():
+		return ""
+	}
+	return fmt.Sprintf("no GraphQL endpoint at %s: send requests to %s", path, m.opts.path)
 }
 
 // response is the GraphQL response shape.

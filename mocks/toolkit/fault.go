@@ -55,8 +55,16 @@ type HTTPFault struct {
 	// Rate is the share of requests hit, in (0, 1]; 0 means 1 (every
 	// request).
 	Rate float64 `json:"rate,omitempty"`
-	// Operation restricts the fault to one operation (operationId, or
-	// "METHOD /template"); empty means every operation.
+	// Operation restricts the fault to one operation; empty means every
+	// operation. On an OpenAPI mock it is an operationId or "METHOD
+	// /template". On a GraphQL mock it is a root field of the schema's
+	// Query, Mutation or Subscription type (inventorySetQuantities): the
+	// fault hits every request that selects that field at its root, under
+	// an alias or not, and any request whose operation name is that name;
+	// a request to another path than the mock's runs no operation and is
+	// not hit. A mock checks the name against its contract
+	// (CheckOperations), so a misspelled one is refused, not made into a
+	// fault that hits nothing.
 	Operation string `json:"operation,omitempty"`
 	// Params are the kind's parameters, as text (durations like "2s").
 	Params map[string]string `json:"params,omitempty"`
@@ -123,6 +131,18 @@ type FaultSet struct {
 	mu     sync.Mutex // serialises writers
 	faults atomic.Pointer[[]*activeFault]
 	nextID map[string]int
+	check  func(operation string) error // CheckOperations'; guarded by mu
+}
+
+// CheckOperations makes Add refuse a fault whose Operation check refuses:
+// a mock passes its contract's check, so that a misspelled operation,
+// however the fault arrives (a declaration, the timeline, the admin API),
+// is refused with the reason check gives rather than made into a fault
+// that hits nothing. nil checks nothing (the default).
+func (fs *FaultSet) CheckOperations(check func(operation string) error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.check = check
 }
 
 // NewFaultSet returns an empty set whose rates are drawn from seed.
@@ -153,6 +173,11 @@ func (fs *FaultSet) Add(f HTTPFault) (string, error) {
 	af, err := compileFault(fs.seed, f)
 	if err != nil {
 		return "", err
+	}
+	if fs.check != nil && f.Operation != "" {
+		if err := fs.check(f.Operation); err != nil {
+			return "", fmt.Errorf("mocks: fault %s: %v: %w", faultName(f), err, ErrFaultInvalid)
+		}
 	}
 	if fs.find(f.ID) != nil {
 		return "", fmt.Errorf("mocks: fault %q: %w", f.ID, ErrFaultExists)
