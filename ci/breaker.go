@@ -162,6 +162,10 @@ type RecoveryOptions struct {
 	// Probe, if set, must report the integration healthy now (its health
 	// endpoint, a dead-letter queue that is empty).
 	Probe func(ctx context.Context) error
+	// Zero is when the attack started: the reports' one time base, on
+	// which the gate says when the last fault ended ("+20.003s"). Unset,
+	// it says the time of day.
+	Zero time.Time
 }
 
 // Recovery is the gate "the integration recovers": after the last fault
@@ -208,7 +212,7 @@ func Recovery(ctx context.Context, entries []toolkit.Entry, windows []FaultWindo
 			problems = append(problems, "probe: "+err.Error())
 		}
 	}
-	g.Measured = "last fault ended " + end.Format("15:04:05.000")
+	g.Measured = "last fault ended at " + offset(o.Zero, end)
 	if !first.IsZero() {
 		g.Measured += fmt.Sprintf("; first success after %s", ms(first.Sub(end)))
 	}

@@ -332,3 +332,14 @@ func TestSameBodyThroughDroppedBodies(t *testing.T) {
 		t.Error("a retry whose body was kept does not match the request whose body was dropped")
 	}
 }
+
+// TestRecoverySaysWhenOnTheAttacksClock: the gate says when the last fault
+// ended as every report does, counted from the attack's start.
+func TestRecoverySaysWhenOnTheAttacksClock(t *testing.T) {
+	t.Parallel()
+	g := Recovery(context.Background(), resilientJournal(), outage, RecoveryOptions{System: "accounting", Within: 5 * time.Second, Zero: t0})
+	end := outage[len(outage)-1].End.Sub(t0)
+	if want := "last fault ended at +" + end.String(); !strings.HasPrefix(g.Measured, want) {
+		t.Errorf("measured %q, want it to start %q", g.Measured, want)
+	}
+}

@@ -288,7 +288,7 @@ func (r *run) resilienceGates(ctx context.Context, entries []toolkit.Entry, rg R
 		gates = append(gates, ci.Timeouts(entries, ci.TimeoutOptions{System: rg.System, Max: rg.MaxCallDuration.D()}))
 	}
 	if rg.RecoveryWithin.D() > 0 {
-		gates = append(gates, ci.Recovery(ctx, entries, r.windows, ci.RecoveryOptions{System: rg.System, Within: rg.RecoveryWithin.D(), Probe: r.healthProbe()}))
+		gates = append(gates, ci.Recovery(ctx, entries, r.windows, ci.RecoveryOptions{System: rg.System, Within: rg.RecoveryWithin.D(), Probe: r.healthProbe(), Zero: r.attackStart}))
 	}
 	return gates
 }
