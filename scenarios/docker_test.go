@@ -230,6 +230,19 @@ func TestDockerServiceWaitsAndBounds(t *testing.T) {
 		t.Errorf("the service container's bounds: %+v, want memory 67108864 and 500000000 nano-CPUs", b)
 	}
 
+	// No health path: the run waits for the service's port.
+	noHealth := tinyScenario(t, image, "", 1)
+	data, err := os.ReadFile(noHealth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(noHealth, []byte(strings.Replace(string(data), "      health: /healthz\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := dockerRun(context.Background(), t, noHealth, "test-port-wait"); err != nil || !out.Verdict.Passed {
+		t.Errorf("the tiny service without a health path, waited for on its port: %v", err)
+	}
+
 	file = tinyScenario(t, image, `      wait_log: "a line it never prints"
       start_timeout: 3s`, 1)
 	start := time.Now()
@@ -241,6 +254,7 @@ func TestDockerServiceWaitsAndBounds(t *testing.T) {
 		t.Errorf("the failed start took %v: its start_timeout is 3s", took)
 	}
 	assertNothingLeft(t, "test-bounds")
+	assertNothingLeft(t, "test-port-wait")
 	assertNothingLeft(t, "test-never-ready")
 }
 
