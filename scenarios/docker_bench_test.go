@@ -32,34 +32,9 @@ func tinyImage(tb testing.TB) string {
 // interface of its container).
 func dockerStartScenario(tb testing.TB, bin, image string) string {
 	tb.Helper()
-	contract, err := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	doc := `name: start benchmark
-seed: 1
-systems:
-  shop: {contract: ` + contract + `, mock: {stateful: true}}
-  sync:
-    service:
-      command: [` + bin + `]
-      image: ` + image + `
-      env: {TINY_ADDR: "${env:TINY_HOST}:${sync.port}", SHOP_URL: "${shop.url}"}
-      health: /healthz
-load:
-  flow:
-    - {name: sync, url: "${sync.url}/sync", expect: 200}
-  peak: 200/s
-  multiplier: 1
-  duration: 1s
-gates:
-  load: ["success >= 99%"]
-`
-	file := filepath.Join(tb.TempDir(), "start.yaml")
-	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return file
+	return writeStartScenario(tb, `      command: [`+bin+`]
+      image: `+image+`
+      env: {TINY_ADDR: "${env:TINY_HOST}:${sync.port}", SHOP_URL: "${shop.url}"}`)
 }
 
 // toAttack runs file in runtime and returns the time from reading the file

@@ -62,9 +62,17 @@ func serviceAlone(b *testing.B, bin string) time.Duration {
 // pacer sends hit n at n intervals): those 5 ms count in firedrill's share.
 func startScenario(b *testing.B, bin, first string) string {
 	b.Helper()
+	return writeStartScenario(b, `      command: [`+bin+`]
+      env: {TINY_ADDR: "127.0.0.1:${sync.port}", TINY_FIRST: "`+first+`", SHOP_URL: "${shop.url}"}`)
+}
+
+// writeStartScenario writes the start benchmarks' scenario, the tiny
+// service declared by service (its lines under service:, indented six).
+func writeStartScenario(tb testing.TB, service string) string {
+	tb.Helper()
 	contract, err := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts", "shop.openapi.yaml"))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	doc := `name: start benchmark
 seed: 1
@@ -72,8 +80,7 @@ systems:
   shop: {contract: ` + contract + `, mock: {stateful: true}}
   sync:
     service:
-      command: [` + bin + `]
-      env: {TINY_ADDR: "127.0.0.1:${sync.port}", TINY_FIRST: "` + first + `", SHOP_URL: "${shop.url}"}
+` + service + `
       health: /healthz
 load:
   flow:
@@ -84,9 +91,9 @@ load:
 gates:
   load: ["success >= 99%"]
 `
-	file := filepath.Join(b.TempDir(), "start.yaml")
+	file := filepath.Join(tb.TempDir(), "start.yaml")
 	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return file
 }
