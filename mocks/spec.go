@@ -36,6 +36,15 @@ type Spec struct {
 	// customer never created, as the vendor would. It catches an integration
 	// that syncs out of order.
 	References bool `yaml:"references,omitempty" json:"references,omitempty"`
+	// Keys keys stateful collections by several record properties, by
+	// collection: {stock: [sku, warehouse]} makes a stock row a sku in a
+	// warehouse, as an inventory vendor keys it, where the contract's path
+	// names the sku alone. Two rows differing in any of them are two rows;
+	// the same values again are the same row (a create conflicts, 409). An
+	// item request names the properties its path does not by query
+	// parameters or, for a write, in its body: GET /stock/A?warehouse=w1.
+	// HTTP (OpenAPI) mocks only.
+	Keys map[string][]string `yaml:"keys,omitempty" json:"keys,omitempty"`
 	// Seed seeds the generated answers and the faults' draws (the run's
 	// seed when 0).
 	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
@@ -308,6 +317,7 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 			add("references", "references are checked between stateful collections: add stateful: true")
 		}
 	}
+	errs = append(errs, s.checkKeys(graphql)...)
 	if s.RateLimit != nil && s.RateLimit.Options.Cost && !graphql {
 		add("rate_limit", "rate limit %q: %v", s.RateLimit.String(), toolkit.ErrCostLimit)
 	}
@@ -352,6 +362,44 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
 			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
+		}
+	}
+	return errs
+}
+
+// checkKeys checks the keys of several fields: an HTTP mock's stateful
+// collections, each keyed by distinct, named properties.
+func (s *Spec) checkKeys(graphql bool) []FieldError {
+	if len(s.Keys) == 0 {
+		return nil
+	}
+	var errs []FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	switch {
+	case graphql:
+		add("keys", "keys of several fields are an HTTP (OpenAPI) mock's; a GraphQL mock keys its types by their id")
+	case !s.Stateful:
+		add("keys", "keys place records in stateful collections: add stateful: true")
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Keys)) {
+		field := "keys." + name
+		if strings.TrimSpace(name) == "" {
+			add("keys", "a collection name cannot be empty")
+			continue
+		}
+		props := s.Keys[name]
+		if len(props) == 0 {
+			add(field, "a key needs the properties that make it: [sku, warehouse]")
+		}
+		for i, p := range props {
+			switch {
+			case strings.TrimSpace(p) == "":
+				add(fmt.Sprintf("%s[%d]", field, i), "a key property cannot be empty")
+			case slices.Index(props, p) < i:
+				add(fmt.Sprintf("%s[%d]", field, i), "property %q is already in the key", p)
+			}
 		}
 	}
 	return errs

@@ -25,7 +25,8 @@ type Mock struct {
 	name        string
 	seed        int64
 	stateful    bool
-	references  bool // check references between collections (WithReferences)
+	references  bool                // check references between collections (WithReferences)
+	keys        map[string][]string // collections keyed by several properties (WithKeys)
 	journalSize int
 	logger      *slog.Logger
 	stages      []toolkit.Stage

@@ -48,6 +48,16 @@ func WithReferences(on bool) Option {
 	return func(m *Mock) error { m.references = on; return nil }
 }
 
+// WithKeys keys the named stateful collections by several record
+// properties (store.Collection.Key), as a vendor keys its rows: a stock row
+// by sku and warehouse. An item operation finds its record by the path's
+// id for the property it names and by query parameters (or, for a write,
+// the body's properties) for the others: GET /stock/{sku}?warehouse=w1.
+// A collection the contract does not have is an error.
+func WithKeys(keys map[string][]string) Option {
+	return func(m *Mock) error { m.keys = keys; return nil }
+}
+
 // WithJournalSize sets how many exchanges the journal keeps
 // (toolkit.DefaultJournalSize when not given).
 func WithJournalSize(n int) Option {

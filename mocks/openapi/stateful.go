@@ -59,6 +59,9 @@ type binding struct {
 
 func newStateful(m *Mock) (*stateful, error) {
 	colls := store.Infer(m.contract.Doc)
+	if err := applyKeys(colls, m.keys); err != nil {
+		return nil, fmt.Errorf("mocks: stateful %s: %w", m.name, err)
+	}
 	fill := func(s *openapi3.Schema) any { return normalize(m.sample(s, m.seed, "", contracts.Response)) }
 	st, err := store.NewWithOptions([]store.Option{store.WithSeed(uint64(m.seed)), store.WithFill(fill)}, colls...)
 	if err != nil {
@@ -138,6 +141,9 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	}
 	parent := b.coll.ParentValues(x.Template, x.PathParams)
 	id := x.PathParams[b.coll.IDParam]
+	if len(b.coll.Key) > 0 && b.kind != opCreate && b.kind != opList {
+		id = keyID(b.coll, x)
+	}
 	name := b.coll.Name
 	var (
 		out    any
@@ -186,6 +192,43 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	}
 	s.write(w, x, b.kind, out, status)
 	return true
+}
+
+// applyKeys sets the Key of the collections keys names.
+func applyKeys(colls []store.Collection, keys map[string][]string) error {
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		i := slices.IndexFunc(colls, func(c store.Collection) bool { return c.Name == name })
+		if i < 0 {
+			names := make([]string, len(colls))
+			for j, c := range colls {
+				names[j] = c.Name
+			}
+			return fmt.Errorf("keys: the contract has no collection %q (it has %s)", name, strings.Join(names, ", "))
+		}
+		colls[i].Key = slices.Clone(keys[name])
+	}
+	return nil
+}
+
+// keyID is the id of the record an item operation on a collection keyed by
+// several properties names: each property's value from the path when the
+// item path's id names it, else from the query, else from the body.
+func keyID(c store.Collection, x *exchange) string {
+	var body store.Record
+	_ = json.Unmarshal(x.Body, &body) // absent or not an object: no values from it
+	q := x.Request.URL.Query()
+	vals := make([]string, len(c.Key))
+	for i, k := range c.Key {
+		switch {
+		case k == c.IDField && x.PathParams[c.IDParam] != "":
+			vals[i] = x.PathParams[c.IDParam]
+		case q.Has(k):
+			vals[i] = q.Get(k)
+		case body[k] != nil:
+			vals[i] = fmt.Sprint(body[k])
+		}
+	}
+	return store.KeyID(vals...)
 }
 
 // checkReferences refuses a record that names a record of another

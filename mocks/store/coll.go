@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -102,6 +103,9 @@ func (c *coll) checkBatch(parent []string, recs []Record) error {
 	}
 	for _, r := range recs {
 		id, ok := c.def.IDOf(r)
+		if !ok && len(c.def.Key) > 0 {
+			return fmt.Errorf("store: create %s%s: a record is keyed by %s and needs them all: %w", c.def.Name, underParent(parent), strings.Join(c.def.Key, " + "), ErrBadRequest)
+		}
 		if !ok {
 			continue
 		}
@@ -129,17 +133,16 @@ func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 	out := make([]Record, len(recs))
 	for i, r := range recs {
 		rec := r // prepared: already a private copy
-		id, ok := c.def.IDOf(rec)
-		if !ok {
+		if v := rec[c.def.idField()]; v == nil {
 			v, err := c.newID(b)
 			if err != nil {
 				return nil, err
 			}
 			rec[c.def.idField()] = v
-			id = idString(v)
 		} else {
-			c.noteID(rec[c.def.idField()])
+			c.noteID(v)
 		}
+		id, _ := c.def.IDOf(rec) // checked: a record of a keyed collection holds its key
 		stampAbsent(rec, c.created, now)
 		stampAbsent(rec, c.updated, now)
 		c.seq++
@@ -188,6 +191,9 @@ func underParent(parent []string) string {
 func (c *coll) keepServerFields(old, next Record) {
 	f := c.def.idField()
 	next[f] = old[f]
+	for _, k := range c.def.Key { // the key places the record: a write cannot move it
+		next[k] = old[k]
+	}
 	for _, t := range c.created {
 		if v, ok := old[t.name]; ok {
 			next[t.name] = v
