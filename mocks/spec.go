@@ -12,6 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -45,6 +46,18 @@ type Spec struct {
 	// parameters or, for a write, in its body: GET /stock/A?warehouse=w1.
 	// HTTP (OpenAPI) mocks only.
 	Keys map[string][]string `yaml:"keys,omitempty" json:"keys,omitempty"`
+	// Stamps are, by collection, the fields a stateful HTTP mock writes on
+	// every create and update as the vendor does, field: time (the instant
+	// of the write) or counter (a number the collection raises on each
+	// write): {stock: {updated_at: time, version: counter}}. A create keeps
+	// a value the record holds (seeded records keep their history); an
+	// update always writes them.
+	Stamps map[string]map[string]string `yaml:"stamps,omitempty" json:"stamps,omitempty"`
+	// Filters are, by collection, list query parameters and the filter
+	// each is, "FIELD OP" with OP one of > >= < <= =: {stock: {updated_min:
+	// "updated_at >", since: "version >"}}. The parameter's value is the
+	// bound; they take the place of what the mock infers from the names.
+	Filters map[string]map[string]string `yaml:"filters,omitempty" json:"filters,omitempty"`
 	// Seed seeds the generated answers and the faults' draws (the run's
 	// seed when 0).
 	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
@@ -318,6 +331,7 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 		}
 	}
 	errs = append(errs, s.checkKeys(graphql)...)
+	errs = append(errs, s.checkStampsAndFilters(graphql)...)
 	if s.RateLimit != nil && s.RateLimit.Options.Cost && !graphql {
 		add("rate_limit", "rate limit %q: %v", s.RateLimit.String(), toolkit.ErrCostLimit)
 	}
@@ -399,6 +413,38 @@ func (s *Spec) checkKeys(graphql bool) []FieldError {
 				add(fmt.Sprintf("%s[%d]", field, i), "a key property cannot be empty")
 			case slices.Index(props, p) < i:
 				add(fmt.Sprintf("%s[%d]", field, i), "property %q is already in the key", p)
+			}
+		}
+	}
+	return errs
+}
+
+// checkStampsAndFilters checks the declared stamps and filters: an HTTP
+// mock's stateful collections, known kinds, filters of the FIELD OP form.
+func (s *Spec) checkStampsAndFilters(graphql bool) []FieldError {
+	var errs []FieldError
+	for _, f := range []struct {
+		name  string
+		rules map[string]map[string]string
+		parse func(k, v string) error
+	}{
+		{"stamps", s.Stamps, func(k, v string) error { _, err := store.ParseStamp(k, v); return err }},
+		{"filters", s.Filters, func(k, v string) error { _, err := store.ParseFilterRule(k, v); return err }},
+	} {
+		if len(f.rules) == 0 {
+			continue
+		}
+		switch {
+		case graphql:
+			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to an HTTP (OpenAPI) mock's collections; a GraphQL mock has none"})
+		case !s.Stateful:
+			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to stateful collections: add stateful: true"})
+		}
+		for _, coll := range slices.Sorted(maps.Keys(f.rules)) {
+			for _, k := range slices.Sorted(maps.Keys(f.rules[coll])) {
+				if err := f.parse(k, f.rules[coll][k]); err != nil {
+					errs = append(errs, FieldError{Field: f.name + "." + coll + "." + k, Message: err.Error()})
+				}
 			}
 		}
 	}

@@ -31,6 +31,18 @@ func TestSpecKeys(t *testing.T) {
 	if n := v.Store.Len("stock"); n != 2 {
 		t.Errorf("the mock holds %d rows, want 2", n)
 	}
+	w, err := New(c, Spec{Stateful: true, Stamps: map[string]map[string]string{"stock": {"version": "counter"}},
+		Filters: map[string]map[string]string{"stock": {"since": "version >"}}}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if rec, err := w.Store.Create("stock", nil, map[string]any{"sku": "A"}); err != nil || rec["version"] != int64(1) {
+		t.Errorf("a create on a mock declaring version: counter: %v %v, want version 1", rec, err)
+	}
+	if def, _ := w.Store.Collection("stock"); len(def.List.Filters) == 0 || def.List.Filters[len(def.List.Filters)-1].Param != "since" {
+		t.Errorf("the declared filter is not the list's: %+v", def.List.Filters)
+	}
 	if _, err := New(c, Spec{Stateful: true, Keys: map[string][]string{"stocks": {"sku", "warehouse"}}}, Settings{}); err == nil || !strings.Contains(err.Error(), `"stocks"`) {
 		t.Errorf("keys of a collection the contract lacks: %v", err)
 	}
@@ -54,6 +66,31 @@ func TestSpecCheckKeys(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%v %v: fields %v, want %q", tc.kind, tc.spec.Keys, got, tc.want)
+		}
+	}
+}
+
+func TestSpecCheckStampsAndFilters(t *testing.T) {
+	t.Parallel()
+	good := Spec{Stateful: true, Stamps: map[string]map[string]string{"stock": {"updated_at": "time", "version": "counter"}},
+		Filters: map[string]map[string]string{"stock": {"updated_min": "updated_at >", "since": "version >="}}}
+	for _, tc := range []struct {
+		spec Spec
+		kind Kind
+		want string
+	}{
+		{good, KindOpenAPI, ""},
+		{Spec{Stamps: good.Stamps, Filters: good.Filters}, KindOpenAPI, "stamps filters"},
+		{good, KindGraphQL, "stamps filters"},
+		{Spec{Stateful: true, Stamps: map[string]map[string]string{"stock": {"at": "clock"}},
+			Filters: map[string]map[string]string{"stock": {"since": "version", "from": "at ~"}}}, KindOpenAPI, "stamps.stock.at filters.stock.from filters.stock.since"},
+	} {
+		var got []string
+		for _, e := range tc.spec.Check(tc.kind) {
+			got = append(got, e.Field)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%v %v %v: fields %v, want %q", tc.kind, tc.spec.Stamps, tc.spec.Filters, got, tc.want)
 		}
 	}
 }

@@ -59,7 +59,7 @@ type binding struct {
 
 func newStateful(m *Mock) (*stateful, error) {
 	colls := store.Infer(m.contract.Doc)
-	if err := applyKeys(colls, m.keys); err != nil {
+	if err := applyRules(colls, m.keys, m.stamps, m.filters); err != nil {
 		return nil, fmt.Errorf("mocks: stateful %s: %w", m.name, err)
 	}
 	fill := func(s *openapi3.Schema) any { return normalize(m.sample(s, m.seed, "", contracts.Response)) }
@@ -194,18 +194,53 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	return true
 }
 
-// applyKeys sets the Key of the collections keys names.
-func applyKeys(colls []store.Collection, keys map[string][]string) error {
-	for _, name := range slices.Sorted(maps.Keys(keys)) {
+// applyRules sets on the collections they name the keys (WithKeys),
+// stamps (WithStamps) and filters (WithFilters) a declaration gives.
+func applyRules(colls []store.Collection, keys map[string][]string, stamps, filters map[string]map[string]string) error {
+	find := func(what, name string) (*store.Collection, error) {
 		i := slices.IndexFunc(colls, func(c store.Collection) bool { return c.Name == name })
 		if i < 0 {
 			names := make([]string, len(colls))
 			for j, c := range colls {
 				names[j] = c.Name
 			}
-			return fmt.Errorf("keys: the contract has no collection %q (it has %s)", name, strings.Join(names, ", "))
+			return nil, fmt.Errorf("%s: the contract has no collection %q (it has %s)", what, name, strings.Join(names, ", "))
 		}
-		colls[i].Key = slices.Clone(keys[name])
+		return &colls[i], nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		c, err := find("keys", name)
+		if err != nil {
+			return err
+		}
+		c.Key = slices.Clone(keys[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(stamps)) {
+		c, err := find("stamps", name)
+		if err != nil {
+			return err
+		}
+		c.Stamps = nil
+		for _, field := range slices.Sorted(maps.Keys(stamps[name])) {
+			st, err := store.ParseStamp(field, stamps[name][field])
+			if err != nil {
+				return fmt.Errorf("stamps.%s: %w", name, err)
+			}
+			c.Stamps = append(c.Stamps, st)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(filters)) {
+		c, err := find("filters", name)
+		if err != nil {
+			return err
+		}
+		for _, param := range slices.Sorted(maps.Keys(filters[name])) {
+			f, err := store.ParseFilterRule(param, filters[name][param])
+			if err != nil {
+				return fmt.Errorf("filters.%s: %w", name, err)
+			}
+			c.List.SetFilters(f)
+		}
 	}
 	return nil
 }

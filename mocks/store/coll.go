@@ -20,6 +20,7 @@ type coll struct {
 	mu      sync.RWMutex
 	seq     int64 // insertion counter across parents: the listing order
 	lastInt int64 // the highest integer id seen: the next sequence starts above it
+	version int64 // the last value of the counter stamps (StampCounter)
 	parents map[string]*bucket
 	ids     *idMaker
 	created []field // creation timestamps the item schema declares
@@ -60,6 +61,7 @@ func (c *coll) reset() {
 	defer c.mu.Unlock()
 	c.parents = map[string]*bucket{}
 	c.lastInt = 0
+	c.version = 0
 }
 
 // insert stores copies of recs under parent, all or none.
@@ -145,6 +147,7 @@ func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 		id, _ := c.def.IDOf(rec) // checked: a record of a keyed collection holds its key
 		stampAbsent(rec, c.created, now)
 		stampAbsent(rec, c.updated, now)
+		c.stampDeclared(rec, now, true)
 		c.seq++
 		e := &entry{seq: c.seq, id: id, rec: rec}
 		b.byID[id] = e
@@ -210,6 +213,7 @@ func (c *coll) keepServerFields(old, next Record) {
 	for _, t := range c.updated {
 		next[t.name] = stamp(t.schema, now)
 	}
+	c.stampDeclared(next, now, false)
 }
 
 // groupByParent prepares records and groups them by the parent their

@@ -28,7 +28,11 @@ type Collection struct {
 	// sku + warehouse): two records differing in any of them are two
 	// records. Infer never sets it; a mock declaration does. The id the
 	// store's methods take is then KeyID of the values, in Key's order.
-	Key          []string
+	Key []string
+	// Stamps are the fields the store writes on every create and update
+	// (see Stamp), beside the timestamps it finds in the item schema.
+	// Infer never sets them; a mock declaration does.
+	Stamps       []Stamp
 	ParentParams []string // the parent path parameters in path order, named as in ListPath (else ItemPath)
 	Parent       string   // the collection whose item path this one nests under ("customers" for /customers/{id}/addresses); empty when none
 
