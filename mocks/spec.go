@@ -74,6 +74,12 @@ type Spec struct {
 	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
 	// them as Authorization: Bearer KEY or in an X-API-Key header.
 	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
+	// APIKeyHeader is the header the vendor reads its API keys from, as
+	// Shopify's X-Shopify-Access-Token: the mock takes api_keys there and
+	// nowhere else (not in X-API-Key, not as a bearer token). It holds
+	// for a GraphQL mock and an OpenAPI contract that declares no security
+	// scheme; a contract's apiKey scheme names its own header.
+	APIKeyHeader string `yaml:"api_key_header,omitempty" json:"api_key_header,omitempty"`
 	// BasicUsers are the HTTP basic users accepted, user: password.
 	BasicUsers map[string]string `yaml:"basic_users,omitempty" json:"basic_users,omitempty"`
 	// OAuthClients are the OAuth2 clients the mock serves tokens to
@@ -338,6 +344,13 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 	for i, key := range s.APIKeys {
 		if strings.TrimSpace(key) == "" {
 			add(fmt.Sprintf("api_keys[%d]", i), "an API key cannot be empty")
+		}
+	}
+	if h := s.APIKeyHeader; h != "" {
+		if err := toolkit.CheckHeaderName(h); err != nil {
+			add("api_key_header", "%v", err)
+		} else if len(s.APIKeys) == 0 {
+			add("api_key_header", "the header carries API keys: add api_keys")
 		}
 	}
 	for _, f := range []struct {

@@ -2,6 +2,8 @@ package mocks
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,6 +93,52 @@ func TestSpecCheckStampsAndFilters(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%v %v %v: fields %v, want %q", tc.kind, tc.spec.Stamps, tc.spec.Filters, got, tc.want)
+		}
+	}
+}
+
+func TestSpecCheckAPIKeyHeader(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		spec Spec
+		want string
+	}{
+		{Spec{APIKeys: []string{"k"}, APIKeyHeader: "X-Shopify-Access-Token"}, ""},
+		{Spec{APIKeyHeader: "X-Shopify-Access-Token"}, "api_key_header"},
+		{Spec{APIKeys: []string{"k"}, APIKeyHeader: "X Token"}, "api_key_header"},
+		{Spec{APIKeys: []string{"k"}, APIKeyHeader: "authorization"}, "api_key_header"},
+	} {
+		var got []string
+		for _, e := range tc.spec.Check(KindGraphQL) {
+			got = append(got, e.Field)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%q: fields %v, want %q", tc.spec.APIKeyHeader, got, tc.want)
+		}
+	}
+}
+
+// TestSpecAPIKeyHeader: a GraphQL mock declared with the vendor's header
+// takes its key there and refuses it in the fixed one.
+func TestSpecAPIKeyHeader(t *testing.T) {
+	t.Parallel()
+	c, err := LoadContract(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "crm.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, Spec{APIKeys: []string{"shpat_1"}, APIKeyHeader: "X-Shopify-Access-Token"}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for header, want := range map[string]int{"X-Shopify-Access-Token": http.StatusOK, "X-API-Key": http.StatusUnauthorized} {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(header, "shpat_1")
+		w := httptest.NewRecorder()
+		v.Handler.ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("the key in %s: %d, want %d: %s", header, w.Code, want, w.Body)
 		}
 	}
 }

@@ -255,7 +255,7 @@ func (s *Spec) auth() (*toolkit.Auth, error) {
 	if len(s.APIKeys) == 0 && len(s.BasicUsers) == 0 && len(s.OAuthClients) == 0 {
 		return nil, nil
 	}
-	o := toolkit.AuthOptions{APIKeys: s.APIKeys, BasicUsers: s.BasicUsers}
+	o := toolkit.AuthOptions{APIKeys: s.APIKeys, APIKeyHeader: s.APIKeyHeader, BasicUsers: s.BasicUsers}
 	if len(s.OAuthClients) > 0 {
 		o.OAuth2 = &toolkit.OAuth2Options{Clients: s.OAuthClients, TokenTTL: s.OAuthTokenTTL.D()}
 	}

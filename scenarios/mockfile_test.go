@@ -26,7 +26,7 @@ func TestMockDeclarationRoundTrips(t *testing.T) {
 		Contract: contract, Stateful: true, References: true, Keys: map[string][]string{"invoices": {"id", "customer_id"}},
 		Stamps: map[string]map[string]string{"invoices": {"updated_at": "time", "version": "counter"}}, Filters: map[string]map[string]string{"invoices": {"since": "version >"}},
 		Seed: 9, RateLimit: rl, Idempotency: idem,
-		APIKeys: []string{"k1"}, BasicUsers: map[string]string{"ann": "pw"}, OAuthClients: map[string]string{"sync": "s3cret"},
+		APIKeys: []string{"k1"}, APIKeyHeader: "X-Shopify-Access-Token", BasicUsers: map[string]string{"ann": "pw"}, OAuthClients: map[string]string{"sync": "s3cret"},
 		OAuthTokenTTL: contracts.Duration(time.Minute),
 		Webhooks:      []mocks.Webhook{{On: []string{"create"}, URL: "http://127.0.0.1:9/hooks", Secret: "whsec_ZGVtbw==", Scheme: "standard"}},
 		WebhookRetry:  &mocks.WebhookRetry{Attempts: 3, Backoff: contracts.Duration(time.Second), MaxBackoff: contracts.Duration(time.Minute)},
