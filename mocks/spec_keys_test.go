@@ -142,3 +142,33 @@ func TestSpecAPIKeyHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecAPIKeyHeaderRateLimit: the rate limit tells keys apart by the
+// vendor's header: two keys from one address each have their own bucket.
+func TestSpecAPIKeyHeaderRateLimit(t *testing.T) {
+	t.Parallel()
+	c, err := LoadContract(context.Background(), filepath.Join("..", "examples", "ordersync", "contracts", "crm.graphql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := ParseRateLimit("1/h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, Spec{APIKeys: []string{"k1", "k2"}, APIKeyHeader: "X-Shopify-Access-Token", RateLimit: rl}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	send := func(key string) int {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Shopify-Access-Token", key)
+		w := httptest.NewRecorder()
+		v.Handler.ServeHTTP(w, req)
+		return w.Code
+	}
+	if a, b, again := send("k1"), send("k2"), send("k1"); a != http.StatusOK || b != http.StatusOK || again != http.StatusTooManyRequests {
+		t.Errorf("k1, k2, k1 again at 1/h: %d %d %d, want 200 200 429", a, b, again)
+	}
+}

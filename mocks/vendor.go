@@ -226,7 +226,9 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 		opts = append(opts, graphql.WithAuth(v.Auth))
 	}
 	if s.RateLimit != nil {
-		opts = append(opts, graphql.WithRateLimit(s.RateLimit.Options))
+		o := s.RateLimit.Options
+		o.KeyHeader = s.APIKeyHeader // each key its own bucket, in the vendor's header
+		opts = append(opts, graphql.WithRateLimit(o))
 	}
 	if s.Idempotency != nil {
 		opts = append(opts, graphql.WithIdempotency(s.Idempotency.Options))
