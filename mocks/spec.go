@@ -12,6 +12,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/graphql"
+	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -36,6 +37,27 @@ type Spec struct {
 	// customer never created, as the vendor would. It catches an integration
 	// that syncs out of order.
 	References bool `yaml:"references,omitempty" json:"references,omitempty"`
+	// Keys keys stateful collections by several record properties, by
+	// collection: {stock: [sku, warehouse]} makes a stock row a sku in a
+	// warehouse, as an inventory vendor keys it, where the contract's path
+	// names the sku alone. Two rows differing in any of them are two rows;
+	// the same values again are the same row (a create conflicts, 409). An
+	// item request names the properties its path does not by query
+	// parameters or, for a write, in its body: GET /stock/A?warehouse=w1.
+	// HTTP (OpenAPI) mocks only.
+	Keys map[string][]string `yaml:"keys,omitempty" json:"keys,omitempty"`
+	// Stamps are, by collection, the fields a stateful HTTP mock writes on
+	// every create and update as the vendor does, field: time (the instant
+	// of the write) or counter (a number the collection raises on each
+	// write): {stock: {updated_at: time, version: counter}}. A create keeps
+	// a value the record holds (seeded records keep their history); an
+	// update always writes them.
+	Stamps map[string]map[string]string `yaml:"stamps,omitempty" json:"stamps,omitempty"`
+	// Filters are, by collection, list query parameters and the filter
+	// each is, "FIELD OP" with OP one of > >= < <= =: {stock: {updated_min:
+	// "updated_at >", since: "version >"}}. The parameter's value is the
+	// bound; they take the place of what the mock infers from the names.
+	Filters map[string]map[string]string `yaml:"filters,omitempty" json:"filters,omitempty"`
 	// Seed seeds the generated answers and the faults' draws (the run's
 	// seed when 0).
 	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
@@ -52,6 +74,12 @@ type Spec struct {
 	// APIKeys are the valid API keys; others get 401. A GraphQL mock takes
 	// them as Authorization: Bearer KEY or in an X-API-Key header.
 	APIKeys []string `yaml:"api_keys,omitempty" json:"api_keys,omitempty"`
+	// APIKeyHeader is the header the vendor reads its API keys from, as
+	// Shopify's X-Shopify-Access-Token: the mock takes api_keys there and
+	// nowhere else (not in X-API-Key, not as a bearer token). It holds
+	// for a GraphQL mock and an OpenAPI contract that declares no security
+	// scheme; a contract's apiKey scheme names its own header.
+	APIKeyHeader string `yaml:"api_key_header,omitempty" json:"api_key_header,omitempty"`
 	// BasicUsers are the HTTP basic users accepted, user: password.
 	BasicUsers map[string]string `yaml:"basic_users,omitempty" json:"basic_users,omitempty"`
 	// OAuthClients are the OAuth2 clients the mock serves tokens to
@@ -308,12 +336,21 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 			add("references", "references are checked between stateful collections: add stateful: true")
 		}
 	}
+	errs = append(errs, s.checkKeys(graphql)...)
+	errs = append(errs, s.checkStampsAndFilters(graphql)...)
 	if s.RateLimit != nil && s.RateLimit.Options.Cost && !graphql {
 		add("rate_limit", "rate limit %q: %v", s.RateLimit.String(), toolkit.ErrCostLimit)
 	}
 	for i, key := range s.APIKeys {
 		if strings.TrimSpace(key) == "" {
 			add(fmt.Sprintf("api_keys[%d]", i), "an API key cannot be empty")
+		}
+	}
+	if h := s.APIKeyHeader; h != "" {
+		if err := toolkit.CheckHeaderName(h); err != nil {
+			add("api_key_header", "%v", err)
+		} else if len(s.APIKeys) == 0 {
+			add("api_key_header", "the header carries API keys: add api_keys")
 		}
 	}
 	for _, f := range []struct {
@@ -352,6 +389,76 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
 			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
+		}
+	}
+	return errs
+}
+
+// checkKeys checks the keys of several fields: an HTTP mock's stateful
+// collections, each keyed by distinct, named properties.
+func (s *Spec) checkKeys(graphql bool) []FieldError {
+	if len(s.Keys) == 0 {
+		return nil
+	}
+	var errs []FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	switch {
+	case graphql:
+		add("keys", "keys of several fields are an HTTP (OpenAPI) mock's; a GraphQL mock keys its types by their id")
+	case !s.Stateful:
+		add("keys", "keys place records in stateful collections: add stateful: true")
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Keys)) {
+		field := "keys." + name
+		if strings.TrimSpace(name) == "" {
+			add("keys", "a collection name cannot be empty")
+			continue
+		}
+		props := s.Keys[name]
+		if len(props) == 0 {
+			add(field, "a key needs the properties that make it: [sku, warehouse]")
+		}
+		for i, p := range props {
+			switch {
+			case strings.TrimSpace(p) == "":
+				add(fmt.Sprintf("%s[%d]", field, i), "a key property cannot be empty")
+			case slices.Index(props, p) < i:
+				add(fmt.Sprintf("%s[%d]", field, i), "property %q is already in the key", p)
+			}
+		}
+	}
+	return errs
+}
+
+// checkStampsAndFilters checks the declared stamps and filters: an HTTP
+// mock's stateful collections, known kinds, filters of the FIELD OP form.
+func (s *Spec) checkStampsAndFilters(graphql bool) []FieldError {
+	var errs []FieldError
+	for _, f := range []struct {
+		name  string
+		rules map[string]map[string]string
+		parse func(k, v string) error
+	}{
+		{"stamps", s.Stamps, func(k, v string) error { _, err := store.ParseStamp(k, v); return err }},
+		{"filters", s.Filters, func(k, v string) error { _, err := store.ParseFilterRule(k, v); return err }},
+	} {
+		if len(f.rules) == 0 {
+			continue
+		}
+		switch {
+		case graphql:
+			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to an HTTP (OpenAPI) mock's collections; a GraphQL mock has none"})
+		case !s.Stateful:
+			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to stateful collections: add stateful: true"})
+		}
+		for _, coll := range slices.Sorted(maps.Keys(f.rules)) {
+			for _, k := range slices.Sorted(maps.Keys(f.rules[coll])) {
+				if err := f.parse(k, f.rules[coll][k]); err != nil {
+					errs = append(errs, FieldError{Field: f.name + "." + coll + "." + k, Message: err.Error()})
+				}
+			}
 		}
 	}
 	return errs

@@ -194,7 +194,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 
 func (v *Vendor) openAPI(c Contract, s Spec, seed int64, log *slog.Logger) error {
 	opts := []openapi.Option{openapi.WithName(v.Name), openapi.WithSeed(seed), openapi.WithStateful(s.Stateful),
-		openapi.WithReferences(s.References), openapi.WithLogger(log), openapi.WithFaults(v.Faults)}
+		openapi.WithReferences(s.References), openapi.WithKeys(s.Keys), openapi.WithStamps(s.Stamps), openapi.WithFilters(s.Filters), openapi.WithLogger(log), openapi.WithFaults(v.Faults)}
 	if v.Auth != nil {
 		opts = append(opts, openapi.WithAuth(v.Auth))
 	}
@@ -226,7 +226,9 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 		opts = append(opts, graphql.WithAuth(v.Auth))
 	}
 	if s.RateLimit != nil {
-		opts = append(opts, graphql.WithRateLimit(s.RateLimit.Options))
+		o := s.RateLimit.Options
+		o.KeyHeader = s.APIKeyHeader // each key its own bucket, in the vendor's header
+		opts = append(opts, graphql.WithRateLimit(o))
 	}
 	if s.Idempotency != nil {
 		opts = append(opts, graphql.WithIdempotency(s.Idempotency.Options))
@@ -255,7 +257,7 @@ func (s *Spec) auth() (*toolkit.Auth, error) {
 	if len(s.APIKeys) == 0 && len(s.BasicUsers) == 0 && len(s.OAuthClients) == 0 {
 		return nil, nil
 	}
-	o := toolkit.AuthOptions{APIKeys: s.APIKeys, BasicUsers: s.BasicUsers}
+	o := toolkit.AuthOptions{APIKeys: s.APIKeys, APIKeyHeader: s.APIKeyHeader, BasicUsers: s.BasicUsers}
 	if len(s.OAuthClients) > 0 {
 		o.OAuth2 = &toolkit.OAuth2Options{Clients: s.OAuthClients, TokenTTL: s.OAuthTokenTTL.D()}
 	}

@@ -23,8 +23,10 @@ func TestMockDeclarationRoundTrips(t *testing.T) {
 	idem, _ := mocks.ParseIdempotency("Idempotency-Key,window=1h,mismatch=409")
 	contract, _ := filepath.Abs(filepath.Join("..", "examples", "ordersync", "contracts", "accounting.openapi.yaml"))
 	full := mocks.Spec{
-		Contract: contract, Stateful: true, References: true, Seed: 9, RateLimit: rl, Idempotency: idem,
-		APIKeys: []string{"k1"}, BasicUsers: map[string]string{"ann": "pw"}, OAuthClients: map[string]string{"sync": "s3cret"},
+		Contract: contract, Stateful: true, References: true, Keys: map[string][]string{"invoices": {"id", "customer_id"}},
+		Stamps: map[string]map[string]string{"invoices": {"updated_at": "time", "version": "counter"}}, Filters: map[string]map[string]string{"invoices": {"since": "version >"}},
+		Seed: 9, RateLimit: rl, Idempotency: idem,
+		APIKeys: []string{"k1"}, APIKeyHeader: "X-Shopify-Access-Token", BasicUsers: map[string]string{"ann": "pw"}, OAuthClients: map[string]string{"sync": "s3cret"},
 		OAuthTokenTTL: contracts.Duration(time.Minute),
 		Webhooks:      []mocks.Webhook{{On: []string{"create"}, URL: "http://127.0.0.1:9/hooks", Secret: "whsec_ZGVtbw==", Scheme: "standard"}},
 		WebhookRetry:  &mocks.WebhookRetry{Attempts: 3, Backoff: contracts.Duration(time.Second), MaxBackoff: contracts.Duration(time.Minute)},

@@ -426,3 +426,36 @@ func FuzzVendorCredentials(f *testing.F) {
 		}
 	})
 }
+
+// TestAuthAPIKeyHeader: a vendor that takes its key in a header of its own
+// (Shopify's X-Shopify-Access-Token) is served so: the key passes in that
+// header and nowhere else, and the refusal names it.
+func TestAuthAPIKeyHeader(t *testing.T) {
+	t.Parallel()
+	s := vendorServer(t, graphql.WithName("shop"), graphql.WithAuth(newAuth(t, toolkit.AuthOptions{APIKeys: []string{"shpat_1"}, APIKeyHeader: "X-Shopify-Access-Token"})))
+	for _, tc := range []struct {
+		header []string
+		want   int
+	}{
+		{[]string{"X-Shopify-Access-Token", "shpat_1"}, 200},
+		{[]string{"x-shopify-access-token", "shpat_1"}, 200},
+		{[]string{"X-Shopify-Access-Token", "nope"}, 401},
+		{[]string{toolkit.APIKeyHeader, "shpat_1"}, 401},
+		{[]string{"Authorization", "Bearer shpat_1"}, 401},
+		{nil, 401},
+	} {
+		a := query(t, s.URL, "{ version }", tc.header...)
+		if a.status != tc.want {
+			t.Errorf("%v: %d, want %d: %s", tc.header, a.status, tc.want, a.raw)
+			continue
+		}
+		if challenge := a.header.Get("WWW-Authenticate"); tc.want == 401 && !strings.Contains(challenge, `name="X-Shopify-Access-Token"`) {
+			t.Errorf("%v: challenge %q does not name the header", tc.header, challenge)
+		}
+	}
+	for _, h := range []string{"Authorization", "X Token", ""} {
+		if _, err := toolkit.NewAuth(toolkit.AuthOptions{APIKeys: []string{"k"}, APIKeyHeader: h}); (err == nil) != (h == "") {
+			t.Errorf("header %q: %v", h, err)
+		}
+	}
+}

@@ -25,7 +25,10 @@ type Mock struct {
 	name        string
 	seed        int64
 	stateful    bool
-	references  bool // check references between collections (WithReferences)
+	references  bool                         // check references between collections (WithReferences)
+	keys        map[string][]string          // collections keyed by several properties (WithKeys)
+	stamps      map[string]map[string]string // fields stamped on every write, by collection (WithStamps)
+	filters     map[string]map[string]string // declared list filters, by collection (WithFilters)
 	journalSize int
 	logger      *slog.Logger
 	stages      []toolkit.Stage

@@ -48,6 +48,32 @@ func WithReferences(on bool) Option {
 	return func(m *Mock) error { m.references = on; return nil }
 }
 
+// WithKeys keys the named stateful collections by several record
+// properties (store.Collection.Key), as a vendor keys its rows: a stock row
+// by sku and warehouse. An item operation finds its record by the path's
+// id for the property it names and by query parameters (or, for a write,
+// the body's properties) for the others: GET /stock/{sku}?warehouse=w1.
+// A collection the contract does not have is an error.
+func WithKeys(keys map[string][]string) Option {
+	return func(m *Mock) error { m.keys = keys; return nil }
+}
+
+// WithStamps names, by collection, the fields a stateful mock writes on
+// every create and update, field: kind (store.StampKinds): {stock:
+// {updated_at: time, version: counter}}. A collection the contract does
+// not have, or a kind not known, is an error.
+func WithStamps(stamps map[string]map[string]string) Option {
+	return func(m *Mock) error { m.stamps = stamps; return nil }
+}
+
+// WithFilters gives, by collection, list query parameters the filter they
+// are (store.ParseFilterRule), parameter: "FIELD OP": {stock:
+// {updated_after: "updated_at >", since: "version >"}}. They take the
+// place of what the mock infers from the parameters' names.
+func WithFilters(filters map[string]map[string]string) Option {
+	return func(m *Mock) error { m.filters = filters; return nil }
+}
+
 // WithJournalSize sets how many exchanges the journal keeps
 // (toolkit.DefaultJournalSize when not given).
 func WithJournalSize(n int) Option {

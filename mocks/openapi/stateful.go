@@ -59,6 +59,9 @@ type binding struct {
 
 func newStateful(m *Mock) (*stateful, error) {
 	colls := store.Infer(m.contract.Doc)
+	if err := applyRules(colls, m.keys, m.stamps, m.filters); err != nil {
+		return nil, fmt.Errorf("mocks: stateful %s: %w", m.name, err)
+	}
 	fill := func(s *openapi3.Schema) any { return normalize(m.sample(s, m.seed, "", contracts.Response)) }
 	st, err := store.NewWithOptions([]store.Option{store.WithSeed(uint64(m.seed)), store.WithFill(fill)}, colls...)
 	if err != nil {
@@ -138,6 +141,9 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	}
 	parent := b.coll.ParentValues(x.Template, x.PathParams)
 	id := x.PathParams[b.coll.IDParam]
+	if len(b.coll.Key) > 0 && b.kind != opCreate && b.kind != opList {
+		id = keyID(b.coll, x)
+	}
 	name := b.coll.Name
 	var (
 		out    any
@@ -186,6 +192,78 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 	}
 	s.write(w, x, b.kind, out, status)
 	return true
+}
+
+// applyRules sets on the collections they name the keys (WithKeys),
+// stamps (WithStamps) and filters (WithFilters) a declaration gives.
+func applyRules(colls []store.Collection, keys map[string][]string, stamps, filters map[string]map[string]string) error {
+	find := func(what, name string) (*store.Collection, error) {
+		i := slices.IndexFunc(colls, func(c store.Collection) bool { return c.Name == name })
+		if i < 0 {
+			names := make([]string, len(colls))
+			for j, c := range colls {
+				names[j] = c.Name
+			}
+			return nil, fmt.Errorf("%s: the contract has no collection %q (it has %s)", what, name, strings.Join(names, ", "))
+		}
+		return &colls[i], nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(keys)) {
+		c, err := find("keys", name)
+		if err != nil {
+			return err
+		}
+		c.Key = slices.Clone(keys[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(stamps)) {
+		c, err := find("stamps", name)
+		if err != nil {
+			return err
+		}
+		c.Stamps = nil
+		for _, field := range slices.Sorted(maps.Keys(stamps[name])) {
+			st, err := store.ParseStamp(field, stamps[name][field])
+			if err != nil {
+				return fmt.Errorf("stamps.%s: %w", name, err)
+			}
+			c.Stamps = append(c.Stamps, st)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(filters)) {
+		c, err := find("filters", name)
+		if err != nil {
+			return err
+		}
+		for _, param := range slices.Sorted(maps.Keys(filters[name])) {
+			f, err := store.ParseFilterRule(param, filters[name][param])
+			if err != nil {
+				return fmt.Errorf("filters.%s: %w", name, err)
+			}
+			c.List.SetFilters(f)
+		}
+	}
+	return nil
+}
+
+// keyID is the id of the record an item operation on a collection keyed by
+// several properties names: each property's value from the path when the
+// item path's id names it, else from the query, else from the body.
+func keyID(c store.Collection, x *exchange) string {
+	var body store.Record
+	_ = json.Unmarshal(x.Body, &body) // absent or not an object: no values from it
+	q := x.Request.URL.Query()
+	vals := make([]string, len(c.Key))
+	for i, k := range c.Key {
+		switch {
+		case k == c.IDField && x.PathParams[c.IDParam] != "":
+			vals[i] = x.PathParams[c.IDParam]
+		case q.Has(k):
+			vals[i] = q.Get(k)
+		case body[k] != nil:
+			vals[i] = fmt.Sprint(body[k])
+		}
+	}
+	return store.KeyID(vals...)
 }
 
 // checkReferences refuses a record that names a record of another

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,6 +20,7 @@ type coll struct {
 	mu      sync.RWMutex
 	seq     int64 // insertion counter across parents: the listing order
 	lastInt int64 // the highest integer id seen: the next sequence starts above it
+	version int64 // the last value of the counter stamps (StampCounter)
 	parents map[string]*bucket
 	ids     *idMaker
 	created []field // creation timestamps the item schema declares
@@ -59,6 +61,7 @@ func (c *coll) reset() {
 	defer c.mu.Unlock()
 	c.parents = map[string]*bucket{}
 	c.lastInt = 0
+	c.version = 0
 }
 
 // insert stores copies of recs under parent, all or none.
@@ -102,6 +105,9 @@ func (c *coll) checkBatch(parent []string, recs []Record) error {
 	}
 	for _, r := range recs {
 		id, ok := c.def.IDOf(r)
+		if !ok && len(c.def.Key) > 0 {
+			return fmt.Errorf("store: create %s%s: a record is keyed by %s and needs them all: %w", c.def.Name, underParent(parent), strings.Join(c.def.Key, " + "), ErrBadRequest)
+		}
 		if !ok {
 			continue
 		}
@@ -129,19 +135,19 @@ func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 	out := make([]Record, len(recs))
 	for i, r := range recs {
 		rec := r // prepared: already a private copy
-		id, ok := c.def.IDOf(rec)
-		if !ok {
+		if v := rec[c.def.idField()]; v == nil {
 			v, err := c.newID(b)
 			if err != nil {
 				return nil, err
 			}
 			rec[c.def.idField()] = v
-			id = idString(v)
 		} else {
-			c.noteID(rec[c.def.idField()])
+			c.noteID(v)
 		}
+		id, _ := c.def.IDOf(rec) // checked: a record of a keyed collection holds its key
 		stampAbsent(rec, c.created, now)
 		stampAbsent(rec, c.updated, now)
+		c.stampDeclared(rec, now, true)
 		c.seq++
 		e := &entry{seq: c.seq, id: id, rec: rec}
 		b.byID[id] = e
@@ -188,6 +194,9 @@ func underParent(parent []string) string {
 func (c *coll) keepServerFields(old, next Record) {
 	f := c.def.idField()
 	next[f] = old[f]
+	for _, k := range c.def.Key { // the key places the record: a write cannot move it
+		next[k] = old[k]
+	}
 	for _, t := range c.created {
 		if v, ok := old[t.name]; ok {
 			next[t.name] = v
@@ -204,6 +213,7 @@ func (c *coll) keepServerFields(old, next Record) {
 	for _, t := range c.updated {
 		next[t.name] = stamp(t.schema, now)
 	}
+	c.stampDeclared(next, now, false)
 }
 
 // groupByParent prepares records and groups them by the parent their

@@ -21,8 +21,18 @@ type Collection struct {
 	ListPath string // "/customers/{cid}/addresses"; empty when the contract has no list path
 	ItemPath string // "/customers/{cid}/addresses/{id}"; empty when the contract has no item path
 
-	IDParam      string   // the item path's last parameter ("id"); empty without an item path
-	IDField      string   // the record property that holds the id, see Infer
+	IDParam string // the item path's last parameter ("id"); empty without an item path
+	IDField string // the record property that holds the id, see Infer
+	// Key, when set, are the properties whose values together key a
+	// record, as a vendor's rows keyed by several fields (a stock row is
+	// sku + warehouse): two records differing in any of them are two
+	// records. Infer never sets it; a mock declaration does. The id the
+	// store's methods take is then KeyID of the values, in Key's order.
+	Key []string
+	// Stamps are the fields the store writes on every create and update
+	// (see Stamp), beside the timestamps it finds in the item schema.
+	// Infer never sets them; a mock declaration does.
+	Stamps       []Stamp
 	ParentParams []string // the parent path parameters in path order, named as in ListPath (else ItemPath)
 	Parent       string   // the collection whose item path this one nests under ("customers" for /customers/{id}/addresses); empty when none
 
@@ -81,11 +91,39 @@ func (c Collection) ParentValues(template string, params map[string]string) []st
 // IDOf returns the id of rec as a string (the form Get, Replace, Patch and
 // Delete take), and whether rec has one.
 func (c Collection) IDOf(rec Record) (string, bool) {
+	if len(c.Key) > 0 {
+		vals := make([]string, len(c.Key))
+		for i, k := range c.Key {
+			v, ok := rec[k]
+			if !ok || v == nil {
+				return "", false
+			}
+			vals[i] = idString(v)
+		}
+		return KeyID(vals...), true
+	}
 	v, ok := rec[c.idField()]
 	if !ok || v == nil {
 		return "", false
 	}
 	return idString(v), true
+}
+
+// keySep separates the values of a key of several fields in its id.
+const keySep = "\x1f"
+
+// KeyID is the id of a record keyed by several fields (Collection.Key):
+// their values, in Key's order. A key of one value is that value.
+func KeyID(vals ...string) string { return strings.Join(vals, keySep) }
+
+// keyValues splits an id made by KeyID into the values of c.Key; nil when
+// it does not hold as many.
+func (c Collection) keyValues(id string) []string {
+	vals := strings.Split(id, keySep)
+	if len(vals) != len(c.Key) {
+		return nil
+	}
+	return vals
 }
 
 func (c Collection) idField() string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -213,8 +214,8 @@ var (
 // the other readOnly properties a filler completes.
 func serverFields(c Collection) (created, updated, fillers []field) {
 	for name, ref := range properties(c.ItemSchema) {
-		if ref == nil || ref.Value == nil || name == c.idField() {
-			continue
+		if ref == nil || ref.Value == nil || name == c.idField() || slices.ContainsFunc(c.Stamps, func(st Stamp) bool { return st.Field == name }) {
+			continue // declared stamps are written by stampDeclared
 		}
 		s, n := ref.Value, norm(name)
 		isTime := s.Type.Includes("integer") || s.Type.Includes("string") && (s.Format == "date-time" || s.Format == "date" || s.Format == "")

@@ -288,7 +288,18 @@ func (s *Store) Upsert(coll string, parent []string, id string, rec Record) (Rec
 		c.mu.Unlock()
 		return deepCopyRecord(next), false, nil
 	}
-	next[c.def.idField()] = c.typedID(id)
+	if len(c.def.Key) == 0 {
+		next[c.def.idField()] = c.typedID(id)
+	} else if vals := c.def.keyValues(id); vals != nil {
+		for i, k := range c.def.Key {
+			if v := next[k]; v == nil || idString(v) != vals[i] {
+				next[k] = vals[i]
+			}
+		}
+	} else {
+		c.mu.Unlock()
+		return nil, false, fmt.Errorf("store: upsert %s %q: the id does not hold the %d values of the key %s: %w", coll, id, len(c.def.Key), strings.Join(c.def.Key, " + "), ErrBadRequest)
+	}
 	out, err := c.insertLocked(parent, []Record{next})
 	c.mu.Unlock()
 	if err != nil {

@@ -43,6 +43,11 @@ type AuthOptions struct {
 	// bearer tokens for an http bearer scheme, as vendors such as Stripe
 	// take their secret keys.
 	APIKeys []string
+	// APIKeyHeader, when set, is the one header a server without security
+	// schemes (a GraphQL mock, an OpenAPI contract that declares none)
+	// reads an API key from, as the vendor does: X-Shopify-Access-Token.
+	// The key is then not taken in APIKeyHeader nor as a bearer token.
+	APIKeyHeader string
 	// BasicUsers maps user names to passwords for http basic schemes.
 	BasicUsers map[string]string
 	// OAuth2, when set, serves a token endpoint and accepts as bearer
@@ -74,6 +79,9 @@ type OAuth2Options struct {
 type Auth struct {
 	now   func() time.Time
 	basic map[string]string
+	// keyHeader is AuthOptions.APIKeyHeader: without a contract's schemes,
+	// the only place a key is read; "" for APIKeyHeader or a bearer token.
+	keyHeader string
 
 	mu      sync.Mutex
 	keysOn  bool
@@ -89,7 +97,13 @@ type Auth struct {
 
 // NewAuth checks o and returns the auth it describes.
 func NewAuth(o AuthOptions) (*Auth, error) {
-	a := &Auth{now: o.Now, basic: map[string]string{}, keys: map[string]bool{}, doc: plainDoc(), plain: true}
+	a := &Auth{now: o.Now, basic: map[string]string{}, keys: map[string]bool{}, doc: plainDoc(APIKeyHeader), plain: true}
+	if h := o.APIKeyHeader; h != "" {
+		if err := CheckHeaderName(h); err != nil {
+			return nil, fmt.Errorf("mocks: auth: API key header: %w", err)
+		}
+		a.keyHeader, a.doc = http.CanonicalHeaderKey(h), plainDoc(h)
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -233,11 +247,11 @@ func (a *Auth) attach(realm string, doc *openapi3.T, tokPath string) error {
 }
 
 // plainDoc declares the schemes a server without a contract of them
-// accepts: an API key in APIKeyHeader, a bearer token (an API key or an
+// accepts: an API key in header keyHeader, a bearer token (an API key or an
 // access token), an HTTP basic user.
-func plainDoc() *openapi3.T {
+func plainDoc(keyHeader string) *openapi3.T {
 	return &openapi3.T{Components: &openapi3.Components{SecuritySchemes: openapi3.SecuritySchemes{
-		"apiKey": {Value: &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: APIKeyHeader}},
+		"apiKey": {Value: &openapi3.SecurityScheme{Type: "apiKey", In: "header", Name: keyHeader}},
 		"bearer": {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "bearer"}},
 		"basic":  {Value: &openapi3.SecurityScheme{Type: "http", Scheme: "basic"}},
 	}}}
@@ -247,7 +261,10 @@ func plainDoc() *openapi3.T {
 // when no contract names the schemes.
 func (a *Auth) plainForms() []string {
 	var forms []string
-	if a.keysEnforced() {
+	switch {
+	case a.keysEnforced() && a.keyHeader != "":
+		forms = append(forms, "an API key in "+a.keyHeader)
+	case a.keysEnforced():
 		forms = append(forms, "an API key as Authorization: Bearer KEY or "+APIKeyHeader)
 	}
 	if len(a.basic) > 0 {
@@ -267,7 +284,7 @@ func (a *Auth) plainRequirements() openapi3.SecurityRequirements {
 	if keys {
 		reqs = append(reqs, openapi3.SecurityRequirement{"apiKey": nil})
 	}
-	if keys || a.oauth != nil {
+	if keys && a.keyHeader == "" || a.oauth != nil {
 		reqs = append(reqs, openapi3.SecurityRequirement{"bearer": nil})
 	}
 	if len(a.basic) > 0 {
@@ -630,4 +647,17 @@ func (a *Auth) refusal(failed []check) *AuthError {
 	}
 	e.Challenge = strings.Join(challenges, ", ")
 	return e
+}
+
+// CheckHeaderName says what is wrong with h as the header an API key is
+// sent in: nil for a header name (letters, digits, '-', '_') other than
+// Authorization, which carries bearer tokens and basic users.
+func CheckHeaderName(h string) error {
+	switch {
+	case !validHeaderName(h):
+		return fmt.Errorf("%q is not a header name: letters, digits, '-' and '_' only", h)
+	case strings.EqualFold(h, "Authorization"):
+		return errors.New("the Authorization header carries bearer tokens and basic users: a key sent as Authorization: Bearer KEY needs no api_key_header")
+	}
+	return nil
 }

@@ -49,6 +49,10 @@ type RateLimitOptions struct {
 	// (maximumAvailable). Only the GraphQL mock has it (RateLimiter.Charge);
 	// the OpenAPI mock refuses it (ErrCostLimit).
 	Cost bool
+	// KeyHeader is the header NewRateLimiter tells credentials apart by
+	// after Authorization (APIKeyHeader when ""): the vendor's own, where
+	// AuthOptions.APIKeyHeader names one.
+	KeyHeader string
 }
 
 // ParseRateLimit reads a rate limit written as on the command line:
@@ -175,14 +179,18 @@ type RateLimiter struct {
 }
 
 // NewRateLimiter checks o and returns its limiter. Requests are told apart
-// by their Authorization header, else their APIKeyHeader, else the client's
-// address.
+// by their Authorization header, else their o.KeyHeader (APIKeyHeader when
+// ""), else the client's address.
 func NewRateLimiter(o RateLimitOptions) (*RateLimiter, error) {
 	l, err := newRateLimiter(o)
 	if err != nil {
 		return nil, err
 	}
-	l.keys = []*openapi3.SecurityScheme{{Type: "apiKey", In: "header", Name: APIKeyHeader}}
+	h := o.KeyHeader
+	if h == "" {
+		h = APIKeyHeader
+	}
+	l.keys = []*openapi3.SecurityScheme{{Type: "apiKey", In: "header", Name: h}}
 	return l, nil
 }
 
