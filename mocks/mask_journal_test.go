@@ -38,7 +38,7 @@ func TestJournalMasksCredentialsByName(t *testing.T) {
 			body := `{"email":"a@example.com","password":"` + secret + `","note":{"api_key":"` + secret + `"}}`
 			if v.GraphQL != nil {
 				path = v.GraphQL.Path()
-				body = `{"query":"{ customers { totalCount } }","variables":{"password":"` + secret + `"}}`
+				body = `{"query":"{ customers { totalCount } } query Login { login(password: \"` + secret + `\") }","operationName":"Login","variables":{"password":"` + secret + `"}}`
 			}
 			q := "?code=" + secret + "&sig=" + secret + "&access_token=" + secret + "&api_key=" + secret + "&page=2"
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+path+q, strings.NewReader(body))

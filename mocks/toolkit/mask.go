@@ -139,6 +139,12 @@ func (s Secrets) MaskQuery(raw string) string {
 			for i := range vs {
 				vs[i] = Masked
 			}
+			continue
+		}
+		if k == "query" { // a GraphQL GET: secrets written as arguments
+			for i, v := range vs {
+				vs[i], _ = maskGraphQLArguments(v)
+			}
 		}
 	}
 	return q.Encode()

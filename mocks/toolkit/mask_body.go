@@ -56,7 +56,9 @@ func maskJSON(body []byte) []byte {
 }
 
 // maskFields masks, in place, the values of secret-named fields of a
-// decoded JSON value, and reports whether it masked any.
+// decoded JSON value, and reports whether it masked any. A string field
+// named query is read as a GraphQL document too: a secret written into it
+// as an argument or input field (login(password: "...")) is masked there.
 func maskFields(v any) bool {
 	masked := false
 	switch t := v.(type) {
@@ -69,6 +71,13 @@ func maskFields(v any) bool {
 				}
 				continue
 			}
+			if q, ok := x.(string); ok && k == "query" {
+				if mq, changed := maskGraphQLArguments(q); changed {
+					t[k] = mq
+					masked = true
+				}
+				continue
+			}
 			masked = maskFields(x) || masked
 		}
 	case []any:
@@ -77,6 +86,29 @@ func maskFields(v any) bool {
 		}
 	}
 	return masked
+}
+
+// graphQLArgument finds name: value pairs in a GraphQL document whose
+// value is a literal: a block string, a string or a number. Variables
+// ($p) carry no secret in the text; their values are in variables.
+var graphQLArgument = regexp.MustCompile(`([_A-Za-z][_0-9A-Za-z]*)(\s*:\s*)("""(?:[^"\\]|\\.|"[^"]|""[^"])*"""|"(?:[^"\\\n]|\\.)*"|-?[0-9][-0-9.eE+]*)`)
+
+// maskGraphQLArguments masks the literal values of secret-named arguments
+// and input fields in a GraphQL document, and reports whether it did.
+func maskGraphQLArguments(q string) (string, bool) {
+	if !secretish.MatchString(q) {
+		return q, false
+	}
+	changed := false
+	out := graphQLArgument.ReplaceAllStringFunc(q, func(m string) string {
+		sub := graphQLArgument.FindStringSubmatch(m)
+		if !looksSecret(sub[1]) {
+			return m
+		}
+		changed = true
+		return sub[1] + sub[2] + `"` + Masked + `"`
+	})
+	return out, changed
 }
 
 // jsonField finds "name": value pairs with a string, number or literal

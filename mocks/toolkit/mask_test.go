@@ -23,6 +23,8 @@ func TestMaskQuery(t *testing.T) {
 		"id_token=j&x-jwt=j2":          "id_token=%2A%2A%2A&x-jwt=%2A%2A%2A",
 		"author=ann&client_secret=s":   "author=ann&client_secret=%2A%2A%2A",
 		"postcode=1000":                "postcode=1000",
+		// A GraphQL GET with a secret written as an argument.
+		"query=%7Blogin%28password%3A%22hunter2%22%2Cuser%3A%22ann%22%29%7D": "query=%7Blogin%28password%3A%22%2A%2A%2A%22%2Cuser%3A%22ann%22%29%7D",
 	}
 	for in, want := range tests {
 		if got := s.MaskQuery(in); got != want {
@@ -69,6 +71,8 @@ func TestMaskBody(t *testing.T) {
 			`{"creds":[{"api_key":"***","client_secret":"***"}],"user":{"name":"n","passwd":"***"}}`},
 		{"graphql variables", "application/json", `{"query":"mutation($p: String!) { login(password: $p) }","variables":{"p":"x","accessToken":"t"}}`,
 			`{"query":"mutation($p: String!) { login(password: $p) }","variables":{"accessToken":"***","p":"x"}}`},
+		{"graphql literals", "application/json", `{"query":"mutation { login(password: \"pa&ss<w>\\\"q\", user: \"ann\", pin: 1234, apiKey: 99) { token } other(input: {client_secret: \"\"\"s\nt\"\"\", note: \"n\"}) }"}`,
+			`{"query":"mutation { login(password: \"***\", user: \"ann\", pin: 1234, apiKey: \"***\") { token } other(input: {client_secret: \"***\", note: \"n\"}) }"}`},
 		{"no secret field", "application/json", `{"code": "EUR", "author": "ann", "total": 1}`, `{"code": "EUR", "author": "ann", "total": 1}`},
 		{"vendor json", "application/vnd.api+json", `{"refresh_token":"r"}`, `{"refresh_token":"***"}`},
 		{"form", "application/x-www-form-urlencoded", `grant_type=authorization_code&code=c0de&client_secret=s`, `client_secret=%2A%2A%2A&code=%2A%2A%2A&grant_type=authorization_code`},
