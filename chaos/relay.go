@@ -248,12 +248,25 @@ func (r *relay) copy(rc *relayConn, dir stream.Direction) {
 	err := copyDirect(dst, src, g)
 	// The deadline that woke the copy comes with the gate closed.
 	if (errors.Is(err, errGateClosed) || errors.Is(err, os.ErrDeadlineExceeded)) && g.isClosed() &&
-		src.SetReadDeadline(time.Time{}) == nil {
+		r.clearDeadline(src) == nil {
 		r.switched.Add(1)
 		r.pipe(rc, dir)
 		return
 	}
 	_ = dst.Close()
+}
+
+// clearDeadline clears the read deadline pin set on src, once pin is done.
+// A copy can see its gate closed before pin has set the deadline (data
+// arrived in between): cleared then, the deadline pin sets after would
+// fail the link's first read, and Toxiproxy's link ends the direction on
+// a read error as on EOF, closing the other end with bytes in flight.
+// pin holds r.mu from the gates to the deadlines, so here, under r.mu,
+// the deadline is already set.
+func (r *relay) clearDeadline(src *net.TCPConn) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return src.SetReadDeadline(time.Time{})
 }
 
 // copyBufSize is the size of the buffers of copyDirect (copy_unix.go,
@@ -289,12 +302,19 @@ func (r *relay) pin() {
 		for dir := range rc.gates {
 			rc.gates[dir].close()
 		}
+		if pinGatesClosed != nil {
+			pinGatesClosed(rc)
+		}
 		// Wakes the copies waiting for data. An error means the socket
 		// is closed: its copy ends by itself.
 		_ = rc.client.SetReadDeadline(past)
 		_ = rc.upstream.SetReadDeadline(past)
 	}
 }
+
+// pinGatesClosed, when set by a test, runs in pin between closing a
+// connection's gates and setting its read deadlines.
+var pinGatesClosed func(*relayConn)
 
 // unpin lets new connections go direct again, once the proxy has no toxic.
 func (r *relay) unpin() {

@@ -449,3 +449,55 @@ func TestFreeProxyPortsAreOutsideTheKernelsRange(t *testing.T) {
 		t.Fatalf("proxy port %d, want one in [%d, %d)", n, PortFloor, EphemeralFloor())
 	}
 }
+
+// TestHandOverWhileDataArrives: a direct copy can see its gate closed
+// before pin has set its read deadline, when data arrives in between. The
+// deadline pin sets then must not outlive the hand-over: Toxiproxy's link
+// would fail its first read and end the connection with bytes in flight
+// (seen as a reset at the client and an early EOF upstream). Not parallel:
+// it sets the pin hook, which no other test may see.
+func TestHandOverWhileDataArrives(t *testing.T) {
+	tp := embedded(t)
+	up := tcpUpstream(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
+	p := proxyTo(t, tp, "handover", up)
+	c := dial(t, p.Listen, 10*time.Second)
+	echo := func(msg string) error {
+		if _, err := c.Write([]byte(msg)); err != nil {
+			return err
+		}
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
+			return fmt.Errorf("echo %q: got %q (err %v)", msg, got, err)
+		}
+		return nil
+	}
+	if err := echo("direct"); err != nil {
+		t.Fatal(err)
+	}
+	pinGatesClosed = func(rc *relayConn) {
+		if rc.upstream.RemoteAddr().String() != up {
+			return
+		}
+		// Data arrives now: the upstream copy wakes, finds its gate
+		// closed and hands over before pin sets the deadlines.
+		_, _ = c.Write([]byte("x"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	defer func() { pinGatesClosed = nil }()
+	r := relayOf(t, tp, p.Name)
+	if _, err := tp.Apply(context.Background(), p.Name, mustParse(t, "latency", map[string]string{"latency": "1ms"})); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 1)
+	if _, err := io.ReadFull(c, got); err != nil || got[0] != 'x' {
+		t.Fatalf("the byte sent during the hand-over: got %q (err %v)", got, err)
+	}
+	for i := range 3 {
+		if err := echo(fmt.Sprint("through the pipeline ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.switched.Load() < 1 {
+		t.Errorf("%d directions handed over: the test did not test the hand-over", r.switched.Load())
+	}
+}
