@@ -148,6 +148,11 @@ func (c *coll) insertLocked(parent []string, recs []Record) ([]Record, error) {
 		stampAbsent(rec, c.created, now)
 		stampAbsent(rec, c.updated, now)
 		c.stampDeclared(rec, now, true)
+		if cas := c.def.CAS; cas != nil && cas.Initial != nil {
+			if _, ok := rec[cas.Field]; !ok {
+				rec[cas.Field] = deepCopy(cas.Initial)
+			}
+		}
 		c.seq++
 		e := &entry{seq: c.seq, id: id, rec: rec}
 		b.byID[id] = e

@@ -32,7 +32,12 @@ type Collection struct {
 	// Stamps are the fields the store writes on every create and update
 	// (see Stamp), beside the timestamps it finds in the item schema.
 	// Infer never sets them; a mock declaration does.
-	Stamps       []Stamp
+	Stamps []Stamp
+	// CAS, when set, is the vendor's compare-and-set rule on the
+	// collection (see CompareAndSet): a created record that sets no
+	// CAS.Field holds CAS.Initial. Infer never sets it; a mock declaration
+	// does.
+	CAS          *CompareAndSet
 	ParentParams []string // the parent path parameters in path order, named as in ListPath (else ItemPath)
 	Parent       string   // the collection whose item path this one nests under ("customers" for /customers/{id}/addresses); empty when none
 

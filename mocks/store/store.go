@@ -226,6 +226,14 @@ func (s *Store) Get(coll string, parent []string, id string) (Record, error) {
 // the creation time are kept, the update time refreshed. ErrNotFound when
 // there is no such record: a caller that wants PUT to create calls Create.
 func (s *Store) Replace(coll string, parent []string, id string, rec Record) (Record, error) {
+	return s.ReplaceIf(coll, parent, id, rec, nil)
+}
+
+// ReplaceIf is Replace done only when check, given the stored record,
+// returns nil: the check and the write are one step, so a compare-and-set
+// cannot lose a write that came in between. check's error is returned as
+// it is and nothing changes. A nil check always passes.
+func (s *Store) ReplaceIf(coll string, parent []string, id string, rec Record, check func(Record) error) (Record, error) {
 	c, err := s.coll(coll)
 	if err != nil {
 		return nil, err
@@ -236,6 +244,9 @@ func (s *Store) Replace(coll string, parent []string, id string, rec Record) (Re
 	}
 	c.mu.Lock()
 	e, err := c.find(parent, id)
+	if err == nil && check != nil {
+		err = check(e.rec)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return nil, err
@@ -251,6 +262,12 @@ func (s *Store) Replace(coll string, parent []string, id string, rec Record) (Re
 // merge recursively. The id and the creation time are kept, the update time
 // refreshed. A patch that is not a JSON object is refused with ErrBadRequest.
 func (s *Store) Patch(coll string, parent []string, id string, patch any) (Record, error) {
+	return s.PatchIf(coll, parent, id, patch, nil)
+}
+
+// PatchIf is Patch done only when check, given the stored record, returns
+// nil, in the same step (see ReplaceIf).
+func (s *Store) PatchIf(coll string, parent []string, id string, patch any, check func(Record) error) (Record, error) {
 	c, err := s.coll(coll)
 	if err != nil {
 		return nil, err
@@ -260,6 +277,9 @@ func (s *Store) Patch(coll string, parent []string, id string, patch any) (Recor
 	}
 	c.mu.Lock()
 	e, err := c.find(parent, id)
+	if err == nil && check != nil {
+		err = check(e.rec)
+	}
 	if err != nil {
 		c.mu.Unlock()
 		return nil, err
