@@ -1,6 +1,7 @@
 package mocks
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"maps"
@@ -58,6 +59,16 @@ type Spec struct {
 	// "updated_at >", since: "version >"}}. The parameter's value is the
 	// bound; they take the place of what the mock infers from the names.
 	Filters map[string]map[string]string `yaml:"filters,omitempty" json:"filters,omitempty"`
+	// CompareAndSet declares, by collection (a type on a GraphQL mock), a
+	// compare-and-set rule the contract cannot say: a write that carries,
+	// in its Expect field, the value it expects Field to hold changes the
+	// record only if Field still holds it when the write lands (Shopify's
+	// compareQuantity). A stale write changes nothing and is answered the
+	// vendor's way: on a GraphQL mock a userErrors entry with Code (a
+	// GraphQL error with that code when the payload has no userErrors);
+	// on an HTTP mock 409 problem+json. An HTTP collection so declared
+	// also answers with an ETag and honours If-Match (412 on a mismatch).
+	CompareAndSet map[string]CompareAndSet `yaml:"compare_and_set,omitempty" json:"compare_and_set,omitempty"`
 	// Seed seeds the generated answers and the faults' draws (the run's
 	// seed when 0).
 	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
@@ -338,6 +349,7 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 	}
 	errs = append(errs, s.checkKeys(graphql)...)
 	errs = append(errs, s.checkStampsAndFilters(graphql)...)
+	errs = append(errs, s.checkCompareAndSet()...)
 	if s.RateLimit != nil && s.RateLimit.Options.Cost && !graphql {
 		add("rate_limit", "rate limit %q: %v", s.RateLimit.String(), toolkit.ErrCostLimit)
 	}
@@ -389,6 +401,77 @@ func (s *Spec) check(k Kind, n string) []FieldError {
 	for i, f := range s.Faults {
 		if _, err := f.HTTPFault(); err != nil {
 			add(fmt.Sprintf("faults[%d]", i), "%s", unprefixed(err))
+		}
+	}
+	return errs
+}
+
+// CompareAndSet is one collection's compare-and-set rule (see
+// Spec.CompareAndSet).
+type CompareAndSet struct {
+	// Field is the field a write sets: quantity, orderCount.
+	Field string `yaml:"field" json:"field" jsonschema:"required"`
+	// Expect is the field (an argument or input field on GraphQL) that
+	// carries the value the writer expects Field to hold: compareQuantity.
+	// It is never stored.
+	Expect string `yaml:"expect" json:"expect" jsonschema:"required"`
+	// Code is the code of a stale write's user error (GraphQL); default
+	// STALE.
+	Code string `yaml:"code,omitempty" json:"code,omitempty"`
+	// Initial is the value Field holds on a record created without it: a
+	// counter's 0. None when absent.
+	Initial any `yaml:"initial,omitempty" json:"initial,omitempty"`
+}
+
+// DefaultStaleCode is the user error code of a stale write when a
+// declaration names none.
+const DefaultStaleCode = "STALE"
+
+// casRules returns the compare-and-set rules as the store reads them.
+func (s *Spec) casRules() map[string]store.CompareAndSet {
+	if len(s.CompareAndSet) == 0 {
+		return nil
+	}
+	out := make(map[string]store.CompareAndSet, len(s.CompareAndSet))
+	for name, c := range s.CompareAndSet {
+		out[name] = store.CompareAndSet{Field: c.Field, Expect: c.Expect, Initial: c.Initial}
+	}
+	return out
+}
+
+// staleCodes returns the user error code of each collection's stale writes.
+func (s *Spec) staleCodes() map[string]string {
+	out := map[string]string{}
+	for name, c := range s.CompareAndSet {
+		out[name] = cmp.Or(c.Code, DefaultStaleCode)
+	}
+	return out
+}
+
+// checkCompareAndSet checks the compare-and-set rules: stateful, with a
+// field and an expectation of distinct names.
+func (s *Spec) checkCompareAndSet() []FieldError {
+	if len(s.CompareAndSet) == 0 {
+		return nil
+	}
+	var errs []FieldError
+	add := func(field, format string, a ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	if !s.Stateful {
+		add("compare_and_set", "compare-and-set applies to stateful collections: add stateful: true")
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.CompareAndSet)) {
+		c, field := s.CompareAndSet[name], "compare_and_set."+name
+		switch {
+		case strings.TrimSpace(name) == "":
+			add("compare_and_set", "a collection name cannot be empty")
+		case strings.TrimSpace(c.Field) == "":
+			add(field+".field", "name the field a write sets: field: quantity")
+		case strings.TrimSpace(c.Expect) == "":
+			add(field+".expect", "name the field that carries the value the writer expects: expect: compareQuantity")
+		case c.Field == c.Expect:
+			add(field+".expect", "%q is the field itself: the expectation needs a name of its own", c.Expect)
 		}
 	}
 	return errs

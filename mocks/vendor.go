@@ -194,7 +194,7 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 
 func (v *Vendor) openAPI(c Contract, s Spec, seed int64, log *slog.Logger) error {
 	opts := []openapi.Option{openapi.WithName(v.Name), openapi.WithSeed(seed), openapi.WithStateful(s.Stateful),
-		openapi.WithReferences(s.References), openapi.WithKeys(s.Keys), openapi.WithStamps(s.Stamps), openapi.WithFilters(s.Filters), openapi.WithLogger(log), openapi.WithFaults(v.Faults)}
+		openapi.WithReferences(s.References), openapi.WithKeys(s.Keys), openapi.WithStamps(s.Stamps), openapi.WithFilters(s.Filters), openapi.WithCompareAndSet(s.casRules()), openapi.WithLogger(log), openapi.WithFaults(v.Faults)}
 	if v.Auth != nil {
 		opts = append(opts, openapi.WithAuth(v.Auth))
 	}

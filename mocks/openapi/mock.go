@@ -13,6 +13,7 @@ import (
 
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/mocks/internal/router"
+	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -25,10 +26,11 @@ type Mock struct {
 	name        string
 	seed        int64
 	stateful    bool
-	references  bool                         // check references between collections (WithReferences)
-	keys        map[string][]string          // collections keyed by several properties (WithKeys)
-	stamps      map[string]map[string]string // fields stamped on every write, by collection (WithStamps)
-	filters     map[string]map[string]string // declared list filters, by collection (WithFilters)
+	references  bool                           // check references between collections (WithReferences)
+	keys        map[string][]string            // collections keyed by several properties (WithKeys)
+	stamps      map[string]map[string]string   // fields stamped on every write, by collection (WithStamps)
+	filters     map[string]map[string]string   // declared list filters, by collection (WithFilters)
+	cas         map[string]store.CompareAndSet // compare-and-set rules, by collection (WithCompareAndSet)
 	journalSize int
 	logger      *slog.Logger
 	stages      []toolkit.Stage

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -72,6 +73,16 @@ func WithStamps(stamps map[string]map[string]string) Option {
 // place of what the mock infers from the parameters' names.
 func WithFilters(filters map[string]map[string]string) Option {
 	return func(m *Mock) error { m.filters = filters; return nil }
+}
+
+// WithCompareAndSet gives, by collection, the compare-and-set rule of its
+// writes (store.CompareAndSet): PUT, PATCH and POST updates that carry the
+// expected value in the rule's Expect body field change the record only if
+// its Field still holds it, else 409; such a collection's records are
+// answered with an ETag and writes honour If-Match (412 on a mismatch). A
+// collection the contract does not have is an error.
+func WithCompareAndSet(rules map[string]store.CompareAndSet) Option {
+	return func(m *Mock) error { m.cas = rules; return nil }
 }
 
 // WithJournalSize sets how many exchanges the journal keeps

@@ -59,7 +59,7 @@ type binding struct {
 
 func newStateful(m *Mock) (*stateful, error) {
 	colls := store.Infer(m.contract.Doc)
-	if err := applyRules(colls, m.keys, m.stamps, m.filters); err != nil {
+	if err := applyRules(colls, m.keys, m.stamps, m.filters, m.cas); err != nil {
 		return nil, fmt.Errorf("mocks: stateful %s: %w", m.name, err)
 	}
 	fill := func(s *openapi3.Schema) any { return normalize(m.sample(s, m.seed, "", contracts.Response)) }
@@ -162,15 +162,16 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 				return true
 			}
 		}
+		check := casCheck(b.coll, x, rec)
 		switch b.kind {
 		case opCreate:
 			out, err = s.store.Create(name, parent, rec)
 		case opPut:
-			out, err = s.store.Replace(name, parent, id, rec)
+			out, err = s.store.ReplaceIf(name, parent, id, rec, check)
 		case opUpsert:
-			out, status, err = s.upsert(x, b.coll, parent, id, rec)
+			out, status, err = s.upsert(x, b.coll, parent, id, rec, check)
 		default:
-			out, err = s.store.Patch(name, parent, id, rec)
+			out, err = s.store.PatchIf(name, parent, id, rec, check)
 		}
 	case opGet:
 		out, err = s.store.Get(name, parent, id)
@@ -190,13 +191,17 @@ func (s *stateful) handles(w http.ResponseWriter, x *exchange) bool {
 		s.refuse(w, x, err)
 		return true
 	}
+	if rec, ok := out.(store.Record); ok && b.coll.CAS != nil && b.kind != opDelete {
+		w.Header().Set("ETag", store.ETag(rec))
+	}
 	s.write(w, x, b.kind, out, status)
 	return true
 }
 
 // applyRules sets on the collections they name the keys (WithKeys),
-// stamps (WithStamps) and filters (WithFilters) a declaration gives.
-func applyRules(colls []store.Collection, keys map[string][]string, stamps, filters map[string]map[string]string) error {
+// stamps (WithStamps), filters (WithFilters) and compare-and-set rules
+// (WithCompareAndSet) a declaration gives.
+func applyRules(colls []store.Collection, keys map[string][]string, stamps, filters map[string]map[string]string, cas map[string]store.CompareAndSet) error {
 	find := func(what, name string) (*store.Collection, error) {
 		i := slices.IndexFunc(colls, func(c store.Collection) bool { return c.Name == name })
 		if i < 0 {
@@ -228,6 +233,14 @@ func applyRules(colls []store.Collection, keys map[string][]string, stamps, filt
 			}
 			c.Stamps = append(c.Stamps, st)
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(cas)) {
+		c, err := find("compare_and_set", name)
+		if err != nil {
+			return err
+		}
+		rule := cas[name]
+		c.CAS = &rule
 	}
 	for _, name := range slices.Sorted(maps.Keys(filters)) {
 		c, err := find("filters", name)
@@ -393,6 +406,10 @@ func (s *stateful) refuse(w http.ResponseWriter, x *exchange, err error) {
 		status, title = http.StatusNotFound, "Not found"
 	case errors.Is(err, store.ErrConflict):
 		status, title = http.StatusConflict, "Already exists"
+	case errors.Is(err, errPrecondition):
+		status, title = http.StatusPreconditionFailed, "Precondition failed"
+	case errors.Is(err, store.ErrStale):
+		status, title = http.StatusConflict, "Stale write"
 	case errors.Is(err, store.ErrBadRequest):
 		status, title = http.StatusBadRequest, "Bad request"
 	}
@@ -443,7 +460,7 @@ func (s *stateful) write(w http.ResponseWriter, x *exchange, kind string, v any,
 	h.Set("Content-Type", ct)
 	if a, err := s.m.cachedAnswer(answerKey{op: x.op.index, status: status, media: media}, x.op, resp); err == nil {
 		for k, vs := range a.header {
-			if k != "Content-Type" && k != "Content-Length" {
+			if k != "Content-Type" && k != "Content-Length" && h.Get(k) == "" { // the store's ETag is the record's
 				h[k] = vs
 			}
 		}

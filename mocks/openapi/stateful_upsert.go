@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,11 +15,25 @@ import (
 // upsert answers a PUT that the contract says may create (see
 // store.Collection.PutCreates): it replaces the record with the path's id,
 // or creates it under that id, and returns what was stored and the status
-// to answer: the contract's creation status (201 where declared) for a
+// to answer (a conditional write, check not nil, only replaces): the
+// contract's creation status (201 where declared) for a
 // create, its update status (200 or 204 as declared) for a replace. What
 // happened is noted on x for the webhooks.
-func (s *stateful) upsert(x *exchange, c store.Collection, parent []string, id string, rec store.Record) (store.Record, int, error) {
-	out, created, err := s.store.Upsert(c.Name, parent, id, rec)
+func (s *stateful) upsert(x *exchange, c store.Collection, parent []string, id string, rec store.Record, check func(store.Record) error) (store.Record, int, error) {
+	var (
+		out     store.Record
+		created bool
+		err     error
+	)
+	if check != nil {
+		// A conditional write replaces the record it was read from; with
+		// none to compare, the condition fails.
+		if out, err = s.store.ReplaceIf(c.Name, parent, id, rec, check); errors.Is(err, store.ErrNotFound) {
+			err = check(nil)
+		}
+	} else {
+		out, created, err = s.store.Upsert(c.Name, parent, id, rec)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
