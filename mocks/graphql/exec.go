@@ -187,6 +187,10 @@ func (ex *execution) field(obj objectValue, typ *ast.Definition, g *fieldGroup, 
 	v, ok, err := obj.resolve(ex, def, args)
 	if err != nil {
 		ex.fail(path, f, err.Error())
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) && len(ge.Extensions) > 0 { // a vendor's code
+			ex.errs[len(ex.errs)-1].Extensions = ge.Extensions
+		}
 		return nil, def.Type.NonNull
 	}
 	if !ok {

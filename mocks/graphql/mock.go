@@ -43,6 +43,8 @@ type options struct {
 	path        string
 	seed        int64
 	stateful    bool
+	cas         map[string]store.CompareAndSet // WithCompareAndSet
+	staleCodes  map[string]string
 	journalSize int
 	name        string
 	logger      *slog.Logger
@@ -170,6 +172,11 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 	}
 	if o.stateful {
 		m.state = newState(c.Schema, o.seed)
+		if err := m.state.setCompareAndSet(o.cas, o.staleCodes); err != nil {
+			return nil, fmt.Errorf("graphql: %w", err)
+		}
+	} else if len(o.cas) > 0 {
+		return nil, errors.New("graphql: compare_and_set: the rules apply to stored records: turn stateful mode on")
 	}
 	if err := m.attachWebhooks(); err != nil {
 		return nil, err

@@ -46,6 +46,10 @@ type state struct {
 	// events of one record leave in the order of its changes.
 	changed  func(change)
 	changeMu sync.Mutex
+	// cas and staleCodes are the compare-and-set rules by collection
+	// (WithCompareAndSet).
+	cas        map[string]store.CompareAndSet
+	staleCodes map[string]string
 }
 
 func newState(s *ast.Schema, seed int64) *state {
@@ -237,7 +241,12 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	if verb == "create" && hasID && normName(mu.noun) != normName(coll) {
 		verb = "update" // cartLinesAdd(cartId:) adds to a cart: it changes the cart
 	}
-	out, kind, ids, err := st.apply(coll, idf, verb, ids, hasID, rec)
+	check := st.casCheck(coll, rec)
+	out, kind, ids, err := st.apply(coll, idf, verb, ids, hasID, rec, check)
+	if se, ok := isStale(err); ok {
+		current, _ := st.store.Get(coll, nil, ids)
+		return st.staleAnswer(def, mu, se, current)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%s: no %s with %s %q", def.Name, coll, idf, ids)
 	}
@@ -255,8 +264,9 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 
 // apply makes the store change of a verb and says which kind of change it
 // was (an upsert creates or updates) and the id it found for an upsert by
-// unique key.
-func (st *state) apply(coll, idf, verb, ids string, hasID bool, rec store.Record) (out store.Record, kind, id string, err error) {
+// unique key. check, when not nil, is the compare-and-set condition of an
+// update or upsert, checked in the same step as the write.
+func (st *state) apply(coll, idf, verb, ids string, hasID bool, rec store.Record, check func(store.Record) error) (out store.Record, kind, id string, err error) {
 	kind, id = verb, ids
 	switch verb {
 	case "create":
@@ -282,7 +292,10 @@ func (st *state) apply(coll, idf, verb, ids string, hasID bool, rec store.Record
 		// upsert of the same id patches what the other one stored.
 		patch := maps.Clone(rec)
 		delete(patch, idf)
-		if out, err = st.store.Patch(coll, nil, id, map[string]any(patch)); errors.Is(err, store.ErrNotFound) {
+		if out, err = st.store.PatchIf(coll, nil, id, map[string]any(patch), check); errors.Is(err, store.ErrNotFound) {
+			if check != nil { // nothing holds the value the write expects
+				return nil, kind, id, check(nil)
+			}
 			rec[idf] = id
 			kind = toolkit.EventCreate
 			if out, err = st.store.Create(coll, nil, rec); errors.Is(err, store.ErrConflict) {
@@ -295,7 +308,7 @@ func (st *state) apply(coll, idf, verb, ids string, hasID bool, rec store.Record
 			return nil, kind, id, fmt.Errorf("no %s argument names the %s to update", idf, coll)
 		}
 		delete(rec, idf)
-		out, err = st.store.Patch(coll, nil, id, map[string]any(rec))
+		out, err = st.store.PatchIf(coll, nil, id, map[string]any(rec), check)
 	case "delete":
 		if !hasID {
 			return nil, kind, id, fmt.Errorf("no %s argument names the %s to delete", idf, coll)

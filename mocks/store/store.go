@@ -92,12 +92,27 @@ func (s *Store) Ensure(c Collection) bool {
 	return true
 }
 
+// SetCompareAndSet gives a collection its compare-and-set rule (see
+// Collection.CAS), nil to take it away.
+func (s *Store) SetCompareAndSet(coll string, rule *CompareAndSet) error {
+	c, err := s.coll(coll)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.def.CAS = rule
+	c.mu.Unlock()
+	return nil
+}
+
 // Collection returns the definition of a collection by name.
 func (s *Store) Collection(name string) (Collection, bool) {
 	c, err := s.coll(name)
 	if err != nil {
 		return Collection{}, false
 	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.def, true
 }
 

@@ -1,0 +1,125 @@
+package mocks
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// inventorySchema writes quantities as Shopify's Admin API does: through a
+// payload with userErrors, compareQuantity beside quantity.
+const inventorySchema = `
+type Query { inventoryLevel(id: ID!): InventoryLevel }
+type Mutation {
+  inventoryLevelCreate(input: InventoryLevelInput!): InventoryLevelPayload!
+  inventoryLevelUpdate(input: InventoryLevelInput!): InventoryLevelPayload!
+  counterUpdate(id: ID!, value: Int!, compareValue: Int): Counter
+}
+input InventoryLevelInput { id: ID, sku: String, quantity: Int, compareQuantity: Int }
+type InventoryLevel { id: ID!, sku: String, quantity: Int! }
+type Counter { id: ID!, value: Int! }
+type InventoryLevelPayload { inventoryLevel: InventoryLevel, userErrors: [UserError!]! }
+type UserError { field: [String!], message: String!, code: UserErrorCode }
+enum UserErrorCode { INVALID, COMPARE_QUANTITY_STALE }
+`
+
+// TestCompareAndSetGraphQL: a declared compare-and-set rule reaches a
+// GraphQL mock. -3 against a stale 99 (the issue's case) is a userErrors
+// entry with the declared code and changes nothing; the right expectation
+// lands and is not stored; a created level starts at the initial value;
+// a mutation whose answer has no userErrors gets a GraphQL error with the
+// code.
+func TestCompareAndSetGraphQL(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "inventory.graphql")
+	if err := os.WriteFile(file, []byte(inventorySchema), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadContract(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Stateful: true, CompareAndSet: map[string]CompareAndSet{
+		"InventoryLevel": {Field: "quantity", Expect: "compareQuantity", Code: "COMPARE_QUANTITY_STALE", Initial: 0},
+		"Counter":        {Field: "value", Expect: "compareValue"},
+	}}
+	v, err := New(c, spec, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	srv := httptest.NewServer(v.Handler)
+	defer srv.Close()
+	gql := func(query string) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": query})
+		resp, err := srv.Client().Post(srv.URL+v.GraphQL.Path(), "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	const sel = `{ inventoryLevel { id quantity } userErrors { field message code } }`
+	created := gql(`mutation { inventoryLevelCreate(input: {id: "L1", sku: "MUG"}) ` + sel + ` }`)
+	if q := dig(created, "data", "inventoryLevelCreate", "inventoryLevel", "quantity"); q != 0.0 {
+		t.Fatalf("a created level holds quantity %v, want the initial 0: %v", q, created)
+	}
+	gql(`mutation { inventoryLevelUpdate(input: {id: "L1", quantity: 99}) ` + sel + ` }`)
+	stale := gql(`mutation { inventoryLevelUpdate(input: {id: "L1", quantity: -3, compareQuantity: 5}) ` + sel + ` }`)
+	errs, _ := dig(stale, "data", "inventoryLevelUpdate", "userErrors").([]any)
+	if len(errs) != 1 {
+		t.Fatalf("a stale write: %v, want one user error", stale)
+	}
+	ue := errs[0].(map[string]any)
+	if ue["code"] != "COMPARE_QUANTITY_STALE" || ue["message"] != "quantity is 99, not the expected 5" || strings.Join(strs(ue["field"]), ".") != "input.compareQuantity" {
+		t.Errorf("the user error: %v", ue)
+	}
+	if got := gql(`{ inventoryLevel(id: "L1") { quantity } }`); dig(got, "data", "inventoryLevel", "quantity") != 99.0 {
+		t.Errorf("the stale write changed the level: %v", got)
+	}
+	ok := gql(`mutation { inventoryLevelUpdate(input: {id: "L1", quantity: 96, compareQuantity: 99}) ` + sel + ` }`)
+	if dig(ok, "data", "inventoryLevelUpdate", "inventoryLevel", "quantity") != 96.0 || len(dig(ok, "data", "inventoryLevelUpdate", "userErrors").([]any)) != 0 {
+		t.Errorf("a write expecting 99: %v", ok)
+	}
+	if rec, _ := v.GraphQL.Store().Get("InventoryLevel", nil, "L1"); rec["compareQuantity"] != nil {
+		t.Errorf("the expectation was stored: %v", rec)
+	}
+	gql(`mutation { counterUpdate(id: "K", value: 1) { id } }`) // an update of nothing: not found
+	v.GraphQL.Store().Create("Counter", nil, map[string]any{"id": "K", "value": 4})
+	bare := gql(`mutation { counterUpdate(id: "K", value: 6, compareValue: 5) { value } }`)
+	gerrs, _ := bare["errors"].([]any)
+	if len(gerrs) != 1 || dig(gerrs[0].(map[string]any), "extensions", "code") != "STALE" {
+		t.Errorf("a stale write without userErrors: %v, want a GraphQL error with code STALE", bare)
+	}
+	if _, err := New(c, Spec{Stateful: true, CompareAndSet: map[string]CompareAndSet{"Level": {Field: "quantity", Expect: "q"}}}, Settings{}); err == nil || !strings.Contains(err.Error(), `compare_and_set: the schema has no collection "Level"`) {
+		t.Errorf("a rule on a type that is no collection: %v", err)
+	}
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
