@@ -202,7 +202,9 @@ func (v *Vendor) openAPI(c Contract, s Spec, seed int64, log *slog.Logger) error
 		opts = append(opts, openapi.WithRateLimit(s.RateLimit.Options))
 	}
 	if s.Idempotency != nil {
-		opts = append(opts, openapi.WithIdempotency(s.Idempotency.Options))
+		o := s.Idempotency.Options
+		o.KeyHeader = s.APIKeyHeader
+		opts = append(opts, openapi.WithIdempotency(o))
 	}
 	// Every HTTP mock has webhooks: a contract's own subscription endpoint
 	// and its callbacks work without a subscriber declared.
@@ -231,7 +233,9 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 		opts = append(opts, graphql.WithRateLimit(o))
 	}
 	if s.Idempotency != nil {
-		opts = append(opts, graphql.WithIdempotency(s.Idempotency.Options))
+		o := s.Idempotency.Options
+		o.KeyHeader = s.APIKeyHeader // keys scoped by the vendor's credential
+		opts = append(opts, graphql.WithIdempotency(o))
 	}
 	if len(s.CompareAndSet) > 0 {
 		opts = append(opts, graphql.WithCompareAndSet(s.casRules(), s.staleCodes()))

@@ -40,6 +40,10 @@ type IdempotencyOptions struct {
 	MaxKeys        int   // DefaultIdempotencyKeys when 0
 	MaxBytes       int64 // DefaultIdempotencyBytes when 0
 	Now            func() time.Time
+	// KeyHeader is the header a vendor reads API keys from, when not
+	// X-API-Key (X-Shopify-Access-Token): keys are scoped by the
+	// credential, and that header is one.
+	KeyHeader string
 }
 
 // ParseIdempotency reads idempotency options written as on the command
@@ -250,7 +254,7 @@ func (s *Idempotency) Claim(r *http.Request, key string, parts ...[]byte) *KeyCl
 	}
 	var request [sha256.Size]byte
 	copy(request[:], sum.Sum(nil))
-	c := &KeyClaim{Key: key, s: s, scoped: credentialOf(r) + "\x00" + key}
+	c := &KeyClaim{Key: key, s: s, scoped: credentialOf(r, s.o.KeyHeader) + "\x00" + key}
 	e, fresh := s.claim(c.scoped, request)
 	c.entry = e
 	switch {
@@ -371,8 +375,11 @@ func (s *Idempotency) finish(key string, claimed idemEntry, status int, header h
 // credentialOf names who sent a request, so keys of different clients
 // never collide: the Authorization header, else the APIKeyHeader, else the
 // client's address.
-func credentialOf(r *http.Request) string {
-	for _, h := range []string{"Authorization", APIKeyHeader} {
+func credentialOf(r *http.Request, keyHeader string) string {
+	for _, h := range []string{"Authorization", APIKeyHeader, keyHeader} {
+		if h == "" {
+			continue
+		}
 		if a := r.Header.Get(h); a != "" {
 			sum := sha256.Sum256([]byte(h + "\x00" + a))
 			return string(sum[:])

@@ -53,6 +53,15 @@ func TestKeyClaims(t *testing.T) {
 			t.Errorf("after Forget: %v, want KeyFirst", again.Standing)
 		}
 	}
+	// A vendor's own key header scopes keys once the options name it.
+	shop, err := NewIdempotency(IdempotencyOptions{KeyHeader: "X-Shopify-Access-Token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop.Claim(req("X-Shopify-Access-Token", "a"), "k", []byte("x")).Finish(http.StatusOK, nil, []byte("a's"))
+	if c := shop.Claim(req("X-Shopify-Access-Token", "b"), "k", []byte("x")); c.Standing != KeyFirst {
+		t.Errorf("the key from another shop's token: %v, want KeyFirst (keys are scoped by the vendor's key header)", c.Standing)
+	}
 	throttled := s.Claim(req("Authorization", "Bearer a"), "k2", []byte("x"))
 	throttled.Finish(http.StatusTooManyRequests, nil, nil)
 	if c := s.Claim(req("Authorization", "Bearer a"), "k2", []byte("x")); c.Standing != KeyFirst {
