@@ -23,8 +23,10 @@ type Flow struct {
 
 // Step is one request of a flow. URL, header values and string bodies are
 // templates: ${seq} (the iteration number, from 1), ${uuid} (a random UUID),
-// ${rand} (a seeded random integer) and ${name} for a value captured by an
-// earlier step. Write $${ for a literal "${".
+// ${rand} (a seeded random integer), ${rand.N} (a seeded integer from 0
+// to N-1, the same for every use within an iteration: buyer-${rand.8}
+// spreads the orders over eight buyers) and ${name} for a value captured
+// by an earlier step. Write $${ for a literal "${".
 type Step struct {
 	// Name labels the step's results (vegeta's Attack field); unique per flow.
 	Name   string
@@ -106,8 +108,10 @@ func (f Flow) compile() ([]*compiledStep, error) {
 				return t
 			}
 			for _, r := range t.refs() {
-				if !known[r] {
-					bad(field, fmt.Errorf("${%s} is neither built in (seq, uuid, rand) nor captured by an earlier step", r))
+				if _, ranged, err := randRange(r); ranged && err != nil {
+					bad(field, err)
+				} else if !known[r] && !ranged {
+					bad(field, fmt.Errorf("${%s} is neither built in (seq, uuid, rand, rand.N) nor captured by an earlier step", r))
 				}
 			}
 			return t
@@ -222,7 +226,28 @@ func (it *iteration) get(name string) string {
 		}
 		return it.rnd
 	}
+	if n, ok, err := randRange(name); ok && err == nil {
+		if it.uuid == "" {
+			it.builtins()
+		}
+		r, _ := strconv.ParseUint(it.rnd, 10, 64)
+		return strconv.FormatUint(r%n, 10)
+	}
 	return it.vars[name]
+}
+
+// randRange reads ${rand.N}: ok when name is of that form, an error when N
+// is not a whole number from 1 to 1,000,000,000.
+func randRange(name string) (n uint64, ok bool, err error) {
+	digits, ok := strings.CutPrefix(name, VarRand+".")
+	if !ok {
+		return 0, false, nil
+	}
+	n, err = strconv.ParseUint(digits, 10, 64)
+	if err != nil || n < 1 || n > 1e9 {
+		return 0, true, fmt.Errorf("${%s}: want rand.N with N a whole number from 1 to 1000000000", name)
+	}
+	return n, true, nil
 }
 
 func (it *iteration) set(name, v string) {

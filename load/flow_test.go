@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -166,5 +167,49 @@ func TestIterationsMakeUniqueData(t *testing.T) {
 	a, b := newIteration(9, 3), newIteration(9, 3)
 	if a.get(VarUUID) != b.get(VarUUID) || a.get(VarRand) != b.get(VarRand) || a.get(VarUUID) == newIteration(9, 4).get(VarUUID) {
 		t.Fatal("same seed and sequence give different data")
+	}
+}
+
+// TestRandRange: ${rand.N} is an integer below N, the same for every use in
+// an iteration (both steps of an order name the same buyer), spread over
+// every value across iterations, reproducible from the seed; a bad N is an
+// error naming it.
+func TestRandRange(t *testing.T) {
+	t.Parallel()
+	steps, err := Flow{Steps: []Step{
+		{Name: "a", URL: "http://127.0.0.1/b/${rand.8}", Body: map[string]any{"email": "buyer-${rand.8}@x"}},
+	}}.compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for seq := uint64(1); seq <= 400; seq++ {
+		it := newIteration(5, seq)
+		u, _, body, err := steps[0].request(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := u[strings.LastIndexByte(u, '/')+1:]
+		if !strings.Contains(string(body), "buyer-"+n+"@x") || it.get("rand.8") != n {
+			t.Fatalf("iteration %d: url %s, body %s: not one value", seq, u, body)
+		}
+		seen[n]++
+	}
+	if len(seen) != 8 {
+		t.Errorf("values %v, want 0 to 7 each", seen)
+	}
+	for v := range seen {
+		if k, err := strconv.Atoi(v); err != nil || k < 0 || k > 7 {
+			t.Errorf("value %q out of range", v)
+		}
+	}
+	if newIteration(5, 7).get("rand.8") != newIteration(5, 7).get("rand.8") {
+		t.Error("not reproducible")
+	}
+	for _, bad := range []string{"rand.0", "rand.x", "rand.-1"} {
+		_, err := Flow{Steps: []Step{{Name: "a", URL: "http://127.0.0.1/${" + bad + "}"}}}.compile()
+		if err == nil || !strings.Contains(err.Error(), "${"+bad+"}: want rand.N") {
+			t.Errorf("${%s}: %v", bad, err)
+		}
 	}
 }
