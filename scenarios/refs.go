@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/firedrill/firedrill/load"
 )
 
 // RefKind says what a ${...} reference points at.
@@ -80,6 +82,9 @@ func parseRef(body string) (Ref, error) {
 		return Ref{Kind: RefEnv, Name: name, Default: def, HasDefault: hasDef}, nil
 	}
 	if sys, attr, ok := strings.Cut(body, "."); ok {
+		if sys == load.VarRand && attr != "" && strings.Trim(attr, "0123456789") == "" {
+			return Ref{Kind: RefVar, Name: body}, nil // ${rand.N}, the load generator's
+		}
 		if !identRef.MatchString(sys) {
 			return Ref{}, fmt.Errorf("%q is not a system name", sys)
 		}

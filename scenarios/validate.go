@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -314,6 +315,12 @@ func (v *validator) refs(path, value string, vars []string) {
 				v.addf(path, hintFrom(r.System, v.s.sortedSystems()), "%s names system %q, which the scenario does not define", r.Raw, r.System)
 			}
 		case RefVar:
+			if n, ok := strings.CutPrefix(r.Name, load.VarRand+"."); ok && vars != nil {
+				if k, err := strconv.Atoi(n); err != nil || k < 1 || k > 1e9 {
+					v.addf(path, "", "%s: want rand.N with N a whole number from 1 to 1000000000", r.Raw)
+				}
+				continue
+			}
 			if !slices.Contains(vars, r.Name) {
 				h := hintFrom(r.Name, vars)
 				if vars == nil {
@@ -458,7 +465,8 @@ func (v *validator) load() {
 }
 
 // IterationValues are the values every flow iteration makes fresh, as the
-// load generator names them: ${seq} (1, 2, ...), ${uuid} and ${rand} (seeded).
+// load generator names them: ${seq} (1, 2, ...), ${uuid} and ${rand}
+// (seeded); ${rand.N} (below N) is read apart.
 var IterationValues = []string{load.VarSeq, load.VarUUID, load.VarRand}
 
 var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
