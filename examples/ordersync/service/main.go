@@ -14,9 +14,19 @@
 // dead-letter queue): the integration many teams ship first, which the same scenarios
 // must catch.
 //
+// ORDERSYNC_COUNT_ORDERS=1 keeps each customer's order count in the CRM:
+// found by the CRM's search argument, raised with compare-and-set
+// (crmcount.go). SHOP_URL with ORDERSYNC_RECONCILE_EVERY (a duration) turns
+// on the reconciliation poll that takes the orders no webhook brought
+// (reconcile.go). ORDERSYNC_DEFECT plants one defect for the drills to
+// catch: search-unfiltered, blind-count, count-items or
+// watermark-no-lookback.
+//
 // Environment: PORT (default 8080), LISTEN_HOST (default 127.0.0.1),
 // SHOP_WEBHOOK_SECRET (whsec_...), ACCOUNTING_URL, ACCOUNTING_TOKEN, CRM_URL,
-// CRM_TOKEN, ORDERSYNC_NAIVE, ORDERSYNC_WORKERS.
+// CRM_TOKEN, ORDERSYNC_NAIVE, ORDERSYNC_WORKERS, ORDERSYNC_COUNT_ORDERS,
+// SHOP_URL, SHOP_API_KEY, ORDERSYNC_RECONCILE_EVERY,
+// ORDERSYNC_RECONCILE_LOOKBACK, ORDERSYNC_DEFECT.
 package main
 
 import (
@@ -28,6 +38,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -59,7 +70,20 @@ type config struct {
 	Naive           bool
 	Workers         int
 	Policy          policy
+	// CountOrders keeps each customer's order count in the CRM.
+	CountOrders bool
+	// ShopURL and ShopToken reach the shop's Admin API for the poll.
+	ShopURL, ShopToken string
+	// ReconcileEvery is the poll's period; 0: no poll.
+	ReconcileEvery time.Duration
+	// ReconcileLookback is how far behind its watermark the poll reads.
+	ReconcileLookback time.Duration
+	// Defect is the planted defect, "" for none.
+	Defect string
 }
+
+// defects are the ORDERSYNC_DEFECT values.
+var defects = []string{"search-unfiltered", "blind-count", "count-items", "watermark-no-lookback"}
 
 func configFromEnv(getenv func(string) string) (config, error) {
 	port := getenv("PORT")
@@ -71,14 +95,37 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		host = "127.0.0.1"
 	}
 	cfg := config{
-		Addr:            net.JoinHostPort(host, port),
-		WebhookSecret:   getenv("SHOP_WEBHOOK_SECRET"),
-		AccountingURL:   getenv("ACCOUNTING_URL"),
-		AccountingToken: getenv("ACCOUNTING_TOKEN"),
-		CRMURL:          getenv("CRM_URL"),
-		CRMToken:        getenv("CRM_TOKEN"),
-		Naive:           getenv("ORDERSYNC_NAIVE") == "1",
-		Workers:         8,
+		Addr:              net.JoinHostPort(host, port),
+		WebhookSecret:     getenv("SHOP_WEBHOOK_SECRET"),
+		AccountingURL:     getenv("ACCOUNTING_URL"),
+		AccountingToken:   getenv("ACCOUNTING_TOKEN"),
+		CRMURL:            getenv("CRM_URL"),
+		CRMToken:          getenv("CRM_TOKEN"),
+		Naive:             getenv("ORDERSYNC_NAIVE") == "1",
+		Workers:           8,
+		CountOrders:       getenv("ORDERSYNC_COUNT_ORDERS") == "1",
+		ShopURL:           getenv("SHOP_URL"),
+		ShopToken:         getenv("SHOP_API_KEY"),
+		Defect:            getenv("ORDERSYNC_DEFECT"),
+		ReconcileLookback: 10 * time.Minute,
+	}
+	if cfg.Defect == "none" {
+		cfg.Defect = ""
+	}
+	if cfg.Defect != "" && !slices.Contains(defects, cfg.Defect) {
+		return cfg, fmt.Errorf("ORDERSYNC_DEFECT=%q is none of %v", cfg.Defect, defects)
+	}
+	for name, d := range map[string]*time.Duration{"ORDERSYNC_RECONCILE_EVERY": &cfg.ReconcileEvery, "ORDERSYNC_RECONCILE_LOOKBACK": &cfg.ReconcileLookback} {
+		if v := getenv(name); v != "" {
+			p, err := time.ParseDuration(v)
+			if err != nil || p < 0 {
+				return cfg, fmt.Errorf("%s=%q is not a duration", name, v)
+			}
+			*d = p
+		}
+	}
+	if cfg.ReconcileEvery > 0 && cfg.ShopURL == "" {
+		return cfg, errors.New("ORDERSYNC_RECONCILE_EVERY needs SHOP_URL, the shop the poll reads")
 	}
 	if w := getenv("ORDERSYNC_WORKERS"); w != "" {
 		n, err := strconv.Atoi(w)

@@ -31,6 +31,7 @@ type service struct {
 	logger     *slog.Logger
 	accounting *accounting
 	crm        *crm
+	shop       *shopClient
 	breakers   map[string]*breaker
 	queue      chan job
 
@@ -39,6 +40,8 @@ type service struct {
 	dlq       []job
 	inFlight  int
 	delivered int
+	counted   map[string]bool // orders counted in the CRM, or being counted
+	taken     map[string]bool // orders taken by a webhook or the poll (poll on)
 }
 
 const queueSize = 10_000
@@ -50,12 +53,15 @@ func newService(cfg config, logger *slog.Logger) *service {
 		logger:     logger,
 		accounting: &accounting{vendorClient{name: "accounting", base: cfg.AccountingURL, token: cfg.AccountingToken, http: client}},
 		crm:        &crm{vendorClient{name: "crm", base: cfg.CRMURL, token: cfg.CRMToken, http: client}},
+		shop:       &shopClient{vendorClient{name: "shop", base: cfg.ShopURL, token: cfg.ShopToken, http: client}},
 		breakers: map[string]*breaker{
 			"accounting": newBreaker("accounting", cfg.Policy),
 			"crm":        newBreaker("crm", cfg.Policy),
 		},
-		queue: make(chan job, queueSize),
-		seen:  map[string]time.Time{},
+		queue:   make(chan job, queueSize),
+		seen:    map[string]time.Time{},
+		counted: map[string]bool{},
+		taken:   map[string]bool{},
 	}
 }
 
@@ -101,6 +107,9 @@ func (s *service) start(ctx context.Context) <-chan struct{} {
 			}
 		}()
 	}
+	if s.cfg.ReconcileEvery > 0 {
+		wg.Go(func() { s.reconcile(ctx) })
+	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	return done
@@ -118,7 +127,12 @@ func (s *service) deliver(ctx context.Context, j job) {
 	}()
 	j.Attempts++
 	p := s.cfg.Policy
-	err := p.call(ctx, s.breakers["crm"], func(ctx context.Context) error { return s.crm.upsertCustomer(ctx, j.Order) })
+	err := p.call(ctx, s.breakers["crm"], func(ctx context.Context) error {
+		if s.cfg.CountOrders {
+			return s.countOrder(ctx, j.Order)
+		}
+		return s.crm.upsertCustomer(ctx, j.Order)
+	})
 	if err == nil {
 		key := ""
 		if p.IdempotencyKeys {
@@ -198,12 +212,17 @@ func (s *service) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK) // a redelivery: already taken
 		return
 	}
+	if !s.takeOrder(o.ID) {
+		w.WriteHeader(http.StatusAccepted) // the poll found the order first
+		return
+	}
 	select {
 	case s.queue <- job{Order: o}:
 		w.WriteHeader(http.StatusAccepted)
 	default:
 		s.mu.Lock()
 		delete(s.seen, id) // not taken: the shop must deliver it again
+		delete(s.taken, o.ID)
 		s.mu.Unlock()
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "queue full", http.StatusServiceUnavailable)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -314,6 +315,21 @@ func TestConfigFromEnv(t *testing.T) {
 	cfg, _ = configFromEnv(func(k string) string { return env[k] })
 	if !cfg.Naive || cfg.Policy.IdempotencyKeys || cfg.Policy.BreakerThreshold != 0 {
 		t.Errorf("naive cfg %+v", cfg)
+	}
+	for k, v := range map[string]string{"ORDERSYNC_COUNT_ORDERS": "1", "ORDERSYNC_RECONCILE_EVERY": "1s", "SHOP_URL": "http://127.0.0.1:3", "ORDERSYNC_DEFECT": "none"} {
+		env[k] = v
+	}
+	cfg, err = configFromEnv(func(k string) string { return env[k] })
+	if err != nil || !cfg.CountOrders || cfg.ReconcileEvery != time.Second || cfg.ReconcileLookback != 10*time.Minute || cfg.Defect != "" {
+		t.Errorf("counting, polling cfg %+v, err %v", cfg, err)
+	}
+	for k, v := range map[string]string{"ORDERSYNC_DEFECT": "blind", "ORDERSYNC_RECONCILE_LOOKBACK": "soon", "SHOP_URL": ""} {
+		was := env[k]
+		env[k] = v
+		if _, err := configFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(k, "SHOP_URL")) {
+			t.Errorf("%s=%q: %v", k, v, err)
+		}
+		env[k] = was
 	}
 	delete(env, "CRM_URL")
 	if _, err := configFromEnv(func(k string) string { return env[k] }); err == nil {

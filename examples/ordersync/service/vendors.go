@@ -23,6 +23,11 @@ type order struct {
 		FirstName string `json:"first_name"`
 		LastName  string `json:"last_name"`
 	} `json:"customer"`
+	LineItems []struct {
+		SKU      string `json:"sku"`
+		Quantity int    `json:"quantity"`
+	} `json:"line_items,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // cents turns the shop's decimal text ("49.90") into integer cents exactly.
@@ -66,6 +71,11 @@ func (c *vendorClient) post(ctx context.Context, path string, header http.Header
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	return c.do(req, out)
+}
+
+// do sends req and decodes a 2xx answer into out.
+func (c *vendorClient) do(req *http.Request, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %w", c.name, errTransport, err)
