@@ -28,9 +28,9 @@ test:
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -run TestRateAccuracy ./load
 
-## drills: ordersync's four other drills against the service and its naive build; ledgersync's drills, five runs in a row each, and its planted defects
+## drills: ordersync's four other drills against the service and its naive build, and its CRM drill (five runs in a row, planted defects); ledgersync's drills, five runs in a row each, and its planted defects
 drills:
-	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$|TestLedgersyncDrills$$' -v ./cmd/firedrill
+	FIREDRILL_DRILLS=1 $(GO) test -count=1 -timeout 20m -run 'TestOrdersyncDrills$$|TestOrdersyncCRMDrill$$|TestLedgersyncDrills$$' -v ./cmd/firedrill
 
 ## fuzz: fuzz a slice of the fuzz targets (FUZZ_COUNT of them, FUZZ_TIME each; the slice moves daily; FUZZ_ALL=1 for all)
 fuzz:

@@ -70,7 +70,7 @@ func TestLedgersyncDrills(t *testing.T) {
 	}
 	t.Parallel() // beside the ordersync drills: most of a drill is waiting
 	bin := buildFiredrill(t)
-	svc := buildLedgersync(t)
+	svc := buildExample(t, "ledgersync")
 	// Drills run ledgersyncAtOnce at a time: each spends most of its time
 	// waiting (the attack, settle), and its latency gates have a margin of
 	// more than ten times what three drills on two cores cost each other.
@@ -83,9 +83,9 @@ func TestLedgersyncDrills(t *testing.T) {
 	for _, file := range slices.Sorted(maps.Keys(ledgersyncScenarios)) {
 		t.Run("correct/"+strings.TrimSuffix(file, ".yaml"), func(t *testing.T) {
 			slot(t)
-			scenario := ledgersyncScenario(t, file, svc)
+			scenario := exampleScenario(t, "ledgersync", file, svc)
 			for run := 1; run <= ledgersyncRunsInARow; run++ {
-				rep := runLedgersync(t, bin, scenario, "none")
+				rep := runExample(t, bin, scenario, "LEDGERSYNC_DEFECT", "none")
 				if rep.ExitCode != 0 || len(rep.failed()) > 0 {
 					recap.fatalf(t, "%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
 				}
@@ -100,7 +100,7 @@ func TestLedgersyncDrills(t *testing.T) {
 	for _, d := range ledgersyncDefects {
 		t.Run(d.defect, func(t *testing.T) {
 			slot(t)
-			rep := runLedgersync(t, bin, ledgersyncScenario(t, d.scenario, svc), d.defect)
+			rep := runExample(t, bin, exampleScenario(t, "ledgersync", d.scenario, svc), "LEDGERSYNC_DEFECT", d.defect)
 			if rep.ExitCode != 1 {
 				recap.fatalf(t, "%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
 			}
@@ -127,15 +127,17 @@ type ledgersyncReport struct {
 	ExitCode int              `json:"exit_code"`
 	Gates    []ledgersyncGate `json:"gates"`
 	output   string
+	dir      string // the run folder
 }
 
 // ledgersyncGate is a gate as summary.json writes it.
 type ledgersyncGate struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`
-	Passed  bool   `json:"passed"`
-	Skipped bool   `json:"skipped"`
-	Reason  string `json:"reason"`
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"`
+	Passed  bool     `json:"passed"`
+	Skipped bool     `json:"skipped"`
+	Reason  string   `json:"reason"`
+	Detail  []string `json:"detail"`
 }
 
 func (r *ledgersyncReport) gate(name string) (ledgersyncGate, bool) {
@@ -165,16 +167,17 @@ func (r *ledgersyncReport) describe(gates []ledgersyncGate) string {
 	return b.String() + tail(r.output, 30)
 }
 
-// runLedgersync runs one drill with the given defect and reads its report.
-func runLedgersync(t *testing.T, bin, scenario, defect string) *ledgersyncReport {
+// runExample runs one drill of an example with its defect variable set to
+// defect, and reads its report.
+func runExample(t *testing.T, bin, scenario, defectVar, defect string) *ledgersyncReport {
 	t.Helper()
 	out := t.TempDir()
 	cmd := exec.Command(bin, "run", scenario, "--out", out)
-	cmd.Env = append(os.Environ(), "LEDGERSYNC_DEFECT="+defect)
+	cmd.Env = append(os.Environ(), defectVar+"="+defect)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	_ = cmd.Run()
-	rep := &ledgersyncReport{output: buf.String()}
+	rep := &ledgersyncReport{output: buf.String(), dir: out}
 	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
 		recap.fatalf(t, "%s (defect %s): no report (exit %d): %v\n%s", filepath.Base(scenario), defect, cmd.ProcessState.ExitCode(), err, tail(buf.String(), 30))
@@ -188,12 +191,12 @@ func runLedgersync(t *testing.T, bin, scenario, defect string) *ledgersyncReport
 	return rep
 }
 
-// ledgersyncScenario writes a copy of an example drill that starts the
-// prebuilt service instead of go run, with every relative path made
+// exampleScenario writes a copy of a drill of examples/NAME that starts
+// the prebuilt service instead of go run, with every relative path made
 // absolute, so the drills do not compile the service each time.
-func ledgersyncScenario(t *testing.T, file, svc string) string {
+func exampleScenario(t *testing.T, name, file, svc string) string {
 	t.Helper()
-	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "ledgersync"))
+	example, err := filepath.Abs(filepath.Join("..", "..", "examples", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,14 +205,17 @@ func ledgersyncScenario(t *testing.T, file, svc string) string {
 		t.Fatal(err)
 	}
 	text := string(data)
-	for _, r := range []struct{ from, to string }{
-		{"command: [go, run, ./service]", fmt.Sprintf("command: [%q]", svc)},
-		{"dir: ..\n", fmt.Sprintf("dir: %q\n", example)},
-		{"../contracts/", filepath.ToSlash(filepath.Join(example, "contracts")) + "/"},
-		{"../seed/", filepath.ToSlash(filepath.Join(example, "seed")) + "/"},
+	for _, r := range []struct {
+		from, to string
+		must     bool
+	}{
+		{"command: [go, run, ./service]", fmt.Sprintf("command: [%q]", svc), true},
+		{"dir: ..\n", fmt.Sprintf("dir: %q\n", example), true},
+		{"../contracts/", filepath.ToSlash(filepath.Join(example, "contracts")) + "/", true},
+		{"../seed/", filepath.ToSlash(filepath.Join(example, "seed")) + "/", false},
 	} {
-		if !strings.Contains(text, r.from) {
-			recap.fatalf(t, "%s has no %q to rewrite: update ledgersyncScenario", file, r.from)
+		if r.must && !strings.Contains(text, r.from) {
+			recap.fatalf(t, "%s has no %q to rewrite: update exampleScenario", file, r.from)
 		}
 		text = strings.ReplaceAll(text, r.from, r.to)
 	}
@@ -221,14 +227,14 @@ func ledgersyncScenario(t *testing.T, file, svc string) string {
 	return path
 }
 
-// buildLedgersync builds the example service for the drills of t.
-func buildLedgersync(t *testing.T) string {
+// buildExample builds the service of examples/NAME for the drills of t.
+func buildExample(t *testing.T, name string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ledgersync")
+	path := filepath.Join(t.TempDir(), name)
 	if runtime.GOOS == "windows" {
 		path += ".exe"
 	}
-	src := filepath.Join("..", "..", "examples", "ledgersync", "service")
+	src := filepath.Join("..", "..", "examples", name, "service")
 	if out, err := exec.Command("go", "build", "-o", path, src).CombinedOutput(); err != nil {
 		recap.fatalf(t, "go build %s: %v\n%s", src, err, out)
 	}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// ordersyncCRMDefects are the planted defects of the ordersync example's
+// CRM drill (ORDERSYNC_DEFECT, examples/ordersync/service), each with the
+// gate it must fail, a word of that gate's reason and the gates it may
+// fail beside its own for a reason of theirs (the late order missed by the
+// poll is an invoice missing and a count short by one).
+var ordersyncCRMDefects = []struct {
+	defect, gate, reason string
+	also                 []string
+}{
+	{"search-unfiltered", "every buyer's orders counted", "mismatched fields", nil},
+	{"blind-count", "every buyer's orders counted", "mismatched fields", nil},
+	{"count-items", "every buyer's orders counted", "mismatched fields", nil},
+	{"watermark-no-lookback", "every order invoiced exactly once", "missing in target", []string{"every buyer's orders counted"}},
+}
+
+// ordersyncCRMGates are the gates the correct build must pass on the CRM
+// drill (a gate missing from the report fails the test).
+var ordersyncCRMGates = []string{"every order invoiced exactly once", "every buyer's orders counted",
+	"requests conform to the contracts", "success >= 99%", "retries back off (crm)"}
+
+// TestOrdersyncCRMDrill runs the ordersync example's CRM drill
+// (crm-counts.yaml) when FIREDRILL_DRILLS is true (make drills): the
+// service finds each buyer with the CRM's search argument, raises the
+// buyer's order count with compare-and-set, and takes a late order no
+// webhook brought through its reconciliation poll; the correct build
+// passes five runs in a row, and each planted defect fails the gate it
+// belongs to with that gate's reason.
+func TestOrdersyncCRMDrill(t *testing.T) {
+	if all, _ := strconv.ParseBool(os.Getenv(drillsEnv)); !all {
+		t.Skipf("the CRM drill runs in make drills (%s=1)", drillsEnv)
+	}
+	t.Parallel()
+	bin := buildFiredrill(t)
+	svc := buildExample(t, "ordersync")
+	slots := make(chan struct{}, ledgersyncAtOnce)
+	slot := func(t *testing.T) {
+		t.Parallel()
+		slots <- struct{}{}
+		t.Cleanup(func() { <-slots })
+	}
+	const file = "crm-counts.yaml"
+	t.Run("correct", func(t *testing.T) {
+		slot(t)
+		scenario := exampleScenario(t, "ordersync", file, svc)
+		for run := 1; run <= ledgersyncRunsInARow; run++ {
+			rep := runExample(t, bin, scenario, "ORDERSYNC_DEFECT", "none")
+			if rep.ExitCode != 0 || len(rep.failed()) > 0 {
+				recap.fatalf(t, "%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
+			}
+			for _, name := range ordersyncCRMGates {
+				if g, ok := rep.gate(name); !ok || !g.Passed {
+					recap.errorf(t, "%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
+				}
+			}
+		}
+	})
+	for _, d := range ordersyncCRMDefects {
+		t.Run(d.defect, func(t *testing.T) {
+			slot(t)
+			rep := runExample(t, bin, exampleScenario(t, "ordersync", file, svc), "ORDERSYNC_DEFECT", d.defect)
+			if rep.ExitCode != 1 {
+				recap.fatalf(t, "%s: exit %d, want 1 (a gate failed)\n%s", d.defect, rep.ExitCode, rep.describe(rep.Gates))
+			}
+			g, ok := rep.gate(d.gate)
+			switch {
+			case !ok:
+				recap.fatalf(t, "%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
+			case g.Passed || g.Skipped:
+				recap.fatalf(t, "%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
+			case !strings.Contains(g.Reason, d.reason):
+				recap.errorf(t, "%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
+			}
+			for _, f := range rep.failed() {
+				if f.Name != d.gate && !slices.Contains(d.also, f.Name) {
+					recap.errorf(t, "%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
+				}
+			}
+			t.Logf("%s: %s\n%s", d.gate, g.Reason, strings.Join(g.Detail, "\n"))
+		})
+	}
+}
