@@ -186,7 +186,7 @@ func TestWebhooksOnChanges(t *testing.T) {
 			id := strings.Split(strings.Split(string(created), `"id":"`)[1], `"`)[0]
 			input["firstName"] = "Augusta"
 			post(t, srv.URL, upsert, map[string]any{"input": input})
-			_, _, read := post(t, srv.URL, `query($id: ID!) { customer(id: $id) { id email firstName lastName source createdAt } }`, map[string]any{"id": id})
+			_, _, read := post(t, srv.URL, `query($id: ID!) { customer(id: $id) { id email firstName lastName source orderCount createdAt } }`, map[string]any{"id": id})
 			post(t, srv.URL, deleteCustomer, map[string]any{"id": id})
 			post(t, srv.URL, deleteCustomer, map[string]any{"id": id}) // gone: fails, sends nothing
 			drain()
