@@ -134,7 +134,7 @@ func parseDays(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	if err != nil || d < 0 || days+d < days {
 		return 0, fmt.Errorf("%q is not a duration (5m, 90s, 30d, 1d12h)", s)
 	}
 	return days + d, nil

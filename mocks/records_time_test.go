@@ -87,3 +87,23 @@ func TestSeedTimesFromTheClock(t *testing.T) {
 		t.Errorf("New: %v, want %q", err, want)
 	}
 }
+
+// FuzzExpandTimes: any string resolves or is refused, never panics, and a
+// resolved ${now...} is an RFC 3339 instant.
+func FuzzExpandTimes(f *testing.F) {
+	for _, s := range []string{"${now}", "${now-5m}", "${now+90s}", "${now-30d}", "${now-1d12h}", "${now-99999999d}", "$${x}", "${now-}", "${now+1e9h}", "a${now}"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ExpandTimes(map[string]any{"v": s}, now)
+		if err != nil {
+			return
+		}
+		if nowRef.MatchString(s) {
+			if _, perr := time.Parse(RecordTimeLayout, got["v"].(string)); perr != nil {
+				t.Fatalf("%q resolved to %q: %v", s, got["v"], perr)
+			}
+		}
+	})
+}
