@@ -242,8 +242,9 @@ func (f Fault) data() bool { return f.Insert != nil || f.Update != nil }
 // contract, ids assigned where missing, stamps written where the record
 // holds none): rows entered in the vendor at that second of the attack.
 //
-//	- {at: 4s, system: shop, insert: {collection: orders, webhooks: false,
-//	   records: [{id: late-1, total: 12, updated_at: "${now-5m}"}]}}
+//	chaos:
+//	  - {at: 4s, system: shop, insert: {collection: orders, webhooks: false,
+//	     records: [{id: late-1, total: 12, updated_at: "${now-5m}"}]}}
 //
 // A row inserted with webhooks: false, carrying an updated_at older than
 // the integration's watermark, is the late row a watermark bug misses.
@@ -267,7 +268,8 @@ type DataInsert struct {
 // contract, the update time and declared stamps written, the update's
 // webhook sent.
 //
-//	- {at: 6s, system: crm, update: {collection: Customer, id: c-1, set: {tier: gold}}}
+//	chaos:
+//	  - {at: 6s, system: crm, update: {collection: Customer, id: c-1, set: {tier: gold}}}
 type DataUpdate struct {
 	// Collection is one of the mock's collections (a type, on a GraphQL mock).
 	Collection string `yaml:"collection" json:"collection" jsonschema:"required"`
