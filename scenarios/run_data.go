@@ -84,7 +84,7 @@ func (r *run) dataEvent(f Fault) chaos.Event {
 	sys := r.system(f.System)
 	ev.Fault = chaos.FaultFunc(func(ctx context.Context) (chaos.Revert, error) {
 		e := base
-		e.At = r.o.Now()
+		e.At = time.Now() // on the attack's clock, as the reports read it
 		err := r.writeData(ctx, sys, f, webhooks)
 		e.Outcome = chaos.OutcomeOK
 		if err != nil {
