@@ -3,14 +3,17 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/firedrill/firedrill/chaos"
 	"github.com/firedrill/firedrill/ci"
+	"github.com/firedrill/firedrill/scenarios/dockertest"
 )
 
 // dataRunClock is the clock a data events run reads its ${now...} from.
@@ -147,4 +150,51 @@ func summaryEvents(t *testing.T, dir string) []ci.DataEvent {
 		t.Fatal(err)
 	}
 	return s.Events
+}
+
+// TestDataEventsInEveryRuntime: the same data events reach the mock in
+// the embedded runtime (in process) and in docker (through the admin API
+// of the mock's container: POST with webhooks=false, PATCH), each at its
+// second, and leave the same records.
+func TestDataEventsInEveryRuntime(t *testing.T) {
+	for _, runtime := range []string{"embedded", "docker"} {
+		t.Run(runtime, func(t *testing.T) {
+			s, err := ReadFile(filepath.Join("testdata", "e2e", "timeline-data-mock.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Gates.Probes = dataEventProbes()
+			dir := t.TempDir()
+			opts := Options{Out: dir, Now: func() time.Time { return dataRunClock }}
+			if runtime == "docker" {
+				dockertest.Need(t)
+				s.Runtime = runtime
+				opts.Runtime = &Docker{Binary: dockertest.Firedrill(t), RunID: "test-data-events"}
+			} else {
+				t.Parallel()
+			}
+			out, err := Run(context.Background(), s, opts)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			for _, g := range out.Verdict.Gates {
+				if !g.Passed {
+					t.Errorf("gate %q: %s (%s)", g.Name, g.Reason, g.Measured)
+				}
+			}
+			var fired []string
+			for _, r := range auditOf(t, dir) {
+				if r.Action == chaos.ActionFire && r.Outcome == chaos.OutcomeOK {
+					fired = append(fired, fmt.Sprintf("%s@%ds", r.Fault, int(r.ElapsedMS/1000)))
+				}
+			}
+			slices.Sort(fired)
+			if strings.Join(fired, ",") != "insert@1s,insert@1s,update@2s" {
+				t.Errorf("fired %v, want the two inserts at 1s and the update at 2s", fired)
+			}
+			if runtime == "docker" {
+				assertNothingLeft(t, "test-data-events")
+			}
+		})
+	}
 }
