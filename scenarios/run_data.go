@@ -24,11 +24,16 @@ func newDataEvents(chaos []Fault) *dataEvents {
 	d := &dataEvents{events: make([]ci.DataEvent, len(chaos))}
 	for i, f := range chaos {
 		if f.data() {
-			kind, webhooks := dataKind(f)
-			d.events[i] = ci.DataEvent{Target: f.System, Kind: kind, What: dataEventWhat(f, webhooks)}
+			d.events[i] = plannedEvent(f)
 		}
 	}
 	return d
+}
+
+// plannedEvent is what the reports say of a data event before it fires.
+func plannedEvent(f Fault) ci.DataEvent {
+	kind, webhooks := dataKind(f)
+	return ci.DataEvent{Target: f.System, Kind: kind, What: dataEventWhat(f, webhooks)}
 }
 
 // dataKind is insert or update, and whether the event sends webhooks.
@@ -79,18 +84,17 @@ func (r *run) dataEvent(f Fault) chaos.Event {
 		params["collection"], params["id"] = f.Update.Collection, f.Update.ID
 	}
 	ev := chaos.Event{At: f.At.D(), Target: f.System, Kind: kind, Params: params}
-	base := ci.DataEvent{Target: f.System, Kind: kind, What: dataEventWhat(f, webhooks)}
-	slot := f.index
 	sys := r.system(f.System)
 	ev.Fault = chaos.FaultFunc(func(ctx context.Context) (chaos.Revert, error) {
-		e := base
+		e := plannedEvent(f)
 		e.At = time.Now() // on the attack's clock, as the reports read it
 		err := r.writeData(ctx, sys, f, webhooks)
 		e.Outcome = chaos.OutcomeOK
 		if err != nil {
 			e.Outcome, e.Error = chaos.OutcomeError, r.secrets.Redact(err.Error())
 		}
-		r.data.set(slot, e)
+		r.data.set(f.index, e)
+		r.progress("data   %s %s on %s: %s %s", e.Kind, e.What, e.Target, e.Outcome, e.Error)
 		return nil, err
 	})
 	return ev
@@ -155,7 +159,10 @@ func dataEventWhat(f Fault, webhooks bool) string {
 		if f.Insert.Records.File != "" {
 			what += " from " + f.Insert.Records.File
 		} else {
-			what += fmt.Sprintf(", %d records", len(f.Insert.Records.Items))
+			what += fmt.Sprintf(", %d record", len(f.Insert.Records.Items))
+			if len(f.Insert.Records.Items) != 1 {
+				what += "s"
+			}
 		}
 	} else {
 		what = fmt.Sprintf("%s %s", f.Update.Collection, f.Update.ID)

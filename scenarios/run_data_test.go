@@ -81,7 +81,7 @@ func TestRunTimelineDataEvents(t *testing.T) {
 		}
 	}
 	events := summaryEvents(t, dir)
-	if len(events) != 3 || events[0].What != "tickets, 1 records, no webhooks" || events[1].What != "tickets from ../seeds/on_time.yaml" || events[2].Kind != "update" ||
+	if len(events) != 3 || events[0].What != "tickets, 1 record, no webhooks" || events[1].What != "tickets from ../seeds/on_time.yaml" || events[2].Kind != "update" ||
 		events[2].What != "tickets t-1" || events[2].Outcome != "ok" || events[2].At.Sub(events[0].At) < 900*time.Millisecond {
 		t.Errorf("summary.json events %+v", events)
 	}
