@@ -89,6 +89,10 @@ func TestRunTimelineDataEvents(t *testing.T) {
 	if !strings.Contains(string(md), "| helpdesk | update tickets t-1 | +2") {
 		t.Errorf("summary.md lists no update at +2s:\n%s", md)
 	}
+	html, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+	if !strings.Contains(string(html), "<td>update tickets t-1</td><td>&#43;2") {
+		t.Errorf("report.html lists no update at +2s:\n%s", html)
+	}
 }
 
 // TestRunDataEventFails: an update of an id that no record has when it
