@@ -30,7 +30,8 @@ func dataEventProbes() []Probe {
 		{Name: "the late ticket is there with its older updated_at", URL: url,
 			JSON: "body.exists(t, t.id == 'late-1' && t.subject == 'arrived late' && t.updated_at == '" + late + "')"},
 		{Name: "the update changed the seeded ticket", URL: url,
-			JSON: "body.exists(t, t.id == 't-1' && t.priority == 'low' && t.subject == 'printer on fire' && t.updated_at > '" + late + "')"},
+			JSON: "body.exists(t, t.id == 't-1' && t.priority == 'low' && t.subject == 'printer on fire' && t.updated_at > '" + late +
+				"' && t.customer == '" + dataRunClock.Add(-time.Hour).Format(time.RFC3339) + "')"},
 		{Name: "the on-time ticket is there", URL: url, JSON: "body.exists(t, t.id == 'on-time' && t.updated_at == '" + dataRunClock.Format(time.RFC3339) + "')"},
 	}
 }
