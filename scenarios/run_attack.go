@@ -234,7 +234,8 @@ func (r *run) attack(ctx context.Context) error {
 	start := time.Now()
 	r.attackStart = start
 	r.zero.Store(&start)
-	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(faults))
+	data := dataCount(faults)
+	r.progress("attack %v for %s, %d faults, %d data events", plan.Shape, plan.Duration, len(faults)-data, data)
 	for _, f := range faults {
 		if f.data() {
 			continue // an instant: no window

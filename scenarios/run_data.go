@@ -36,6 +36,17 @@ func plannedEvent(f Fault) ci.DataEvent {
 	return ci.DataEvent{Target: f.System, Kind: kind, What: dataEventWhat(f, webhooks)}
 }
 
+// dataCount is how many entries of a timeline are data events.
+func dataCount(faults []Fault) int {
+	n := 0
+	for _, f := range faults {
+		if f.data() {
+			n++
+		}
+	}
+	return n
+}
+
 // dataKind is insert or update, and whether the event sends webhooks.
 func dataKind(f Fault) (string, bool) {
 	if f.Insert != nil {
