@@ -13,6 +13,7 @@ const (
 	ActionStart  = "start"  // the timeline started
 	ActionApply  = "apply"  // a fault was switched on (or failed to be)
 	ActionRevert = "revert" // a fault was switched off (or failed to be)
+	ActionFire   = "fire"   // an instant event was applied (or failed to be): nothing to revert
 	ActionSkip   = "skip"   // an event never started: the run ended first
 	ActionEnd    = "end"    // the timeline ended and everything was reverted
 )

@@ -102,6 +102,10 @@ func (tl *Timeline) runEvent(ctx context.Context, i int) {
 		tl.record(tl.eventRecord(i, ActionSkip, OutcomeOK, reasonOf(ctx), nil), time.Now())
 		return
 	}
+	if ev.For == 0 {
+		tl.fire(ctx, i)
+		return
+	}
 	if err := tl.apply(ctx, i); err != nil {
 		tl.fail(&EventError{Index: i, Kind: ev.Kind, Target: ev.Target, Err: err})
 		tl.revert(i, ReasonApplyFailed)
@@ -135,6 +139,23 @@ func (tl *Timeline) apply(ctx context.Context, i int) error {
 		tl.register(i, revert)
 	}
 	return err
+}
+
+// fire applies instant event i once; what it did stays, so a Revert it
+// returns is not kept. It ends the in-flight count that beginApply started.
+func (tl *Timeline) fire(ctx context.Context, i int) {
+	defer tl.inflight.Done()
+	applyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tl.applyTimeout)
+	defer cancel()
+	began := time.Now()
+	_, err := tl.faults[i].Apply(applyCtx)
+	rec := tl.eventRecord(i, ActionFire, OutcomeOK, "", err)
+	rec.TookMS = ms(time.Since(began))
+	tl.record(rec, began)
+	if err != nil {
+		ev := tl.events[i]
+		tl.fail(&EventError{Index: i, Kind: ev.Kind, Target: ev.Target, Err: err})
+	}
 }
 
 // sleepUntil waits on a timer until t (monotonic) and reports whether it

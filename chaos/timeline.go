@@ -21,7 +21,10 @@ const (
 )
 
 // Event is one fault of a timeline: switched on At after the start, off For
-// later. Events may overlap.
+// later. Events may overlap. An event with a Fault and For 0 is an
+// instant: its Fault is applied once, at At, and nothing is reverted (a
+// record written into a mock stays); the audit log records it as a fire,
+// and it has no window.
 type Event struct {
 	At, For time.Duration
 	// Target is what the fault applies to: a proxy name, or a system for
@@ -208,7 +211,7 @@ func (tl *Timeline) faultOf(i int, ev Event) (Fault, error) {
 	if ev.At < 0 {
 		errs = append(errs, fmt.Errorf("at %v is negative: %w", ev.At, ErrInvalid))
 	}
-	if ev.For <= 0 {
+	if ev.For < 0 || ev.For == 0 && ev.Fault == nil {
 		errs = append(errs, fmt.Errorf("for %v must be positive: %w", ev.For, ErrInvalid))
 	}
 	if ev.Target == "" {

@@ -134,8 +134,10 @@ type Report struct {
 	Gates       []Gate        `json:"gates"`
 	Series      []Second      `json:"series,omitempty"`
 	Faults      []FaultWindow `json:"faults,omitempty"`
-	Consistency []Result      `json:"consistency,omitempty"`
-	Audit       []string      `json:"audit,omitempty"` // the fault timeline's audit log, one line each
+	// Events are the timeline's data events, in the scenario's order.
+	Events      []DataEvent `json:"events,omitempty"`
+	Consistency []Result    `json:"consistency,omitempty"`
+	Audit       []string    `json:"audit,omitempty"` // the fault timeline's audit log, one line each
 	// Downstream is the traffic the service sent each mocked system.
 	Downstream []Downstream `json:"downstream,omitempty"`
 	// Latency is the load's measures, each labelled with what one sample

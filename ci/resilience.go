@@ -28,6 +28,19 @@ type FaultWindow struct {
 	Kind   string    `json:"kind"`
 }
 
+// DataEvent is one data event of the timeline: records a run wrote into a
+// mock at a second of the attack (an insert, an update), when it fired and
+// whether it failed. It has no window: no gate reads it as a fault.
+type DataEvent struct {
+	Target string    `json:"target"` // the mocked system
+	Kind   string    `json:"kind"`   // insert or update
+	What   string    `json:"what"`   // "orders, 2 records, no webhooks", "Customer c-1"
+	At     time.Time `json:"at,omitzero"`
+	// Outcome is ok, error, or skipped (the attack ended before its time).
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
+}
+
 // DefaultIdempotencyHeader is the header that carries an idempotency key.
 const DefaultIdempotencyHeader = "Idempotency-Key"
 

@@ -28,6 +28,7 @@ type summary struct {
 	Systems     []System      `json:"systems,omitempty"`
 	Flows       []Flow        `json:"flows,omitempty"`
 	Faults      []FaultWindow `json:"faults,omitempty"`
+	Events      []DataEvent   `json:"events,omitempty"`
 	Consistency []Result      `json:"consistency,omitempty"`
 	Series      []Second      `json:"series,omitempty"`
 	Audit       []string      `json:"audit,omitempty"`
@@ -42,7 +43,7 @@ func WriteJSON(w io.Writer, r Report) error {
 	s := summary{
 		Scenario: r.Scenario, Owner: r.Owner, Version: r.Version, File: r.ScenarioFile, Digest: r.ScenarioDigest, Start: r.Start, End: r.End, AttackStart: r.AttackStart, DurationMS: r.duration().Milliseconds(),
 		Verdict: v.Code.String(), ExitCode: v.Code, Failed: v.Failed, Gates: r.Gates,
-		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit, Downstream: r.Downstream, Latency: r.Latency,
+		Systems: r.Systems, Flows: r.Flows, Faults: r.Faults, Events: r.Events, Consistency: r.Consistency, Series: r.Series, Audit: r.Audit, Downstream: r.Downstream, Latency: r.Latency,
 	}
 	if s.Gates == nil {
 		s.Gates = []Gate{}
@@ -72,7 +73,7 @@ func ReadJSON(r io.Reader) (Report, error) {
 	}
 	rep := Report{Scenario: s.Scenario, Owner: s.Owner, Version: s.Version, ScenarioFile: s.File, ScenarioDigest: s.Digest,
 		Start: s.Start, End: s.End, AttackStart: s.AttackStart, Systems: s.Systems, Flows: s.Flows, Gates: s.Gates,
-		Series: s.Series, Faults: s.Faults, Consistency: s.Consistency, Audit: s.Audit, Downstream: s.Downstream,
+		Series: s.Series, Faults: s.Faults, Events: s.Events, Consistency: s.Consistency, Audit: s.Audit, Downstream: s.Downstream,
 		Latency: s.Latency}
 	for i := range rep.Consistency {
 		c := &rep.Consistency[i]
@@ -147,8 +148,28 @@ func WriteMarkdown(w io.Writer, r Report) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(f.Target), mdCell(f.Kind), offset(r.Zero(), f.Start), offset(r.Zero(), f.End))
 		}
 	}
+	writeMarkdownEvents(&b, r.Zero(), r.Events)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownEvents lists the timeline's data events: what each wrote
+// into which mock, when, and whether it failed.
+func writeMarkdownEvents(b *strings.Builder, zero time.Time, events []DataEvent) {
+	if len(events) == 0 {
+		return
+	}
+	b.WriteString("\n### Data events\n\n| Target | Event | At | Outcome |\n|---|---|---|---|\n")
+	for _, e := range events {
+		at, outcome := "", e.Outcome
+		if !e.At.IsZero() {
+			at = offset(zero, e.At)
+		}
+		if e.Error != "" {
+			outcome = "❌ " + e.Error
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(e.Target), mdCell(e.Kind+" "+e.What), at, mdCell(outcome))
+	}
 }
 
 // writeMarkdownWebhooks lists what the mocks delivered as webhooks, when

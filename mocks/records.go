@@ -25,7 +25,9 @@ import (
 //
 // A file is .json (an array), .yaml or .yml (a list), .ndjson or .jsonl
 // (one object a line). Seeded records are checked as creates are, get an
-// id when they have none, and send no webhook: they existed before.
+// id when they have none, and send no webhook: they existed before. A
+// string value that is exactly ${now}, ${now-5m} or ${now-30d} is the
+// instant it names from when the mock loads them (ExpandTimes).
 type Records struct {
 	// File holds the records, when they are not inline.
 	File string
@@ -133,7 +135,7 @@ func (r Records) MarshalJSON() ([]byte, error) {
 // JSONSchema describes both forms for editors.
 func (Records) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
-		Description: "the records the collection holds before the mock serves: a list of objects, or a file of them (.json, .yaml, .yml, .ndjson, .jsonl) relative to this file",
+		Description: "records: a list of objects, or a file of them (.json, .yaml, .yml, .ndjson, .jsonl) relative to this file; a string value that is exactly ${now}, ${now-5m}, ${now+90s} or ${now-30d} becomes that instant, RFC 3339 UTC",
 		OneOf: []*jsonschema.Schema{
 			{Type: "array", Items: &jsonschema.Schema{Type: "object"}},
 			{Type: "string", Pattern: `\.(json|ya?ml|ndjson|jsonl|JSON|YA?ML|NDJSON|JSONL)$`, Examples: []any{"seeds/customers.ndjson"}},

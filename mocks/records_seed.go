@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/agnivade/levenshtein"
 
@@ -13,10 +14,11 @@ import (
 )
 
 // seed loads the records a declaration names into the vendor's
-// collections, before it serves and without webhooks, and returns every
-// problem: a file that cannot be read, a collection the mock does not
-// have, a record its contract refuses, a duplicate id.
-func (v *Vendor) seed(records map[string]Records) []FieldError {
+// collections, before it serves and without webhooks, with their ${now...}
+// times read from now (ExpandTimes), and returns every problem: a file
+// that cannot be read, a collection the mock does not have, a bad time
+// reference, a record its contract refuses, a duplicate id.
+func (v *Vendor) seed(records map[string]Records, now time.Time) []FieldError {
 	if len(records) == 0 {
 		return nil
 	}
@@ -48,15 +50,33 @@ func (v *Vendor) seed(records map[string]Records) []FieldError {
 			errs = append(errs, fe)
 			continue
 		}
-		data := make([]store.Record, len(recs))
-		for i, r := range recs {
-			data[i] = r.Data
+		data, terrs := expandRecordTimes(field, recs, now)
+		if len(terrs) > 0 {
+			errs = append(errs, terrs...)
+			continue
 		}
 		if _, err := load(name, data); err != nil {
 			errs = append(errs, recordProblems(field, recs, err)...)
 		}
 	}
 	return errs
+}
+
+// expandRecordTimes resolves the ${now...} times of records, and names
+// each bad reference by record, field, file and line.
+func expandRecordTimes(field string, recs []Record, now time.Time) ([]store.Record, []FieldError) {
+	data := make([]store.Record, len(recs))
+	var errs []FieldError
+	for i, r := range recs {
+		rec, err := ExpandTimes(r.Data, now)
+		var te *TimeRefError
+		if errors.As(err, &te) {
+			errs = append(errs, FieldError{Field: fmt.Sprintf("%s[%d].%s", field, i, te.Field), Message: fmt.Sprintf("%q: %s", te.Value, te.Reason), File: r.File, Line: r.Line})
+			continue
+		}
+		data[i] = rec
+	}
+	return data, errs
 }
 
 // recordProblems names each record a collection refused: its index, file
@@ -121,7 +141,7 @@ func CheckRecords(c Contract, s Spec) []FieldError {
 		return []FieldError{{Field: "records", Message: err.Error()}}
 	}
 	defer v.Close()
-	return v.seed(s.Records)
+	return v.seed(s.Records, time.Now())
 }
 
 // Collections names the collections a stateful mock of c keeps: the

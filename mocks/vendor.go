@@ -94,6 +94,9 @@ type Settings struct {
 	// toolkit.Network). A runtime that runs the mock in a container on a
 	// private network sets toolkit.NetworkPrivate.
 	Network toolkit.Network
+	// Now is the clock the records' ${now...} times read, once, when the
+	// mock loads them (time.Now when nil): a run passes its start.
+	Now func() time.Time
 }
 
 // DefaultSeed seeds a mock whose Spec and Settings set none.
@@ -183,7 +186,11 @@ func New(c Contract, s Spec, set Settings) (*Vendor, error) {
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, err)
 	}
 	v.Journal.SetMaxBytes(set.JournalBytes)
-	if errs := v.seed(s.Records); len(errs) > 0 {
+	now := time.Now
+	if set.Now != nil {
+		now = set.Now
+	}
+	if errs := v.seed(s.Records, now()); len(errs) > 0 {
 		v.Close()
 		return nil, fmt.Errorf("mocks: %s: %w", v.Name, joinFieldErrors(errs))
 	}

@@ -196,6 +196,11 @@ func sheetErrors(b *strings.Builder, s *Scenario) {
 	}
 	b.WriteString("## Error handling\n\n")
 	for _, f := range s.Chaos {
+		if f.data() {
+			e := plannedEvent(f)
+			fmt.Fprintf(b, "- at %s, data enters %s outside the integration: %s %s\n", f.At, e.Target, e.Kind, e.What)
+			continue
+		}
 		target, kind := f.Proxy, f.Toxic
 		if f.System != "" {
 			target, kind = f.System, f.Fault

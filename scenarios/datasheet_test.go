@@ -66,3 +66,28 @@ func TestDatasheetShowsGroupedSides(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasheetShowsDataEvents: a data event of the timeline is listed as
+// data that enters a mock at its second, not as a fault that lasts.
+func TestDatasheetShowsDataEvents(t *testing.T) {
+	t.Parallel()
+	s, err := ReadFile(filepath.Join("testdata", "e2e", "timeline-data.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteDatasheet(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"- at 1s, data enters helpdesk outside the integration: insert tickets, 1 record, no webhooks\n",
+		"- at 2s, data enters helpdesk outside the integration: update tickets t-1\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the datasheet lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "survives") {
+		t.Errorf("the datasheet calls a data event a fault:\n%s", b.String())
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/store"
 	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
@@ -36,7 +38,31 @@ type (
 	faultSwitch interface {
 		Activate(ctx context.Context, f toolkit.HTTPFault) (func(context.Context) error, error)
 	}
+	// recordWriter writes into a stateful mock's collections as its own
+	// users would, for the timeline's data events: webhooks false stores a
+	// change without the webhooks the same write through the API sends.
+	recordWriter interface {
+		Insert(ctx context.Context, coll string, recs []map[string]any, webhooks bool) error
+		Update(ctx context.Context, coll, id string, set map[string]any, webhooks bool) error
+	}
 )
+
+// localRecords writes into a mock in this process.
+type localRecords struct{ v *mocks.Vendor }
+
+func (l localRecords) Insert(_ context.Context, coll string, recs []map[string]any, webhooks bool) error {
+	batch := make([]store.Record, len(recs))
+	for i, r := range recs {
+		batch[i] = r
+	}
+	_, err := l.v.Insert(coll, batch, webhooks)
+	return err
+}
+
+func (l localRecords) Update(_ context.Context, coll, id string, set map[string]any, webhooks bool) error {
+	_, err := l.v.Update(coll, id, set, webhooks)
+	return err
+}
 
 // localJournal is the journal of a mock in this process.
 type localJournal struct{ j *toolkit.Journal }
@@ -218,4 +244,38 @@ func (m *remoteMock) Activate(ctx context.Context, f toolkit.HTTPFault) (func(co
 		}
 		return nil
 	}, nil
+}
+
+// Insert stores records through the admin API (POST, webhooks=false when
+// they send none).
+func (m *remoteMock) Insert(ctx context.Context, coll string, recs []map[string]any, webhooks bool) error {
+	body, err := json.Marshal(recs)
+	if err != nil {
+		return err
+	}
+	path := toolkit.AdminPrefix + "collections/" + url.PathEscape(coll) + webhooksQuery(webhooks)
+	if err := m.admin.do(ctx, http.MethodPost, path, body, http.StatusCreated, nil); err != nil {
+		return fmt.Errorf("scenarios: mock %s: %w", m.name, err)
+	}
+	return nil
+}
+
+// Update changes one record through the admin API (PATCH, a merge patch).
+func (m *remoteMock) Update(ctx context.Context, coll, id string, set map[string]any, webhooks bool) error {
+	body, err := json.Marshal(set)
+	if err != nil {
+		return err
+	}
+	path := toolkit.AdminPrefix + "collections/" + url.PathEscape(coll) + "/" + url.PathEscape(id) + webhooksQuery(webhooks)
+	if err := m.admin.do(ctx, http.MethodPatch, path, body, http.StatusOK, nil); err != nil {
+		return fmt.Errorf("scenarios: mock %s: %w", m.name, err)
+	}
+	return nil
+}
+
+func webhooksQuery(webhooks bool) string {
+	if webhooks {
+		return ""
+	}
+	return "?" + toolkit.WebhooksParam + "=false"
 }

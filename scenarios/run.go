@@ -108,6 +108,7 @@ type run struct {
 	windows     []ci.FaultWindow // when each fault was on, for the resilience gates
 	attackStart time.Time        // when the attack began: gate windows count from it
 	consistency []ci.Result      // the consistency checks, for the report
+	data        *dataEvents      // what the timeline's data events did, for the report
 
 	// cancel stops the run's phases with a cause (a service that exited);
 	// watching is closed once the run no longer watches its services.

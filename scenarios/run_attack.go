@@ -158,6 +158,10 @@ func (r *run) expandBody(x any) (any, error) {
 func (r *run) events(faults []Fault) []chaos.Event {
 	events := make([]chaos.Event, 0, len(faults))
 	for _, f := range faults {
+		if f.data() {
+			events = append(events, r.dataEvent(f))
+			continue
+		}
 		params := make(map[string]string, len(f.Params)+2)
 		for k, v := range f.Params {
 			params[k] = v
@@ -216,6 +220,7 @@ func (r *run) attack(ctx context.Context) error {
 		}
 	}
 	faults := r.faultsWithin(plan.Duration)
+	r.data = newDataEvents(r.s.Chaos)
 	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
 	if err != nil {
 		return fmt.Errorf("scenarios: chaos: %w", err)
@@ -229,8 +234,12 @@ func (r *run) attack(ctx context.Context) error {
 	start := time.Now()
 	r.attackStart = start
 	r.zero.Store(&start)
-	r.progress("attack %v for %s, %d faults", plan.Shape, plan.Duration, len(faults))
+	data := dataCount(faults)
+	r.progress("attack %v for %s, %d faults, %d data events", plan.Shape, plan.Duration, len(faults)-data, data)
 	for _, f := range faults {
+		if f.data() {
+			continue // an instant: no window
+		}
 		target, kind := f.Proxy, f.Toxic
 		if f.System != "" {
 			target, kind = f.System, f.Fault
@@ -293,12 +302,11 @@ func (r *run) appliedWindows(tl *chaos.Timeline) {
 // warning: it never runs, so no gate judges it. One that starts in time
 // but would end after is cut short at the end, with a warning.
 func (r *run) faultsWithin(d time.Duration) []Fault {
-	if d <= 0 {
-		return r.s.Chaos
-	}
 	var in []Fault
 	for i, f := range r.s.Chaos {
+		f.index = i
 		switch {
+		case d <= 0:
 		case f.At.D() >= d:
 			r.progress("WARNING chaos[%d] at %s is after the end of the attack (%s): it does not run and is not judged", i, f.At, d)
 			r.log.Warn("scenarios: fault after the end of the attack left out", "fault", i, "at", f.At.D(), "attack", d)

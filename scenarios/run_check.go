@@ -477,7 +477,7 @@ func (r *run) getenv(name string) string {
 func (r *run) report() error {
 	rep := ci.Report{Scenario: r.s.Name, Owner: r.s.Owner, Version: r.o.Version, ScenarioFile: r.s.File(), ScenarioDigest: r.s.Digest(),
 		Start: r.out.Started, End: r.out.Ended, AttackStart: r.attackStart,
-		Gates: r.out.Verdict.Gates, Faults: r.windows, Consistency: r.consistency}
+		Gates: r.out.Verdict.Gates, Faults: r.windows, Events: r.data.list(), Consistency: r.consistency}
 	for _, sys := range r.systems {
 		rs := ci.System{Name: sys.name, URL: sys.addr.URL(), Contracts: sys.contracts}
 		switch {

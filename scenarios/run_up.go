@@ -31,6 +31,7 @@ type system struct {
 	store   *store.Store  // a stateful OpenAPI mock's collections, in this process
 	gql     *graphql.Mock // a GraphQL mock in this process
 	faults  faultSwitch   // the HTTP and data faults the timeline switches on the mock
+	records recordWriter  // a stateful mock's collections, for the timeline's data events
 	// webhooks delivers a stateful mock's changes to its subscribers.
 	webhooks webhookQueue
 	// remote is a mock the runtime runs itself (a container): read and
@@ -273,6 +274,9 @@ func (r *run) runMock(ctx context.Context, mr MockRunner, sys *system) (upstream
 	sys.direct = m.Direct
 	sys.remote = newRemoteMock(sys.name, "http://"+m.Direct, sys.adminHeader())
 	sys.journal, sys.faults, sys.webhooks = sys.remote, sys.remote, sys.remote
+	if spec.Stateful {
+		sys.records = sys.remote
+	}
 	return m.Upstream, basePath, nil
 }
 
@@ -292,6 +296,9 @@ func (r *run) buildMock(sys *system) (*mocks.Vendor, error) {
 	}
 	r.closers = append(r.closers, func() error { v.Close(); return nil })
 	sys.store, sys.gql = v.Store, v.GraphQL
+	if spec.Stateful {
+		sys.records = localRecords{v}
+	}
 	if v.Journal != nil {
 		sys.journal = localJournal{v.Journal}
 	}
@@ -316,7 +323,8 @@ func (r *run) mockDeclaration(sys *system) (mocks.Spec, mocks.Settings, error) {
 		return mocks.Spec{}, mocks.Settings{}, err
 	}
 	spec.Records = mocks.ResolveRecords(spec.Records, r.s.Dir())
-	set := mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log}
+	// Seed records' ${now...} times count from the run's start.
+	set := mocks.Settings{Name: sys.name, Seed: r.seed, Logger: r.log, Now: func() time.Time { return r.out.Started }}
 	if h, ok := r.rt.(MockHoster); ok {
 		set.AdminHosts = h.MockHosts(sys.name)
 	}

@@ -202,12 +202,14 @@ type Insert struct {
 }
 
 // Fault is one event of the timeline: a Toxiproxy toxic on the proxy in
-// front of a system, or an HTTP/data fault applied by a system's mock.
-// Parameters of the toxic or fault sit beside the known fields
-// (latency: 800ms, status: 503, rate: 0.5).
+// front of a system, an HTTP/data fault applied by a system's mock, or a
+// data event that writes into a system's stateful mock at one second of
+// the attack (insert or update, and no for). Parameters of the toxic or
+// fault sit beside the known fields (latency: 800ms, status: 503, rate: 0.5).
 type Fault struct {
-	At  Duration `yaml:"at" json:"at"`
-	For Duration `yaml:"for" json:"for" jsonschema:"required"`
+	At Duration `yaml:"at" json:"at"`
+	// For is how long a toxic or mock fault stays on; a data event takes none.
+	For Duration `yaml:"for,omitempty" json:"for,omitempty"`
 	// Proxy names the system whose proxy gets a toxic.
 	Proxy string `yaml:"proxy,omitempty" json:"proxy,omitempty"`
 	// Toxic is the Toxiproxy toxic: latency, bandwidth, slow_close, timeout,
@@ -215,12 +217,70 @@ type Fault struct {
 	Toxic     string  `yaml:"toxic,omitempty" json:"toxic,omitempty"`
 	Direction string  `yaml:"direction,omitempty" json:"direction,omitempty" jsonschema:"enum=upstream,enum=downstream"`
 	Toxicity  float64 `yaml:"toxicity,omitempty" json:"toxicity,omitempty" jsonschema:"minimum=0,maximum=1"`
-	// System names the mock that applies an HTTP or data fault.
+	// System names the mock that applies an HTTP or data fault, or that a
+	// data event writes into.
 	System string `yaml:"system,omitempty" json:"system,omitempty"`
 	// Fault is the mock fault, one of toolkit.FaultKinds.
 	Fault string `yaml:"fault,omitempty" json:"fault,omitempty"`
+	// Insert makes the entry a data event: records put into a collection
+	// of the system's stateful mock at At.
+	Insert *DataInsert `yaml:"insert,omitempty" json:"insert,omitempty"`
+	// Update makes the entry a data event: one record of a collection of
+	// the system's stateful mock changed at At.
+	Update *DataUpdate `yaml:"update,omitempty" json:"update,omitempty"`
 	// Params are the toxic's or fault's parameters.
 	Params map[string]string `yaml:",inline" json:"-"`
+
+	index int // its place in the chaos section, once a run takes it
+}
+
+// data reports whether the entry is a data event rather than a fault.
+func (f Fault) data() bool { return f.Insert != nil || f.Update != nil }
+
+// DataInsert is a data event that stores records in a stateful mock's
+// collection as creates through its API would (checked against the
+// contract, ids assigned where missing, stamps written where the record
+// holds none): rows entered in the vendor at that second of the attack.
+//
+//	chaos:
+//	  - {at: 4s, system: shop, insert: {collection: orders, webhooks: false,
+//	     records: [{id: late-1, total: 12, updated_at: "${now-5m}"}]}}
+//
+// A row inserted with webhooks: false, carrying an updated_at older than
+// the integration's watermark, is the late row a watermark bug misses.
+type DataInsert struct {
+	// Collection is one of the mock's collections (a type, on a GraphQL mock).
+	Collection string `yaml:"collection" json:"collection" jsonschema:"required"`
+	// Records are a list of objects, or a file of them (.json, .yaml,
+	// .ndjson) relative to the scenario file, as seed records are. A string
+	// value that is ${now}, ${now-5m} or ${now+90s} (a Go duration, or days:
+	// ${now-30d}) becomes that instant when the event fires, RFC 3339 UTC.
+	Records mocks.Records `yaml:"records" json:"records" jsonschema:"required"`
+	// Webhooks false stores the records without the webhooks their creates
+	// would send (default true): a lost webhook, a row the integration only
+	// finds by polling.
+	Webhooks *bool `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
+}
+
+// DataUpdate is a data event that changes one record of a stateful mock's
+// collection as an update through its API would: Set is a JSON merge
+// patch (fields kept unless set; null removes one), checked against the
+// contract, the update time and declared stamps written, the update's
+// webhook sent.
+//
+//	chaos:
+//	  - {at: 6s, system: crm, update: {collection: Customer, id: c-1, set: {tier: gold}}}
+type DataUpdate struct {
+	// Collection is one of the mock's collections (a type, on a GraphQL mock).
+	Collection string `yaml:"collection" json:"collection" jsonschema:"required"`
+	// ID is the record's id; a record with it must exist when the event fires.
+	ID string `yaml:"id" json:"id" jsonschema:"required"`
+	// Set is the merge patch; its strings may be ${now...} times, read when
+	// the event fires.
+	Set map[string]any `yaml:"set" json:"set" jsonschema:"required"`
+	// Webhooks false changes the record without the webhook its update
+	// would send (default true).
+	Webhooks *bool `yaml:"webhooks,omitempty" json:"webhooks,omitempty"`
 }
 
 // Gates are what decide the verdict.

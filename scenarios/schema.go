@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -45,11 +46,20 @@ func generateSchema(comments func(*jsonschema.Reflector) error) ([]byte, error) 
 // JSONSchemaExtend lets a fault carry its toxic's or mock fault's
 // parameters beside the known fields, and documents the mock faults' kinds
 // and parameters from their catalogue.
+//
+// An entry is a fault (it needs for) or a data event (insert or update,
+// which take no for): exactly one of the three.
 func (Fault) JSONSchemaExtend(s *jsonschema.Schema) {
 	mocks.ExtendFaultSchema(s)
 	s.AdditionalProperties = &jsonschema.Schema{
 		OneOf:       []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}},
 		Description: "a parameter of the toxic or fault, e.g. latency: 800ms",
+	}
+	s.Required = slices.DeleteFunc(s.Required, func(f string) bool { return f == "for" })
+	s.OneOf = []*jsonschema.Schema{
+		{Required: []string{"for"}, Description: "a toxic or mock fault, on for a while"},
+		{Required: []string{"insert"}, Description: "a data event: records inserted at one second"},
+		{Required: []string{"update"}, Description: "a data event: a record updated at one second"},
 	}
 }
 

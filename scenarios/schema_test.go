@@ -128,7 +128,7 @@ func TestSchemaValidatesFiles(t *testing.T) {
 	if len(good) == 0 || len(e2e) == 0 {
 		t.Error("no example or e2e scenario found to check against the schema")
 	}
-	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml", "mock_forms.yaml", "field_compare.yaml", "bad_mock_fault.yaml", "mock_fault_param.yaml", "chaos_fault_value.yaml"} {
+	for _, bad := range []string{"unknown_field.yaml", "wrong_type_bool.yaml", "wrong_type_list.yaml", "bad_rate.yaml", "bad_expect.yaml", "mock_forms.yaml", "field_compare.yaml", "bad_mock_fault.yaml", "mock_fault_param.yaml", "chaos_fault_value.yaml", "data_events.yaml"} {
 		if err := sch.Validate(asJSON(filepath.Join("testdata", "bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; an editor would not flag it", bad)
 		}

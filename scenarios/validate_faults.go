@@ -16,6 +16,10 @@ func (v *validator) chaos() {
 	var attack = v.s.Load
 	for i, f := range v.s.Chaos {
 		path := fmt.Sprintf("chaos[%d]", i)
+		if f.data() {
+			v.dataEvent(path, f)
+			continue
+		}
 		switch {
 		case f.Proxy != "" && f.System != "":
 			v.addf(path, "", "a fault targets a proxy (toxic) or a system's mock (fault), not both")
@@ -32,7 +36,7 @@ func (v *validator) chaos() {
 				v.addf(path+".toxic", "", "toxic applies to a proxy: use fault with system")
 			}
 		default:
-			v.addf(path, "", "a fault needs a target: proxy (for a toxic) or system (for a mock fault)")
+			v.addf(path, "", "an entry needs a target: proxy (for a toxic) or system (for a mock fault, an insert or an update)")
 		}
 		if f.For.D() <= 0 {
 			v.addf(path+".for", "", "a fault needs a duration, e.g. for: 20s")
@@ -126,7 +130,7 @@ func (v *validator) mockFault(path string, f Fault) {
 	kinds := toolkit.FaultKinds()
 	switch {
 	case f.Fault == "":
-		v.addf(path+".fault", "known: "+strings.Join(kinds, ", "), "which fault?")
+		v.addf(path+".fault", "known: "+strings.Join(kinds, ", "), "which fault? (or insert: or update: for a data event)")
 	case !slices.Contains(kinds, f.Fault):
 		v.addf(path+".fault", hintFrom(f.Fault, kinds), "fault %q is unknown", f.Fault)
 	default:
@@ -208,19 +212,21 @@ func (v *validator) collection(path string, c Collection) {
 }
 
 // mockCollection checks that a stateful mock keeps the collection a check
-// reads: a misspelled one would fail every run with nothing to compare.
-func (v *validator) mockCollection(path, system, name string) {
+// reads or an event writes: a misspelled one would fail every run. It
+// reports false when the mock surely has no such collection.
+func (v *validator) mockCollection(path, system, name string) bool {
 	contract, ok := v.contract(system)
 	if !ok {
-		return
+		return true
 	}
 	names, err := mocks.Collections(contract)
 	if err != nil || slices.Contains(names, name) {
-		return
+		return true
 	}
 	hint := ""
 	if near := mocks.Nearest(name, names); near != "" {
 		hint = fmt.Sprintf("did you mean %q?", near)
 	}
 	v.addf(path, hint, "mock %q has no collection %q (its collections: %v)", system, name, names)
+	return false
 }

@@ -60,8 +60,8 @@ func (v *validator) backoffGates() {
 // faultOn reports whether the timeline holds a fault on system.
 func (v *validator) faultOn(system string) bool {
 	for _, f := range v.s.Chaos {
-		if f.Proxy == system || f.System == system {
-			return true
+		if !f.data() && (f.Proxy == system || f.System == system) {
+			return true // a data event is no fault: nothing is on
 		}
 	}
 	return false

@@ -15,7 +15,7 @@ import (
 // hits nothing and a gate that judges nothing, and both would pass.
 func (v *validator) operations() {
 	for i, f := range v.s.Chaos {
-		if op := f.Params["operation"]; op != "" && f.System != "" {
+		if op := f.Params["operation"]; op != "" && f.System != "" && !f.data() {
 			v.operation(fmt.Sprintf("chaos[%d].operation", i), f.System, op)
 		}
 	}

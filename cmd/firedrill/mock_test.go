@@ -150,6 +150,7 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 	badCheck := config("check.yaml", "contract: "+petstorePath(t)+"\nwebhooks:\n  - url: http://example.com/hooks\n")
 	noContract := config("none.yaml", "stateful: true\n")
 	pets := config("pets.ndjson", "{\"name\": \"Rex\", \"species\": \"dog\"}\n{\"name\": \"Tom\", \"species\": \"lion\"}\n")
+	badTimes := config("times.ndjson", "{\"name\": \"${now-5x}\", \"species\": \"dog\"}\n")
 	badRecords := config("records.yaml", "contract: "+petstorePath(t)+"\nstateful: true\nrecords: {pets: pets.ndjson}\n")
 	tests := []struct {
 		args []string
@@ -171,6 +172,7 @@ func TestMockBadInputExits2WithLocation(t *testing.T) {
 		{[]string{"mock", petstorePath(t), "--seed", "pets=" + pets}, "--seed COLLECTION=FILE: petstore.yaml: records are loaded into stateful collections: add --stateful"},
 		{[]string{"mock", petstorePath(t), "--stateful", "--seed", "pets=" + pets}, pets + ":2: value is not one of the allowed values"},
 		{[]string{"mock", "--config", badRecords}, "records.pets[1].species (" + pets + ":2)"},
+		{[]string{"mock", petstorePath(t), "--stateful", "--seed", "pets=" + badTimes}, badTimes + `:1: "${now-5x}": "5x" is not a duration`},
 		{[]string{"mock", petstorePath(t), petstorePath(t), "--stateful", "--seed", "pets=" + pets}, "give one contract"},
 		{[]string{"mock", petstorePath(t), "--seed", "seven"}, "want an integer seed or COLLECTION=FILE"},
 	}

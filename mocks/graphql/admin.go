@@ -30,6 +30,10 @@ func adminError(w http.ResponseWriter, status int, detail string) {
 //	POST   /__firedrill/collections/{name}  insert a JSON object (or an array of them) as a create mutation
 //	                                        would: 201 with the stored record(s), webhooks sent (see Insert);
 //	                                        400 naming the field the type refuses, 409 on a duplicate id
+//	                                        (?webhooks=false: stored without them)
+//	PATCH  /__firedrill/collections/{name}/{id} apply a JSON merge patch to one record as an update mutation
+//	                                        would: 200 with the record, the webhook sent (?webhooks=false: none);
+//	                                        404 when no record has the id, 400 naming a field the type refuses
 //	PUT    /__firedrill/collections/{name}  replace the records with a JSON array (no webhooks)
 //	DELETE /__firedrill/collections/{name}  remove every record
 //	GET    /__firedrill/webhooks            the delivery queue (WithWebhooks); POST .../pause, .../resume, .../drain
@@ -91,6 +95,10 @@ func (m *Mock) serveCollections(w http.ResponseWriter, r *http.Request, name str
 		return
 	}
 	st := m.state.store
+	if coll, id, ok := strings.Cut(name, "/"); ok {
+		m.serveUpdate(w, r, coll, id)
+		return
+	}
 	if name == "" {
 		if r.Method != http.MethodGet {
 			w.Header().Set("Allow", "GET")

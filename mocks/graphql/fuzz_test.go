@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,4 +74,41 @@ func FuzzGraphQLRequest(f *testing.F) {
 			t.Fatalf("answer of %d bytes to a %d-byte request, over the %d-byte budget: %.500s", n, len(body), budget, rec.Body)
 		}
 	})
+}
+
+// FuzzGraphQLAdminWrites sends arbitrary writes to a stateful mock's
+// collections through the admin API (inserts, updates by id, their
+// webhooks parameter): never a 5xx, never a panic.
+func FuzzGraphQLAdminWrites(f *testing.F) {
+	f.Add("POST", "Customer", "", []byte(`{"id":"c-1","email":"a@example.com"}`))
+	f.Add("POST", "Customer", "webhooks=false", []byte(`[{"email":"late@example.com"},{"email":3}]`))
+	f.Add("PATCH", "Customer/c-1", "", []byte(`{"firstName":"Ada","id":"c-9"}`))
+	f.Add("PATCH", "Customer/c-1", "webhooks=false&x=1", []byte(`{"email":null}`))
+	f.Add("PATCH", "Customer/nope/x", "webhooks=maybe", []byte(`[1]`))
+	f.Add("PATCH", "Nope/1", "", []byte(`{"a":{"b":[{}]}}`))
+	m := newMock(f, graphql.WithStateful(true), graphql.WithJournalSize(16))
+	f.Fuzz(func(t *testing.T, method, path, query string, body []byte) {
+		m.Store().ResetAll()
+		seed := httptest.NewRequest(http.MethodPost, "/__firedrill/collections/Customer", bytes.NewReader([]byte(`{"id":"c-1","email":"a@example.com"}`)))
+		m.ServeHTTP(httptest.NewRecorder(), seed)
+		req := &http.Request{Method: method, URL: &url.URL{Path: "/__firedrill/collections/" + path, RawQuery: query},
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)), Host: "127.0.0.1", RemoteAddr: "127.0.0.1:1"}
+		if method == "" || !validMethod(method) {
+			req.Method = http.MethodPatch
+		}
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s?%s %q: status %d: %s", method, path, query, body, rec.Code, rec.Body)
+		}
+	})
+}
+
+func validMethod(m string) bool {
+	for _, c := range []byte(m) {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -33,6 +33,13 @@ func (m *Mock) Insert(name string, recs []store.Record) ([]store.Record, error) 
 	return m.insert(name, recs, true)
 }
 
+// InsertQuiet stores records as Insert does but sends no webhook: rows
+// that reach the vendor without the event their create would send (a
+// lost webhook, a late row an integration must find by polling).
+func (m *Mock) InsertQuiet(name string, recs []store.Record) ([]store.Record, error) {
+	return m.insert(name, recs, false)
+}
+
 func (m *Mock) insert(name string, recs []store.Record, notify bool) ([]store.Record, error) {
 	if m.state == nil {
 		return nil, fmt.Errorf("graphql: %s: records are kept in stateful mode (WithStateful): %w", m.opts.name, store.ErrUnknownCollection)
@@ -166,6 +173,11 @@ func idText(v any) string {
 // creates (Insert) and answers 201 with what was stored, in the body's
 // shape.
 func (m *Mock) serveInsert(w http.ResponseWriter, r *http.Request, name string) {
+	notify, vs := toolkit.ParseWebhooks(r.URL.Query())
+	if len(vs) > 0 {
+		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad insert", Violations: vs})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	var recs []store.Record
 	many := false
@@ -176,7 +188,7 @@ func (m *Mock) serveInsert(w http.ResponseWriter, r *http.Request, name string) 
 		adminError(w, http.StatusBadRequest, "the body must be a JSON object or an array of objects: "+err.Error())
 		return
 	}
-	stored, err := m.Insert(name, recs)
+	stored, err := m.insert(name, recs, notify)
 	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, store.ErrConflict) {

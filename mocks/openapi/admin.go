@@ -18,7 +18,11 @@ import (
 //	GET    /__firedrill/collections            the collections and their sizes
 //	GET    /__firedrill/collections/{name}     every record
 //	POST   /__firedrill/collections/{name}     insert a JSON object (or an array of them) as creates
-//	                                           through the API would: 201 with the stored record(s)
+//	                                           through the API would: 201 with the stored record(s);
+//	                                           ?webhooks=false stores them without their webhooks
+//	PATCH  /__firedrill/collections/{name}/{id} apply a JSON merge patch to one record as an update
+//	                                           through the API would: 200 with the record; 404 when
+//	                                           no record has the id; ?webhooks=false sends none
 //	PUT    /__firedrill/collections/{name}     replace the records with a JSON array (no webhooks)
 //	DELETE /__firedrill/collections/{name}     empty the collection
 //
@@ -89,6 +93,10 @@ func (m *Mock) adminRequests(w http.ResponseWriter, r *http.Request) {
 func (m *Mock) adminCollections(w http.ResponseWriter, r *http.Request, name string) {
 	if !m.stateful {
 		toolkit.WriteProblem(w, http.StatusNotFound, toolkit.Problem{Title: "No collections", Detail: "collections exist only in stateful mode (WithStateful, --stateful)"})
+		return
+	}
+	if coll, id, ok := strings.Cut(name, "/"); ok {
+		m.adminUpdate(w, r, coll, id)
 		return
 	}
 	m.adminState(w, r, name)

@@ -21,6 +21,10 @@ func FuzzMockRequest(f *testing.F) {
 	f.Add("PUT", "/__firedrill/collections/pets", "", "", "", "application/json", []byte(`[{"id":{"x":1}}]`))
 	f.Add("POST", "/__firedrill/collections/pets", "", "", "", "application/json", []byte(`[{"name":"Rex","species":"dog"},{"id":1,"name":7}]`))
 	f.Add("POST", "/__firedrill/collections/nope", "", "", "", "application/json", []byte(`{"name":"\ud800"}`))
+	f.Add("POST", "/__firedrill/collections/pets", "webhooks=false", "", "", "application/json", []byte(`{"id":9,"name":"Late","species":"cat"}`))
+	f.Add("PATCH", "/__firedrill/collections/pets/1", "webhooks=false&webhooks=0", "", "", "application/json", []byte(`{"name":null,"tags":[1]}`))
+	f.Add("PATCH", "/__firedrill/collections/pets/%2F/x", "webhooks=%zz", "", "", "application/json", []byte(`[{}]`))
+	f.Add("PATCH", "/__firedrill/collections/nope/1", "", "", "", "application/json", []byte(`{"id":{"x":1}}`))
 	stateless := newPetstore(f)
 	stateful := newPetstore(f, WithStateful(true), WithJournalSize(64))
 	f.Fuzz(func(t *testing.T, method, path, query, hname, hvalue, ctype string, body []byte) {

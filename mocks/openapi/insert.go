@@ -16,7 +16,7 @@ import (
 // existed before anyone could subscribe) and their references are not
 // checked (seeded collections name each other in any order).
 func (m *Mock) Seed(name string, recs []store.Record) ([]store.Record, error) {
-	return m.insert(name, recs, false)
+	return m.insert(name, recs, false, false)
 }
 
 // Insert stores records in the stateful collection name as creates
@@ -29,10 +29,20 @@ func (m *Mock) Seed(name string, recs []store.Record) ([]store.Record, error) {
 // there subscribes its URL). Every refused record is a *store.RecordError
 // in the error (store.RecordErrors lists them).
 func (m *Mock) Insert(name string, recs []store.Record) ([]store.Record, error) {
-	return m.insert(name, recs, true)
+	return m.insert(name, recs, true, true)
 }
 
-func (m *Mock) insert(name string, recs []store.Record, notify bool) ([]store.Record, error) {
+// InsertQuiet stores records as Insert does, references checked, but
+// sends no webhook: rows that reach the vendor without the event their
+// create would send (a lost webhook, a late row an integration must find
+// by polling).
+func (m *Mock) InsertQuiet(name string, recs []store.Record) ([]store.Record, error) {
+	return m.insert(name, recs, true, false)
+}
+
+// insert checks and stores records; live checks their references (a
+// record entering a running vendor), notify sends their webhooks.
+func (m *Mock) insert(name string, recs []store.Record, live, notify bool) ([]store.Record, error) {
 	if m.state == nil {
 		return nil, fmt.Errorf("mocks: %s: records are kept by stateful mocks (WithStateful): %w", m.name, store.ErrUnknownCollection)
 	}
@@ -53,7 +63,7 @@ func (m *Mock) insert(name string, recs []store.Record, notify bool) ([]store.Re
 					Err: fmt.Errorf("%s: %w", v.Message, store.ErrBadRequest)})
 			}
 		}
-		if notify && m.references {
+		if live && m.references {
 			if err := m.state.checkReferences(c, rec); err != nil {
 				errs = append(errs, &store.RecordError{Collection: name, Index: i, Err: err})
 			}
@@ -68,15 +78,15 @@ func (m *Mock) insert(name string, recs []store.Record, notify bool) ([]store.Re
 	}
 	if notify {
 		for _, rec := range stored {
-			m.created(c, rec)
+			m.changed(c, toolkit.EventCreate, rec)
 		}
 	}
 	return stored, nil
 }
 
-// created sends the webhooks of a record created outside the API, as the
-// stage sends those of a create through it.
-func (m *Mock) created(c store.Collection, rec store.Record) {
+// changed sends the webhooks of a record created or updated outside the
+// API, as the stage sends those of a write through it.
+func (m *Mock) changed(c store.Collection, kind string, rec store.Record) {
 	if len(m.hooks) == 0 {
 		return
 	}
@@ -96,8 +106,8 @@ func (m *Mock) created(c store.Collection, rec store.Record) {
 		data = rec
 	}
 	for _, h := range m.hooks {
-		if !h.subscription(toolkit.EventCreate, resource, c, data) {
-			h.change(c, toolkit.EventCreate, resource, data)
+		if !h.subscription(kind, resource, c, data) {
+			h.change(c, kind, resource, data)
 		}
 	}
 }
@@ -124,6 +134,11 @@ func pointerField(p string) string {
 // creates (Insert) and answers 201 with what was stored, in the body's
 // shape.
 func (m *Mock) adminInsert(w http.ResponseWriter, r *http.Request, name string) {
+	notify, vs := toolkit.ParseWebhooks(r.URL.Query())
+	if len(vs) > 0 {
+		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad insert", Violations: vs})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.maxBody))
 	var recs []store.Record
 	many := false
@@ -134,7 +149,7 @@ func (m *Mock) adminInsert(w http.ResponseWriter, r *http.Request, name string) 
 		toolkit.WriteProblem(w, http.StatusBadRequest, toolkit.Problem{Title: "Bad records", Violations: []toolkit.Violation{{In: "body", Message: err.Error()}}})
 		return
 	}
-	stored, err := m.Insert(name, recs)
+	stored, err := m.insert(name, recs, true, notify)
 	if err != nil {
 		status, title := http.StatusBadRequest, "Records refused"
 		if errors.Is(err, store.ErrConflict) {

@@ -34,3 +34,32 @@ func (s *Store) Find(coll, field string, value any) (Record, bool, error) {
 	// is safe.
 	return deepCopyRecord(found), true, nil
 }
+
+// Locate finds the record with that id in a collection, whichever parent
+// it is under, and returns a copy of it with its parent: what an update
+// by id alone (an admin's, a timeline's) needs. ErrNotFound when no record
+// has the id; ErrConflict when records under several parents do.
+func (s *Store) Locate(coll, id string) ([]string, Record, error) {
+	c, err := s.coll(coll)
+	if err != nil {
+		return nil, nil, err
+	}
+	var parent []string
+	var found Record
+	c.mu.RLock()
+	n := 0
+	for _, b := range c.parents {
+		if e := b.byID[id]; e != nil && !e.removed {
+			parent, found = append([]string(nil), b.parent...), e.rec
+			n++
+		}
+	}
+	c.mu.RUnlock()
+	switch {
+	case n == 0:
+		return nil, nil, fmt.Errorf("store: %s %q: %w", coll, id, ErrNotFound)
+	case n > 1:
+		return nil, nil, fmt.Errorf("store: %s %q: %d records have this id, under different parents: %w", coll, id, n, ErrConflict)
+	}
+	return parent, deepCopyRecord(found), nil
+}

@@ -35,3 +35,32 @@ func TestFindByField(t *testing.T) {
 		t.Errorf("unknown collection: %v", err)
 	}
 }
+
+// TestLocate: a record is found by its id alone, with the parent it is
+// under; an id no record has is ErrNotFound, one records under two parents
+// have is ErrConflict, and a deleted record is gone.
+func TestLocate(t *testing.T) {
+	t.Parallel()
+	s := New(Collection{Name: "addresses", IDField: "id", IDParam: "id", ParentParams: []string{"customer_id"},
+		ListPath: "/customers/{customer_id}/addresses", ItemPath: "/customers/{customer_id}/addresses/{id}"})
+	if err := s.Seed("addresses", []Record{{"id": "a1", "customer_id": "c1", "city": "Lyon"},
+		{"id": "a1", "customer_id": "c2"}, {"id": "a2", "customer_id": "c2", "city": "Oslo"}}); err != nil {
+		t.Fatal(err)
+	}
+	parent, rec, err := s.Locate("addresses", "a2")
+	if err != nil || len(parent) != 1 || parent[0] != "c2" || rec["city"] != "Oslo" {
+		t.Fatalf("Locate a2 = %v, %v, %v; want it under c2", parent, rec, err)
+	}
+	if _, _, err := s.Locate("addresses", "a1"); !errors.Is(err, ErrConflict) {
+		t.Errorf("an id under two parents: %v, want ErrConflict", err)
+	}
+	if _, _, err := s.Locate("addresses", "a9"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown id: %v, want ErrNotFound", err)
+	}
+	if err := s.Delete("addresses", []string{"c2"}, "a2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Locate("addresses", "a2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a deleted record: %v, want ErrNotFound", err)
+	}
+}

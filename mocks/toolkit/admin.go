@@ -152,3 +152,28 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// WebhooksParam is the query parameter of an admin write to a collection
+// (POST of records, PATCH of one) that says whether the change sends the
+// webhooks the same write through the API would: webhooks=false stores it
+// silently, as a row that reaches a vendor without its event.
+const WebhooksParam = "webhooks"
+
+// ParseWebhooks reads the query of an admin write: webhooks=true (the
+// default) or webhooks=false. Any other parameter or value is refused by
+// name.
+func ParseWebhooks(q map[string][]string) (bool, []Violation) {
+	vs := UnknownParams(q, WebhooksParam)
+	v := q[WebhooksParam]
+	switch {
+	case len(v) == 0:
+		return true, vs
+	case len(v) > 1:
+		return true, append(vs, Violation{In: "query", Name: WebhooksParam, Message: "given more than once"})
+	}
+	b, err := strconv.ParseBool(v[0])
+	if err != nil {
+		return true, append(vs, Violation{In: "query", Name: WebhooksParam, Message: fmt.Sprintf("%q is not true or false", v[0])})
+	}
+	return b, vs
+}
