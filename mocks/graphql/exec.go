@@ -74,6 +74,7 @@ type execution struct {
 	budget    int                        // Limits.MaxAnswerBytes
 	spent     int                        // the answer's bytes so far, estimated from below
 	tooLarge  bool                       // spent passed budget: execution stopped, the data is dropped
+	ignored   []string                   // arguments and search terms a stateful list answered without
 }
 
 // spend counts n bytes of the answer; past the budget, execution stops.
@@ -368,11 +369,7 @@ func (ex *execution) inputDefaults(t *ast.Type, v any) any {
 
 // scalar generates a scalar, coerced to what the type promises.
 func (ex *execution) scalar(fieldName, typ string, seed uint64) any {
-	v := ex.m.scalar(fieldName, typ, int64(seed&math.MaxInt64))
-	if c, ok := coerceScalar(typ, v); ok {
-		return c
-	}
-	return zeroScalar(fieldName, typ)
+	return genScalar(ex.m.scalar, fieldName, typ, seed)
 }
 
 func (ex *execution) possible(abstract, obj *ast.Definition) bool {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,11 +17,12 @@ import (
 )
 
 // Verbs of the mutations that change records, as a prefix (createCustomer)
-// or a suffix (customerCreate, as Shopify names them).
+// or a suffix (customerCreate, as Shopify names them). A set writes by id
+// as an upsert does (Shopify's metafieldsSet, inventorySetQuantities).
 var mutationVerbs = []struct{ word, verb string }{
 	{"create", "create"}, {"add", "create"}, {"insert", "create"},
-	{"upsert", "upsert"},
-	{"update", "update"}, {"edit", "update"},
+	{"upsert", "upsert"}, {"set", "upsert"},
+	{"update", "update"}, {"edit", "update"}, {"change", "update"},
 	{"delete", "delete"}, {"remove", "delete"},
 }
 
@@ -32,11 +34,14 @@ type mutation struct {
 	noun         string          // what the name says it acts on: Customer in createCustomer, cartLines in cartLinesAdd
 }
 
-// state is the stateful mode: one collection per type a mutation returns.
+// state is the stateful mode: one collection per object type with an id
+// that a mutation writes or a root query field lists (a list of it, or a
+// connection of it).
 type state struct {
 	schema    *ast.Schema
 	store     *store.Store
 	seed      uint64
+	scalar    ScalarFunc          // the executor's, to read generated fields as a query would
 	mutations map[string]mutation // by root mutation field
 	idField   map[string]string   // collection → the field holding the id
 	// upsertMu makes an upsert by unique key one step: find, then write.
@@ -46,26 +51,35 @@ type state struct {
 	// events of one record leave in the order of its changes.
 	changed  func(change)
 	changeMu sync.Mutex
+	// warned holds the ignored arguments already logged (reportIgnored).
+	warned map[string]bool
+	warnMu sync.Mutex
 }
 
-func newState(s *ast.Schema, seed int64) *state {
-	st := &state{schema: s, store: store.New(), seed: uint64(seed), mutations: map[string]mutation{}, idField: map[string]string{}}
-	if s.Mutation == nil {
-		return st
-	}
-	for _, f := range s.Mutation.Fields {
-		mu, ok := st.classify(f)
-		if !ok {
-			continue
+func newState(s *ast.Schema, seed int64, scalar ScalarFunc) *state {
+	st := &state{schema: s, store: store.New(), seed: uint64(seed), scalar: scalar, mutations: map[string]mutation{}, idField: map[string]string{}}
+	if s.Mutation != nil {
+		for _, f := range s.Mutation.Fields {
+			if mu, ok := st.classify(f); ok {
+				st.mutations[f.Name] = mu
+				st.ensure(mu.entity)
+			}
 		}
-		st.mutations[f.Name] = mu
-		name := mu.entity.Name
-		if _, seen := st.idField[name]; !seen {
-			st.idField[name] = idFieldOf(mu.entity)
-			st.store.Ensure(store.Collection{Name: name, IDField: st.idField[name]})
+	}
+	for _, f := range s.Query.Fields {
+		if t := st.listedType(f); t != nil {
+			st.ensure(t)
 		}
 	}
 	return st
+}
+
+// ensure makes the object type def a collection, named after it.
+func (st *state) ensure(def *ast.Definition) {
+	if _, seen := st.idField[def.Name]; !seen {
+		st.idField[def.Name] = idFieldOf(def)
+		st.store.Ensure(store.Collection{Name: def.Name, IDField: st.idField[def.Name]})
+	}
 }
 
 // classify finds the verb and the entity of a root mutation field.
@@ -101,8 +115,20 @@ func (st *state) classify(f *ast.FieldDefinition) (mutation, bool) {
 	return mutation{}, false
 }
 
-// splitVerb splits createCustomer or customerCreate into its verb and noun.
+// splitVerb splits createCustomer or customerCreate into its verb and
+// noun: a verb in front first (delete_update deletes an Update), else one
+// behind, a version suffix aside (checkoutEmailUpdateV2).
 func splitVerb(name string) (verb, noun string) {
+	if verb, noun = splitName(name); verb != "" {
+		return verb, noun
+	}
+	if i := strings.LastIndexByte(name, 'V'); i > 0 && i < len(name)-1 && strings.Trim(name[i+1:], "0123456789") == "" {
+		return splitName(name[:i])
+	}
+	return "", ""
+}
+
+func splitName(name string) (verb, noun string) {
 	for _, v := range mutationVerbs {
 		if rest, ok := strings.CutPrefix(name, v.word); ok && rest != "" && unicode.IsUpper(rune(rest[0])) {
 			return v.verb, rest
@@ -110,6 +136,8 @@ func splitVerb(name string) (verb, noun string) {
 		if rest, ok := strings.CutPrefix(name, v.word+"_"); ok && rest != "" { // create_item, as monday.com
 			return v.verb, rest
 		}
+	}
+	for _, v := range mutationVerbs {
 		suffix := strings.ToUpper(v.word[:1]) + v.word[1:]
 		if rest, ok := strings.CutSuffix(name, suffix); ok && rest != "" {
 			return v.verb, rest
@@ -168,7 +196,7 @@ func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map
 		}
 		return mutationPayload(ex.schema, def)
 	}
-	return r.st.query(def, args)
+	return r.st.query(def, args, func(name string) { ex.ignored = append(ex.ignored, name) })
 }
 
 // mutationRoot is the Mutation root of a stateless mock.
@@ -211,14 +239,15 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		defer st.changeMu.Unlock()
 	}
 	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
-	rec := inputRecord(args, mu.entity.Name)
+	rec := inputRecord(args, mu.entity)
 	id, hasID := rec[idf]
+	longID := false // the id came as cartId, item_id
 	if !hasID {
 		// id, or the entity's id by a longer name: customerId, item_id.
 		for _, k := range []string{"id", mu.entity.Name + "id"} {
 			for key, v := range rec {
 				if normName(key) == normName(k) {
-					id, hasID = v, true
+					id, hasID, longID = v, true, k != "id"
 					delete(rec, key)
 					break
 				}
@@ -234,8 +263,11 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	}
 	ids := fmt.Sprint(id)
 	verb := mu.verb
-	if verb == "create" && hasID && normName(mu.noun) != normName(coll) {
+	switch {
+	case verb == "create" && hasID && normName(mu.noun) != normName(coll):
 		verb = "update" // cartLinesAdd(cartId:) adds to a cart: it changes the cart
+	case verb == "delete" && longID && normName(mu.noun) != normName(coll):
+		verb = "update" // cartLinesRemove(cartId:) takes from a cart: the cart stays
 	}
 	out, kind, ids, err := st.apply(coll, idf, verb, ids, hasID, rec)
 	if errors.Is(err, store.ErrNotFound) {
@@ -342,8 +374,10 @@ func (st *state) answer(def *ast.FieldDefinition, mu mutation, rec store.Record)
 
 // inputRecord flattens a mutation's arguments into the fields of a record:
 // an input object argument (input: {...}) gives its fields, and a field of
-// it named after the entity (input: {customer: {...}}) gives its own.
-func inputRecord(args map[string]any, entity string) store.Record {
+// it named after the entity (input: {customer: {...}}) gives its own. A
+// value named after the entity and one of its fields (item_name, as
+// monday.com names Item.name) is stored under the field's name as well.
+func inputRecord(args map[string]any, entity *ast.Definition) store.Record {
 	rec := store.Record{}
 	for k, v := range args {
 		m, ok := v.(map[string]any)
@@ -352,7 +386,7 @@ func inputRecord(args map[string]any, entity string) store.Record {
 			continue
 		}
 		for kk, vv := range m {
-			if inner, ok := vv.(map[string]any); ok && strings.EqualFold(kk, entity) {
+			if inner, ok := vv.(map[string]any); ok && strings.EqualFold(kk, entity.Name) {
 				for k3, v3 := range inner {
 					rec[k3] = v3
 				}
@@ -361,21 +395,35 @@ func inputRecord(args map[string]any, entity string) store.Record {
 			rec[kk] = vv
 		}
 	}
+	prefix := normName(entity.Name)
+	for _, k := range slices.Sorted(maps.Keys(rec)) {
+		rest, ok := strings.CutPrefix(normName(k), prefix)
+		if !ok || rest == "" || rest == "id" || entity.Fields.ForName(k) != nil {
+			continue
+		}
+		for _, f := range entity.Fields {
+			if _, set := rec[f.Name]; !set && normName(f.Name) == rest {
+				rec[f.Name] = rec[k]
+			}
+		}
+	}
 	return rec
 }
 
 // query reads stored records for root query fields that return a
-// collection's type: by id, by a unique key, as a list or a connection.
-// Other fields are generated (ok false).
-func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+// collection's type: by id, by a unique key, as a list or a connection
+// (filtered by the arguments, see listed); ignore hears of the arguments
+// and search terms it answered without. Other fields are generated (ok
+// false).
+func (st *state) query(def *ast.FieldDefinition, args map[string]any, ignore func(string)) (any, bool, error) {
 	t := st.schema.Types[def.Type.Name()]
 	if t == nil {
 		return nil, false, nil
 	}
 	if _, isColl := st.idField[t.Name]; isColl {
 		if def.Type.Elem != nil {
-			recs := filter(st.records(t.Name), t, args)
-			return st.wrap(t.Name, firstN(recs, args)), true, nil
+			picks := st.listed([]string{t.Name}, def, args, ignore)
+			return st.wrapPicks(pageList(picks, args)), true, nil
 		}
 		v, ok, err := st.lookup(t.Name, args)
 		if ok && v == nil && def.Type.NonNull {
@@ -384,15 +432,31 @@ func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool
 		return v, ok, err
 	}
 	if t.IsAbstractType() {
-		if id, ok := args["id"]; ok && def.Type.Elem == nil {
-			return st.byIDAnywhere(t, fmt.Sprint(id)), true, nil
-		}
-		return nil, false, nil
+		return st.abstract(t, def, args)
 	}
-	if coll := st.connectionOf(t); coll != "" {
-		return st.connection(coll, args), true, nil
+	if colls := st.connectionOf(t); len(colls) > 0 {
+		return st.connection(colls, def, args, ignore), true, nil
 	}
 	return nil, false, nil
+}
+
+// abstract answers node(id:) and nodes(ids:) from the collections whose
+// type implements t.
+func (st *state) abstract(t *ast.Definition, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+	if id, ok := args["id"]; ok && def.Type.Elem == nil {
+		return st.byIDAnywhere(t, fmt.Sprint(id)), true, nil
+	}
+	ids, ok := args["ids"].([]any)
+	if !ok || def.Type.Elem == nil {
+		return nil, false, nil
+	}
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		if r := st.byIDAnywhere(t, fmt.Sprint(id)); r != nil {
+			out[i] = r
+		}
+	}
+	return out, true, nil
 }
 
 // lookup reads one record by its id argument or, for a single-argument
@@ -477,66 +541,6 @@ func (st *state) byIDAnywhere(t *ast.Definition, id string) any {
 	return nil
 }
 
-// connectionOf returns the collection a Relay connection type lists: one
-// with edges { node: T } or nodes: [T] where T is a collection's type.
-func (st *state) connectionOf(t *ast.Definition) string {
-	if t.Kind != ast.Object {
-		return ""
-	}
-	if f := t.Fields.ForName("edges"); f != nil {
-		if edge := st.schema.Types[f.Type.Name()]; edge != nil {
-			if n := edge.Fields.ForName("node"); n != nil {
-				if _, ok := st.idField[n.Type.Name()]; ok {
-					return n.Type.Name()
-				}
-			}
-		}
-	}
-	if f := t.Fields.ForName("nodes"); f != nil && f.Type.Elem != nil {
-		if _, ok := st.idField[f.Type.Name()]; ok {
-			return f.Type.Name()
-		}
-	}
-	return ""
-}
-
-// connection answers a connection field from the stored records, with
-// first/after paging by id cursor and a truthful pageInfo.
-func (st *state) connection(coll string, args map[string]any) map[string]any {
-	recs := st.records(coll)
-	total := len(recs)
-	idf := st.idField[coll]
-	start := 0
-	if after, ok := args["after"].(string); ok {
-		for i, r := range recs {
-			if fmt.Sprint(r[idf]) == after {
-				start = i + 1
-			}
-		}
-	}
-	recs = recs[start:]
-	page := firstN(recs, args)
-	edges := make([]any, len(page))
-	nodes := make([]any, len(page))
-	var startCursor, endCursor any
-	for i, r := range page {
-		cursor := fmt.Sprint(r[idf])
-		nodes[i] = st.recordOf(coll, r)
-		edges[i] = map[string]any{"node": nodes[i], "cursor": cursor}
-		if i == 0 {
-			startCursor = cursor
-		}
-		endCursor = cursor
-	}
-	return map[string]any{
-		"edges": edges, "nodes": nodes, "totalCount": total,
-		"pageInfo": map[string]any{
-			"hasNextPage": len(page) < len(recs), "hasPreviousPage": start > 0,
-			"startCursor": startCursor, "endCursor": endCursor,
-		},
-	}
-}
-
 func (st *state) records(coll string) []store.Record {
 	recs, _ := st.store.Snapshot(coll)
 	return recs
@@ -550,46 +554,9 @@ func (st *state) wrap(coll string, recs []store.Record) []any {
 	return out
 }
 
-// firstN applies a first/limit argument.
-func firstN(recs []store.Record, args map[string]any) []store.Record {
-	for _, k := range []string{"first", "limit"} {
-		if n, ok := number(args[k]); ok && n >= 0 && int(n) < len(recs) {
-			return recs[:int(n)]
-		}
-	}
-	return recs
-}
-
 // normName folds case and drops _ and - so item_id, itemId and ItemID match.
 func normName(s string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
-}
-
-// filter keeps the records that match the scalar arguments naming a field
-// of the type (orders(status: PAID)); records without that field pass.
-func filter(recs []store.Record, t *ast.Definition, args map[string]any) []store.Record {
-	conds := map[string]string{}
-	for k, v := range scalarArgs(args) {
-		if f := t.Fields.ForName(k); f != nil && f.Type.Elem == nil {
-			conds[k] = fmt.Sprint(v)
-		}
-	}
-	if len(conds) == 0 {
-		return recs
-	}
-	var out []store.Record
-	for _, r := range recs {
-		keep := true
-		for k, want := range conds {
-			if v, ok := r[k]; ok && fmt.Sprint(v) != want {
-				keep = false
-			}
-		}
-		if keep {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // reference resolves a field whose type is a collection's through the id

@@ -1,0 +1,460 @@
+package graphql
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/firedrill/firedrill/mocks/store"
+	"github.com/firedrill/firedrill/mocks/toolkit"
+)
+
+// pick is a stored record of one of the collections a field lists.
+type pick struct {
+	coll string
+	rec  store.Record
+}
+
+// passiveArgs page or order a list: they select no record (normName'd).
+var passiveArgs = map[string]bool{
+	"first": true, "last": true, "after": true, "before": true, "limit": true, "page": true, "pagesize": true,
+	"perpage": true, "offset": true, "skip": true, "cursor": true, "orderby": true, "order": true, "sortkey": true,
+	"sort": true, "sortby": true, "reverse": true, "direction": true, "newestfirst": true,
+}
+
+// listed returns the stored records of colls that a list or connection
+// field's arguments select, collection by collection, in insertion order:
+//
+//   - an argument naming a field of the type (as normName reads it, a
+//     trailing s allowed: ids reads id, states reads state) keeps the records
+//     that show that value, or one of the values of a list argument; an
+//     argument left at its declared default keeps records without the field;
+//   - a String argument named query, search, q or filter is a search string
+//     (see searchQuery);
+//   - over several collections (a connection of a union or interface), an
+//     argument named type whose value names one of them keeps that one;
+//   - paging and ordering arguments select nothing.
+//
+// ignore hears of each other argument sent (not at its default) and each
+// search term no collection can read: the answer is made without them.
+func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) []pick {
+	colls, typed := byTypeArg(colls, args)
+	var (
+		conds  []*ast.ArgumentDefinition
+		search searchQuery
+	)
+	for _, a := range def.Arguments {
+		v, sent := args[a.Name]
+		switch {
+		case !sent || v == nil || passiveArgs[normName(a.Name)]:
+		case searchArgs[normName(a.Name)] && a.Type.Elem == nil && a.Type.Name() == "String":
+			search = append(search, st.readable(colls, parseSearch(fmt.Sprint(v)), func(term string) {
+				ignore(fmt.Sprintf("%s(%s:) %s", def.Name, a.Name, term))
+			})...)
+		case st.anyHasField(colls, a.Name):
+			conds = append(conds, a)
+		case typed && normName(a.Name) == "type", isDefault(a, v):
+		default:
+			ignore(fmt.Sprintf("%s(%s:)", def.Name, a.Name))
+		}
+	}
+	var out []pick
+	for _, coll := range colls {
+		for _, rec := range st.records(coll) {
+			v := st.view(coll, rec)
+			if v.argsMatch(conds, args) && search.matches(v) {
+				out = append(out, pick{coll, rec})
+			}
+		}
+	}
+	return out
+}
+
+// byTypeArg keeps, of several collections, the one a type argument names
+// (GitHub's search(type: ISSUE)), and says whether it did; all of them
+// when it names none.
+func byTypeArg(colls []string, args map[string]any) ([]string, bool) {
+	want, ok := args["type"].(string)
+	if len(colls) < 2 || !ok {
+		return colls, false
+	}
+	for _, c := range colls {
+		if normName(c) == normName(want) {
+			return []string{c}, true
+		}
+	}
+	return colls, false
+}
+
+// isDefault reports whether v is the argument's declared default.
+func isDefault(a *ast.ArgumentDefinition, v any) bool {
+	if a.DefaultValue == nil {
+		return false
+	}
+	d, err := a.DefaultValue.Value(nil)
+	return err == nil && fmt.Sprint(d) == fmt.Sprint(v)
+}
+
+func (st *state) anyHasField(colls []string, name string) bool {
+	for _, c := range colls {
+		if fieldNamed(st.schema.Types[c], name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldNamed finds the field of def a name stands for, as normName reads
+// both: the same name, else one that differs by a trailing s or es (tag
+// for tags, ids for id).
+func fieldNamed(def *ast.Definition, name string) *ast.FieldDefinition {
+	if def == nil {
+		return nil
+	}
+	n := normName(name)
+	for _, f := range def.Fields {
+		if normName(f.Name) == n {
+			return f
+		}
+	}
+	for _, f := range def.Fields {
+		fn := normName(f.Name)
+		if n == fn+"s" || n == fn+"es" || fn == n+"s" || fn == n+"es" {
+			return f
+		}
+	}
+	return nil
+}
+
+// argsMatch reports whether the record shows the value of every argument
+// in conds (any value of a list argument), compared as search values are.
+func (v view) argsMatch(conds []*ast.ArgumentDefinition, args map[string]any) bool {
+	for _, a := range conds {
+		f := fieldNamed(v.def, a.Name)
+		if f == nil {
+			return false
+		}
+		if _, stored := v.data[f.Name]; !stored && isDefault(a, args[a.Name]) {
+			continue
+		}
+		wants, ok := args[a.Name].([]any)
+		if !ok {
+			wants = []any{args[a.Name]}
+		}
+		shown := v.st.shown(v.data, v.seed, f)
+		match := false
+		for _, w := range wants {
+			if w != nil && (searchTerm{op: "=", value: fmt.Sprint(w)}).matchValue(shown) {
+				match = true
+				break
+			}
+		}
+		if !match {
+			return false
+		}
+	}
+	return true
+}
+
+// readable drops from q the terms no collection of colls can read, telling
+// ignore of each.
+func (st *state) readable(colls []string, q searchQuery, ignore func(string)) searchQuery {
+	drop := map[string]bool{}
+	for _, clause := range q {
+		for _, t := range clause {
+			known := false
+			for _, c := range colls {
+				if st.knows(c, t) {
+					known = true
+					break
+				}
+			}
+			if !known && !drop[t.text] {
+				drop[t.text] = true
+				ignore(t.text)
+			}
+		}
+	}
+	return q.without(drop)
+}
+
+// knows reports whether a term can be read on coll's records: a bare value
+// always; is:word when the type can mean word or a record holds it; a field
+// path when the type declares it or, for one name, a record stores it.
+func (st *state) knows(coll string, t searchTerm) bool {
+	def := st.schema.Types[coll]
+	switch {
+	case t.path == nil:
+		return true
+	case len(t.path) == 1 && normName(t.path[0]) == "is":
+		if typeCanMean(st.schema, def, t.value) {
+			return true
+		}
+		for _, rec := range st.records(coll) {
+			if st.view(coll, rec).is(t.value) {
+				return true
+			}
+		}
+		return false
+	case len(t.path) == 1 && fieldNamed(def, t.path[0]) == nil:
+		if normName(t.path[0]) == "type" {
+			return true
+		}
+		for _, rec := range st.records(coll) {
+			if _, ok := storedKey(rec, t.path[0]); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, name := range t.path {
+		f := fieldNamed(def, name)
+		if f == nil {
+			return false
+		}
+		def = st.schema.Types[f.Type.Name()]
+	}
+	return true
+}
+
+// typeCanMean reports whether is:word can hold for a type: it is named
+// word, has a Boolean field word or isWord, or an enum field with the
+// value word.
+func typeCanMean(s *ast.Schema, def *ast.Definition, word string) bool {
+	w := normName(word)
+	if normName(def.Name) == w {
+		return true
+	}
+	for _, f := range def.Fields {
+		ft := s.Types[f.Type.Name()]
+		switch {
+		case f.Type.Elem != nil || ft == nil:
+		case ft.Name == "Boolean" && (normName(f.Name) == w || normName(f.Name) == "is"+w):
+			return true
+		case ft.Kind == ast.Enum && enumHas(ft, w):
+			return true
+		}
+	}
+	return false
+}
+
+func enumHas(def *ast.Definition, w string) bool {
+	for _, v := range def.EnumValues {
+		if normName(v.Name) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// storedKey finds the value a record stores under a name, as normName
+// reads it.
+func storedKey(rec map[string]any, name string) (any, bool) {
+	n := normName(name)
+	for k, v := range rec {
+		if normName(k) == n {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// pageList applies first or limit, and page (from 1) when a page size is
+// given, to the records of a list field.
+func pageList(picks []pick, args map[string]any) []pick {
+	n, ok := pageN(args, "first", "limit")
+	if !ok {
+		return picks
+	}
+	start := 0
+	if p, ok := number(args["page"]); ok && p > 1 {
+		start = min((int(p)-1)*n, len(picks))
+	}
+	return picks[start:min(start+n, len(picks))]
+}
+
+// pageN reads the first of the named page-size arguments that is a count.
+func pageN(args map[string]any, names ...string) (int, bool) {
+	for _, k := range names {
+		if n, ok := number(args[k]); ok && n >= 0 {
+			return int(n), true
+		}
+	}
+	return 0, false
+}
+
+func (st *state) wrapPicks(picks []pick) []any {
+	out := make([]any, len(picks))
+	for i, p := range picks {
+		out[i] = st.recordOf(p.coll, p.rec)
+	}
+	return out
+}
+
+// listedType returns the object type with an id a root query field lists:
+// as a list of it or as a connection of it; nil for any other field.
+func (st *state) listedType(f *ast.FieldDefinition) *ast.Definition {
+	t := st.schema.Types[f.Type.Name()]
+	if t == nil || t.Kind != ast.Object {
+		return nil
+	}
+	if f.Type.Elem == nil {
+		t = st.nodeType(t)
+	}
+	if t == nil || t.Kind != ast.Object || t.BuiltIn || idFieldOf(t) == "" {
+		return nil
+	}
+	return t
+}
+
+// nodeType is the type a Relay connection type lists: T in edges { node: T }
+// or nodes: [T]; nil when t is not a connection.
+func (st *state) nodeType(t *ast.Definition) *ast.Definition {
+	if t.Kind != ast.Object {
+		return nil
+	}
+	if f := t.Fields.ForName("edges"); f != nil && f.Type.Elem != nil {
+		if edge := st.schema.Types[f.Type.Name()]; edge != nil {
+			if n := edge.Fields.ForName("node"); n != nil && n.Type.Elem == nil {
+				return st.schema.Types[n.Type.Name()]
+			}
+		}
+	}
+	if f := t.Fields.ForName("nodes"); f != nil && f.Type.Elem != nil {
+		return st.schema.Types[f.Type.Name()]
+	}
+	return nil
+}
+
+// connectionOf returns the collections a connection type lists: its node
+// type's, or, for a union or interface node, those of the types that
+// implement it, sorted; none when t is not a connection of collections.
+func (st *state) connectionOf(t *ast.Definition) []string {
+	node := st.nodeType(t)
+	if node == nil {
+		return nil
+	}
+	if _, ok := st.idField[node.Name]; ok {
+		return []string{node.Name}
+	}
+	if !node.IsAbstractType() {
+		return nil
+	}
+	var colls []string
+	for _, p := range st.schema.GetPossibleTypes(node) {
+		if _, ok := st.idField[p.Name]; ok {
+			colls = append(colls, p.Name)
+		}
+	}
+	sort.Strings(colls)
+	return colls
+}
+
+// connection answers a connection field from the records its arguments
+// select (see listed), paged by cursor (after, before) and size (first or
+// limit, last). totalCount counts the selected records, and a count field
+// per collection (issueCount) those of one; pageInfo tells whether
+// selected records lie before or after the page. A cursor is the record's
+// id, prefixed by its type (Issue:3) in a connection of several types.
+func (st *state) connection(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) map[string]any {
+	picks := st.listed(colls, def, args, ignore)
+	cursor := func(p pick) string {
+		id := fmt.Sprint(p.rec[st.idField[p.coll]])
+		if len(colls) > 1 {
+			return p.coll + ":" + id
+		}
+		return id
+	}
+	index := func(c any) int {
+		s, ok := c.(string)
+		for i, p := range picks {
+			if ok && cursor(p) == s {
+				return i
+			}
+		}
+		return -1
+	}
+	lo, hi := 0, len(picks)
+	if i := index(args["after"]); i >= 0 {
+		lo = i + 1
+	}
+	if i := index(args["before"]); i >= 0 {
+		hi = max(i, lo)
+	}
+	if n, ok := pageN(args, "first", "limit"); ok && lo+n < hi {
+		hi = lo + n
+	}
+	if n, ok := pageN(args, "last"); ok && hi-n > lo {
+		lo = hi - n
+	}
+	page := picks[lo:hi]
+	edges, nodes := make([]any, len(page)), make([]any, len(page))
+	var startCursor, endCursor any
+	for i, p := range page {
+		c := cursor(p)
+		nodes[i] = st.recordOf(p.coll, p.rec)
+		edges[i] = map[string]any{"node": nodes[i], "cursor": c}
+		if i == 0 {
+			startCursor = c
+		}
+		endCursor = c
+	}
+	out := map[string]any{
+		"edges": edges, "nodes": nodes, "totalCount": len(picks),
+		"pageInfo": map[string]any{
+			"hasNextPage": hi < len(picks), "hasPreviousPage": lo > 0,
+			"startCursor": startCursor, "endCursor": endCursor,
+		},
+	}
+	for _, c := range colls {
+		n := 0
+		for _, p := range picks {
+			if p.coll == c {
+				n++
+			}
+		}
+		out[strings.ToLower(c[:1])+c[1:]+"Count"] = n
+	}
+	return out
+}
+
+// maxWarned bounds the ignored arguments and terms a mock logs: search
+// strings vary without end, the journal marks every exchange regardless.
+const maxWarned = 256
+
+// reportIgnored marks the journal entry with the arguments and search
+// terms a stateful list answered without, and logs each the first time an
+// operation sends it: a filter the mock cannot read is never silently
+// dropped, as the OpenAPI mock's list parameters are not.
+func (m *Mock) reportIgnored(ex *execution, entry *toolkit.Entry) {
+	if m.state == nil {
+		return
+	}
+	for _, name := range ex.ignored {
+		if slices.Contains(entry.Ignored, name) {
+			continue
+		}
+		entry.Ignored = append(entry.Ignored, name)
+		if m.state.firstWarning(entry.Operation + "\x00" + name) {
+			m.log.Warn("mock: a list argument or search term the mock cannot read was ignored; the list is not filtered by it",
+				"mock", m.opts.name, "operation", entry.Operation, "ignored", name)
+		}
+	}
+}
+
+// firstWarning reports whether key is new, among the first maxWarned.
+func (st *state) firstWarning(key string) bool {
+	st.warnMu.Lock()
+	defer st.warnMu.Unlock()
+	if st.warned[key] || len(st.warned) >= maxWarned {
+		return false
+	}
+	if st.warned == nil {
+		st.warned = map[string]bool{}
+	}
+	st.warned[key] = true
+	return true
+}
