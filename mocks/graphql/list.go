@@ -61,6 +61,7 @@ func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[strin
 			ignore(fmt.Sprintf("%s(%s:)", def.Name, a.Name))
 		}
 	}
+	conds = slices.DeleteFunc(conds, func(a *ast.ArgumentDefinition) bool { return st.overridden(colls, a, conds, args) })
 	var out []pick
 	for _, coll := range colls {
 		for _, rec := range st.records(coll) {
@@ -71,6 +72,25 @@ func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[strin
 		}
 	}
 	return out
+}
+
+// overridden reports whether an argument left at its default names a field
+// another argument sent names too: variants(statuses: [DRAFT]) is not
+// also status: ACTIVE by default.
+func (st *state) overridden(colls []string, a *ast.ArgumentDefinition, conds []*ast.ArgumentDefinition, args map[string]any) bool {
+	if !isDefault(a, args[a.Name]) {
+		return false
+	}
+	for _, c := range colls {
+		def := st.schema.Types[c]
+		f := fieldNamed(def, a.Name)
+		for _, o := range conds {
+			if o != a && !isDefault(o, args[o.Name]) && f != nil && fieldNamed(def, o.Name) == f {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // byTypeArg keeps, of several collections, the one a type argument names

@@ -80,32 +80,52 @@ func (v view) texts() []string {
 	return out
 }
 
-// is implements searchable: the type is named word, a Boolean field word
-// or isWord is true, or a field's enum or String value is word, ignoring
-// case.
+// is implements searchable: the type is named word, or, of the first of
+// these the type has, one holds: an enum field whose type declares word
+// shows it (GitHub's is:open reads state, not the Boolean closed); a
+// Boolean field named word or isWord is true; a String field shows word.
+// Case is ignored.
 func (v view) is(word string) bool {
 	w := normName(word)
 	if normName(v.def.Name) == w {
 		return true
 	}
-	for _, f := range v.def.Fields {
-		ft := v.st.schema.Types[f.Type.Name()]
-		if f.Type.Elem != nil || ft == nil || !ft.IsLeafType() {
-			continue
+	for _, kind := range []func(f *ast.FieldDefinition, ft *ast.Definition) bool{
+		func(_ *ast.FieldDefinition, ft *ast.Definition) bool { return ft.Kind == ast.Enum && enumHas(ft, w) },
+		func(f *ast.FieldDefinition, ft *ast.Definition) bool {
+			return ft.Name == "Boolean" && (normName(f.Name) == w || normName(f.Name) == "is"+w)
+		},
+		func(_ *ast.FieldDefinition, ft *ast.Definition) bool { return ft.Name == "String" },
+	} {
+		fields := v.leaves(kind)
+		for _, f := range fields {
+			switch shown := v.st.shown(v.data, v.seed, f).(type) {
+			case bool:
+				if shown {
+					return true
+				}
+			case string:
+				if normName(shown) == w {
+					return true
+				}
+			}
 		}
-		shown := v.st.shown(v.data, v.seed, f)
-		switch {
-		case ft.Name == "Boolean" && (normName(f.Name) == w || normName(f.Name) == "is"+w):
-			if shown == true {
-				return true
-			}
-		case ft.Kind == ast.Enum || ft.Name == "String":
-			if s, ok := shown.(string); ok && normName(s) == w {
-				return true
-			}
+		if len(fields) > 0 {
+			return false
 		}
 	}
 	return false
+}
+
+// leaves are the record type's fields of one leaf value that keep says.
+func (v view) leaves(keep func(f *ast.FieldDefinition, ft *ast.Definition) bool) []*ast.FieldDefinition {
+	var out []*ast.FieldDefinition
+	for _, f := range v.def.Fields {
+		if ft := v.st.schema.Types[f.Type.Name()]; f.Type.Elem == nil && ft != nil && ft.IsLeafType() && keep(f, ft) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // shown is the value a query reads from the field f of data: what is

@@ -1,0 +1,188 @@
+package graphql_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/firedrill/firedrill/contracts"
+	"github.com/firedrill/firedrill/mocks/graphql"
+)
+
+// variantsSDL is the part of Shopify's Admin API the issue's service used:
+// variants looked up by a search string, then updated through a payload.
+const variantsSDL = `
+enum Status { ACTIVE DRAFT ARCHIVED }
+type ProductVariant { id: ID! sku: String! price: String status: Status! inventoryQuantity: Int }
+type ProductVariantEdge { node: ProductVariant! cursor: String! }
+type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
+type ProductVariantConnection { edges: [ProductVariantEdge!]! nodes: [ProductVariant!]! pageInfo: PageInfo! totalCount: Int! }
+type UserError { field: [String!] message: String! }
+input ProductVariantInput { id: ID sku: String price: String status: Status inventoryQuantity: Int }
+type ProductVariantPayload { productVariant: ProductVariant userErrors: [UserError!]! }
+type Query {
+  productVariants(first: Int, after: String, last: Int, before: String, query: String, sortKey: String): ProductVariantConnection!
+  variants(ids: [ID!], statuses: [Status!], status: Status = ACTIVE, limit: Int, page: Int, region: String): [ProductVariant!]!
+}
+type Mutation {
+  productVariantCreate(input: ProductVariantInput!): ProductVariantPayload
+  productVariantUpdate(input: ProductVariantInput!): ProductVariantPayload
+  productVariantSet(input: ProductVariantInput!): ProductVariantPayload
+}`
+
+func variantsMock(t *testing.T, opts ...graphql.Option) *graphql.Mock {
+	t.Helper()
+	c, err := contracts.ParseGraphQL(context.Background(), "variants.graphql", []byte(variantsSDL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := graphql.NewHandler(c, append([]graphql.Option{graphql.WithStateful(true)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// createVariants stores variants of the SKUs in order, with the status and
+// quantity given, and returns their ids.
+func createVariants(t *testing.T, m *graphql.Mock, specs ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, s := range specs {
+		var sku, status string
+		var qty int
+		if _, err := fmt.Sscanf(s, "%s %s %d", &sku, &status, &qty); err != nil {
+			t.Fatal(err)
+		}
+		r := do(t, m, `mutation($in: ProductVariantInput!) { productVariantCreate(input: $in) { productVariant { id } userErrors { message } } }`,
+			map[string]any{"in": map[string]any{"sku": sku, "status": status, "inventoryQuantity": qty, "price": "10.00"}}).ok(t)
+		ids = append(ids, at(r.Data, "productVariantCreate", "productVariant", "id").(string))
+	}
+	return ids
+}
+
+// The issue's failure: productVariants(first: 1, query: "sku:MUG-WHT")
+// answered the first variant, another SKU, so the service updated the wrong
+// one. The first variant stored is MUG-BLK: an answer that does not read
+// the search string finds it, and this test fails.
+func TestSearchFindsTheVariantToUpdate(t *testing.T) {
+	t.Parallel()
+	m := variantsMock(t)
+	ids := createVariants(t, m, "MUG-BLK ACTIVE 3", "MUG-WHT ACTIVE 5")
+	r := do(t, m, `{ productVariants(first: 1, query: "sku:MUG-WHT") { nodes { id sku } totalCount } }`, nil).ok(t)
+	if at(r.Data, "productVariants", "nodes", 0, "id") != ids[1] || at(r.Data, "productVariants", "totalCount") != 1.0 {
+		t.Fatalf("sku:MUG-WHT found %s; want %s alone", r.raw, ids[1])
+	}
+	do(t, m, `mutation($id: ID!) { productVariantUpdate(input: {id: $id, price: "12.00"}) { productVariant { id } userErrors { message } } }`,
+		map[string]any{"id": ids[1]}).ok(t)
+	snap, _ := m.Store().Snapshot("ProductVariant")
+	if snap[0]["price"] != "10.00" || snap[1]["price"] != "12.00" {
+		t.Errorf("after the update: %v; want MUG-WHT at 12.00, MUG-BLK untouched", snap)
+	}
+	// A set writes by id as an upsert: an update of one, a create of another.
+	do(t, m, `mutation($id: ID!) { productVariantSet(input: {id: $id, price: "13.00"}) { productVariant { id } } }`, map[string]any{"id": ids[1]}).ok(t)
+	do(t, m, `mutation { productVariantSet(input: {id: "new", sku: "MUG-RED", status: DRAFT}) { productVariant { id } } }`, nil).ok(t)
+	if snap, _ = m.Store().Snapshot("ProductVariant"); len(snap) != 3 || snap[1]["price"] != "13.00" || snap[2]["sku"] != "MUG-RED" {
+		t.Errorf("after two sets: %v", snap)
+	}
+}
+
+// Connections page over the records the search keeps: first/after and
+// last/before, with totalCount and pageInfo of the kept records.
+func TestSearchConnectionPaging(t *testing.T) {
+	t.Parallel()
+	m := variantsMock(t)
+	ids := createVariants(t, m, "A-1 ACTIVE 1", "B-1 ACTIVE 2", "A-2 DRAFT 3", "A-3 ACTIVE 4", "B-2 ACTIVE 5", "A-4 ACTIVE 6")
+	page := func(args string) (string, string) {
+		t.Helper()
+		r := do(t, m, `{ productVariants(`+args+`) { edges { cursor node { sku } } totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil).ok(t)
+		var skus []string
+		for _, e := range at(r.Data, "productVariants", "edges").([]any) {
+			skus = append(skus, at(e, "node", "sku").(string))
+		}
+		pi := at(r.Data, "productVariants", "pageInfo")
+		return strings.Join(skus, ","), fmt.Sprintf("total %v next %v prev %v %v..%v", at(r.Data, "productVariants", "totalCount"),
+			at(pi, "hasNextPage"), at(pi, "hasPreviousPage"), at(pi, "startCursor"), at(pi, "endCursor"))
+	}
+	for _, tt := range []struct{ args, skus, info string }{
+		{`query: "sku:A*"`, "A-1,A-2,A-3,A-4", "total 4 next false prev false 1..6"},
+		{`first: 2, query: "sku:A*"`, "A-1,A-2", "total 4 next true prev false 1..3"},
+		{fmt.Sprintf(`first: 2, after: %q, query: "sku:A*"`, ids[2]), "A-3,A-4", "total 4 next false prev true 4..6"},
+		{`last: 1, query: "sku:A* status:active"`, "A-4", "total 3 next false prev true 6..6"},
+		{fmt.Sprintf(`last: 2, before: %q, query: "sku:A*"`, ids[5]), "A-2,A-3", "total 4 next true prev true 3..4"},
+		{`first: 10, query: "inventory_quantity:>=2 inventory_quantity:<5 -status:draft"`, "B-1,A-3", "total 2 next false prev false 2..4"},
+		{`first: 10, query: "nothing:here"`, "A-1,B-1,A-2,A-3,B-2,A-4", "total 6 next false prev false 1..6"},
+		{`first: 10, query: "sku:C*"`, "", "total 0 next false prev false <nil>..<nil>"},
+		{`first: 0, query: "sku:A*"`, "", "total 4 next true prev false <nil>..<nil>"},
+	} {
+		skus, info := page(tt.args)
+		if skus != tt.skus || info != tt.info {
+			t.Errorf("productVariants(%s): %s, %s; want %s, %s", tt.args, skus, info, tt.skus, tt.info)
+		}
+	}
+}
+
+// Lists filter by arguments naming a field, a list argument by any of its
+// values, then page; a default argument keeps records without the field.
+func TestListArgumentFilters(t *testing.T) {
+	t.Parallel()
+	m := variantsMock(t)
+	ids := createVariants(t, m, "A ACTIVE 1", "B DRAFT 2", "C ARCHIVED 3", "D ACTIVE 4")
+	r := do(t, m, `mutation { productVariantCreate(input: {sku: "E"}) { productVariant { id status } } }`, nil).ok(t) // no status stored
+	// E shows a generated status: a filter on status reads that one.
+	draftOrArchived := "[B C]"
+	if s := at(r.Data, "productVariantCreate", "productVariant", "status"); s == "DRAFT" || s == "ARCHIVED" {
+		draftOrArchived = "[B C E]"
+	}
+	skus := func(args string) string {
+		t.Helper()
+		q := `{ variants { sku } }`
+		if args != "" {
+			q = `{ variants(` + args + `) { sku } }`
+		}
+		return fmt.Sprint(field(at(do(t, m, q, nil).ok(t).Data, "variants"), "sku"))
+	}
+	for _, tt := range []struct{ args, want string }{
+		{``, "[A D E]"}, // status: ACTIVE by default; E stores none
+		{`status: DRAFT`, "[B]"},
+		{fmt.Sprintf(`ids: [%q, %q, "nope"]`, ids[2], ids[0]), "[A]"}, // and the default status
+		{fmt.Sprintf(`ids: [%q, %q], status: ARCHIVED`, ids[2], ids[0]), "[C]"},
+		{`statuses: [DRAFT, ARCHIVED]`, draftOrArchived}, // the default status gives way
+		{`statuses: [DRAFT, ARCHIVED], limit: 1, page: 2`, "[C]"},
+		{`limit: 2`, "[A D]"},
+		{`limit: 2, page: 2`, "[E]"},
+		{`limit: 2, page: 9`, "[]"},
+	} {
+		if got := skus(tt.args); got != tt.want {
+			t.Errorf("variants(%s) = %s; want %s", tt.args, got, tt.want)
+		}
+	}
+}
+
+// An argument or search term the mock cannot read is answered without: the
+// journal entry names it, and the log does the first time only.
+func TestIgnoredFiltersAreReported(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	m := variantsMock(t, graphql.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	createVariants(t, m, "A ACTIVE 1", "B ACTIVE 2")
+	for range 2 {
+		r := do(t, m, `{ variants(region: "eu") { sku } productVariants(first: 5, query: "barcode:123 sku:B", sortKey: "SKU") { nodes { sku } } }`, nil).ok(t)
+		if fmt.Sprint(field(at(r.Data, "variants"), "sku")) != "[A B]" || fmt.Sprint(field(at(r.Data, "productVariants", "nodes"), "sku")) != "[B]" {
+			t.Errorf("answered %s; want every variant, then B", r.raw)
+		}
+		if got := fmt.Sprint(ignored(m)); got != "[variants(region:) productVariants(query:) barcode:123]" {
+			t.Errorf("journal marks %s ignored", got)
+		}
+	}
+	if n := strings.Count(logs.String(), "ignored="); n != 2 || !strings.Contains(logs.String(), `"productVariants(query:) barcode:123"`) {
+		t.Errorf("%d warnings logged; want 2, once each:\n%s", n, logs.String())
+	}
+	do(t, m, `{ productVariants(first: 5, query: "sku:B") { nodes { sku } } }`, nil).ok(t)
+	if got := ignored(m); len(got) != 0 {
+		t.Errorf("a readable search marked %q ignored", got)
+	}
+}
