@@ -70,24 +70,38 @@
 // # Stateful mode
 //
 // With [WithStateful], root mutations named create*, add*, insert*, upsert*,
-// update*, edit*, delete* or remove* (or with the verb as a suffix,
-// customerCreate, as Shopify names them, or in snake case, create_item, as
-// monday.com does) change records in a collection named after the object type
-// they return (a payload type such as CreateCustomerPayload { customer:
-// Customer } is unwrapped to the type of its field holding an object with an
-// id). Arguments become the record's fields (an input object argument gives
-// its fields); the store assigns ids ("1", "2"...). The record to update or
-// delete is named by an id argument (id, customerId, item_id); an add whose
-// name is not the type's (cartLinesAdd(cartId:)) updates the record it names.
-// Updating or deleting a record that does not exist is an error on that field.
+// set* (an upsert), update*, edit*, change*, delete* or remove* (or with the
+// verb as a suffix, customerCreate, as Shopify names them, a version aside,
+// checkoutEmailUpdateV2, or in snake case, create_item, as monday.com does)
+// change records in a collection named after the object type they return (a
+// payload type such as CreateCustomerPayload { customer: Customer,
+// userErrors } is unwrapped to the type of its field holding an object with
+// an id, and answers with empty userErrors). Arguments become the record's
+// fields (an input object argument gives its fields; a value named after the
+// type and a field, item_name, is stored as that field too); the store
+// assigns ids ("1", "2"...). The record to update or delete is named by an
+// id argument (id, customerId, item_id); an add or a remove whose name is not
+// the type's (cartLinesAdd(cartId:), cartLinesRemove(cartId:)) updates the
+// record it names. Updating or deleting a record that does not exist is an
+// error on that field. Every object type with an id that a root query lists
+// (a list of it, or a connection of it) is a collection too, empty until
+// records are seeded or inserted.
+//
 // Root queries then read the records: a field returning that type with an id
 // argument, or with a single argument naming a stored field
 // (customerByEmail(email:)), reads one record (null when none matches, an
-// error on the field when it is non-null); a field returning a list of it
-// lists them (scalar arguments naming a field filter, first/limit honoured); a
-// Relay connection (edges { node }, nodes, pageInfo, totalCount) pages them
-// with first/after; node(id:) searches every collection whose type implements
-// the interface. A field of a stored record whose type is a collection's is
+// error on the field when it is non-null); a field returning a list of it,
+// or a Relay connection of it (edges { node }, nodes, pageInfo, totalCount)
+// or of an interface or union its types implement (GitHub's search), lists
+// the records its arguments select: an argument naming a field (ids, a list,
+// keeps any of its values), a search string (query:, search:, q:, filter:;
+// the grammar is documented on searchQuery in search.go), then pages them
+// (first, after, last, before, limit, page); totalCount and pageInfo count
+// the selected records. Filters read what a query would show, generated
+// fields included. An argument or term the mock cannot read is answered
+// without, named in the exchange's journal entry (Ignored) and logged once.
+// node(id:) and nodes(ids:) search every collection whose type implements the
+// interface. A field of a stored record whose type is a collection's is
 // read through the id the record holds under that name plus Id (order.customer
 // through order.customerId). Fields a record lacks are generated, seeded by
 // collection and id, so every read of a record agrees. Records live in a
