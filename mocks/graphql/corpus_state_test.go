@@ -229,6 +229,22 @@ func TestCorpusStateGitHub(t *testing.T) {
 	if fmt.Sprint(all) != fmt.Sprint(issues) {
 		t.Errorf("pages of is:issue: %v; want %v", all, issues)
 	}
+	// The repository, found by name (its owner cannot be read: it is
+	// generated), lists its issues filtered by states and paged.
+	r = do(t, m, `{ repository(owner: "octo", name: "hello") { id issues(states: [OPEN], first: 10) { totalCount nodes { id } }
+		closedOne: issues(states: [CLOSED], first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } } }`, nil).ok(t)
+	if at(r.Data, "repository", "id") != repo || fmt.Sprint(field(at(r.Data, "repository", "issues", "nodes"), "id")) != fmt.Sprint(open) ||
+		at(r.Data, "repository", "closedOne", "totalCount") != float64(len(closed)) || at(r.Data, "repository", "closedOne", "nodes", 0, "id") != closed[0] ||
+		at(r.Data, "repository", "closedOne", "pageInfo", "hasNextPage") != (len(closed) > 1) {
+		t.Errorf("repository.issues: %s; want open %v, closed %v", r.raw, open, closed)
+	}
+	if fmt.Sprint(ignored(m)) != "[repository(owner:)]" {
+		t.Errorf("repository(owner:) not marked ignored: %q", ignored(m))
+	}
+	r = do(t, m, `{ repository(owner: "octo", name: "nope") { id } }`, nil).ok(t)
+	if v, ok := r.Data["repository"]; !ok || v != nil {
+		t.Errorf("a repository of another name: %s", r.raw)
+	}
 	// GitHub's repo: qualifier names no field of Issue: answered without, said so.
 	if got, _, _ := search("repo:octo/hello is:closed", 10, nil); fmt.Sprint(got) != fmt.Sprint(closed) ||
 		fmt.Sprint(ignored(m)) != "[search(query:) repo:octo/hello]" {

@@ -45,7 +45,7 @@ type record struct {
 
 func (r *record) typeName() string { return r.typ }
 
-func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
+func (r *record) resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
 	if v, ok := r.data[def.Name]; ok {
 		return v, true, nil
 	}
@@ -55,8 +55,17 @@ func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]a
 			return rec, true, nil
 		}
 	}
+	if ex.m.state != nil && r.seed != 0 {
+		// Stored records linked to a stored one: repository.issues.
+		if v, ok := ex.m.state.children(r, def, args, ex.ignore); ok {
+			return v, true, nil
+		}
+	}
 	return nil, false, nil
 }
+
+// ignore notes an argument or search term a stateful list answered without.
+func (ex *execution) ignore(name string) { ex.ignored = append(ex.ignored, name) }
 
 // execution runs one operation.
 type execution struct {

@@ -25,13 +25,31 @@ var passiveArgs = map[string]bool{
 	"sort": true, "sortby": true, "reverse": true, "direction": true, "newestfirst": true,
 }
 
+// selection is what the arguments of a list or connection field ask of
+// the records of its collections.
+type selection struct {
+	colls  []string
+	args   map[string]any
+	conds  []*ast.ArgumentDefinition // the arguments naming what a record shows
+	search searchQuery
+	within func(store.Record) bool // a nested field's link to its record; nil for a root field
+}
+
 // listed returns the stored records of colls that a list or connection
-// field's arguments select, collection by collection, in insertion order:
+// field's arguments select, collection by collection, in insertion order
+// (see selectionOf).
+func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) []pick {
+	return st.picks(st.selectionOf(colls, def, args, ignore))
+}
+
+// selectionOf reads a list or connection field's arguments:
 //
-//   - an argument naming a field of the type (as normName reads it, a
-//     trailing s allowed: ids reads id, states reads state) keeps the records
-//     that show that value, or one of the values of a list argument; an
-//     argument left at its declared default keeps records without the field;
+//   - an argument naming a leaf field of the type (as normName reads it, a
+//     trailing s allowed: ids reads id, states reads state), or a key the
+//     records store, keeps the records that show its value (any value of a
+//     list argument), compared as a search's field:value is; one left at
+//     its declared default keeps records that do not store the field, and
+//     gives way to another argument sent for the same field;
 //   - a String argument named query, search, q or filter is a search string
 //     (see searchQuery);
 //   - over several collections (a connection of a union or interface), an
@@ -40,38 +58,68 @@ var passiveArgs = map[string]bool{
 //
 // ignore hears of each other argument sent (not at its default) and each
 // search term no collection can read: the answer is made without them.
-func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) []pick {
+func (st *state) selectionOf(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) selection {
 	colls, typed := byTypeArg(colls, args)
-	var (
-		conds  []*ast.ArgumentDefinition
-		search searchQuery
-	)
+	sel := selection{colls: colls, args: args}
 	for _, a := range def.Arguments {
 		v, sent := args[a.Name]
 		switch {
 		case !sent || v == nil || passiveArgs[normName(a.Name)]:
 		case searchArgs[normName(a.Name)] && a.Type.Elem == nil && a.Type.Name() == "String":
-			search = append(search, st.readable(colls, parseSearch(fmt.Sprint(v)), func(term string) {
+			sel.search = append(sel.search, st.readable(colls, parseSearch(fmt.Sprint(v)), func(term string) {
 				ignore(fmt.Sprintf("%s(%s:) %s", def.Name, a.Name, term))
 			})...)
-		case st.anyHasField(colls, a.Name):
-			conds = append(conds, a)
+		case st.readableArg(colls, a.Name):
+			sel.conds = append(sel.conds, a)
 		case typed && normName(a.Name) == "type", isDefault(a, v):
 		default:
 			ignore(fmt.Sprintf("%s(%s:)", def.Name, a.Name))
 		}
 	}
-	conds = slices.DeleteFunc(conds, func(a *ast.ArgumentDefinition) bool { return st.overridden(colls, a, conds, args) })
+	sel.conds = slices.DeleteFunc(slices.Clone(sel.conds), func(a *ast.ArgumentDefinition) bool {
+		return st.overridden(colls, a, sel.conds, args)
+	})
+	return sel
+}
+
+// selective reports whether the selection reads any argument.
+func (sel selection) selective() bool { return len(sel.conds) > 0 || len(sel.search) > 0 }
+
+// picks returns the records the selection keeps.
+func (st *state) picks(sel selection) []pick {
 	var out []pick
-	for _, coll := range colls {
+	for _, coll := range sel.colls {
 		for _, rec := range st.records(coll) {
+			if sel.within != nil && !sel.within(rec) {
+				continue
+			}
 			v := st.view(coll, rec)
-			if v.argsMatch(conds, args) && search.matches(v) {
+			if v.argsMatch(sel.conds, sel.args) && sel.search.matches(v) {
 				out = append(out, pick{coll, rec})
 			}
 		}
 	}
 	return out
+}
+
+// readableArg reports whether an argument names what the records of colls
+// show: a leaf field of their type (or a list of leaves), or a key one of
+// them stores.
+func (st *state) readableArg(colls []string, name string) bool {
+	for _, c := range colls {
+		if f := fieldNamed(st.schema.Types[c], name); f != nil {
+			if ft := st.schema.Types[f.Type.Name()]; ft != nil && ft.IsLeafType() {
+				return true
+			}
+			continue
+		}
+		for _, rec := range st.records(c) {
+			if _, ok := storedKey(rec, name); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // overridden reports whether an argument left at its default names a field
@@ -118,15 +166,6 @@ func isDefault(a *ast.ArgumentDefinition, v any) bool {
 	return err == nil && fmt.Sprint(d) == fmt.Sprint(v)
 }
 
-func (st *state) anyHasField(colls []string, name string) bool {
-	for _, c := range colls {
-		if fieldNamed(st.schema.Types[c], name) != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // fieldNamed finds the field of def a name stands for, as normName reads
 // both: the same name, else one that differs by a trailing s or es (tag
 // for tags, ids for id).
@@ -153,26 +192,17 @@ func fieldNamed(def *ast.Definition, name string) *ast.FieldDefinition {
 // in conds (any value of a list argument), compared as search values are.
 func (v view) argsMatch(conds []*ast.ArgumentDefinition, args map[string]any) bool {
 	for _, a := range conds {
-		f := fieldNamed(v.def, a.Name)
-		if f == nil {
-			return false
-		}
-		if _, stored := v.data[f.Name]; !stored && isDefault(a, args[a.Name]) {
+		if f := fieldNamed(v.def, a.Name); isDefault(a, args[a.Name]) && (f == nil || v.data[f.Name] == nil) {
 			continue
 		}
 		wants, ok := args[a.Name].([]any)
 		if !ok {
 			wants = []any{args[a.Name]}
 		}
-		shown := v.st.shown(v.data, v.seed, f)
-		match := false
-		for _, w := range wants {
-			if w != nil && (searchTerm{op: "=", value: fmt.Sprint(w)}).matchValue(shown) {
-				match = true
-				break
-			}
-		}
-		if !match {
+		if !slices.ContainsFunc(wants, func(w any) bool {
+			t := searchTerm{op: "=", value: fmt.Sprint(w)}
+			return w != nil && slices.ContainsFunc(v.values([]string{a.Name}), t.matchValue)
+		}) {
 			return false
 		}
 	}
@@ -380,7 +410,11 @@ func (st *state) connectionOf(t *ast.Definition) []string {
 // selected records lie before or after the page. A cursor is the record's
 // id, prefixed by its type (Issue:3) in a connection of several types.
 func (st *state) connection(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) map[string]any {
-	picks := st.listed(colls, def, args, ignore)
+	return st.page(colls, st.listed(colls, def, args, ignore), args)
+}
+
+// page is the connection of colls holding picks, paged by args.
+func (st *state) page(colls []string, picks []pick, args map[string]any) map[string]any {
 	cursor := func(p pick) string {
 		id := fmt.Sprint(p.rec[st.idField[p.coll]])
 		if len(colls) > 1 {
@@ -477,4 +511,67 @@ func (st *state) firstWarning(key string) bool {
 	}
 	st.warned[key] = true
 	return true
+}
+
+// children lists the stored records a list or connection field of a
+// stored record holds: those linked to it (see link), selected and paged by
+// the field's arguments as a root field's are; none when nothing links
+// them (a record holds no other records it was not given). ok is false
+// when the field lists no collection's records: it is generated.
+func (st *state) children(parent *record, def *ast.FieldDefinition, args map[string]any, ignore func(string)) (any, bool) {
+	t := st.schema.Types[def.Type.Name()]
+	if t == nil {
+		return nil, false
+	}
+	colls := st.connectionOf(t)
+	if def.Type.Elem != nil {
+		colls = nil
+		if _, ok := st.idField[t.Name]; ok {
+			colls = []string{t.Name}
+		}
+	}
+	if len(colls) != 1 {
+		return nil, false
+	}
+	sel := st.selectionOf(colls, def, args, ignore)
+	if sel.within = st.link(parent, def, colls[0]); sel.within == nil {
+		sel.within = func(store.Record) bool { return false }
+	}
+	picks := st.picks(sel)
+	if def.Type.Elem != nil {
+		return st.wrapPicks(pageList(picks, args)), true
+	}
+	return st.page(colls, picks, args), true
+}
+
+// link tells the records of coll that a field of parent holds: those whose
+// ids parent stores under the field's name (labelIds for labels), else
+// those that store parent's id under a field of parent's type (an issue's
+// repositoryId for repository.issues); nil when neither can link them.
+func (st *state) link(parent *record, def *ast.FieldDefinition, coll string) func(store.Record) bool {
+	if ids, ok := storedKey(parent.data, strings.TrimSuffix(normName(def.Name), "s")+"ids"); ok {
+		l, _ := ids.([]any)
+		idf := st.idField[coll]
+		return func(rec store.Record) bool {
+			return slices.ContainsFunc(l, func(id any) bool { return fmt.Sprint(id) == fmt.Sprint(rec[idf]) })
+		}
+	}
+	parentType := st.schema.Types[parent.typ]
+	var keys []string
+	for _, f := range st.schema.Types[coll].Fields {
+		ft := st.schema.Types[f.Type.Name()]
+		if f.Type.Elem == nil && ft != nil && (ft == parentType || ft.IsAbstractType() && slices.Contains(st.schema.GetPossibleTypes(ft), parentType)) {
+			keys = append(keys, f.Name+"id")
+		}
+	}
+	if len(keys) == 0 || parentType == nil {
+		return nil
+	}
+	id := fmt.Sprint(parent.data[st.idField[parent.typ]])
+	return func(rec store.Record) bool {
+		return slices.ContainsFunc(keys, func(k string) bool {
+			v, ok := storedKey(rec, k)
+			return ok && fmt.Sprint(v) == id
+		})
+	}
 }

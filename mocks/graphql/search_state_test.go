@@ -186,3 +186,58 @@ func TestIgnoredFiltersAreReported(t *testing.T) {
 		t.Errorf("a readable search marked %q ignored", got)
 	}
 }
+
+// A list or connection field of a stored record lists the stored records
+// linked to it: those storing its id (a post's authorId for author.posts),
+// or those whose ids it stores (a post's tagIds for post.tags, in the
+// collection's order); none without a link; filtered and paged as a root
+// field is.
+func TestNestedListsOfStoredRecords(t *testing.T) {
+	t.Parallel()
+	c, err := contracts.ParseGraphQL(context.Background(), "blog.graphql", []byte(`
+type Tag { id: ID! name: String! }
+type Post { id: ID! title: String! author: Author tags(first: Int): [Tag!]! }
+type Author { id: ID! name: String! posts(first: Int, after: String, query: String): PostConnection! }
+type PostEdge { node: Post! cursor: String! }
+type PostConnection { edges: [PostEdge!]! totalCount: Int! }
+type Query { author(id: ID!): Author tags: [Tag!]! }
+type Mutation {
+  createAuthor(name: String!): Author
+  createPost(authorId: ID!, title: String!, tagIds: [ID!]): Post
+  createTag(name: String!): Tag
+}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := graphql.NewHandler(c, graphql.WithStateful(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(q, field string) string {
+		t.Helper()
+		return at(do(t, m, q, nil).ok(t).Data, field, "id").(string)
+	}
+	ada, bob := id(`mutation { createAuthor(name: "Ada") { id } }`, "createAuthor"), id(`mutation { createAuthor(name: "Bob") { id } }`, "createAuthor")
+	go1, db := id(`mutation { createTag(name: "go") { id } }`, "createTag"), id(`mutation { createTag(name: "db") { id } }`, "createTag")
+	id(`mutation { createTag(name: "unused") { id } }`, "createTag")
+	id(fmt.Sprintf(`mutation { createPost(authorId: %q, title: "Hello Go", tagIds: [%q, %q]) { id } }`, ada, db, go1), "createPost")
+	id(fmt.Sprintf(`mutation { createPost(authorId: %q, title: "Draft") { id } }`, ada), "createPost")
+	id(fmt.Sprintf(`mutation { createPost(authorId: %q, title: "Hello Bob") { id } }`, bob), "createPost")
+	id(fmt.Sprintf(`mutation { createPost(authorId: %q, title: "Hello again") { id } }`, ada), "createPost")
+
+	r := do(t, m, fmt.Sprintf(`{ author(id: %q) {
+		all: posts { totalCount edges { node { title tags { name } } } }
+		hello: posts(first: 1, query: "title:hello*") { totalCount edges { cursor node { title } } } } }`, ada), nil).ok(t)
+	var titles, tags []any
+	for _, e := range at(r.Data, "author", "all", "edges").([]any) {
+		titles = append(titles, at(e, "node", "title"))
+		tags = append(tags, field(at(e, "node", "tags"), "name"))
+	}
+	if fmt.Sprint(titles) != "[Hello Go Draft Hello again]" || fmt.Sprint(tags) != "[[go db] [] []]" {
+		t.Errorf("Ada's posts and their tags: %v %v; want hers only, tags by the ids each stores", titles, tags)
+	}
+	if at(r.Data, "author", "hello", "totalCount") != 2.0 || at(r.Data, "author", "hello", "edges", 0, "node", "title") != "Hello Go" ||
+		len(at(r.Data, "author", "hello", "edges").([]any)) != 1 {
+		t.Errorf("Ada's posts titled hello*, first 1: %s", r.raw)
+	}
+}

@@ -196,7 +196,7 @@ func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map
 		}
 		return mutationPayload(ex.schema, def)
 	}
-	return r.st.query(def, args, func(name string) { ex.ignored = append(ex.ignored, name) })
+	return r.st.query(def, args, ex.ignore)
 }
 
 // mutationRoot is the Mutation root of a stateless mock.
@@ -425,7 +425,7 @@ func (st *state) query(def *ast.FieldDefinition, args map[string]any, ignore fun
 			picks := st.listed([]string{t.Name}, def, args, ignore)
 			return st.wrapPicks(pageList(picks, args)), true, nil
 		}
-		v, ok, err := st.lookup(t.Name, args)
+		v, ok, err := st.lookup(t.Name, def, args, ignore)
 		if ok && v == nil && def.Type.NonNull {
 			return nil, true, fmt.Errorf("%s: no %s matches %v", def.Name, t.Name, argsKey(args))
 		}
@@ -459,9 +459,12 @@ func (st *state) abstract(t *ast.Definition, def *ast.FieldDefinition, args map[
 	return out, true, nil
 }
 
-// lookup reads one record by its id argument or, for a single-argument
-// field (customerByEmail(email:)), by the stored field of that name.
-func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
+// lookup reads one record by its id argument or, else, the first its
+// other arguments select as a list's would (customerByEmail(email:),
+// repository(owner:, name:) by name when owner cannot be read): none when
+// no argument sent can be read (customer(customerAccessToken:)); ok is
+// false (generated) when none is sent (viewer).
+func (st *state) lookup(coll string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) (any, bool, error) {
 	idf := st.idField[coll]
 	for _, k := range []string{idf, "id"} {
 		if id, ok := args[k]; ok && id != nil {
@@ -472,22 +475,25 @@ func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
 			return st.recordOf(coll, rec), true, nil
 		}
 	}
-	var set []string
-	for k, v := range args {
-		if v != nil {
-			set = append(set, k)
-		}
+	sel := st.selectionOf([]string{coll}, def, args, ignore)
+	if !sel.selective() {
+		return nil, sentAny(def, args), nil
 	}
-	if len(set) != 1 {
-		return nil, false, nil
-	}
-	key, want := set[0], fmt.Sprint(args[set[0]])
-	for _, rec := range st.records(coll) {
-		if v, ok := rec[key]; ok && fmt.Sprint(v) == want {
-			return st.recordOf(coll, rec), true, nil
-		}
+	if picks := st.picks(sel); len(picks) > 0 {
+		return st.recordOf(coll, picks[0].rec), true, nil
 	}
 	return nil, true, nil
+}
+
+// sentAny reports whether a field got an argument that may select: not
+// null, not paging, not left at its default.
+func sentAny(def *ast.FieldDefinition, args map[string]any) bool {
+	for _, a := range def.Arguments {
+		if v := args[a.Name]; v != nil && !passiveArgs[normName(a.Name)] && !isDefault(a, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // uniqueKeys are the fields that identify a record of coll besides its id:
