@@ -87,10 +87,12 @@
 // (a list of it, or a connection of it) is a collection too, empty until
 // records are seeded or inserted.
 //
-// Root queries then read the records: a field returning that type with an id
-// argument, or with a single argument naming a stored field
-// (customerByEmail(email:)), reads one record (null when none matches, an
-// error on the field when it is non-null); a field returning a list of it,
+// Root queries then read the records: a field returning that type reads one
+// record, by its id argument or else the first its other arguments select
+// as a list's would (customerByEmail(email:); repository(owner:, name:) by
+// name when the owner cannot be read): null when none matches or no
+// argument sent can be read, an error on the field when it is non-null,
+// generated when no argument is sent. A field returning a list of it,
 // or a Relay connection of it (edges { node }, nodes, pageInfo, totalCount)
 // or of an interface or union its types implement (GitHub's search), lists
 // the records its arguments select: an argument naming a field (ids, a list,
@@ -103,7 +105,11 @@
 // node(id:) and nodes(ids:) search every collection whose type implements the
 // interface. A field of a stored record whose type is a collection's is
 // read through the id the record holds under that name plus Id (order.customer
-// through order.customerId). Fields a record lacks are generated, seeded by
+// through order.customerId); a list or connection of a collection's type
+// lists the records linked to it, selected and paged as above: those storing
+// its id under a field of its type (repository.issues, through each issue's
+// repositoryId), or those whose ids it stores (post.tags through tagIds);
+// none without a link. Fields a record lacks are generated, seeded by
 // collection and id, so every read of a record agrees. Records live in a
 // mocks/store Store ([Mock.Store]), one collection per type, named after it.
 //
