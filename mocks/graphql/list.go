@@ -233,41 +233,42 @@ func (st *state) readable(colls []string, q searchQuery, ignore func(string)) se
 
 // knows reports whether a term can be read on coll's records: a bare value
 // always; is:word when the type can mean word or a record holds it; a field
-// path when the type declares it or, for one name, a record stores it.
+// path when the type declares it down to a leaf or to a collection's type
+// (compared by id), or, for one name, when a record stores it. A field the
+// mock generates as an object or a list (GitHub's labels) cannot be read.
 func (st *state) knows(coll string, t searchTerm) bool {
 	def := st.schema.Types[coll]
-	switch {
-	case t.path == nil:
+	if t.path == nil {
 		return true
-	case len(t.path) == 1 && normName(t.path[0]) == "is":
-		if typeCanMean(st.schema, def, t.value) {
-			return true
-		}
-		for _, rec := range st.records(coll) {
-			if st.view(coll, rec).is(t.value) {
-				return true
-			}
-		}
-		return false
-	case len(t.path) == 1 && fieldNamed(def, t.path[0]) == nil:
-		if normName(t.path[0]) == "type" {
-			return true
-		}
-		for _, rec := range st.records(coll) {
-			if _, ok := storedKey(rec, t.path[0]); ok {
-				return true
-			}
-		}
-		return false
 	}
+	if len(t.path) == 1 && normName(t.path[0]) == "is" {
+		return typeCanMean(st.schema, def, t.value) || st.anyRecord(coll, func(v view) bool { return v.is(t.value) })
+	}
+	if len(t.path) == 1 && st.anyRecord(coll, func(v view) bool { _, ok := storedKey(v.data, t.path[0]); return ok }) {
+		return true
+	}
+	if len(t.path) == 1 && normName(t.path[0]) == "type" && fieldNamed(def, "type") == nil {
+		return true
+	}
+	var f *ast.FieldDefinition
 	for _, name := range t.path {
-		f := fieldNamed(def, name)
-		if f == nil {
+		if f = fieldNamed(def, name); f == nil {
 			return false
 		}
 		def = st.schema.Types[f.Type.Name()]
 	}
-	return true
+	_, isColl := st.idField[def.Name]
+	return def.IsLeafType() || isColl && f.Type.Elem == nil
+}
+
+// anyRecord reports whether one of coll's records satisfies ok.
+func (st *state) anyRecord(coll string, ok func(view) bool) bool {
+	for _, rec := range st.records(coll) {
+		if ok(st.view(coll, rec)) {
+			return true
+		}
+	}
+	return false
 }
 
 // typeCanMean reports whether is:word can hold for a type: it is named

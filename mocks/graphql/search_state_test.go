@@ -200,7 +200,7 @@ type Post { id: ID! title: String! author: Author tags(first: Int): [Tag!]! }
 type Author { id: ID! name: String! posts(first: Int, after: String, query: String): PostConnection! }
 type PostEdge { node: Post! cursor: String! }
 type PostConnection { edges: [PostEdge!]! totalCount: Int! }
-type Query { author(id: ID!): Author tags: [Tag!]! }
+type Query { author(id: ID!): Author tags: [Tag!]! posts(query: String): [Post!]! }
 type Mutation {
   createAuthor(name: String!): Author
   createPost(authorId: ID!, title: String!, tagIds: [ID!]): Post
@@ -235,6 +235,18 @@ type Mutation {
 	}
 	if fmt.Sprint(titles) != "[Hello Go Draft Hello again]" || fmt.Sprint(tags) != "[[go db] [] []]" {
 		t.Errorf("Ada's posts and their tags: %v %v; want hers only, tags by the ids each stores", titles, tags)
+	}
+	// A search through a reference: by its id, or one of its fields.
+	for _, tt := range []struct{ q, want, ignored string }{
+		{"author:" + bob, "[Hello Bob]", "[]"},
+		{"author.name:ada hello*", "[Hello Go Hello again]", "[]"},
+		{"-author.name:ada", "[Hello Bob]", "[]"},
+		{"tags:go hello*", "[Hello Go Hello Bob Hello again]", "[posts(query:) tags:go]"}, // a list of records is not read
+	} {
+		r := do(t, m, `query($q: String) { posts(query: $q) { title } }`, map[string]any{"q": tt.q}).ok(t)
+		if got := fmt.Sprint(field(at(r.Data, "posts"), "title")); got != tt.want || fmt.Sprint(ignored(m)) != tt.ignored {
+			t.Errorf("posts(query: %q) = %s, ignored %q; want %s, ignored %s", tt.q, got, ignored(m), tt.want, tt.ignored)
+		}
 	}
 	if at(r.Data, "author", "hello", "totalCount") != 2.0 || at(r.Data, "author", "hello", "edges", 0, "node", "title") != "Hello Go" ||
 		len(at(r.Data, "author", "hello", "edges").([]any)) != 1 {

@@ -18,7 +18,8 @@ import (
 
 // Verbs of the mutations that change records, as a prefix (createCustomer)
 // or a suffix (customerCreate, as Shopify names them). A set writes by id
-// as an upsert does (Shopify's metafieldsSet, inventorySetQuantities).
+// as an upsert does (Shopify's metafieldsSet; a verb inside the name, as in
+// inventorySetQuantities, is not read).
 var mutationVerbs = []struct{ word, verb string }{
 	{"create", "create"}, {"add", "create"}, {"insert", "create"},
 	{"upsert", "upsert"}, {"set", "upsert"},
@@ -550,14 +551,6 @@ func (st *state) byIDAnywhere(t *ast.Definition, id string) any {
 func (st *state) records(coll string) []store.Record {
 	recs, _ := st.store.Snapshot(coll)
 	return recs
-}
-
-func (st *state) wrap(coll string, recs []store.Record) []any {
-	out := make([]any, len(recs))
-	for i, r := range recs {
-		out[i] = st.recordOf(coll, r)
-	}
-	return out
 }
 
 // normName folds case and drops _ and - so item_id, itemId and ItemID match.

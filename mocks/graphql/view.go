@@ -37,7 +37,13 @@ func (v view) values(path []string) []any {
 		return nil
 	}
 	if len(path) == 1 {
-		return []any{v.st.shown(v.data, v.seed, f)}
+		if shown := v.st.shown(v.data, v.seed, f); shown != nil {
+			return []any{shown}
+		}
+		if next, ok := v.child(f); ok {
+			return []any{next.data} // a stored reference, compared by its id
+		}
+		return nil
 	}
 	next, ok := v.child(f)
 	if !ok {
