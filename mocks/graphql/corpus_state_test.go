@@ -241,6 +241,13 @@ func TestCorpusStateGitHub(t *testing.T) {
 	if fmt.Sprint(ignored(m)) != "[repository(owner:)]" {
 		t.Errorf("repository(owner:) not marked ignored: %q", ignored(m))
 	}
+	// An input object filter: its fields read as arguments; one the mock
+	// cannot read is answered without, one left at its default silently.
+	r = do(t, m, `{ repository(name: "hello", owner: "octo") { issues(first: 10, filterBy: {states: [CLOSED], createdBy: "octocat"}) { nodes { id } } } }`, nil).ok(t)
+	if fmt.Sprint(field(at(r.Data, "repository", "issues", "nodes"), "id")) != fmt.Sprint(closed) ||
+		fmt.Sprint(ignored(m)) != "[repository(owner:) issues(filterBy.createdBy:)]" {
+		t.Errorf("issues(filterBy:): %s, ignored %q; want %v", r.raw, ignored(m), closed)
+	}
 	r = do(t, m, `{ repository(owner: "octo", name: "nope") { id } }`, nil).ok(t)
 	if v, ok := r.Data["repository"]; !ok || v != nil {
 		t.Errorf("a repository of another name: %s", r.raw)

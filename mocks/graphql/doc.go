@@ -96,7 +96,8 @@
 // or a Relay connection of it (edges { node }, nodes, pageInfo, totalCount)
 // or of an interface or union its types implement (GitHub's search), lists
 // the records its arguments select: an argument naming a field (ids, a list,
-// keeps any of its values), a search string (query:, search:, q:, filter:;
+// keeps any of its values; an input object's fields read as arguments, as
+// GitHub's filterBy: {states: [OPEN]}), a search string (query:, search:, q:, filter:;
 // the grammar is documented on searchQuery in search.go), then pages them
 // (first, after, last, before, limit, page); totalCount and pageInfo count
 // the selected records. Filters read what a query would show, generated

@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -29,10 +30,17 @@ var passiveArgs = map[string]bool{
 // the records of its collections.
 type selection struct {
 	colls  []string
-	args   map[string]any
-	conds  []*ast.ArgumentDefinition // the arguments naming what a record shows
+	conds  []cond // the arguments naming what a record shows
 	search searchQuery
 	within func(store.Record) bool // a nested field's link to its record; nil for a root field
+}
+
+// cond is an argument, or a field of an input object argument, naming what
+// a record shows.
+type cond struct {
+	name      string
+	value     any
+	atDefault bool // left at its declared default
 }
 
 // listed returns the stored records of colls that a list or connection
@@ -50,6 +58,8 @@ func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[strin
 //     list argument), compared as a search's field:value is; one left at
 //     its declared default keeps records that do not store the field, and
 //     gives way to another argument sent for the same field;
+//   - an input object argument (GitHub's filterBy: {states: [OPEN]}) is
+//     read as its fields would be as arguments;
 //   - a String argument named query, search, q or filter is a search string
 //     (see searchQuery);
 //   - over several collections (a connection of a union or interface), an
@@ -60,7 +70,7 @@ func (st *state) listed(colls []string, def *ast.FieldDefinition, args map[strin
 // search term no collection can read: the answer is made without them.
 func (st *state) selectionOf(colls []string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) selection {
 	colls, typed := byTypeArg(colls, args)
-	sel := selection{colls: colls, args: args}
+	sel := selection{colls: colls}
 	for _, a := range def.Arguments {
 		v, sent := args[a.Name]
 		switch {
@@ -69,17 +79,41 @@ func (st *state) selectionOf(colls []string, def *ast.FieldDefinition, args map[
 			sel.search = append(sel.search, st.readable(colls, parseSearch(fmt.Sprint(v)), func(term string) {
 				ignore(fmt.Sprintf("%s(%s:) %s", def.Name, a.Name, term))
 			})...)
-		case st.readableArg(colls, a.Name):
-			sel.conds = append(sel.conds, a)
-		case typed && normName(a.Name) == "type", isDefault(a, v):
+		case typed && normName(a.Name) == "type":
 		default:
-			ignore(fmt.Sprintf("%s(%s:)", def.Name, a.Name))
+			st.addCond(&sel, cond{a.Name, v, atDefault(a.DefaultValue, v)}, a.Type, func(name string) {
+				ignore(fmt.Sprintf("%s(%s:)", def.Name, name))
+			})
 		}
 	}
-	sel.conds = slices.DeleteFunc(slices.Clone(sel.conds), func(a *ast.ArgumentDefinition) bool {
-		return st.overridden(colls, a, sel.conds, args)
-	})
+	conds := sel.conds
+	sel.conds = slices.DeleteFunc(slices.Clone(conds), func(c cond) bool { return st.overridden(colls, c, conds) })
 	return sel
+}
+
+// addCond adds c to the selection when the records can be read by it, the
+// fields of an input object value each as an argument; else ignore hears
+// of its name (filterBy.createdBy for a field), unless it was left at its
+// default.
+func (st *state) addCond(sel *selection, c cond, t *ast.Type, ignore func(string)) {
+	in := st.schema.Types[t.Name()]
+	if m, ok := c.value.(map[string]any); ok && in != nil && in.Kind == ast.InputObject && !st.readableArg(sel.colls, c.name) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			f := in.Fields.ForName(k)
+			if f == nil {
+				continue // validation keeps fields the input type lacks out
+			}
+			st.addCond(sel, cond{k, m[k], c.atDefault || atDefault(f.DefaultValue, m[k])}, f.Type, func(name string) { ignore(c.name + "." + name) })
+		}
+		return
+	}
+	switch {
+	case c.value == nil:
+	case st.readableArg(sel.colls, c.name):
+		sel.conds = append(sel.conds, c)
+	case !c.atDefault:
+		ignore(c.name)
+	}
 }
 
 // selective reports whether the selection reads any argument.
@@ -94,7 +128,7 @@ func (st *state) picks(sel selection) []pick {
 				continue
 			}
 			v := st.view(coll, rec)
-			if v.argsMatch(sel.conds, sel.args) && sel.search.matches(v) {
+			if v.argsMatch(sel.conds) && sel.search.matches(v) {
 				out = append(out, pick{coll, rec})
 			}
 		}
@@ -122,18 +156,18 @@ func (st *state) readableArg(colls []string, name string) bool {
 	return false
 }
 
-// overridden reports whether an argument left at its default names a field
-// another argument sent names too: variants(statuses: [DRAFT]) is not
+// overridden reports whether a condition left at its default names a field
+// another condition sent names too: variants(statuses: [DRAFT]) is not
 // also status: ACTIVE by default.
-func (st *state) overridden(colls []string, a *ast.ArgumentDefinition, conds []*ast.ArgumentDefinition, args map[string]any) bool {
-	if !isDefault(a, args[a.Name]) {
+func (st *state) overridden(colls []string, c cond, conds []cond) bool {
+	if !c.atDefault {
 		return false
 	}
-	for _, c := range colls {
-		def := st.schema.Types[c]
-		f := fieldNamed(def, a.Name)
+	for _, coll := range colls {
+		def := st.schema.Types[coll]
+		f := fieldNamed(def, c.name)
 		for _, o := range conds {
-			if o != a && !isDefault(o, args[o.Name]) && f != nil && fieldNamed(def, o.Name) == f {
+			if !o.atDefault && f != nil && fieldNamed(def, o.name) == f {
 				return true
 			}
 		}
@@ -157,13 +191,13 @@ func byTypeArg(colls []string, args map[string]any) ([]string, bool) {
 	return colls, false
 }
 
-// isDefault reports whether v is the argument's declared default.
-func isDefault(a *ast.ArgumentDefinition, v any) bool {
-	if a.DefaultValue == nil {
+// atDefault reports whether v is the declared default d.
+func atDefault(d *ast.Value, v any) bool {
+	if d == nil {
 		return false
 	}
-	d, err := a.DefaultValue.Value(nil)
-	return err == nil && fmt.Sprint(d) == fmt.Sprint(v)
+	dv, err := d.Value(nil)
+	return err == nil && fmt.Sprint(dv) == fmt.Sprint(v)
 }
 
 // fieldNamed finds the field of def a name stands for, as normName reads
@@ -188,20 +222,21 @@ func fieldNamed(def *ast.Definition, name string) *ast.FieldDefinition {
 	return nil
 }
 
-// argsMatch reports whether the record shows the value of every argument
-// in conds (any value of a list argument), compared as search values are.
-func (v view) argsMatch(conds []*ast.ArgumentDefinition, args map[string]any) bool {
-	for _, a := range conds {
-		if f := fieldNamed(v.def, a.Name); isDefault(a, args[a.Name]) && (f == nil || v.data[f.Name] == nil) {
+// argsMatch reports whether the record shows the value of every
+// condition (any value of a list), compared as search values are; one left
+// at its default holds for a record that does not store its field.
+func (v view) argsMatch(conds []cond) bool {
+	for _, c := range conds {
+		if f := fieldNamed(v.def, c.name); c.atDefault && (f == nil || v.data[f.Name] == nil) {
 			continue
 		}
-		wants, ok := args[a.Name].([]any)
+		wants, ok := c.value.([]any)
 		if !ok {
-			wants = []any{args[a.Name]}
+			wants = []any{c.value}
 		}
 		if !slices.ContainsFunc(wants, func(w any) bool {
 			t := searchTerm{op: "=", value: fmt.Sprint(w)}
-			return w != nil && slices.ContainsFunc(v.values([]string{a.Name}), t.matchValue)
+			return w != nil && slices.ContainsFunc(v.values([]string{c.name}), t.matchValue)
 		}) {
 			return false
 		}

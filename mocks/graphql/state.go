@@ -490,7 +490,7 @@ func (st *state) lookup(coll string, def *ast.FieldDefinition, args map[string]a
 // null, not paging, not left at its default.
 func sentAny(def *ast.FieldDefinition, args map[string]any) bool {
 	for _, a := range def.Arguments {
-		if v := args[a.Name]; v != nil && !passiveArgs[normName(a.Name)] && !isDefault(a, v) {
+		if v := args[a.Name]; v != nil && !passiveArgs[normName(a.Name)] && !atDefault(a.DefaultValue, v) {
 			return true
 		}
 	}
