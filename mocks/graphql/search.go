@@ -9,37 +9,52 @@ import (
 )
 
 // A search string is the value of a String argument named query, search, q
-// or filter on a list or connection field that answers from a stateful
-// collection: Shopify's productVariants(query: "sku:MUG-WHT"), GitHub's
-// search(query: "is:open label:bug", type: ISSUE). The stateful mock keeps
-// the records that match it, read with this grammar:
+// or filter on a list, connection or lookup field that answers from a
+// stateful collection: Shopify's productVariants(query: "sku:MUG-WHT"),
+// GitHub's search(query: "is:open bug", type: ISSUE). The stateful mock
+// keeps the records that match it, read with this grammar:
 //
-//	search = clause { " " clause }         clauses are ANDed ("AND" between them may be written)
-//	clause = term { " OR " term }          a clause holds when one of its terms does
-//	term   = [ "-" | "NOT " ] ( field ":" [ op ] value | value )
-//	field  = name { "." name }             customer.email: one field of the field's object
-//	op     = ">" | ">=" | "<" | "<="       an order: as numbers when both sides are, else as
-//	                                       instants (RFC 3339 or a date), else as text
-//	value  = word | '"' any text '"' | low ".." high    a range, bounds included ("*" leaves a side open)
+//	search = clause { " " clause }      clauses are ANDed ("AND" between them may be written)
+//	clause = term { " OR " term }       a clause holds when one of its terms does: OR binds tighter
+//	term   = [ "-" | "NOT " ] ( field ":" [ op ] value | field ":" range | value )
+//	field  = name { "." name }          customer.email: a field of the object a field holds
+//	op     = ">" | ">=" | "<" | "<="    an order
+//	range  = low ".." high              bounds included; "*" leaves a side open
+//	value  = word | '"' any text '"'    a word ends at a space; quotes keep spaces
 //
 // A field is matched to the type's fields as arguments are: ignoring case,
-// _ and -, and a trailing s (tag:vip reads the list field tags). A value
-// matches the value a query would read from the record, generated fields
-// included: text ignoring case (a word ending in * by prefix: title:mug*),
-// numbers as numbers, true and false for a Boolean, any element of a list,
-// an object by its id. A bare value matches a record when one of its String
-// fields contains it, ignoring case. Qualifiers: is:word holds when a
-// Boolean field named word (or isWord) is true, when an enum field's value
-// is word ignoring case (GitHub's is:open), or when the record's type is
-// named word (is:issue); type:word names the type too when the type has no
-// field named type. Other qualifiers are field:value terms and work when
-// the type has a field of their name (state:open does on GitHub's Issue;
-// repo:owner/name, in:title and user:name do not).
+// _ and - (product_type reads productType), and a trailing s or es either
+// way (tag:vip reads the list field tags). A nested name goes through an
+// object the record stores or a record it references (customer.email reads
+// the customer whose id the record holds as customerId). A term compares
+// with the value a query would read from the record, generated fields
+// included: text ignoring case, a word ending in * by prefix (title:mug*);
+// numbers as numbers (qty:7 matches 7.0); an order or a range as numbers
+// when both sides are, else as instants when both are (RFC 3339, a
+// date-time without zone, or a date), else as text ignoring case; true and
+// false for a Boolean (which has no order); any element of a list; an
+// object, or a record referenced (customer:c1), by its id. A bare value
+// matches a record when one of its String fields (or a list of String)
+// contains it, ignoring case (a trailing * is dropped). A field that shows
+// null, or a key a record does not store, matches no value (and so
+// -field:value holds). AND, OR and NOT are keywords in upper case only.
 //
-// A term whose field the type does not have, nor any record of it, cannot
-// be read: the mock answers without it, as if it was not written, marks
-// the exchange's journal entry with it (Ignored) and logs it the first
-// time. Parentheses are not grouping: they are part of the word.
+// Qualifiers: is:word holds when the record's type is named word
+// (is:issue), else by the first of these the type has: enum fields whose
+// type declares the value word (GitHub's is:open reads state), one of
+// which shows it; Boolean fields named word or isWord, one of which is
+// true; String fields, one of which shows word; case ignored throughout.
+// type:word names the record's type when the type has no field named type.
+// Any other qualifier is a field:value term and works when the type has a
+// field of its name: state:open does on GitHub's Issue; repo:owner/name,
+// in:title, user:name, label:x (labels is a connection) do not.
+//
+// A term the mock cannot read, because it names a field neither the type
+// nor any record of it has, or a field the mock can only generate as a list
+// or an object, is answered without, as if it was not written: the
+// exchange's journal entry lists it in Ignored and the mock logs it the
+// first time. Not supported: parentheses (part of the word), single
+// quotes, escapes inside quotes, and a * anywhere but at a word's end.
 type searchQuery [][]searchTerm
 
 // searchTerm is one term of a search string.
