@@ -33,7 +33,7 @@ type Mutation {
   productVariantSet(input: ProductVariantInput!): ProductVariantPayload
 }`
 
-func variantsMock(t *testing.T, opts ...graphql.Option) *graphql.Mock {
+func variantsMock(t testing.TB, opts ...graphql.Option) *graphql.Mock {
 	t.Helper()
 	c, err := contracts.ParseGraphQL(context.Background(), "variants.graphql", []byte(variantsSDL))
 	if err != nil {
@@ -48,7 +48,7 @@ func variantsMock(t *testing.T, opts ...graphql.Option) *graphql.Mock {
 
 // createVariants stores variants of the SKUs in order, with the status and
 // quantity given, and returns their ids.
-func createVariants(t *testing.T, m *graphql.Mock, specs ...string) []string {
+func createVariants(t testing.TB, m *graphql.Mock, specs ...string) []string {
 	t.Helper()
 	var ids []string
 	for _, s := range specs {
@@ -252,4 +252,21 @@ type Mutation {
 		len(at(r.Data, "author", "hello", "edges").([]any)) != 1 {
 		t.Errorf("Ada's posts titled hello*, first 1: %s", r.raw)
 	}
+}
+
+// FuzzStatefulSearch: whatever search string a client sends, a stateful
+// list answers 200 with data and no error, every record it lists one that
+// exists.
+func FuzzStatefulSearch(f *testing.F) {
+	for _, s := range []string{`sku:A*`, `inventory_quantity:>=2 -status:draft OR x`, `is:active "a b`, `status.x.y:1`, `price:1..`} {
+		f.Add(s)
+	}
+	m := variantsMock(f, graphql.WithLogger(slog.New(slog.DiscardHandler)))
+	createVariants(f, m, "A-1 ACTIVE 1", "B-1 DRAFT 2")
+	f.Fuzz(func(t *testing.T, s string) {
+		r := do(t, m, `query($q: String) { productVariants(first: 5, query: $q) { nodes { id } totalCount } }`, map[string]any{"q": s}).ok(t)
+		if n := len(at(r.Data, "productVariants", "nodes").([]any)); n > 2 || at(r.Data, "productVariants", "totalCount") != float64(n) {
+			t.Errorf("%q: %s", s, r.raw)
+		}
+	})
 }

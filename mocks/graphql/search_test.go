@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -197,4 +198,28 @@ func TestSplitVerb(t *testing.T) {
 			t.Errorf("splitVerb(%q) = %q, %q; want %q, %q", tt.name, verb, noun, tt.verb, tt.noun)
 		}
 	}
+}
+
+// FuzzParseSearch: any search string parses, and matches any record,
+// without a panic; a term's text is a token of the string.
+func FuzzParseSearch(f *testing.F) {
+	for _, s := range []string{`sku:MUG-WHT`, `-a:"b c" OR d:>=1 e:1..* "x`, `NOT NOT OR AND`, `a.b.c:*`, `:`, `-`, `"`, `x:..`} {
+		f.Add(s)
+	}
+	rec := fakeRecord{fields: map[string]any{"a": "b c", "d": int64(2), "e": []any{"1", nil}, "x": map[string]any{}}, words: []string{"open"}}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := parseSearch(s)
+		q.matches(rec)
+		toks := searchTokens(s)
+		for _, c := range q {
+			if len(c) == 0 {
+				t.Fatalf("%q: an empty clause", s)
+			}
+			for _, term := range c {
+				if !slices.Contains(toks, term.text) {
+					t.Errorf("%q: term %q is no token of %q", s, term.text, toks)
+				}
+			}
+		}
+	})
 }
