@@ -348,25 +348,30 @@ func storedKey(rec map[string]any, name string) (any, bool) {
 	return nil, false
 }
 
-// pageList applies first or limit, and page (from 1) when a page size is
-// given, to the records of a list field.
+// pageList pages the records of a list field: from an offset (offset or
+// skip) or a page (page, from 1, of the page size), as many as a page size
+// asks for (first, limit, pageSize or perPage).
 func pageList(picks []pick, args map[string]any) []pick {
-	n, ok := pageN(args, "first", "limit")
-	if !ok {
-		return picks
+	start, _ := pageN(args, "offset", "skip")
+	n, sized := pageN(args, "first", "limit", "pagesize", "perpage")
+	if p, ok := pageN(args, "page"); ok && p > 1 && sized {
+		start += (p - 1) * n
 	}
-	start := 0
-	if p, ok := number(args["page"]); ok && p > 1 {
-		start = min((int(p)-1)*n, len(picks))
+	start = min(start, len(picks))
+	if !sized {
+		return picks[start:]
 	}
 	return picks[start:min(start+n, len(picks))]
 }
 
-// pageN reads the first of the named page-size arguments that is a count.
+// pageN reads the first of the named arguments (normName'd) that is a
+// count.
 func pageN(args map[string]any, names ...string) (int, bool) {
-	for _, k := range names {
-		if n, ok := number(args[k]); ok && n >= 0 {
-			return int(n), true
+	for _, name := range names {
+		for k, v := range args {
+			if n, ok := number(v); ok && n >= 0 && normName(k) == name {
+				return int(n), true
+			}
 		}
 	}
 	return 0, false

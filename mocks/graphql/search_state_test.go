@@ -25,7 +25,7 @@ input ProductVariantInput { id: ID sku: String price: String status: Status inve
 type ProductVariantPayload { productVariant: ProductVariant userErrors: [UserError!]! }
 type Query {
   productVariants(first: Int, after: String, last: Int, before: String, query: String, sortKey: String): ProductVariantConnection!
-  variants(ids: [ID!], statuses: [Status!], status: Status = ACTIVE, limit: Int, page: Int, region: String): [ProductVariant!]!
+  variants(ids: [ID!], statuses: [Status!], status: Status = ACTIVE, limit: Int, page: Int, region: String, offset: Int, per_page: Int): [ProductVariant!]!
 }
 type Mutation {
   productVariantCreate(input: ProductVariantInput!): ProductVariantPayload
@@ -155,6 +155,9 @@ func TestListArgumentFilters(t *testing.T) {
 		{`limit: 2`, "[A D]"},
 		{`limit: 2, page: 2`, "[E]"},
 		{`limit: 2, page: 9`, "[]"},
+		{`offset: 1`, "[D E]"},
+		{`offset: 1, per_page: 1`, "[D]"},
+		{`offset: 9`, "[]"},
 	} {
 		if got := skus(tt.args); got != tt.want {
 			t.Errorf("variants(%s) = %s; want %s", tt.args, got, tt.want)
