@@ -82,8 +82,13 @@
 // assigns ids ("1", "2"...). The record to update or delete is named by an
 // id argument (id, customerId, item_id); an add or a remove whose name is not
 // the type's (cartLinesAdd(cartId:), cartLinesRemove(cartId:)) updates the
-// record it names. Updating or deleting a record that does not exist is an
-// error on that field. Every object type with an id that a root query lists
+// record it names. A mutation whose payload lists an object type with an id
+// under a name ending with a list argument's of input objects
+// (productVariantsBulkUpdate(productId:, variants: [{id, price}]) and its
+// payload's productVariants) writes each element to that type, with the
+// record the other arguments name (productId), all or none, and lists what
+// it wrote. Updating or deleting a record that does not exist is an error
+// on that field. Every object type with an id that a root query lists
 // (a list of it, or a connection of it) is a collection too, empty until
 // records are seeded or inserted.
 //

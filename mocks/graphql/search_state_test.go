@@ -16,7 +16,11 @@ import (
 // variants looked up by a search string, then updated through a payload.
 const variantsSDL = `
 enum Status { ACTIVE DRAFT ARCHIVED }
-type ProductVariant { id: ID! sku: String! price: String status: Status! inventoryQuantity: Int }
+type ProductVariant { id: ID! sku: String! price: String status: Status! inventoryQuantity: Int product: Product }
+type Product { id: ID! title: String! variants(first: Int): [ProductVariant!]! }
+input ProductVariantsBulkInput { id: ID sku: String price: String }
+type ProductPayload { product: Product userErrors: [UserError!]! }
+type ProductVariantsBulkPayload { product: Product productVariants: [ProductVariant!] userErrors: [UserError!]! }
 type ProductVariantEdge { node: ProductVariant! cursor: String! }
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type ProductVariantConnection { edges: [ProductVariantEdge!]! nodes: [ProductVariant!]! pageInfo: PageInfo! totalCount: Int! }
@@ -24,6 +28,7 @@ type UserError { field: [String!] message: String! }
 input ProductVariantInput { id: ID sku: String price: String status: Status inventoryQuantity: Int }
 type ProductVariantPayload { productVariant: ProductVariant userErrors: [UserError!]! }
 type Query {
+  product(id: ID!): Product
   productVariants(first: Int, after: String, last: Int, before: String, query: String, sortKey: String): ProductVariantConnection!
   variants(ids: [ID!], statuses: [Status!], status: Status = ACTIVE, limit: Int, page: Int, region: String, offset: Int, per_page: Int): [ProductVariant!]!
 }
@@ -31,6 +36,9 @@ type Mutation {
   productVariantCreate(input: ProductVariantInput!): ProductVariantPayload
   productVariantUpdate(input: ProductVariantInput!): ProductVariantPayload
   productVariantSet(input: ProductVariantInput!): ProductVariantPayload
+  productCreate(title: String!): ProductPayload
+  productVariantsBulkCreate(productId: ID!, variants: [ProductVariantsBulkInput!]!): ProductVariantsBulkPayload
+  productVariantsBulkUpdate(productId: ID!, variants: [ProductVariantsBulkInput!]!): ProductVariantsBulkPayload
 }`
 
 func variantsMock(t testing.TB, opts ...graphql.Option) *graphql.Mock {
@@ -272,4 +280,44 @@ func FuzzStatefulSearch(f *testing.F) {
 			t.Errorf("%q: %s", s, r.raw)
 		}
 	})
+}
+
+// A bulk mutation writes each element of its list argument to the type its
+// payload lists, with the record the other arguments name (productId), all
+// or none; the payload lists what it wrote and the record it names.
+func TestBulkWritesEachElement(t *testing.T) {
+	t.Parallel()
+	m := variantsMock(t)
+	r := do(t, m, `mutation { productCreate(title: "Mug") { product { id } } }`, nil).ok(t)
+	product := at(r.Data, "productCreate", "product", "id").(string)
+	r = do(t, m, `mutation($p: ID!) { productVariantsBulkCreate(productId: $p, variants: [{sku: "MUG-BLK", price: "10.00"}, {sku: "MUG-WHT", price: "10.00"}]) {
+		product { title } productVariants { id sku product { title } } userErrors { message } } }`, map[string]any{"p": product}).ok(t)
+	created := at(r.Data, "productVariantsBulkCreate", "productVariants").([]any)
+	if len(created) != 2 || at(created, 1, "sku") != "MUG-WHT" || at(created, 1, "product", "title") != "Mug" ||
+		at(r.Data, "productVariantsBulkCreate", "product", "title") != "Mug" || len(at(r.Data, "productVariantsBulkCreate", "userErrors").([]any)) != 0 {
+		t.Fatalf("productVariantsBulkCreate: %s", r.raw)
+	}
+	blk, wht := at(created, 0, "id"), at(created, 1, "id")
+	r = do(t, m, `{ productVariants(first: 1, query: "sku:MUG-WHT") { nodes { id } } }`, nil).ok(t)
+	if at(r.Data, "productVariants", "nodes", 0, "id") != wht {
+		t.Fatalf("sku:MUG-WHT: %s", r.raw)
+	}
+	r = do(t, m, `mutation($p: ID!, $v: ID) { productVariantsBulkUpdate(productId: $p, variants: [{id: $v, price: "12.00"}]) { productVariants { id price } } }`,
+		map[string]any{"p": product, "v": wht}).ok(t)
+	if at(r.Data, "productVariantsBulkUpdate", "productVariants", 0, "price") != "12.00" {
+		t.Errorf("productVariantsBulkUpdate: %s", r.raw)
+	}
+	// All or none: an element naming no variant writes nothing.
+	r = do(t, m, `mutation($p: ID!, $v: ID) { productVariantsBulkUpdate(productId: $p, variants: [{id: $v, price: "1.00"}, {id: "nope", price: "1.00"}]) { productVariants { id } } }`,
+		map[string]any{"p": product, "v": blk})
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, `variants[1]: no ProductVariant with id "nope"`) {
+		t.Errorf("a bulk update naming a missing variant: %s", r.raw)
+	}
+	r = do(t, m, `query($p: ID!) { product(id: $p) { variants { sku price } } }`, map[string]any{"p": product}).ok(t)
+	if got := fmt.Sprint(at(r.Data, "product", "variants")); got != "[map[price:10.00 sku:MUG-BLK] map[price:12.00 sku:MUG-WHT]]" {
+		t.Errorf("the product's variants after the updates: %s", got)
+	}
+	if n := m.Store().Len("ProductVariant"); n != 2 {
+		t.Errorf("%d variants stored; want 2", n)
+	}
 }

@@ -44,6 +44,7 @@ type state struct {
 	seed      uint64
 	scalar    ScalarFunc          // the executor's, to read generated fields as a query would
 	mutations map[string]mutation // by root mutation field
+	bulks     map[string]*bulk    // by root mutation field, those writing a list argument's elements
 	idField   map[string]string   // collection → the field holding the id
 	// upsertMu makes an upsert by unique key one step: find, then write.
 	upsertMu sync.Mutex
@@ -58,12 +59,17 @@ type state struct {
 }
 
 func newState(s *ast.Schema, seed int64, scalar ScalarFunc) *state {
-	st := &state{schema: s, store: store.New(), seed: uint64(seed), scalar: scalar, mutations: map[string]mutation{}, idField: map[string]string{}}
+	st := &state{schema: s, store: store.New(), seed: uint64(seed), scalar: scalar,
+		mutations: map[string]mutation{}, bulks: map[string]*bulk{}, idField: map[string]string{}}
 	if s.Mutation != nil {
 		for _, f := range s.Mutation.Fields {
 			if mu, ok := st.classify(f); ok {
 				st.mutations[f.Name] = mu
 				st.ensure(mu.entity)
+			}
+			if b, ok := st.bulkOf(f); ok {
+				st.bulks[f.Name] = b
+				st.ensure(b.entity)
 			}
 		}
 	}
@@ -191,6 +197,10 @@ func (r *statefulRoot) typeName() string { return r.typ.Name }
 
 func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
 	if r.op == ast.Mutation {
+		if b, ok := r.st.bulks[def.Name]; ok && args[b.arg] != nil {
+			v, err := r.st.mutateEach(def, b, args)
+			return v, true, err
+		}
 		if mu, ok := r.st.mutations[def.Name]; ok {
 			v, err := r.st.mutate(def, mu, args)
 			return v, true, err
@@ -241,27 +251,7 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 	}
 	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
 	rec := inputRecord(args, mu.entity)
-	id, hasID := rec[idf]
-	longID := false // the id came as cartId, item_id
-	if !hasID {
-		// id, or the entity's id by a longer name: customerId, item_id.
-		for _, k := range []string{"id", mu.entity.Name + "id"} {
-			for key, v := range rec {
-				if normName(key) == normName(k) {
-					id, hasID, longID = v, true, k != "id"
-					delete(rec, key)
-					break
-				}
-			}
-			if hasID {
-				break
-			}
-		}
-	}
-	if hasID && id == nil {
-		delete(rec, idf)
-		hasID = false
-	}
+	id, hasID, longID := takeID(rec, mu.entity.Name, idf)
 	ids := fmt.Sprint(id)
 	verb := mu.verb
 	switch {
@@ -284,6 +274,32 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		st.changed(change{kind: kind, coll: coll, id: fmt.Sprint(out[idf]), rec: out})
 	}
 	return st.answer(def, mu, out), nil
+}
+
+// takeID finds the id a record to write names: its id field, else id or
+// the entity's id by a longer name (customerId, item_id: longID), which is
+// taken out of rec. A null id is none.
+func takeID(rec store.Record, entity, idf string) (id any, hasID, longID bool) {
+	id, hasID = rec[idf]
+	if !hasID {
+		for _, k := range []string{"id", entity + "id"} {
+			for key, v := range rec {
+				if normName(key) == normName(k) {
+					id, hasID, longID = v, true, k != "id"
+					delete(rec, key)
+					break
+				}
+			}
+			if hasID {
+				break
+			}
+		}
+	}
+	if hasID && id == nil {
+		delete(rec, idf)
+		hasID = false
+	}
+	return id, hasID, longID
 }
 
 // apply makes the store change of a verb and says which kind of change it
