@@ -101,7 +101,7 @@ func (m *Mock) runCosted(r *http.Request, p plan, status int, resp response, ent
 	case claim != nil && claim.Standing == toolkit.KeyRepeat:
 		return 0, response{}, claim
 	}
-	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
+	data, errs := m.execute(r.Context(), p, entry)
 	actual := min(ex.actualCost(data), requested)
 	st = c.l.Refund(r, float64(requested-actual))
 	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, limit: m.opts.limits.MaxAnswerBytes, cost: &costReport{Requested: requested, Actual: &actual, Status: st}}, claim

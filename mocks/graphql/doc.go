@@ -70,26 +70,52 @@
 // # Stateful mode
 //
 // With [WithStateful], root mutations named create*, add*, insert*, upsert*,
-// update*, edit*, delete* or remove* (or with the verb as a suffix,
-// customerCreate, as Shopify names them, or in snake case, create_item, as
-// monday.com does) change records in a collection named after the object type
-// they return (a payload type such as CreateCustomerPayload { customer:
-// Customer } is unwrapped to the type of its field holding an object with an
-// id). Arguments become the record's fields (an input object argument gives
-// its fields); the store assigns ids ("1", "2"...). The record to update or
-// delete is named by an id argument (id, customerId, item_id); an add whose
-// name is not the type's (cartLinesAdd(cartId:)) updates the record it names.
-// Updating or deleting a record that does not exist is an error on that field.
-// Root queries then read the records: a field returning that type with an id
-// argument, or with a single argument naming a stored field
-// (customerByEmail(email:)), reads one record (null when none matches, an
-// error on the field when it is non-null); a field returning a list of it
-// lists them (scalar arguments naming a field filter, first/limit honoured); a
-// Relay connection (edges { node }, nodes, pageInfo, totalCount) pages them
-// with first/after; node(id:) searches every collection whose type implements
-// the interface. A field of a stored record whose type is a collection's is
+// set* (an upsert), update*, edit*, change*, delete* or remove* (or with the
+// verb as a suffix, customerCreate, as Shopify names them, a version aside,
+// checkoutEmailUpdateV2, or in snake case, create_item, as monday.com does)
+// change records in a collection named after the object type they return (a
+// payload type such as CreateCustomerPayload { customer: Customer,
+// userErrors } is unwrapped to the type of its field holding an object with
+// an id, and answers with empty userErrors). Arguments become the record's
+// fields (an input object argument gives its fields; a value named after the
+// type and a field, item_name, is stored as that field too); the store
+// assigns ids ("1", "2"...). The record to update or delete is named by an
+// id argument (id, customerId, item_id); an add or a remove whose name is not
+// the type's (cartLinesAdd(cartId:), cartLinesRemove(cartId:)) updates the
+// record it names. A mutation whose payload lists an object type with an id
+// under a name ending with a list argument's of input objects
+// (productVariantsBulkUpdate(productId:, variants: [{id, price}]) and its
+// payload's productVariants) writes each element to that type, with the
+// record the other arguments name (productId), all or none, and lists what
+// it wrote. Updating or deleting a record that does not exist is an error
+// on that field. Every object type with an id that a root query lists
+// (a list of it, or a connection of it) is a collection too, empty until
+// records are seeded or inserted.
+//
+// Root queries then read the records: a field returning that type reads one
+// record, by its id argument or else the first its other arguments select
+// as a list's would (customerByEmail(email:); repository(owner:, name:) by
+// name when the owner cannot be read): null when none matches or no
+// argument sent can be read, an error on the field when it is non-null,
+// generated when no argument is sent. A field returning a list of it,
+// or a Relay connection of it (edges { node }, nodes, pageInfo, totalCount)
+// or of an interface or union its types implement (GitHub's search), lists
+// the records its arguments select: an argument naming a field (ids, a list,
+// keeps any of its values; an input object's fields read as arguments, as
+// GitHub's filterBy: {states: [OPEN]}), a search string (query:, search:, q:, filter:;
+// the grammar is documented on searchQuery in search.go), then pages them
+// (first, after, last, before, limit, page); totalCount and pageInfo count
+// the selected records. Filters read what a query would show, generated
+// fields included. An argument or term the mock cannot read is answered
+// without, named in the exchange's journal entry (Ignored) and logged once.
+// node(id:) and nodes(ids:) search every collection whose type implements the
+// interface. A field of a stored record whose type is a collection's is
 // read through the id the record holds under that name plus Id (order.customer
-// through order.customerId). Fields a record lacks are generated, seeded by
+// through order.customerId); a list or connection of a collection's type
+// lists the records linked to it, selected and paged as above: those storing
+// its id under a field of its type (repository.issues, through each issue's
+// repositoryId), or those whose ids it stores (post.tags through tagIds);
+// none without a link. Fields a record lacks are generated, seeded by
 // collection and id, so every read of a record agrees. Records live in a
 // mocks/store Store ([Mock.Store]), one collection per type, named after it.
 //

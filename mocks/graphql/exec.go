@@ -45,7 +45,7 @@ type record struct {
 
 func (r *record) typeName() string { return r.typ }
 
-func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]any) (any, bool, error) {
+func (r *record) resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
 	if v, ok := r.data[def.Name]; ok {
 		return v, true, nil
 	}
@@ -55,8 +55,17 @@ func (r *record) resolve(ex *execution, def *ast.FieldDefinition, _ map[string]a
 			return rec, true, nil
 		}
 	}
+	if ex.m.state != nil && r.seed != 0 {
+		// Stored records linked to a stored one: repository.issues.
+		if v, ok := ex.m.state.children(r, def, args, ex.ignore); ok {
+			return v, true, nil
+		}
+	}
 	return nil, false, nil
 }
+
+// ignore notes an argument or search term a stateful list answered without.
+func (ex *execution) ignore(name string) { ex.ignored = append(ex.ignored, name) }
 
 // execution runs one operation.
 type execution struct {
@@ -74,6 +83,7 @@ type execution struct {
 	budget    int                        // Limits.MaxAnswerBytes
 	spent     int                        // the answer's bytes so far, estimated from below
 	tooLarge  bool                       // spent passed budget: execution stopped, the data is dropped
+	ignored   []string                   // arguments and search terms a stateful list answered without
 }
 
 // spend counts n bytes of the answer; past the budget, execution stops.
@@ -372,11 +382,7 @@ func (ex *execution) inputDefaults(t *ast.Type, v any) any {
 
 // scalar generates a scalar, coerced to what the type promises.
 func (ex *execution) scalar(fieldName, typ string, seed uint64) any {
-	v := ex.m.scalar(fieldName, typ, int64(seed&math.MaxInt64))
-	if c, ok := coerceScalar(typ, v); ok {
-		return c
-	}
-	return zeroScalar(fieldName, typ)
+	return genScalar(ex.m.scalar, fieldName, typ, seed)
 }
 
 func (ex *execution) possible(abstract, obj *ast.Definition) bool {

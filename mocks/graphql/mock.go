@@ -171,7 +171,7 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 		m.log = slog.Default()
 	}
 	if o.stateful {
-		m.state = newState(c.Schema, o.seed)
+		m.state = newState(c.Schema, o.seed, m.scalar)
 		if err := m.state.setCompareAndSet(o.cas, o.staleCodes); err != nil {
 			return nil, fmt.Errorf("graphql: %w", err)
 		}
@@ -420,7 +420,7 @@ func (m *Mock) run(h http.Header, r *http.Request, body []byte, entry *toolkit.E
 	case claim != nil && claim.Standing == toolkit.KeyRepeat:
 		return 0, response{}, claim
 	}
-	data, errs := m.execute(r.Context(), p.doc, p.op, p.vars)
+	data, errs := m.execute(r.Context(), p, entry)
 	return http.StatusOK, response{Data: data, Errors: errs, hasData: true, limit: m.opts.limits.MaxAnswerBytes}, claim
 }
 
@@ -488,10 +488,13 @@ func (m *Mock) prepare(r *http.Request, body []byte, entry *toolkit.Entry) (plan
 	return plan{doc: doc, op: op, vars: vars}, 0, response{}
 }
 
-// execute runs op; a panic in the executor is a bug, reported as a GraphQL
-// error (and logged) rather than a 500.
-func (m *Mock) execute(ctx context.Context, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (data any, errs gqlerror.List) {
-	ex := &execution{ctx: ctx, m: m, schema: m.schema, doc: doc, op: op, vars: vars, budget: m.opts.limits.MaxAnswerBytes}
+// execute runs p's operation; a panic in the executor is a bug, reported
+// as a GraphQL error (and logged) rather than a 500. The entry hears of
+// the arguments a stateful list answered without.
+func (m *Mock) execute(ctx context.Context, p plan, entry *toolkit.Entry) (data any, errs gqlerror.List) {
+	doc, op := p.doc, p.op
+	ex := &execution{ctx: ctx, m: m, schema: m.schema, doc: doc, op: op, vars: p.vars, budget: m.opts.limits.MaxAnswerBytes}
+	defer m.reportIgnored(ex, entry)
 	defer func() {
 		if p := recover(); p != nil {
 			m.log.Error("graphql: executor panic", "panic", p, "operation", operationName(op))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,11 +17,13 @@ import (
 )
 
 // Verbs of the mutations that change records, as a prefix (createCustomer)
-// or a suffix (customerCreate, as Shopify names them).
+// or a suffix (customerCreate, as Shopify names them). A set writes by id
+// as an upsert does (Shopify's metafieldsSet; a verb inside the name, as in
+// inventorySetQuantities, is not read).
 var mutationVerbs = []struct{ word, verb string }{
 	{"create", "create"}, {"add", "create"}, {"insert", "create"},
-	{"upsert", "upsert"},
-	{"update", "update"}, {"edit", "update"},
+	{"upsert", "upsert"}, {"set", "upsert"},
+	{"update", "update"}, {"edit", "update"}, {"change", "update"},
 	{"delete", "delete"}, {"remove", "delete"},
 }
 
@@ -32,12 +35,16 @@ type mutation struct {
 	noun         string          // what the name says it acts on: Customer in createCustomer, cartLines in cartLinesAdd
 }
 
-// state is the stateful mode: one collection per type a mutation returns.
+// state is the stateful mode: one collection per object type with an id
+// that a mutation writes or a root query field lists (a list of it, or a
+// connection of it).
 type state struct {
 	schema    *ast.Schema
 	store     *store.Store
 	seed      uint64
+	scalar    ScalarFunc          // the executor's, to read generated fields as a query would
 	mutations map[string]mutation // by root mutation field
+	bulks     map[string]*bulk    // by root mutation field, those writing a list argument's elements
 	idField   map[string]string   // collection → the field holding the id
 	// upsertMu makes an upsert by unique key one step: find, then write.
 	upsertMu sync.Mutex
@@ -50,26 +57,40 @@ type state struct {
 	// (WithCompareAndSet).
 	cas        map[string]store.CompareAndSet
 	staleCodes map[string]string
+	// warned holds the ignored arguments already logged (reportIgnored).
+	warned map[string]bool
+	warnMu sync.Mutex
 }
 
-func newState(s *ast.Schema, seed int64) *state {
-	st := &state{schema: s, store: store.New(), seed: uint64(seed), mutations: map[string]mutation{}, idField: map[string]string{}}
-	if s.Mutation == nil {
-		return st
-	}
-	for _, f := range s.Mutation.Fields {
-		mu, ok := st.classify(f)
-		if !ok {
-			continue
+func newState(s *ast.Schema, seed int64, scalar ScalarFunc) *state {
+	st := &state{schema: s, store: store.New(), seed: uint64(seed), scalar: scalar,
+		mutations: map[string]mutation{}, bulks: map[string]*bulk{}, idField: map[string]string{}}
+	if s.Mutation != nil {
+		for _, f := range s.Mutation.Fields {
+			if mu, ok := st.classify(f); ok {
+				st.mutations[f.Name] = mu
+				st.ensure(mu.entity)
+			}
+			if b, ok := st.bulkOf(f); ok {
+				st.bulks[f.Name] = b
+				st.ensure(b.entity)
+			}
 		}
-		st.mutations[f.Name] = mu
-		name := mu.entity.Name
-		if _, seen := st.idField[name]; !seen {
-			st.idField[name] = idFieldOf(mu.entity)
-			st.store.Ensure(store.Collection{Name: name, IDField: st.idField[name]})
+	}
+	for _, f := range s.Query.Fields {
+		if t := st.listedType(f); t != nil {
+			st.ensure(t)
 		}
 	}
 	return st
+}
+
+// ensure makes the object type def a collection, named after it.
+func (st *state) ensure(def *ast.Definition) {
+	if _, seen := st.idField[def.Name]; !seen {
+		st.idField[def.Name] = idFieldOf(def)
+		st.store.Ensure(store.Collection{Name: def.Name, IDField: st.idField[def.Name]})
+	}
 }
 
 // classify finds the verb and the entity of a root mutation field.
@@ -105,8 +126,20 @@ func (st *state) classify(f *ast.FieldDefinition) (mutation, bool) {
 	return mutation{}, false
 }
 
-// splitVerb splits createCustomer or customerCreate into its verb and noun.
+// splitVerb splits createCustomer or customerCreate into its verb and
+// noun: a verb in front first (delete_update deletes an Update), else one
+// behind, a version suffix aside (checkoutEmailUpdateV2).
 func splitVerb(name string) (verb, noun string) {
+	if verb, noun = splitName(name); verb != "" {
+		return verb, noun
+	}
+	if i := strings.LastIndexByte(name, 'V'); i > 0 && i < len(name)-1 && strings.Trim(name[i+1:], "0123456789") == "" {
+		return splitName(name[:i])
+	}
+	return "", ""
+}
+
+func splitName(name string) (verb, noun string) {
 	for _, v := range mutationVerbs {
 		if rest, ok := strings.CutPrefix(name, v.word); ok && rest != "" && unicode.IsUpper(rune(rest[0])) {
 			return v.verb, rest
@@ -114,6 +147,8 @@ func splitVerb(name string) (verb, noun string) {
 		if rest, ok := strings.CutPrefix(name, v.word+"_"); ok && rest != "" { // create_item, as monday.com
 			return v.verb, rest
 		}
+	}
+	for _, v := range mutationVerbs {
 		suffix := strings.ToUpper(v.word[:1]) + v.word[1:]
 		if rest, ok := strings.CutSuffix(name, suffix); ok && rest != "" {
 			return v.verb, rest
@@ -166,13 +201,17 @@ func (r *statefulRoot) typeName() string { return r.typ.Name }
 
 func (r *statefulRoot) resolve(ex *execution, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
 	if r.op == ast.Mutation {
+		if b, ok := r.st.bulks[def.Name]; ok && args[b.arg] != nil {
+			v, err := r.st.mutateEach(def, b, args)
+			return v, true, err
+		}
 		if mu, ok := r.st.mutations[def.Name]; ok {
 			v, err := r.st.mutate(def, mu, args)
 			return v, true, err
 		}
 		return mutationPayload(ex.schema, def)
 	}
-	return r.st.query(def, args)
+	return r.st.query(def, args, ex.ignore)
 }
 
 // mutationRoot is the Mutation root of a stateless mock.
@@ -215,31 +254,15 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		defer st.changeMu.Unlock()
 	}
 	coll, idf := mu.entity.Name, st.idField[mu.entity.Name]
-	rec := inputRecord(args, mu.entity.Name)
-	id, hasID := rec[idf]
-	if !hasID {
-		// id, or the entity's id by a longer name: customerId, item_id.
-		for _, k := range []string{"id", mu.entity.Name + "id"} {
-			for key, v := range rec {
-				if normName(key) == normName(k) {
-					id, hasID = v, true
-					delete(rec, key)
-					break
-				}
-			}
-			if hasID {
-				break
-			}
-		}
-	}
-	if hasID && id == nil {
-		delete(rec, idf)
-		hasID = false
-	}
+	rec := inputRecord(args, mu.entity)
+	id, hasID, longID := takeID(rec, mu.entity.Name, idf)
 	ids := fmt.Sprint(id)
 	verb := mu.verb
-	if verb == "create" && hasID && normName(mu.noun) != normName(coll) {
+	switch {
+	case verb == "create" && hasID && normName(mu.noun) != normName(coll):
 		verb = "update" // cartLinesAdd(cartId:) adds to a cart: it changes the cart
+	case verb == "delete" && longID && normName(mu.noun) != normName(coll):
+		verb = "update" // cartLinesRemove(cartId:) takes from a cart: the cart stays
 	}
 	check := st.casCheck(coll, rec)
 	out, kind, ids, err := st.apply(coll, idf, verb, ids, hasID, rec, check)
@@ -260,6 +283,32 @@ func (st *state) mutate(def *ast.FieldDefinition, mu mutation, args map[string]a
 		st.changed(change{kind: kind, coll: coll, id: fmt.Sprint(out[idf]), rec: out})
 	}
 	return st.answer(def, mu, out), nil
+}
+
+// takeID finds the id a record to write names: its id field, else id or
+// the entity's id by a longer name (customerId, item_id: longID), which is
+// taken out of rec. A null id is none.
+func takeID(rec store.Record, entity, idf string) (id any, hasID, longID bool) {
+	id, hasID = rec[idf]
+	if !hasID {
+		for _, k := range []string{"id", entity + "id"} {
+			for key, v := range rec {
+				if normName(key) == normName(k) {
+					id, hasID, longID = v, true, k != "id"
+					delete(rec, key)
+					break
+				}
+			}
+			if hasID {
+				break
+			}
+		}
+	}
+	if hasID && id == nil {
+		delete(rec, idf)
+		hasID = false
+	}
+	return id, hasID, longID
 }
 
 // apply makes the store change of a verb and says which kind of change it
@@ -355,8 +404,10 @@ func (st *state) answer(def *ast.FieldDefinition, mu mutation, rec store.Record)
 
 // inputRecord flattens a mutation's arguments into the fields of a record:
 // an input object argument (input: {...}) gives its fields, and a field of
-// it named after the entity (input: {customer: {...}}) gives its own.
-func inputRecord(args map[string]any, entity string) store.Record {
+// it named after the entity (input: {customer: {...}}) gives its own. A
+// value named after the entity and one of its fields (item_name, as
+// monday.com names Item.name) is stored under the field's name as well.
+func inputRecord(args map[string]any, entity *ast.Definition) store.Record {
 	rec := store.Record{}
 	for k, v := range args {
 		m, ok := v.(map[string]any)
@@ -365,7 +416,7 @@ func inputRecord(args map[string]any, entity string) store.Record {
 			continue
 		}
 		for kk, vv := range m {
-			if inner, ok := vv.(map[string]any); ok && strings.EqualFold(kk, entity) {
+			if inner, ok := vv.(map[string]any); ok && strings.EqualFold(kk, entity.Name) {
 				for k3, v3 := range inner {
 					rec[k3] = v3
 				}
@@ -374,43 +425,76 @@ func inputRecord(args map[string]any, entity string) store.Record {
 			rec[kk] = vv
 		}
 	}
+	prefix := normName(entity.Name)
+	for _, k := range slices.Sorted(maps.Keys(rec)) {
+		rest, ok := strings.CutPrefix(normName(k), prefix)
+		if !ok || rest == "" || rest == "id" || entity.Fields.ForName(k) != nil {
+			continue
+		}
+		for _, f := range entity.Fields {
+			if _, set := rec[f.Name]; !set && normName(f.Name) == rest {
+				rec[f.Name] = rec[k]
+			}
+		}
+	}
 	return rec
 }
 
 // query reads stored records for root query fields that return a
-// collection's type: by id, by a unique key, as a list or a connection.
-// Other fields are generated (ok false).
-func (st *state) query(def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+// collection's type: by id, by a unique key, as a list or a connection
+// (filtered by the arguments, see listed); ignore hears of the arguments
+// and search terms it answered without. Other fields are generated (ok
+// false).
+func (st *state) query(def *ast.FieldDefinition, args map[string]any, ignore func(string)) (any, bool, error) {
 	t := st.schema.Types[def.Type.Name()]
 	if t == nil {
 		return nil, false, nil
 	}
 	if _, isColl := st.idField[t.Name]; isColl {
 		if def.Type.Elem != nil {
-			recs := filter(st.records(t.Name), t, args)
-			return st.wrap(t.Name, firstN(recs, args)), true, nil
+			picks := st.listed([]string{t.Name}, def, args, ignore)
+			return st.wrapPicks(pageList(picks, args)), true, nil
 		}
-		v, ok, err := st.lookup(t.Name, args)
+		v, ok, err := st.lookup(t.Name, def, args, ignore)
 		if ok && v == nil && def.Type.NonNull {
 			return nil, true, fmt.Errorf("%s: no %s matches %v", def.Name, t.Name, argsKey(args))
 		}
 		return v, ok, err
 	}
 	if t.IsAbstractType() {
-		if id, ok := args["id"]; ok && def.Type.Elem == nil {
-			return st.byIDAnywhere(t, fmt.Sprint(id)), true, nil
-		}
-		return nil, false, nil
+		return st.abstract(t, def, args)
 	}
-	if coll := st.connectionOf(t); coll != "" {
-		return st.connection(coll, args), true, nil
+	if colls := st.connectionOf(t); len(colls) > 0 {
+		return st.connection(colls, def, args, ignore), true, nil
 	}
 	return nil, false, nil
 }
 
-// lookup reads one record by its id argument or, for a single-argument
-// field (customerByEmail(email:)), by the stored field of that name.
-func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
+// abstract answers node(id:) and nodes(ids:) from the collections whose
+// type implements t.
+func (st *state) abstract(t *ast.Definition, def *ast.FieldDefinition, args map[string]any) (any, bool, error) {
+	if id, ok := args["id"]; ok && def.Type.Elem == nil {
+		return st.byIDAnywhere(t, fmt.Sprint(id)), true, nil
+	}
+	ids, ok := args["ids"].([]any)
+	if !ok || def.Type.Elem == nil {
+		return nil, false, nil
+	}
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		if r := st.byIDAnywhere(t, fmt.Sprint(id)); r != nil {
+			out[i] = r
+		}
+	}
+	return out, true, nil
+}
+
+// lookup reads one record by its id argument or, else, the first its
+// other arguments select as a list's would (customerByEmail(email:),
+// repository(owner:, name:) by name when owner cannot be read): none when
+// no argument sent can be read (customer(customerAccessToken:)); ok is
+// false (generated) when none is sent (viewer).
+func (st *state) lookup(coll string, def *ast.FieldDefinition, args map[string]any, ignore func(string)) (any, bool, error) {
 	idf := st.idField[coll]
 	for _, k := range []string{idf, "id"} {
 		if id, ok := args[k]; ok && id != nil {
@@ -421,22 +505,25 @@ func (st *state) lookup(coll string, args map[string]any) (any, bool, error) {
 			return st.recordOf(coll, rec), true, nil
 		}
 	}
-	var set []string
-	for k, v := range args {
-		if v != nil {
-			set = append(set, k)
-		}
+	sel := st.selectionOf([]string{coll}, def, args, ignore)
+	if !sel.selective() {
+		return nil, sentAny(def, args), nil
 	}
-	if len(set) != 1 {
-		return nil, false, nil
-	}
-	key, want := set[0], fmt.Sprint(args[set[0]])
-	for _, rec := range st.records(coll) {
-		if v, ok := rec[key]; ok && fmt.Sprint(v) == want {
-			return st.recordOf(coll, rec), true, nil
-		}
+	if picks := st.picks(sel); len(picks) > 0 {
+		return st.recordOf(coll, picks[0].rec), true, nil
 	}
 	return nil, true, nil
+}
+
+// sentAny reports whether a field got an argument that may select: not
+// null, not paging, not left at its default.
+func sentAny(def *ast.FieldDefinition, args map[string]any) bool {
+	for _, a := range def.Arguments {
+		if v := args[a.Name]; v != nil && !passiveArgs[normName(a.Name)] && !atDefault(a.DefaultValue, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // uniqueKeys are the fields that identify a record of coll besides its id:
@@ -490,119 +577,14 @@ func (st *state) byIDAnywhere(t *ast.Definition, id string) any {
 	return nil
 }
 
-// connectionOf returns the collection a Relay connection type lists: one
-// with edges { node: T } or nodes: [T] where T is a collection's type.
-func (st *state) connectionOf(t *ast.Definition) string {
-	if t.Kind != ast.Object {
-		return ""
-	}
-	if f := t.Fields.ForName("edges"); f != nil {
-		if edge := st.schema.Types[f.Type.Name()]; edge != nil {
-			if n := edge.Fields.ForName("node"); n != nil {
-				if _, ok := st.idField[n.Type.Name()]; ok {
-					return n.Type.Name()
-				}
-			}
-		}
-	}
-	if f := t.Fields.ForName("nodes"); f != nil && f.Type.Elem != nil {
-		if _, ok := st.idField[f.Type.Name()]; ok {
-			return f.Type.Name()
-		}
-	}
-	return ""
-}
-
-// connection answers a connection field from the stored records, with
-// first/after paging by id cursor and a truthful pageInfo.
-func (st *state) connection(coll string, args map[string]any) map[string]any {
-	recs := st.records(coll)
-	total := len(recs)
-	idf := st.idField[coll]
-	start := 0
-	if after, ok := args["after"].(string); ok {
-		for i, r := range recs {
-			if fmt.Sprint(r[idf]) == after {
-				start = i + 1
-			}
-		}
-	}
-	recs = recs[start:]
-	page := firstN(recs, args)
-	edges := make([]any, len(page))
-	nodes := make([]any, len(page))
-	var startCursor, endCursor any
-	for i, r := range page {
-		cursor := fmt.Sprint(r[idf])
-		nodes[i] = st.recordOf(coll, r)
-		edges[i] = map[string]any{"node": nodes[i], "cursor": cursor}
-		if i == 0 {
-			startCursor = cursor
-		}
-		endCursor = cursor
-	}
-	return map[string]any{
-		"edges": edges, "nodes": nodes, "totalCount": total,
-		"pageInfo": map[string]any{
-			"hasNextPage": len(page) < len(recs), "hasPreviousPage": start > 0,
-			"startCursor": startCursor, "endCursor": endCursor,
-		},
-	}
-}
-
 func (st *state) records(coll string) []store.Record {
 	recs, _ := st.store.Snapshot(coll)
-	return recs
-}
-
-func (st *state) wrap(coll string, recs []store.Record) []any {
-	out := make([]any, len(recs))
-	for i, r := range recs {
-		out[i] = st.recordOf(coll, r)
-	}
-	return out
-}
-
-// firstN applies a first/limit argument.
-func firstN(recs []store.Record, args map[string]any) []store.Record {
-	for _, k := range []string{"first", "limit"} {
-		if n, ok := number(args[k]); ok && n >= 0 && int(n) < len(recs) {
-			return recs[:int(n)]
-		}
-	}
 	return recs
 }
 
 // normName folds case and drops _ and - so item_id, itemId and ItemID match.
 func normName(s string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
-}
-
-// filter keeps the records that match the scalar arguments naming a field
-// of the type (orders(status: PAID)); records without that field pass.
-func filter(recs []store.Record, t *ast.Definition, args map[string]any) []store.Record {
-	conds := map[string]string{}
-	for k, v := range scalarArgs(args) {
-		if f := t.Fields.ForName(k); f != nil && f.Type.Elem == nil {
-			conds[k] = fmt.Sprint(v)
-		}
-	}
-	if len(conds) == 0 {
-		return recs
-	}
-	var out []store.Record
-	for _, r := range recs {
-		keep := true
-		for k, want := range conds {
-			if v, ok := r[k]; ok && fmt.Sprint(v) != want {
-				keep = false
-			}
-		}
-		if keep {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // reference resolves a field whose type is a collection's through the id
