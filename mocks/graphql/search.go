@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -293,7 +294,7 @@ func order(v any, q string) (int, bool) {
 	s := fmt.Sprint(v)
 	if a, err := strconv.ParseFloat(s, 64); err == nil {
 		if b, err := strconv.ParseFloat(q, 64); err == nil {
-			return cmpNumber(a, b), true
+			return cmp.Compare(a, b), true
 		}
 	}
 	if a, ok := instant(s); ok {
@@ -302,16 +303,6 @@ func order(v any, q string) (int, bool) {
 		}
 	}
 	return strings.Compare(strings.ToLower(s), strings.ToLower(q)), true
-}
-
-func cmpNumber(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // instant reads an RFC 3339 time, one without a zone (UTC) or a date.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/url"
@@ -275,7 +276,7 @@ func equal(v any, want string) bool {
 func compare(v any, q string) (int, bool) {
 	if a, ok := asNumber(v); ok {
 		if b, ok := asNumber(q); ok {
-			return cmpFloat(a, b), true
+			return cmp.Compare(a, b), true
 		}
 	}
 	if a, ok := asInstant(v); ok {
@@ -287,16 +288,6 @@ func compare(v any, q string) (int, bool) {
 		return strings.Compare(s, q), true
 	}
 	return 0, false
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func asNumber(v any) (float64, bool) {

@@ -30,7 +30,7 @@ const findFirstCustomer = `query Find {
 
 const readCustomer = `query Read($id: ID!) { customer(id: $id) { id orderCount } }`
 
-const upsertCounted = `mutation Upsert($input: CustomerInput!) {
+const upsertCustomer = `mutation Upsert($input: CustomerInput!) {
   upsertCustomer(input: $input) { customer { id email orderCount } created }
 }`
 
@@ -87,7 +87,7 @@ func (s *service) countOrder(ctx context.Context, o order) error {
 		return err
 	}
 	if !found {
-		if cust, err = s.crm.upsertForCount(ctx, o); err != nil {
+		if cust, err = s.crm.upsert(ctx, o); err != nil {
 			return err
 		}
 	}
@@ -156,14 +156,14 @@ func (c *crm) find(ctx context.Context, email string, unfiltered bool) (crmCusto
 	return data.Customers.Edges[0].Node, true, nil
 }
 
-// upsertForCount creates (or updates, by email) the order's customer.
-func (c *crm) upsertForCount(ctx context.Context, o order) (crmCustomer, error) {
+// upsert creates (or updates, by email) the order's customer.
+func (c *crm) upsert(ctx context.Context, o order) (crmCustomer, error) {
 	var data struct {
 		UpsertCustomer struct {
 			Customer crmCustomer `json:"customer"`
 		} `json:"upsertCustomer"`
 	}
-	err := c.graphql(ctx, upsertCounted, "Upsert", map[string]any{"input": map[string]any{
+	err := c.graphql(ctx, upsertCustomer, "Upsert", map[string]any{"input": map[string]any{
 		"email": o.Customer.Email, "firstName": o.Customer.FirstName, "lastName": o.Customer.LastName, "source": "shop",
 	}}, &data)
 	return data.UpsertCustomer.Customer, err

@@ -133,32 +133,8 @@ func (a *accounting) createInvoice(ctx context.Context, o order, key string) err
 // crm keeps customers.
 type crm struct{ vendorClient }
 
-const upsertCustomer = `mutation Upsert($input: CustomerInput!) {
-  upsertCustomer(input: $input) { customer { id email } created }
-}`
-
 // upsertCustomer creates or updates the order's customer by email.
 func (c *crm) upsertCustomer(ctx context.Context, o order) error {
-	req := map[string]any{
-		"query":         upsertCustomer,
-		"operationName": "Upsert",
-		"variables": map[string]any{"input": map[string]any{
-			"email":     o.Customer.Email,
-			"firstName": o.Customer.FirstName,
-			"lastName":  o.Customer.LastName,
-			"source":    "shop",
-		}},
-	}
-	var answer struct {
-		Errors []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
-	}
-	if err := c.post(ctx, "/graphql", nil, req, &answer); err != nil {
-		return err
-	}
-	if len(answer.Errors) > 0 {
-		return &vendorError{Vendor: c.name, Status: http.StatusUnprocessableEntity, Detail: answer.Errors[0].Message}
-	}
-	return nil
+	_, err := c.upsert(ctx, o)
+	return err
 }
