@@ -203,7 +203,7 @@ func TestRandRange(t *testing.T) {
 			t.Errorf("value %q out of range", v)
 		}
 	}
-	if newIteration(5, 7).get("rand.8") != newIteration(5, 7).get("rand.8") {
+	if a, b := newIteration(5, 7), newIteration(5, 7); a.get("rand.8") != b.get("rand.8") {
 		t.Error("not reproducible")
 	}
 	for _, bad := range []string{"rand.0", "rand.x", "rand.-1"} {

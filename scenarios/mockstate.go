@@ -52,9 +52,7 @@ type localRecords struct{ v *mocks.Vendor }
 
 func (l localRecords) Insert(_ context.Context, coll string, recs []map[string]any, webhooks bool) error {
 	batch := make([]store.Record, len(recs))
-	for i, r := range recs {
-		batch[i] = r
-	}
+	copy(batch, recs)
 	_, err := l.v.Insert(coll, batch, webhooks)
 	return err
 }

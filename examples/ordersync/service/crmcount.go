@@ -187,13 +187,13 @@ func (c *crm) setCount(ctx context.Context, id string, n int, expect *int) (stal
 	if err := c.graphql(ctx, setOrderCount, "Count", map[string]any{"input": input}, &data); err != nil {
 		return false, err
 	}
-	for _, ue := range data.Set.UserErrors {
-		if ue.Code == "STALE" {
-			return true, nil
-		}
+	if len(data.Set.UserErrors) == 0 {
+		return false, nil
+	}
+	if ue := data.Set.UserErrors[0]; ue.Code != "STALE" {
 		return false, &vendorError{Vendor: c.name, Status: http.StatusUnprocessableEntity, Detail: ue.Message}
 	}
-	return false, nil
+	return true, nil
 }
 
 // count reads a customer's order count again.
