@@ -47,12 +47,12 @@ type Spec struct {
 	// parameters or, for a write, in its body: GET /stock/A?warehouse=w1.
 	// HTTP (OpenAPI) mocks only.
 	Keys map[string][]string `yaml:"keys,omitempty" json:"keys,omitempty"`
-	// Stamps are, by collection, the fields a stateful HTTP mock writes on
-	// every create and update as the vendor does, field: time (the instant
-	// of the write) or counter (a number the collection raises on each
-	// write): {stock: {updated_at: time, version: counter}}. A create keeps
-	// a value the record holds (seeded records keep their history); an
-	// update always writes them.
+	// Stamps are, by collection (a type on a GraphQL mock), the fields a
+	// stateful mock writes on every create and update as the vendor does,
+	// field: time (the instant of the write) or counter (a number the
+	// collection raises on each write): {stock: {updated_at: time, version:
+	// counter}}. A create keeps a value the record holds (seeded records
+	// keep their history); an update always writes them.
 	Stamps map[string]map[string]string `yaml:"stamps,omitempty" json:"stamps,omitempty"`
 	// Filters are, by collection, list query parameters and the filter
 	// each is, "FIELD OP" with OP one of > >= < <= =: {stock: {updated_min:
@@ -531,8 +531,8 @@ func (s *Spec) checkStampsAndFilters(graphql bool) []FieldError {
 			continue
 		}
 		switch {
-		case graphql:
-			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to an HTTP (OpenAPI) mock's collections; a GraphQL mock has none"})
+		case graphql && f.name == "filters":
+			errs = append(errs, FieldError{Field: f.name, Message: "filters name an HTTP (OpenAPI) mock's list parameters; a GraphQL mock filters by the arguments that name fields and by search strings"})
 		case !s.Stateful:
 			errs = append(errs, FieldError{Field: f.name, Message: f.name + " apply to stateful collections: add stateful: true"})
 		}

@@ -123,3 +123,61 @@ func strs(v any) []string {
 	}
 	return out
 }
+
+// TestStampsGraphQL: declared stamps reach a GraphQL mock's types: a
+// version raised and a time written on every write, which a search string
+// can then filter on; a type that is no collection, or a field the type
+// lacks, is refused.
+func TestStampsGraphQL(t *testing.T) {
+	t.Parallel()
+	schema := `
+type Query { levels(first: Int, query: String): [Level!]! }
+type Mutation { levelCreate(input: LevelInput!): Level  levelUpdate(input: LevelInput!): Level }
+input LevelInput { id: ID, sku: String, quantity: Int }
+type Level { id: ID!, sku: String, quantity: Int, version: Int, updatedAt: String }
+`
+	file := filepath.Join(t.TempDir(), "levels.graphql")
+	if err := os.WriteFile(file, []byte(schema), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadContract(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, Spec{Stateful: true, Stamps: map[string]map[string]string{"Level": {"version": "counter", "updatedAt": "time"}}}, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	srv := httptest.NewServer(v.Handler)
+	defer srv.Close()
+	gql := func(query string) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": query})
+		resp, err := srv.Client().Post(srv.URL+v.GraphQL.Path(), "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	gql(`mutation { levelCreate(input: {id: "A", sku: "MUG", quantity: 1}) { id } }`)
+	gql(`mutation { levelCreate(input: {id: "B", sku: "TEA", quantity: 1}) { id } }`)
+	got := gql(`mutation { levelUpdate(input: {id: "A", quantity: 2}) { version updatedAt } }`)
+	if dig(got, "data", "levelUpdate", "version") != 3.0 || dig(got, "data", "levelUpdate", "updatedAt") == nil {
+		t.Fatalf("the third write: %v, want version 3 and a time", got)
+	}
+	since := gql(`{ levels(query: "version:>2") { id } }`)
+	if list, _ := dig(since, "data", "levels").([]any); len(list) != 1 || dig(list[0], "id") != "A" {
+		t.Errorf("levels changed since version 2: %v, want A alone", since)
+	}
+	for _, bad := range []map[string]map[string]string{{"Lvl": {"version": "counter"}}, {"Level": {"revision": "counter"}}} {
+		if _, err := New(c, Spec{Stateful: true, Stamps: bad}, Settings{}); err == nil || !strings.Contains(err.Error(), "stamps") {
+			t.Errorf("stamps %v: %v", bad, err)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func TestSpecCheckStampsAndFilters(t *testing.T) {
 	}{
 		{good, KindOpenAPI, ""},
 		{Spec{Stamps: good.Stamps, Filters: good.Filters}, KindOpenAPI, "stamps filters"},
-		{good, KindGraphQL, "stamps filters"},
+		{good, KindGraphQL, "filters"},
 		{Spec{Stateful: true, Stamps: map[string]map[string]string{"stock": {"at": "clock"}},
 			Filters: map[string]map[string]string{"stock": {"since": "version", "from": "at ~"}}}, KindOpenAPI, "stamps.stock.at filters.stock.from filters.stock.since"},
 	} {

@@ -247,6 +247,9 @@ func (v *Vendor) graphQL(c Contract, s Spec, seed int64, log *slog.Logger) error
 	if len(s.CompareAndSet) > 0 {
 		opts = append(opts, graphql.WithCompareAndSet(s.casRules(), s.staleCodes()))
 	}
+	if len(s.Stamps) > 0 {
+		opts = append(opts, graphql.WithStamps(s.Stamps))
+	}
 	if len(s.Webhooks) > 0 {
 		// Only the subscribers declared: a schema has no subscription
 		// endpoint nor callbacks.

@@ -44,6 +44,7 @@ type options struct {
 	seed        int64
 	stateful    bool
 	cas         map[string]store.CompareAndSet // WithCompareAndSet
+	stamps      map[string]map[string]string   // WithStamps
 	staleCodes  map[string]string
 	journalSize int
 	name        string
@@ -175,8 +176,11 @@ func NewHandler(c *contracts.GraphQL, opts ...Option) (*Mock, error) {
 		if err := m.state.setCompareAndSet(o.cas, o.staleCodes); err != nil {
 			return nil, fmt.Errorf("graphql: %w", err)
 		}
-	} else if len(o.cas) > 0 {
-		return nil, errors.New("graphql: compare_and_set: the rules apply to stored records: turn stateful mode on")
+		if err := m.state.setStamps(o.stamps); err != nil {
+			return nil, fmt.Errorf("graphql: %w", err)
+		}
+	} else if len(o.cas) > 0 || len(o.stamps) > 0 {
+		return nil, errors.New("graphql: compare_and_set and stamps apply to stored records: turn stateful mode on")
 	}
 	if err := m.attachWebhooks(); err != nil {
 		return nil, err

@@ -105,6 +105,19 @@ func (s *Store) SetCompareAndSet(coll string, rule *CompareAndSet) error {
 	return nil
 }
 
+// SetStamps gives a collection the fields it stamps on every write (see
+// Collection.Stamps), in place of those it had.
+func (s *Store) SetStamps(coll string, stamps []Stamp) error {
+	c, err := s.coll(coll)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.def.Stamps = stamps
+	c.mu.Unlock()
+	return nil
+}
+
 // Collection returns the definition of a collection by name.
 func (s *Store) Collection(name string) (Collection, bool) {
 	c, err := s.coll(name)
