@@ -70,7 +70,15 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 				n++
 			}
 		}
-		rate := float64(n) / span.Seconds()
+		// A rate under the bound cannot show in a window shorter than one
+		// interval of the bound: one request (a breaker's probe) in the
+		// last 600 ms of a cut-short outage is no 1.6/s. Such a window is
+		// read as one interval long.
+		over := span
+		if o.MaxRate > 0 {
+			over = max(span, time.Duration(float64(time.Second)/o.MaxRate))
+		}
+		rate := float64(n) / over.Seconds()
 		judged++
 		worst = max(worst, rate)
 		if rate > o.MaxRate {

@@ -311,6 +311,26 @@ func TestBreakerNoData(t *testing.T) {
 	}
 }
 
+// TestBreakerShortOutage: an outage cut short to 600 ms after Within
+// holds one request of a service whose breaker probes once a second: no
+// rate over the bound of 1/s can be read from it, so it passes; two
+// requests in it are over the bound, and fail.
+func TestBreakerShortOutage(t *testing.T) {
+	t.Parallel()
+	short := []FaultWindow{{Target: "accounting", Start: t0.Add(10 * time.Second), End: t0.Add(11600 * time.Millisecond), Kind: "status"}}
+	o := BreakerOptions{System: "accounting", MaxRate: 1, Within: time.Second}
+	b := &journalBuilder{}
+	b.add(10*time.Second, "ord-3", 3, 503, ms10, "")
+	b.add(11300*time.Millisecond, "ord-3", 3, 503, ms10, "") // the probe
+	if g := Breaker(b.es, short, o); !g.Passed {
+		t.Errorf("one probe in 600 ms: %s: %s (%s)", g.Status(), g.Reason, g.Measured)
+	}
+	b.add(11500*time.Millisecond, "ord-3", 3, 503, ms10, "")
+	if g := Breaker(b.es, short, o); g.Passed || g.Skipped {
+		t.Errorf("two requests in 600 ms: %s: %s (%s)", g.Status(), g.Reason, g.Measured)
+	}
+}
+
 // TestSameBodyThroughDroppedBodies: a request whose body the journal
 // dropped to stay within its body budget is still told apart from another
 // by the digest it kept, and matched with a retry whose body was kept.
