@@ -10,7 +10,7 @@ import (
 type astType = ast.Type
 
 const (
-	crmV1 = "../examples/ordersync/contracts/crm.graphql"
+	crmV1 = "testdata/diff/crm-v1.graphql" // the CRM example's contract as v2 was cut from it
 	crmV2 = "testdata/diff/crm-v2.graphql"
 )
 

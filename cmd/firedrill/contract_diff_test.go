@@ -137,7 +137,7 @@ func TestContractDiffBadInputExit2(t *testing.T) {
 // command; narrowed to what the journaled queries use, only those count.
 func TestContractDiffGraphQL(t *testing.T) {
 	t.Parallel()
-	base := filepath.Join("..", "..", "examples", "ordersync", "contracts", "crm.graphql")
+	base := filepath.Join("..", "..", "contracts", "testdata", "diff", "crm-v1.graphql")
 	rev := filepath.Join("..", "..", "contracts", "testdata", "diff", "crm-v2.graphql")
 	code, out, stderr := runCLI(t, context.Background(), "contract", "diff", base, rev)
 	if code != 1 || !strings.Contains(out, "error: CustomerInput.consent: required input field CustomerInput.consent added [required-input-field-added]") || !strings.Contains(out, "6 breaking, 1 warning, 3 compatible") {
