@@ -67,64 +67,7 @@ func TestVerifyPassesAgainstAMockOfTheContract(t *testing.T) {
 }
 
 // driftContract declares what the drifting server gets wrong.
-const driftContract = `openapi: 3.0.3
-info: {title: drift, version: "1"}
-servers: [{url: https://api.example.com/v1}]
-security: [{key: []}]
-components:
-  securitySchemes:
-    key: {type: apiKey, in: query, name: access}
-  schemas:
-    Order:
-      type: object
-      required: [id, total]
-      properties: {id: {type: string}, total: {type: number}}
-paths:
-  /orders:
-    get:
-      operationId: listOrders
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Order"}}}}}
-    post:
-      operationId: createOrder
-      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}
-      responses:
-        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}
-  /orders/{id}:
-    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-    get:
-      operationId: getOrder
-      responses:
-        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}
-        "404": {description: not found}
-    delete:
-      operationId: deleteOrder
-      responses: {"204": {description: deleted}}
-  /health:
-    get:
-      operationId: health
-      responses: {"200": {description: ok}}
-  /report:
-    get:
-      operationId: report
-      responses: {"200": {description: ok, content: {application/json: {schema: {type: object}}}}}
-  /ping:
-    get:
-      operationId: ping
-      responses: {"200": {description: ok, content: {application/json: {schema: {type: object}}}}}
-  /limits:
-    get:
-      operationId: limits
-      responses:
-        "200":
-          description: ok
-          headers: {X-Request-Id: {required: true, schema: {type: string}}}
-          content: {application/json: {schema: {type: object}}}
-  /fine:
-    get:
-      operationId: fine
-      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Order"}}}}}
-`
+const driftContract = "testdata/verify-drift.openapi.yaml"
 
 // driftServer answers each operation of driftContract wrongly but one
 // (fine), and records the methods it was sent.
@@ -180,9 +123,9 @@ func (d *driftServer) sent() []string {
 	return append([]string(nil), d.methods...)
 }
 
-func parseContract(t testing.TB, name, doc string) *contracts.OpenAPI {
+func loadContract(t testing.TB, path string) *contracts.OpenAPI {
 	t.Helper()
-	c, err := contracts.ParseOpenAPI(context.Background(), name, []byte(doc))
+	c, err := contracts.LoadOpenAPI(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +137,7 @@ func parseContract(t testing.TB, name, doc string) *contracts.OpenAPI {
 // the operation that keeps the contract passes; no write is sent.
 func TestVerifyNamesEachDrift(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	srv := newDriftServer(t)
 	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: srv.URL, Rate: fastRate, Getenv: testEnv(map[string]string{EnvAPIKey: "k"})})
 	if err != nil {
@@ -249,7 +192,7 @@ func TestVerifyNamesEachDrift(t *testing.T) {
 // DELETE, and judges their answers.
 func TestVerifySendsWritesWhenAllowed(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	srv := newDriftServer(t)
 	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: srv.URL, AllowWrites: true, Rate: fastRate,
 		Operations: []string{"createOrder", "DELETE /orders/{id}"}, Getenv: testEnv(map[string]string{EnvAPIKey: "k"})})
@@ -268,7 +211,7 @@ func TestVerifySendsWritesWhenAllowed(t *testing.T) {
 // sooner than a second later, and the answer then judged.
 func TestVerifyHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	var (
 		mu    sync.Mutex
 		times []time.Time
@@ -309,7 +252,7 @@ func TestVerifyHonoursRetryAfter(t *testing.T) {
 // is not judged.
 func TestVerifyGivesUpOnARetryAfterPastTheTimeout(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "120")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -331,7 +274,7 @@ func TestVerifyGivesUpOnARetryAfterPastTheTimeout(t *testing.T) {
 // TestVerifyKeepsToTheRate: at 5/s the requests arrive 200ms apart.
 func TestVerifyKeepsToTheRate(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	var (
 		mu    sync.Mutex
 		times []time.Time
@@ -364,7 +307,7 @@ func TestVerifyKeepsToTheRate(t *testing.T) {
 func TestVerifyNeverShowsTheCredential(t *testing.T) {
 	t.Parallel()
 	const key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	var (
 		mu  sync.Mutex
 		got string
@@ -420,7 +363,7 @@ func TestVerifyNeverShowsTheCredential(t *testing.T) {
 // with ExitUsage.
 func TestVerifyRefusesBadOptions(t *testing.T) {
 	t.Parallel()
-	c := parseContract(t, "drift.yaml", driftContract)
+	c := loadContract(t, driftContract)
 	_, err := Verify(context.Background(), c, VerifyOptions{BaseURL: "api.example.com", Operations: []string{"nope"},
 		Auth: map[string]string{"key": "EMPTY", "other": "X"}, Getenv: testEnv(nil)})
 	if CodeOf(err) != ExitUsage {
