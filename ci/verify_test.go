@@ -102,6 +102,8 @@ func newDriftServer(t testing.TB) *driftServer {
 			w.WriteHeader(202) // a status not declared
 		case p == "/report":
 			json(500, `{"error":"boom"}`) // an undeclared 5xx
+		case p == "/maintenance":
+			w.WriteHeader(503) // a declared 5xx, still drift
 		case p == "/ping":
 			w.Header().Set("Content-Type", "text/plain")
 			fmt.Fprint(w, "pong") // a content type not declared
@@ -151,6 +153,7 @@ func TestVerifyNamesEachDrift(t *testing.T) {
 		"getOrder":    {OutcomeDrift, `property "total" is missing`},
 		"health":      {OutcomeDrift, "status: answered 202, which the operation does not declare (it declares 200)"},
 		"report":      {OutcomeDrift, "server-error: answered 500 Internal Server Error (not declared)"},
+		"maintenance": {OutcomeDrift, "server-error: answered 503 Service Unavailable (declared): any 5xx is drift"},
 		"ping":        {OutcomeDrift, `content-type: "text/plain" is not declared for 200 (it declares application/json)`},
 		"limits":      {OutcomeDrift, "header X-Request-Id:"},
 		"fine":        {OutcomePass, ""},
@@ -178,8 +181,8 @@ func TestVerifyNamesEachDrift(t *testing.T) {
 			t.Errorf("%s: request %q does not say what was sent", o.Operation, o.Request)
 		}
 	}
-	if v.Drifted != 6 || v.Passed != 1 || v.Skipped != 2 || CodeOf(v.Err()) != ExitFail {
-		t.Errorf("counts %d drift %d pass %d skipped, exit %v; want 6, 1, 2 and fail", v.Drifted, v.Passed, v.Skipped, CodeOf(v.Err()))
+	if v.Drifted != 7 || v.Passed != 1 || v.Skipped != 2 || CodeOf(v.Err()) != ExitFail {
+		t.Errorf("counts %d drift %d pass %d skipped, exit %v; want 7, 1, 2 and fail", v.Drifted, v.Passed, v.Skipped, CodeOf(v.Err()))
 	}
 	for _, m := range srv.sent() {
 		if m != http.MethodGet {
@@ -291,8 +294,8 @@ func TestVerifyKeepsToTheRate(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(times) != 7 {
-		t.Fatalf("%d requests, want the 7 reads", len(times))
+	if len(times) != 8 {
+		t.Fatalf("%d requests, want the 8 reads", len(times))
 	}
 	for i := 1; i < len(times); i++ {
 		if gap := times[i].Sub(times[i-1]); gap < 180*time.Millisecond {

@@ -169,8 +169,8 @@ func TestContractVerifyFailsAgainstADriftingServer(t *testing.T) {
 	if report.Drifted != 4 {
 		t.Errorf("JSON: %d operations drifted, want 4:\n%s", report.Drifted, raw)
 	}
-	if s := readVerifyJUnit(t, junitPath); s.Failures != 4 || s.Skipped != 2 || s.Tests != 9 {
-		t.Errorf("JUnit: %d tests, %d failures, %d skipped; want 9, 4, 2", s.Tests, s.Failures, s.Skipped)
+	if s := readVerifyJUnit(t, junitPath); s.Failures != 4 || s.Skipped != 2 || s.Tests != 10 {
+		t.Errorf("JUnit: %d tests, %d failures, %d skipped; want 10, 4, 2", s.Tests, s.Failures, s.Skipped)
 	}
 	junit, _ := os.ReadFile(junitPath)
 	for name, text := range map[string]string{"stdout": out, "stderr": errOut, "JSON": string(raw), "JUnit": string(junit)} {
