@@ -26,6 +26,10 @@ const (
 	DefaultVerifyRetries = 3                // retries of a 429 or 503 that carries Retry-After
 )
 
+// unreachableAfter is how many requests in a row, from the first, may go
+// unanswered before Verify stops calling an API that is not there.
+const unreachableAfter = 3
+
 // ErrUnreachable is the error of a verification whose every request got no
 // answer at all: the API is down or the base URL is wrong.
 var ErrUnreachable = errors.New("ci: verify: the API answered no request")
@@ -159,6 +163,9 @@ func Verify(ctx context.Context, c *contracts.OpenAPI, o VerifyOptions) (*Verifi
 		Notes: vr.notes, Start: time.Now()}
 	answered, unanswered := 0, 0
 	for _, op := range vr.ops {
+		if answered == 0 && unanswered == unreachableAfter {
+			vr.gaveUp = fmt.Sprintf("not sent: the first %d requests got no answer", unreachableAfter)
+		}
 		check := vr.check(ctx, op)
 		switch check.Outcome {
 		case OutcomePass:
@@ -200,6 +207,7 @@ type verifier struct {
 	redact    *strings.Replacer
 	notes     []string
 	pace      pacer
+	gaveUp    string // why no more requests are sent, once the API proved unreachable
 }
 
 // newVerifier checks the options and resolves the base URL, the
@@ -292,6 +300,10 @@ func (vr *verifier) check(ctx context.Context, op mocks.SampleOp) (oc OperationC
 	oc = OperationCheck{Operation: op.Name(), Method: op.Method, Template: op.Template}
 	if !vr.o.AllowWrites && !readOnly[op.Method] {
 		oc.Outcome, oc.Reason = OutcomeSkipped, "a write: sent only when writes are allowed"
+		return oc
+	}
+	if vr.gaveUp != "" {
+		oc.Outcome, oc.Reason = OutcomeError, vr.gaveUp
 		return oc
 	}
 	start := time.Now()

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -376,5 +378,41 @@ func TestVerifyRefusesBadOptions(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v\nsays nothing of %q", err, want)
 		}
+	}
+}
+
+// TestVerifyStopsCallingAnAbsentAPI: when the first requests get no
+// answer, the rest are not sent (at a gentle rate a large contract would
+// take minutes to fail otherwise), and the verification is a set-up
+// failure. TestVerifyKeepsToTheRate is the control: an API that answers
+// gets every read.
+func TestVerifyStopsCallingAnAbsentAPI(t *testing.T) {
+	t.Parallel()
+	c := loadContract(t, driftContract)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conn.Close() // no answer
+		}
+	}()
+	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: "http://" + ln.Addr().String(), Rate: fastRate})
+	if !errors.Is(err, ErrUnreachable) || CodeOf(err) != ExitSetup {
+		t.Fatalf("%v (exit %v), want ErrUnreachable carrying ExitSetup", err, CodeOf(err))
+	}
+	if n := accepted.Load(); n < unreachableAfter || n > unreachableAfter+1 {
+		t.Errorf("%d connections, want the first %d requests and no more", n, unreachableAfter)
+	}
+	if v.Errors != 8 || !strings.Contains(v.Operations[len(v.Operations)-1].Reason, "not sent: the first 3 requests got no answer") {
+		t.Errorf("%d not judged, last says %q; want the 8 reads, the last not sent", v.Errors, v.Operations[len(v.Operations)-1].Reason)
 	}
 }
