@@ -179,15 +179,15 @@ func Verify(ctx context.Context, c *contracts.OpenAPI, o VerifyOptions) (*Verifi
 		}
 		if check.Status != 0 {
 			answered++
-		} else if check.Outcome == OutcomeError {
-			unanswered++
+		} else if check.Outcome == OutcomeError && check.Request != "" {
+			unanswered++ // sent, and no answer came
 		}
 		v.Operations = append(v.Operations, check)
+		v.Duration = time.Since(v.Start)
 		if ctx.Err() != nil {
 			return v, fmt.Errorf("ci: verify %s: %w", c.Path, ctx.Err())
 		}
 	}
-	v.Duration = time.Since(v.Start)
 	if answered == 0 && unanswered > 0 {
 		return v, WithExit(ExitSetup, fmt.Errorf("%w at %s: %s", ErrUnreachable, v.BaseURL, v.Operations[slices.IndexFunc(v.Operations, func(o OperationCheck) bool { return o.Outcome == OutcomeError })].Reason))
 	}

@@ -133,7 +133,8 @@ func runContractVerify(cmd *cobra.Command, st *state, path string, f verifyFlags
 	return nil
 }
 
-// options turns the flags into ci.VerifyOptions, naming every bad one.
+// options turns the flags into ci.VerifyOptions, naming every flag that is
+// wrong in itself; ci.Verify judges them against the contract.
 func (f verifyFlags) options(st *state) (ci.VerifyOptions, error) {
 	var errs []error
 	rate, err := contracts.ParseRate(f.rate)
