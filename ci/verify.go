@@ -188,10 +188,24 @@ func Verify(ctx context.Context, c *contracts.OpenAPI, o VerifyOptions) (*Verifi
 			return v, fmt.Errorf("ci: verify %s: %w", c.Path, ctx.Err())
 		}
 	}
+	if n := refused(v.Operations); n > 0 {
+		v.Notes = append(v.Notes, fmt.Sprintf("%s answered 401 or 403: their error answers were judged, not their work; check the credentials", count(n, "operation")))
+	}
 	if answered == 0 && unanswered > 0 {
 		return v, WithExit(ExitSetup, fmt.Errorf("%w at %s: %s", ErrUnreachable, v.BaseURL, v.Operations[slices.IndexFunc(v.Operations, func(o OperationCheck) bool { return o.Outcome == OutcomeError })].Reason))
 	}
 	return v, nil
+}
+
+// refused counts the operations whose answer refused the credentials.
+func refused(ops []OperationCheck) int {
+	n := 0
+	for _, o := range ops {
+		if o.Status == http.StatusUnauthorized || o.Status == http.StatusForbidden {
+			n++
+		}
+	}
+	return n
 }
 
 // verifier holds what Verify needs across operations.
