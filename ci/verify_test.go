@@ -425,3 +425,22 @@ func TestVerifyStopsCallingAnAbsentAPI(t *testing.T) {
 		t.Errorf("%d not judged, last says %q; want the 8 reads, the last not sent", v.Errors, v.Operations[len(v.Operations)-1].Reason)
 	}
 }
+
+// TestVerifyNotesRefusedCredentials: an API that refuses the credentials
+// gets a note saying so, for the operations whose work went unjudged.
+func TestVerifyNotesRefusedCredentials(t *testing.T) {
+	t.Parallel()
+	c := loadContract(t, driftContract)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: srv.URL, Rate: fastRate, Operations: []string{"fine", "getOrder"},
+		Getenv: testEnv(map[string]string{EnvAPIKey: "wrong"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Notes) != 1 || !strings.Contains(v.Notes[0], "2 operations answered 401 or 403") {
+		t.Errorf("notes %q, want one saying 2 operations answered 401 or 403", v.Notes)
+	}
+}
