@@ -161,29 +161,20 @@ func Verify(ctx context.Context, c *contracts.OpenAPI, o VerifyOptions) (*Verifi
 	}
 	v := &Verification{Contract: c.Path, BaseURL: vr.base, Writes: o.AllowWrites, Rate: vr.rate.String(), Seed: o.Seed,
 		Notes: vr.notes, Start: time.Now()}
-	answered, unanswered := 0, 0
+	answered, unanswered, firstMiss := 0, 0, ""
 	for _, op := range vr.ops {
 		if answered == 0 && unanswered == unreachableAfter {
 			vr.gaveUp = fmt.Sprintf("not sent: the first %d requests got no answer", unreachableAfter)
 		}
 		check := vr.check(ctx, op)
-		switch check.Outcome {
-		case OutcomePass:
-			v.Passed++
-		case OutcomeDrift:
-			v.Drifted++
-		case OutcomeSkipped:
-			v.Skipped++
-		case OutcomeError:
-			v.Errors++
-		}
-		if check.Status != 0 {
+		v.add(check)
+		switch {
+		case check.Status != 0:
 			answered++
-		} else if check.Outcome == OutcomeError && check.Request != "" {
-			unanswered++ // sent, and no answer came
+		case check.Outcome == OutcomeError && check.Request != "": // sent, and no answer came
+			unanswered++
+			firstMiss = cmp.Or(firstMiss, check.Reason)
 		}
-		v.Operations = append(v.Operations, check)
-		v.Duration = time.Since(v.Start)
 		if ctx.Err() != nil {
 			return v, fmt.Errorf("ci: verify %s: %w", c.Path, ctx.Err())
 		}
@@ -192,9 +183,25 @@ func Verify(ctx context.Context, c *contracts.OpenAPI, o VerifyOptions) (*Verifi
 		v.Notes = append(v.Notes, fmt.Sprintf("%s answered 401 or 403: their error answers were judged, not their work; check the credentials", count(n, "operation")))
 	}
 	if answered == 0 && unanswered > 0 {
-		return v, WithExit(ExitSetup, fmt.Errorf("%w at %s: %s", ErrUnreachable, v.BaseURL, v.Operations[slices.IndexFunc(v.Operations, func(o OperationCheck) bool { return o.Outcome == OutcomeError })].Reason))
+		return v, WithExit(ExitSetup, fmt.Errorf("%w at %s: %s", ErrUnreachable, v.BaseURL, firstMiss))
 	}
 	return v, nil
+}
+
+// add counts one operation's check in and keeps it.
+func (v *Verification) add(c OperationCheck) {
+	switch c.Outcome {
+	case OutcomePass:
+		v.Passed++
+	case OutcomeDrift:
+		v.Drifted++
+	case OutcomeSkipped:
+		v.Skipped++
+	case OutcomeError:
+		v.Errors++
+	}
+	v.Operations = append(v.Operations, c)
+	v.Duration = time.Since(v.Start)
 }
 
 // refused counts the operations whose answer refused the credentials.
