@@ -278,14 +278,18 @@ func resolveBase(raw, basePath string) (string, error) {
 	return u.String(), nil
 }
 
-// selectOps keeps the operations named, every one when names is empty; a
-// name that is no operation of the contract is an error.
+// selectOps keeps the operations named (an operationId, or "METHOD
+// /template" in any case), every one when names is empty; a name that is
+// no operation of the contract is an error.
 func selectOps(all []mocks.SampleOp, names []string) ([]mocks.SampleOp, error) {
 	if len(names) == 0 {
 		return all, nil
 	}
 	want := map[string]bool{}
 	for _, n := range names {
+		if m, t, ok := strings.Cut(n, " "); ok && strings.HasPrefix(t, "/") {
+			n = strings.ToUpper(m) + " " + t // "delete /orders/{id}" too
+		}
 		want[n] = true
 	}
 	var out []mocks.SampleOp

@@ -204,7 +204,7 @@ func TestVerifySendsWritesWhenAllowed(t *testing.T) {
 	c := loadContract(t, driftContract)
 	srv := newDriftServer(t)
 	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: srv.URL, AllowWrites: true, Rate: fastRate,
-		Operations: []string{"createOrder", "DELETE /orders/{id}"}, Getenv: testEnv(map[string]string{EnvAPIKey: "k"})})
+		Operations: []string{"createOrder", "delete /orders/{id}"}, Getenv: testEnv(map[string]string{EnvAPIKey: "k"})})
 	if err != nil {
 		t.Fatal(err)
 	}
