@@ -352,7 +352,7 @@ func (vr *verifier) check(ctx context.Context, op mocks.SampleOp) (oc OperationC
 			continue
 		}
 		if resp.StatusCode == http.StatusTooManyRequests && wait > 0 {
-			oc.Outcome, oc.Reason = OutcomeError, fmt.Sprintf("throttled: 429 asked for a wait of %s after %d attempts; the operation was not judged", ms(wait), oc.Attempts)
+			oc.Outcome, oc.Reason = OutcomeError, fmt.Sprintf("throttled: 429 asked for a wait of %s after %s; the operation was not judged", ms(wait), count(oc.Attempts, "attempt"))
 			return oc
 		}
 		oc.Drifts = vr.judge(ctx, op, req, resp, body)
