@@ -444,3 +444,20 @@ func TestVerifyNotesRefusedCredentials(t *testing.T) {
 		t.Errorf("notes %q, want one saying 2 operations answered 401 or 403", v.Notes)
 	}
 }
+
+// TestVerifyShortCredentialKeepsTheReportReadable: a one-letter test
+// token is not searched for in the report (it would mask every "t"),
+// while a real one is (TestVerifyNeverShowsTheCredential).
+func TestVerifyShortCredentialKeepsTheReportReadable(t *testing.T) {
+	t.Parallel()
+	c := loadContract(t, driftContract)
+	srv := newDriftServer(t)
+	v, err := Verify(context.Background(), c, VerifyOptions{BaseURL: srv.URL, Rate: fastRate, Operations: []string{"fine"},
+		Getenv: testEnv(map[string]string{EnvAPIKey: "t"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "GET " + srv.URL + "/v1/fine?access=***"; v.Operations[0].Request != want {
+		t.Errorf("request %q, want %q", v.Operations[0].Request, want)
+	}
+}
