@@ -25,6 +25,15 @@
 // returns a Gate with its measured value and reason, and is skipped when the
 // run did not exercise it.
 //
+// Provider verification: Verify calls a live API with a request built from
+// its contract for each operation (mocks.SampleRequest, the mocks' own
+// request generator; credentials from the environment, never shown), at a
+// rate and honouring Retry-After, reads only unless writes are allowed, and
+// names each drift of the answers: an undeclared status, any 5xx, an
+// undeclared content type, a required header missing, a body that breaks
+// its schema (with the JSON pointer into it). The Verification writes as
+// text, JSON and JUnit; its Err carries ExitFail.
+//
 // Verdict: Judge weighs gates; Verdict.Err carries ExitFail, so the same
 // check ends a go test and a CI job. Reports: WriteAll renders a Report as
 // report.html (self-contained, SVG charts), junit.xml, summary.json and

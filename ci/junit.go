@@ -99,6 +99,11 @@ func WriteJUnit(w io.Writer, r Report) error {
 	}
 	s.Tests = len(s.Cases)
 	all := junitSuites{Name: "firedrill", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped, Time: s.Time, Suites: []junitSuite{s}}
+	return writeJUnit(w, all)
+}
+
+// writeJUnit writes the XML header and the suites, indented.
+func writeJUnit(w io.Writer, all junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -16,14 +16,15 @@ import (
 func newContractCmd(st *state) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "contract",
-		Short: "Check vendor contracts (OpenAPI, GraphQL)",
+		Short: "Check vendor contracts (OpenAPI, GraphQL), and providers against them",
 		Example: `  firedrill contract lint contracts/accounting.openapi.yaml
   firedrill contract lint contracts/*.yaml contracts/crm.graphql --format json
-  firedrill contract diff vendor/accounting-v1.yaml vendor/accounting-v2.yaml --used-by runs/demo/journal-accounting.jsonl`,
+  firedrill contract diff vendor/accounting-v1.yaml vendor/accounting-v2.yaml --used-by runs/demo/journal-accounting.jsonl
+  firedrill contract verify contracts/accounting.openapi.yaml --base-url https://sandbox.accounting.example.com --junit verify.xml`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newContractLintCmd(st), newContractDiffCmd(st))
+	cmd.AddCommand(newContractLintCmd(st), newContractDiffCmd(st), newContractVerifyCmd(st))
 	return cmd
 }
 

@@ -7,6 +7,7 @@ package reqgen
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -61,8 +62,31 @@ func (o Op) Name() string {
 	return o.Method + " " + o.Template
 }
 
-// Build returns a request for op against baseURL (scheme, host and base path).
+// Credential gives the credential to send for the security scheme named
+// name: an API key, a token, or "user:password" for HTTP basic. ok false
+// sends none for that scheme.
+type Credential func(name string, s *openapi3.SecurityScheme) (value string, ok bool)
+
+// TestCredential is the credential Build sends: fixed test values, which
+// the mocks accept.
+func TestCredential(_ string, s *openapi3.SecurityScheme) (string, bool) {
+	switch {
+	case s.Type == "apiKey":
+		return "key_test_123", true
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
+		return "user:pass", true
+	}
+	return "token_test_123", true
+}
+
+// Build returns a request for op against baseURL (scheme, host and base
+// path), with TestCredential's credentials.
 func Build(doc *openapi3.T, baseURL string, op Op, seed int64) (*http.Request, error) {
+	return BuildWith(doc, baseURL, op, seed, TestCredential)
+}
+
+// BuildWith is Build with the credentials cred gives.
+func BuildWith(doc *openapi3.T, baseURL string, op Op, seed int64, cred Credential) (*http.Request, error) {
 	params := effectiveParams(op)
 	path := op.Template
 	q := url.Values{}
@@ -84,7 +108,7 @@ func Build(doc *openapi3.T, baseURL string, op Op, seed int64) (*http.Request, e
 			cookies = append(cookies, &http.Cookie{Name: p.Name, Value: url.QueryEscape(paramstyle.Simple(v))})
 		}
 	}
-	addCredentials(doc, op, q, header)
+	addCredentials(doc, op, q, header, cred)
 	body, ct, err := requestBody(op, seed)
 	if err != nil {
 		return nil, err
@@ -191,8 +215,9 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// addCredentials satisfies the operation's first security requirement.
-func addCredentials(doc *openapi3.T, op Op, q url.Values, h http.Header) {
+// addCredentials satisfies the operation's first security requirement
+// with the credentials cred gives.
+func addCredentials(doc *openapi3.T, op Op, q url.Values, h http.Header, cred Credential) {
 	reqs := op.Operation.Security
 	if reqs == nil {
 		reqs = &doc.Security
@@ -206,19 +231,23 @@ func addCredentials(doc *openapi3.T, op Op, q url.Values, h http.Header) {
 			continue
 		}
 		s := ref.Value
+		v, ok := cred(name, s)
+		if !ok {
+			continue
+		}
 		switch {
 		case s.Type == "apiKey" && s.In == "header":
-			h.Set(s.Name, "key_test_123")
+			h.Set(s.Name, v)
 		case s.Type == "apiKey" && s.In == "query":
-			q.Set(s.Name, "key_test_123")
+			q.Set(s.Name, v)
 		case s.Type == "apiKey" && s.In == "cookie":
-			h.Add("Cookie", s.Name+"=key_test_123")
+			h.Add("Cookie", s.Name+"="+v)
 		case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
-			h.Set("Authorization", "Basic dXNlcjpwYXNz")
+			h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(v)))
 		case s.Type == "http" && !strings.EqualFold(s.Scheme, "bearer"):
-			h.Set("Authorization", s.Scheme+" token_test_123")
+			h.Set("Authorization", s.Scheme+" "+v)
 		default:
-			h.Set("Authorization", "Bearer token_test_123")
+			h.Set("Authorization", "Bearer "+v)
 		}
 	}
 }

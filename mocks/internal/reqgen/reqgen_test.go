@@ -56,3 +56,50 @@ func TestBuildSkipsExamplesThatBreakTheirSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildWithCredentials: each kind of security scheme carries the
+// credential the Credential gives, where the scheme says; a scheme without
+// one sends nothing, not a test value.
+func TestBuildWithCredentials(t *testing.T) {
+	t.Parallel()
+	const doc = `{"openapi":"3.0.3","info":{"title":"t","version":"1"},
+		"components":{"securitySchemes":{
+			"hkey":{"type":"apiKey","in":"header","name":"X-Api-Key"},
+			"qkey":{"type":"apiKey","in":"query","name":"api_key"},
+			"basic":{"type":"http","scheme":"basic"},
+			"bearer":{"type":"http","scheme":"bearer"},
+			"none":{"type":"apiKey","in":"header","name":"X-Other"}}},
+		"paths":{
+			"/a":{"get":{"security":[{"hkey":[],"qkey":[],"none":[]}],"responses":{"200":{"description":"ok"}}}},
+			"/b":{"get":{"security":[{"basic":[]}],"responses":{"200":{"description":"ok"}}}},
+			"/c":{"get":{"security":[{"bearer":[]}],"responses":{"200":{"description":"ok"}}}}}}`
+	d, err := openapi3.NewLoader().LoadFromData([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := func(name string, _ *openapi3.SecurityScheme) (string, bool) {
+		v := map[string]string{"hkey": "h-secret", "qkey": "q-secret", "basic": "ann:pw", "bearer": "tok"}[name]
+		return v, v != ""
+	}
+	ops := Ops(d)
+	want := []struct{ header, value, query string }{
+		{"X-Api-Key", "h-secret", "api_key=q-secret"},
+		{"Authorization", "Basic YW5uOnB3", ""},
+		{"Authorization", "Bearer tok", ""},
+	}
+	for i, op := range ops {
+		req, err := BuildWith(d, "http://127.0.0.1", op, 1, cred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := req.Header.Get(want[i].header); got != want[i].value {
+			t.Errorf("%s: %s = %q, want %q", op.Name(), want[i].header, got, want[i].value)
+		}
+		if req.URL.RawQuery != want[i].query {
+			t.Errorf("%s: query %q, want %q", op.Name(), req.URL.RawQuery, want[i].query)
+		}
+		if req.Header.Get("X-Other") != "" {
+			t.Errorf("%s: a scheme without a credential sent X-Other: %q", op.Name(), req.Header.Get("X-Other"))
+		}
+	}
+}
