@@ -109,6 +109,10 @@ type run struct {
 	attackStart time.Time        // when the attack began: gate windows count from it
 	consistency []ci.Result      // the consistency checks, for the report
 	data        *dataEvents      // what the timeline's data events did, for the report
+	guard       *guard           // a drill's safeguards, polled during the attack
+	// attackHook, when set (tests), runs once the attack has begun: a
+	// panic there proves the rollback of a panicking run.
+	attackHook func()
 
 	// cancel stops the run's phases with a cause (a service that exited);
 	// watching is closed once the run no longer watches its services.
@@ -142,6 +146,8 @@ func newRun(s *Scenario, o Options) (*run, error) {
 		switch s.Runtime {
 		case "docker":
 			o.Runtime = &Docker{Logger: o.Logger}
+		case "staging":
+			o.Runtime = &Staging{Logger: o.Logger, ToxiproxyURL: s.Drill.Toxiproxy}
 		default:
 			o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
 		}

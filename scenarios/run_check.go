@@ -128,7 +128,7 @@ func (r *run) journalTotal() uint64 {
 
 // check evaluates every gate the scenario declares.
 func (r *run) check(ctx context.Context) []ci.Gate {
-	var gates []ci.Gate
+	gates := r.guard.gates() // a drill's safeguards first
 	if r.out.Load != nil {
 		ts, _ := load.ParseThresholds(r.s.Gates.Load...)
 		verdicts, _ := load.CheckAll(r.out.Load, ts)

@@ -178,11 +178,10 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	var upstream, basePath, scheme = "", "", "http"
 	switch {
 	case sys.spec.URL != "":
-		a, err := ParseAddress(sys.spec.URL)
-		if err != nil {
+		var err error
+		if upstream, basePath, scheme, err = r.upEndpoint(ctx, sys); err != nil {
 			return err
 		}
-		upstream, basePath, scheme = a.Addr(), a.BasePath, a.Scheme
 	case sys.mocked():
 		if mr, ok := r.rt.(MockRunner); ok {
 			var err error
