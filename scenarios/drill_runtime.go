@@ -150,6 +150,7 @@ func (r *run) upEndpoint(ctx context.Context, sys *system) (upstream, basePath, 
 		return "", "", "", fmt.Errorf("scenarios: fault proxy for %q: %w", sys.name, err)
 	}
 	sys.faults, sys.direct = fs, upstream
+	r.progress("up     %-12s fault proxy %s in front of %s", sys.name, upstream, target)
 	// The fault proxy speaks plain HTTP on loopback, whatever the endpoint.
 	return upstream, a.BasePath, "http", nil
 }
