@@ -84,13 +84,22 @@ func (g *guard) watch(ctx context.Context, sg Safeguard) {
 	defer t.Stop()
 	var before load.Progress
 	for {
+		final := false
 		select {
 		case <-ctx.Done():
-			return
+			// The load's last numbers are read once more: a short attack
+			// ends before a second poll.
+			if sg.kind() == "url" || g.Breached() != nil {
+				return
+			}
+			final = true
 		case <-t.C:
 		}
 		reading, bound, broke, ok := g.read(ctx, sg, &before)
-		if !ok || ctx.Err() != nil {
+		if !ok || (ctx.Err() != nil && !final) {
+			if final {
+				return
+			}
 			continue
 		}
 		g.mu.Lock()
@@ -99,6 +108,9 @@ func (g *guard) watch(ctx context.Context, sg Safeguard) {
 		g.mu.Unlock()
 		if broke {
 			g.trip(sg, reading, bound)
+			return
+		}
+		if final {
 			return
 		}
 	}

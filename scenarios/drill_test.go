@@ -1,0 +1,230 @@
+package scenarios
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/firedrill/firedrill/chaos"
+	"github.com/firedrill/firedrill/ci"
+)
+
+// stagingEndpoint is a real endpoint standing in for staging: it counts
+// the requests that reach it and answers 200.
+func stagingEndpoint(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// drillScenario is a drill against url with a 503 fault at rate on it
+// from 500ms (for 1s, or 20s in a 30s drill), a latency toxic on its
+// proxy, and the safeguards given.
+func drillScenario(t *testing.T, url string, rate float64, duration, safeguards string) *Scenario {
+	t.Helper()
+	faultFor := "1s"
+	if duration == "30s" {
+		faultFor = "20s"
+	}
+	src := fmt.Sprintf(`name: drill %s
+runtime: staging
+drill:
+  allow: ["127.0.0.1"]
+  max_fault_rate: 1
+  safeguards: %s
+systems:
+  vendor: {url: %q}
+load:
+  flow:
+    - {name: ask, method: GET, url: "${vendor.url}/things"}
+  peak: 20/s
+  multiplier: 1
+  duration: %s
+chaos:
+  - {at: 0s, for: 1s, proxy: vendor, toxic: latency, latency: 1ms, toxicity: 0.5}
+  - {at: 500ms, for: %s, system: vendor, fault: status, status: 503, rate: %v}
+`, t.Name(), safeguards, url, duration, faultFor, rate)
+	s, err := Parse(filepath.Join(t.TempDir(), "drill.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// leftBehind returns what a drill left: faults applied and never
+// reverted (audit.jsonl), and listeners still open among the fault proxy
+// and proxy addresses the progress named.
+func leftBehind(t *testing.T, dir, progress string) []string {
+	t.Helper()
+	var left []string
+	f, err := os.Open(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	on := map[int]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec chaos.AuditRecord
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Event == nil || rec.Outcome != chaos.OutcomeOK {
+			continue
+		}
+		switch rec.Action {
+		case chaos.ActionApply:
+			on[*rec.Event] = true
+		case chaos.ActionRevert:
+			delete(on, *rec.Event)
+		}
+	}
+	for ev := range on {
+		left = append(left, fmt.Sprintf("fault %d applied, never reverted", ev))
+	}
+	addrs := regexp.MustCompile(`(?:fault proxy |up +\S+ +http://)(127\.0\.0\.1:\d+)`).FindAllStringSubmatch(progress, -1)
+	if len(addrs) < 2 {
+		t.Fatalf("the progress names no fault proxy and proxy:\n%s", progress)
+	}
+	for _, a := range addrs {
+		if c, err := net.DialTimeout("tcp", a[1], time.Second); err == nil {
+			c.Close()
+			left = append(left, a[1]+" still listens")
+		}
+	}
+	return left
+}
+
+// TestDrillRollsBackWhateverEndsIt runs a drill against a real endpoint
+// and ends it each way a drill ends: it passes, a gate fails, a safeguard
+// breaks, it is interrupted, it panics. Each time every fault is
+// reverted and the drill's proxies are gone.
+func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		rate       float64
+		duration   string
+		safeguards string
+		gates      string
+		cancel     bool
+		panic      bool
+		want       ci.ExitCode
+	}{
+		{name: "success", rate: 0.1, duration: "2s", safeguards: `[{name: errors, error_ratio: 0.9}]`, want: ci.ExitPass},
+		{name: "failure", rate: 1, duration: "2s", safeguards: `[]`, gates: `success >= 99%`, want: ci.ExitFail},
+		{name: "safeguard", rate: 1, duration: "30s", safeguards: `[{name: errors, error_ratio: 0.5}]`, want: ci.ExitFail},
+		{name: "interrupt", rate: 1, duration: "30s", safeguards: `[]`, cancel: true, want: ci.ExitInterrupted},
+		{name: "panic", rate: 1, duration: "30s", safeguards: `[]`, panic: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv, _ := stagingEndpoint(t)
+			s := drillScenario(t, srv.URL, c.rate, c.duration, c.safeguards)
+			if c.gates != "" {
+				s.Gates.Load = []string{c.gates}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			progress := &syncWriter{w: &strings.Builder{}}
+			dir := t.TempDir()
+			r, err := newRun(s, Options{Out: dir, Progress: progress})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.attackHook = func() {
+				if c.cancel || c.panic {
+					time.Sleep(800 * time.Millisecond) // the fault is on
+				}
+				if c.cancel {
+					cancel()
+				}
+				if c.panic {
+					panic("drill test panic")
+				}
+			}
+			start := time.Now()
+			err, panicked := runRecovering(ctx, r)
+			if c.panic != (panicked != nil) {
+				t.Fatalf("panicked: %v", panicked)
+			}
+			if !c.panic && ci.CodeOf(err) != c.want {
+				t.Fatalf("exit %d, want %d: %v", ci.CodeOf(err), c.want, err)
+			}
+			if took := time.Since(start); c.duration == "30s" && took > 15*time.Second {
+				t.Errorf("the drill took %s: the load did not stop", took)
+			}
+			if left := leftBehind(t, dir, progress.String()); len(left) > 0 {
+				t.Errorf("left behind: %v\n%s", left, progress.String())
+			}
+		})
+	}
+}
+
+// runRecovering is Run on a run already made, returning its panic.
+func runRecovering(ctx context.Context, r *run) (err error, panicked any) {
+	defer func() { panicked = recover() }()
+	defer func() {
+		_ = r.down(context.Background()) // as Run's deferred down
+	}()
+	_, err = r.execute(ctx)
+	return err, nil
+}
+
+// TestDrillSafeguardSaysWhatBroke checks that the report names the
+// safeguard that broke, when, what it read, and that the load stopped
+// at once: the endpoint sees no request once the faults are rolled back.
+func TestDrillSafeguardSaysWhatBroke(t *testing.T) {
+	t.Parallel()
+	srv, hits := stagingEndpoint(t)
+	s := drillScenario(t, srv.URL, 1, "30s", `[{name: errors stay low, error_ratio: 0.5}, {name: vendor healthy, url: "`+srv.URL+`/health", json: "body.status == 'ok'"}]`)
+	dir := t.TempDir()
+	out, err := Run(context.Background(), s, Options{Out: dir})
+	if ci.CodeOf(err) != ci.ExitFail {
+		t.Fatalf("exit %d, want 1: %v", ci.CodeOf(err), err)
+	}
+	var broke *ci.Gate
+	for i, g := range out.Verdict.Gates {
+		if g.Kind == "safeguard" && !g.Passed && !g.Skipped {
+			broke = &out.Verdict.Gates[i]
+		}
+	}
+	if broke == nil || broke.Name != "errors stay low" {
+		t.Fatalf("no broken safeguard named in %+v", out.Verdict.Gates)
+	}
+	for _, want := range []string{`safeguard "errors stay low" broke at `, "s into the attack", "read error ratio 1.000", "bound error ratio <= 0.5", "every fault rolled back"} {
+		if !strings.Contains(broke.Reason, want) {
+			t.Errorf("reason %q lacks %q", broke.Reason, want)
+		}
+	}
+	after := hits.Load()
+	time.Sleep(300 * time.Millisecond)
+	if n := hits.Load(); n != after {
+		t.Errorf("%d requests reached the endpoint after the drill ended", n-after)
+	}
+}
+
+// String is what was written so far.
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
