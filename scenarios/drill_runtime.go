@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -61,13 +62,40 @@ func (s *Staging) ServeMock(ctx context.Context, name string, h http.Handler, li
 	return s.local.ServeMock(ctx, name, h, limits)
 }
 
-// ProxyListen is a free loopback port; the proxy's name is noted, to be
-// deleted from a remote Toxiproxy when the drill ends.
-func (s *Staging) ProxyListen(name string) string {
+// ProxyListen is a free loopback port of the embedded Toxiproxy, or a
+// free port on every interface of the team's: the load reaches it there.
+func (s *Staging) ProxyListen(string) string {
+	if s.ToxiproxyURL != "" {
+		return "0.0.0.0:0"
+	}
+	return "127.0.0.1:0"
+}
+
+// ProxyMade notes a proxy the drill made, to be deleted from the team's
+// Toxiproxy when the drill ends. One that was there before (a name
+// taken) is never noted, so never deleted.
+func (s *Staging) ProxyMade(name string) {
 	s.mu.Lock()
 	s.proxies = append(s.proxies, name)
 	s.mu.Unlock()
-	return "127.0.0.1:0"
+}
+
+// ProxyAddrs says where a proxy of the team's Toxiproxy is reached: at the
+// Toxiproxy's host, on the port it listens on.
+func (s *Staging) ProxyAddrs(_ context.Context, _, listen string) (inner, harness string, err error) {
+	if s.ToxiproxyURL == "" {
+		return listen, listen, nil
+	}
+	u, err := url.Parse(s.remote.URL())
+	if err != nil {
+		return "", "", fmt.Errorf("scenarios: drill.toxiproxy: %w", err)
+	}
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", "", fmt.Errorf("scenarios: proxy listens on %q: %w", listen, err)
+	}
+	addr := net.JoinHostPort(u.Hostname(), port)
+	return addr, addr, nil
 }
 
 // ServiceAddress refuses: a drill starts no service.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -227,4 +228,48 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// TestDrillLeavesTheTeamsProxiesAlone: a drill against the team's
+// Toxiproxy deletes the proxies it made and no other: when a proxy of
+// the name it needs is already there, the drill does not start (exit 3)
+// and that proxy stays, toxic-free.
+func TestDrillLeavesTheTeamsProxiesAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	team, err := chaos.Embedded(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { team.Close() })
+	srv, _ := stagingEndpoint(t)
+	s := drillScenario(t, srv.URL, 0.1, "2s", `[{name: errors, error_ratio: 0.9}]`)
+	s.Drill.Toxiproxy = team.URL()
+
+	out, err := Run(ctx, s, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitPass {
+		t.Fatalf("exit %d: %v", ci.CodeOf(err), err)
+	}
+	if ps, err := team.Proxies(ctx); err != nil || len(ps) != 0 {
+		t.Fatalf("the drill left proxies in the team's Toxiproxy: %+v %v", ps, err)
+	}
+	if a := out.Systems["vendor"]; a.Host != "127.0.0.1" {
+		t.Errorf("the load reached the proxy at %v, not at the Toxiproxy's host", a)
+	}
+
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if _, err := team.Proxy(ctx, "vendor", host); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, s, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitSetup || !errors.Is(err, chaos.ErrExists) {
+		t.Fatalf("exit %d, want 3 (the name is taken): %v", ci.CodeOf(err), err)
+	}
+	p, err := team.Lookup(ctx, "vendor")
+	if err != nil {
+		t.Fatalf("the team's own proxy is gone: %v", err)
+	}
+	if len(p.Toxics) != 0 {
+		t.Errorf("the team's own proxy keeps toxics: %+v", p.Toxics)
+	}
 }

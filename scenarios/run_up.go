@@ -206,6 +206,9 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	if err != nil {
 		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
 	}
+	if m, ok := r.rt.(interface{ ProxyMade(name string) }); ok {
+		m.ProxyMade(sys.name) // the staging runtime deletes it from the team's Toxiproxy
+	}
 	inner, harness := p.Listen, p.Listen
 	if nw, ok := r.rt.(Networked); ok {
 		if inner, harness, err = nw.ProxyAddrs(ctx, sys.name, p.Listen); err != nil {

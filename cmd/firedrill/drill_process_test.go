@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
 	"github.com/firedrill/firedrill/chaos"
 )
 
@@ -27,6 +29,8 @@ type staging struct {
 	accounting string // its API, http://127.0.0.1:PORT/v1
 	admin      string // its admin API's root, http://127.0.0.1:PORT
 	sync       string // the service, http://127.0.0.1:PORT
+	// toxiproxy is the API of the team's Toxiproxy (firedrill chaos serve).
+	toxiproxy string
 }
 
 var syncBin struct {
@@ -56,16 +60,24 @@ func buildSync(t *testing.T) string {
 	return syncBin.path
 }
 
-// startStaging starts the vendor's mock and the service as processes,
-// stopped at the end of the test.
+// startStaging starts the vendor's mock, the service and the team's
+// Toxiproxy as processes, stopped at the end of the test.
 func startStaging(t *testing.T, bin string) staging {
 	t.Helper()
+	_, toxiOut, toxiErr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
+	if !toxiOut.Scan() {
+		t.Fatalf("chaos serve printed nothing: %s", toxiErr.String())
+	}
+	m := apiLine.FindStringSubmatch(toxiOut.Text())
+	if m == nil {
+		t.Fatalf("chaos serve: %q", toxiOut.Text())
+	}
 	_, out, _ := startProcess(t, bin, "mock", "../../examples/ordersync/contracts/accounting.openapi.yaml", "--port", "0", "--stateful")
 	if !out.Scan() {
 		t.Fatal("the accounting mock printed no address")
 	}
 	fields := strings.Fields(out.Text())
-	st := staging{accounting: fields[len(fields)-1]}
+	st := staging{accounting: fields[len(fields)-1], toxiproxy: m[1]}
 	st.admin = strings.TrimSuffix(st.accounting, "/v1")
 	port := freePort(t)
 	svc := exec.Command(buildSync(t))
@@ -93,13 +105,18 @@ func startStaging(t *testing.T, bin string) staging {
 
 // drillFile writes a drill against st: a 503 at rate 1 on the vendor
 // from 1s for 25s, a latency toxic on the service's proxy, the load on
-// the vendor through the drill's proxies, the safeguards given.
-func drillFile(t *testing.T, st staging, allow, safeguards string) string {
+// the vendor through the drill's proxies, the safeguards given. With
+// remote, its proxies live in the team's Toxiproxy, else in an embedded one.
+func drillFile(t *testing.T, st staging, allow, safeguards string, remote bool) string {
 	t.Helper()
+	toxiproxy := ""
+	if remote {
+		toxiproxy = "\n  toxiproxy: " + st.toxiproxy
+	}
 	src := fmt.Sprintf(`name: accounting sandbox outage
 runtime: staging
 drill:
-  allow: [%q]
+  allow: [%q]%s
   max_fault_rate: 1
   safeguards: %s
 systems:
@@ -114,7 +131,7 @@ load:
 chaos:
   - {at: 0s, for: 28s, proxy: sync, toxic: latency, latency: 5ms, toxicity: 0.5}
   - {at: 1s, for: 25s, system: accounting, fault: status, status: 503, rate: 1}
-`, allow, safeguards, st.accounting, st.sync)
+`, allow, toxiproxy, safeguards, st.accounting, st.sync)
 	path := filepath.Join(t.TempDir(), "drill.yaml")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -145,7 +162,8 @@ func getJSON(t *testing.T, url string, v any) {
 // assertNothingLeft checks what a drill must leave behind: nothing. The
 // vendor has no fault on and answers as before, the service is healthy,
 // every fault the audit log applied was reverted, and the fault proxy
-// and the proxies the drill named no longer listen.
+// and the proxies the drill named no longer listen: the team's
+// Toxiproxy has none left.
 func assertNothingLeft(t *testing.T, st staging, dir, progress string) {
 	t.Helper()
 	var faults []json.RawMessage
@@ -189,6 +207,10 @@ func assertNothingLeft(t *testing.T, st staging, dir, progress string) {
 	if applied == 0 || len(on) > 0 {
 		t.Errorf("%d faults applied, never reverted: %v", applied, on)
 	}
+	proxies, err := toxiclient.NewClient(st.toxiproxy).Proxies()
+	if err != nil || len(proxies) != 0 {
+		t.Errorf("the team's Toxiproxy keeps the drill's proxies: %v %v", proxies, err)
+	}
 	addrs := regexp.MustCompile(`(?:fault proxy |up +\S+ +http://)(127\.0\.0\.1:\d+)`).FindAllStringSubmatch(progress, -1)
 	if len(addrs) != 3 {
 		t.Fatalf("want the fault proxy and two proxies in the progress, got %v:\n%s", addrs, progress)
@@ -212,7 +234,7 @@ func TestDrillAgainstStagingProcesses(t *testing.T) {
 	}
 	bin := buildFiredrill(t)
 	st := startStaging(t, bin)
-	file := drillFile(t, st, "127.0.0.1", `[{name: error ratio stays low, error_ratio: 0.5}, {name: sync healthy, url: "${sync.url}/healthz", json: "body.status == 'ok'"}]`)
+	file := drillFile(t, st, "127.0.0.1", `[{name: error ratio stays low, error_ratio: 0.5}, {name: sync healthy, url: "${sync.url}/healthz", json: "body.status == 'ok'"}]`, true)
 	dir := filepath.Join(t.TempDir(), "run")
 	start := time.Now()
 	cmd := exec.Command(bin, "drill", file, "--yes", "--out", dir)
@@ -270,7 +292,7 @@ func TestDrillRefusedOffTheAllowList(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			before := st.requestsSeen(t)
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(bin, append([]string{"drill", drillFile(t, st, c.allow, "[]"), "--out", dir}, c.args...)...)
+			cmd := exec.Command(bin, append([]string{"drill", drillFile(t, st, c.allow, "[]", true), "--out", dir}, c.args...)...)
 			out, _ := cmd.CombinedOutput()
 			if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.Contains(string(out), c.says) {
 				t.Fatalf("exit %d, want %d saying %q:\n%s", code, c.code, c.says, out)
@@ -286,8 +308,9 @@ func TestDrillRefusedOffTheAllowList(t *testing.T) {
 }
 
 // TestDrillInterruptedLeavesNothing interrupts a drill mid-attack, with
-// SIGINT and with SIGTERM: exit 130, every fault rolled back, the drill's
-// proxies gone, the vendor and the service as before.
+// SIGINT (proxies in the team's Toxiproxy) and with SIGTERM (in an
+// embedded one): exit 130, every fault rolled back, the drill's proxies
+// gone, the vendor and the service as before.
 func TestDrillInterruptedLeavesNothing(t *testing.T) {
 	t.Parallel()
 	if runtime.GOOS == "windows" {
@@ -298,7 +321,7 @@ func TestDrillInterruptedLeavesNothing(t *testing.T) {
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "run")
-			cmd := exec.Command(bin, "drill", drillFile(t, st, "127.0.0.1", "[]"), "--yes", "--out", dir)
+			cmd := exec.Command(bin, "drill", drillFile(t, st, "127.0.0.1", "[]", sig == os.Interrupt), "--yes", "--out", dir)
 			stderr := &syncBuffer{}
 			cmd.Stderr = stderr
 			if err := cmd.Start(); err != nil {
