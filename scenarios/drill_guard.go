@@ -175,8 +175,14 @@ func (g *guard) trip(sg Safeguard, reading, bound string) {
 	g.mu.Unlock()
 	g.r.progress("SAFEGUARD %q broke: %s (bound %s): stopping the load, rolling every fault back", sg.Name, reading, bound)
 	g.r.log.Warn("scenarios: safeguard broke", "safeguard", sg.Name, "reading", reading, "bound", bound)
+	g.r.audit("safeguard broke", sg.Name, "ok", reading+"; bound "+bound)
 	g.stop()
 	err := g.tl.Rollback()
+	outcome, detail := "ok", "every fault reverted"
+	if err != nil {
+		outcome, detail = "error", err.Error()
+	}
+	g.r.audit("rollback", "", outcome, detail)
 	g.mu.Lock()
 	g.rollback = err
 	g.mu.Unlock()

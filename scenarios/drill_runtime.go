@@ -179,6 +179,7 @@ func (r *run) upEndpoint(ctx context.Context, sys *system) (upstream, basePath, 
 	}
 	sys.faults, sys.direct = fs, upstream
 	r.progress("up     %-12s fault proxy %s in front of %s", sys.name, upstream, target)
+	r.audit("fault proxy", sys.name, "ok", fmt.Sprintf("serves on %s, forwards to %s", upstream, target))
 	// The fault proxy speaks plain HTTP on loopback, whatever the endpoint.
 	return upstream, a.BasePath, "http", nil
 }

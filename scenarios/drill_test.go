@@ -211,10 +211,9 @@ func TestDrillSafeguardSaysWhatBroke(t *testing.T) {
 	if broke == nil || broke.Name != "errors stay low" {
 		t.Fatalf("no broken safeguard named in %+v", out.Verdict.Gates)
 	}
-	for _, want := range []string{`safeguard "errors stay low" broke at `, "s into the attack", "read error ratio 1.000", "bound error ratio <= 0.5", "every fault rolled back"} {
-		if !strings.Contains(broke.Reason, want) {
-			t.Errorf("reason %q lacks %q", broke.Reason, want)
-		}
+	said := regexp.MustCompile(`^safeguard "errors stay low" broke at \d+\.\ds into the attack \(20\d\d-[\d-]+T[\d:]+Z\): read error ratio (0\.[5-9]\d\d|1\.000) \(\d+ of \d+ requests since the last poll\), bound error ratio <= 0\.5; load stopped, every fault rolled back$`)
+	if !said.MatchString(broke.Reason) {
+		t.Errorf("reason %q does not say which safeguard broke, when and what it read", broke.Reason)
 	}
 	after := hits.Load()
 	time.Sleep(300 * time.Millisecond)
@@ -271,5 +270,61 @@ func TestDrillLeavesTheTeamsProxiesAlone(t *testing.T) {
 	}
 	if len(p.Toxics) != 0 {
 		t.Errorf("the team's own proxy keeps toxics: %+v", p.Toxics)
+	}
+}
+
+// TestDrillAuditsEveryActionAndReports: the drill's audit log names who
+// ran it and every action, in order, with its target and outcome; the
+// drill report holds the timeline, the safeguard that broke, the gates,
+// the rollback and the follow-up checklist.
+func TestDrillAuditsEveryActionAndReports(t *testing.T) {
+	t.Parallel()
+	srv, _ := stagingEndpoint(t)
+	s := drillScenario(t, srv.URL, 1, "30s", `[{name: errors stay low, error_ratio: 0.5}]`)
+	dir := t.TempDir()
+	getenv := func(k string) (string, bool) {
+		if k == "FIREDRILL_OPERATOR" {
+			return "dana@example.com", true
+		}
+		return "", false
+	}
+	if _, err := Run(context.Background(), s, Options{Out: dir, Getenv: getenv}); ci.CodeOf(err) != ci.ExitFail {
+		t.Fatalf("exit %d: %v", ci.CodeOf(err), err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, DrillAuditFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var rec DrillAuditRecord
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Who != "dana@example.com" || rec.Time.IsZero() || rec.Outcome == "" {
+			t.Errorf("a record without who, time or outcome: %s", line)
+		}
+		actions = append(actions, rec.Action+" "+rec.Target)
+	}
+	got := strings.Join(actions, "\n")
+	for _, want := range []string{"start drill", "allowed vendor", "fault proxy vendor", "proxy vendor", "fault apply vendor", "safeguard broke errors stay low", "rollback ", "fault revert vendor", "down ", "end drill"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the audit log lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Index(got, "safeguard broke") > strings.Index(got, "\nrollback") {
+		t.Errorf("the rollback is logged before the breach:\n%s", got)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, DrillReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		t.Log(string(report))
+	}
+	for _, want := range []string{"run by **dana@example.com**", "## Timeline", "| safeguard broke | errors stay low | ok |", "## Safeguards", `**safeguard "errors stay low" broke at`, "## Gates", "| fail | safeguard | errors stay low |", "## Rollback\n\nok: every fault reverted", "## Follow-up", `- [ ] Safeguard "errors stay low" broke`, "- [ ] Did monitoring and on-call see `status` on vendor"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("the drill report lacks %q:\n%s", want, report)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,8 +70,12 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 		// Down always runs, on a context of its own: ctx may be cancelled.
 		downCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if derr := r.down(downCtx); derr != nil && err == nil {
+		derr := r.down(downCtx)
+		if derr != nil && err == nil {
 			err = ci.WithExit(ci.ExitSetup, derr)
+		}
+		if rerr := r.finishDrill(derr); rerr != nil && err == nil {
+			err = ci.WithExit(ci.ExitSetup, rerr)
 		}
 		if p := recover(); p != nil {
 			panic(p) // after down: nothing is left running
@@ -110,6 +115,8 @@ type run struct {
 	consistency []ci.Result      // the consistency checks, for the report
 	data        *dataEvents      // what the timeline's data events did, for the report
 	guard       *guard           // a drill's safeguards, polled during the attack
+	auditMu     sync.Mutex
+	drillLog    *drillAudit // a drill's audit log, opened by its first record
 	// attackHook, when set (tests), runs once the attack has begun: a
 	// panic there proves the rollback of a panicking run.
 	attackHook func()
@@ -274,6 +281,7 @@ func (r *run) phases(ctx context.Context) error {
 	if err := r.plan(ctx); err != nil {
 		return ci.WithExit(ci.ExitUsage, err)
 	}
+	r.auditStart()
 	r.setPhase("up")
 	r.progress("up     starting %d systems", len(r.systems))
 	if err := r.up(ctx); err != nil {

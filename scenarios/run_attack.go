@@ -221,7 +221,7 @@ func (r *run) attack(ctx context.Context) error {
 	}
 	faults := r.faultsWithin(plan.Duration)
 	r.data = newDataEvents(r.s.Chaos)
-	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
+	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(r.auditWriter(audit))))
 	if err != nil {
 		return fmt.Errorf("scenarios: chaos: %w", err)
 	}

@@ -209,6 +209,7 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	if m, ok := r.rt.(interface{ ProxyMade(name string) }); ok {
 		m.ProxyMade(sys.name) // the staging runtime deletes it from the team's Toxiproxy
 	}
+	r.audit("proxy", sys.name, "ok", fmt.Sprintf("listens on %s, forwards to %s", p.Listen, upstream))
 	inner, harness := p.Listen, p.Listen
 	if nw, ok := r.rt.(Networked); ok {
 		if inner, harness, err = nw.ProxyAddrs(ctx, sys.name, p.Listen); err != nil {

@@ -238,6 +238,7 @@ func TestDrillAgainstStagingProcesses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	start := time.Now()
 	cmd := exec.Command(bin, "drill", file, "--yes", "--out", dir)
+	cmd.Env = append(os.Environ(), "FIREDRILL_OPERATOR=dana@example.com")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -263,11 +264,20 @@ func TestDrillAgainstStagingProcesses(t *testing.T) {
 			reason = g.Reason
 		}
 	}
-	if !regexp.MustCompile(`broke at \d+\.\ds into the attack \(20\d\d-\d\d-\d\dT[\d:]+Z\): read error ratio 1\.000 \(\d+ of \d+ requests`).MatchString(reason) {
+	if !regexp.MustCompile(`broke at \d+\.\ds into the attack \(20\d\d-\d\d-\d\dT[\d:]+Z\): read error ratio (0\.[5-9]\d\d|1\.000) \(\d+ of \d+ requests`).MatchString(reason) {
 		t.Errorf("the report does not say which safeguard broke, when and what it read: %q", reason)
 	}
 	if !strings.Contains(stdout.String(), `safeguard "error ratio stays low" broke`) {
 		t.Errorf("the terminal does not name the safeguard:\n%s", stdout.String())
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "drill.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"run by **dana@example.com**", "| safeguard broke | error ratio stays low | ok |", "| rollback |  | ok | every fault reverted |", `- [ ] Safeguard "error ratio stays low" broke`} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("drill.md lacks %q:\n%s", want, report)
+		}
 	}
 	assertNothingLeft(t, st, dir, stderr.String())
 }
