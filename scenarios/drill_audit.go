@@ -122,6 +122,9 @@ func (w *timelineAudit) Write(p []byte) (int, error) {
 		if json.Unmarshal(line, &rec) != nil {
 			continue
 		}
+		if rec.Event != nil && rec.Outcome == chaos.OutcomeOK && (rec.Action == chaos.ActionApply || rec.Action == chaos.ActionRevert) {
+			w.r.setFault(*rec.Event, rec.Target, rec.Fault, rec.Action == chaos.ActionApply)
+		}
 		detail := rec.Fault
 		if rec.Reason != "" {
 			detail += " (" + rec.Reason + ")"

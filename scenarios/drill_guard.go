@@ -39,7 +39,8 @@ type guard struct {
 	mu       sync.Mutex
 	live     load.Progress // the load's last progress
 	polls    map[string]int
-	last     map[string]string // each safeguard's last reading
+	last     map[string]string  // each safeguard's last reading
+	values   map[string]float64 // and its value: a ratio, seconds, 1 up or 0 down
 	breach   *Breach
 	rollback error
 	wg       sync.WaitGroup
@@ -51,12 +52,14 @@ func (r *run) startGuard(ctx context.Context, start time.Time, stop func(), tl *
 	if r.s.Drill == nil || len(r.s.Drill.Safeguards) == 0 {
 		return nil
 	}
-	g := &guard{r: r, start: start, stop: stop, tl: tl, polls: map[string]int{}, last: map[string]string{}}
+	g := &guard{r: r, start: start, stop: stop, tl: tl, polls: map[string]int{}, last: map[string]string{}, values: map[string]float64{}}
 	for _, sg := range r.s.Drill.Safeguards {
 		g.wg.Add(1)
 		go g.watch(ctx, sg)
 	}
+	r.auditMu.Lock()
 	r.guard = g
+	r.auditMu.Unlock()
 	return g
 }
 
@@ -95,7 +98,7 @@ func (g *guard) watch(ctx context.Context, sg Safeguard) {
 			final = true
 		case <-t.C:
 		}
-		reading, bound, broke, ok := g.read(ctx, sg, &before)
+		reading, value, bound, broke, ok := g.read(ctx, sg, &before)
 		if !ok || (ctx.Err() != nil && !final) {
 			if final {
 				return
@@ -105,6 +108,7 @@ func (g *guard) watch(ctx context.Context, sg Safeguard) {
 		g.mu.Lock()
 		g.polls[sg.Name]++
 		g.last[sg.Name] = reading
+		g.values[sg.Name] = value
 		g.mu.Unlock()
 		if broke {
 			g.trip(sg, reading, bound)
@@ -116,10 +120,10 @@ func (g *guard) watch(ctx context.Context, sg Safeguard) {
 	}
 }
 
-// read polls a safeguard once: its reading, its bound, whether it broke,
-// and whether there was anything to read (no new request since the last
-// poll reads nothing).
-func (g *guard) read(ctx context.Context, sg Safeguard, before *load.Progress) (reading, bound string, broke, ok bool) {
+// read polls a safeguard once: its reading as text and as a number, its
+// bound, whether it broke, and whether there was anything to read (no new
+// request since the last poll reads nothing).
+func (g *guard) read(ctx context.Context, sg Safeguard, before *load.Progress) (reading string, value float64, bound string, broke, ok bool) {
 	g.mu.Lock()
 	now := g.live
 	g.mu.Unlock()
@@ -127,22 +131,22 @@ func (g *guard) read(ctx context.Context, sg Safeguard, before *load.Progress) (
 	case "error_ratio":
 		n := now.Requests - before.Requests
 		if now.Requests < before.Requests || n == 0 {
-			return "", "", false, false
+			return "", 0, "", false, false
 		}
 		failed := now.Errors - before.Errors
 		ratio := float64(failed) / float64(n)
 		*before = now
-		return fmt.Sprintf("error ratio %.3f (%d of %d requests since the last poll)", ratio, failed, n),
+		return fmt.Sprintf("error ratio %.3f (%d of %d requests since the last poll)", ratio, failed, n), ratio,
 			fmt.Sprintf("error ratio <= %v", *sg.ErrorRatio), ratio > *sg.ErrorRatio, true
 	case "p99":
 		if now.Requests == 0 {
-			return "", "", false, false
+			return "", 0, "", false, false
 		}
-		return "p99 " + now.P99.Round(time.Millisecond).String(), "p99 <= " + sg.P99.D().String(), now.P99 > sg.P99.D(), true
+		return "p99 " + now.P99.Round(time.Millisecond).String(), now.P99.Seconds(), "p99 <= " + sg.P99.D().String(), now.P99 > sg.P99.D(), true
 	default:
 		url, err := g.r.res.Expand(sg.URL)
 		if err != nil {
-			return err.Error(), "a url that resolves", true, true
+			return err.Error(), 0, "a url that resolves", true, true
 		}
 		client := &http.Client{Timeout: min(sg.every(), 5*time.Second)}
 		res := ci.Probe(ctx, ci.ProbeOptions{Name: sg.Name, URL: url, Expect: sg.Expect, JSON: sg.JSON, Client: client, Redact: g.r.secrets.Redact})
@@ -153,11 +157,11 @@ func (g *guard) read(ctx context.Context, sg Safeguard, before *load.Progress) (
 		if sg.JSON != "" {
 			bound += " and " + sg.JSON
 		}
-		reading = res.Measured
+		reading, value = res.Measured, 1
 		if !res.Passed {
-			reading = res.Reason
+			reading, value = res.Reason, 0
 		}
-		return reading, bound, !res.Passed, true
+		return reading, value, bound, !res.Passed, true
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -326,5 +327,71 @@ func TestDrillAuditsEveryActionAndReports(t *testing.T) {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("the drill report lacks %q:\n%s", want, report)
 		}
+	}
+}
+
+// TestDrillServesLiveMetrics scrapes --metrics-addr mid-drill: the load's
+// counters and p99, the fault on, the safeguard's reading, named as
+// Prometheus names them; once the drill is down, nothing listens.
+func TestDrillServesLiveMetrics(t *testing.T) {
+	t.Parallel()
+	srv, _ := stagingEndpoint(t)
+	s := drillScenario(t, srv.URL, 0.5, "4s", `[{name: errors stay low, error_ratio: 0.9}]`)
+	s.Chaos[1].For = Duration(3 * time.Second)
+	progress := &syncWriter{w: &strings.Builder{}}
+	r, err := newRun(s, Options{Out: t.TempDir(), Progress: progress, MetricsAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := regexp.MustCompile(`metrics (http://\S+/metrics)`)
+	var scraped string
+	r.attackHook = func() {
+		go func() {
+			time.Sleep(2500 * time.Millisecond) // the fault is on, two polls done
+			m := addr.FindStringSubmatch(progress.String())
+			if m == nil {
+				return
+			}
+			resp, err := http.Get(m[1])
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			var b strings.Builder
+			_, _ = io.Copy(&b, resp.Body)
+			progress.mu.Lock()
+			scraped = b.String()
+			progress.mu.Unlock()
+		}()
+	}
+	if err, p := runRecovering(context.Background(), r); err != nil || p != nil {
+		t.Fatalf("%v %v", err, p)
+	}
+	progress.mu.Lock()
+	got := scraped
+	progress.mu.Unlock()
+	for _, want := range []string{
+		"# TYPE firedrill_drill_requests_total counter",
+		"# TYPE firedrill_drill_request_errors_total counter",
+		"# TYPE firedrill_drill_request_duration_p99_seconds gauge",
+		`firedrill_drill_fault_active{event="1",kind="status",target="vendor"} 1`,
+		`firedrill_drill_fault_active{event="0",kind="latency",target="vendor"} 0`,
+		`firedrill_drill_safeguard_broken{safeguard="errors stay low"} 0`,
+		`firedrill_drill_safeguard_value{kind="error_ratio",safeguard="errors stay low"} 0.`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the metrics lack %q:\n%s", want, got)
+		}
+	}
+	if !regexp.MustCompile(`firedrill_drill_requests_total [1-9]\d*`).MatchString(got) {
+		t.Errorf("no request counted:\n%s", got)
+	}
+	m := addr.FindStringSubmatch(progress.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the progress:\n%s", progress.String())
+	}
+	if resp, err := http.Get(m[1]); err == nil {
+		resp.Body.Close()
+		t.Errorf("the metrics still answer after the drill")
 	}
 }

@@ -38,6 +38,10 @@ type Options struct {
 	Files ci.Files
 	// Version names the firedrill that runs, in every report.
 	Version string
+	// MetricsAddr, when set, serves the run's live numbers (requests,
+	// latency, faults on, safeguard readings) for Prometheus at
+	// http://MetricsAddr/metrics until the run is down.
+	MetricsAddr string
 	// Supervisor is the default runtime's Embedded.Supervisor: the command
 	// that keeps a service's processes from outliving firedrill on Linux.
 	Supervisor []string
@@ -116,7 +120,9 @@ type run struct {
 	data        *dataEvents      // what the timeline's data events did, for the report
 	guard       *guard           // a drill's safeguards, polled during the attack
 	auditMu     sync.Mutex
-	drillLog    *drillAudit // a drill's audit log, opened by its first record
+	drillLog    *drillAudit                   // a drill's audit log, opened by its first record
+	faultStates map[int]*faultState           // a drill's faults on and off, for its metrics
+	live        atomic.Pointer[load.Progress] // the load's last progress
 	// attackHook, when set (tests), runs once the attack has begun: a
 	// panic there proves the rollback of a panicking run.
 	attackHook func()
@@ -282,6 +288,9 @@ func (r *run) phases(ctx context.Context) error {
 		return ci.WithExit(ci.ExitUsage, err)
 	}
 	r.auditStart()
+	if err := r.serveMetrics(ctx); err != nil {
+		return ci.WithExit(ci.ExitSetup, err)
+	}
 	r.setPhase("up")
 	r.progress("up     starting %d systems", len(r.systems))
 	if err := r.up(ctx); err != nil {

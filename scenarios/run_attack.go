@@ -353,6 +353,7 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 	var lastFaults string
 	progress := func(p load.Progress) {
 		r.guard.observe(p)
+		r.live.Store(&p)
 		// A line every few seconds, and whenever a fault starts or ends.
 		faults := r.activeFaults(time.Now())
 		if time.Since(last) < 5*time.Second && faults == lastFaults {

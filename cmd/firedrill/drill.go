@@ -16,9 +16,10 @@ import (
 
 func newDrillCmd(st *state) *cobra.Command {
 	var (
-		out    string
-		dryRun bool
-		yes    bool
+		out     string
+		dryRun  bool
+		yes     bool
+		metrics string
 	)
 	cmd := &cobra.Command{
 		Use:   "drill SCENARIO",
@@ -36,11 +37,19 @@ load and rolls every fault back at once, and the report names it, when it
 broke and what it read. Faults are rolled back on success, failure, a broken
 safeguard, Ctrl-C, SIGTERM and a panic.
 
+The run folder holds drill.md (the timeline, the safeguards, the gates, the
+rollback and a follow-up checklist) and drill-audit.jsonl (every action, with
+who ran the drill: FIREDRILL_OPERATOR, else USER). --metrics-addr serves the
+live numbers for Prometheus: firedrill_drill_requests_total,
+firedrill_drill_request_errors_total,
+firedrill_drill_request_duration_p99_seconds, firedrill_drill_fault_active,
+firedrill_drill_safeguard_value and firedrill_drill_safeguard_broken.
+
 Exit codes: 0 every gate and safeguard held, 1 one failed, 2 the scenario is
 wrong or the drill was refused, 3 the harness could not set up, 130
 interrupted.`,
 		Example: `  firedrill drill staging.yaml --dry-run
-  firedrill drill staging.yaml --yes --out runs/drill-december`,
+  firedrill drill staging.yaml --yes --out runs/drill-december --metrics-addr 127.0.0.1:9464`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := readScenario(args[0], "staging")
@@ -58,7 +67,7 @@ interrupted.`,
 					return ci.WithExit(ci.ExitUsage, err)
 				}
 			}
-			opts := scenarios.Options{Out: out, Logger: st.logger, Progress: st.stderr, Version: buildVersion()}
+			opts := scenarios.Options{Out: out, Logger: st.logger, Progress: st.stderr, Version: buildVersion(), MetricsAddr: metrics}
 			outcome, err := scenarios.Run(cmd.Context(), s, opts)
 			if outcome != nil {
 				printVerdict(st, outcome)
@@ -69,6 +78,7 @@ interrupted.`,
 	cmd.Flags().StringVar(&out, "out", "", "run folder (default runs/<time>-<name>)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan (what is faulted, when, at what rate, which load) and change nothing")
 	cmd.Flags().BoolVar(&yes, "yes", false, "start without asking for confirmation")
+	cmd.Flags().StringVar(&metrics, "metrics-addr", "", "serve the drill's live numbers for Prometheus at http://ADDR/metrics, e.g. 127.0.0.1:9464")
 	return cmd
 }
 
