@@ -42,6 +42,10 @@ type Drill struct {
 	Toxiproxy string `yaml:"toxiproxy,omitempty" json:"toxiproxy,omitempty"`
 	// Safeguards are polled during the attack.
 	Safeguards []Safeguard `yaml:"safeguards,omitempty" json:"safeguards,omitempty"`
+	// ReadRate paces the consistency checks' reads of the real systems
+	// (default 5/s); they read with GET only, straight from each url:,
+	// and wait as long as a 429 or 503 asks with Retry-After.
+	ReadRate Rate `yaml:"read_rate,omitempty" json:"read_rate,omitempty"`
 }
 
 // DefaultMaxFaultRate is the share of traffic a drill's fault may hit

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -123,6 +124,7 @@ type run struct {
 	drillLog    *drillAudit                   // a drill's audit log, opened by its first record
 	faultStates map[int]*faultState           // a drill's faults on and off, for its metrics
 	live        atomic.Pointer[load.Progress] // the load's last progress
+	reads       *http.Client                  // a drill's one paced, read-only client to real systems
 	// attackHook, when set (tests), runs once the attack has begun: a
 	// panic there proves the rollback of a panicking run.
 	attackHook func()
