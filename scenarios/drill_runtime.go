@@ -135,12 +135,14 @@ func (s *Staging) Close(ctx context.Context) error {
 // reverse proxy to target behind a fault set, which the timeline switches
 // as it switches a mock's. Its admin API (toolkit.FaultsPath) lists what
 // is on.
-func faultProxy(target *url.URL, seed int64) (http.Handler, *toolkit.FaultSet) {
+func faultProxy(target *url.URL, seed int64, logger *slog.Logger) (http.Handler, *toolkit.FaultSet) {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
 		},
+		// A request the drill's end cancels is no news: debug level.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	fs := toolkit.NewFaultSet(seed)
 	return fs.Handler(rp, nil), fs
@@ -172,7 +174,7 @@ func (r *run) upEndpoint(ctx context.Context, sys *system) (upstream, basePath, 
 	if err != nil {
 		return "", "", "", fmt.Errorf("scenarios: systems.%s.url: %w", sys.name, err)
 	}
-	h, fs := faultProxy(target, r.seed)
+	h, fs := faultProxy(target, r.seed, r.log)
 	upstream, err = r.rt.ServeMock(ctx, sys.name, h, toolkit.ServerLimits{})
 	if err != nil {
 		return "", "", "", fmt.Errorf("scenarios: fault proxy for %q: %w", sys.name, err)
