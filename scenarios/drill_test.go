@@ -148,11 +148,7 @@ func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
 			defer cancel()
 			progress := &syncWriter{w: &strings.Builder{}}
 			dir := t.TempDir()
-			r, err := newRun(s, Options{Out: dir, Progress: progress})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.attackHook = func() {
+			hook := func() {
 				if c.cancel || c.panic {
 					time.Sleep(800 * time.Millisecond) // the fault is on
 				}
@@ -164,7 +160,7 @@ func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
 				}
 			}
 			start := time.Now()
-			err, panicked := runRecovering(ctx, r)
+			err, panicked := runRecovering(ctx, s, Options{Out: dir, Progress: progress, attackHook: hook})
 			if c.panic != (panicked != nil) {
 				t.Fatalf("panicked: %v", panicked)
 			}
@@ -181,13 +177,10 @@ func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
 	}
 }
 
-// runRecovering is Run on a run already made, returning its panic.
-func runRecovering(ctx context.Context, r *run) (err error, panicked any) {
+// runRecovering is Run, returning its panic.
+func runRecovering(ctx context.Context, s *Scenario, o Options) (err error, panicked any) {
 	defer func() { panicked = recover() }()
-	defer func() {
-		_ = r.down(context.Background()) // as Run's deferred down
-	}()
-	_, err = r.execute(ctx)
+	_, err = Run(ctx, s, o)
 	return err, nil
 }
 
@@ -339,13 +332,9 @@ func TestDrillServesLiveMetrics(t *testing.T) {
 	s := drillScenario(t, srv.URL, 0.5, "4s", `[{name: errors stay low, error_ratio: 0.9}]`)
 	s.Chaos[1].For = Duration(3 * time.Second)
 	progress := &syncWriter{w: &strings.Builder{}}
-	r, err := newRun(s, Options{Out: t.TempDir(), Progress: progress, MetricsAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	addr := regexp.MustCompile(`metrics (http://\S+/metrics)`)
 	var scraped string
-	r.attackHook = func() {
+	hook := func() {
 		go func() {
 			time.Sleep(2500 * time.Millisecond) // the fault is on, two polls done
 			m := addr.FindStringSubmatch(progress.String())
@@ -364,7 +353,8 @@ func TestDrillServesLiveMetrics(t *testing.T) {
 			progress.mu.Unlock()
 		}()
 	}
-	if err, p := runRecovering(context.Background(), r); err != nil || p != nil {
+	o := Options{Out: t.TempDir(), Progress: progress, MetricsAddr: "127.0.0.1:0", attackHook: hook}
+	if err, p := runRecovering(context.Background(), s, o); err != nil || p != nil {
 		t.Fatalf("%v %v", err, p)
 	}
 	progress.mu.Lock()

@@ -43,6 +43,9 @@ type Options struct {
 	// latency, faults on, safeguard readings) for Prometheus at
 	// http://MetricsAddr/metrics until the run is down.
 	MetricsAddr string
+	// attackHook, when set (tests), runs once the attack has begun: a
+	// panic there proves the rollback of a panicking run.
+	attackHook func()
 	// Supervisor is the default runtime's Embedded.Supervisor: the command
 	// that keeps a service's processes from outliving firedrill on Linux.
 	Supervisor []string
@@ -125,9 +128,6 @@ type run struct {
 	faultStates map[int]*faultState           // a drill's faults on and off, for its metrics
 	live        atomic.Pointer[load.Progress] // the load's last progress
 	reads       *http.Client                  // a drill's one paced, read-only client to real systems
-	// attackHook, when set (tests), runs once the attack has begun: a
-	// panic there proves the rollback of a panicking run.
-	attackHook func()
 
 	// cancel stops the run's phases with a cause (a service that exited);
 	// watching is closed once the run no longer watches its services.

@@ -258,8 +258,8 @@ func (r *run) attack(ctx context.Context) error {
 	}()
 	g := r.startGuard(attackCtx, start, stop, tl)
 	defer func() { stop(); g.wait() }() // the pollers end with the attack, even on a panic
-	if r.attackHook != nil {
-		r.attackHook()
+	if r.o.attackHook != nil {
+		r.o.attackHook()
 	}
 	if r.s.Load != nil {
 		report, err := r.runLoad(attackCtx, plan)
