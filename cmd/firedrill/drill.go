@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -63,7 +64,7 @@ interrupted.`,
 				return nil
 			}
 			if !yes {
-				if err := confirm(st, s.Name, plan); err != nil {
+				if err := confirm(st.stderr, s.Name, plan, terminal(st.stdin)); err != nil {
 					return ci.WithExit(ci.ExitUsage, err)
 				}
 			}
@@ -85,16 +86,23 @@ interrupted.`,
 // errNotConfirmed is why a drill nobody confirmed does not start.
 var errNotConfirmed = errors.New("the drill was not confirmed: nothing was changed")
 
-// confirm shows the plan and asks for the scenario's name on a terminal;
-// off a terminal nobody can answer, so the drill needs --yes.
-func confirm(st *state, name, plan string) error {
-	f, ok := st.stdin.(*os.File)
-	if !ok || !isatty.IsTerminal(f.Fd()) {
+// terminal is stdin when it is a terminal, else nil.
+func terminal(stdin io.Reader) io.Reader {
+	if f, ok := stdin.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		return f
+	}
+	return nil
+}
+
+// confirm shows the plan and asks for the scenario's name on tty, the
+// terminal; off a terminal (nil) nobody can answer, so the drill needs --yes.
+func confirm(w io.Writer, name, plan string, tty io.Reader) error {
+	if tty == nil {
 		return fmt.Errorf("%w: not on a terminal, pass --yes to start it", errNotConfirmed)
 	}
-	fmt.Fprint(st.stderr, plan)
-	fmt.Fprintf(st.stderr, "type the drill's name (%s) to start it: ", name)
-	line, _ := bufio.NewReader(f).ReadString('\n')
+	fmt.Fprint(w, plan)
+	fmt.Fprintf(w, "type the drill's name (%s) to start it: ", name)
+	line, _ := bufio.NewReader(tty).ReadString('\n')
 	if strings.TrimSpace(line) != name {
 		return errNotConfirmed
 	}
