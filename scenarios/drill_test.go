@@ -385,3 +385,38 @@ func TestDrillServesLiveMetrics(t *testing.T) {
 		t.Errorf("the metrics still answer after the drill")
 	}
 }
+
+// TestDrillSafeguardKinds: a p99 bound and a JSON expectation break too,
+// each naming what it read; the controls, bounds the endpoint keeps, hold.
+func TestDrillSafeguardKinds(t *testing.T) {
+	t.Parallel()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(40 * time.Millisecond)
+		fmt.Fprint(w, `{"status":"degraded","queue":12}`)
+	}))
+	t.Cleanup(slow.Close)
+	cases := []struct {
+		name, safeguard, says string
+		breaks                bool
+	}{
+		{"p99 broken", `{name: fast, p99: 10ms}`, "ms, bound p99 <= 10ms; load stopped", true},
+		{"p99 kept", `{name: fast, p99: 5s}`, "", false},
+		{"json broken", `{name: queue, url: "` + slow.URL + `/health", json: "body.queue < 10"}`, "body.queue < 10", true},
+		{"json kept", `{name: queue, url: "` + slow.URL + `/health", json: "body.queue < 100"}`, "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := drillScenario(t, slow.URL, 0.1, "3s", "["+c.safeguard+"]")
+			s.Chaos = s.Chaos[:1] // the latency toxic only: no error
+			out, err := Run(context.Background(), s, Options{Out: t.TempDir()})
+			if out == nil || len(out.Verdict.Gates) == 0 {
+				t.Fatalf("no verdict: %v", err)
+			}
+			g := out.Verdict.Gates[0]
+			if g.Kind != "safeguard" || g.Passed == c.breaks || !strings.Contains(g.Reason, c.says) {
+				t.Errorf("gate %+v, want broken %v saying %q", g, c.breaks, c.says)
+			}
+		})
+	}
+}
