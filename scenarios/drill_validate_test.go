@@ -102,3 +102,33 @@ func TestDrillPlanSaysWhatWouldHappen(t *testing.T) {
 		t.Errorf("planning sent %d requests to the endpoint", hits.Load())
 	}
 }
+
+// TestHTTPFaultsOnARealEndpoint: a url: system takes HTTP faults through
+// the fault proxy, embedded and in a drill; the docker runtime, which has
+// none, refuses them at the field.
+func TestHTTPFaultsOnARealEndpoint(t *testing.T) {
+	t.Parallel()
+	src := `name: d
+runtime: RUNTIME
+systems:
+  crm: {url: "https://crm.staging.example.com/api"}
+load:
+  flow: [{name: ask, url: "${crm.url}/things"}]
+  peak: 1/s
+  duration: 10s
+chaos:
+  - {at: 1s, for: 2s, system: crm, fault: status, status: 503, rate: 0.5}
+`
+	for _, c := range []struct{ runtime, refused string }{
+		{"embedded", ""},
+		{"docker", "the docker runtime has no fault proxy in front of a real endpoint"},
+	} {
+		s, err := Parse(t.TempDir()+"/d.yaml", []byte(strings.Replace(src, "RUNTIME", c.runtime, 1)))
+		if err == nil {
+			err = s.Validate()
+		}
+		if (err == nil) != (c.refused == "") || (err != nil && !strings.Contains(err.Error(), "chaos[0].system: "+c.refused)) {
+			t.Errorf("%s: %v", c.runtime, err)
+		}
+	}
+}
