@@ -237,7 +237,7 @@ func TestDrillAgainstStagingProcesses(t *testing.T) {
 	file := drillFile(t, st, "127.0.0.1", `[{name: error ratio stays low, error_ratio: 0.5}, {name: sync healthy, url: "${sync.url}/healthz", json: "body.status == 'ok'"}]`, true)
 	dir := filepath.Join(t.TempDir(), "run")
 	start := time.Now()
-	cmd := exec.Command(bin, "drill", file, "--yes", "--out", dir)
+	cmd := exec.Command(bin, "drill", file, "--yes", "--out", dir, "--metrics-addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "FIREDRILL_OPERATOR=dana@example.com")
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -269,6 +269,13 @@ func TestDrillAgainstStagingProcesses(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `safeguard "error ratio stays low" broke`) {
 		t.Errorf("the terminal does not name the safeguard:\n%s", stdout.String())
+	}
+	metrics := regexp.MustCompile(`metrics http://(127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(stderr.String())
+	if metrics == nil {
+		t.Errorf("--metrics-addr served nothing:\n%s", stderr.String())
+	} else if c, err := net.DialTimeout("tcp", metrics[1], time.Second); err == nil {
+		c.Close()
+		t.Errorf("the metrics endpoint outlives the drill")
 	}
 	report, err := os.ReadFile(filepath.Join(dir, "drill.md"))
 	if err != nil {
