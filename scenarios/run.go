@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +39,13 @@ type Options struct {
 	Files ci.Files
 	// Version names the firedrill that runs, in every report.
 	Version string
+	// MetricsAddr, when set, serves the run's live numbers (requests,
+	// latency, faults on, safeguard readings) for Prometheus at
+	// http://MetricsAddr/metrics until the run is down.
+	MetricsAddr string
+	// attackHook, when set (tests), runs once the attack has begun: a
+	// panic there proves the rollback of a panicking run.
+	attackHook func()
 	// Supervisor is the default runtime's Embedded.Supervisor: the command
 	// that keeps a service's processes from outliving firedrill on Linux.
 	Supervisor []string
@@ -69,8 +78,12 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 		// Down always runs, on a context of its own: ctx may be cancelled.
 		downCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if derr := r.down(downCtx); derr != nil && err == nil {
+		derr := r.down(downCtx)
+		if derr != nil && err == nil {
 			err = ci.WithExit(ci.ExitSetup, derr)
+		}
+		if rerr := r.finishDrill(derr); rerr != nil && err == nil {
+			err = ci.WithExit(ci.ExitSetup, rerr)
 		}
 		if p := recover(); p != nil {
 			panic(p) // after down: nothing is left running
@@ -109,6 +122,12 @@ type run struct {
 	attackStart time.Time        // when the attack began: gate windows count from it
 	consistency []ci.Result      // the consistency checks, for the report
 	data        *dataEvents      // what the timeline's data events did, for the report
+	guard       *guard           // a drill's safeguards, polled during the attack
+	auditMu     sync.Mutex
+	drillLog    *drillAudit                   // a drill's audit log, opened by its first record
+	faultStates map[int]*faultState           // a drill's faults on and off, for its metrics
+	live        atomic.Pointer[load.Progress] // the load's last progress
+	reads       *http.Client                  // a drill's one paced, read-only client to real systems
 
 	// cancel stops the run's phases with a cause (a service that exited);
 	// watching is closed once the run no longer watches its services.
@@ -142,6 +161,8 @@ func newRun(s *Scenario, o Options) (*run, error) {
 		switch s.Runtime {
 		case "docker":
 			o.Runtime = &Docker{Logger: o.Logger}
+		case "staging":
+			o.Runtime = &Staging{Logger: o.Logger, ToxiproxyURL: s.Drill.Toxiproxy}
 		default:
 			o.Runtime = &Embedded{Logger: o.Logger, Supervisor: o.Supervisor}
 		}
@@ -267,6 +288,10 @@ func (r *run) phases(ctx context.Context) error {
 	r.progress("plan   %s (seed %d, runtime %s, folder %s)", r.s.Name, r.seed, r.rt.Name(), r.dir)
 	if err := r.plan(ctx); err != nil {
 		return ci.WithExit(ci.ExitUsage, err)
+	}
+	r.auditStart()
+	if err := r.serveMetrics(ctx); err != nil {
+		return ci.WithExit(ci.ExitSetup, err)
 	}
 	r.setPhase("up")
 	r.progress("up     starting %d systems", len(r.systems))

@@ -221,7 +221,7 @@ func (r *run) attack(ctx context.Context) error {
 	}
 	faults := r.faultsWithin(plan.Duration)
 	r.data = newDataEvents(r.s.Chaos)
-	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(audit)))
+	tl, err := chaos.NewTimeline(r.events(faults), chaos.WithToxiproxy(r.tp), chaos.WithAuditLog(r.secrets.Writer(r.auditWriter(audit))))
 	if err != nil {
 		return fmt.Errorf("scenarios: chaos: %w", err)
 	}
@@ -256,10 +256,15 @@ func (r *run) attack(ctx context.Context) error {
 		defer wg.Done()
 		tlErr = tl.Run(attackCtx)
 	}()
+	g := r.startGuard(attackCtx, start, stop, tl)
+	defer func() { stop(); g.wait() }() // the pollers end with the attack, even on a panic
+	if r.o.attackHook != nil {
+		r.o.attackHook()
+	}
 	if r.s.Load != nil {
 		report, err := r.runLoad(attackCtx, plan)
 		r.out.Load = report
-		if err != nil {
+		if err != nil && g.Breached() == nil {
 			stop()
 			wg.Wait()
 			r.appliedWindows(tl)
@@ -272,6 +277,9 @@ func (r *run) attack(ctx context.Context) error {
 	stop()
 	wg.Wait()
 	r.appliedWindows(tl)
+	if g.Breached() != nil {
+		return ctx.Err() // the safeguard's gate says what broke
+	}
 	if tlErr != nil && !errors.Is(tlErr, context.Canceled) {
 		return fmt.Errorf("scenarios: chaos: %w", tlErr)
 	}
@@ -344,6 +352,8 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 	var last time.Time
 	var lastFaults string
 	progress := func(p load.Progress) {
+		r.guard.observe(p)
+		r.live.Store(&p)
 		// A line every few seconds, and whenever a fault starts or ends.
 		faults := r.activeFaults(time.Now())
 		if time.Since(last) < 5*time.Second && faults == lastFaults {

@@ -128,7 +128,7 @@ func (r *run) journalTotal() uint64 {
 
 // check evaluates every gate the scenario declares.
 func (r *run) check(ctx context.Context) []ci.Gate {
-	var gates []ci.Gate
+	gates := r.guard.gates() // a drill's safeguards first
 	if r.out.Load != nil {
 		ts, _ := load.ParseThresholds(r.s.Gates.Load...)
 		verdicts, _ := load.CheckAll(r.out.Load, ts)
@@ -440,8 +440,13 @@ const CompareInstant = "instant"
 func (r *run) source(c Collection) ci.Source {
 	sys := r.system(c.System)
 	if sys != nil && c.Path != "" {
-		return &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + strings.TrimRight(sys.addr.BasePath, "/") + c.Path,
+		src := &ci.HTTPSource{URL: "http://" + sys.addr.Addr() + strings.TrimRight(sys.addr.BasePath, "/") + c.Path,
 			Items: c.Items, Paging: c.Paging, Auth: c.Auth, Getenv: r.getenv}
+		if r.s.Runtime == "staging" {
+			// A drill reads the real system itself, past its proxies, read-only and paced.
+			src.URL, src.Client = strings.TrimRight(sys.spec.URL, "/")+c.Path, r.readClient()
+		}
+		return src
 	}
 	return ci.SourceFunc(func(ctx context.Context) ([]map[string]any, error) {
 		if sys == nil {

@@ -178,11 +178,10 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	var upstream, basePath, scheme = "", "", "http"
 	switch {
 	case sys.spec.URL != "":
-		a, err := ParseAddress(sys.spec.URL)
-		if err != nil {
+		var err error
+		if upstream, basePath, scheme, err = r.upEndpoint(ctx, sys); err != nil {
 			return err
 		}
-		upstream, basePath, scheme = a.Addr(), a.BasePath, a.Scheme
 	case sys.mocked():
 		if mr, ok := r.rt.(MockRunner); ok {
 			var err error
@@ -207,6 +206,10 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	if err != nil {
 		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
 	}
+	if m, ok := r.rt.(interface{ ProxyMade(name string) }); ok {
+		m.ProxyMade(sys.name) // the staging runtime deletes it from the team's Toxiproxy
+	}
+	r.audit("proxy", sys.name, "ok", fmt.Sprintf("listens on %s, forwards to %s", p.Listen, upstream))
 	inner, harness := p.Listen, p.Listen
 	if nw, ok := r.rt.(Networked); ok {
 		if inner, harness, err = nw.ProxyAddrs(ctx, sys.name, p.Listen); err != nil {

@@ -30,6 +30,9 @@ type Scenario struct {
 	Chaos []Fault `yaml:"chaos,omitempty" json:"chaos,omitempty"`
 	// Gates decide the verdict.
 	Gates Gates `yaml:"gates,omitempty" json:"gates,omitempty"`
+	// Drill is the safety of a drill against staging (runtime: staging):
+	// the allow-list, the cap on faulted traffic and the safeguards.
+	Drill *Drill `yaml:"drill,omitempty" json:"drill,omitempty"`
 
 	file   string
 	digest string // sha256:HEX of the bytes parsed

@@ -85,6 +85,7 @@ func (s *Scenario) Validate() error {
 	v.loadContracts()
 	v.operations()
 	v.fieldChecks()
+	v.drill()
 	v.checkExpressions()
 	if len(v.problems) == 0 {
 		return nil

@@ -116,8 +116,13 @@ func (v *validator) faultTarget(path, name string, mock bool) {
 		v.addf(path, hintFrom(name, v.s.sortedSystems()), "system %q is not defined", name)
 		return
 	}
-	if mock && (sys.Contract == "" && len(sys.Contracts) == 0 || sys.URL != "") {
-		v.addf(path, "", "system %q is not mocked: mock faults need a system served from its contract (use a toxic on its proxy)", name)
+	// A real endpoint (url:) takes HTTP faults too: a fault proxy in this
+	// process, in front of it, applies them (faultProxy).
+	if mock && sys.Contract == "" && len(sys.Contracts) == 0 && sys.URL == "" {
+		v.addf(path, "", "system %q is not mocked: mock faults need a system served from its contract or a url (use a toxic on its proxy)", name)
+	}
+	if mock && sys.URL != "" && v.s.Runtime == "docker" {
+		v.addf(path, "use a toxic on its proxy, or run embedded", "the docker runtime has no fault proxy in front of a real endpoint (%s)", name)
 	}
 	if !mock && sys.Service != nil {
 		v.addf(path, "", "system %q is the service under test: faults go on the systems it calls", name)

@@ -157,7 +157,7 @@ func (s *Scenario) hasService() bool {
 }
 
 // Runtimes are the runtimes a run can use today.
-var Runtimes = []string{"embedded", "docker"}
+var Runtimes = []string{"embedded", "docker", "staging"}
 
 // runtimeAndThresholds checks what run refuses before anything starts: a
 // runtime that is not built, and load thresholds that do not parse.

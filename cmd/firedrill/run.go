@@ -64,6 +64,10 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 				}
 				return ci.WithExit(ci.ExitUsage, err)
 			}
+			if s.Runtime == "staging" {
+				// The drill's safety (dry run, confirmation) lives in its command.
+				return ci.WithExit(ci.ExitUsage, fmt.Errorf("%s is a drill against staging: run it with firedrill drill %s (--dry-run first)", args[0], args[0]))
+			}
 			outcome, err := scenarios.Run(cmd.Context(), s, opts)
 			if outcome != nil {
 				printVerdict(st, outcome)

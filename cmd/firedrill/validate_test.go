@@ -60,7 +60,8 @@ func TestValidateForARuntime(t *testing.T) {
 	if code, out, _ := runCLI(t, ctx, "validate", "--runtime", "docker", "../../examples/ordersync/scenarios/flagship.yaml"); code != 0 {
 		t.Errorf("the flagship in docker: exit %d\n%s", code, out)
 	}
-	if code, out, _ := runCLI(t, ctx, "validate", "--runtime", "staging", file); code != 2 || !strings.Contains(out, "the staging runtime is not available") {
+	// A drill starts nothing: in staging every system is a real endpoint.
+	if code, out, _ := runCLI(t, ctx, "validate", "--runtime", "staging", file); code != 2 || !strings.Contains(out, `systems.shop: a drill starts nothing: system "shop" must be a real endpoint (url:)`) {
 		t.Errorf("staging: exit %d\n%s", code, out)
 	}
 	code, _, errOut := runCLI(t, ctx, "run", "--runtime", "docker", file)
