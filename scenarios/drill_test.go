@@ -160,7 +160,7 @@ func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
 				}
 			}
 			start := time.Now()
-			err, panicked := runRecovering(ctx, s, Options{Out: dir, Progress: progress, attackHook: hook})
+			panicked, err := runRecovering(ctx, s, Options{Out: dir, Progress: progress, attackHook: hook})
 			if c.panic != (panicked != nil) {
 				t.Fatalf("panicked: %v", panicked)
 			}
@@ -178,10 +178,10 @@ func TestDrillRollsBackWhateverEndsIt(t *testing.T) {
 }
 
 // runRecovering is Run, returning its panic.
-func runRecovering(ctx context.Context, s *Scenario, o Options) (err error, panicked any) {
+func runRecovering(ctx context.Context, s *Scenario, o Options) (panicked any, err error) {
 	defer func() { panicked = recover() }()
 	_, err = Run(ctx, s, o)
-	return err, nil
+	return nil, err
 }
 
 // TestDrillSafeguardSaysWhatBroke checks that the report names the
@@ -354,7 +354,7 @@ func TestDrillServesLiveMetrics(t *testing.T) {
 		}()
 	}
 	o := Options{Out: t.TempDir(), Progress: progress, MetricsAddr: "127.0.0.1:0", attackHook: hook}
-	if err, p := runRecovering(context.Background(), s, o); err != nil || p != nil {
+	if p, err := runRecovering(context.Background(), s, o); err != nil || p != nil {
 		t.Fatalf("%v %v", err, p)
 	}
 	progress.mu.Lock()
