@@ -25,8 +25,9 @@ type (
 	journalReader interface {
 		// All is every entry kept, oldest first.
 		All() []toolkit.Entry
-		// Total is the number of requests ever recorded.
-		Total() uint64
+		// Changes is the number of requests ever recorded that may
+		// change data (toolkit.Journal.Changes).
+		Changes() uint64
 		Stats() toolkit.JournalStats
 	}
 	// webhookQueue is a mock's webhook delivery.
@@ -66,7 +67,7 @@ func (l localRecords) Update(_ context.Context, coll, id string, set map[string]
 type localJournal struct{ j *toolkit.Journal }
 
 func (l localJournal) All() []toolkit.Entry        { return l.j.Entries(toolkit.Filter{}) }
-func (l localJournal) Total() uint64               { return l.j.Total() }
+func (l localJournal) Changes() uint64             { return l.j.Changes() }
 func (l localJournal) Stats() toolkit.JournalStats { return l.j.Stats() }
 
 // adminClient reaches a mock's admin API: base is http://host:port of the
@@ -141,7 +142,7 @@ type remoteMock struct {
 	entries []toolkit.Entry
 	stats   toolkit.JournalStats
 	pulled  bool
-	total   uint64 // the last total read
+	changes uint64 // the last count of changes read
 	queue   toolkit.WebhookQueue
 	noHooks bool
 }
@@ -162,7 +163,7 @@ func (m *remoteMock) pull(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.entries, m.stats, m.pulled, m.total = entries, h.Journal, true, h.Requests
+	m.entries, m.stats, m.pulled, m.changes = entries, h.Journal, true, h.Journal.Changes
 	return nil
 }
 
@@ -173,24 +174,24 @@ func (m *remoteMock) All() []toolkit.Entry {
 	return m.entries
 }
 
-// Total asks the mock until the journal is pulled; on an error it answers
-// the last total read (settle then sees no new request, and pull, which
-// the check needs, reports the error).
-func (m *remoteMock) Total() uint64 {
+// Changes asks the mock until the journal is pulled; on an error it
+// answers the last count read (settle then sees no new request, and pull,
+// which the check needs, reports the error).
+func (m *remoteMock) Changes() uint64 {
 	m.mu.Lock()
-	pulled, total := m.pulled, m.total
+	pulled, changes := m.pulled, m.changes
 	m.mu.Unlock()
 	if pulled {
-		return total
+		return changes
 	}
 	var h toolkit.Health
 	if err := m.admin.do(context.Background(), http.MethodGet, toolkit.AdminPrefix+"health", nil, http.StatusOK, &h); err != nil {
-		return total
+		return changes
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.total = h.Requests
-	return h.Requests
+	m.changes = h.Journal.Changes
+	return m.changes
 }
 
 func (m *remoteMock) Stats() toolkit.JournalStats {

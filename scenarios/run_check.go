@@ -25,10 +25,11 @@ const (
 	DefaultSettle = 30 * time.Second
 )
 
-// settle waits until no mock has seen a request for QuietFor and no mock
-// has a webhook still queued or waiting to retry (the integration has
-// caught up, and the vendors have sent all they had), bounded by the
-// consistency settle time.
+// settle waits until no mock has seen a request that may change data for
+// QuietFor (reads do not count: a sync that polls a vendor reads on while it
+// has nothing left to write) and no mock has a webhook still queued or
+// waiting to retry (the integration has caught up, and the vendors have
+// sent all they had), bounded by the consistency settle time.
 func (r *run) settle(ctx context.Context) {
 	limit := DefaultSettle
 	if c := r.s.Gates.Consistency; c != nil && c.Settle.D() > 0 {
@@ -36,7 +37,7 @@ func (r *run) settle(ctx context.Context) {
 	}
 	start := time.Now()
 	deadline := start.Add(limit)
-	last, quietSince := r.journalTotal(), time.Now()
+	last, quietSince := r.journalChanges(), time.Now()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for time.Now().Before(deadline) {
@@ -45,7 +46,7 @@ func (r *run) settle(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if n := r.journalTotal(); n != last {
+		if n := r.journalChanges(); n != last {
 			last, quietSince = n, time.Now()
 		}
 		if time.Since(quietSince) >= QuietFor && r.webhooksPending() == 0 {
@@ -116,11 +117,13 @@ func (r *run) pullMocks() error {
 	return errors.Join(errs...)
 }
 
-func (r *run) journalTotal() uint64 {
+// journalChanges counts the requests that may change data, every mock
+// together.
+func (r *run) journalChanges() uint64 {
 	var n uint64
 	for _, sys := range r.systems {
 		if sys.journal != nil {
-			n += sys.journal.Total()
+			n += sys.journal.Changes()
 		}
 	}
 	return n

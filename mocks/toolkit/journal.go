@@ -195,6 +195,7 @@ type Journal struct {
 	bytes    int64 // the size of the entries kept
 	maxBytes int64
 	seq      uint64 // entries ever recorded
+	changes  uint64 // of them, requests that may change data (Changes)
 	dropped  uint64 // entries dropped to keep within the bounds
 	dropB    int64  // and their bytes
 
@@ -211,6 +212,7 @@ type Journal struct {
 // its bounds.
 type JournalStats struct {
 	Total        uint64 `json:"total"`         // entries ever recorded, Journal.Total
+	Changes      uint64 `json:"changes"`       // of them, requests that may change data, Journal.Changes
 	Kept         int    `json:"kept"`          // entries kept
 	KeptBytes    int64  `json:"kept_bytes"`    // their size
 	Dropped      uint64 `json:"dropped"`       // entries dropped, oldest first, to stay within the bounds
@@ -292,6 +294,9 @@ func (j *Journal) Record(e Entry) uint64 {
 	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
+	if mayChange(e.Method) {
+		j.changes++
+	}
 	if j.n == len(j.entries) {
 		j.dropOldest()
 	}
@@ -423,11 +428,29 @@ func (j *Journal) Total() uint64 {
 	return j.seq
 }
 
+// Changes is how many of the entries ever recorded were requests that may
+// change data: any method but GET, HEAD and OPTIONS (a GraphQL query is a
+// POST, and counts). A sync that polls a vendor keeps reading while it has
+// nothing left to write; settling waits for the writes to stop.
+func (j *Journal) Changes() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.changes
+}
+
+func mayChange(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
 // Stats says what the journal keeps and what it dropped.
 func (j *Journal) Stats() JournalStats {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return JournalStats{Total: j.seq, Kept: j.n, KeptBytes: j.bytes, Dropped: j.dropped, DroppedBytes: j.dropB,
+	return JournalStats{Total: j.seq, Changes: j.changes, Kept: j.n, KeptBytes: j.bytes, Dropped: j.dropped, DroppedBytes: j.dropB,
 		MaxEntries: len(j.entries), MaxBytes: j.maxBytes,
 		BodyBytes: j.bodyBytes, BodiesDropped: j.bodiesDrop, BodiesDroppedBytes: j.bodiesDropB, MaxBodyBytes: j.maxBodyBytes}
 }
@@ -438,6 +461,6 @@ func (j *Journal) Reset() {
 	defer j.mu.Unlock()
 	clear(j.entries)
 	clear(j.sizes)
-	j.start, j.n, j.bytes, j.seq, j.dropped, j.dropB = 0, 0, 0, 0, 0, 0
+	j.start, j.n, j.bytes, j.seq, j.changes, j.dropped, j.dropB = 0, 0, 0, 0, 0, 0, 0
 	j.bare, j.bodyBytes, j.bodiesDrop, j.bodiesDropB = 0, 0, 0, 0
 }

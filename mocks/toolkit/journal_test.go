@@ -118,3 +118,21 @@ func TestJournalBodiesReadAsText(t *testing.T) {
 		t.Error("a body that is neither text nor base64 is accepted")
 	}
 }
+
+// TestJournalCountsChanges: reads (GET, HEAD, OPTIONS) are recorded but
+// are no change; every other method is, a GraphQL POST included; the
+// ring dropping entries does not lower the count, Reset does.
+func TestJournalCountsChanges(t *testing.T) {
+	t.Parallel()
+	j := NewJournal(2)
+	for _, m := range []string{"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "GET"} {
+		j.Record(Entry{Method: m, Path: "/x"})
+	}
+	if j.Total() != 8 || j.Changes() != 4 || j.Stats().Changes != 4 {
+		t.Errorf("total %d, changes %d (stats %d), want 8 and 4", j.Total(), j.Changes(), j.Stats().Changes)
+	}
+	j.Reset()
+	if j.Changes() != 0 {
+		t.Errorf("changes %d after Reset", j.Changes())
+	}
+}
