@@ -35,39 +35,11 @@ enum UserErrorCode { INVALID, COMPARE_QUANTITY_STALE }
 // code.
 func TestCompareAndSetGraphQL(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(t.TempDir(), "inventory.graphql")
-	if err := os.WriteFile(file, []byte(inventorySchema), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := LoadContract(context.Background(), file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	spec := Spec{Stateful: true, CompareAndSet: map[string]CompareAndSet{
 		"InventoryLevel": {Field: "quantity", Expect: "compareQuantity", Code: "COMPARE_QUANTITY_STALE", Initial: 0},
 		"Counter":        {Field: "value", Expect: "compareValue"},
 	}}
-	v, err := New(c, spec, Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	srv := httptest.NewServer(v.Handler)
-	defer srv.Close()
-	gql := func(query string) map[string]any {
-		t.Helper()
-		b, _ := json.Marshal(map[string]any{"query": query})
-		resp, err := srv.Client().Post(srv.URL+v.GraphQL.Path(), "application/json", strings.NewReader(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	v, c, gql := graphQLVendor(t, inventorySchema, spec)
 	const sel = `{ inventoryLevel { id quantity } userErrors { field message code } }`
 	created := gql(`mutation { inventoryLevelCreate(input: {id: "L1", sku: "MUG"}) ` + sel + ` }`)
 	if q := dig(created, "data", "inventoryLevelCreate", "inventoryLevel", "quantity"); q != 0.0 {
@@ -105,6 +77,42 @@ func TestCompareAndSetGraphQL(t *testing.T) {
 	}
 }
 
+// graphQLVendor serves a GraphQL mock of schema under spec, and returns
+// it, its contract and a function that posts a query to it and decodes
+// the answer.
+func graphQLVendor(t *testing.T, schema string, spec Spec) (*Vendor, Contract, func(query string) map[string]any) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "schema.graphql")
+	if err := os.WriteFile(file, []byte(schema), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadContract(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := New(c, spec, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	srv := httptest.NewServer(v.Handler)
+	t.Cleanup(srv.Close)
+	return v, c, func(query string) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"query": query})
+		resp, err := srv.Client().Post(srv.URL+v.GraphQL.Path(), "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+}
+
 func dig(v any, path ...string) any {
 	for _, p := range path {
 		m, ok := v.(map[string]any)
@@ -136,35 +144,7 @@ type Mutation { levelCreate(input: LevelInput!): Level  levelUpdate(input: Level
 input LevelInput { id: ID, sku: String, quantity: Int }
 type Level { id: ID!, sku: String, quantity: Int, version: Int, updatedAt: String }
 `
-	file := filepath.Join(t.TempDir(), "levels.graphql")
-	if err := os.WriteFile(file, []byte(schema), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := LoadContract(context.Background(), file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := New(c, Spec{Stateful: true, Stamps: map[string]map[string]string{"Level": {"version": "counter", "updatedAt": "time"}}}, Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	srv := httptest.NewServer(v.Handler)
-	defer srv.Close()
-	gql := func(query string) map[string]any {
-		t.Helper()
-		b, _ := json.Marshal(map[string]any{"query": query})
-		resp, err := srv.Client().Post(srv.URL+v.GraphQL.Path(), "application/json", strings.NewReader(string(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	_, c, gql := graphQLVendor(t, schema, Spec{Stateful: true, Stamps: map[string]map[string]string{"Level": {"version": "counter", "updatedAt": "time"}}})
 	gql(`mutation { levelCreate(input: {id: "A", sku: "MUG", quantity: 1}) { id } }`)
 	gql(`mutation { levelCreate(input: {id: "B", sku: "TEA", quantity: 1}) { id } }`)
 	got := gql(`mutation { levelUpdate(input: {id: "A", quantity: 2}) { version updatedAt } }`)
