@@ -250,20 +250,47 @@ func TestDrillLeavesTheTeamsProxiesAlone(t *testing.T) {
 		t.Errorf("the load reached the proxy at %v, not at the Toxiproxy's host", a)
 	}
 
+	// The team's standing proxy to the same endpoint, which the service in
+	// staging goes through: the drill faults it and keeps it.
 	host := strings.TrimPrefix(srv.URL, "http://")
-	if _, err := team.Proxy(ctx, "vendor", host); err != nil {
+	standing, err := team.Proxy(ctx, "vendor", host)
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(ctx, s, Options{Out: t.TempDir()})
-	if ci.CodeOf(err) != ci.ExitSetup || !errors.Is(err, chaos.ErrExists) {
-		t.Fatalf("exit %d, want 3 (the name is taken): %v", ci.CodeOf(err), err)
+	toxics := *s
+	toxics.Chaos = s.Chaos[:1] // the latency toxic alone: HTTP faults need the drill's fault proxy
+	out, err = Run(ctx, &toxics, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitPass {
+		t.Fatalf("a drill over the team's proxy: exit %d: %v", ci.CodeOf(err), err)
+	}
+	if a := out.Systems["vendor"]; a.Addr() != standing.Listen {
+		t.Errorf("the load went to %s, not through the team's proxy at %s", a.Addr(), standing.Listen)
 	}
 	p, err := team.Lookup(ctx, "vendor")
 	if err != nil {
 		t.Fatalf("the team's own proxy is gone: %v", err)
 	}
-	if len(p.Toxics) != 0 {
-		t.Errorf("the team's own proxy keeps toxics: %+v", p.Toxics)
+	if len(p.Toxics) != 0 || !p.Enabled || p.Listen != standing.Listen {
+		t.Errorf("the team's own proxy after the drill: %+v", p)
+	}
+	// HTTP faults cannot go through the team's proxy: refused, the proxy kept.
+	_, err = Run(ctx, s, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitSetup || !strings.Contains(err.Error(), "the drill's HTTP faults need its fault proxy") {
+		t.Fatalf("HTTP faults over the team's proxy: exit %d: %v", ci.CodeOf(err), err)
+	}
+	// A proxy of that name to another endpoint is not the system's: refused.
+	if err := team.DeleteProxy(ctx, "vendor"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := team.Proxy(ctx, "vendor", "127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, &toxics, Options{Out: t.TempDir()})
+	if ci.CodeOf(err) != ci.ExitSetup || !errors.Is(err, chaos.ErrExists) || !strings.Contains(err.Error(), "forwards to 127.0.0.1:1, not to the system's") {
+		t.Fatalf("exit %d, want 3 (the name is taken by another endpoint's proxy): %v", ci.CodeOf(err), err)
+	}
+	if _, err := team.Lookup(ctx, "vendor"); err != nil {
+		t.Fatalf("the team's own proxy is gone: %v", err)
 	}
 }
 

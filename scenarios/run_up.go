@@ -203,13 +203,24 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 		return fmt.Errorf("scenarios: system %q has nothing to run", sys.name)
 	}
 	p, err := r.tp.Proxy(ctx, sys.name, upstream, chaos.WithListen(r.rt.ProxyListen(sys.name)))
+	adopted := false
+	if errors.Is(err, chaos.ErrExists) && r.s.Drill != nil && r.s.Drill.Toxiproxy != "" {
+		// The team's standing proxy, which the service in staging already
+		// goes through: the drill puts its toxics on it and keeps it.
+		p, err = r.adoptProxy(ctx, sys, upstream)
+		adopted = err == nil
+	}
 	if err != nil {
 		return fmt.Errorf("scenarios: proxy for %q: %w", sys.name, err)
 	}
-	if m, ok := r.rt.(interface{ ProxyMade(name string) }); ok {
+	if m, ok := r.rt.(interface{ ProxyMade(name string) }); ok && !adopted {
 		m.ProxyMade(sys.name) // the staging runtime deletes it from the team's Toxiproxy
 	}
-	r.audit("proxy", sys.name, "ok", fmt.Sprintf("listens on %s, forwards to %s", p.Listen, upstream))
+	if adopted {
+		r.audit("proxy", sys.name, "ok", fmt.Sprintf("the team's proxy, kept: listens on %s, forwards to %s", p.Listen, upstream))
+	} else {
+		r.audit("proxy", sys.name, "ok", fmt.Sprintf("listens on %s, forwards to %s", p.Listen, upstream))
+	}
 	inner, harness := p.Listen, p.Listen
 	if nw, ok := r.rt.(Networked); ok {
 		if inner, harness, err = nw.ProxyAddrs(ctx, sys.name, p.Listen); err != nil {
@@ -226,6 +237,38 @@ func (r *run) upVendor(ctx context.Context, sys *system) error {
 	r.res.Systems[sys.name] = sys.addr
 	r.inner.Systems[sys.name] = in
 	return nil
+}
+
+// adoptProxy takes the team's proxy named after sys in a drill: it must
+// forward to the system's endpoint (HTTP faults need the drill's own fault
+// proxy in front of it, so a system with HTTP faults cannot use it) and
+// carry no toxic. The drill adds and removes its toxics on it and never
+// deletes it: the service in staging goes through it before and after.
+func (r *run) adoptProxy(ctx context.Context, sys *system, upstream string) (*chaos.Proxy, error) {
+	p, err := r.tp.Lookup(ctx, sys.name)
+	if err != nil {
+		return nil, err
+	}
+	if p.Upstream != upstream {
+		if r.httpFaultsOn(sys.name) {
+			return nil, fmt.Errorf("the team's proxy %q forwards to %s; the drill's HTTP faults need its fault proxy at %s in front of the endpoint: fault this system with toxics, or name the drill's proxy otherwise: %w", sys.name, p.Upstream, upstream, chaos.ErrExists)
+		}
+		return nil, fmt.Errorf("the team's proxy %q forwards to %s, not to the system's %s: %w", sys.name, p.Upstream, upstream, chaos.ErrExists)
+	}
+	if len(p.Toxics) > 0 {
+		return nil, fmt.Errorf("the team's proxy %q already carries %d toxics: the drill would not know which to roll back: %w", sys.name, len(p.Toxics), chaos.ErrExists)
+	}
+	return p, nil
+}
+
+// httpFaultsOn says whether the timeline switches an HTTP fault on system.
+func (r *run) httpFaultsOn(system string) bool {
+	for _, f := range r.s.Chaos {
+		if f.System == system && f.Fault != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // hostPortAddress is the Address of host:port.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -365,5 +366,139 @@ func TestDrillInterruptedLeavesNothing(t *testing.T) {
 			}
 			assertNothingLeft(t, st, dir, stderr.String())
 		})
+	}
+}
+
+// TestDrillThroughTheServiceOverTheTeamsProxy is the drill as staging runs
+// it: the service already goes to its vendor through the team's standing
+// Toxiproxy proxy (configured before the drill, kept after it), the load
+// enters through the service (signed order webhooks), and the vendor's
+// connections are reset. The service parks what it cannot deliver; the
+// safeguard on its dead-letter queue breaks, the load stops, the toxic is
+// rolled back, and the team's proxy stays, clean, with the service
+// draining its queue through it again.
+func TestDrillThroughTheServiceOverTheTeamsProxy(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("loopback processes and signals")
+	}
+	bin := buildFiredrill(t)
+	_, toxiOut, toxiErr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
+	if !toxiOut.Scan() {
+		t.Fatalf("chaos serve printed nothing: %s", toxiErr.String())
+	}
+	api := apiLine.FindStringSubmatch(toxiOut.Text())
+	if api == nil {
+		t.Fatalf("chaos serve: %q", toxiOut.Text())
+	}
+	mock := func(contract string) string {
+		_, out, _ := startProcess(t, bin, "mock", contract, "--port", "0", "--stateful")
+		if !out.Scan() {
+			t.Fatalf("the %s mock printed no address", contract)
+		}
+		fields := strings.Fields(out.Text())
+		return fields[len(fields)-1]
+	}
+	accounting := mock("../../examples/ordersync/contracts/accounting.openapi.yaml")              // http://127.0.0.1:PORT/v1
+	crm := strings.TrimSuffix(mock("../../examples/ordersync/contracts/crm.graphql"), "/graphql") // the service posts to CRM_URL/graphql
+	// The team's standing proxy in front of accounting, set up before the drill.
+	listen := "127.0.0.1:" + freePort(t)
+	team := toxiclient.NewClient(api[1])
+	if _, err := team.CreateProxy("accounting", listen, strings.TrimSuffix(strings.TrimPrefix(accounting, "http://"), "/v1")); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	svc := exec.Command(buildSync(t))
+	const secret = "whsec_dGVzdHNlY3JldA=="
+	svc.Env = append(os.Environ(), "PORT="+port, "ACCOUNTING_URL=http://"+listen+"/v1", "ACCOUNTING_TOKEN=t", "CRM_URL="+crm, "SHOP_WEBHOOK_SECRET="+secret)
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Process.Kill(); _ = svc.Wait() })
+	sync := "http://127.0.0.1:" + port
+	health := func() (map[string]any, error) {
+		resp, err := http.Get(sync + "/healthz")
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var h map[string]any
+		return h, json.NewDecoder(resp.Body).Decode(&h)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := health(); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the service never got healthy: %v", err)
+		}
+	}
+	src := fmt.Sprintf(`name: accounting connections reset under the service
+runtime: staging
+drill:
+  allow: ["127.0.0.1"]
+  toxiproxy: %s
+  max_fault_rate: 1
+  safeguards:
+    - {name: dead letters stay few, url: "%s/healthz", json: "body.dead_letters < 3"}
+systems:
+  accounting: {url: %q}
+  sync: {url: %q}
+load:
+  flow:
+    - name: an order webhook
+      method: POST
+      url: "${sync.url}/webhooks/orders"
+      sign: {scheme: standard, secret: %q}
+      body: {type: order.created, data: {id: "order-${seq}", total_price: "9.90", currency: EUR, customer: {email: "buyer-${seq}@example.com"}}}
+      expect: 202
+  peak: 10/s
+  multiplier: 1
+  duration: 30s
+chaos:
+  - {at: 1s, for: 25s, proxy: accounting, toxic: reset_peer, timeout: 0, toxicity: 1}
+`, api[1], sync, accounting, sync, secret)
+	file := filepath.Join(t.TempDir(), "drill.yaml")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	start := time.Now()
+	cmd := exec.Command(bin, "drill", file, "--yes", "--out", dir)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit %d, want 1 (the safeguard broke):\n%s", code, out.String())
+	}
+	if took := time.Since(start); took > 25*time.Second {
+		t.Errorf("the 30s drill took %s: the load did not stop when the safeguard broke", took)
+	}
+	if !strings.Contains(out.String(), `safeguard "dead letters stay few" broke`) {
+		t.Errorf("the terminal does not name the safeguard:\n%s", out.String())
+	}
+	p, err := team.Proxy("accounting")
+	if err != nil {
+		t.Fatalf("the team's proxy is gone after the drill: %v", err)
+	}
+	if toxics, err := p.Toxics(); err != nil || len(toxics) != 0 || !p.Enabled || p.Listen != listen {
+		t.Errorf("the team's proxy after the drill: listen %s enabled %v toxics %v (%v)", p.Listen, p.Enabled, toxics, err)
+	}
+	if ps, err := team.Proxies(); err != nil || len(ps) != 1 {
+		t.Errorf("the team's Toxiproxy holds %d proxies after the drill, want its own alone (%v)", len(ps), err)
+	}
+	// The service drains what it parked, through the team's proxy again.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		h, err := health()
+		if err == nil && h["dead_letters"] == 0.0 && h["queued"] == 0.0 && h["in_flight"] == 0.0 && h["delivered"].(float64) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var dlq []byte
+			if resp, err := http.Get(sync + "/dlq"); err == nil {
+				dlq, _ = io.ReadAll(io.LimitReader(resp.Body, 2000))
+				resp.Body.Close()
+			}
+			t.Fatalf("the service never drained its dead letters after the rollback: %v %v\n%s", h, err, dlq)
+		}
 	}
 }
