@@ -65,20 +65,7 @@ func buildSync(t *testing.T) string {
 // Toxiproxy as processes, stopped at the end of the test.
 func startStaging(t *testing.T, bin string) staging {
 	t.Helper()
-	_, toxiOut, toxiErr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
-	if !toxiOut.Scan() {
-		t.Fatalf("chaos serve printed nothing: %s", toxiErr.String())
-	}
-	m := apiLine.FindStringSubmatch(toxiOut.Text())
-	if m == nil {
-		t.Fatalf("chaos serve: %q", toxiOut.Text())
-	}
-	_, out, _ := startProcess(t, bin, "mock", "../../examples/ordersync/contracts/accounting.openapi.yaml", "--port", "0", "--stateful")
-	if !out.Scan() {
-		t.Fatal("the accounting mock printed no address")
-	}
-	fields := strings.Fields(out.Text())
-	st := staging{accounting: fields[len(fields)-1], toxiproxy: m[1]}
+	st := staging{toxiproxy: startTeamToxiproxy(t, bin), accounting: startMock(t, bin, "../../examples/ordersync/contracts/accounting.openapi.yaml")}
 	st.admin = strings.TrimSuffix(st.accounting, "/v1")
 	port := freePort(t)
 	svc := exec.Command(buildSync(t))
@@ -88,13 +75,47 @@ func startStaging(t *testing.T, bin string) staging {
 	}
 	t.Cleanup(func() { _ = svc.Process.Kill(); _ = svc.Wait() })
 	st.sync = "http://127.0.0.1:" + port
+	waitServiceHealthy(t, st.sync)
+	return st
+}
+
+// startTeamToxiproxy starts firedrill chaos serve, the team's Toxiproxy,
+// and returns its API's URL.
+func startTeamToxiproxy(t *testing.T, bin string) string {
+	t.Helper()
+	_, out, stderr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
+	if !out.Scan() {
+		t.Fatalf("chaos serve printed nothing: %s", stderr.String())
+	}
+	m := apiLine.FindStringSubmatch(out.Text())
+	if m == nil {
+		t.Fatalf("chaos serve: %q", out.Text())
+	}
+	return m[1]
+}
+
+// startMock starts a stateful firedrill mock of contract and returns the
+// address it prints.
+func startMock(t *testing.T, bin, contract string) string {
+	t.Helper()
+	_, out, _ := startProcess(t, bin, "mock", contract, "--port", "0", "--stateful")
+	if !out.Scan() {
+		t.Fatalf("the %s mock printed no address", contract)
+	}
+	fields := strings.Fields(out.Text())
+	return fields[len(fields)-1]
+}
+
+// waitServiceHealthy waits up to 15 s for the service's /healthz to answer 200.
+func waitServiceHealthy(t *testing.T, base string) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		resp, err := http.Get(st.sync + "/healthz")
+		resp, err := http.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return st
+				return
 			}
 		}
 		if time.Now().After(deadline) {
@@ -383,27 +404,12 @@ func TestDrillThroughTheServiceOverTheTeamsProxy(t *testing.T) {
 		t.Skip("loopback processes and signals")
 	}
 	bin := buildFiredrill(t)
-	_, toxiOut, toxiErr := startProcess(t, bin, "chaos", "serve", "--api", "127.0.0.1:0")
-	if !toxiOut.Scan() {
-		t.Fatalf("chaos serve printed nothing: %s", toxiErr.String())
-	}
-	api := apiLine.FindStringSubmatch(toxiOut.Text())
-	if api == nil {
-		t.Fatalf("chaos serve: %q", toxiOut.Text())
-	}
-	mock := func(contract string) string {
-		_, out, _ := startProcess(t, bin, "mock", contract, "--port", "0", "--stateful")
-		if !out.Scan() {
-			t.Fatalf("the %s mock printed no address", contract)
-		}
-		fields := strings.Fields(out.Text())
-		return fields[len(fields)-1]
-	}
-	accounting := mock("../../examples/ordersync/contracts/accounting.openapi.yaml")              // http://127.0.0.1:PORT/v1
-	crm := strings.TrimSuffix(mock("../../examples/ordersync/contracts/crm.graphql"), "/graphql") // the service posts to CRM_URL/graphql
+	api := startTeamToxiproxy(t, bin)
+	accounting := startMock(t, bin, "../../examples/ordersync/contracts/accounting.openapi.yaml")              // http://127.0.0.1:PORT/v1
+	crm := strings.TrimSuffix(startMock(t, bin, "../../examples/ordersync/contracts/crm.graphql"), "/graphql") // the service posts to CRM_URL/graphql
 	// The team's standing proxy in front of accounting, set up before the drill.
 	listen := "127.0.0.1:" + freePort(t)
-	team := toxiclient.NewClient(api[1])
+	team := toxiclient.NewClient(api)
 	if _, err := team.CreateProxy("accounting", listen, strings.TrimSuffix(strings.TrimPrefix(accounting, "http://"), "/v1")); err != nil {
 		t.Fatal(err)
 	}
@@ -425,13 +431,7 @@ func TestDrillThroughTheServiceOverTheTeamsProxy(t *testing.T) {
 		var h map[string]any
 		return h, json.NewDecoder(resp.Body).Decode(&h)
 	}
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := health(); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("the service never got healthy: %v", err)
-		}
-	}
+	waitServiceHealthy(t, sync)
 	src := fmt.Sprintf(`name: accounting connections reset under the service
 runtime: staging
 drill:
@@ -456,7 +456,7 @@ load:
   duration: 30s
 chaos:
   - {at: 1s, for: 25s, proxy: accounting, toxic: reset_peer, timeout: 0, toxicity: 1}
-`, api[1], sync, accounting, sync, secret)
+`, api, sync, accounting, sync, secret)
 	file := filepath.Join(t.TempDir(), "drill.yaml")
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
