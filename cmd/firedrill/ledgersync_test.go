@@ -101,23 +101,7 @@ func TestLedgersyncDrills(t *testing.T) {
 		t.Run(d.defect, func(t *testing.T) {
 			slot(t)
 			rep := runExample(t, bin, exampleScenario(t, "ledgersync", d.scenario, svc), "LEDGERSYNC_DEFECT", d.defect)
-			if rep.ExitCode != 1 {
-				recap.fatalf(t, "%s on %s: exit %d, want 1 (a gate failed)\n%s", d.defect, d.scenario, rep.ExitCode, rep.describe(rep.Gates))
-			}
-			g, ok := rep.gate(d.gate)
-			switch {
-			case !ok:
-				recap.fatalf(t, "%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
-			case g.Passed || g.Skipped:
-				recap.fatalf(t, "%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
-			case !strings.Contains(g.Reason, d.reason):
-				recap.errorf(t, "%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
-			}
-			for _, f := range rep.failed() {
-				if f.Name != d.gate && !slices.Contains(d.also, f.Name) {
-					recap.errorf(t, "%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
-				}
-			}
+			rep.mustFailFor(t, d.defect, d.gate, d.reason, d.also)
 		})
 	}
 }
@@ -138,6 +122,31 @@ type ledgersyncGate struct {
 	Skipped bool     `json:"skipped"`
 	Reason  string   `json:"reason"`
 	Detail  []string `json:"detail"`
+}
+
+// mustFailFor checks a drill run with a planted defect: exit 1, the gate
+// the defect belongs to failed with a reason holding reason, and no gate
+// failed but that one and those in also. It returns that gate.
+func (r *ledgersyncReport) mustFailFor(t *testing.T, defect, gate, reason string, also []string) ledgersyncGate {
+	t.Helper()
+	if r.ExitCode != 1 {
+		recap.fatalf(t, "%s: exit %d, want 1 (a gate failed)\n%s", defect, r.ExitCode, r.describe(r.Gates))
+	}
+	g, ok := r.gate(gate)
+	switch {
+	case !ok:
+		recap.fatalf(t, "%s: no gate %q in the report:\n%s", defect, gate, r.describe(r.Gates))
+	case g.Passed || g.Skipped:
+		recap.fatalf(t, "%s: gate %q did not fail: %s", defect, gate, g.Reason)
+	case !strings.Contains(g.Reason, reason):
+		recap.errorf(t, "%s: gate %q failed for another reason: %q, want %q", defect, gate, g.Reason, reason)
+	}
+	for _, f := range r.failed() {
+		if f.Name != gate && !slices.Contains(also, f.Name) {
+			recap.errorf(t, "%s: gate %q failed too (%s): the defect must fail only its own gate", defect, f.Name, f.Reason)
+		}
+	}
+	return g
 }
 
 func (r *ledgersyncReport) gate(name string) (ledgersyncGate, bool) {

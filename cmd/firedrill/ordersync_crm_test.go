@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -78,23 +77,7 @@ func TestOrdersyncCRMDrill(t *testing.T) {
 		t.Run(d.defect, func(t *testing.T) {
 			slot(t)
 			rep := runExample(t, bin, exampleScenario(t, "ordersync", file, svc), "ORDERSYNC_DEFECT", d.defect)
-			if rep.ExitCode != 1 {
-				recap.fatalf(t, "%s: exit %d, want 1 (a gate failed)\n%s", d.defect, rep.ExitCode, rep.describe(rep.Gates))
-			}
-			g, ok := rep.gate(d.gate)
-			switch {
-			case !ok:
-				recap.fatalf(t, "%s: no gate %q in the report:\n%s", d.defect, d.gate, rep.describe(rep.Gates))
-			case g.Passed || g.Skipped:
-				recap.fatalf(t, "%s: gate %q did not fail: %s", d.defect, d.gate, g.Reason)
-			case !strings.Contains(g.Reason, d.reason):
-				recap.errorf(t, "%s: gate %q failed for another reason: %q, want %q", d.defect, d.gate, g.Reason, d.reason)
-			}
-			for _, f := range rep.failed() {
-				if f.Name != d.gate && !slices.Contains(d.also, f.Name) {
-					recap.errorf(t, "%s: gate %q failed too (%s): the defect must fail only its own gate", d.defect, f.Name, f.Reason)
-				}
-			}
+			g := rep.mustFailFor(t, d.defect, d.gate, d.reason, d.also)
 			if d.counts != "" {
 				n := 0
 				for _, m := range countDiff.FindAllStringSubmatch(strings.Join(g.Detail, "\n"), -1) {
