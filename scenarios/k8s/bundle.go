@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -62,7 +64,8 @@ type Reference struct {
 // References lists the files and folders a scenario names, each with its
 // field, resolved against the scenario's folder: contracts (and the files
 // an OpenAPI contract's $refs name), records files of the mocks and of
-// the data events, the services' working directories.
+// the data events, the services' working directories and Dockerfiles
+// (which Validate checks for, though a pod builds nothing).
 func References(s *scenarios.Scenario) ([]Reference, error) {
 	var refs []Reference
 	var errs []error
@@ -103,8 +106,14 @@ func References(s *scenarios.Scenario) ([]Reference, error) {
 				}
 			}
 		}
-		if svc := sys.Service; svc != nil && svc.Dir != "" {
-			add(path+".service.dir", svc.Dir, true)
+		if svc := sys.Service; svc != nil {
+			if svc.Dir != "" {
+				add(path+".service.dir", svc.Dir, true)
+			}
+			if svc.Build != "" {
+				// Not built in a pod, but Validate checks it exists.
+				add(path+".service.build", svc.Build, false)
+			}
 		}
 	}
 	for i, f := range s.Chaos {
@@ -164,6 +173,9 @@ func NewBundle(s *scenarios.Scenario) (*Bundle, error) {
 		b.Files = append(b.Files, File{Path: rel, Key: fileKey(len(b.Files), rel), Data: data})
 	}
 	b.Scenario = b.Files[0].Path
+	if got := digest(b.Files[0].Data); s.Digest() != "" && got != s.Digest() {
+		return nil, fmt.Errorf("k8s: %s changed since it was read and validated: run again", s.File())
+	}
 	for _, d := range dirs {
 		if !b.holds(d.Path) {
 			return nil, fmt.Errorf("k8s: %s: folder %q holds none of the scenario's files, so it would not exist in the pod (a ConfigMap mounts files, not folders): the service's working directory must be the scenario's folder or one above its files", d.Field, d.Path)
@@ -173,6 +185,12 @@ func NewBundle(s *scenarios.Scenario) (*Bundle, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// digest is the scenarios package's digest of a file: "sha256:HEX".
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // holds reports whether the folder dir (relative to the root) exists

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +100,7 @@ func newRun(s *scenarios.Scenario, o Options) (*run, error) {
 	if r.bundle, err = NewBundle(s); err != nil {
 		return nil, err
 	}
+	warnEnv(r.bundle.Files[0].Data, o.warn)
 	r.seed = r.pickSeed()
 	r.deadline = shardDeadline(s)
 	r.barrier = fmt.Sprintf("http://%s-merge.%s.svc:%d", r.name, r.ns, BarrierPort)
@@ -146,18 +146,13 @@ func inPod(s *scenarios.Scenario, warn func(string)) error {
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s: %s", ErrNotInPod, s.File(), strings.Join(problems, "; "))
 	}
-	warnEnv(s, warn)
 	return nil
 }
 
 // warnEnv names the environment variables the scenario reads with no
 // default: the pods do not set them.
-func warnEnv(s *scenarios.Scenario, warn func(string)) {
-	data, err := os.ReadFile(s.File())
-	if err != nil {
-		return // NewBundle reports it
-	}
-	refs, _ := scenarios.ParseRefs(string(data))
+func warnEnv(scenario []byte, warn func(string)) {
+	refs, _ := scenarios.ParseRefs(string(scenario))
 	seen := map[string]bool{}
 	for _, ref := range refs {
 		if ref.Kind == scenarios.RefEnv && !ref.HasDefault && !seen[ref.Name] {
