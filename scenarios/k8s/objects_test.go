@@ -298,7 +298,7 @@ func TestBundleTooBig(t *testing.T) {
 	for _, tc := range []struct {
 		size int
 		fail bool
-	}{{k8s.MaxBundle + 1, true}, {k8s.MaxBundle - 8 << 10, false}} {
+	}{{k8s.MaxBundle + 1, true}, {k8s.MaxBundle - 8<<10, false}} {
 		line := []byte(`{"id": "x", "subject": "` + strings.Repeat("s", 100) + `"}` + "\n")
 		big := bytes.Repeat(line, tc.size/len(line))
 		s := parse(t, smallTree, tickets, func(s string) string { return s })
