@@ -66,7 +66,11 @@ func Objects(s *scenarios.Scenario, opts Options) ([]runtime.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []runtime.Object{r.configMap(), r.mergeJob(), r.service(), r.shardJob()}, nil
+	objs := []runtime.Object{r.configMap(), r.mergeJob(), r.service(), r.shardJob()}
+	if err := Validate(objs); err != nil {
+		return nil, fmt.Errorf("k8s: the objects made are not valid (a bug of firedrill's): %w", err)
+	}
+	return objs, nil
 }
 
 func newRun(s *scenarios.Scenario, o Options) (*run, error) {

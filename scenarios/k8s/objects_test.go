@@ -423,3 +423,27 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryFile: a file that is not UTF-8 goes into the ConfigMap's
+// binaryData and reaches the pod byte for byte.
+func TestBinaryFile(t *testing.T) {
+	t.Parallel()
+	s := parse(t, smallTree, tickets, func(s string) string { return s })
+	latin1 := []byte("{\"id\": \"late-1\", \"subject\": \"caf\xe9\", \"priority\": \"low\"}\n")
+	if err := os.WriteFile(filepath.Join(s.Dir(), "..", "seed", "late.ndjson"), latin1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := k8s.Objects(s, k8s.Options{Shards: 2, Image: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := roundTrip(t, objs)
+	cm := got[0].(*corev1.ConfigMap)
+	if !bytes.Equal(cm.BinaryData["004-late.ndjson"], latin1) || len(cm.BinaryData) != 1 {
+		t.Errorf("binaryData %q, want the Latin-1 file alone", cm.BinaryData)
+	}
+	if err := k8s.Validate(got); err != nil {
+		t.Error(err)
+	}
+	checkBundle(t, s, cm, got[3].(*batchv1.Job))
+}
