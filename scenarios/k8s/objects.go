@@ -34,6 +34,10 @@ const (
 	// runAsUser is the user every container runs as: the image FROM
 	// scratch has no user of its own, and runAsNonRoot needs a number.
 	runAsUser = 65532
+	// clientApplyLimit is about the largest bundle kubectl apply without
+	// --server-side takes: its last-applied-configuration annotation
+	// holds the whole ConfigMap, and annotations 256 KiB at most.
+	clientApplyLimit = 240 << 10
 )
 
 // Labels on every object.
@@ -103,6 +107,9 @@ func newRun(s *scenarios.Scenario, o Options) (*run, error) {
 	}
 	if r.bundle, err = NewBundle(s); err != nil {
 		return nil, err
+	}
+	if size := r.bundle.Size(); size > clientApplyLimit {
+		o.warn(fmt.Sprintf("the scenario's files weigh %s: apply with kubectl apply --server-side (or kubectl create), as client-side apply copies the ConfigMap into an annotation, and annotations hold at most 256 KiB", bytesText(size)))
 	}
 	warnEnv(r.bundle.Files[0].Data, o.warn)
 	r.seed = r.pickSeed()

@@ -305,7 +305,11 @@ func TestBundleTooBig(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(s.Dir(), "..", "seed", "late.ndjson"), big, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := k8s.Objects(s, k8s.Options{Shards: 2, Image: "x"})
+		var warned []string
+		_, err := k8s.Objects(s, k8s.Options{Shards: 2, Image: "x", Warn: func(m string) { warned = append(warned, m) }})
+		if !tc.fail && (len(warned) != 1 || !strings.Contains(warned[0], "apply with kubectl apply --server-side")) {
+			t.Errorf("%d bytes: warnings %q, want one saying to apply server-side", tc.size, warned)
+		}
 		switch {
 		case tc.fail && (!errors.Is(err, k8s.ErrBundleTooBig) || !strings.Contains(err.Error(), "the biggest: seed/late.ndjson (")):
 			t.Errorf("%d bytes: %v, want ErrBundleTooBig naming seed/late.ndjson", tc.size, err)
