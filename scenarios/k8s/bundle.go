@@ -178,7 +178,7 @@ func NewBundle(s *scenarios.Scenario) (*Bundle, error) {
 	}
 	for _, d := range dirs {
 		if !b.holds(d.Path) {
-			return nil, fmt.Errorf("k8s: %s: folder %q holds none of the scenario's files, so it would not exist in the pod (a ConfigMap mounts files, not folders): the service's working directory must be the scenario's folder or one above its files", d.Field, d.Path)
+			return nil, fmt.Errorf("k8s: %s: folder %q holds none of the scenario's files, so it would not exist in the pod (a ConfigMap mounts files, not folders): drop dir (the command then runs where firedrill does, /tmp in the pod), or name the scenario's folder or one above its files", d.Field, d.Path)
 		}
 	}
 	if err := b.checkSize(); err != nil {

@@ -351,8 +351,11 @@ func (r *run) container(name string, args []string) corev1.Container {
 		Image:           r.o.Image,
 		ImagePullPolicy: corev1.PullIfNotPresent,
 		Args:            args,
-		Env:             []corev1.EnvVar{{Name: "HOME", Value: tmpMount}},
-		Resources:       corev1.ResourceRequirements{Requests: limits, Limits: limits.DeepCopy()},
+		// Writable, unlike the image's /: a service without a dir of
+		// its own runs here.
+		WorkingDir: tmpMount,
+		Env:        []corev1.EnvVar{{Name: "HOME", Value: tmpMount}},
+		Resources:  corev1.ResourceRequirements{Requests: limits, Limits: limits.DeepCopy()},
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: "results", MountPath: ResultsMount},
 			{Name: "tmp", MountPath: tmpMount},
