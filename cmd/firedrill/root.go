@@ -115,6 +115,7 @@ pushes load and gates CI on what happened.`,
 		newLoadCmd(st),
 		newChaosCmd(st),
 		newReportCmd(st),
+		newK8sCmd(st),
 	)
 	return root
 }

@@ -15,12 +15,12 @@ import (
 // JSON: what precedes '#', when it is not empty.
 var refPattern = regexp.MustCompile(`["']?\$ref["']?\s*:\s*["']?([^"'#\s,}]*)`)
 
-// contractFiles are the files a contract is made of, relative to its
+// ContractFiles are the files a contract is made of, relative to its
 // folder: the contract, then the files its $refs name, and theirs, in the
 // contract's folder or below it (the container gets them at the same
 // places). A $ref to a URL is left to the mock; one to a file that is not
 // there, or outside the contract's folder, is an error.
-func contractFiles(contract string) ([]string, error) {
+func ContractFiles(contract string) ([]string, error) {
 	files := []string{filepath.Base(contract)}
 	if mocks.KindOf(contract) == mocks.KindGraphQL {
 		return files, nil

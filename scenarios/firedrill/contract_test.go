@@ -18,14 +18,14 @@ var multi = filepath.Join("..", "..", "contracts", "testdata", "openapi", "multi
 // outside its folder or missing are refused, URLs left to the mock.
 func TestContractFiles(t *testing.T) {
 	t.Parallel()
-	got, err := contractFiles(filepath.Join(multi, "main.yaml"))
+	got, err := ContractFiles(filepath.Join(multi, "main.yaml"))
 	if err != nil || !slices.Equal(got, []string{"main.yaml", "params.yaml", "schemas.yaml"}) {
-		t.Errorf("contractFiles(multi/main.yaml) = %v, %v", got, err)
+		t.Errorf("ContractFiles(multi/main.yaml) = %v, %v", got, err)
 	}
-	if got, err := contractFiles(crm); err != nil || len(got) != 1 {
+	if got, err := ContractFiles(crm); err != nil || len(got) != 1 {
 		t.Errorf("a GraphQL schema: %v, %v", got, err)
 	}
-	if _, err := contractFiles(filepath.Join(multi, "broken.yaml")); err == nil || !strings.Contains(err.Error(), "nowhere.yaml") {
+	if _, err := ContractFiles(filepath.Join(multi, "broken.yaml")); err == nil || !strings.Contains(err.Error(), "nowhere.yaml") {
 		t.Errorf("a $ref to a missing file: %v", err)
 	}
 	dir := t.TempDir()
@@ -39,11 +39,11 @@ func TestContractFiles(t *testing.T) {
 	write("api/parts/a.json", `{"A": {"$ref": "b.json#/B"}}`)
 	write("api/parts/b.json", `{"B": {"type": "string"}}`)
 	nested := write("api/main.yaml", "openapi: 3.0.3\nx: {$ref: 'parts/a.json#/A'}\ny: {$ref: 'https://example.com/s.yaml#/S'}\nz: {$ref: '#/x'}\n")
-	if got, err := contractFiles(nested); err != nil || !slices.Equal(got, []string{"main.yaml", filepath.Join("parts", "a.json"), filepath.Join("parts", "b.json")}) {
+	if got, err := ContractFiles(nested); err != nil || !slices.Equal(got, []string{"main.yaml", filepath.Join("parts", "a.json"), filepath.Join("parts", "b.json")}) {
 		t.Errorf("nested refs: %v, %v", got, err)
 	}
 	outside := write("api/out.yaml", "openapi: 3.0.3\nx: {$ref: '../shared.yaml#/X'}\n")
-	if _, err := contractFiles(outside); err == nil || !strings.Contains(err.Error(), "contract's folder") {
+	if _, err := ContractFiles(outside); err == nil || !strings.Contains(err.Error(), "contract's folder") {
 		t.Errorf("a $ref outside the folder: %v", err)
 	}
 	if _, err := Run(t.Context(), "firedrill:none", WithMock("out", mocks.Spec{Contract: outside})); err == nil || !strings.Contains(err.Error(), "contract's folder") {

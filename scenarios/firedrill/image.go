@@ -44,8 +44,7 @@ func BuildImage(ctx context.Context, binary string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("firedrill: build image: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	tag := hex.EncodeToString(sum[:])[:12]
+	tag := imageTag(data)
 	image := ImageRepo + ":" + tag
 	c, err := engine(ctx)
 	if err != nil {
@@ -80,6 +79,30 @@ func BuildImage(ctx context.Context, binary string) (string, error) {
 		return "", fmt.Errorf("firedrill: build image %s: %w", image, err)
 	}
 	return image, nil
+}
+
+// ImageTag is the image BuildImage tags for the binary at path (this
+// executable when ""), without building it: firedrill:<the first 12 hex
+// digits of the binary's SHA-256>.
+func ImageTag(binary string) (string, error) {
+	if binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", fmt.Errorf("firedrill: image tag: %w", err)
+		}
+		binary = exe
+	}
+	data, err := os.ReadFile(binary)
+	if err != nil {
+		return "", fmt.Errorf("firedrill: image tag: %w", err)
+	}
+	return ImageRepo + ":" + imageTag(data), nil
+}
+
+// imageTag is the tag of the image of a binary: its digest, shortened.
+func imageTag(binary []byte) string {
+	sum := sha256.Sum256(binary)
+	return hex.EncodeToString(sum[:])[:12]
 }
 
 // build builds the image of req without starting a container.

@@ -138,3 +138,23 @@ func TestBuildDockerfile(t *testing.T) {
 		t.Error("a missing Dockerfile was built")
 	}
 }
+
+// TestImageTag: the tag of a binary's image is its digest, shortened, as
+// BuildImage tags it; a binary that cannot be read is an error.
+func TestImageTag(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "firedrill")
+	if err := os.WriteFile(bin, []byte("not really a binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const want = "firedrill:3d1f26f6196e" // sha256sum of the bytes, shortened
+	if got, err := ImageTag(bin); err != nil || got != want {
+		t.Errorf("ImageTag = %q, %v; want %q", got, err, want)
+	}
+	if got, err := ImageTag(""); err != nil || !strings.HasPrefix(got, "firedrill:") || len(got) != len("firedrill:")+12 {
+		t.Errorf("ImageTag of this executable = %q, %v", got, err)
+	}
+	if _, err := ImageTag(bin + ".missing"); err == nil {
+		t.Error("ImageTag of a missing binary: no error")
+	}
+}

@@ -114,7 +114,7 @@ func aliasesAsAdminHosts() testcontainers.CustomizeRequestOption {
 // declaration naming them there.
 func mockFiles(i int, spec mocks.Spec) ([]testcontainers.ContainerFile, error) {
 	dir := path.Join(mockDir, strconv.Itoa(i))
-	parts, err := contractFiles(spec.Contract)
+	parts, err := ContractFiles(spec.Contract)
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func WithMock(system string, spec mocks.Spec) Option {
 			return fmt.Errorf("firedrill: mock %q: the declaration names no contract", system)
 		}
 		var errs []error
-		if _, err := contractFiles(spec.Contract); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if _, err := ContractFiles(spec.Contract); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("firedrill: mock %q: %w", system, err))
 		}
 		for _, f := range specFiles(spec) {
