@@ -1,0 +1,156 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestParseShard(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"0/1": "0/1", "3/4": "3/4", " 1 / 2 ": "1/2", "1023/1024": "1023/1024",
+		"4/4": "shard 4/4: the index counts from 0, so 0/4 to 3/4", "-1/4": "the index counts from 0",
+		"0/0": "the count must be from 1 to 1024", "0/1025": "from 1 to 1024", "2": "want i/N", "a/b": "whole numbers"} {
+		s, err := ParseShard(in)
+		got := s.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("ParseShard(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if (Shard{}).String() != "0/1" || (Shard{}).Sharded() || !(Shard{1, 2}).Sharded() {
+		t.Error("the zero Shard is not the whole run 0/1")
+	}
+	if err := WithShard(Shard{4, 4})(&runner{}); err == nil || !strings.Contains(err.Error(), "0/4 to 3/4") {
+		t.Errorf("WithShard(4/4): %v", err)
+	}
+}
+
+// simulateShard runs the first step's real pacer (segPacer) of shard s
+// on a virtual clock and returns the times of its hits.
+func simulateShard(shape Shape, d time.Duration, s Shard) []time.Duration {
+	e := &execution{r: &runner{shard: s.norm()}, plan: Plan{Shape: shape, Duration: d}, stop: make(chan struct{})}
+	p := &segPacer{e: e, end: d, ended: make(chan struct{})}
+	var t time.Duration
+	var times []time.Duration
+	for hits := uint64(0); ; hits++ {
+		wait, stop := p.Pace(t, hits)
+		if stop {
+			return times
+		}
+		t += wait
+		times = append(times, t)
+	}
+}
+
+// TestShardsPaceTheWholeSchedule: the hits of n shards, put together, are
+// the one process's hits at the same times, for constant, ramp and
+// staged shapes; each shard sends its share.
+func TestShardsPaceTheWholeSchedule(t *testing.T) {
+	t.Parallel()
+	stages, err := Stages(Stage{3 * time.Second, 200}, Stage{2 * time.Second, 200}, Stage{3 * time.Second, 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, shape := range map[string]Shape{"constant": Constant(137), "ramp": Ramp(300, 4*time.Second, 8*time.Second), "stages": stages} {
+		d := 8 * time.Second
+		one := simulateShard(shape, d, Shard{})
+		for _, n := range []int{2, 3, 7} {
+			var all []time.Duration
+			for i := range n {
+				ts := simulateShard(shape, d, Shard{i, n})
+				if want := (Shard{i, n}).share(uint64(len(one))); uint64(len(ts)) != want {
+					t.Errorf("%s: shard %d/%d sent %d hits, want its share %d", name, i, n, len(ts), want)
+				}
+				all = append(all, ts...)
+			}
+			slices.Sort(all)
+			if !slices.Equal(all, one) {
+				t.Errorf("%s: %d shards sent %d hits, one process %d, or at other times", name, n, len(all), len(one))
+			}
+		}
+	}
+}
+
+// TestShardsSendWhatOneProcessWould runs a plan whole and in 2, 3 and 7
+// shards against one server: with the same seed, the shards together send
+// the same bodies (${seq}, ${rand}, ${uuid}) as the one process, each
+// once.
+func TestShardsSendWhatOneProcessWould(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[string][]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got[r.Header.Get("X-Run")] = append(got[r.Header.Get("X-Run")], string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	run := func(label string, s Shard) *Report {
+		rep, err := Run(context.Background(), Plan{
+			Flow: Flow{Steps: []Step{{Name: "post", Method: "POST", URL: srv.URL, Header: map[string]string{"X-Run": label},
+				Body: `{"seq":${seq},"rand":"${rand}","buyer":"${rand.8}","id":"${uuid}"}`}}},
+			Shape: Constant(50), Duration: 2 * time.Second}, WithSeed(42), WithShard(s))
+		if err != nil {
+			t.Error(err)
+		}
+		return rep
+	}
+	var wg sync.WaitGroup
+	reps := map[string]*Report{}
+	var rmu sync.Mutex
+	for _, n := range []int{1, 2, 3, 7} {
+		for i := range n {
+			wg.Go(func() {
+				rep := run(fmt.Sprint(n), Shard{i, n})
+				rmu.Lock()
+				reps[fmt.Sprintf("%d/%d", i, n)] = rep
+				rmu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	one := slices.Sorted(slices.Values(got["1"]))
+	if len(one) < 100 || len(slices.Compact(slices.Clone(one))) != len(one) {
+		t.Fatalf("one process sent %d bodies (%d distinct), want about 100", len(one), len(slices.Compact(slices.Clone(one))))
+	}
+	for _, n := range []int{2, 3, 7} {
+		all := slices.Sorted(slices.Values(got[fmt.Sprint(n)]))
+		if !slices.Equal(all, one) {
+			t.Errorf("%d shards sent %d bodies, one process %d; first difference near %q", n, len(all), len(one), firstDiff(all, one))
+		}
+		var sent, sched uint64
+		for i := range n {
+			r := reps[fmt.Sprintf("%d/%d", i, n)]
+			if r == nil {
+				continue
+			}
+			sent, sched = sent+r.Sent, sched+r.Scheduled
+			if r.Target != 50 || r.Shard != (Shard{i, n}) {
+				t.Errorf("shard %d/%d: target %g, shard %v; want the whole run's 50/s", i, n, r.Target, r.Shard)
+			}
+		}
+		if sent != uint64(len(one)) || sched != reps["0/1"].Scheduled {
+			t.Errorf("%d shards: sent %d, scheduled %d; one process %d, %d", n, sent, sched, len(one), reps["0/1"].Scheduled)
+		}
+	}
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i]
+		}
+	}
+	return ""
+}
