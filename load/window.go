@@ -53,9 +53,12 @@ func (t Threshold) checkWindows(r *Report, s Stats, limit float64) Verdict {
 	if needHist && s.secs == nil {
 		return t.missing("no per-second histograms in the report to read windows from")
 	}
+	// A run shorter than the window is one window: every second with
+	// data, the last partial one too, over the run's planned duration.
 	whole := total < w
 	span := float64(w)
 	if whole {
+		total = max(total, last+1)
 		w, span = total, float64(total)
 		if r.Duration > 0 {
 			span = r.Duration.Seconds()
