@@ -239,7 +239,7 @@ func (c *collector) tick(now time.Time) {
 			Requests: n, Errors: c.b.all.errors,
 			Rate: float64(n-c.lastN) / now.Sub(c.lastTick).Seconds(),
 			P99:  quantile(c.window, 0.99), Lag: time.Duration(c.e.lag.Load()),
-			Expected: c.e.plan.Shape.Rate(now.Sub(c.e.start)) / float64(c.e.r.shard.Count),
+			Expected: c.e.plan.Shape.Rate(now.Sub(c.e.start)) / float64(c.e.r.shard.norm().Count),
 		})
 	}
 	c.lastN, c.lastTick = n, now
@@ -277,6 +277,6 @@ func (c *collector) finish() *Report {
 	}
 	rep.Interrupted = e.parent.Err() != nil
 	rep.WriteErr = c.werr
-	rep.Shard, rep.Duration = e.r.shard, e.plan.Duration
+	rep.Shard, rep.Duration = e.r.shard.norm(), e.plan.Duration
 	return rep
 }

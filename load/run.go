@@ -307,7 +307,7 @@ func (e *execution) workerCap(prev uint64, at time.Duration) uint64 {
 	if p99 <= 0 {
 		return prev
 	}
-	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength)) / float64(e.r.shard.Count)
+	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength)) / float64(e.r.shard.norm().Count)
 	n := math.Ceil(rate * p99.Seconds() * WorkerHeadroom)
 	little := uint64(min(max(n, MinWorkers), float64(e.r.maxWorkers)))
 	switch {
@@ -405,7 +405,7 @@ func (p *segPacer) finish(hits uint64, over bool) (time.Duration, bool) {
 }
 
 func (p *segPacer) Rate(elapsed time.Duration) float64 {
-	return p.e.plan.Shape.Rate(p.offset+elapsed) / float64(p.e.r.shard.Count)
+	return p.e.plan.Shape.Rate(p.offset+elapsed) / float64(p.e.r.shard.norm().Count)
 }
 
 // writer buffers the results file.
