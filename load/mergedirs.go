@@ -397,7 +397,7 @@ func mergeHlogs(shards []*shardDir, start time.Time, secs map[string]*seconds) (
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrShardIncomplete, sd.dir, err)
 		}
-		s := &hlogStream{sd: sd, f: f, r: hdrhistogram.NewHistogramLogReader(f), off: sd.offset(start)}
+		s := &hlogStream{sd: sd, f: f, r: hdrhistogram.NewHistogramLogReader(newCheckedLog(f)), off: sd.offset(start)}
 		streams = append(streams, s)
 		if err := s.next(); err != nil {
 			return nil, err

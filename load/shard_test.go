@@ -154,3 +154,22 @@ func firstDiff(a, b []string) string {
 	}
 	return ""
 }
+
+func FuzzParseShard(f *testing.F) {
+	for _, s := range []string{"0/1", "3/4", "4/4", "-1/2", "1/1025", "x", "1/2/3", " 2 / 7 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := ParseShard(in)
+		if err != nil {
+			return
+		}
+		if s.Index < 0 || s.Index >= s.Count || s.Count > MaxShards {
+			t.Fatalf("ParseShard(%q) = %+v: out of range", in, s)
+		}
+		back, err := ParseShard(s.String())
+		if err != nil || back != s {
+			t.Fatalf("ParseShard(%q) = %v; its String %q reads back as %v, %v", in, s, s.String(), back, err)
+		}
+	})
+}

@@ -1,8 +1,12 @@
 package load
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -301,5 +305,65 @@ func TestHlogIsTheStandardFormat(t *testing.T) {
 	st, _ := rep.Step("pay, then confirm")
 	if counts[TagRequest] != int64(rep.Requests.Requests) || counts[TagIteration] != 300 || counts[StepTag("pay, then confirm")] != int64(st.Requests) {
 		t.Errorf("counts by tag %v; want %d requests, 300 iterations, %d of the second step", counts, rep.Requests.Requests, st.Requests)
+	}
+}
+
+// FuzzMergeRunDirs feeds MergeRunDirs a run folder whose files are
+// mangled (the summary's digest made to match the mangled log, so the log
+// is parsed): it errors or merges, and never panics.
+func FuzzMergeRunDirs(f *testing.F) {
+	start := time.Unix(1_790_000_000, 0)
+	dir := f.TempDir()
+	must(f, synthReport(synthRun(4, 50, 50, start, []string{"a"}, 99, 0), start, []string{"a"}, 0, 1, time.Second).WriteRunFiles(dir, Shard{}))
+	sum, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	must(f, err)
+	hlog, err := os.ReadFile(filepath.Join(dir, HistogramsFile))
+	must(f, err)
+	f.Add(sum, hlog)
+	f.Add(sum, hlog[:len(hlog)/2])
+	f.Add([]byte(`{"version":1}`), []byte("Tag=request,1,1,1,HISTFAAAA\n"))
+	f.Fuzz(func(t *testing.T, sum, hlog []byte) {
+		d := t.TempDir()
+		var js map[string]any
+		if json.Unmarshal(sum, &js) == nil && js != nil {
+			h := sha256.Sum256(hlog)
+			js["hlog_sha256"] = hex.EncodeToString(h[:])
+			sum, _ = json.Marshal(js)
+		}
+		must(t, os.WriteFile(filepath.Join(d, SummaryFile), sum, 0o644))
+		must(t, os.WriteFile(filepath.Join(d, HistogramsFile), hlog, 0o644))
+		rep, err := MergeRunDirs(d)
+		if (rep == nil) == (err == nil) {
+			t.Fatalf("report %v and error %v", rep != nil, err)
+		}
+	})
+}
+
+// TestCheckedLogRefusesMangledHistograms: the library decodes whatever
+// header a payload carries (a lowest value of 2^60 loops forever), so each
+// line is checked before it reaches it.
+func TestCheckedLogRefusesMangledHistograms(t *testing.T) {
+	t.Parallel()
+	line := func(h *hdrhistogram.Histogram) string {
+		_ = h.RecordValue(5)
+		b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		must(t, err)
+		return "Tag=request,1790000000.000,1.000,0.005," + string(b) + "\n"
+	}
+	good := line(newHist())
+	for in, want := range map[string]string{
+		good:                               "",
+		"#[StartTime: 1 ]\n" + good:        "",
+		line(hdrhistogram.New(1, 1000, 2)): "histogram of 1..1000 with 2 digits",
+		good[:len(good)-20] + "\n":         "histogram",
+		good[:len(good)-1]:                 "cut short (no newline",
+		"1,2\n":                            "not an interval line",
+		"Tag=request,1,1,1,QUJDRA==\n":     "not in the V2 compressed encoding",
+		strings.Repeat("x", maxHlogLine+1): "longer than",
+	} {
+		_, err := io.ReadAll(newCheckedLog(strings.NewReader(in)))
+		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%.40q: %v, want %q", in, err, want)
+		}
 	}
 }
