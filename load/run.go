@@ -38,6 +38,7 @@ type runner struct {
 	progress   func(Progress)
 	log        *slog.Logger
 	shard      Shard // {0, 1} when not sharded
+	startAt    time.Time
 }
 
 // Run pushes p's flow on p's schedule with vegeta and returns what it
@@ -64,6 +65,9 @@ func Run(ctx context.Context, p Plan, opts ...Option) (*Report, error) {
 				return nil, fmt.Errorf("%w (step %s)", err, s.Name)
 			}
 		}
+	}
+	if err := r.waitStart(ctx); err != nil {
+		return nil, err
 	}
 	e := newExecution(ctx, r, p, steps)
 	return e.run(), nil
@@ -196,6 +200,9 @@ func (e *execution) run() *Report {
 	defer e.cancel()
 	defer e.tr.CloseIdleConnections()
 	e.start = time.Now()
+	if !e.r.startAt.IsZero() {
+		e.start = e.r.startAt // shards started together share their seconds
+	}
 	col := newCollector(e)
 	done := make(chan *Report)
 	go func() { done <- col.loop() }()

@@ -1,10 +1,12 @@
 package load
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxShards bounds the number of shards of one run.
@@ -89,5 +91,41 @@ func WithShard(s Shard) Option {
 		}
 		r.shard = s.norm()
 		return nil
+	}
+}
+
+// MaxStartLate is how late a run may begin after its WithStartAt time;
+// later, its first hits would go out in a burst to catch up.
+const MaxStartLate = time.Second
+
+// WithStartAt begins the run at t, waiting until then: shards given the
+// same t (a start barrier) start their schedules, and count their seconds,
+// from the same instant, so their per-second histograms align exactly
+// when merged. Run fails when t passed more than MaxStartLate ago.
+func WithStartAt(t time.Time) Option {
+	return func(r *runner) error {
+		if t.IsZero() {
+			return errors.New("load: WithStartAt: zero time")
+		}
+		r.startAt = t
+		return nil
+	}
+}
+
+func (r *runner) waitStart(ctx context.Context) error {
+	if r.startAt.IsZero() {
+		return nil
+	}
+	wait := time.Until(r.startAt)
+	if -wait > MaxStartLate {
+		return fmt.Errorf("load: the start time %s passed %s ago", r.startAt.Format(time.RFC3339Nano), (-wait).Round(time.Millisecond))
+	}
+	t := time.NewTimer(max(wait, 0))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("load: cancelled before the start time: %w", ctx.Err())
 	}
 }

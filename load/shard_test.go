@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -96,11 +97,12 @@ func TestShardsSendWhatOneProcessWould(t *testing.T) {
 		mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
+	at := time.Now().Add(300 * time.Millisecond).Truncate(time.Millisecond) // the start barrier
 	run := func(label string, s Shard) *Report {
 		rep, err := Run(context.Background(), Plan{
 			Flow: Flow{Steps: []Step{{Name: "post", Method: "POST", URL: srv.URL, Header: map[string]string{"X-Run": label},
 				Body: `{"seq":${seq},"rand":"${rand}","buyer":"${rand.8}","id":"${uuid}"}`}}},
-			Shape: Constant(50), Duration: 2 * time.Second}, WithSeed(42), WithShard(s))
+			Shape: Constant(50), Duration: 2 * time.Second}, WithSeed(42), WithShard(s), WithStartAt(at))
 		if err != nil {
 			t.Error(err)
 		}
@@ -143,6 +145,26 @@ func TestShardsSendWhatOneProcessWould(t *testing.T) {
 		if sent != uint64(len(one)) || sched != reps["0/1"].Scheduled {
 			t.Errorf("%d shards: sent %d, scheduled %d; one process %d, %d", n, sent, sched, len(one), reps["0/1"].Scheduled)
 		}
+		// Their run folders merge into the one process's counts.
+		var dirs []string
+		for i := range n {
+			d := filepath.Join(t.TempDir(), fmt.Sprint(i))
+			if r := reps[fmt.Sprintf("%d/%d", i, n)]; r != nil {
+				must(t, r.WriteRunFiles(d, r.Shard))
+				if !r.Start.Equal(at) {
+					t.Errorf("shard %d/%d started at %v, want the barrier's %v", i, n, r.Start, at)
+				}
+			}
+			dirs = append(dirs, d)
+		}
+		m, err := MergeRunDirs(dirs...)
+		if err != nil || m.Requests.Requests != uint64(len(one)) || m.Sent != uint64(len(one)) || !m.Start.Equal(at) {
+			t.Errorf("%d shards merged: %v, %+v", n, err, m)
+		}
+	}
+	if _, err := Run(context.Background(), Plan{Flow: Flow{Steps: []Step{{Name: "x", URL: srv.URL}}}, Shape: Constant(1), Duration: time.Second},
+		WithStartAt(time.Now().Add(-time.Minute))); err == nil || !strings.Contains(err.Error(), "passed 1m0") {
+		t.Errorf("a start time a minute ago: %v", err)
 	}
 }
 
