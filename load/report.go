@@ -78,7 +78,8 @@ type Stats struct {
 const MaxErrorTexts = 20
 
 // Bucket is one second of a run, counted from the run's start
-// (Report.Start).
+// (Report.Start): the requests that started in it. Its percentiles come
+// from that second's HDR histogram, as exact as the whole run's.
 type Bucket struct {
 	Second    int
 	Requests  uint64
