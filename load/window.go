@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // parseWindow reads a threshold's "over any 10s" suffix.
@@ -198,7 +196,5 @@ func (sl *slider) percentile(q float64, highest time.Duration) time.Duration {
 	if sl.counts == nil {
 		return 0
 	}
-	h := hdrhistogram.Import(&hdrhistogram.Snapshot{LowestTrackableValue: HistLowest, HighestTrackableValue: HistHighest,
-		SignificantFigures: HistDigits, Counts: slices.Clone(sl.counts)})
-	return percentile(h, q, highest)
+	return percentile(importCounts(slices.Clone(sl.counts)), q, highest)
 }
