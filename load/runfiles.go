@@ -156,6 +156,9 @@ func (r *Report) WriteRunFiles(dir string, s Shard) error {
 	if err := s.validate(); err != nil {
 		return fmt.Errorf("load: write run files: %w", err)
 	}
+	if r.Shard.norm() != s && r.Shard.Sharded() {
+		return fmt.Errorf("load: write run files: the report measured shard %s, not %s", r.Shard, s)
+	}
 	aggs := r.aggregates()
 	for _, a := range aggs {
 		if a.s.secs == nil && a.s.Requests > 0 {

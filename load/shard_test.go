@@ -38,37 +38,43 @@ func TestParseShard(t *testing.T) {
 
 // simulateShard runs the first step's real pacer (segPacer) of shard s
 // on a virtual clock and returns the times of its hits.
-func simulateShard(shape Shape, d time.Duration, s Shard) []time.Duration {
+func simulateShard(t *testing.T, shape Shape, d time.Duration, s Shard) []time.Duration {
+	t.Helper()
 	e := &execution{r: &runner{shard: s.norm()}, plan: Plan{Shape: shape, Duration: d}, stop: make(chan struct{})}
 	p := &segPacer{e: e, end: d, ended: make(chan struct{})}
-	var t time.Duration
+	var at time.Duration
 	var times []time.Duration
 	for hits := uint64(0); ; hits++ {
-		wait, stop := p.Pace(t, hits)
+		wait, stop := p.Pace(at, hits)
 		if stop {
 			return times
 		}
-		t += wait
-		times = append(times, t)
+		if wait < 0 || hits > 1e6 {
+			t.Errorf("shard %s: wait %v at hit %d (%v): the schedule goes back or never ends", s, wait, hits, at)
+			return times
+		}
+		at += wait
+		times = append(times, at)
 	}
 }
 
 // TestShardsPaceTheWholeSchedule: the hits of n shards, put together, are
-// the one process's hits at the same times, for constant, ramp and
-// staged shapes; each shard sends its share.
+// the one process's hits at the same times, for constant, ramp, staged
+// and sine shapes; each shard sends its share.
 func TestShardsPaceTheWholeSchedule(t *testing.T) {
 	t.Parallel()
 	stages, err := Stages(Stage{3 * time.Second, 200}, Stage{2 * time.Second, 200}, Stage{3 * time.Second, 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, shape := range map[string]Shape{"constant": Constant(137), "ramp": Ramp(300, 4*time.Second, 8*time.Second), "stages": stages} {
+	for name, shape := range map[string]Shape{"constant": Constant(137), "ramp": Ramp(300, 4*time.Second, 8*time.Second), "stages": stages,
+		"sine": Sine(100, 60, 3*time.Second)} {
 		d := 8 * time.Second
-		one := simulateShard(shape, d, Shard{})
+		one := simulateShard(t, shape, d, Shard{})
 		for _, n := range []int{2, 3, 7} {
 			var all []time.Duration
 			for i := range n {
-				ts := simulateShard(shape, d, Shard{i, n})
+				ts := simulateShard(t, shape, d, Shard{i, n})
 				if want := (Shard{i, n}).share(uint64(len(one))); uint64(len(ts)) != want {
 					t.Errorf("%s: shard %d/%d sent %d hits, want its share %d", name, i, n, len(ts), want)
 				}

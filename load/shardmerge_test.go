@@ -258,6 +258,10 @@ func TestMergeRunDirsRefuses(t *testing.T) {
 	if err != nil || rep.Requests.Requests != 300 || !strings.Contains(rep.Aborted, "shard 2/4: threshold") {
 		t.Fatalf("merge: %v, %+v", err, rep)
 	}
+	r.Shard = Shard{2, 4}
+	if err := r.WriteRunFiles(t.TempDir(), Shard{1, 4}); err == nil || !strings.Contains(err.Error(), "measured shard 2/4, not 1/4") {
+		t.Errorf("a shard's report written as another shard: %v", err)
+	}
 	one := writeShards(t, its, start, steps, 1, 3*time.Second)
 	if rep, err := MergeRunDirs(one...); err != nil || rep.Requests.Requests != 300 {
 		t.Fatalf("one unsharded folder: %v", err)
