@@ -38,6 +38,7 @@ func newCollector(e *execution) *collector {
 	}
 	c := &collector{e: e, b: newBuilder(flowName(e.plan.Flow), names, e.start),
 		planned: e.plan.Shape.Hits(e.plan.Duration), lastTick: e.start}
+	c.b.setLate(e.r.timeout + time.Second)
 	if e.r.out != nil {
 		c.bw, c.enc = newResultWriter(e.r.out)
 	}
@@ -197,6 +198,10 @@ func (c *collector) record(step int, res *vegeta.Result) {
 	}
 }
 
+// doomPrefix starts the reason of a run stopped by a threshold that can
+// no longer pass: a verdict on the target, not a failure of the run.
+const doomPrefix = "threshold "
+
 func (c *collector) checkDoom() {
 	for _, t := range c.doomers {
 		a, planned := c.b.flow, c.planned
@@ -208,8 +213,8 @@ func (c *collector) checkDoom() {
 			// never calls a threshold doomed that could still pass.
 			a, planned = c.b.all, c.planned*float64(len(c.b.steps))
 		}
-		if t.doomed(a.errors, a.m.Latencies.Max, planned) {
-			c.e.halt(fmt.Sprintf("threshold %q can no longer pass", t.Source))
+		if t.doomed(a.errors, a.maxLat, planned) {
+			c.e.halt(fmt.Sprintf(doomPrefix+"%q can no longer pass", t.Source))
 			return
 		}
 	}
@@ -227,13 +232,14 @@ func (c *collector) tick(now time.Time) {
 		c.e.p99.Store(max(c.e.p99.Load(), int64(now.Sub(c.lastTick))))
 	}
 	slices.Sort(c.window)
-	n := c.b.all.m.Requests
+	n := c.b.all.n
 	if c.e.r.progress != nil {
 		c.e.r.progress(Progress{
 			Elapsed: now.Sub(c.e.start), Total: c.e.plan.Duration,
 			Requests: n, Errors: c.b.all.errors,
 			Rate: float64(n-c.lastN) / now.Sub(c.lastTick).Seconds(),
 			P99:  quantile(c.window, 0.99), Lag: time.Duration(c.e.lag.Load()),
+			Expected: c.e.plan.Shape.Rate(now.Sub(c.e.start)) / float64(c.e.r.shard.norm().Count),
 		})
 	}
 	c.lastN, c.lastTick = n, now
@@ -263,7 +269,7 @@ func (c *collector) finish() *Report {
 	rep := c.b.report()
 	rep.Target = c.planned / e.plan.Duration.Seconds()
 	ended := min(time.Duration(e.ended.Load()), e.plan.Duration)
-	rep.Scheduled = uint64(e.plan.Shape.Hits(ended))
+	rep.Scheduled = e.r.shard.share(uint64(e.plan.Shape.Hits(ended)))
 	rep.Sent = e.seq.Load()
 	rep.Lag = time.Duration(e.lag.Load())
 	if reason != nil {
@@ -271,5 +277,6 @@ func (c *collector) finish() *Report {
 	}
 	rep.Interrupted = e.parent.Err() != nil
 	rep.WriteErr = c.werr
+	rep.Shard, rep.Duration = e.r.shard.norm(), e.plan.Duration
 	return rep
 }

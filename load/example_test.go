@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/firedrill/firedrill/load"
@@ -54,4 +57,46 @@ func ExampleParseThreshold() {
 	// Output:
 	// p99 < 800ms: measured 912ms per request — failed
 	// load: bad threshold "p99 < 8x0ms": column 7: "8x0ms" is not a duration such as 800ms or 1.5s
+}
+
+func ExampleMergeRunDirs() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	plan := load.Plan{Flow: load.Flow{Steps: []load.Step{{Name: "ping", URL: srv.URL + "/ping?n=${seq}"}}},
+		Shape: load.Constant(20), Duration: time.Second}
+	base, _ := os.MkdirTemp("", "firedrill-shards")
+	defer os.RemoveAll(base)
+
+	// Two processes, each one shard of the run (as `--shard 0/2` and
+	// `--shard 1/2` would be), each writing its run folder.
+	var dirs []string
+	var wg sync.WaitGroup
+	for i := range 2 {
+		shard := load.Shard{Index: i, Count: 2}
+		dir := filepath.Join(base, "shard-"+shard.String()[:1])
+		dirs = append(dirs, dir)
+		wg.Go(func() {
+			rep, err := load.Run(context.Background(), plan, load.WithShard(shard), load.WithSeed(1))
+			if err == nil {
+				err = rep.WriteRunFiles(dir, shard)
+			}
+			if err != nil {
+				fmt.Println(err)
+			}
+		})
+	}
+	wg.Wait()
+
+	rep, err := load.MergeRunDirs(dirs...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	th, _ := load.ParseThreshold("rate >= 0.9 * target over any 1s")
+	fmt.Println("target:", rep.Target, "requests:", rep.Requests.Requests >= 20, "passed:", th.Check(rep).Pass)
+	_, err = load.MergeRunDirs(dirs[0])
+	fmt.Println(err)
+	// Output:
+	// target: 20 requests: true passed: true
+	// load: merge run folders: shards missing or repeated: shard 1/2 missing: merged 0/2
 }

@@ -127,4 +127,7 @@ type Progress struct {
 	Rate           float64       // requests per second over the last second
 	P99            time.Duration // over the last second, all steps
 	Lag            time.Duration // how far the generator is behind schedule
+	// Expected is the rate of iterations this process should send now:
+	// its shard's share of the schedule's.
+	Expected float64
 }

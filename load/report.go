@@ -2,7 +2,6 @@ package load
 
 import (
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -41,6 +40,14 @@ type Report struct {
 	Interrupted bool
 	// WriteErr is the first error writing results, if any.
 	WriteErr error
+	// Shard is the part of the run this report measured: {0, 1} (or the
+	// zero value) for a whole run, or a merge of every shard.
+	Shard Shard
+	// Duration is the planned duration of the run.
+	Duration time.Duration
+	// Plan identifies what ran (see PlanDigest), set by the caller before
+	// WriteRunFiles: MergeRunDirs refuses shards of different plans.
+	Plan string
 }
 
 // Stats are the measures of one step or of the flow. Success counts results
@@ -61,13 +68,18 @@ type Stats struct {
 	StatusCodes map[int]uint64
 	ErrorTexts  []string // distinct errors, first seen first, at most MaxErrorTexts
 	Series      []Bucket
+	// secs holds one HDR histogram per second, for windowed thresholds
+	// and run folders; nil in a Report built by hand.
+	secs *seconds
+	sums counters
 }
 
 // MaxErrorTexts bounds the distinct error texts kept per step.
 const MaxErrorTexts = 20
 
 // Bucket is one second of a run, counted from the run's start
-// (Report.Start).
+// (Report.Start): the requests that started in it. Its percentiles come
+// from that second's HDR histogram, as exact as the whole run's.
 type Bucket struct {
 	Second    int
 	Requests  uint64
@@ -76,29 +88,29 @@ type Bucket struct {
 	P50, P99  time.Duration
 }
 
-// agg accumulates one Stats.
+// agg accumulates one Stats: counters exact enough to merge (sums, not
+// means), a whole-run HDR histogram and one per second.
 type agg struct {
-	name    string
-	start   time.Time
-	m       vegeta.Metrics
-	hist    *hdrhistogram.Histogram // every latency, in microseconds
-	errors  uint64
-	codes   map[int]uint64
-	texts   []string
-	buckets map[int]*bucketAgg
-}
-
-// bucketAgg is one second of one aggregate, for the charts. Latencies go
-// into vegeta's t-digest, so a long run's memory stays small; the gates
-// read the whole run's HDR histogram (agg.hist) instead.
-type bucketAgg struct {
-	n, ok, bad uint64
-	lat        vegeta.LatencyMetrics
+	name     string
+	start    time.Time
+	n        uint64
+	errors   uint64
+	earliest time.Time // of request starts
+	latest   time.Time
+	end      time.Time // latest start + latency
+	total    time.Duration
+	minLat   time.Duration
+	maxLat   time.Duration
+	hist     *hdrhistogram.Histogram // every latency, in microseconds
+	codes    map[int]uint64
+	texts    []string
+	secs     *seconds
+	// late is how long after its end a second stays open (DefaultLateWindow).
+	late time.Duration
 }
 
 func newAgg(name string, start time.Time) *agg {
-	return &agg{name: name, start: start, codes: map[int]uint64{}, buckets: map[int]*bucketAgg{},
-		hist: hdrhistogram.New(1, histMaxMicros, 3)}
+	return &agg{name: name, start: start, codes: map[int]uint64{}, secs: newSeconds(), hist: newHist(), late: DefaultLateWindow}
 }
 
 // histMaxMicros is the longest latency the histograms hold (one hour);
@@ -107,14 +119,14 @@ const histMaxMicros = int64(time.Hour / time.Microsecond)
 
 // recordLatency adds one latency to h, at least 1 µs, at most an hour.
 func recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
-	_ = h.RecordValue(min(max(int64(d/time.Microsecond), 1), histMaxMicros))
+	_ = h.RecordValue(micros(d))
 }
 
 // percentile reads the q-th percentile (0-100) of h, at most highest: the
 // histogram answers the top of the bucket a value fell in, which can pass
 // the longest latency measured (a p99 of 302.6 ms over a max of 302.4 ms).
 func percentile(h *hdrhistogram.Histogram, q float64, highest time.Duration) time.Duration {
-	if h.TotalCount() == 0 {
+	if h == nil || h.TotalCount() == 0 {
 		return 0
 	}
 	v := time.Duration(h.ValueAtQuantile(q)) * time.Microsecond
@@ -124,57 +136,87 @@ func percentile(h *hdrhistogram.Histogram, q float64, highest time.Duration) tim
 	return v
 }
 
+// secondOf is the second of the run t falls in, counted from start.
+func secondOf(t, start time.Time) int {
+	if t.Before(start) {
+		return 0
+	}
+	return int(t.Sub(start) / time.Second)
+}
+
 func (a *agg) add(r *vegeta.Result) {
-	a.m.Add(r)
+	a.n++
+	if a.earliest.IsZero() || r.Timestamp.Before(a.earliest) {
+		a.earliest = r.Timestamp
+	}
+	if r.Timestamp.After(a.latest) {
+		a.latest = r.Timestamp
+	}
+	end := r.End()
+	if end.After(a.end) {
+		a.end = end
+		// Seconds that ended more than a timeout before the latest answer
+		// get no more results: their latencies become a histogram.
+		a.secs.closeBefore(secondOf(end.Add(-a.late), a.start))
+	}
+	a.total += r.Latency
+	if a.n == 1 || r.Latency < a.minLat {
+		a.minLat = r.Latency
+	}
+	a.maxLat = max(a.maxLat, r.Latency)
 	recordLatency(a.hist, r.Latency)
 	a.codes[int(r.Code)]++
-	sec := int(r.Timestamp.Sub(a.start) / time.Second)
-	b := a.buckets[sec]
-	if b == nil {
-		b = &bucketAgg{}
-		a.buckets[sec] = b
-	}
-	b.n++
-	b.lat.Add(r.Latency)
+	a.secs.add(secondOf(r.Timestamp, a.start), r.Latency, r.Error == "")
 	if r.Error != "" {
 		a.errors++
-		b.bad++
 		if len(a.texts) < MaxErrorTexts && !slices.Contains(a.texts, r.Error) {
 			a.texts = append(a.texts, r.Error)
 		}
-	} else {
-		b.ok++
 	}
 }
 
 func (a *agg) stats() Stats {
-	m := a.m
-	m.Close()
 	s := Stats{
-		Name: a.name, Requests: m.Requests, Errors: a.errors, Rate: m.Rate,
-		P50: percentile(a.hist, 50, m.Latencies.Max), P90: percentile(a.hist, 90, m.Latencies.Max), P95: percentile(a.hist, 95, m.Latencies.Max),
-		P99: percentile(a.hist, 99, m.Latencies.Max), P999: percentile(a.hist, 99.9, m.Latencies.Max), Max: m.Latencies.Max, Mean: m.Latencies.Mean,
+		Name: a.name, Requests: a.n, Errors: a.errors,
 		StatusCodes: a.codes, ErrorTexts: a.texts,
-		Series: series(a.buckets),
+		Series: a.secs.series(), secs: a.secs, sums: a.counters(),
 	}
-	if m.Requests > 0 {
-		ok := m.Requests - a.errors
-		s.Success = float64(ok) / float64(m.Requests)
-		if d := (m.Duration + m.Wait).Seconds(); d > 0 {
-			s.Throughput = float64(ok) / d
-		}
-	}
+	fillStats(&s, a.hist, a.counters())
 	return s
 }
 
-func series(buckets map[int]*bucketAgg) []Bucket {
-	out := make([]Bucket, 0, len(buckets))
-	for sec, b := range buckets {
-		out = append(out, Bucket{Second: sec, Requests: b.n, Successes: b.ok, Errors: b.bad,
-			P50: b.lat.Quantile(0.50), P99: b.lat.Quantile(0.99)})
+// counters are an aggregate's sums: what merges exactly across shards.
+type counters struct {
+	n, errors             uint64
+	earliest, latest, end time.Time
+	total, minLat, maxLat time.Duration
+}
+
+func (a *agg) counters() counters {
+	return counters{n: a.n, errors: a.errors, earliest: a.earliest, latest: a.latest, end: a.end,
+		total: a.total, minLat: a.minLat, maxLat: a.maxLat}
+}
+
+// fillStats sets the measures read from the sums and the histogram, the
+// way vegeta's Metrics computes rate and throughput.
+func fillStats(s *Stats, h *hdrhistogram.Histogram, c counters) {
+	hi := c.maxLat
+	s.P50, s.P90, s.P95 = percentile(h, 50, hi), percentile(h, 90, hi), percentile(h, 95, hi)
+	s.P99, s.P999, s.Max = percentile(h, 99, hi), percentile(h, 99.9, hi), hi
+	if c.n == 0 {
+		return
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Second < out[j].Second })
-	return out
+	s.Mean = time.Duration(float64(c.total) / float64(c.n))
+	ok := c.n - c.errors
+	s.Success = float64(ok) / float64(c.n)
+	s.Rate = float64(c.n)
+	span, wait := c.latest.Sub(c.earliest), c.end.Sub(c.latest)
+	if span > 0 {
+		s.Rate /= span.Seconds()
+	}
+	if d := (span + wait).Seconds(); d > 0 {
+		s.Throughput = float64(ok) / d
+	}
 }
 
 // quantile reads the q-quantile of sorted latencies (nearest rank).
@@ -197,6 +239,7 @@ type builder struct {
 	// step's; kept once, which halves the generator's bookkeeping per hit.
 	single   bool
 	flowName string
+	late     time.Duration
 }
 
 func newBuilder(flow string, steps []string, start time.Time) *builder {
@@ -211,12 +254,23 @@ func newBuilder(flow string, steps []string, start time.Time) *builder {
 	return b
 }
 
+// setLate sets how long after its end a second stays open to results.
+func (b *builder) setLate(d time.Duration) {
+	b.late = d
+	for _, a := range append([]*agg{b.flow, b.all}, b.steps...) {
+		a.late = d
+	}
+}
+
 func (b *builder) step(name string) *agg {
 	if i, ok := b.index[name]; ok {
 		return b.steps[i]
 	}
 	b.index[name] = len(b.steps)
 	a := newAgg(name, b.start)
+	if b.late > 0 {
+		a.late = b.late
+	}
 	b.steps = append(b.steps, a)
 	return a
 }

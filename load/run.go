@@ -37,6 +37,8 @@ type runner struct {
 	seed       uint64
 	progress   func(Progress)
 	log        *slog.Logger
+	shard      Shard // {0, 1} when not sharded
+	startAt    time.Time
 }
 
 // Run pushes p's flow on p's schedule with vegeta and returns what it
@@ -47,7 +49,7 @@ type runner struct {
 // error: see CheckAll.
 func Run(ctx context.Context, p Plan, opts ...Option) (*Report, error) {
 	r := &runner{guard: newGuard(), maxWorkers: DefaultMaxWorkers, timeout: DefaultTimeout,
-		drain: DefaultDrain, seed: uint64(time.Now().UnixNano()), log: slog.Default()}
+		drain: DefaultDrain, seed: uint64(time.Now().UnixNano()), log: slog.Default(), shard: Shard{0, 1}}
 	for _, o := range opts {
 		if err := o(r); err != nil {
 			return nil, err
@@ -63,6 +65,9 @@ func Run(ctx context.Context, p Plan, opts ...Option) (*Report, error) {
 				return nil, fmt.Errorf("%w (step %s)", err, s.Name)
 			}
 		}
+	}
+	if err := r.waitStart(ctx); err != nil {
+		return nil, err
 	}
 	e := newExecution(ctx, r, p, steps)
 	return e.run(), nil
@@ -195,6 +200,9 @@ func (e *execution) run() *Report {
 	defer e.cancel()
 	defer e.tr.CloseIdleConnections()
 	e.start = time.Now()
+	if !e.r.startAt.IsZero() {
+		e.start = e.r.startAt // shards started together share their seconds
+	}
 	col := newCollector(e)
 	done := make(chan *Report)
 	go func() { done <- col.loop() }()
@@ -306,7 +314,7 @@ func (e *execution) workerCap(prev uint64, at time.Duration) uint64 {
 	if p99 <= 0 {
 		return prev
 	}
-	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength))
+	rate := max(e.plan.Shape.Rate(at), e.plan.Shape.Rate(at+SegmentLength)) / float64(e.r.shard.norm().Count)
 	n := math.Ceil(rate * p99.Seconds() * WorkerHeadroom)
 	little := uint64(min(max(n, MinWorkers), float64(e.r.maxWorkers)))
 	switch {
@@ -320,7 +328,9 @@ func (e *execution) workerCap(prev uint64, at time.Duration) uint64 {
 
 func (e *execution) firstTargeter() vegeta.Targeter {
 	return func(t *vegeta.Target) error {
-		seq := e.seq.Add(1)
+		// The iteration's number in the whole run: this shard's j-th is
+		// the run's Index + (j-1)×Count-th.
+		seq := e.r.shard.global(e.seq.Add(1)-1) + 1
 		n := e.inflight0.Add(1)
 		for peak := e.peak0.Load(); n > peak && !e.peak0.CompareAndSwap(peak, n); peak = e.peak0.Load() {
 		}
@@ -374,7 +384,8 @@ func (p *segPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool
 	default:
 	}
 	t := p.offset + elapsed
-	total := p.base + hits
+	// This shard's hit base+hits is the whole schedule's hit total.
+	total := p.e.r.shard.global(p.base + hits)
 	shape := p.e.plan.Shape
 	// Hit total+1 was due when Hits reached total+1; how late is it now?
 	if behind := shape.Hits(min(t, p.e.plan.Duration)) - float64(total+1); behind > 0 {
@@ -401,7 +412,7 @@ func (p *segPacer) finish(hits uint64, over bool) (time.Duration, bool) {
 }
 
 func (p *segPacer) Rate(elapsed time.Duration) float64 {
-	return p.e.plan.Shape.Rate(p.offset + elapsed)
+	return p.e.plan.Shape.Rate(p.offset+elapsed) / float64(p.e.r.shard.norm().Count)
 }
 
 // writer buffers the results file.

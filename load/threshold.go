@@ -31,6 +31,10 @@ type Threshold struct {
 	// errors and requests. When OfTarget, it is a fraction of the target rate.
 	Value    float64
 	OfTarget bool
+	// Window, when set ("over any 10s"), judges every span of that many
+	// consecutive whole seconds of the run, sliding by a second, and fails
+	// on the worst; 0 judges the whole run.
+	Window time.Duration
 }
 
 // Scope is what a threshold measures.
@@ -135,6 +139,13 @@ func ParseThreshold(src string) (Threshold, error) {
 		t.Scope, t.Step, toks = ScopeStep, name, toks[2:]
 	case first == "iteration":
 		t.Scope, toks = ScopeIteration, toks[1:]
+	}
+	if n := len(toks); n >= 3 && toks[n-3].s == "over" && toks[n-2].s == "any" {
+		w, err := parseWindow(toks[n-1].s)
+		if err != nil {
+			return fail(toks[n-1].at, "%v", err)
+		}
+		t.Window, toks = w, toks[:n-3]
 	}
 	if len(toks) < 3 {
 		return fail(len(src), "want <metric> <op> <value>, e.g. \"p99 < 800ms\"")
@@ -287,11 +298,14 @@ func (t Threshold) Check(r *Report) Verdict {
 	if t.OfTarget && r.Target <= 0 {
 		return t.missing("no target rate known")
 	}
-	v := t.measure(s)
 	limit := t.Value
 	if t.OfTarget {
 		limit *= r.Target
 	}
+	if t.Window > 0 {
+		return t.checkWindows(r, s, limit)
+	}
+	v := t.measure(s)
 	var pass bool
 	switch t.Op {
 	case "<":
@@ -373,6 +387,9 @@ func (t Threshold) format(v float64) string {
 // Errors and max only grow; success falls below its bound for good once the
 // errors exceed what the whole schedule allows.
 func (t Threshold) doomed(errs uint64, max time.Duration, planned float64) bool {
+	if t.Window > 0 && t.Metric != "max" { // run-wide counts say nothing of one window
+		return false
+	}
 	switch {
 	case t.Metric == "errors" && t.Op == "<":
 		return float64(errs) >= t.Value

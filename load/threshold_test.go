@@ -66,7 +66,7 @@ func TestParseThresholdErrorsNamePosition(t *testing.T) {
 }
 
 func FuzzParseThreshold(f *testing.F) {
-	for _, s := range []string{"p99 < 800ms", "success >= 99.5%", "rate >= 0.98 * target", "step:a errors <= 3", "<<=*"} {
+	for _, s := range []string{"p99 < 800ms", "success >= 99.5%", "rate >= 0.98 * target", "step:a errors <= 3", "<<=*", "p99 < 1s over any 10s", "errors < 3 over any"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
