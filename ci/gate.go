@@ -22,7 +22,11 @@ type Gate struct {
 	Skipped bool   `json:"skipped,omitempty"` // not exercised by the run: neither passes nor fails the verdict
 	// NotRun marks a gate a stopped run never judged (interrupted, or a
 	// set-up failure): it neither passes nor fails, and the verdict says why.
-	NotRun   bool   `json:"not_run,omitempty"`
+	NotRun bool `json:"not_run,omitempty"`
+	// Deferred marks a gate judged elsewhere: a shard's load gates, which
+	// firedrill merge judges on the whole run. It neither passes nor
+	// fails here; a verdict whose gates are all deferred is DEFERRED, exit 0.
+	Deferred bool   `json:"deferred,omitempty"`
 	Measured string `json:"measured"` // the value measured, as a person reads it
 	Reason   string `json:"reason"`   // why it passed or failed
 	// Detail lists the evidence behind a failure (bounded): violations,
@@ -30,11 +34,13 @@ type Gate struct {
 	Detail []string `json:"detail,omitempty"`
 }
 
-// Status is "pass", "fail", "skip" or "not run".
+// Status is "pass", "fail", "skip", "deferred" or "not run".
 func (g Gate) Status() string {
 	switch {
 	case g.NotRun:
 		return "not run"
+	case g.Deferred:
+		return "deferred"
 	case g.Skipped:
 		return "skip"
 	case g.Passed:
@@ -49,6 +55,10 @@ type Verdict struct {
 	Code   ExitCode `json:"exit_code"`
 	Gates  []Gate   `json:"gates"`
 	Failed int      `json:"failed"`
+	// Deferred is set when no gate was judged here but some are judged
+	// elsewhere (a shard's, by firedrill merge) and none failed: not a
+	// pass, and no failure either (exit 0).
+	Deferred bool `json:"deferred,omitempty"`
 	// Stopped is set when the run ended before its gates could be judged,
 	// or could not keep its evidence: then Code is its code, never a pass.
 	Stopped *Stopped `json:"stopped,omitempty"`
@@ -76,7 +86,7 @@ func NotRun(gates []Gate, why string) []Gate {
 	out := make([]Gate, len(gates))
 	for i, g := range gates {
 		if !g.Skipped {
-			g.NotRun, g.Passed = true, false
+			g.NotRun, g.Passed, g.Deferred = true, false, false
 			g.Measured, g.Reason, g.Detail = "not measured", "not run: "+why, nil
 		}
 		out[i] = g
@@ -96,6 +106,8 @@ func (v Verdict) Headline() string {
 		return "SET-UP FAILED"
 	case v.Passed:
 		return "PASS"
+	case v.Deferred:
+		return "DEFERRED"
 	}
 	return "FAIL"
 }
@@ -105,8 +117,12 @@ func (v Verdict) Headline() string {
 // proves nothing.
 func Judge(gates ...Gate) Verdict {
 	v := Verdict{Gates: gates}
-	active := 0
+	active, deferred := 0, 0
 	for _, g := range gates {
+		if g.Deferred && !g.NotRun {
+			deferred++
+			continue
+		}
 		if g.Skipped || g.NotRun {
 			continue
 		}
@@ -116,8 +132,9 @@ func Judge(gates ...Gate) Verdict {
 		}
 	}
 	v.Passed = active > 0 && v.Failed == 0
+	v.Deferred = active == 0 && deferred > 0
 	v.Code = ExitPass
-	if !v.Passed {
+	if !v.Passed && !v.Deferred {
 		v.Code = ExitFail
 	}
 	return v
@@ -130,7 +147,7 @@ var ErrNoGates = errors.New("ci: no gate was evaluated")
 // gate, carrying ExitFail. The same call ends a test (t.Fatal(v.Err())) and a
 // CI run.
 func (v Verdict) Err() error {
-	if v.Passed {
+	if v.Passed || (v.Deferred && v.Stopped == nil) {
 		return nil
 	}
 	if v.Stopped != nil {

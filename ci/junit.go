@@ -81,7 +81,7 @@ func WriteJUnit(w io.Writer, r Report) error {
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "firedrill." + g.Kind, Time: "0.000", SystemOut: "measured: " + g.Measured + "\n" + g.Reason}
 		switch g.Status() {
-		case "skip", "not run":
+		case "skip", "not run", "deferred":
 			c.Skipped = &junitMessage{Message: g.Reason}
 			s.Skipped++
 		case "fail":

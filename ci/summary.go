@@ -95,7 +95,7 @@ func ReadJSON(r io.Reader) (Report, error) {
 	return rep, nil
 }
 
-var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️", "not run": "⏸️"}
+var statusIcon = map[string]string{"pass": "✅", "fail": "❌", "skip": "⏭️", "deferred": "⏩", "not run": "⏸️"}
 
 // mdCell escapes text for a Markdown table cell.
 func mdCell(s string) string {
@@ -114,6 +114,8 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		head = "⛔ interrupted: " + mdCell(v.Stopped.Cause)
 	case v.Stopped != nil:
 		head = "⛔ set-up failed: " + mdCell(v.Stopped.Cause)
+	case v.Deferred:
+		head = "⏩ deferred: firedrill merge judges this shard's gates with the others'"
 	case !v.Passed:
 		head = fmt.Sprintf("❌ failed: %d of %d gates", v.Failed, len(v.Gates))
 	}
