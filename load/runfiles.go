@@ -284,7 +284,7 @@ func (r *Report) summary(s Shard, aggs []struct {
 	tag string
 	s   *Stats
 }) summary {
-	js := summary{Version: SummaryVersion, Shard: shardJSON{s.Index, s.Count}, Start: r.Start.Format(time.RFC3339Nano),
+	js := summary{Version: SummaryVersion, Shard: shardJSON(s), Start: r.Start.Format(time.RFC3339Nano),
 		DurationNS: int64(r.Duration), Target: r.Target, Scheduled: r.Scheduled, Sent: r.Sent, LagNS: int64(r.Lag),
 		Aborted: r.Aborted, Interrupted: r.Interrupted, Plan: r.Plan, Histograms: ourSettings, Flow: r.Flow.Name}
 	switch {
