@@ -49,6 +49,19 @@ type Options struct {
 	// Supervisor is the default runtime's Embedded.Supervisor: the command
 	// that keeps a service's processes from outliving firedrill on Linux.
 	Supervisor []string
+	// Shard makes this run one of Shard.Count processes that share the
+	// load exactly (load.WithShard); it needs a seed every shard shares.
+	Shard load.Shard
+	// StartAt, when set, is the instant the attack starts: every shard
+	// of a run is given the same one, so their fault timelines line up.
+	StartAt time.Time
+	// Barrier, when set, is the coordinator's URL (firedrill merge
+	// --serve): the run joins it before the attack, starts at the time it
+	// gives every shard, and sends it the run folder's files at the end.
+	Barrier string
+	// BarrierTimeout bounds the wait for the other shards at the barrier
+	// (DefaultBarrierTimeout when 0).
+	BarrierTimeout time.Duration
 }
 
 // Outcome is what a run produced.
@@ -90,6 +103,20 @@ func Run(ctx context.Context, s *Scenario, opts Options) (out *Outcome, err erro
 		}
 	}()
 	out, err = r.execute(ctx)
+	if r.o.Barrier != "" && out != nil {
+		// The coordinator hears from every shard, a stopped one too: it
+		// must not wait for a shard that will never send, nor merge
+		// without it.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		uerr := UploadShard(uctx, r.o.Barrier, r.shard(), r.dir)
+		cancel()
+		if uerr != nil {
+			r.progress("ERROR %v", uerr)
+			if err == nil {
+				err = ci.WithExit(ci.ExitSetup, uerr)
+			}
+		}
+	}
 	// What the caller prints (the verdict, the load's error texts, the
 	// error) holds no secret either.
 	if out != nil {
@@ -120,6 +147,7 @@ type run struct {
 
 	windows     []ci.FaultWindow // when each fault was on, for the resilience gates
 	attackStart time.Time        // when the attack began: gate windows count from it
+	lineStart   time.Time        // the start every shard shares (lineUp), zero when not given
 	consistency []ci.Result      // the consistency checks, for the report
 	data        *dataEvents      // what the timeline's data events did, for the report
 	guard       *guard           // a drill's safeguards, polled during the attack
@@ -180,9 +208,15 @@ func newRun(s *Scenario, o Options) (*run, error) {
 	if _, ok := o.Runtime.(Networked); ok {
 		r.inner = &Resolver{Systems: map[string]Address{}, Getenv: o.Getenv, Secrets: r.secrets}
 	}
+	if err := r.checkShard(); err != nil {
+		return nil, ci.WithExit(ci.ExitUsage, err)
+	}
 	r.dir = o.Out
 	if r.dir == "" {
 		r.dir = filepath.Join("runs", o.Now().UTC().Format("20060102-150405")+"-"+slug(s.Name))
+		if o.Shard.Count > 1 {
+			r.dir += fmt.Sprintf("-shard-%d-of-%d", o.Shard.Index, o.Shard.Count)
+		}
 	}
 	if d, ok := o.Runtime.(*Docker); ok {
 		if d.LogDir == "" {

@@ -226,6 +226,12 @@ func (r *run) attack(ctx context.Context) error {
 		return fmt.Errorf("scenarios: chaos: %w", err)
 	}
 	r.timeline = tl
+	if err := r.lineUp(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("scenarios: %w", err)
+	}
 	attackCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -363,10 +369,23 @@ func (r *run) runLoad(ctx context.Context, plan load.Plan) (*load.Report, error)
 		r.progress("attack %s/%s  %.0f req/s  p99 %s  %d errors of %d%s", p.Elapsed.Round(time.Second), p.Total, p.Rate, p.P99.Round(time.Millisecond), p.Errors, p.Requests, faults)
 	}
 	opts := []load.Option{load.WithResults(results), load.WithSeed(uint64(r.seed)), load.WithProgress(progress), load.WithLogger(r.log)}
+	if sh := r.shard(); sh.Count > 1 {
+		opts = append(opts, load.WithShard(sh))
+	}
+	if !r.lineStart.IsZero() {
+		// The shards' schedules and seconds count from the one start.
+		opts = append(opts, load.WithStartAt(r.lineStart))
+	}
 	if hosts := r.allowHosts(); len(hosts) > 0 {
 		opts = append(opts, load.WithAllowHosts(hosts...))
 	}
 	report, err := load.Run(ctx, plan, opts...)
+	if report != nil {
+		// What a merge checks the shards share: the scenario's bytes and
+		// the seed (the addresses differ from process to process).
+		report.Plan = load.PlanDigest([]byte(r.s.Digest()), []byte(strconv.FormatInt(r.seed, 10)),
+			[]byte(fmt.Sprint(plan.Shape)), []byte(plan.Duration.String()))
+	}
 	if cerr := results.Close(); cerr != nil && report != nil && report.WriteErr == nil {
 		report.WriteErr = cerr
 	}

@@ -140,6 +140,14 @@ func (r *run) check(ctx context.Context) []ci.Gate {
 			if !v.Pass && len(r.out.Load.Flow.ErrorTexts) > 0 {
 				g.Detail = append(g.Detail, r.out.Load.Flow.ErrorTexts...)
 			}
+			if sh := r.shard(); sh.Count > 1 {
+				// A shard's share says nothing of the whole run's rate
+				// or percentiles: firedrill merge judges them, on the
+				// shards' histograms added together.
+				g.Passed, g.Deferred, g.Detail = false, true, nil
+				g.Measured = fmt.Sprintf("shard %s alone: %s", sh, v.Measured)
+				g.Reason = "judged on the whole run by firedrill merge"
+			}
 			gates = append(gates, g)
 		}
 	}
@@ -543,6 +551,19 @@ func (r *run) report() error {
 			cause = rep.Stopped.Cause + "; " + cause
 		}
 		rep.Stopped = &ci.Stopped{Code: ci.ExitSetup, Cause: r.secrets.Redact(cause)}
+	}
+	if l := r.out.Load; l != nil {
+		// The load's histograms, per second and per step, in HdrHistogram's
+		// log format, and what a merge of shards needs beside them.
+		if err := redacted(r.secrets, l).WriteRunFiles(r.dir, r.shard()); err != nil {
+			err = fmt.Errorf("scenarios: load histograms: %w", err)
+			errs = append(errs, err)
+			cause := "the load's histograms could not be written: " + err.Error()
+			if rep.Stopped != nil {
+				cause = rep.Stopped.Cause + "; " + cause
+			}
+			rep.Stopped = &ci.Stopped{Code: ci.ExitSetup, Cause: r.secrets.Redact(cause)}
+		}
 	}
 	written, err := ci.WriteFiles(r.files(), redacted(r.secrets, rep))
 	r.out.Verdict = written.Verdict()
