@@ -14,6 +14,7 @@ import (
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/contracts"
 	"github.com/firedrill/firedrill/load"
+	"github.com/firedrill/firedrill/scenarios"
 )
 
 // loadFlags are the options of `firedrill load`.
@@ -29,6 +30,8 @@ type loadFlags struct {
 	seed                   uint64
 	maxWorkers             uint64
 	progressEvery, timeout time.Duration
+	dir                    string
+	shards                 shardFlags
 }
 
 func newLoadCmd(st *state) *cobra.Command {
@@ -81,6 +84,8 @@ or a refused target, 130 interrupted (results so far are still written).`,
 	fl.Uint64Var(&f.maxWorkers, "max-workers", load.DefaultMaxWorkers, "bound on Vegeta's worker pool")
 	fl.DurationVar(&f.timeout, "timeout", load.DefaultTimeout, "bound on each request")
 	fl.DurationVar(&f.progressEvery, "progress-every", 5*time.Second, "interval of progress lines when stderr is not a terminal")
+	fl.StringVar(&f.dir, "dir", "", "write the histograms (HdrHistogram log, per second and step) and the load summary into this folder: what firedrill merge reads")
+	f.shards.add(fl)
 	return cmd
 }
 
@@ -179,6 +184,13 @@ func parseRate(s string) (float64, error) {
 }
 
 func runLoad(ctx context.Context, st *state, f loadFlags) error {
+	sh, startAt, err := f.shards.parse()
+	if err != nil {
+		return err
+	}
+	if f.shards.barrier != "" && f.dir == "" {
+		return usage("--barrier sends the coordinator the run's files: give --dir too")
+	}
 	plan, err := loadPlan(ctx, f)
 	if err != nil {
 		return err
@@ -200,8 +212,18 @@ func runLoad(ctx context.Context, st *state, f loadFlags) error {
 		defer out.Close()
 		opts = append(opts, load.WithResults(out))
 	}
+	if sh.Count > 1 {
+		opts = append(opts, load.WithShard(sh))
+	}
 	fmt.Fprintf(st.stderr, "load: %s %s at %.4g/s (peak %s × %g) for %s\n",
 		methodOf(plan), f.url, plan.Shape.Rate(f.duration), f.peak, f.multiplier, f.duration)
+	startAt, err = lineUpLoad(ctx, st, f, sh, startAt)
+	if err != nil {
+		return err
+	}
+	if !startAt.IsZero() {
+		opts = append(opts, load.WithStartAt(startAt))
+	}
 	rep, err := load.Run(ctx, plan, opts...)
 	if err != nil {
 		if errors.Is(err, load.ErrRefusedTarget) {
@@ -210,6 +232,20 @@ func runLoad(ctx context.Context, st *state, f loadFlags) error {
 		return ci.WithExit(ci.ExitUsage, err)
 	}
 	prog.end()
+	rep.Plan = loadDigest(f)
+	if f.dir != "" {
+		if err := os.MkdirAll(f.dir, 0o755); err != nil {
+			return ci.WithExit(ci.ExitSetup, fmt.Errorf("--dir: %w", err))
+		}
+		if err := rep.WriteRunFiles(f.dir, sh); err != nil {
+			return ci.WithExit(ci.ExitSetup, fmt.Errorf("--dir: %w", err))
+		}
+		if f.shards.barrier != "" {
+			if err := scenarios.UploadShard(context.WithoutCancel(ctx), f.shards.barrier, sh, f.dir); err != nil {
+				return ci.WithExit(ci.ExitSetup, err)
+			}
+		}
+	}
 	verdicts, pass := load.CheckAll(rep, plan.Thresholds)
 	if err := printLoadSummary(st.stdout, rep, verdicts); err != nil {
 		return err
@@ -239,4 +275,38 @@ func hasHeader(h map[string]string, name string) bool {
 		}
 	}
 	return false
+}
+
+// lineUpLoad waits for the start every shard shares: --start-at, or the
+// one the coordinator gives once every shard of the same load has joined
+// (same flags but --shard: the digest of the command line).
+func lineUpLoad(ctx context.Context, st *state, f loadFlags, sh load.Shard, at time.Time) (time.Time, error) {
+	if f.shards.barrier != "" {
+		bctx, cancel := context.WithTimeout(ctx, f.shards.barrierTimeout)
+		var err error
+		at, err = scenarios.JoinBarrier(bctx, f.shards.barrier, sh, loadDigest(f), int64(f.seed))
+		cancel()
+		if err != nil {
+			return at, ci.WithExit(ci.ExitSetup, err)
+		}
+	}
+	if at.IsZero() {
+		return at, nil
+	}
+	fmt.Fprintf(st.stderr, "load: shard %s starts at %s\n", sh, at.UTC().Format("15:04:05.000"))
+	if err := scenarios.WaitUntil(ctx, at); err != nil {
+		if ctx.Err() != nil {
+			return at, ci.WithExit(ci.ExitInterrupted, err)
+		}
+		return at, ci.WithExit(ci.ExitSetup, err)
+	}
+	return at, nil
+}
+
+// loadDigest names what the shards of one load share: every flag but
+// the shard's own (--shard, --dir, --out, the barrier, progress).
+func loadDigest(f loadFlags) string {
+	key := f
+	key.shards, key.dir, key.out, key.progressEvery = shardFlags{}, "", "", 0
+	return load.PlanDigest([]byte(fmt.Sprintf("%#v", key)))
 }

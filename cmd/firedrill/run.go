@@ -22,6 +22,7 @@ func newRunCmd(st *state) *cobra.Command {
 		peak     string
 		duration time.Duration
 		runtime  string
+		shards   shardFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO",
@@ -39,13 +40,19 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 3 the harness could not set up, 130 interrupted.`,
 		Example: `  firedrill run examples/ordersync/scenarios/flagship.yaml
   firedrill run scenario.yaml --peak 10/s --duration 20s --out runs/quick
-  firedrill run examples/ordersync/scenarios/flagship.yaml --runtime docker`,
+  firedrill run examples/ordersync/scenarios/flagship.yaml --runtime docker
+  firedrill run scenario.yaml --seed 7 --shard 0/4 --barrier http://coordinator:7070`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts := scenarios.Options{Seed: seed, Out: out, Duration: duration, Logger: st.logger, Progress: st.stderr, Supervisor: st.supervisor, Version: buildVersion()}
 			if ci.GitHubActions(st.getenv) {
 				opts.Annotations = st.stdout
 			}
+			sh, at, err := shards.parse()
+			if err != nil {
+				return err
+			}
+			opts.Shard, opts.StartAt, opts.Barrier, opts.BarrierTimeout = sh, at, shards.barrier, shards.barrierTimeout
 			if peak != "" {
 				r, err := contracts.ParseRate(peak)
 				if err != nil {
@@ -80,6 +87,7 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 	cmd.Flags().StringVar(&peak, "peak", "", "override load.peak, e.g. 10/s")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "override load.duration, e.g. 30s")
 	runtimeFlag(cmd, &runtime)
+	shards.add(cmd.Flags())
 	return cmd
 }
 
