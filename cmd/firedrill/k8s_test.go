@@ -83,7 +83,9 @@ func TestK8sCommandRefuses(t *testing.T) {
 	ctx := context.Background()
 	small := "../../scenarios/k8s/testdata/small/scenarios/tickets.yaml"
 	docker := filepath.Join(t.TempDir(), "small")
-	copyDir(t, "../../scenarios/k8s/testdata/small", docker)
+	if err := os.CopyFS(docker, os.DirFS("../../scenarios/k8s/testdata/small")); err != nil {
+		t.Fatal(err)
+	}
 	dockerFile := filepath.Join(docker, "scenarios", "tickets.yaml")
 	data, _ := os.ReadFile(dockerFile)
 	if err := os.WriteFile(dockerFile, append(data, "runtime: docker\n"...), 0o644); err != nil {
@@ -112,26 +114,5 @@ func TestK8sCommandRefuses(t *testing.T) {
 				t.Errorf("exit %d, stdout %.60q, stderr %q; want 2 and %q", code, out, errOut, tc.want)
 			}
 		})
-	}
-}
-
-func copyDir(t testing.TB, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

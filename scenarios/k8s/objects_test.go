@@ -220,7 +220,9 @@ const (
 func parse(t testing.TB, tree, file string, edit func(string) string) *scenarios.Scenario {
 	t.Helper()
 	dir := t.TempDir()
-	copyTree(t, tree, dir)
+	if err := os.CopyFS(dir, os.DirFS(tree)); err != nil {
+		t.Fatal(err)
+	}
 	p := filepath.Join(dir, file)
 	data, err := os.ReadFile(p)
 	if err != nil {
@@ -316,27 +318,6 @@ func TestBundleTooBig(t *testing.T) {
 		case !tc.fail && err != nil:
 			t.Errorf("%d bytes: %v", tc.size, err)
 		}
-	}
-}
-
-func copyTree(t testing.TB, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
