@@ -36,6 +36,12 @@ audit log, the load results, the service's logs).
 Down always runs: child processes, mocks, proxies and toxics are gone on
 success, failure, timeout and Ctrl-C.
 
+With --shard i/N the run is one of N processes (or pods: firedrill k8s)
+sharing the load exactly: iteration k of the whole schedule is shard
+k mod N's, with the ${seq} and seeded data one process would send (a seed is
+required). --start-at or --barrier line the shards up on one start; their
+load gates are judged on the whole run by firedrill merge (here: deferred).
+
 Exit codes: 0 every gate passed, 1 a gate failed, 2 the scenario is wrong,
 3 the harness could not set up, 130 interrupted.`,
 		Example: `  firedrill run examples/ordersync/scenarios/flagship.yaml
