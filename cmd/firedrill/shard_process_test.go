@@ -193,6 +193,7 @@ func compareWithOneProcess(t *testing.T, single string, merged string, shards []
 // through the coordinator (the Kubernetes path); with a fault that fails
 // the success gate, both fail it.
 func TestShardsMergeToTheVerdictOfOneProcess(t *testing.T) {
+	t.Parallel() // processes and waits: other tests run meanwhile
 	if testing.Short() {
 		t.Skip("starts shard processes for seconds each")
 	}
@@ -272,6 +273,7 @@ func TestShardsMergeToTheVerdictOfOneProcess(t *testing.T) {
 // A shard that dies makes the merge fail loudly, naming it: the
 // coordinator after its timeout, a merge of the folders at once.
 func TestMergeNeverPassesOnPartOfTheShards(t *testing.T) {
+	t.Parallel() // mostly waiting for the coordinator's timeout
 	if testing.Short() {
 		t.Skip("starts shard processes for seconds each")
 	}
