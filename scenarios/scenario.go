@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"fmt"
+
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/mocks"
 )
@@ -430,4 +432,21 @@ type FieldCheck struct {
 	TimeTolerance   Duration `yaml:"time_tolerance,omitempty" json:"time_tolerance,omitempty"`
 	EmptyEqualsNull bool     `yaml:"empty_equals_null,omitempty" json:"empty_equals_null,omitempty"`
 	Ignore          bool     `yaml:"ignore,omitempty" json:"ignore,omitempty"`
+}
+
+// ContractFields lists the system's contract files as the scenario names
+// them, each with its field (prefix.contract, prefix.contracts[i]), in
+// file order: what validation and a run's bundle both walk.
+func (s *System) ContractFields(prefix string) (fields, paths []string) {
+	for i, c := range append([]string{s.Contract}, s.Contracts...) {
+		if c == "" {
+			continue
+		}
+		field := prefix + ".contract"
+		if i > 0 {
+			field = fmt.Sprintf("%s.contracts[%d]", prefix, i-1)
+		}
+		fields, paths = append(fields, field), append(paths, c)
+	}
+	return fields, paths
 }

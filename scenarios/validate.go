@@ -157,14 +157,9 @@ func (v *validator) system(name string, sys *System) {
 			v.addf(path+".url", "give the endpoint's address on the network, or run embedded", "the docker runtime's proxies run in a container, where %s is the container itself, not this machine", a.Host)
 		}
 	}
-	for i, c := range append([]string{sys.Contract}, sys.Contracts...) {
-		if c == "" {
-			continue
-		}
-		field := path + ".contract"
-		if i > 0 {
-			field = fmt.Sprintf("%s.contracts[%d]", path, i-1)
-		}
+	fields, contracts := sys.ContractFields(path)
+	for i, c := range contracts {
+		field := fields[i]
 		if _, err := os.Stat(v.s.Resolve(c)); err != nil {
 			v.addf(field, "", "contract file %q not found (paths are relative to the scenario file)", c)
 		}

@@ -82,14 +82,9 @@ func References(s *scenarios.Scenario) ([]Reference, error) {
 			continue
 		}
 		path := "systems." + name
-		for i, c := range append([]string{sys.Contract}, sys.Contracts...) {
-			if c == "" {
-				continue
-			}
-			field := path + ".contract"
-			if i > 0 {
-				field = fmt.Sprintf("%s.contracts[%d]", path, i-1)
-			}
+		fields, contracts := sys.ContractFields(path)
+		for i, c := range contracts {
+			field := fields[i]
 			parts, err := firedrill.ContractFiles(s.Resolve(c))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", field, err))
