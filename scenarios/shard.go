@@ -226,28 +226,55 @@ func (r *run) checkShard() error {
 	return errors.Join(errs...)
 }
 
-// lineUp waits for the instant the attack starts: the start time given,
-// or the one the coordinator gives every shard once all have joined.
-func (r *run) lineUp(ctx context.Context) error {
-	start := r.o.StartAt
-	if r.o.Barrier != "" {
-		timeout := r.o.BarrierTimeout
+// LineUp is how a shard starts together with the others: at StartAt, or
+// at the start the coordinator at Barrier gives once every shard has
+// joined (waiting at most Timeout, DefaultBarrierTimeout when 0).
+type LineUp struct {
+	Shard   load.Shard
+	StartAt time.Time
+	Barrier string
+	Timeout time.Duration
+	// Digest and Seed must be the same for every shard of the run.
+	Digest string
+	Seed   int64
+	// Progress, when set, hears of the join and of the start.
+	Progress func(format string, args ...any)
+}
+
+// Wait returns the start every shard shares, once it has come; the zero
+// time, at once, when neither a start nor a barrier is given.
+func (l LineUp) Wait(ctx context.Context) (time.Time, error) {
+	say := l.Progress
+	if say == nil {
+		say = func(string, ...any) {}
+	}
+	start := l.StartAt
+	if l.Barrier != "" {
+		timeout := l.Timeout
 		if timeout <= 0 {
 			timeout = DefaultBarrierTimeout
 		}
-		r.progress("barrier shard %s joins %s (waits up to %s for the others)", r.shard(), r.o.Barrier, timeout)
+		say("barrier shard %s joins %s (waits up to %s for the others)", l.Shard, l.Barrier, timeout)
 		bctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("the barrier timeout (%s)", timeout))
 		var err error
-		start, err = JoinBarrier(bctx, r.o.Barrier, r.shard(), r.s.Digest(), r.seed)
+		start, err = JoinBarrier(bctx, l.Barrier, l.Shard, l.Digest, l.Seed)
 		cancel()
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
 	if start.IsZero() {
-		return nil
+		return start, nil
 	}
-	r.progress("barrier shard %s starts at %s", r.shard(), start.UTC().Format("15:04:05.000"))
+	say("barrier shard %s starts at %s", l.Shard, start.UTC().Format("15:04:05.000"))
+	return start, WaitUntil(ctx, start)
+}
+
+// lineUp waits for the instant the attack starts (LineUp.Wait) and keeps
+// it for the load's schedule.
+func (r *run) lineUp(ctx context.Context) error {
+	start, err := LineUp{Shard: r.shard(), StartAt: r.o.StartAt, Barrier: r.o.Barrier, Timeout: r.o.BarrierTimeout,
+		Digest: r.s.Digest(), Seed: r.seed, Progress: r.progress}.Wait(ctx)
 	r.lineStart = start
-	return WaitUntil(ctx, start)
+	return err
 }

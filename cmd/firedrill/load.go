@@ -279,28 +279,19 @@ func hasHeader(h map[string]string, name string) bool {
 
 // lineUpLoad waits for the start every shard shares: --start-at, or the
 // one the coordinator gives once every shard of the same load has joined
-// (same flags but --shard: the digest of the command line).
+// (same flags but the shard's own: loadDigest).
 func lineUpLoad(ctx context.Context, st *state, f loadFlags, sh load.Shard, at time.Time) (time.Time, error) {
-	if f.shards.barrier != "" {
-		bctx, cancel := context.WithTimeout(ctx, f.shards.barrierTimeout)
-		var err error
-		at, err = scenarios.JoinBarrier(bctx, f.shards.barrier, sh, loadDigest(f), int64(f.seed))
-		cancel()
-		if err != nil {
-			return at, ci.WithExit(ci.ExitSetup, err)
-		}
+	start, err := scenarios.LineUp{Shard: sh, StartAt: at, Barrier: f.shards.barrier, Timeout: f.shards.barrierTimeout,
+		Digest: loadDigest(f), Seed: int64(f.seed), Progress: func(format string, args ...any) {
+			fmt.Fprintf(st.stderr, "load: "+format+"\n", args...)
+		}}.Wait(ctx)
+	switch {
+	case err == nil:
+		return start, nil
+	case ctx.Err() != nil:
+		return start, ci.WithExit(ci.ExitInterrupted, err)
 	}
-	if at.IsZero() {
-		return at, nil
-	}
-	fmt.Fprintf(st.stderr, "load: shard %s starts at %s\n", sh, at.UTC().Format("15:04:05.000"))
-	if err := scenarios.WaitUntil(ctx, at); err != nil {
-		if ctx.Err() != nil {
-			return at, ci.WithExit(ci.ExitInterrupted, err)
-		}
-		return at, ci.WithExit(ci.ExitSetup, err)
-	}
-	return at, nil
+	return start, ci.WithExit(ci.ExitSetup, err)
 }
 
 // loadDigest names what the shards of one load share: every flag but
