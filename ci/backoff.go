@@ -1,8 +1,8 @@
 package ci
 
 import (
+	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -31,14 +31,15 @@ type BackoffOptions struct {
 	// Windows limit the gate to the chains that began within one of them
 	// (none: every chain).
 	Windows []Window
-	// MinGrowth is the least growth of the retry intervals' envelope per
-	// retry (DefaultMinGrowth when 0): exponential backoff doubles it,
-	// full jitter scatters the intervals under it, fixed delays and
-	// immediate retries keep it at 1.
+	// MinGrowth is the least growth per retry of the wait before it
+	// (DefaultMinGrowth when 0), as growth measures it: exponential
+	// backoff doubles it, with any jitter (full jitter scatters each wait
+	// under a ceiling that doubles); fixed delays and immediate retries
+	// keep it at 1.
 	MinGrowth float64
 	// Cap is the longest interval allowed (0: not checked); once a chain's
-	// envelope comes within Jitter of the cap, it has stopped growing and
-	// its later intervals are left out of the growth.
+	// wait comes within Jitter of the cap, it has stopped growing and its
+	// later waits are left out of the growth.
 	Cap    time.Duration
 	Jitter float64 // DefaultJitter when 0
 	// GiveUp is the longest gap inside a chain: the service gave up on a
@@ -152,33 +153,6 @@ func (j journal) chains(giveUp time.Duration) (out []*chain, restarts int) {
 	return out, restarts
 }
 
-// fit accumulates a least-squares slope of y over x, pooled over chains:
-// each chain is centred on its own means.
-type fit struct{ sxy, sxx float64 }
-
-func (f *fit) add(xs, ys []float64) {
-	if len(xs) < 2 {
-		return
-	}
-	var mx, my float64
-	for i := range xs {
-		mx, my = mx+xs[i], my+ys[i]
-	}
-	mx, my = mx/float64(len(xs)), my/float64(len(ys))
-	for i := range xs {
-		f.sxy += (xs[i] - mx) * (ys[i] - my)
-		f.sxx += (xs[i] - mx) * (xs[i] - mx)
-	}
-}
-
-// growth is e to the slope: the factor per retry (1 without data).
-func (f fit) growth() float64 {
-	if f.sxx == 0 {
-		return 1
-	}
-	return math.Exp(f.sxy / f.sxx)
-}
-
 // paced reports whether the interval from prev to next is the vendor's
 // pacing: prev asked for a wait (Retry-After, a cost throttle) and next
 // came no earlier than asked and within grace after.
@@ -189,18 +163,24 @@ func paced(prev, next *toolkit.Entry, grace time.Duration) bool {
 	return ok && wait+DefaultSlack >= asked && wait <= asked+grace
 }
 
-// envelope measures one chain: the growth points (retry number, log of the
-// longest interval so far) of the intervals the client chose, up to the
-// first that reaches the cap band, and the intervals over the cap. Full
-// jitter scatters each interval anywhere under the envelope, so it is the
-// envelope that must grow, not each interval over the one before.
-func (o *BackoffOptions) envelope(c *chain) (xs, ys []float64, iv []time.Duration, over []time.Duration, vendor int) {
-	var longest time.Duration
+// measure reads one chain's waits: before each retry, the wait from the
+// answer to the attempt before (the mock's own time to answer is not the
+// client's choice), by retry number, up to the first that reaches the cap
+// band (once the backoff is capped it stops growing). It returns the
+// chain's intervals, start to start, the intervals over the cap, and how
+// many intervals a Retry-After paced (the vendor's, left out).
+func (o *BackoffOptions) measure(c *chain) (w *waits, iv []time.Duration, over []time.Duration, vendor int) {
+	first := c.attempts[0]
+	w = &waits{op: first.Operation}
+	if w.op == "" {
+		w.op = first.Method + " " + cmp.Or(first.Template, first.Path)
+	}
 	capped := false
 	for i := 1; i < len(c.attempts); i++ {
-		d := c.attempts[i].Time.Sub(c.attempts[i-1].Time)
+		prev, next := c.attempts[i-1], c.attempts[i]
+		d := next.Time.Sub(prev.Time)
 		iv = append(iv, d)
-		if paced(c.attempts[i-1], c.attempts[i], o.RetryAfterGrace) {
+		if paced(prev, next, o.RetryAfterGrace) {
 			vendor++
 			continue
 		}
@@ -210,20 +190,26 @@ func (o *BackoffOptions) envelope(c *chain) (xs, ys []float64, iv []time.Duratio
 		if capped {
 			continue
 		}
-		longest = max(longest, d, time.Millisecond)
-		xs, ys = append(xs, float64(i)), append(ys, math.Log(float64(longest)))
-		capped = o.Cap > 0 && float64(longest) >= float64(o.Cap)*(1-o.Jitter)
+		wait := max(next.Time.Sub(prev.Time.Add(prev.Duration)), 0)
+		w.add(i, wait)
+		capped = o.Cap > 0 && float64(wait) >= float64(o.Cap)*(1-o.Jitter)
 	}
-	return xs, ys, iv, over, vendor
+	return w, iv, over, vendor
 }
 
-// Backoff is the gate "retries back off": the intervals between attempts
-// of the same logical request (same method, path and query, and the same
+// Backoff is the gate "retries back off": the waits between attempts of
+// the same logical request (same method, path and query, and the same
 // idempotency key, or the same body without one) grow, exponentially with
-// any jitter, up to the cap and not over it. Intervals are measured start
-// to start, as the mock saw the attempts; intervals a Retry-After paced are
-// the vendor's and left out. A retry under a new idempotency key is a
-// finding of its own.
+// any jitter, up to the cap and not over it. A wait runs from the mock's
+// answer to the next attempt; the growth is the median slope of the waits'
+// log over the retry number, pair by pair within each chain (see growth),
+// judged with its bootstrap band (see band): a growth that chance could
+// have given either way is inconclusive, a skip that names it, never a
+// pass. An operation whose waits surely do not grow fails the gate however
+// the others do.
+// Intervals a Retry-After paced are the vendor's and left out; the cap is
+// checked on intervals start to start. A retry under a new idempotency
+// key is a finding of its own.
 func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
 	o.defaults()
 	g := Gate{Name: "retries back off" + onSystem(o.System), Kind: KindResilience}
@@ -231,21 +217,28 @@ func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
 		g.Name += " on " + o.Operation
 	}
 	chains, restarts := inbound(entries, o.System).only(o.Operation).chains(o.GiveUp)
-	var all fit
+	var each []*waits
+	var ops []string
+	byOp := map[string][]*waits{}
 	var retries, requests, vendor, rekeyed int
 	var longest time.Duration
-	type flat struct {
-		growth float64
-		line   string
+	type line struct {
+		retries int
+		text    string
 	}
-	var flats []flat
+	var lines []line
 	var overCap, rekeys []string
 	for _, c := range chains {
 		if !o.within(c.attempts[0].Time) {
 			continue
 		}
 		requests++
-		xs, ys, iv, over, v := o.envelope(c)
+		w, iv, over, v := o.measure(c)
+		each = append(each, w)
+		if byOp[w.op] == nil {
+			ops = append(ops, w.op)
+		}
+		byOp[w.op] = append(byOp[w.op], w)
 		retries, vendor = retries+len(iv), vendor+v
 		longest = max(longest, slices.Max(iv))
 		for _, d := range over {
@@ -255,34 +248,56 @@ func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
 			rekeys = append(rekeys, fmt.Sprintf("%s at %s: retried under a new key", describe(e), e.Time.Format("15:04:05.000")))
 		}
 		rekeyed += len(c.rekeyed)
-		var one fit
-		one.add(xs, ys)
-		all.add(xs, ys)
-		if one.sxx > 0 {
-			flats = append(flats, flat{one.growth(), fmt.Sprintf("%s: retried after %s (growth ×%.2f)", describe(c.attempts[0]), intervals(iv), one.growth())})
-		}
+		lines = append(lines, line{len(iv), fmt.Sprintf("%s: retried after %s", describe(c.attempts[0]), intervals(iv))})
 	}
-	if all.sxx == 0 && len(overCap) == 0 && rekeyed == 0 {
+	all := judge(each)
+	if !all.measured && len(overCap) == 0 && rekeyed == 0 {
 		g.Skipped = true
 		g.Measured = fmt.Sprintf("%d retries in %d chains", retries, requests)
 		g.Reason = "not exercised: no request was retried twice by the client's own backoff, so no growth can be measured"
 		return g
 	}
-	growth := all.growth()
-	g.Measured = fmt.Sprintf("growth ×%.2f over %d retries of %d requests; longest interval %s", growth, retries, requests, ms(longest))
+	g.Measured = fmt.Sprintf("growth %s over %d retries of %d requests; mean wait by retry %s; longest interval %s", all, retries, requests, meanWaits(each), ms(longest))
 	if vendor > 0 {
 		g.Measured += fmt.Sprintf("; %d intervals paced by Retry-After", vendor)
 	}
 	if restarts > 0 {
 		g.Measured += fmt.Sprintf("; %d attempts after a gap over %s began new chains", restarts, ms(o.GiveUp))
 	}
-	var reasons []string
-	if all.sxx > 0 && growth < o.MinGrowth {
-		reasons = append(reasons, fmt.Sprintf("retry intervals do not grow: ×%.2f < ×%.2f", growth, o.MinGrowth))
-		sort.SliceStable(flats, func(a, b int) bool { return flats[a].growth < flats[b].growth })
-		for _, f := range flats {
-			g.Detail = appendBounded(g.Detail, f.line)
+	// An operation that surely does not back off fails the gate, whatever
+	// the others do.
+	var flatOps []string
+	if len(ops) > 1 {
+		for _, op := range ops {
+			if j := judge(byOp[op]); j.flat(o.MinGrowth) {
+				flatOps = append(flatOps, fmt.Sprintf("%s %s", op, j))
+			}
 		}
+	}
+	var reasons []string
+	// The growth is judged on its band: a fail must not be chance (the
+	// band is all under MinGrowth), nor a pass (the band is all over 1:
+	// the waits do grow). A growth that would pass or fail only by the
+	// luck of which requests failed is inconclusive: neither.
+	inconclusive := ""
+	switch {
+	case !all.measured:
+	case all.flat(o.MinGrowth) || len(flatOps) > 0:
+		if all.flat(o.MinGrowth) {
+			reasons = append(reasons, fmt.Sprintf("retry intervals do not grow: ×%.2f < ×%.2f", all.growth, o.MinGrowth))
+		} else {
+			reasons = append(reasons, fmt.Sprintf("retry intervals do not grow on %s (< ×%.2f)", strings.Join(flatOps, ", "), o.MinGrowth))
+		}
+		sort.SliceStable(lines, func(a, b int) bool { return lines[a].retries > lines[b].retries })
+		for _, l := range lines {
+			g.Detail = appendBounded(g.Detail, l.text)
+		}
+	case !all.banded:
+		inconclusive = fmt.Sprintf("fewer than %d requests were retried twice or more, too few to tell backoff from chance", MinBackoffChains)
+	case all.growth < o.MinGrowth:
+		inconclusive = fmt.Sprintf("growth ×%.2f < ×%.2f, but its band reaches ×%.2f", all.growth, o.MinGrowth, all.hi)
+	case all.lo <= 1:
+		inconclusive = fmt.Sprintf("growth ×%.2f ≥ ×%.2f, but its band reaches down to ×%.2f, no growth", all.growth, o.MinGrowth, all.lo)
 	}
 	if len(overCap) > 0 {
 		reasons = append(reasons, fmt.Sprintf("retry intervals exceed the cap %s (+%.0f%% jitter)", ms(o.Cap), o.Jitter*100))
@@ -300,8 +315,13 @@ func Backoff(entries []toolkit.Entry, o BackoffOptions) Gate {
 		g.Reason = strings.Join(reasons, "; ")
 		return g
 	}
+	if inconclusive != "" {
+		g.Skipped = true
+		g.Reason = "inconclusive: " + inconclusive + "; a longer fault, or more traffic through it, gives more retries to judge"
+		return g
+	}
 	g.Passed = true
-	g.Reason = fmt.Sprintf("retry intervals grow ×%.2f ≥ ×%.2f", growth, o.MinGrowth)
+	g.Reason = fmt.Sprintf("retry intervals grow ×%.2f ≥ ×%.2f", all.growth, o.MinGrowth)
 	if o.Cap > 0 {
 		g.Reason += fmt.Sprintf(" and stay under the cap %s", ms(o.Cap))
 	}
