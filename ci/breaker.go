@@ -35,7 +35,8 @@ type BreakerOptions struct {
 }
 
 // Breaker is the gate "a breaker opens": during every outage of the system,
-// from Within after it began to its end, the rate of requests the system
+// from Within after it began to its end (a partial fault, that fails only
+// some calls, is no outage), the rate of requests the system
 // received stays at or below MaxRate. The journal only holds requests that
 // reached the mock: faults the mock injects (status, error) are measured;
 // behind a proxy that refuses connections (BlindOutageKinds) the mock sees
@@ -49,10 +50,16 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 		kinds = defaultOutageKinds
 	}
 	j := inbound(entries, o.System)
-	worst, judged := -1.0, 0
+	worst, judged, partial := -1.0, 0, 0
 	var blind []string
 	for _, w := range windows {
 		if w.Target != o.System || !slices.Contains(kinds, w.Kind) {
+			continue
+		}
+		if w.Partial {
+			// Some calls still go through: a breaker counting failures
+			// need not open, and one that did would be wrong as often.
+			partial++
 			continue
 		}
 		if slices.Contains(BlindOutageKinds, w.Kind) {
@@ -95,6 +102,9 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 	case judged == 0:
 		g.Skipped = true
 		g.Measured = "no outage of " + o.System + " longer than " + ms(o.Within)
+		if partial > 0 {
+			g.Measured += fmt.Sprintf("; %d partial faults (a rate under 1, one operation) are no outage", partial)
+		}
 		g.Reason = "not exercised"
 		return g
 	case len(j) == 0:
@@ -103,6 +113,9 @@ func Breaker(entries []toolkit.Entry, windows []FaultWindow, o BreakerOptions) G
 		return g
 	}
 	g.Measured = fmt.Sprintf("%.1f req/s at most during %d outages, %s after they began (bound %.1f/s)", worst, judged, ms(o.Within), o.MaxRate)
+	if partial > 0 {
+		g.Measured += fmt.Sprintf("; %d partial faults not judged", partial)
+	}
 	g.Passed = len(g.Detail) == 0
 	if g.Passed {
 		g.Reason = "the request rate to the failing system dropped under the bound"

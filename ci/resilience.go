@@ -26,6 +26,10 @@ type FaultWindow struct {
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Kind   string    `json:"kind"`
+	// Partial marks a fault that fails only some of the calls: a rate
+	// under 1, one operation, a toxicity under 1. The system still
+	// answers, so it is no outage a breaker must open for.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // DataEvent is one data event of the timeline: records a run wrote into a

@@ -331,6 +331,38 @@ func TestBreakerShortOutage(t *testing.T) {
 	}
 }
 
+// TestBreakerPartialFault: a fault that fails a third of the calls is no
+// outage: a service that keeps calling through it (its breaker rightly
+// closed, as most calls succeed) is not failed for it, and the gate says
+// the fault was not judged; the same calls through a full outage fail it.
+func TestBreakerPartialFault(t *testing.T) {
+	t.Parallel()
+	o := BreakerOptions{System: "accounting", MaxRate: 1, Within: time.Second}
+	b := &journalBuilder{}
+	for i := range 40 { // 10/s through 10-14 s, a third of them failing
+		status := http.StatusCreated
+		if i%3 == 0 {
+			status = http.StatusServiceUnavailable
+		}
+		b.add(10*time.Second+time.Duration(i)*100*time.Millisecond, fmt.Sprintf("ord-%d", i), i, status, ms10, "")
+	}
+	flaky := FaultWindow{Target: "accounting", Start: t0.Add(10 * time.Second), End: t0.Add(14 * time.Second), Kind: "status", Partial: true}
+	g := Breaker(b.es, []FaultWindow{flaky}, o)
+	if !g.Skipped || !strings.Contains(g.Measured, "1 partial faults") {
+		t.Errorf("partial fault only: %s: %s (%s), want a skip that names it", g.Status(), g.Reason, g.Measured)
+	}
+	outage := flaky
+	outage.Partial = false
+	if g := Breaker(b.es, []FaultWindow{outage}, o); g.Passed || g.Skipped {
+		t.Errorf("the same calls through an outage: %s: %s (%s), want a fail", g.Status(), g.Reason, g.Measured)
+	}
+	outage.Start, outage.End = t0.Add(20*time.Second), t0.Add(24*time.Second) // nothing called then
+	g = Breaker(b.es, []FaultWindow{flaky, outage}, o)
+	if !g.Passed || !strings.Contains(g.Measured, "1 partial faults not judged") {
+		t.Errorf("a quiet outage beside the partial fault: %s: %s (%s), want a pass that names the partial fault", g.Status(), g.Reason, g.Measured)
+	}
+}
+
 // TestSameBodyThroughDroppedBodies: a request whose body the journal
 // dropped to stay within its body budget is still told apart from another
 // by the digest it kept, and matched with a retry whose body was kept.

@@ -256,7 +256,7 @@ func (r *run) attack(ctx context.Context) error {
 		}
 		// Planned, for the progress lines; the gates judge the applied
 		// windows (appliedWindows).
-		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(end), Kind: kind})
+		r.windows = append(r.windows, ci.FaultWindow{Target: target, Start: start.Add(f.At.D()), End: start.Add(end), Kind: kind, Partial: f.partial()})
 	}
 	go func() {
 		defer wg.Done()
@@ -273,7 +273,7 @@ func (r *run) attack(ctx context.Context) error {
 		if err != nil && g.Breached() == nil {
 			stop()
 			wg.Wait()
-			r.appliedWindows(tl)
+			r.appliedWindows(tl, faults)
 			return err
 		}
 	}
@@ -282,7 +282,7 @@ func (r *run) attack(ctx context.Context) error {
 	}
 	stop()
 	wg.Wait()
-	r.appliedWindows(tl)
+	r.appliedWindows(tl, faults)
 	if g.Breached() != nil {
 		return ctx.Err() // the safeguard's gate says what broke
 	}
@@ -298,13 +298,16 @@ func (r *run) attack(ctx context.Context) error {
 // a fault's planned end (--duration, a load that stops once its gates can
 // no longer pass, a fault whose apply failed), and a gate must not judge
 // the part of a window that never happened.
-func (r *run) appliedWindows(tl *chaos.Timeline) {
+func (r *run) appliedWindows(tl *chaos.Timeline, faults []Fault) {
 	applied := tl.Windows()
 	// In the scenario's order, as the planned ones were.
 	sort.SliceStable(applied, func(i, j int) bool { return applied[i].Event < applied[j].Event })
 	windows := make([]ci.FaultWindow, len(applied))
 	for i, w := range applied {
 		windows[i] = ci.FaultWindow{Target: w.Target, Start: w.Start, End: w.End, Kind: w.Kind}
+		if w.Event < len(faults) { // the timeline's events are the faults, in order
+			windows[i].Partial = faults[w.Event].partial()
+		}
 	}
 	r.windows = windows
 }

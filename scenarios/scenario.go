@@ -2,9 +2,11 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/firedrill/firedrill/ci"
 	"github.com/firedrill/firedrill/mocks"
+	"github.com/firedrill/firedrill/mocks/toolkit"
 )
 
 // Scenario is one drill: the systems around an integration, the load to push,
@@ -242,6 +244,23 @@ type Fault struct {
 // data reports whether the entry is a data event rather than a fault.
 func (f Fault) data() bool { return f.Insert != nil || f.Update != nil }
 
+// partial reports whether the fault fails only some of the calls: a mock
+// fault at a rate under 1 or on one operation, a toxic with a toxicity
+// under 1. Validation has checked the rate.
+func (f Fault) partial() bool {
+	if f.Toxicity > 0 && f.Toxicity < 1 {
+		return true
+	}
+	if f.System == "" {
+		return false
+	}
+	if f.Params[toolkit.FaultParamOperation] != "" {
+		return true
+	}
+	rate, err := strconv.ParseFloat(f.Params[toolkit.FaultParamRate], 64)
+	return err == nil && rate < 1
+}
+
 // DataInsert is a data event that stores records in a stateful mock's
 // collection as creates through its API would (checked against the
 // contract, ids assigned where missing, stamps written where the record
@@ -310,9 +329,11 @@ type ContractGate struct {
 type ResilienceGate struct {
 	System           string `yaml:"system" json:"system" jsonschema:"required"`
 	HonorsRetryAfter bool   `yaml:"honors_retry_after,omitempty" json:"honors_retry_after,omitempty"`
-	// Backoff exponential asks that retry intervals grow: the envelope of
-	// each retry chain (its longest interval so far) grows by MinGrowth per
-	// retry, so full jitter passes; fixed delays and immediate retries fail.
+	// Backoff exponential asks that retry intervals grow: the waits of
+	// each retried request grow by MinGrowth per retry (the median slope,
+	// judged with its bootstrap band; inconclusive when chance could give
+	// it either way), so full jitter passes; fixed delays and immediate
+	// retries fail.
 	Backoff string `yaml:"backoff,omitempty" json:"backoff,omitempty" jsonschema:"enum=exponential,enum=any"`
 	// MaxBackoff is the cap no retry interval may pass (by more than half).
 	MaxBackoff Duration `yaml:"max_backoff,omitempty" json:"max_backoff,omitempty"`
