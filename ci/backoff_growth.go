@@ -117,14 +117,59 @@ func (w *waits) slopes(dst []float64) []float64 {
 	return dst
 }
 
-// median sorts xs and returns its median.
+// median returns the median of xs, reordering it: a selection in linear
+// time (quickselect), since the bootstrap takes one per resample.
 func median(xs []float64) float64 {
-	slices.Sort(xs)
 	n := len(xs)
+	upper := nth(xs, n/2)
 	if n%2 == 1 {
-		return xs[n/2]
+		return upper
 	}
-	return (xs[n/2-1] + xs[n/2]) / 2
+	// The lower middle is the largest of what nth left before it.
+	return (slices.Max(xs[:n/2]) + upper) / 2
+}
+
+// nth puts the k-th smallest of xs (from 0) at xs[k], the smaller ones
+// before it and the larger after, and returns it.
+func nth(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		// The median of three as the pivot: sorted input stays linear.
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
 }
 
 // Bootstrap of the growth: how far it could have come out otherwise, had
@@ -142,29 +187,46 @@ const (
 	MinBackoffChains = 3
 )
 
+// bootstrapPairs bounds the pairs of waits one resample draws. A journal
+// with more draws chains until it has that many (an m-out-of-n
+// bootstrap): the band is then that of a smaller drill, wider than the
+// journal's own, so never surer than the data; and judging a load run of
+// a hundred thousand retries stays a matter of a second.
+const bootstrapPairs = 20_000
+
 // band resamples the chains with replacement, bootstrapRounds times from a
 // fixed seed (the same journal always gets the same band), and returns the
 // interval holding the middle bootstrapBand of their growths. ok is false
 // when too few resamples could measure a growth at all.
 func band(chains []*waits) (lo, hi float64, ok bool) {
-	twice := 0
-	for _, c := range chains {
+	twice, pairs := 0, 0
+	slopes := make([][]float64, len(chains))
+	for i, c := range chains {
 		if c.retries() >= 2 {
 			twice++
 		}
+		slopes[i] = c.slopes(nil)
+		pairs += len(slopes[i])
 	}
 	if twice < MinBackoffChains {
 		return 0, 0, false
 	}
 	rng := rand.New(rand.NewPCG(0xf12ed, 0xb0ff))
 	gs := make([]float64, 0, bootstrapRounds)
-	pick := make([]*waits, len(chains))
+	var pick []float64
 	for range bootstrapRounds {
-		for i := range pick {
-			pick[i] = chains[rng.IntN(len(chains))]
+		pick = pick[:0]
+		if pairs <= bootstrapPairs {
+			for range chains {
+				pick = append(pick, slopes[rng.IntN(len(chains))]...)
+			}
+		} else {
+			for len(pick) < bootstrapPairs {
+				pick = append(pick, slopes[rng.IntN(len(chains))]...)
+			}
 		}
-		if g, ok := growth(pick); ok {
-			gs = append(gs, g)
+		if len(pick) > 0 {
+			gs = append(gs, math.Exp(median(pick)))
 		}
 	}
 	if float64(len(gs)) < bootstrapDefined*bootstrapRounds {

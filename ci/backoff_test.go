@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,56 @@ func TestBackoffOperationAndWindow(t *testing.T) {
 			t.Errorf("%+v: %s: %s (%s)", tc.o, g.Status(), g.Reason, g.Measured)
 		}
 	}
+}
+
+// TestMedian: the selection agrees with sorting, odd and even lengths,
+// ties and sorted input included.
+func TestMedian(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 200; n++ {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(rng.IntN(n/3 + 1)) // ties
+		}
+		if n%7 == 0 {
+			slices.Sort(xs)
+		}
+		want := slices.Clone(xs)
+		slices.Sort(want)
+		m := want[n/2]
+		if n%2 == 0 {
+			m = (want[n/2-1] + want[n/2]) / 2
+		}
+		if got := median(xs); got != m {
+			t.Fatalf("n=%d: median %v, want %v", n, got, m)
+		}
+	}
+}
+
+// BenchmarkBackoffGate judges the backoff of a load run's journal: 224k
+// entries, 57k retried requests (simulateDrill, 50,000 payments), against
+// the baseline of grouping the same journal into retry chains, the pass
+// every reading of retries makes. The ratio is what the growth, its band
+// (bounded by bootstrapPairs) and the per-operation bands cost on top.
+//
+//	go test -run '^$' -bench BackoffGate -benchtime 5x ./ci/
+func BenchmarkBackoffGate(b *testing.B) {
+	j := simulateDrill(1, 50_000, 100*time.Millisecond, busy(5*time.Millisecond))
+	o := BackoffOptions{System: "ledger", MinGrowth: 1.25, GiveUp: 1800 * time.Millisecond}
+	var group, gate time.Duration
+	for b.Loop() {
+		start := time.Now()
+		chains, _ := inbound(j, "ledger").chains(o.GiveUp)
+		group += time.Since(start)
+		start = time.Now()
+		g := Backoff(j, o)
+		gate += time.Since(start)
+		if len(chains) == 0 || !g.Passed {
+			b.Fatalf("%d chains; %s: %s", len(chains), g.Status(), g.Reason)
+		}
+	}
+	b.ReportMetric(float64(len(j)), "entries")
+	b.ReportMetric(gate.Seconds()/float64(b.N), "gate-s")
+	b.ReportMetric(gate.Seconds()/group.Seconds(), "gate/grouping")
 }
