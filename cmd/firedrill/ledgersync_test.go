@@ -89,11 +89,7 @@ func TestLedgersyncDrills(t *testing.T) {
 				if rep.ExitCode != 0 || len(rep.failed()) > 0 {
 					recap.fatalf(t, "%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
 				}
-				for _, name := range ledgersyncScenarios[file] {
-					if g, ok := rep.gate(name); !ok || !g.Passed {
-						recap.errorf(t, "%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
-					}
-				}
+				rep.mustPass(t, file, run, ledgersyncScenarios[file])
 			}
 		})
 	}
@@ -116,12 +112,39 @@ type ledgersyncReport struct {
 
 // ledgersyncGate is a gate as summary.json writes it.
 type ledgersyncGate struct {
-	Name    string   `json:"name"`
-	Kind    string   `json:"kind"`
-	Passed  bool     `json:"passed"`
-	Skipped bool     `json:"skipped"`
-	Reason  string   `json:"reason"`
-	Detail  []string `json:"detail"`
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Passed   bool     `json:"passed"`
+	Skipped  bool     `json:"skipped"`
+	Measured string   `json:"measured"`
+	Reason   string   `json:"reason"`
+	Detail   []string `json:"detail"`
+}
+
+// status is "pass", "skip" or "fail".
+func status(g ledgersyncGate) string {
+	switch {
+	case g.Skipped:
+		return "skip"
+	case g.Passed:
+		return "pass"
+	}
+	return "fail"
+}
+
+// mustPass checks that each of the named gates is in the report of a
+// correct build's run and passed: a gate skipped (not exercised, or
+// inconclusive) proves nothing.
+func (r *ledgersyncReport) mustPass(t *testing.T, file string, run int, gates []string) {
+	t.Helper()
+	for _, name := range gates {
+		switch g, ok := r.gate(name); {
+		case !ok:
+			recap.errorf(t, "%s, run %d: no gate %q in the report: a correct build must exercise it", file, run, name)
+		case !g.Passed:
+			recap.errorf(t, "%s, run %d: gate %q did not pass (%s: %s; %s): a correct build must exercise it", file, run, name, status(g), g.Reason, g.Measured)
+		}
+	}
 }
 
 // mustFailFor checks a drill run with a planted defect: exit 1, the gate

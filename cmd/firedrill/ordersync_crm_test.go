@@ -66,11 +66,7 @@ func TestOrdersyncCRMDrill(t *testing.T) {
 			if rep.ExitCode != 0 || len(rep.failed()) > 0 {
 				recap.fatalf(t, "%s, run %d of %d: exit %d, failed gates:\n%s", file, run, ledgersyncRunsInARow, rep.ExitCode, rep.describe(rep.failed()))
 			}
-			for _, name := range ordersyncCRMGates {
-				if g, ok := rep.gate(name); !ok || !g.Passed {
-					recap.errorf(t, "%s, run %d: gate %q did not pass (present %v): a correct build must exercise it", file, run, name, ok)
-				}
-			}
+			rep.mustPass(t, file, run, ordersyncCRMGates)
 		}
 	})
 	for _, d := range ordersyncCRMDefects {
