@@ -9,49 +9,25 @@ import (
 	"time"
 )
 
-// waits are one retry chain's waits before each retry, by retry number
-// (index 1 for the first retry; 0 unused), and the operation it retried.
+// waits are one retry chain's waits before each retry, with the retry
+// number of each (1 for the first), and the operation it retried.
 type waits struct {
 	op    string
-	sum   []time.Duration
-	count []int
+	retry []int
+	wait  []time.Duration
 }
 
 func (w *waits) add(retry int, d time.Duration) {
-	for len(w.sum) <= retry {
-		w.sum, w.count = append(w.sum, 0), append(w.count, 0)
-	}
-	w.sum[retry] += d
-	w.count[retry]++
+	w.retry, w.wait = append(w.retry, retry), append(w.wait, d)
 }
 
-// merge adds every wait of o to w.
-func (w *waits) merge(o *waits) {
-	for n, c := range o.count {
-		if c > 0 {
-			w.add(n, 0)
-			w.sum[n] += o.sum[n]
-			w.count[n] += c - 1
-		}
-	}
-}
+// retries says how many waits the chain measured.
+func (w *waits) retries() int { return len(w.wait) }
 
-// retries says how many retry numbers the chain measured.
-func (w *waits) retries() int {
-	n := 0
-	for _, c := range w.count {
-		if c > 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// point is the log of the mean wait at each retry number, and how many
-// waits that mean rests on.
+// point is one wait: its retry number and the log of the wait.
 type point struct {
-	n, weight int
-	logMean   float64
+	n   int
+	log float64
 }
 
 // atOnce is the shortest wait a backoff is told by: a retry sooner than
@@ -59,15 +35,12 @@ type point struct {
 // 1 ms and one of 3 ms are no growth ×3).
 const atOnce = 10 * time.Millisecond
 
-// points are the log mean waits of w by retry number; a wait under atOnce
-// counts as atOnce, so that retries at once read as level, not as noise.
+// points are the waits of w on a log scale; a wait under atOnce counts as
+// atOnce, so that retries at once read as level, not as noise.
 func (w *waits) points() []point {
-	var ps []point
-	for n, c := range w.count {
-		if c > 0 {
-			m := max(w.sum[n]/time.Duration(c), atOnce)
-			ps = append(ps, point{n, c, math.Log(float64(m))})
-		}
+	ps := make([]point, len(w.wait))
+	for i, d := range w.wait {
+		ps[i] = point{w.retry[i], math.Log(float64(max(d, atOnce)))}
 	}
 	return ps
 }
@@ -111,7 +84,7 @@ func (w *waits) slopes(dst []float64) []float64 {
 	ps := w.points()
 	for i := range ps {
 		for j := i + 1; j < len(ps) && ps[j].n-ps[i].n <= maxPairGap; j++ {
-			dst = append(dst, (ps[j].logMean-ps[i].logMean)/float64(ps[j].n-ps[i].n))
+			dst = append(dst, (ps[j].log-ps[i].log)/float64(ps[j].n-ps[i].n))
 		}
 	}
 	return dst
@@ -278,11 +251,11 @@ func steady(chains []*waits) (g, lo, hi float64, ok bool) {
 		fitted++
 		var mx, my float64
 		for _, p := range ps {
-			mx, my = mx+float64(p.n), my+p.logMean
+			mx, my = mx+float64(p.n), my+p.log
 		}
 		mx, my = mx/float64(len(ps)), my/float64(len(ps))
 		for _, p := range ps {
-			dx, dy := float64(p.n)-mx, p.logMean-my
+			dx, dy := float64(p.n)-mx, p.log-my
 			sxy, sxx, syy = sxy+dx*dy, sxx+dx*dx, syy+dy*dy
 		}
 		waits += len(ps)
@@ -331,12 +304,19 @@ func (j judged) String() string {
 // meanWaits lists the mean wait at each retry number over chains, for
 // Measured: "#1 48ms (12), #2 97ms (5)".
 func meanWaits(chains []*waits) string {
-	var all waits
+	var sum []time.Duration
+	var count []int
 	for _, c := range chains {
-		all.merge(c)
+		for i, n := range c.retry {
+			for len(sum) <= n {
+				sum, count = append(sum, 0), append(count, 0)
+			}
+			sum[n] += c.wait[i]
+			count[n]++
+		}
 	}
 	var parts []string
-	for n, c := range all.count {
+	for n, c := range count {
 		if c == 0 {
 			continue
 		}
@@ -344,7 +324,7 @@ func meanWaits(chains []*waits) string {
 			parts = append(parts, "…")
 			break
 		}
-		m := all.sum[n] / time.Duration(c)
+		m := sum[n] / time.Duration(c)
 		if m < 10*time.Millisecond {
 			m = m.Round(100 * time.Microsecond) // a retry at once shows as one
 		} else {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/firedrill/firedrill/ci"
 )
 
 // ledgersyncDefects are the planted defects of the ledgersync example
@@ -111,26 +113,7 @@ type ledgersyncReport struct {
 }
 
 // ledgersyncGate is a gate as summary.json writes it.
-type ledgersyncGate struct {
-	Name     string   `json:"name"`
-	Kind     string   `json:"kind"`
-	Passed   bool     `json:"passed"`
-	Skipped  bool     `json:"skipped"`
-	Measured string   `json:"measured"`
-	Reason   string   `json:"reason"`
-	Detail   []string `json:"detail"`
-}
-
-// status is "pass", "skip" or "fail".
-func status(g ledgersyncGate) string {
-	switch {
-	case g.Skipped:
-		return "skip"
-	case g.Passed:
-		return "pass"
-	}
-	return "fail"
-}
+type ledgersyncGate = ci.Gate
 
 // mustPass checks that each of the named gates is in the report of a
 // correct build's run and passed: a gate skipped (not exercised, or
@@ -142,7 +125,7 @@ func (r *ledgersyncReport) mustPass(t *testing.T, file string, run int, gates []
 		case !ok:
 			recap.errorf(t, "%s, run %d: no gate %q in the report: a correct build must exercise it", file, run, name)
 		case !g.Passed:
-			recap.errorf(t, "%s, run %d: gate %q did not pass (%s: %s; %s): a correct build must exercise it", file, run, name, status(g), g.Reason, g.Measured)
+			recap.errorf(t, "%s, run %d: gate %q did not pass (%s: %s; %s): a correct build must exercise it", file, run, name, g.Status(), g.Reason, g.Measured)
 		}
 	}
 }
